@@ -1,0 +1,212 @@
+/**
+ * Ports: the narrow capabilities core needs from the outside world. Each has one shared contract test
+ * suite (test/contract/) that every adapter passes.
+ */
+import type {
+  AuditEvent,
+  Chunk,
+  Conversation,
+  KnowledgeBase,
+  KnowledgeBaseStats,
+  KnowledgeDocument,
+  Message,
+  MessageStatus,
+  Metadata,
+  SearchHit,
+  UsageEntry,
+  UsageSummaryRow,
+} from './types.ts';
+
+export interface CreateKnowledgeBaseInput {
+  name: string;
+  description?: string;
+  embeddingModel?: string | null;
+  embeddingVersion?: string | null;
+  embeddingDimension?: number | null;
+}
+
+export interface UpsertDocumentInput {
+  knowledgeBaseId: string;
+  source: string;
+  mimeType: string;
+  sha256: string;
+  bytes: number;
+  metadata?: Metadata;
+  blobKey?: string | null;
+}
+
+/** Knowledge bases and their documents (the catalogue; chunks live in the VectorIndex). */
+export interface KnowledgeStore {
+  createKnowledgeBase(tenantId: string, input: CreateKnowledgeBaseInput): Promise<KnowledgeBase>;
+  getKnowledgeBase(tenantId: string, name: string): Promise<KnowledgeBase | undefined>;
+  listKnowledgeBases(tenantId: string): Promise<KnowledgeBase[]>;
+  updateKnowledgeBase(
+    tenantId: string,
+    name: string,
+    patch: Partial<
+      Pick<KnowledgeBase, 'description' | 'embeddingModel' | 'embeddingVersion' | 'embeddingDimension'>
+    >,
+  ): Promise<KnowledgeBase>;
+  /** Deletes the base, its documents and its chunks. Throws NotFoundError when absent. */
+  deleteKnowledgeBase(tenantId: string, name: string): Promise<void>;
+  knowledgeBaseStats(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeBaseStats>;
+
+  /** Creates the document row (status `processing`) or, for a known source, updates it in place. */
+  upsertDocument(tenantId: string, input: UpsertDocumentInput): Promise<KnowledgeDocument>;
+  getDocument(tenantId: string, documentId: string): Promise<KnowledgeDocument | undefined>;
+  findDocumentBySource(
+    tenantId: string,
+    knowledgeBaseId: string,
+    source: string,
+  ): Promise<KnowledgeDocument | undefined>;
+  listDocuments(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeDocument[]>;
+  markDocumentFailed(tenantId: string, documentId: string, error: string): Promise<void>;
+  /** Deletes the document and its chunks. Throws NotFoundError when absent. */
+  deleteDocument(tenantId: string, documentId: string): Promise<void>;
+}
+
+export interface ChunkFilter {
+  /** Only chunks of these documents. */
+  documentIds?: string[];
+  /** Only chunks of documents whose source is one of these. */
+  sources?: string[];
+  /** Equality on chunk metadata keys: `{ department: 'hr' }`. */
+  metadata?: Metadata;
+}
+
+export interface KeywordSearchQuery {
+  knowledgeBaseId: string;
+  text: string;
+  k: number;
+  filter?: ChunkFilter;
+}
+
+export interface VectorSearchQuery {
+  knowledgeBaseId: string;
+  embedding: number[];
+  k: number;
+  filter?: ChunkFilter;
+}
+
+/**
+ * Chunks with their text and embeddings, searchable by keyword (BM25) and by vector.
+ * Hybrid fusion happens in core, on top of the two.
+ */
+export interface VectorIndex {
+  /**
+   * Replaces every chunk of a document and marks the document ready with the given hash, atomically
+   * where the backend allows: readers see the old chunks or the new ones, never a mix.
+   */
+  replaceDocumentChunks(
+    tenantId: string,
+    document: { id: string; knowledgeBaseId: string; sha256: string },
+    chunks: Chunk[],
+  ): Promise<void>;
+  keywordSearch(tenantId: string, query: KeywordSearchQuery): Promise<SearchHit[]>;
+  vectorSearch(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]>;
+  getChunks(tenantId: string, chunkIds: string[]): Promise<Chunk[]>;
+  /** Streams every chunk of a knowledge base in a stable order (for export and migration). */
+  scan(tenantId: string, knowledgeBaseId: string, options?: { batchSize?: number }): AsyncIterable<Chunk[]>;
+  countChunks(tenantId: string, knowledgeBaseId: string): Promise<number>;
+}
+
+export interface ListConversationsOptions {
+  userId?: string;
+  /** Case-insensitive substring of the title. */
+  query?: string;
+  limit?: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface ConversationPage {
+  conversations: Conversation[];
+  nextCursor: string | null;
+}
+
+export type NewMessage = Omit<Message, 'createdAt'> & { createdAt?: Date };
+
+export type MessagePatch = Partial<
+  Pick<Message, 'content' | 'parts' | 'citations' | 'model' | 'usage' | 'costUsd' | 'latencyMs' | 'error'>
+> & { status?: MessageStatus };
+
+export interface ConversationStore {
+  createConversation(
+    input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
+  ): Promise<Conversation>;
+  getConversation(tenantId: string, conversationId: string): Promise<Conversation | undefined>;
+  listConversations(tenantId: string, options?: ListConversationsOptions): Promise<ConversationPage>;
+  renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation>;
+  /** Deletes the conversation and its messages. Throws NotFoundError when absent. */
+  deleteConversation(tenantId: string, conversationId: string): Promise<void>;
+  appendMessage(message: NewMessage): Promise<Message>;
+  updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message>;
+  /** Messages in creation order. */
+  listMessages(tenantId: string, conversationId: string): Promise<Message[]>;
+}
+
+export interface UsageQuery {
+  from?: Date;
+  to?: Date;
+}
+
+export interface UsageLedger {
+  record(entry: UsageEntry): Promise<void>;
+  /** Totals grouped by UTC day, model and API key. */
+  summarize(tenantId: string, query?: UsageQuery): Promise<UsageSummaryRow[]>;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+  list(tenantId: string, options?: { limit?: number }): Promise<AuditEvent[]>;
+}
+
+export interface BlobStore {
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Cache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Liveness of one dependency, for /readyz and `godwit doctor`. */
+export interface HealthReport {
+  name: string;
+  ok: boolean;
+  detail: string;
+  version?: string;
+}
+
+export interface HealthCheck {
+  health(): Promise<HealthReport>;
+}
+
+/** A chunk as a parser produces it, before ids and embeddings. */
+export interface ChunkDraft {
+  text: string;
+  location: import('./types.ts').ChunkLocation;
+  metadata: Metadata;
+  tokenCount: number;
+}
+
+export interface ParsedDocument {
+  /** Detected media type (from content and name), e.g. `application/pdf`. */
+  mimeType: string;
+  chunks: ChunkDraft[];
+  /** Facts about the whole document: title, page count, sheet names… */
+  metadata: Metadata;
+}
+
+/**
+ * Turns the bytes of one file into chunks that keep its structure. Throws `IngestError` (corrupt,
+ * empty, too large, suspicious) or `UnsupportedMediaError` with a message that names the file and the fix.
+ */
+export interface DocumentParser {
+  parse(input: { source: string; bytes: Uint8Array; mimeType?: string }): Promise<ParsedDocument>;
+  /** File extensions the parser accepts, with the dot: ['.md', '.pdf', …]. */
+  readonly supportedExtensions: readonly string[];
+}

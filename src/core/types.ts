@@ -1,0 +1,175 @@
+/** Domain types shared by every layer. Plain data: no behaviour, no vendor types. */
+
+export const DEFAULT_TENANT = 'default';
+export const DEFAULT_USER = 'local';
+
+/** Where a chunk sits inside its original document. Every field is optional; loaders set what they know. */
+export interface ChunkLocation {
+  page?: number;
+  sheet?: string;
+  /** 1-based spreadsheet or CSV row (the header row is row 1). */
+  row?: number;
+  /** Heading path, outermost first: ["Leave", "Vacation"]. */
+  headings?: string[];
+  /** 1-based line in a text file. */
+  line?: number;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Metadata = Record<string, JsonValue>;
+
+export interface KnowledgeBase {
+  id: string;
+  tenantId: string;
+  name: string;
+  description: string;
+  /** `provider:model-id` of the embedding model, or null when the base is keyword-only. */
+  embeddingModel: string | null;
+  /** Free-form version of the embedding model (changing it means re-embedding). */
+  embeddingVersion: string | null;
+  embeddingDimension: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface KnowledgeBaseStats {
+  documents: number;
+  chunks: number;
+  failed: number;
+}
+
+export type DocumentStatus = 'queued' | 'processing' | 'ready' | 'failed';
+
+export interface KnowledgeDocument {
+  id: string;
+  tenantId: string;
+  knowledgeBaseId: string;
+  /** File name or URL exactly as ingested; unique within a knowledge base. */
+  source: string;
+  mimeType: string;
+  sha256: string;
+  bytes: number;
+  status: DocumentStatus;
+  error: string | null;
+  chunkCount: number;
+  metadata: Metadata;
+  /** Key of the original bytes in the BlobStore, when kept. */
+  blobKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Chunk {
+  id: string;
+  tenantId: string;
+  knowledgeBaseId: string;
+  documentId: string;
+  /** 0-based order of the chunk in its document. */
+  position: number;
+  text: string;
+  location: ChunkLocation;
+  metadata: Metadata;
+  tokenCount: number;
+  embedding: number[] | null;
+}
+
+export interface SearchHit {
+  chunkId: string;
+  documentId: string;
+  knowledgeBaseId: string;
+  source: string;
+  location: ChunkLocation;
+  text: string;
+  score: number;
+  metadata: Metadata;
+}
+
+export interface Citation {
+  /** 1-based number the answer uses: [1], [2]… */
+  index: number;
+  chunkId: string;
+  documentId: string;
+  source: string;
+  location: ChunkLocation;
+  text: string;
+  score?: number;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
+export type MessageStatus = 'pending' | 'complete' | 'incomplete' | 'failed';
+
+export type MessagePart =
+  | { type: 'text'; text: string }
+  | { type: 'tool-call'; toolCallId: string; toolName: string; input: JsonValue }
+  | { type: 'tool-result'; toolCallId: string; toolName: string; output: JsonValue; isError?: boolean };
+
+export interface Conversation {
+  id: string;
+  tenantId: string;
+  userId: string;
+  title: string;
+  /** Knowledge base the conversation answers from, if any. */
+  knowledgeBase: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  tenantId: string;
+  role: MessageRole;
+  content: string;
+  parts: MessagePart[];
+  citations: Citation[];
+  model: string | null;
+  usage: Usage | null;
+  costUsd: number | null;
+  latencyMs: number | null;
+  status: MessageStatus;
+  error: string | null;
+  createdAt: Date;
+}
+
+export interface UsageEntry {
+  id: string;
+  tenantId: string;
+  apiKeyId: string | null;
+  model: string;
+  operation: 'chat' | 'embedding' | 'rerank' | 'expansion';
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  /** Null when the model has no price: never counted as zero. */
+  costUsd: number | null;
+  latencyMs: number;
+  outcome: 'ok' | 'error' | 'cancelled';
+  createdAt: Date;
+}
+
+export interface UsageSummaryRow {
+  day: string;
+  model: string;
+  apiKeyId: string | null;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  unpricedCalls: number;
+}
+
+export interface AuditEvent {
+  id: string;
+  tenantId: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: Metadata;
+  createdAt: Date;
+}
