@@ -1,0 +1,268 @@
+/**
+ * One chat turn: validate, store the user's message, retrieve, prompt with cited sources, stream the model's
+ * answer, store it with citations, usage, cost and latency. The user's message is stored before the model
+ * is called, and the assistant row exists (status `pending`) before the first token, so neither a failure
+ * nor a crash loses what was said; a failed or cut-off answer is stored as `failed` or `incomplete`.
+ */
+import { streamText, type LanguageModel } from 'ai';
+import { describeError, GodwitError, NotFoundError, ValidationError } from '../errors.ts';
+import type { ModelResolver, Pricing } from '../models.ts';
+import type { ConversationStore, UsageLedger } from '../ports.ts';
+import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
+import type { Retriever } from '../retrieval/retriever.ts';
+import type { Citation, Conversation, KnowledgeBase, Message, Usage } from '../types.ts';
+import { windowHistory } from './history.ts';
+import { buildSystemPrompt, citedIndexes } from './prompt.ts';
+
+export interface ChatRequest {
+  tenantId: string;
+  userId: string;
+  message: string;
+  conversationId?: string;
+  /** Knowledge base to answer from; null for a plain chat. Defaults to the conversation's. */
+  knowledgeBase?: string | null;
+  model?: string;
+  /** Passages to retrieve. Default 6. */
+  k?: number;
+  apiKeyId?: string | null;
+  abortSignal?: AbortSignal;
+}
+
+export type ChatEvent =
+  | { type: 'start'; conversation: Conversation; userMessage: Message; assistantMessageId: string; model: string }
+  | { type: 'citations'; citations: Citation[] }
+  | { type: 'text'; delta: string }
+  | { type: 'finish'; message: Message }
+  | { type: 'error'; code: string; message: string; assistantMessage: Message };
+
+export interface ChatServiceOptions {
+  conversations: ConversationStore;
+  knowledge: KnowledgeService;
+  retriever: Retriever;
+  models: ModelResolver;
+  usage: UsageLedger;
+  pricing: Pricing;
+  generateId: () => string;
+  now?: () => Date;
+  /** Token budget for earlier turns sent with the question. Default 3000. */
+  historyTokens?: number;
+  /** Longest accepted user message, in characters. Default 32 000. */
+  maxMessageChars?: number;
+}
+
+export class ChatService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ChatServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Runs a turn, yielding events as they happen. Validation errors throw before anything is stored. */
+  async *turn(request: ChatRequest): AsyncGenerator<ChatEvent> {
+    const prepared = await this.prepare(request);
+    const { conversation, knowledgeBase, modelName, model } = prepared;
+    const { conversations, generateId } = this.options;
+    const history = await conversations.listMessages(request.tenantId, conversation.id);
+    const userMessage = await conversations.appendMessage(
+      this.newMessage(request, conversation.id, { role: 'user', content: request.message, status: 'complete' }),
+    );
+    const assistantMessageId = generateId();
+    await conversations.appendMessage(
+      this.newMessage(request, conversation.id, { id: assistantMessageId, role: 'assistant', status: 'pending', model: modelName }),
+    );
+    yield { type: 'start', conversation, userMessage, assistantMessageId, model: modelName };
+
+    const startedAt = Date.now();
+    let text = '';
+    let citations: Citation[] = [];
+    try {
+      citations = knowledgeBase ? await this.retrieve(request, knowledgeBase) : [];
+      yield { type: 'citations', citations };
+      const result = streamText({
+        model,
+        system: buildSystemPrompt(knowledgeBase ? citations : null),
+        messages: [...windowHistory(history, this.options.historyTokens ?? 3000), { role: 'user', content: request.message }],
+        abortSignal: request.abortSignal,
+        maxRetries: 0,
+      });
+      let usage: Usage | null = null;
+      for await (const part of result.fullStream) {
+        if (part.type === 'text-delta') {
+          text += part.text;
+          yield { type: 'text', delta: part.text };
+        } else if (part.type === 'error') {
+          throw part.error;
+        } else if (part.type === 'abort') {
+          throw new ChatAbortedError();
+        } else if (part.type === 'finish') {
+          usage = toUsage(part.totalUsage);
+        }
+      }
+      const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
+        text,
+        citations: keepCited(text, citations),
+        usage,
+        status: 'complete',
+        error: null,
+      });
+      yield { type: 'finish', message };
+    } catch (error) {
+      const aborted = error instanceof ChatAbortedError || request.abortSignal?.aborted === true;
+      const reason = aborted ? 'The request was cancelled before the answer finished.' : describeError(error);
+      const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
+        text,
+        citations: keepCited(text, citations),
+        usage: null,
+        status: aborted || text.length > 0 ? 'incomplete' : 'failed',
+        error: reason,
+      });
+      const code = aborted ? 'cancelled' : GodwitError.isInstance(error) ? error.code : 'provider_error';
+      yield { type: 'error', code, message: reason, assistantMessage: message };
+    }
+  }
+
+  private async prepare(request: ChatRequest): Promise<{
+    conversation: Conversation;
+    knowledgeBase: KnowledgeBase | null;
+    modelName: string;
+    model: LanguageModel;
+  }> {
+    const maxChars = this.options.maxMessageChars ?? 32_000;
+    if (request.message.trim().length === 0) {
+      throw new ValidationError('message is empty: send the question or instruction as text.', { details: { field: 'message' } });
+    }
+    if (request.message.length > maxChars) {
+      throw new ValidationError(`message is ${request.message.length} characters; the limit is ${maxChars}. Shorten it or attach it as a document.`, {
+        details: { field: 'message' },
+      });
+    }
+    const modelName = request.model ?? this.options.models.defaultModel;
+    const model = this.options.models.languageModel(modelName);
+    const existing = request.conversationId
+      ? await this.requireConversation(request.tenantId, request.conversationId)
+      : undefined;
+    const knowledgeBaseName = request.knowledgeBase === undefined ? (existing?.knowledgeBase ?? null) : request.knowledgeBase;
+    const knowledgeBase = knowledgeBaseName
+      ? await this.options.knowledge.requireKnowledgeBase(request.tenantId, knowledgeBaseName)
+      : null;
+    const conversation =
+      existing ??
+      (await this.options.conversations.createConversation({
+        id: this.options.generateId(),
+        tenantId: request.tenantId,
+        userId: request.userId,
+        title: titleFrom(request.message),
+        knowledgeBase: knowledgeBase?.name ?? null,
+      }));
+    return { conversation, knowledgeBase, modelName, model };
+  }
+
+  private async requireConversation(tenantId: string, conversationId: string): Promise<Conversation> {
+    const conversation = await this.options.conversations.getConversation(tenantId, conversationId);
+    if (!conversation) {
+      throw new NotFoundError(`Conversation "${conversationId}" does not exist. Omit conversationId to start a new one.`);
+    }
+    return conversation;
+  }
+
+  private async retrieve(request: ChatRequest, knowledgeBase: KnowledgeBase): Promise<Citation[]> {
+    const hits = await this.options.retriever.search(request.tenantId, {
+      knowledgeBase,
+      query: request.message,
+      k: request.k ?? 6,
+      abortSignal: request.abortSignal,
+    });
+    return hits.map((hit, position) => ({
+      index: position + 1,
+      chunkId: hit.chunkId,
+      documentId: hit.documentId,
+      source: hit.source,
+      location: hit.location,
+      text: hit.text,
+      score: hit.score,
+    }));
+  }
+
+  private async finish(
+    request: ChatRequest,
+    messageId: string,
+    model: string,
+    startedAt: number,
+    outcome: { text: string; citations: Citation[]; usage: Usage | null; status: Message['status']; error: string | null },
+  ): Promise<Message> {
+    const latencyMs = Date.now() - startedAt;
+    const costUsd = outcome.usage ? this.options.pricing(model, outcome.usage) : null;
+    const message = await this.options.conversations.updateMessage(request.tenantId, messageId, {
+      content: outcome.text,
+      parts: outcome.text ? [{ type: 'text', text: outcome.text }] : [],
+      citations: outcome.citations,
+      usage: outcome.usage,
+      costUsd,
+      latencyMs,
+      status: outcome.status,
+      error: outcome.error,
+    });
+    await this.options.usage.record({
+      id: this.options.generateId(),
+      tenantId: request.tenantId,
+      apiKeyId: request.apiKeyId ?? null,
+      model,
+      operation: 'chat',
+      inputTokens: outcome.usage?.inputTokens ?? 0,
+      outputTokens: outcome.usage?.outputTokens ?? 0,
+      cachedTokens: 0,
+      costUsd,
+      latencyMs,
+      outcome: outcome.status === 'complete' ? 'ok' : outcome.status === 'incomplete' ? 'cancelled' : 'error',
+      createdAt: this.now(),
+    });
+    return message;
+  }
+
+  private newMessage(
+    request: ChatRequest,
+    conversationId: string,
+    fields: Partial<Message> & Pick<Message, 'role' | 'status'>,
+  ): Message {
+    const content = fields.content ?? '';
+    return {
+      id: fields.id ?? this.options.generateId(),
+      conversationId,
+      tenantId: request.tenantId,
+      role: fields.role,
+      content,
+      parts: content ? [{ type: 'text', text: content }] : [],
+      citations: [],
+      model: fields.model ?? null,
+      usage: null,
+      costUsd: null,
+      latencyMs: null,
+      status: fields.status,
+      error: null,
+      createdAt: this.now(),
+    };
+  }
+}
+
+class ChatAbortedError extends Error {}
+
+function toUsage(usage: { inputTokens: number | undefined; outputTokens: number | undefined; totalTokens?: number | undefined }): Usage {
+  const inputTokens = usage.inputTokens ?? 0;
+  const outputTokens = usage.outputTokens ?? 0;
+  return { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens };
+}
+
+/**
+ * The sources an answer cites by number. An answer that never started keeps every retrieved source, so
+ * a failed turn still shows what it was grounded on.
+ */
+function keepCited(text: string, citations: Citation[]): Citation[] {
+  const cited = citedIndexes(text);
+  if (cited.size === 0) return text.length > 0 ? [] : citations;
+  return citations.filter((citation) => cited.has(citation.index));
+}
+
+function titleFrom(message: string): string {
+  const line = message.trim().split('\n')[0] ?? '';
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
+}

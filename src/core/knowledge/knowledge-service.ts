@@ -1,0 +1,208 @@
+/**
+ * Knowledge bases and ingestion. Ingesting a file parses it before touching storage, so a bad file
+ * changes nothing; an unchanged file (same source, same SHA-256) is a no-op; a changed file replaces its
+ * chunks atomically.
+ */
+import { createHash } from 'node:crypto';
+import { ConflictError, ConfigError, describeError, GodwitError, NotFoundError, ValidationError } from '../errors.ts';
+import type { Embedder } from '../models.ts';
+import type { BlobStore, DocumentParser, KnowledgeStore, VectorIndex } from '../ports.ts';
+import type { Chunk, KnowledgeBase, KnowledgeDocument, Metadata } from '../types.ts';
+
+export interface IngestFile {
+  /** File name or URL as the user gave it; identifies the document within its knowledge base. */
+  source: string;
+  bytes: Uint8Array;
+  mimeType?: string;
+  metadata?: Metadata;
+}
+
+export type IngestStatus = 'created' | 'updated' | 'unchanged' | 'failed';
+
+export interface IngestOutcome {
+  source: string;
+  status: IngestStatus;
+  documentId: string | null;
+  chunks: number;
+  /** Why the file was skipped, when status is `failed`. */
+  error: string | null;
+  errorCode: string | null;
+}
+
+export interface KnowledgeServiceOptions {
+  knowledge: KnowledgeStore;
+  index: VectorIndex;
+  parser: DocumentParser;
+  blobs?: BlobStore;
+  embedders?: ReadonlyMap<string, Embedder>;
+  /** Embedding model given to new knowledge bases; null or undefined = keyword-only. */
+  defaultEmbeddingModel?: string | null;
+  generateId: () => string;
+  /** Texts per embedding call. Default 64. */
+  embeddingBatchSize?: number;
+}
+
+const FILE_FAULTS = new Set(['ingest_failed', 'unsupported_media_type', 'payload_too_large', 'validation_failed']);
+
+const KNOWLEDGE_BASE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function validateKnowledgeBaseName(name: string): string {
+  if (!KNOWLEDGE_BASE_NAME.test(name)) {
+    throw new ValidationError(
+      `Knowledge base name "${name}" is not valid: use 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit.`,
+      { details: { field: 'name' } },
+    );
+  }
+  return name;
+}
+
+export class KnowledgeService {
+  constructor(private readonly options: KnowledgeServiceOptions) {}
+
+  async createKnowledgeBase(
+    tenantId: string,
+    input: { name: string; description?: string; embeddingModel?: string | null },
+  ): Promise<KnowledgeBase> {
+    validateKnowledgeBaseName(input.name);
+    const modelName =
+      input.embeddingModel === undefined ? (this.options.defaultEmbeddingModel ?? null) : input.embeddingModel;
+    const embedder = modelName ? this.requireEmbedder(modelName) : undefined;
+    return this.options.knowledge.createKnowledgeBase(tenantId, {
+      name: input.name,
+      description: input.description ?? '',
+      embeddingModel: embedder?.model ?? null,
+      embeddingVersion: embedder?.version ?? null,
+      embeddingDimension: embedder?.dimension ?? null,
+    });
+  }
+
+  async requireKnowledgeBase(tenantId: string, name: string): Promise<KnowledgeBase> {
+    const knowledgeBase = await this.options.knowledge.getKnowledgeBase(tenantId, name);
+    if (!knowledgeBase) {
+      throw new NotFoundError(
+        `Knowledge base "${name}" does not exist. List them with \`godwit kb list\` or GET /api/knowledge-bases, or create it by ingesting into it.`,
+      );
+    }
+    return knowledgeBase;
+  }
+
+  /** The named knowledge base, created with defaults when missing (used by `godwit ingest --kb`). */
+  async ensureKnowledgeBase(tenantId: string, name: string): Promise<KnowledgeBase> {
+    const existing = await this.options.knowledge.getKnowledgeBase(tenantId, name);
+    if (existing) return existing;
+    try {
+      return await this.createKnowledgeBase(tenantId, { name });
+    } catch (error) {
+      // Another process created it between our read and write: use theirs.
+      if (error instanceof ConflictError) return this.requireKnowledgeBase(tenantId, name);
+      throw error;
+    }
+  }
+
+  async deleteDocument(tenantId: string, knowledgeBaseName: string, documentId: string): Promise<void> {
+    const knowledgeBase = await this.requireKnowledgeBase(tenantId, knowledgeBaseName);
+    const document = await this.options.knowledge.getDocument(tenantId, documentId);
+    if (!document || document.knowledgeBaseId !== knowledgeBase.id) {
+      throw new NotFoundError(`Document "${documentId}" is not in knowledge base "${knowledgeBaseName}".`);
+    }
+    await this.options.knowledge.deleteDocument(tenantId, documentId);
+    if (document.blobKey && this.options.blobs) await this.options.blobs.delete(document.blobKey);
+  }
+
+  /** Ingests one file; never throws for a bad file — the outcome says why it was skipped. */
+  async ingest(tenantId: string, knowledgeBase: KnowledgeBase, file: IngestFile): Promise<IngestOutcome> {
+    try {
+      return await this.ingestOrThrow(tenantId, knowledgeBase, file);
+    } catch (error) {
+      // Only faults of the file itself are an outcome; storage or provider faults stop the caller.
+      if (GodwitError.isInstance(error) && FILE_FAULTS.has(error.code)) return failedOutcome(file.source, error);
+      throw error;
+    }
+  }
+
+  private async ingestOrThrow(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    file: IngestFile,
+  ): Promise<IngestOutcome> {
+    const { knowledge, index, parser, blobs } = this.options;
+    const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+    const existing = await knowledge.findDocumentBySource(tenantId, knowledgeBase.id, file.source);
+    if (existing && existing.sha256 === sha256 && existing.status === 'ready') {
+      return { source: file.source, status: 'unchanged', documentId: existing.id, chunks: existing.chunkCount, error: null, errorCode: null };
+    }
+    const parsed = await parser.parse({ source: file.source, bytes: file.bytes, mimeType: file.mimeType });
+    const embedder = knowledgeBase.embeddingModel ? this.requireEmbedder(knowledgeBase.embeddingModel) : undefined;
+    const blobKey = blobs ? `${tenantId}/${knowledgeBase.id}/${sha256}` : null;
+    if (blobs && blobKey) await blobs.put(blobKey, file.bytes, parsed.mimeType);
+    const document = await knowledge.upsertDocument(tenantId, {
+      knowledgeBaseId: knowledgeBase.id,
+      source: file.source,
+      mimeType: parsed.mimeType,
+      sha256,
+      bytes: file.bytes.byteLength,
+      metadata: { ...parsed.metadata, ...file.metadata },
+      blobKey,
+    });
+    try {
+      const chunks = await this.buildChunks(tenantId, document, parsed.chunks, embedder);
+      await index.replaceDocumentChunks(tenantId, { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256 }, chunks);
+      return {
+        source: file.source,
+        status: existing ? 'updated' : 'created',
+        documentId: document.id,
+        chunks: chunks.length,
+        error: null,
+        errorCode: null,
+      };
+    } catch (error) {
+      await knowledge.markDocumentFailed(tenantId, document.id, describeError(error));
+      throw error;
+    }
+  }
+
+  private async buildChunks(
+    tenantId: string,
+    document: KnowledgeDocument,
+    drafts: Awaited<ReturnType<DocumentParser['parse']>>['chunks'],
+    embedder: Embedder | undefined,
+  ): Promise<Chunk[]> {
+    const embeddings = embedder ? await this.embedAll(embedder, drafts.map((draft) => draft.text)) : null;
+    return drafts.map((draft, position) => ({
+      id: `${document.id}:${position}`,
+      tenantId,
+      knowledgeBaseId: document.knowledgeBaseId,
+      documentId: document.id,
+      position,
+      text: draft.text,
+      location: draft.location,
+      metadata: draft.metadata,
+      tokenCount: draft.tokenCount,
+      embedding: embeddings?.[position] ?? null,
+    }));
+  }
+
+  private async embedAll(embedder: Embedder, texts: string[]): Promise<number[][]> {
+    const batchSize = this.options.embeddingBatchSize ?? 64;
+    const vectors: number[][] = [];
+    for (let start = 0; start < texts.length; start += batchSize) {
+      vectors.push(...(await embedder.embed(texts.slice(start, start + batchSize))));
+    }
+    return vectors;
+  }
+
+  private requireEmbedder(model: string): Embedder {
+    const embedder = this.options.embedders?.get(model);
+    if (!embedder) {
+      const known = [...(this.options.embedders?.keys() ?? [])];
+      throw new ConfigError(
+        `Embedding model "${model}" is not configured. Set GODWIT_EMBEDDING_MODEL to one of: ${known.join(', ') || '(none configured)'}, or create a keyword-only knowledge base.`,
+      );
+    }
+    return embedder;
+  }
+}
+
+function failedOutcome(source: string, error: GodwitError): IngestOutcome {
+  return { source, status: 'failed', documentId: null, chunks: 0, error: error.message, errorCode: error.code };
+}

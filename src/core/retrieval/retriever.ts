@@ -1,0 +1,66 @@
+/**
+ * Retrieval over one knowledge base: keyword (BM25), vector, or hybrid (both, fused). The mode defaults to
+ * hybrid when the knowledge base has an embedding model and an embedder for it is configured.
+ */
+import { ValidationError } from '../errors.ts';
+import type { Embedder } from '../models.ts';
+import type { ChunkFilter, VectorIndex } from '../ports.ts';
+import type { KnowledgeBase, SearchHit } from '../types.ts';
+
+export type SearchMode = 'keyword' | 'vector' | 'hybrid';
+
+export interface RetrievalRequest {
+  knowledgeBase: KnowledgeBase;
+  query: string;
+  k: number;
+  mode?: SearchMode;
+  filter?: ChunkFilter;
+  abortSignal?: AbortSignal;
+}
+
+export interface RetrieverOptions {
+  index: VectorIndex;
+  /** Embedders by model name; a knowledge base is searchable by vector only if its model is here. */
+  embedders?: ReadonlyMap<string, Embedder>;
+  /** Combines ranked lists for hybrid search. */
+  fuse: (lists: SearchHit[][], k: number) => SearchHit[];
+}
+
+export const MAX_K = 100;
+
+export class Retriever {
+  constructor(private readonly options: RetrieverOptions) {}
+
+  /** The embedder for a knowledge base, if its vectors can be searched here. */
+  embedderFor(knowledgeBase: KnowledgeBase): Embedder | undefined {
+    if (!knowledgeBase.embeddingModel) return undefined;
+    return this.options.embedders?.get(knowledgeBase.embeddingModel);
+  }
+
+  async search(tenantId: string, request: RetrievalRequest): Promise<SearchHit[]> {
+    const query = request.query.trim();
+    if (query.length === 0) throw new ValidationError('query is empty: send the text to search for.');
+    if (!Number.isInteger(request.k) || request.k < 1 || request.k > MAX_K) {
+      throw new ValidationError(`k must be an integer from 1 to ${MAX_K}; got ${request.k}.`);
+    }
+    const embedder = this.embedderFor(request.knowledgeBase);
+    const mode = request.mode ?? (embedder ? 'hybrid' : 'keyword');
+    if (mode !== 'keyword' && !embedder) {
+      throw new ValidationError(
+        `Knowledge base "${request.knowledgeBase.name}" has no usable embedding model, so ${mode} search is not available; use mode "keyword" or re-embed it with a configured model.`,
+      );
+    }
+    const base = { knowledgeBaseId: request.knowledgeBase.id, filter: request.filter };
+    if (mode === 'keyword') return this.options.index.keywordSearch(tenantId, { ...base, text: query, k: request.k });
+    const [embedding] = await embedder!.embed([query], { abortSignal: request.abortSignal });
+    if (!embedding) throw new ValidationError('The embedding model returned no vector for the query.');
+    if (mode === 'vector') return this.options.index.vectorSearch(tenantId, { ...base, embedding, k: request.k });
+    // Fusion works on deeper lists than the final k, so a chunk ranked well by one side is not cut early.
+    const depth = Math.min(MAX_K, Math.max(request.k * 2, 20));
+    const [keyword, vector] = await Promise.all([
+      this.options.index.keywordSearch(tenantId, { ...base, text: query, k: depth }),
+      this.options.index.vectorSearch(tenantId, { ...base, embedding, k: depth }),
+    ]);
+    return this.options.fuse([keyword, vector], request.k);
+  }
+}
