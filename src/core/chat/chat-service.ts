@@ -4,11 +4,11 @@
  * is called, and the assistant row exists (status `pending`) before the first token, so neither a failure
  * nor a crash loses what was said; a failed or cut-off answer is stored as `failed` or `incomplete`.
  */
-import { streamText, type LanguageModel } from 'ai';
+import { type LanguageModel, streamText } from 'ai';
 import { describeError, GodwitError, NotFoundError, ValidationError } from '../errors.ts';
+import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
-import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
 import type { Citation, Conversation, KnowledgeBase, Message, Usage } from '../types.ts';
 import { windowHistory } from './history.ts';
@@ -29,7 +29,13 @@ export interface ChatRequest {
 }
 
 export type ChatEvent =
-  | { type: 'start'; conversation: Conversation; userMessage: Message; assistantMessageId: string; model: string }
+  | {
+      type: 'start';
+      conversation: Conversation;
+      userMessage: Message;
+      assistantMessageId: string;
+      model: string;
+    }
   | { type: 'citations'; citations: Citation[] }
   | { type: 'text'; delta: string }
   | { type: 'finish'; message: Message }
@@ -64,11 +70,20 @@ export class ChatService {
     const { conversations, generateId } = this.options;
     const history = await conversations.listMessages(request.tenantId, conversation.id);
     const userMessage = await conversations.appendMessage(
-      this.newMessage(request, conversation.id, { role: 'user', content: request.message, status: 'complete' }),
+      this.newMessage(request, conversation.id, {
+        role: 'user',
+        content: request.message,
+        status: 'complete',
+      }),
     );
     const assistantMessageId = generateId();
     await conversations.appendMessage(
-      this.newMessage(request, conversation.id, { id: assistantMessageId, role: 'assistant', status: 'pending', model: modelName }),
+      this.newMessage(request, conversation.id, {
+        id: assistantMessageId,
+        role: 'assistant',
+        status: 'pending',
+        model: modelName,
+      }),
     );
     yield { type: 'start', conversation, userMessage, assistantMessageId, model: modelName };
 
@@ -81,7 +96,10 @@ export class ChatService {
       const result = streamText({
         model,
         system: buildSystemPrompt(knowledgeBase ? citations : null),
-        messages: [...windowHistory(history, this.options.historyTokens ?? 3000), { role: 'user', content: request.message }],
+        messages: [
+          ...windowHistory(history, this.options.historyTokens ?? 3000),
+          { role: 'user', content: request.message },
+        ],
         abortSignal: request.abortSignal,
         maxRetries: 0,
       });
@@ -129,19 +147,25 @@ export class ChatService {
   }> {
     const maxChars = this.options.maxMessageChars ?? 32_000;
     if (request.message.trim().length === 0) {
-      throw new ValidationError('message is empty: send the question or instruction as text.', { details: { field: 'message' } });
-    }
-    if (request.message.length > maxChars) {
-      throw new ValidationError(`message is ${request.message.length} characters; the limit is ${maxChars}. Shorten it or attach it as a document.`, {
+      throw new ValidationError('message is empty: send the question or instruction as text.', {
         details: { field: 'message' },
       });
+    }
+    if (request.message.length > maxChars) {
+      throw new ValidationError(
+        `message is ${request.message.length} characters; the limit is ${maxChars}. Shorten it or attach it as a document.`,
+        {
+          details: { field: 'message' },
+        },
+      );
     }
     const modelName = request.model ?? this.options.models.defaultModel;
     const model = this.options.models.languageModel(modelName);
     const existing = request.conversationId
       ? await this.requireConversation(request.tenantId, request.conversationId)
       : undefined;
-    const knowledgeBaseName = request.knowledgeBase === undefined ? (existing?.knowledgeBase ?? null) : request.knowledgeBase;
+    const knowledgeBaseName =
+      request.knowledgeBase === undefined ? (existing?.knowledgeBase ?? null) : request.knowledgeBase;
     const knowledgeBase = knowledgeBaseName
       ? await this.options.knowledge.requireKnowledgeBase(request.tenantId, knowledgeBaseName)
       : null;
@@ -160,7 +184,9 @@ export class ChatService {
   private async requireConversation(tenantId: string, conversationId: string): Promise<Conversation> {
     const conversation = await this.options.conversations.getConversation(tenantId, conversationId);
     if (!conversation) {
-      throw new NotFoundError(`Conversation "${conversationId}" does not exist. Omit conversationId to start a new one.`);
+      throw new NotFoundError(
+        `Conversation "${conversationId}" does not exist. Omit conversationId to start a new one.`,
+      );
     }
     return conversation;
   }
@@ -188,7 +214,13 @@ export class ChatService {
     messageId: string,
     model: string,
     startedAt: number,
-    outcome: { text: string; citations: Citation[]; usage: Usage | null; status: Message['status']; error: string | null },
+    outcome: {
+      text: string;
+      citations: Citation[];
+      usage: Usage | null;
+      status: Message['status'];
+      error: string | null;
+    },
   ): Promise<Message> {
     const latencyMs = Date.now() - startedAt;
     const costUsd = outcome.usage ? this.options.pricing(model, outcome.usage) : null;
@@ -246,7 +278,11 @@ export class ChatService {
 
 class ChatAbortedError extends Error {}
 
-function toUsage(usage: { inputTokens: number | undefined; outputTokens: number | undefined; totalTokens?: number | undefined }): Usage {
+function toUsage(usage: {
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+  totalTokens?: number | undefined;
+}): Usage {
   const inputTokens = usage.inputTokens ?? 0;
   const outputTokens = usage.outputTokens ?? 0;
   return { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens };

@@ -4,7 +4,14 @@
  * chunks atomically.
  */
 import { createHash } from 'node:crypto';
-import { ConflictError, ConfigError, describeError, GodwitError, NotFoundError, ValidationError } from '../errors.ts';
+import {
+  ConfigError,
+  ConflictError,
+  describeError,
+  GodwitError,
+  NotFoundError,
+  ValidationError,
+} from '../errors.ts';
 import type { Embedder } from '../models.ts';
 import type { BlobStore, DocumentParser, KnowledgeStore, VectorIndex } from '../ports.ts';
 import type { Chunk, KnowledgeBase, KnowledgeDocument, Metadata } from '../types.ts';
@@ -42,7 +49,12 @@ export interface KnowledgeServiceOptions {
   embeddingBatchSize?: number;
 }
 
-const FILE_FAULTS = new Set(['ingest_failed', 'unsupported_media_type', 'payload_too_large', 'validation_failed']);
+const FILE_FAULTS = new Set([
+  'ingest_failed',
+  'unsupported_media_type',
+  'payload_too_large',
+  'validation_failed',
+]);
 
 const KNOWLEDGE_BASE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -65,7 +77,9 @@ export class KnowledgeService {
   ): Promise<KnowledgeBase> {
     validateKnowledgeBaseName(input.name);
     const modelName =
-      input.embeddingModel === undefined ? (this.options.defaultEmbeddingModel ?? null) : input.embeddingModel;
+      input.embeddingModel === undefined
+        ? (this.options.defaultEmbeddingModel ?? null)
+        : input.embeddingModel;
     const embedder = modelName ? this.requireEmbedder(modelName) : undefined;
     return this.options.knowledge.createKnowledgeBase(tenantId, {
       name: input.name,
@@ -115,7 +129,8 @@ export class KnowledgeService {
       return await this.ingestOrThrow(tenantId, knowledgeBase, file);
     } catch (error) {
       // Only faults of the file itself are an outcome; storage or provider faults stop the caller.
-      if (GodwitError.isInstance(error) && FILE_FAULTS.has(error.code)) return failedOutcome(file.source, error);
+      if (GodwitError.isInstance(error) && FILE_FAULTS.has(error.code))
+        return failedOutcome(file.source, error);
       throw error;
     }
   }
@@ -129,10 +144,19 @@ export class KnowledgeService {
     const sha256 = createHash('sha256').update(file.bytes).digest('hex');
     const existing = await knowledge.findDocumentBySource(tenantId, knowledgeBase.id, file.source);
     if (existing && existing.sha256 === sha256 && existing.status === 'ready') {
-      return { source: file.source, status: 'unchanged', documentId: existing.id, chunks: existing.chunkCount, error: null, errorCode: null };
+      return {
+        source: file.source,
+        status: 'unchanged',
+        documentId: existing.id,
+        chunks: existing.chunkCount,
+        error: null,
+        errorCode: null,
+      };
     }
     const parsed = await parser.parse({ source: file.source, bytes: file.bytes, mimeType: file.mimeType });
-    const embedder = knowledgeBase.embeddingModel ? this.requireEmbedder(knowledgeBase.embeddingModel) : undefined;
+    const embedder = knowledgeBase.embeddingModel
+      ? this.requireEmbedder(knowledgeBase.embeddingModel)
+      : undefined;
     const blobKey = blobs ? `${tenantId}/${knowledgeBase.id}/${sha256}` : null;
     if (blobs && blobKey) await blobs.put(blobKey, file.bytes, parsed.mimeType);
     const document = await knowledge.upsertDocument(tenantId, {
@@ -146,7 +170,11 @@ export class KnowledgeService {
     });
     try {
       const chunks = await this.buildChunks(tenantId, document, parsed.chunks, embedder);
-      await index.replaceDocumentChunks(tenantId, { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256 }, chunks);
+      await index.replaceDocumentChunks(
+        tenantId,
+        { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256 },
+        chunks,
+      );
       return {
         source: file.source,
         status: existing ? 'updated' : 'created',
@@ -167,7 +195,12 @@ export class KnowledgeService {
     drafts: Awaited<ReturnType<DocumentParser['parse']>>['chunks'],
     embedder: Embedder | undefined,
   ): Promise<Chunk[]> {
-    const embeddings = embedder ? await this.embedAll(embedder, drafts.map((draft) => draft.text)) : null;
+    const embeddings = embedder
+      ? await this.embedAll(
+          embedder,
+          drafts.map((draft) => draft.text),
+        )
+      : null;
     return drafts.map((draft, position) => ({
       id: `${document.id}:${position}`,
       tenantId,
@@ -204,5 +237,12 @@ export class KnowledgeService {
 }
 
 function failedOutcome(source: string, error: GodwitError): IngestOutcome {
-  return { source, status: 'failed', documentId: null, chunks: 0, error: error.message, errorCode: error.code };
+  return {
+    source,
+    status: 'failed',
+    documentId: null,
+    chunks: 0,
+    error: error.message,
+    errorCode: error.code,
+  };
 }

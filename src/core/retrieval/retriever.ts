@@ -51,10 +51,12 @@ export class Retriever {
       );
     }
     const base = { knowledgeBaseId: request.knowledgeBase.id, filter: request.filter };
-    if (mode === 'keyword') return this.options.index.keywordSearch(tenantId, { ...base, text: query, k: request.k });
+    if (mode === 'keyword')
+      return this.options.index.keywordSearch(tenantId, { ...base, text: query, k: request.k });
     const [embedding] = await embedder!.embed([query], { abortSignal: request.abortSignal });
     if (!embedding) throw new ValidationError('The embedding model returned no vector for the query.');
-    if (mode === 'vector') return this.options.index.vectorSearch(tenantId, { ...base, embedding, k: request.k });
+    if (mode === 'vector')
+      return this.options.index.vectorSearch(tenantId, { ...base, embedding, k: request.k });
     // Fusion works on deeper lists than the final k, so a chunk ranked well by one side is not cut early.
     const depth = Math.min(MAX_K, Math.max(request.k * 2, 20));
     const [keyword, vector] = await Promise.all([

@@ -1,0 +1,113 @@
+/**
+ * `local:extractive` — the offline default model. It answers by quoting the sentences of the retrieved
+ * sources that best match the question, cites each one, and says plainly that the answer is extractive.
+ * With nothing relevant it says so instead of quoting noise. It reads its sources from the grounded
+ * prompt exactly as a hosted model would, so the chat pipeline has no special case for it.
+ */
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Prompt,
+  LanguageModelV4StreamPart,
+  LanguageModelV4Usage,
+} from '@ai-sdk/provider';
+import { parseSources } from '../../core/chat/prompt.ts';
+import { estimateTokens } from '../../core/text/tokens.ts';
+import { selectSentences } from './select-sentences.ts';
+
+export const EXTRACTIVE_PREFACE =
+  'Extractive answer (quoted from your documents by the offline model, not written by a language model):';
+export const NOTHING_FOUND =
+  'I could not find anything about that in the knowledge base. Try other words, or add documents that cover it.';
+export const NO_SOURCES =
+  'The offline model (local:extractive) can only quote documents, and this conversation has no knowledge base. ' +
+  'Pick a knowledge base, or configure a generative model (for example OPENAI_API_KEY or AWS credentials for Bedrock).';
+
+export interface ExtractiveOptions {
+  /** Most sentences quoted in one answer. Default 3. */
+  maxSentences?: number;
+}
+
+export class ExtractiveLanguageModel implements LanguageModelV4 {
+  readonly specificationVersion = 'v4';
+  readonly provider = 'local';
+  readonly modelId = 'extractive';
+  readonly supportedUrls = {};
+
+  constructor(private readonly options: ExtractiveOptions = {}) {}
+
+  async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    const answer = this.answer(options.prompt);
+    return {
+      content: [{ type: 'text', text: answer }],
+      finishReason: { unified: 'stop', raw: 'stop' },
+      usage: usageOf(options.prompt, answer),
+      warnings: [],
+    };
+  }
+
+  async doStream(options: LanguageModelV4CallOptions) {
+    const answer = this.answer(options.prompt);
+    const pieces = answer.split(/(?<=\n)/);
+    const parts: LanguageModelV4StreamPart[] = [
+      { type: 'stream-start', warnings: [] },
+      { type: 'text-start', id: 'answer' },
+      ...pieces.map((delta): LanguageModelV4StreamPart => ({ type: 'text-delta', id: 'answer', delta })),
+      { type: 'text-end', id: 'answer' },
+      {
+        type: 'finish',
+        finishReason: { unified: 'stop', raw: 'stop' },
+        usage: usageOf(options.prompt, answer),
+      },
+    ];
+    const signal = options.abortSignal;
+    const stream = new ReadableStream<LanguageModelV4StreamPart>({
+      pull(controller) {
+        if (signal?.aborted) {
+          controller.error(signal.reason ?? new Error('aborted'));
+          return;
+        }
+        const next = parts.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    return { stream };
+  }
+
+  private answer(prompt: LanguageModelV4Prompt): string {
+    const system = prompt
+      .filter((message) => message.role === 'system')
+      .map((message) => message.content)
+      .join('\n');
+    const sources = parseSources(system);
+    if (sources.length === 0) return NO_SOURCES;
+    const question = lastUserText(prompt);
+    const picked = selectSentences(question, sources, { maxSentences: this.options.maxSentences ?? 3 });
+    if (picked.length === 0) return NOTHING_FOUND;
+    const lines = picked.map((sentence) => `- "${sentence.text}" [${sentence.sourceIndex}]`);
+    return `${EXTRACTIVE_PREFACE}\n\n${lines.join('\n')}`;
+  }
+}
+
+function lastUserText(prompt: LanguageModelV4Prompt): string {
+  for (let index = prompt.length - 1; index >= 0; index--) {
+    const message = prompt[index]!;
+    if (message.role !== 'user') continue;
+    return message.content
+      .map((part) => (part.type === 'text' ? part.text : ''))
+      .join(' ')
+      .trim();
+  }
+  return '';
+}
+
+function usageOf(prompt: LanguageModelV4Prompt, answer: string): LanguageModelV4Usage {
+  const input = estimateTokens(JSON.stringify(prompt));
+  const output = estimateTokens(answer);
+  return {
+    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: output, text: output, reasoning: 0 },
+  };
+}
