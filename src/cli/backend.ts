@@ -1,0 +1,171 @@
+/**
+ * The CLI's view of Godwit. Normally it opens the data directory itself; when a `godwit serve` already owns
+ * the embedded database, the CLI becomes a client of that server instead (PGlite is single-process).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGodwit, type GodwitConfig } from '../config/index.ts';
+import { acquireDataDirLock, type DataDirLock, readLockOwner } from '../config/data-dir-lock.ts';
+import { loadSampleKnowledgeBase, SAMPLE_KNOWLEDGE_BASE } from '../config/sample-knowledge-base.ts';
+import { formatLocation } from '../core/chat/prompt.ts';
+import { ValidationError } from '../core/errors.ts';
+import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
+import type { SearchMode } from '../core/retrieval/retriever.ts';
+import type { GodwitServices } from '../core/services.ts';
+import { type ChunkLocation, DEFAULT_TENANT, DEFAULT_USER, type Usage } from '../core/types.ts';
+import { RemoteBackend } from './remote-backend.ts';
+import type { Output } from './output.ts';
+
+export interface SearchResultView {
+  source: string;
+  location: string;
+  score: number;
+  text: string;
+}
+
+export interface AskView {
+  answer: string;
+  citations: Array<{ index: number; source: string; location: string; text: string }>;
+  model: string;
+  usage: Usage | null;
+  conversationId: string;
+  status: string;
+}
+
+export interface CliBackend {
+  readonly mode: 'local' | 'remote';
+  resolveKnowledgeBase(name: string | undefined): Promise<string>;
+  search(input: { knowledgeBase: string; query: string; k: number; mode?: SearchMode }): Promise<SearchResultView[]>;
+  ask(input: { knowledgeBase: string | null; question: string; model?: string; conversationId?: string }): Promise<AskView>;
+  ingest(knowledgeBase: string, file: { source: string; bytes: Uint8Array; mimeType?: string }): Promise<IngestOutcome>;
+  close(): Promise<void>;
+}
+
+export interface OpenBackendOptions {
+  config: GodwitConfig;
+  command: string;
+  output: Output;
+  /** Offer the sample knowledge base on a new data dir. */
+  sample: boolean;
+}
+
+export async function openBackend(options: OpenBackendOptions): Promise<CliBackend> {
+  const { config } = options;
+  if (!config.database.url) {
+    const owner = readLockOwner(config.dataDir);
+    if (owner?.serverUrl) return new RemoteBackend(owner.serverUrl);
+  }
+  const lock = config.database.url ? null : acquireDataDirLock(config.dataDir, options.command);
+  try {
+    const services = await createGodwit(config);
+    if (options.sample && config.sample) await offerSample(services, config, options.output);
+    return new LocalBackend(services, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** Loads the sample once per data dir: deleting `handbook` later does not bring it back. */
+export async function offerSample(services: GodwitServices, config: GodwitConfig, output: Output): Promise<void> {
+  const marker = join(config.dataDir, 'sample-offered');
+  if (existsSync(marker)) return;
+  const existing = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
+  if (existing.length === 0) {
+    const outcomes = await loadSampleKnowledgeBase(services);
+    const loaded = outcomes.filter((outcome) => outcome.status !== 'failed').length;
+    output.info(
+      `Loaded the sample knowledge base "${SAMPLE_KNOWLEDGE_BASE}" (${loaded} documents from examples/handbook/). Skip it with --no-sample.`,
+    );
+  }
+  writeFileSync(marker, new Date().toISOString());
+}
+
+export function locationText(location: ChunkLocation | string): string {
+  return typeof location === 'string' ? location : formatLocation(location);
+}
+
+class LocalBackend implements CliBackend {
+  readonly mode = 'local';
+
+  constructor(
+    private readonly services: GodwitServices,
+    private readonly lock: DataDirLock | null,
+  ) {}
+
+  async resolveKnowledgeBase(name: string | undefined): Promise<string> {
+    if (name) return (await this.services.knowledge.requireKnowledgeBase(DEFAULT_TENANT, name)).name;
+    return pickDefault((await this.services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT)).map((kb) => kb.name));
+  }
+
+  async search(input: { knowledgeBase: string; query: string; k: number; mode?: SearchMode }) {
+    const knowledgeBase = await this.services.knowledge.requireKnowledgeBase(DEFAULT_TENANT, input.knowledgeBase);
+    const hits = await this.services.retriever.search(DEFAULT_TENANT, { ...input, knowledgeBase });
+    return hits.map((hit) => ({ source: hit.source, location: formatLocation(hit.location), score: hit.score, text: hit.text }));
+  }
+
+  async ask(input: { knowledgeBase: string | null; question: string; model?: string; conversationId?: string }) {
+    let conversationId = '';
+    for await (const event of this.services.chat.turn({
+      tenantId: DEFAULT_TENANT,
+      userId: DEFAULT_USER,
+      message: input.question,
+      knowledgeBase: input.knowledgeBase,
+      ...(input.model ? { model: input.model } : {}),
+      ...(input.conversationId ? { conversationId: input.conversationId } : {}),
+    })) {
+      if (event.type === 'start') conversationId = event.conversation.id;
+      if (event.type === 'error') throw new AskFailedError(event.code, event.message);
+      if (event.type === 'finish') {
+        const message = event.message;
+        return {
+          answer: message.content,
+          citations: message.citations.map((citation) => ({
+            index: citation.index,
+            source: citation.source,
+            location: formatLocation(citation.location),
+            text: citation.text,
+          })),
+          model: message.model ?? '',
+          usage: message.usage,
+          conversationId,
+          status: message.status,
+        };
+      }
+    }
+    throw new AskFailedError('internal', 'The chat turn ended without an answer.');
+  }
+
+  ingest(knowledgeBase: string, file: { source: string; bytes: Uint8Array; mimeType?: string }) {
+    return this.services.knowledge
+      .ensureKnowledgeBase(DEFAULT_TENANT, knowledgeBase)
+      .then((kb) => this.services.knowledge.ingest(DEFAULT_TENANT, kb, file));
+  }
+
+  async close() {
+    try {
+      await this.services.close();
+    } finally {
+      this.lock?.release();
+    }
+  }
+}
+
+export class AskFailedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** With no --kb: the only knowledge base, else the sample one, else ask the user to choose. */
+export function pickDefault(names: string[]): string {
+  if (names.length === 1) return names[0]!;
+  if (names.includes(SAMPLE_KNOWLEDGE_BASE)) return SAMPLE_KNOWLEDGE_BASE;
+  if (names.length === 0) {
+    throw new ValidationError('There are no knowledge bases yet. Ingest documents first: godwit ingest ./docs --kb NAME');
+  }
+  throw new ValidationError(`Several knowledge bases exist (${names.join(', ')}): choose one with --kb NAME.`);
+}

@@ -1,0 +1,85 @@
+import { basename } from 'node:path';
+import { readConfig, type GlobalOptions } from '../context.ts';
+import { openBackend } from '../backend.ts';
+import { collectInput } from '../files.ts';
+import type { Output } from '../output.ts';
+import { createProgress } from '../progress.ts';
+import { SUPPORTED_EXTENSIONS } from '../../ingest/index.ts';
+import type { IngestOutcome } from '../../core/knowledge/knowledge-service.ts';
+
+export interface IngestCommandOptions extends GlobalOptions {
+  kb: string;
+  json?: boolean;
+}
+
+export interface IngestSummary {
+  knowledgeBase: string;
+  files: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  chunks: number;
+  skipped: Array<{ source: string; reason: string }>;
+  seconds: number;
+}
+
+/** `godwit ingest <path|url> --kb NAME`: exit 0 when every file was indexed, 1 when any was skipped as bad. */
+export async function ingestCommand(target: string, options: IngestCommandOptions, output: Output): Promise<number> {
+  const started = performance.now();
+  const config = readConfig(options);
+  const input = await collectInput(target, SUPPORTED_EXTENSIONS);
+  const backend = await openBackend({ config, command: 'ingest', output, sample: false });
+  const outcomes: IngestOutcome[] = [];
+  const progress = createProgress(output, input.files.length, options.json === true && !output.interactive);
+  try {
+    for (const file of input.files) {
+      const { bytes, mimeType } = await file.read();
+      const outcome = await backend.ingest(options.kb, { source: file.source, bytes, ...(mimeType ? { mimeType } : {}) });
+      outcomes.push(outcome);
+      progress.tick(`${basename(file.source)} ${outcome.status}`);
+    }
+  } finally {
+    progress.stop();
+    await backend.close();
+  }
+  const summary = summarize(options.kb, outcomes, input.skipped, (performance.now() - started) / 1000);
+  if (options.json) output.json(summary);
+  else printSummary(summary, output);
+  const bad = outcomes.some((outcome) => outcome.status === 'failed');
+  return bad || input.files.length === 0 ? 1 : 0;
+}
+
+function summarize(
+  knowledgeBase: string,
+  outcomes: IngestOutcome[],
+  unsupported: Array<{ source: string; reason: string }>,
+  seconds: number,
+): IngestSummary {
+  const count = (status: IngestOutcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
+  return {
+    knowledgeBase,
+    files: outcomes.length,
+    created: count('created'),
+    updated: count('updated'),
+    unchanged: count('unchanged'),
+    chunks: outcomes.reduce((sum, outcome) => sum + (outcome.status === 'unchanged' ? 0 : outcome.chunks), 0),
+    skipped: [
+      ...outcomes
+        .filter((outcome) => outcome.status === 'failed')
+        .map((outcome) => ({ source: outcome.source, reason: outcome.error ?? 'failed' })),
+      ...unsupported,
+    ],
+    seconds: Math.round(seconds * 100) / 100,
+  };
+}
+
+function printSummary(summary: IngestSummary, output: Output): void {
+  output.line(
+    `Knowledge base "${summary.knowledgeBase}": ${summary.files} files (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${summary.chunks} chunks indexed in ${summary.seconds.toFixed(1)} s.`,
+  );
+  if (summary.files === 0 && summary.skipped.length === 0) output.line('No files found to ingest.');
+  if (summary.skipped.length > 0) {
+    output.line(`Skipped ${summary.skipped.length}:`);
+    for (const entry of summary.skipped) output.line(`  - ${entry.source}: ${entry.reason}`);
+  }
+}

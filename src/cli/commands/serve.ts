@@ -1,0 +1,77 @@
+import { createGodwit } from '../../config/index.ts';
+import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { DEFAULT_TENANT } from '../../core/types.ts';
+import { isLoopback, startNodeServer } from '../../runtime/node.ts';
+import { createApp } from '../../server/index.ts';
+import { offerSample } from '../backend.ts';
+import { readConfig, type GlobalOptions } from '../context.ts';
+import type { Output } from '../output.ts';
+
+export interface ServeOptions extends GlobalOptions {
+  host?: string;
+  port?: string;
+  sample: boolean;
+}
+
+/** `godwit serve`: the HTTP API (and web app) until SIGINT/SIGTERM. Resolves when the server has stopped. */
+export async function serveCommand(options: ServeOptions, output: Output): Promise<number> {
+  const config = readConfig(options, {
+    server: {
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.port ? { port: Number(options.port) } : {}),
+    },
+  });
+  if (!isLoopback(config.server.host)) {
+    throw new ConfigError(
+      `Refusing to serve on ${config.server.host}: a server reachable from other machines must require authentication, and none is configured. Serve on 127.0.0.1 (GODWIT_HOST) and put an authenticating proxy in front.`,
+    );
+  }
+  const lock = config.database.url ? null : acquireDataDirLock(config.dataDir, 'serve');
+  const services = await createGodwit(config).catch((error) => {
+    lock?.release();
+    throw error;
+  });
+  if (options.sample && config.sample) await offerSample(services, config, output);
+  const app = createApp({
+    services,
+    options: { maxBodyBytes: config.server.maxBodyBytes, maxUploadBytes: config.server.maxUploadBytes },
+  });
+  const server = await startNodeServer({ fetch: app.fetch, host: config.server.host, port: config.server.port }).catch(
+    async (error) => {
+      await services.close();
+      lock?.release();
+      throw error;
+    },
+  );
+  lock?.setServerUrl(server.url);
+  const knowledgeBases = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
+  output.info(`Godwit ${services.version} listening on ${server.url}`);
+  output.info(`  model:     ${services.provider.model} (${services.provider.reason})`);
+  output.info(`  storage:   ${config.database.url ? `PostgreSQL ${redact(config.database.url)}` : `PGlite in ${config.dataDir}`}`);
+  output.info(`  knowledge: ${knowledgeBases.map((kb) => kb.name).join(', ') || '(none yet: godwit ingest ./docs --kb NAME)'}`);
+  output.info(`  API docs:  ${server.url}/docs`);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      output.info('Stopping…');
+      resolveStop();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await services.close();
+  lock?.release();
+  return 0;
+}
+
+/** postgres://user:secret@host/db → postgres://user:***@host/db */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

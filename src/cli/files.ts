@@ -1,0 +1,64 @@
+/**
+ * What `godwit ingest` reads: a file, a folder (recursively; hidden entries and unsupported extensions are
+ * listed as skipped), or an http(s) URL.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, relative, resolve } from 'node:path';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+
+export interface InputFile {
+  source: string;
+  read(): Promise<{ bytes: Uint8Array; mimeType?: string }>;
+}
+
+export interface CollectedInput {
+  files: InputFile[];
+  /** Files not offered to the parser, with the reason. */
+  skipped: Array<{ source: string; reason: string }>;
+}
+
+export async function collectInput(target: string, supportedExtensions: readonly string[]): Promise<CollectedInput> {
+  if (/^https?:\/\//i.test(target)) return { files: [urlFile(target)], skipped: [] };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+    throw new ValidationError(`Cannot ingest ${target}: supported inputs are a file, a folder, or an http(s) URL.`);
+  }
+  const path = resolve(target);
+  const info = await stat(path).catch(() => {
+    throw new NotFoundError(`${target} does not exist. Give a file, a folder or a URL to ingest.`);
+  });
+  if (info.isFile()) return { files: [localFile(path, basename(path))], skipped: [] };
+  const collected: CollectedInput = { files: [], skipped: [] };
+  await walk(path, path, supportedExtensions, collected);
+  collected.files.sort((left, right) => left.source.localeCompare(right.source));
+  return collected;
+}
+
+async function walk(root: string, directory: string, extensions: readonly string[], into: CollectedInput) {
+  for (const entry of await readdir(directory, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(directory, entry.name);
+    const source = relative(root, path).split('\\').join('/');
+    if (entry.isDirectory()) await walk(root, path, extensions, into);
+    else if (!entry.isFile()) continue;
+    else if (extensions.includes(extname(entry.name).toLowerCase())) into.files.push(localFile(path, source));
+    else into.skipped.push({ source, reason: `unsupported file type; supported: ${extensions.join(' ')}` });
+  }
+}
+
+function localFile(path: string, source: string): InputFile {
+  return { source, read: async () => ({ bytes: new Uint8Array(await readFile(path)) }) };
+}
+
+function urlFile(url: string): InputFile {
+  return {
+    source: url,
+    read: async () => {
+      const response = await fetch(url).catch((error: Error) => {
+        throw new NotFoundError(`Cannot fetch ${url}: ${error.message}. Check the address and your network.`);
+      });
+      if (!response.ok) throw new NotFoundError(`Fetching ${url} returned HTTP ${response.status}.`);
+      const mimeType = response.headers.get('content-type')?.split(';')[0]?.trim();
+      return { bytes: new Uint8Array(await response.arrayBuffer()), ...(mimeType ? { mimeType } : {}) };
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The `godwit` command. Exit codes: 0 ok, 1 failure, 2 bad usage or configuration. With --json, stdout
+ * holds one JSON document and nothing else.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { GodwitError } from '../core/errors.ts';
+import { askCommand } from './commands/ask.ts';
+import { chatCommand } from './commands/chat.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { evalRetrievalCommand } from './commands/eval.ts';
+import { ingestCommand } from './commands/ingest.ts';
+import { searchCommand } from './commands/search.ts';
+import { serveCommand } from './commands/serve.ts';
+import { createOutput, type Output } from './output.ts';
+
+const USAGE_CODES = new Set(['validation_failed', 'config_invalid', 'bad_request']);
+
+export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(output, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (GodwitError.isInstance(error)) {
+      output.error(error.message);
+      return USAGE_CODES.has(error.code) ? 2 : 1;
+    }
+    output.error(error instanceof Error ? error.message : String(error));
+    if (process.env.GODWIT_LOG_LEVEL === 'debug' && error instanceof Error) output.info(error.stack ?? '');
+    return 1;
+  }
+}
+
+function buildProgram(output: Output, setExitCode: (code: number) => void): Command {
+  const program = new Command('godwit')
+    .description('Godwit: answers from your documents with citations — on a laptop or on AWS.')
+    .option('--config <file>', 'config file (default: GODWIT_CONFIG or ./godwit.config.yaml)')
+    .option('--data-dir <dir>', 'data directory for the embedded database (default: GODWIT_DATA_DIR or ./.godwit)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) })
+    .showHelpAfterError();
+  const run =
+    <A extends unknown[]>(handler: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      setExitCode(await handler(...args));
+    };
+  const globals = () => program.opts<{ config?: string; dataDir?: string }>();
+  const noSample = new Option('--no-sample', 'do not load the sample knowledge base into a new data dir');
+
+  program
+    .command('serve')
+    .description('serve the HTTP API on 127.0.0.1:8787')
+    .option('--host <host>', 'address to bind (GODWIT_HOST)')
+    .option('--port <port>', 'port (GODWIT_PORT)')
+    .addOption(noSample)
+    .action(run((options) => serveCommand({ ...globals(), ...options }, output)));
+
+  program
+    .command('ingest <target>')
+    .description('index a file, a folder or an http(s) URL into a knowledge base')
+    .option('--kb <name>', 'knowledge base (created when missing)', 'default')
+    .option('--json', 'print the summary as JSON')
+    .action(run((target: string, options) => ingestCommand(target, { ...globals(), ...options }, output)));
+
+  program
+    .command('ask <question>')
+    .description('answer one question from a knowledge base, with citations')
+    .option('--kb <name>', 'knowledge base (default: the only one, or handbook)')
+    .option('--model <model>', 'provider:model-id (default: GODWIT_MODEL)')
+    .option('--json', 'print {"answer","citations","model","usage"}')
+    .addOption(noSample)
+    .action(run((question: string, options) => askCommand(question, { ...globals(), ...options }, output)));
+
+  program
+    .command('chat')
+    .description('talk with a knowledge base interactively')
+    .option('--kb <name>', 'knowledge base')
+    .option('--model <model>', 'provider:model-id')
+    .addOption(noSample)
+    .action(run((options) => chatCommand({ ...globals(), ...options }, output)));
+
+  program
+    .command('search <query>')
+    .description('show the passages that match a query')
+    .option('--kb <name>', 'knowledge base')
+    .option('--k <number>', 'number of results, 1-100', '8')
+    .option('--mode <mode>', 'keyword, vector or hybrid')
+    .option('--json', 'print {"results":[{"source","location","score","text"}]}')
+    .addOption(noSample)
+    .action(run((query: string, options) => searchCommand(query, { ...globals(), ...options }, output)));
+
+  program
+    .command('doctor')
+    .description('check configuration, dependencies and the model provider')
+    .option('--json', 'print the report as JSON')
+    .action(run((options) => doctorCommand({ ...globals(), ...options }, output)));
+
+  const evaluate = program.command('eval').description('measure quality');
+  evaluate
+    .command('retrieval')
+    .description('nDCG@10, Recall@100 and MRR@10 on a BEIR-format dataset')
+    .requiredOption('--dataset <dir>', 'folder with corpus.jsonl, queries.jsonl and qrels/')
+    .option('--split <split>', 'qrels split', 'test')
+    .option('--limit <n>', 'evaluate only the first n queries')
+    .option('--json', 'print one JSON object of metrics')
+    .action(run((options) => evalRetrievalCommand({ ...globals(), ...options }, output)));
+
+  return program;
+}

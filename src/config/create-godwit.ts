@@ -1,0 +1,109 @@
+/**
+ * The composition root: the only place that chooses adapters. Vendor-backed adapters are imported lazily,
+ * so a process loads only the backends its configuration names.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChatService } from '../core/chat/chat-service.ts';
+import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
+import type { Embedder } from '../core/models.ts';
+import type { HealthReport } from '../core/ports.ts';
+import { fuseResults } from '../core/retrieval/fusion.ts';
+import { Retriever } from '../core/retrieval/retriever.ts';
+import type { GodwitServices, ProviderInfo } from '../core/services.ts';
+import { createModelRegistry, LOCAL_MODELS, localProvider } from '../providers/index.ts';
+import { createPricing } from '../providers/pricing.ts';
+import type { GodwitConfig } from './schema.ts';
+import { VERSION } from './version.ts';
+
+export interface CreateGodwitOptions {
+  /** Extra embedders by model name (tests, custom providers). */
+  embedders?: Map<string, Embedder>;
+  generateId?: () => string;
+}
+
+export async function createGodwit(config: GodwitConfig, options: CreateGodwitOptions = {}): Promise<GodwitServices> {
+  const storage = await openStorage(config);
+  const generateId = options.generateId ?? randomUUID;
+  const { createDocumentParser } = await import('../ingest/index.ts');
+  const { FileBlobStore } = await import('../storage/fs/index.ts');
+  mkdirSync(config.dataDir, { recursive: true });
+  const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
+  const embedders = options.embedders ?? new Map<string, Embedder>();
+  const provider = describeProvider(config, embedders);
+  const models = createModelRegistry({
+    providers: { local: localProvider },
+    defaultModel: config.models.default,
+    fallbackModels: config.models.fallback,
+  });
+  // Fail at startup, not on the first request, when a configured model is unknown.
+  for (const name of [config.models.default, ...config.models.fallback]) models.languageModel(name);
+  const parser = createDocumentParser({
+    maxFileBytes: config.ingest.maxFileBytes,
+    maxChunkTokens: config.ingest.chunkTokens,
+    chunkOverlapTokens: config.ingest.chunkOverlapTokens,
+  });
+  const retriever = new Retriever({ index: storage.index, embedders, fuse: (lists, k) => fuseResults(lists, { k }) });
+  const knowledge = new KnowledgeService({
+    knowledge: storage.knowledge,
+    index: storage.index,
+    parser,
+    blobs,
+    embedders,
+    defaultEmbeddingModel: config.models.embedding,
+    generateId,
+  });
+  const chat = new ChatService({
+    conversations: storage.conversations,
+    knowledge,
+    retriever,
+    models,
+    usage: storage.usage,
+    pricing: createPricing(),
+    generateId,
+  });
+  return {
+    knowledge,
+    knowledgeStore: storage.knowledge,
+    index: storage.index,
+    retriever,
+    chat,
+    conversations: storage.conversations,
+    usage: storage.usage,
+    provider,
+    version: VERSION,
+    health: async (): Promise<HealthReport[]> => [await safeHealth(storage.health)],
+    close: () => storage.close(),
+  };
+}
+
+async function openStorage(config: GodwitConfig) {
+  const { openPostgresStorage } = await import('../storage/postgres/index.ts');
+  if (config.database.url) {
+    return openPostgresStorage({ url: config.database.url, schema: config.database.schema ?? undefined });
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  return openPostgresStorage({ pglite: { dataDir: join(config.dataDir, 'db') } });
+}
+
+async function safeHealth(check: () => Promise<HealthReport>): Promise<HealthReport> {
+  try {
+    return await check();
+  } catch (error) {
+    return { name: 'database', ok: false, detail: (error as Error).message };
+  }
+}
+
+function describeProvider(config: GodwitConfig, embedders: Map<string, Embedder>): ProviderInfo {
+  const offline = config.models.default.startsWith('local:');
+  return {
+    model: config.models.default,
+    fallbackModels: config.models.fallback,
+    embeddingModel: config.models.embedding,
+    reason: offline
+      ? 'offline default: answers quote your documents (extractive); set GODWIT_MODEL to use a generative model'
+      : `configured by models.default / GODWIT_MODEL`,
+    availableModels: [...LOCAL_MODELS, ...embedders.keys()],
+  };
+}

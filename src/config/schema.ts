@@ -1,0 +1,60 @@
+/**
+ * The one configuration schema. Every key can be set in godwit.config.yaml or through a GODWIT_* variable
+ * (see env.ts); defaults give the zero-setup local profile.
+ */
+import { z } from 'zod';
+
+const modelName = z
+  .string()
+  .regex(/^[a-z0-9-]+:.+$/, 'expected provider:model-id, for example local:extractive or openai:gpt-4.1-mini');
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./.godwit'),
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(8787),
+        maxBodyBytes: z.number().int().positive().default(1_048_576),
+        maxUploadBytes: z.number().int().positive().default(52_428_800),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8787, maxBodyBytes: 1_048_576, maxUploadBytes: 52_428_800 }),
+    models: z
+      .object({
+        default: modelName.default('local:extractive'),
+        fallback: z.array(modelName).default([]),
+        embedding: modelName.nullable().default(null),
+      })
+      .strict()
+      .default({ default: 'local:extractive', fallback: [], embedding: null }),
+    database: z
+      .object({
+        /** postgres://… to use PostgreSQL/Aurora/RDS; empty = embedded PGlite in dataDir. */
+        url: z.string().url().nullable().default(null),
+        schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).nullable().default(null),
+      })
+      .strict()
+      .default({ url: null, schema: null }),
+    redis: z
+      .object({ url: z.string().url().nullable().default(null) })
+      .strict()
+      .default({ url: null }),
+    ingest: z
+      .object({
+        maxFileBytes: z.number().int().positive().default(52_428_800),
+        chunkTokens: z.number().int().min(64).max(8192).default(512),
+        chunkOverlapTokens: z.number().int().min(0).max(1024).default(64),
+      })
+      .strict()
+      .default({ maxFileBytes: 52_428_800, chunkTokens: 512, chunkOverlapTokens: 64 }),
+    retrieval: z
+      .object({ k: z.number().int().min(1).max(100).default(6) })
+      .strict()
+      .default({ k: 6 }),
+    /** Load the sample knowledge base `handbook` into a new data dir. */
+    sample: z.boolean().default(true),
+  })
+  .strict();
+
+export type GodwitConfig = z.infer<typeof configSchema>;
