@@ -36,7 +36,8 @@ export function packBlocks(blocks: readonly TextBlock[], options: PackOptions): 
   let hasNewContent = false;
 
   const flush = () => {
-    if (hasNewContent) bodies.push(line === undefined ? { text: parts.join(SEPARATOR) } : { text: parts.join(SEPARATOR), line });
+    const text = parts.join(SEPARATOR);
+    if (hasNewContent) bodies.push(line === undefined ? { text } : { text, line });
     parts = [];
     tokens = 0;
     line = undefined;
@@ -74,7 +75,7 @@ function* pieces(blocks: readonly TextBlock[], budget: number, overlapTokens: nu
   for (const block of blocks) {
     const text = block.text.trim();
     if (text.length === 0) continue;
-    const tokens = estimateTokens(text);
+    const tokens = text.length > budget * 4 ? budget + 1 : estimateTokens(text);
     if (tokens <= budget) {
       yield block.line === undefined ? { text, tokens } : { text, tokens, line: block.line };
       continue;
@@ -98,18 +99,24 @@ function countNewlines(text: string, from: number, to: number): number {
 }
 
 /**
- * The longest run of whole words at the end of `text` whose estimate stays within `maxTokens`,
- * walking backwards so the cost is proportional to the tail, not the body.
+ * The longest run of whole words at the end of `text` whose estimate stays within `maxTokens`. It walks
+ * backwards and never looks further than the tail could reach, so the cost does not grow with the body.
  */
 export function overlapTail(text: string, maxTokens: number): string {
+  const lowest = Math.max(0, text.length - maxTokens * 4 - 1);
   let index = text.length;
   let start = text.length;
   let words = 0;
-  while (index > 0) {
-    while (index > 0 && /\s/.test(text.charAt(index - 1))) index--;
+  while (index > lowest) {
+    while (index > lowest && isWhitespace(text.charCodeAt(index - 1))) index--;
     let wordStart = index;
-    while (wordStart > 0 && !/\s/.test(text.charAt(wordStart - 1))) wordStart--;
-    if (wordStart === index) break;
+    while (wordStart > lowest && !isWhitespace(text.charCodeAt(wordStart - 1))) wordStart--;
+    // A word cut by the scan limit, or none at all, ends the tail.
+    if (
+      wordStart === index ||
+      (wordStart === lowest && lowest > 0 && !isWhitespace(text.charCodeAt(lowest - 1)))
+    )
+      break;
     const chars = text.length - wordStart;
     if (Math.max(Math.ceil(chars / 4), Math.ceil((words + 1) / 0.75)) > maxTokens) break;
     words++;
@@ -117,4 +124,8 @@ export function overlapTail(text: string, maxTokens: number): string {
     index = wordStart;
   }
   return text.slice(start).trim();
+}
+
+function isWhitespace(code: number): boolean {
+  return code === 32 || code === 10 || code === 9 || code === 13 || code === 12 || code === 160;
 }

@@ -4,8 +4,8 @@
  * says what each value means.
  */
 import type { ChunkDraft } from '../../core/ports.ts';
-import type { ChunkLocation } from '../../core/types.ts';
 import { estimateTokens } from '../../core/text/tokens.ts';
+import type { ChunkLocation } from '../../core/types.ts';
 import type { ChunkingSettings } from './chunking-settings.ts';
 import { splitLongText } from './split-text.ts';
 
@@ -17,6 +17,8 @@ export interface RecordRow {
 
 export interface RecordTable {
   sheet?: string;
+  /** A title found above the table, repeated with the header. */
+  caption?: string;
   headers: string[];
   rows: RecordRow[];
   /** Metadata key for the row range: "rows" for sheets and CSV, "records" for JSON arrays. */
@@ -46,7 +48,9 @@ export function chunkRecords(table: RecordTable, settings: ChunkingSettings): Ch
     if (tokens > budget) {
       flush();
       for (const piece of splitLongText(line, budget)) {
-        drafts.push(buildDraft(table, prefix, { lines: [piece.text], tokens, firstRow: row.row, lastRow: row.row }));
+        drafts.push(
+          buildDraft(table, prefix, { lines: [piece.text], tokens, firstRow: row.row, lastRow: row.row }),
+        );
       }
       continue;
     }
@@ -63,21 +67,25 @@ export function chunkRecords(table: RecordTable, settings: ChunkingSettings): Ch
   return drafts;
 }
 
-/** "Header: value; Header: value", skipping empty cells; unnamed columns are called "Column N". */
+/**
+ * "Header: value; Header: value", skipping empty cells; unnamed columns are called "Column N". A table
+ * without a header row lists its values as "a | b | c".
+ */
 export function formatRow(headers: readonly string[], values: readonly string[]): string {
+  // Line breaks inside a cell would break the one-row-per-line layout.
+  const cells = values.map((value) => value.replace(/\s+/g, ' ').trim());
+  if (headers.length === 0) return cells.filter((cell) => cell.length > 0).join(' | ');
   const pairs: string[] = [];
-  values.forEach((value, index) => {
-    const trimmed = value.trim();
-    if (trimmed.length === 0) return;
-    const header = headers[index]?.trim() || `Column ${index + 1}`;
-    pairs.push(`${header}: ${trimmed}`);
+  cells.forEach((cell, index) => {
+    if (cell.length === 0) return;
+    pairs.push(`${headers[index]?.trim() || `Column ${index + 1}`}: ${cell}`);
   });
   return pairs.join('; ');
 }
 
 function tablePrefix(table: RecordTable, maxChunkTokens: number): string {
   const headerLine = table.headers.map((header, index) => header.trim() || `Column ${index + 1}`).join(' | ');
-  const prefix = table.sheet ? `${table.sheet}\n${headerLine}` : headerLine;
+  const prefix = [table.sheet, table.caption, headerLine].filter(Boolean).join('\n');
   const limit = Math.max(8, Math.floor(maxChunkTokens / 2));
   if (estimateTokens(prefix) <= limit) return prefix;
   return splitLongText(prefix, limit)[0]?.text ?? '';
@@ -88,5 +96,10 @@ function buildDraft(table: RecordTable, prefix: string, chunk: OpenChunk): Chunk
   const location: ChunkLocation =
     table.sheet === undefined ? { row: chunk.firstRow } : { sheet: table.sheet, row: chunk.firstRow };
   const range = chunk.firstRow === chunk.lastRow ? `${chunk.firstRow}` : `${chunk.firstRow}-${chunk.lastRow}`;
-  return { text, location, metadata: { [table.rangeKey ?? 'rows']: range }, tokenCount: estimateTokens(text) };
+  return {
+    text,
+    location,
+    metadata: { [table.rangeKey ?? 'rows']: range },
+    tokenCount: estimateTokens(text),
+  };
 }

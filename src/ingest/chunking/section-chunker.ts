@@ -3,8 +3,8 @@
  * path on its own line ("Leave policy > Vacation") so the heading words are searchable with the text.
  */
 import type { ChunkDraft } from '../../core/ports.ts';
-import type { ChunkLocation } from '../../core/types.ts';
 import { estimateTokens } from '../../core/text/tokens.ts';
+import type { ChunkLocation } from '../../core/types.ts';
 import type { ChunkingSettings } from './chunking-settings.ts';
 import { packBlocks, type TextBlock } from './pack-blocks.ts';
 import { splitLongText } from './split-text.ts';

@@ -43,7 +43,9 @@ function packSpans(
   let current: Span | undefined;
   let currentTokens = 0;
   for (const span of spans) {
-    const tokens = estimateTokens(text.slice(span.start, span.end));
+    // Past limit * 4 characters the estimate is over the limit anyway; skip counting a huge span.
+    const tokens =
+      span.end - span.start > limit * 4 ? limit + 1 : estimateTokens(text.slice(span.start, span.end));
     if (tokens > limit) {
       if (current) output.push(current);
       current = undefined;
@@ -88,7 +90,8 @@ function* sentenceSpans(text: string, from: number, to: number): Generator<Span>
       end = index;
     } else if (isSentenceEnd(code)) {
       let after = index + 1;
-      while (after < to && (isSentenceEnd(text.charCodeAt(after)) || isCloser(text.charCodeAt(after)))) after++;
+      while (after < to && (isSentenceEnd(text.charCodeAt(after)) || isCloser(text.charCodeAt(after))))
+        after++;
       if (after === to || isSpace(text.charCodeAt(after))) end = after;
       index = after - 1;
     }
