@@ -1,0 +1,58 @@
+import type { GodwitServices } from '../core/services.ts';
+
+/** Per-request values set by middleware and read by handlers. */
+export interface AppVariables {
+  requestId: string;
+  tenantId: string;
+  userId: string;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}
+
+/** One structured log line; `level` is `info`, `warn` or `error`. */
+export type LogEntry = { level: 'info' | 'warn' | 'error'; message: string } & Record<string, unknown>;
+
+export type Logger = (entry: LogEntry) => void;
+
+export interface AppOptions {
+  /** Largest accepted JSON request body, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Largest accepted multipart upload (all files of one request), in bytes. Default 50 MiB. */
+  maxUploadBytes?: number;
+  /** Receives one entry per request and one per unexpected error. Default: JSON lines on stdout/stderr. */
+  logger?: (entry: object) => void;
+}
+
+export interface AppDeps {
+  services: GodwitServices;
+  options?: AppOptions;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedAppOptions {
+  maxBodyBytes: number;
+  maxUploadBytes: number;
+  logger: Logger;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+function writeLogLine(entry: object): void {
+  const line = JSON.stringify({ time: new Date().toISOString(), ...entry });
+  if ((entry as LogEntry).level === 'info') console.log(line);
+  else console.error(line);
+}
+
+export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions {
+  return {
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    logger: options.logger ?? writeLogLine,
+  };
+}
+
+/** The app every route module registers on. */
+export type GodwitApp = import('@hono/zod-openapi').OpenAPIHono<AppEnv>;

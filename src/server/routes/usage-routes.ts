@@ -1,0 +1,46 @@
+/** `GET /api/usage`: model calls, tokens and cost per UTC day, model and API key. */
+import { createRoute } from '@hono/zod-openapi';
+import { ValidationError } from '../../core/errors.ts';
+import type { GodwitServices } from '../../core/services.ts';
+import type { GodwitApp } from '../app-env.ts';
+import { errorResponse } from '../schemas/common-schemas.ts';
+import { UsageQuerySchema, UsageResponseSchema } from '../schemas/operations-schemas.ts';
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const usageRoute = createRoute({
+  method: 'get',
+  path: '/api/usage',
+  tags: ['operations'],
+  summary: 'Usage totals; `from` and `to` are inclusive (a date-only `to` covers that whole day)',
+  request: { query: UsageQuerySchema },
+  responses: {
+    200: {
+      description: 'Rows by day, model and API key',
+      content: { 'application/json': { schema: UsageResponseSchema } },
+    },
+    400: errorResponse('A date is not ISO 8601, or `from` is after `to`'),
+  },
+});
+
+/** A date-only upper bound means "through the end of that day", as people read a date range. */
+function upperBound(value: string): Date {
+  const date = new Date(value);
+  return DATE_ONLY.test(value) ? new Date(date.getTime() + DAY_MS - 1) : date;
+}
+
+export function registerUsageRoutes(app: GodwitApp, services: GodwitServices): void {
+  app.openapi(usageRoute, async (c) => {
+    const query = c.req.valid('query');
+    const from = query.from === undefined ? undefined : new Date(query.from);
+    const to = query.to === undefined ? undefined : upperBound(query.to);
+    if (from && to && from > to) {
+      throw new ValidationError(`query.from (${query.from}) is after query.to (${query.to}); swap them.`, {
+        details: { field: 'from' },
+      });
+    }
+    const rows = await services.usage.summarize(c.var.tenantId, { from, to });
+    return c.json({ rows }, 200);
+  });
+}

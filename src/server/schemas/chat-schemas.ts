@@ -1,0 +1,42 @@
+import { z } from '@hono/zod-openapi';
+import { boundedInteger, CitationSchema, MessageSchema, text } from './common-schemas.ts';
+
+export const ChatRequestSchema = z
+  .strictObject({
+    message: z
+      .string({ error: 'expected a string' })
+      .openapi({ example: 'How many vacation days do I get?' }),
+    conversationId: text(200)
+      .optional()
+      .openapi({ description: 'Continue this conversation; omit to start one.' }),
+    knowledgeBase: text(63).nullable().optional().openapi({
+      description: "Answer from this knowledge base; null for plain chat. Defaults to the conversation's.",
+    }),
+    model: text(200)
+      .optional()
+      .openapi({ description: '`provider:model-id`; defaults to the configured model.' }),
+    k: boundedInteger(1, 100).optional().openapi({ description: 'Passages to retrieve. Default 6.' }),
+    stream: z
+      .boolean({ error: 'expected true or false' })
+      .optional()
+      .openapi({ description: 'Answer as server-sent events (also chosen by `Accept: text/event-stream`).' }),
+  })
+  .openapi('ChatRequest');
+
+export const ChatResponseSchema = z
+  .object({
+    conversationId: z.string(),
+    message: MessageSchema,
+    answer: z.string(),
+    citations: z.array(CitationSchema),
+  })
+  .openapi('ChatResponse');
+
+export const CHAT_STREAM_DESCRIPTION = [
+  'Server-sent events, each `data:` one JSON object:',
+  '`start` {conversationId, messageId, userMessageId, model};',
+  '`citations` {citations};',
+  '`delta` {text};',
+  '`done` the same body as the JSON response;',
+  '`error` {code, message, conversationId, messageId}.',
+].join(' ');

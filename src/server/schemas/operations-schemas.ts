@@ -1,0 +1,52 @@
+import { z } from '@hono/zod-openapi';
+
+export const LivenessSchema = z.object({ status: z.literal('ok') }).openapi('Liveness');
+
+export const ReadinessSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    checks: z.array(
+      z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), version: z.string().optional() }),
+    ),
+    provider: z.object({
+      model: z.string(),
+      fallbackModels: z.array(z.string()),
+      embeddingModel: z.string().nullable(),
+      reason: z.string(),
+      availableModels: z.array(z.string()),
+    }),
+    version: z.string(),
+  })
+  .openapi('Readiness');
+
+const isoDate = () =>
+  z
+    .string()
+    .refine(
+      (value) =>
+        /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && !Number.isNaN(Date.parse(value)),
+      {
+        message: 'expected an ISO 8601 date such as 2026-01-31 or 2026-01-31T12:00:00Z',
+      },
+    )
+    .optional()
+    .openapi({ description: 'ISO 8601 date or date-time (UTC).', example: '2026-01-31' });
+
+export const UsageQuerySchema = z.object({ from: isoDate(), to: isoDate() });
+
+export const UsageResponseSchema = z
+  .object({
+    rows: z.array(
+      z.object({
+        day: z.string(),
+        model: z.string(),
+        apiKeyId: z.string().nullable(),
+        calls: z.number(),
+        inputTokens: z.number(),
+        outputTokens: z.number(),
+        costUsd: z.number().nullable(),
+        unpricedCalls: z.number(),
+      }),
+    ),
+  })
+  .openapi('UsageSummary');
