@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatService } from '../core/chat/chat-service.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
+import { describeError } from '../core/errors.ts';
 import type { Embedder } from '../core/models.ts';
 import type { HealthReport } from '../core/ports.ts';
 import { fuseResults } from '../core/retrieval/fusion.ts';
@@ -29,7 +30,7 @@ export async function createGodwit(config: GodwitConfig, options: CreateGodwitOp
   const { createDocumentParser } = await import('../ingest/index.ts');
   const { FileBlobStore } = await import('../storage/fs/index.ts');
   mkdirSync(config.dataDir, { recursive: true });
-  const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
+  const blobs = new FileBlobStore({ root: join(config.dataDir, 'blobs') });
   const embedders = options.embedders ?? new Map<string, Embedder>();
   const provider = describeProvider(config, embedders);
   const models = createModelRegistry({
@@ -62,6 +63,10 @@ export async function createGodwit(config: GodwitConfig, options: CreateGodwitOp
     usage: storage.usage,
     pricing: createPricing(),
     generateId,
+    reportError: (error, context) =>
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', message: 'chat turn failed', ...context, error: describeError(error) })}\n`,
+      ),
   });
   return {
     knowledge,

@@ -108,9 +108,20 @@ export class DependencyError extends GodwitError {
   }
 }
 
-/** A short, safe description of any thrown value, for logs and failed-turn records. */
+/** A short description of any thrown value, for operator logs (may hold vendor detail). */
 export function describeError(error: unknown): string {
   if (GodwitError.isInstance(error)) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * A description safe to show a user and to store: our own errors speak for themselves; anything else is
+ * summarised (an HTTP status at most) so provider bodies and internals never leak.
+ */
+export function publicErrorMessage(error: unknown): string {
+  if (GodwitError.isInstance(error)) return error.message;
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number') return `The model provider answered with HTTP ${status}.`;
+  return 'The model call failed unexpectedly.';
 }

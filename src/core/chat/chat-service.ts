@@ -5,7 +5,7 @@
  * nor a crash loses what was said; a failed or cut-off answer is stored as `failed` or `incomplete`.
  */
 import { type LanguageModel, streamText } from 'ai';
-import { describeError, GodwitError, NotFoundError, ValidationError } from '../errors.ts';
+import { GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
 import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
@@ -54,6 +54,8 @@ export interface ChatServiceOptions {
   historyTokens?: number;
   /** Longest accepted user message, in characters. Default 32 000. */
   maxMessageChars?: number;
+  /** Receives the full error of a failed turn, for operator logs (users only see a safe summary). */
+  reportError?: (error: unknown, context: { conversationId: string; messageId: string }) => void;
 }
 
 export class ChatService {
@@ -102,6 +104,8 @@ export class ChatService {
         ],
         abortSignal: request.abortSignal,
         maxRetries: 0,
+        // Failures arrive as stream parts and are stored with the turn; the SDK need not print them too.
+        onError: () => {},
       });
       let usage: Usage | null = null;
       for await (const part of result.fullStream) {
@@ -126,7 +130,7 @@ export class ChatService {
       yield { type: 'finish', message };
     } catch (error) {
       const aborted = error instanceof ChatAbortedError || request.abortSignal?.aborted === true;
-      const reason = aborted ? 'The request was cancelled before the answer finished.' : describeError(error);
+      const reason = aborted ? 'The request was cancelled before the answer finished.' : publicErrorMessage(error);
       const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
         text,
         citations: keepCited(text, citations),
@@ -134,6 +138,7 @@ export class ChatService {
         status: aborted || text.length > 0 ? 'incomplete' : 'failed',
         error: reason,
       });
+      if (!aborted) this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
       const code = aborted ? 'cancelled' : GodwitError.isInstance(error) ? error.code : 'provider_error';
       yield { type: 'error', code, message: reason, assistantMessage: message };
     }

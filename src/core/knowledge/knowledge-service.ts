@@ -113,6 +113,16 @@ export class KnowledgeService {
     }
   }
 
+  /** Deletes the knowledge base, its documents, chunks and original files. */
+  async deleteKnowledgeBase(tenantId: string, name: string): Promise<void> {
+    const knowledgeBase = await this.requireKnowledgeBase(tenantId, name);
+    const documents = await this.options.knowledge.listDocuments(tenantId, knowledgeBase.id);
+    await this.options.knowledge.deleteKnowledgeBase(tenantId, name);
+    const { blobs } = this.options;
+    if (!blobs) return;
+    for (const document of documents) if (document.blobKey) await blobs.delete(document.blobKey);
+  }
+
   async deleteDocument(tenantId: string, knowledgeBaseName: string, documentId: string): Promise<void> {
     const knowledgeBase = await this.requireKnowledgeBase(tenantId, knowledgeBaseName);
     const document = await this.options.knowledge.getDocument(tenantId, documentId);
@@ -157,7 +167,9 @@ export class KnowledgeService {
     const embedder = knowledgeBase.embeddingModel
       ? this.requireEmbedder(knowledgeBase.embeddingModel)
       : undefined;
-    const blobKey = blobs ? `${tenantId}/${knowledgeBase.id}/${sha256}` : null;
+    // One blob per document version: two documents with the same bytes must not share (and delete) one file.
+    const sourceKey = createHash('sha256').update(file.source).digest('hex').slice(0, 16);
+    const blobKey = blobs ? `${tenantId}/${knowledgeBase.id}/${sourceKey}-${sha256}` : null;
     if (blobs && blobKey) await blobs.put(blobKey, file.bytes, parsed.mimeType);
     const document = await knowledge.upsertDocument(tenantId, {
       knowledgeBaseId: knowledgeBase.id,

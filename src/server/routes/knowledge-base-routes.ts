@@ -106,8 +106,7 @@ export function registerKnowledgeBaseRoutes(
 
   app.openapi(deleteRoute, async (c) => {
     const { name } = c.req.valid('param');
-    await services.knowledge.requireKnowledgeBase(c.var.tenantId, name);
-    await services.knowledgeStore.deleteKnowledgeBase(c.var.tenantId, name);
+    await services.knowledge.deleteKnowledgeBase(c.var.tenantId, name);
     return c.body(null, 204);
   });
 }
