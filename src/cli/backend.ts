@@ -52,8 +52,8 @@ export interface OpenBackendOptions {
 export async function openBackend(options: OpenBackendOptions): Promise<CliBackend> {
   const { config } = options;
   if (!config.database.url) {
-    const owner = readLockOwner(config.dataDir);
-    if (owner?.serverUrl) return new RemoteBackend(owner.serverUrl);
+    const serverUrl = await runningServerUrl(config.dataDir, options.output);
+    if (serverUrl) return new RemoteBackend(serverUrl);
   }
   const lock = config.database.url ? null : acquireDataDirLock(config.dataDir, options.command);
   try {
@@ -63,6 +63,24 @@ export async function openBackend(options: OpenBackendOptions): Promise<CliBacke
   } catch (error) {
     lock?.release();
     throw error;
+  }
+}
+
+/**
+ * The URL of a `godwit serve` that owns the data dir. A server still starting up (loading the sample,
+ * say) has not published its URL yet: wait for it rather than fail.
+ */
+async function runningServerUrl(dataDir: string, output: Output, waitMs = 120_000): Promise<string | null> {
+  const deadline = Date.now() + waitMs;
+  let announced = false;
+  for (;;) {
+    const owner = readLockOwner(dataDir);
+    if (!owner || owner.command !== 'serve') return null;
+    if (owner.serverUrl) return owner.serverUrl;
+    if (Date.now() > deadline) return null;
+    if (!announced) output.info(`Waiting for the Godwit server (pid ${owner.pid}) to finish starting…`);
+    announced = true;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
   }
 }
 

@@ -1,0 +1,107 @@
+/**
+ * The `godwit` command, run in-process against a fresh data directory per test: the README's flow, the
+ * JSON contracts, and bad input (exit codes, messages, nothing changed).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { captureOutput } from '../support/capture-output.ts';
+
+function freshDataDir(): string {
+  return join(mkdtempSync(join(tmpdir(), 'godwit-cli-')), 'data');
+}
+
+async function run(args: string[]) {
+  const captured = captureOutput();
+  const code = await main(args, captured.output);
+  return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+}
+
+function docsFolder(files: Record<string, string | Uint8Array>): string {
+  const folder = mkdtempSync(join(tmpdir(), 'godwit-docs-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(folder, name, '..'), { recursive: true });
+    writeFileSync(join(folder, name), content);
+  }
+  return folder;
+}
+
+describe('godwit CLI', () => {
+  it('answers from the sample handbook with citations on a new data dir (ask --json)', async () => {
+    const dataDir = freshDataDir();
+    const result = await run(['--data-dir', dataDir, 'ask', 'How many vacation days do new employees get?', '--json']);
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout) as {
+      answer: string;
+      citations: Array<{ source: string; location: string; text: string }>;
+      model: string;
+      usage: { inputTokens: number; outputTokens: number };
+    };
+    expect(Object.keys(body).sort()).toEqual(['answer', 'citations', 'model', 'usage']);
+    expect(body.model).toBe('local:extractive');
+    expect(body.answer).toMatch(/extractive/i);
+    expect(body.answer).toMatch(/vacation/i);
+    expect(body.citations.length).toBeGreaterThan(0);
+    for (const citation of body.citations) expect(Object.keys(citation).sort()).toEqual(['location', 'source', 'text']);
+    expect(body.citations.some((citation) => /vacation|leave/i.test(citation.source + citation.text))).toBe(true);
+    expect(result.stderr).toMatch(/Loaded the sample knowledge base "handbook"/);
+  });
+
+  it('ingests a folder, reports bad files with reasons, and searches it (search --json)', async () => {
+    const dataDir = freshDataDir();
+    const folder = docsFolder({
+      'guide.md': '# Deployment guide\n\nRoll back a release with the rollback command within ten minutes.\n',
+      'notes/faq.txt': 'The staging cluster restarts every Sunday at 02:00 UTC.\n',
+      'broken.pdf': 'this is not a pdf',
+      'empty.txt': '',
+      'image.png': new Uint8Array([137, 80, 78, 71]),
+    });
+    const ingest = await run(['--data-dir', dataDir, 'ingest', folder, '--kb', 'mine', '--json']);
+    expect(ingest.code).toBe(1);
+    const summary = JSON.parse(ingest.stdout) as { files: number; created: number; chunks: number; skipped: Array<{ source: string; reason: string }> };
+    expect(summary.created).toBe(2);
+    expect(summary.chunks).toBeGreaterThanOrEqual(2);
+    const skipped = Object.fromEntries(summary.skipped.map((entry) => [entry.source, entry.reason]));
+    expect(skipped['broken.pdf']).toMatch(/broken\.pdf/);
+    expect(skipped['empty.txt']).toMatch(/empty\.txt/);
+    expect(skipped['image.png']).toMatch(/unsupported/);
+
+    const search = await run(['--data-dir', dataDir, 'search', 'when does staging restart', '--kb', 'mine', '--json', '--no-sample']);
+    expect(search.code).toBe(0);
+    const { results } = JSON.parse(search.stdout) as { results: Array<{ source: string; location: string; score: number; text: string }> };
+    expect(results[0]?.source).toBe('notes/faq.txt');
+    expect(Object.keys(results[0]!).sort()).toEqual(['location', 'score', 'source', 'text']);
+    expect(results[0]!.score).toBeGreaterThan(0);
+
+    const again = await run(['--data-dir', dataDir, 'ingest', join(folder, 'guide.md'), '--kb', 'mine', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ unchanged: 1, created: 0, chunks: 0 });
+  });
+
+  it('exits 2 with a clear message for bad usage and bad configuration', async () => {
+    const dataDir = freshDataDir();
+    const badK = await run(['--data-dir', dataDir, 'search', 'x', '--k', 'many', '--no-sample']);
+    expect(badK.code).toBe(2);
+    expect(badK.stderr).toMatch(/--k must be an integer/);
+    const unknownCommand = await run(['frobnicate']);
+    expect(unknownCommand.code).toBe(2);
+    const badModel = await run(['--data-dir', dataDir, 'ask', 'hi', '--model', 'nosuch:model', '--no-sample']);
+    expect(badModel.code).toBe(2);
+  });
+
+  it('exits 1 naming the knowledge base when it does not exist, and stores nothing', async () => {
+    const dataDir = freshDataDir();
+    const result = await run(['--data-dir', dataDir, 'ask', 'anything', '--kb', 'missing', '--no-sample']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Knowledge base "missing" does not exist/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 1 for a path that does not exist', async () => {
+    const result = await run(['--data-dir', freshDataDir(), 'ingest', '/no/such/folder', '--kb', 'x']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\/no\/such\/folder does not exist/);
+  });
+});
