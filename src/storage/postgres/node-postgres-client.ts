@@ -18,7 +18,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export function openNodePostgresClient(options: NodePostgresClientOptions): SqlClient {
   const target = redactDatabaseUrl(options.url);
   if (target.startsWith('(')) {
-    throw new ConfigError('the database URL is not a valid URL; use postgres://USER[:PASSWORD]@HOST:PORT/DATABASE');
+    throw new ConfigError(
+      'the database URL is not a valid URL; use postgres://USER[:PASSWORD]@HOST:PORT/DATABASE',
+    );
   }
   if (options.schema !== undefined && !IDENTIFIER.test(options.schema)) {
     throw new ConfigError(

@@ -12,7 +12,8 @@ import {
 
 /** Names our own constraints so a duplicate reads as a sentence, not as an index name. */
 const CONSTRAINT_MESSAGES: Record<string, string> = {
-  knowledge_bases_name_unique: 'a knowledge base with this name already exists for the tenant; choose another name',
+  knowledge_bases_name_unique:
+    'a knowledge base with this name already exists for the tenant; choose another name',
   documents_source_unique: 'a document with this source already exists in the knowledge base',
   chunks_pkey: 'a chunk with this id already exists; chunk ids must be unique within a tenant',
   conversations_pkey: 'a conversation with this id already exists',
@@ -54,7 +55,9 @@ export function translatePostgresError(error: unknown, target: string): GodwitEr
   }
   if (code && /^[0-9A-Z]{5}$/.test(code)) return translateSqlState(code, message, vendor, target, error);
   if (/connection terminated|timeout expired|connection timeout|Connection closed/i.test(message)) {
-    return new DependencyError(`lost the connection to PostgreSQL at ${target}: ${message}`, { cause: error });
+    return new DependencyError(`lost the connection to PostgreSQL at ${target}: ${message}`, {
+      cause: error,
+    });
   }
   return new GodwitError('internal', `database error at ${target}: ${message}`, { cause: error });
 }

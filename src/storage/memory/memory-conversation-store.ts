@@ -1,0 +1,184 @@
+/** ConversationStore in memory, with the same ordering and cursor rules as the SQL adapter. */
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import type {
+  ConversationPage,
+  ConversationStore,
+  ListConversationsOptions,
+  MessagePatch,
+  NewMessage,
+} from '../../core/ports.ts';
+import { requireText } from '../../core/storage-input.ts';
+import type { Conversation, Message } from '../../core/types.ts';
+import { compareText, copy, tenantKey } from './memory-knowledge-state.ts';
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+
+interface StoredMessage {
+  message: Message;
+  sequence: number;
+}
+
+export class MemoryConversationStore implements ConversationStore {
+  private readonly conversations = new Map<string, Conversation>();
+  private readonly messages = new Map<string, StoredMessage>();
+  private sequence = 0;
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  async createConversation(
+    input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
+  ): Promise<Conversation> {
+    requireText(input.tenantId, 'tenant id');
+    requireText(input.id, 'conversation id');
+    const key = tenantKey(input.tenantId, input.id);
+    if (this.conversations.has(key)) throw new ConflictError(`Conversation "${input.id}" already exists.`);
+    const createdAt = input.createdAt ?? this.now();
+    const conversation: Conversation = {
+      id: input.id,
+      tenantId: input.tenantId,
+      userId: input.userId,
+      title: input.title,
+      knowledgeBase: input.knowledgeBase ?? null,
+      createdAt,
+      updatedAt: createdAt,
+    };
+    this.conversations.set(key, conversation);
+    return copy(conversation);
+  }
+
+  async getConversation(tenantId: string, conversationId: string): Promise<Conversation | undefined> {
+    const conversation = this.conversations.get(tenantKey(tenantId, conversationId));
+    return conversation && copy(conversation);
+  }
+
+  async listConversations(
+    tenantId: string,
+    options: ListConversationsOptions = {},
+  ): Promise<ConversationPage> {
+    const limit = pageSize(options.limit);
+    const cursor = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const query = options.query?.toLowerCase();
+    const matching = [...this.conversations.values()]
+      .filter(
+        (conversation) =>
+          conversation.tenantId === tenantId &&
+          (options.userId === undefined || conversation.userId === options.userId) &&
+          (!query || conversation.title.toLowerCase().includes(query)) &&
+          (!cursor || compareRecency(conversation, cursor) > 0),
+      )
+      .sort(compareRecency);
+    const conversations = matching.slice(0, limit).map(copy);
+    const last = conversations[conversations.length - 1];
+    return { conversations, nextCursor: matching.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation> {
+    const conversation = this.require(tenantId, conversationId);
+    conversation.title = title;
+    conversation.updatedAt = this.now();
+    return copy(conversation);
+  }
+
+  async deleteConversation(tenantId: string, conversationId: string): Promise<void> {
+    this.require(tenantId, conversationId);
+    this.conversations.delete(tenantKey(tenantId, conversationId));
+    for (const [key, stored] of this.messages) {
+      if (stored.message.tenantId === tenantId && stored.message.conversationId === conversationId) {
+        this.messages.delete(key);
+      }
+    }
+  }
+
+  async appendMessage(input: NewMessage): Promise<Message> {
+    requireText(input.id, 'message id');
+    const conversation = this.require(input.tenantId, input.conversationId);
+    const key = tenantKey(input.tenantId, input.id);
+    if (this.messages.has(key)) throw new ConflictError(`Message "${input.id}" already exists.`);
+    const createdAt = input.createdAt ?? this.now();
+    const message: Message = {
+      id: input.id,
+      conversationId: input.conversationId,
+      tenantId: input.tenantId,
+      role: input.role,
+      content: input.content,
+      parts: copy(input.parts ?? []),
+      citations: copy(input.citations ?? []),
+      model: input.model ?? null,
+      usage: input.usage ? copy(input.usage) : null,
+      costUsd: input.costUsd ?? null,
+      latencyMs: input.latencyMs ?? null,
+      status: input.status,
+      error: input.error ?? null,
+      createdAt,
+    };
+    this.messages.set(key, { message, sequence: ++this.sequence });
+    if (createdAt > conversation.updatedAt) conversation.updatedAt = createdAt;
+    return copy(message);
+  }
+
+  async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
+    const stored = this.messages.get(tenantKey(tenantId, messageId));
+    if (!stored) throw new NotFoundError(`Message "${messageId}" does not exist.`);
+    for (const [field, value] of Object.entries(patch)) {
+      if (value !== undefined) (stored.message as unknown as Record<string, unknown>)[field] = copy(value);
+    }
+    return copy(stored.message);
+  }
+
+  async listMessages(tenantId: string, conversationId: string): Promise<Message[]> {
+    return [...this.messages.values()]
+      .filter(
+        (stored) => stored.message.tenantId === tenantId && stored.message.conversationId === conversationId,
+      )
+      .sort(
+        (left, right) =>
+          left.message.createdAt.getTime() - right.message.createdAt.getTime() ||
+          left.sequence - right.sequence,
+      )
+      .map((stored) => copy(stored.message));
+  }
+
+  private require(tenantId: string, conversationId: string): Conversation {
+    const conversation = this.conversations.get(tenantKey(tenantId, conversationId));
+    if (!conversation) throw new NotFoundError(`Conversation "${conversationId}" does not exist.`);
+    return conversation;
+  }
+}
+
+/** Newest updated first, then id descending; positive when `left` comes after `right`. */
+function compareRecency(
+  left: Pick<Conversation, 'updatedAt' | 'id'>,
+  right: Pick<Conversation, 'updatedAt' | 'id'>,
+) {
+  return right.updatedAt.getTime() - left.updatedAt.getTime() || compareText(right.id, left.id);
+}
+
+function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ValidationError(`limit must be a positive integer; got ${limit}.`, {
+      details: { field: 'limit' },
+    });
+  }
+  return Math.min(limit, MAX_PAGE);
+}
+
+function encodeCursor(conversation: Conversation): string {
+  return Buffer.from(JSON.stringify([conversation.updatedAt.toISOString(), conversation.id])).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
+  try {
+    const [updatedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const date = new Date(String(updatedAt));
+    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return { updatedAt: date, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError('cursor is not valid; pass the nextCursor of a previous page unchanged.', {
+    details: { field: 'cursor' },
+  });
+}

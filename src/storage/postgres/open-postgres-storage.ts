@@ -1,0 +1,115 @@
+/**
+ * Opens the relational store on PGlite (embedded, in memory or on disk) or on a PostgreSQL server, applies
+ * pending migrations, and returns every port it implements over one connection (pool).
+ */
+import type pg from 'pg';
+import type {
+  AuditLog,
+  ConversationStore,
+  HealthReport,
+  KnowledgeStore,
+  UsageLedger,
+  VectorIndex,
+} from '../../core/ports.ts';
+import { type MigrationOutcome, migrateSchema, type VectorSupport } from './migrate-schema.ts';
+import { openNodePostgresClient } from './node-postgres-client.ts';
+import { openPgliteClient } from './pglite-client.ts';
+import { PostgresAuditLog } from './postgres-audit-log.ts';
+import { PostgresConversationStore } from './postgres-conversation-store.ts';
+import { PostgresKnowledgeStore } from './postgres-knowledge-store.ts';
+import { PostgresUsageLedger } from './postgres-usage-ledger.ts';
+import { PostgresVectorIndex } from './postgres-vector-index.ts';
+import type { SqlClient, SqlEngine } from './sql-client.ts';
+import { redactDatabaseUrl } from './translate-postgres-error.ts';
+
+export type PostgresStorageOptions = (
+  | { pglite: { /** undefined = in memory */ dataDir?: string } }
+  | {
+      url: string;
+      /** A schema to create (if missing) and use first on the search_path. */
+      schema?: string;
+      pool?: pg.PoolConfig;
+    }
+) & {
+  /** Clock for stored timestamps; tests inject one. */
+  now?: () => Date;
+  generateId?: () => string;
+};
+
+export interface PostgresStorage {
+  readonly engine: SqlEngine;
+  /** Whether embeddings can be stored and searched, and if not, why. */
+  readonly vector: VectorSupport;
+  /** Migrations this open applied (empty when the schema was current). */
+  readonly appliedMigrations: readonly string[];
+  readonly knowledge: KnowledgeStore;
+  readonly index: VectorIndex;
+  readonly conversations: ConversationStore;
+  readonly usage: UsageLedger;
+  readonly audit: AuditLog;
+  /** Engine, server version and pgvector presence; never throws. */
+  health(): Promise<HealthReport>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens storage and migrates it. Throws DependencyError when the database cannot be reached (the message
+ * names the URL without its password) and ConfigError for a malformed URL or schema name.
+ *
+ * @example
+ *   const storage = await openPostgresStorage({ pglite: { dataDir: './.godwit/db' } });
+ *   const storage = await openPostgresStorage({ url: 'postgres://postgres@127.0.0.1:5432/godwit' });
+ */
+export async function openPostgresStorage(options: PostgresStorageOptions): Promise<PostgresStorage> {
+  const client =
+    'pglite' in options ? await openPgliteClient(options.pglite.dataDir) : openNodePostgresClient(options);
+  const schema = 'pglite' in options ? undefined : options.schema;
+  let outcome: MigrationOutcome;
+  try {
+    outcome = await migrateSchema(client, schema);
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw error;
+  }
+  const target =
+    'pglite' in options ? describePglite(options.pglite.dataDir) : redactDatabaseUrl(options.url);
+  return createStorage(client, outcome, target, options);
+}
+
+function createStorage(
+  client: SqlClient,
+  outcome: MigrationOutcome,
+  target: string,
+  options: { now?: () => Date; generateId?: () => string },
+): PostgresStorage {
+  const now = options.now ?? (() => new Date());
+  return {
+    engine: client.engine,
+    vector: outcome.vector,
+    appliedMigrations: outcome.applied,
+    knowledge: new PostgresKnowledgeStore(client, { now, generateId: options.generateId }),
+    index: new PostgresVectorIndex(client, outcome.vector, now),
+    conversations: new PostgresConversationStore(client, now),
+    usage: new PostgresUsageLedger(client),
+    audit: new PostgresAuditLog(client),
+    health: () => checkHealth(client, outcome.vector, target),
+    close: () => client.close(),
+  };
+}
+
+async function checkHealth(client: SqlClient, vector: VectorSupport, target: string): Promise<HealthReport> {
+  const name = client.engine === 'pglite' ? 'pglite' : 'postgres';
+  try {
+    const [row] = await client.query<{ version: string }>(
+      "SELECT current_setting('server_version') AS version",
+    );
+    const vectors = vector.enabled ? 'pgvector enabled' : 'pgvector missing (keyword search only)';
+    return { name, ok: true, detail: `${target}; ${vectors}`, version: row?.version };
+  } catch (error) {
+    return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function describePglite(dataDir: string | undefined): string {
+  return dataDir === undefined ? 'PGlite (in memory)' : `PGlite at ${dataDir}`;
+}

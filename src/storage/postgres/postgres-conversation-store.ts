@@ -1,0 +1,208 @@
+/** ConversationStore on the shared Postgres schema. Every statement is scoped by tenant. */
+import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import type {
+  ConversationPage,
+  ConversationStore,
+  ListConversationsOptions,
+  MessagePatch,
+  NewMessage,
+} from '../../core/ports.ts';
+import { requireText } from '../../core/storage-input.ts';
+import type { Conversation, Message } from '../../core/types.ts';
+import { ensureTenant } from './postgres-knowledge-store.ts';
+import {
+  CONVERSATION_COLUMNS,
+  type ConversationRow,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  toConversation,
+  toMessage,
+} from './row-mappers.ts';
+import type { SqlClient } from './sql-client.ts';
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+
+export class PostgresConversationStore implements ConversationStore {
+  constructor(
+    private readonly client: SqlClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async createConversation(
+    input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
+  ): Promise<Conversation> {
+    requireText(input.id, 'conversation id');
+    await ensureTenant(this.client, input.tenantId);
+    const createdAt = input.createdAt ?? this.now();
+    const [row] = await this.client.query<ConversationRow>(
+      `INSERT INTO conversations (tenant_id, id, user_id, title, knowledge_base, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6)
+       RETURNING ${CONVERSATION_COLUMNS}`,
+      [input.tenantId, input.id, input.userId, input.title, input.knowledgeBase ?? null, createdAt],
+    );
+    return toConversation(row!);
+  }
+
+  async getConversation(tenantId: string, conversationId: string): Promise<Conversation | undefined> {
+    const [row] = await this.client.query<ConversationRow>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, conversationId],
+    );
+    return row ? toConversation(row) : undefined;
+  }
+
+  async listConversations(
+    tenantId: string,
+    options: ListConversationsOptions = {},
+  ): Promise<ConversationPage> {
+    const limit = pageSize(options.limit);
+    const params: unknown[] = [tenantId, limit + 1];
+    const conditions = ['tenant_id = $1'];
+    if (options.userId !== undefined) {
+      params.push(options.userId);
+      conditions.push(`user_id = $${params.length}`);
+    }
+    if (options.query) {
+      params.push(options.query.toLowerCase());
+      conditions.push(`strpos(lower(title), $${params.length}) > 0`);
+    }
+    if (options.cursor) {
+      const cursor = decodeCursor(options.cursor);
+      params.push(cursor.updatedAt, cursor.id);
+      conditions.push(`(updated_at, id) < ($${params.length - 1}, $${params.length})`);
+    }
+    const rows = await this.client.query<ConversationRow>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')}
+        ORDER BY updated_at DESC, id DESC LIMIT $2`,
+      params,
+    );
+    const conversations = rows.slice(0, limit).map(toConversation);
+    const last = conversations[conversations.length - 1];
+    return { conversations, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation> {
+    const [row] = await this.client.query<ConversationRow>(
+      `UPDATE conversations SET title = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2
+       RETURNING ${CONVERSATION_COLUMNS}`,
+      [tenantId, conversationId, title, this.now()],
+    );
+    if (!row) throw conversationNotFound(conversationId);
+    return toConversation(row);
+  }
+
+  async deleteConversation(tenantId: string, conversationId: string): Promise<void> {
+    const rows = await this.client.query(
+      'DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 RETURNING id',
+      [tenantId, conversationId],
+    );
+    if (rows.length === 0) throw conversationNotFound(conversationId);
+  }
+
+  async appendMessage(message: NewMessage): Promise<Message> {
+    requireText(message.id, 'message id');
+    const createdAt = message.createdAt ?? this.now();
+    return this.client.transaction(async (transaction) => {
+      const touched = await transaction.query(
+        `UPDATE conversations SET updated_at = GREATEST(updated_at, $3) WHERE tenant_id = $1 AND id = $2
+         RETURNING id`,
+        [message.tenantId, message.conversationId, createdAt],
+      );
+      if (touched.length === 0) throw conversationNotFound(message.conversationId);
+      const [row] = await transaction.query<MessageRow>(
+        `INSERT INTO messages (tenant_id, id, conversation_id, role, content, parts, citations, model, usage,
+                               cost_usd, latency_ms, status, error, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14)
+         RETURNING ${MESSAGE_COLUMNS}`,
+        [
+          message.tenantId,
+          message.id,
+          message.conversationId,
+          message.role,
+          message.content,
+          JSON.stringify(message.parts ?? []),
+          JSON.stringify(message.citations ?? []),
+          message.model ?? null,
+          message.usage ? JSON.stringify(message.usage) : null,
+          message.costUsd ?? null,
+          message.latencyMs ?? null,
+          message.status,
+          message.error ?? null,
+          createdAt,
+        ],
+      );
+      return toMessage(row!);
+    });
+  }
+
+  async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
+    const assignments: string[] = [];
+    const params: unknown[] = [tenantId, messageId];
+    const set = (column: string, value: unknown, cast = '') => {
+      params.push(value);
+      assignments.push(`${column} = $${params.length}${cast}`);
+    };
+    if (patch.content !== undefined) set('content', patch.content);
+    if (patch.parts !== undefined) set('parts', JSON.stringify(patch.parts), '::jsonb');
+    if (patch.citations !== undefined) set('citations', JSON.stringify(patch.citations), '::jsonb');
+    if (patch.model !== undefined) set('model', patch.model);
+    if (patch.usage !== undefined)
+      set('usage', patch.usage === null ? null : JSON.stringify(patch.usage), '::jsonb');
+    if (patch.costUsd !== undefined) set('cost_usd', patch.costUsd, '::float8');
+    if (patch.latencyMs !== undefined) set('latency_ms', patch.latencyMs, '::float8');
+    if (patch.status !== undefined) set('status', patch.status);
+    if (patch.error !== undefined) set('error', patch.error);
+    const sql =
+      assignments.length === 0
+        ? `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 AND id = $2`
+        : `UPDATE messages SET ${assignments.join(', ')} WHERE tenant_id = $1 AND id = $2 RETURNING ${MESSAGE_COLUMNS}`;
+    const [row] = await this.client.query<MessageRow>(sql, params);
+    if (!row) throw new NotFoundError(`Message "${messageId}" does not exist.`);
+    return toMessage(row);
+  }
+
+  async listMessages(tenantId: string, conversationId: string): Promise<Message[]> {
+    const rows = await this.client.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 AND conversation_id = $2
+        ORDER BY created_at, sequence`,
+      [tenantId, conversationId],
+    );
+    return rows.map(toMessage);
+  }
+}
+
+function conversationNotFound(conversationId: string): NotFoundError {
+  return new NotFoundError(`Conversation "${conversationId}" does not exist.`);
+}
+
+/** A validated page size: `fallback` when absent, never above `max`. */
+export function pageSize(limit: number | undefined, fallback = DEFAULT_PAGE, max = MAX_PAGE): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ValidationError(`limit must be a positive integer; got ${limit}.`, {
+      details: { field: 'limit' },
+    });
+  }
+  return Math.min(limit, max);
+}
+
+/** Cursor: base64url of `[updatedAt ISO, id]` of the last conversation on the page. */
+export function encodeCursor(conversation: Conversation): string {
+  return Buffer.from(JSON.stringify([conversation.updatedAt.toISOString(), conversation.id])).toString(
+    'base64url',
+  );
+}
+
+export function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
+  try {
+    const [updatedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const date = new Date(String(updatedAt));
+    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return { updatedAt: date, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError('cursor is not valid; pass the nextCursor of a previous page unchanged.', {
+    details: { field: 'cursor' },
+  });
+}

@@ -1,0 +1,276 @@
+/** KnowledgeStore on the shared Postgres schema: knowledge bases and their document catalogue. */
+import { randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
+import { checkEmbeddingDimension, requireText } from '../../core/storage-input.ts';
+import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
+import {
+  DOCUMENT_COLUMNS,
+  type DocumentRow,
+  KNOWLEDGE_BASE_COLUMNS,
+  type KnowledgeBaseRow,
+  toDocument,
+  toKnowledgeBase,
+} from './row-mappers.ts';
+import type { SqlClient, SqlQueryable } from './sql-client.ts';
+
+export interface PostgresStoreOptions {
+  now?: () => Date;
+  generateId?: () => string;
+}
+
+export class PostgresKnowledgeStore implements KnowledgeStore {
+  private readonly now: () => Date;
+  private readonly generateId: () => string;
+
+  constructor(
+    private readonly client: SqlClient,
+    options: PostgresStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.generateId = options.generateId ?? randomUUID;
+  }
+
+  async createKnowledgeBase(tenantId: string, input: CreateKnowledgeBaseInput): Promise<KnowledgeBase> {
+    requireText(input.name, 'knowledge base name');
+    checkEmbeddingDimension(input.embeddingDimension);
+    await ensureTenant(this.client, tenantId);
+    const now = this.now();
+    try {
+      const [row] = await this.client.query<KnowledgeBaseRow>(
+        `INSERT INTO knowledge_bases
+           (id, tenant_id, name, description, embedding_model, embedding_version, embedding_dimension, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         RETURNING ${KNOWLEDGE_BASE_COLUMNS}`,
+        [
+          this.generateId(),
+          tenantId,
+          input.name,
+          input.description ?? '',
+          input.embeddingModel ?? null,
+          input.embeddingVersion ?? null,
+          input.embeddingDimension ?? null,
+          now,
+        ],
+      );
+      return toKnowledgeBase(row!);
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        throw new ConflictError(`Knowledge base "${input.name}" already exists; choose another name.`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async getKnowledgeBase(tenantId: string, name: string): Promise<KnowledgeBase | undefined> {
+    const [row] = await this.client.query<KnowledgeBaseRow>(
+      `SELECT ${KNOWLEDGE_BASE_COLUMNS} FROM knowledge_bases WHERE tenant_id = $1 AND name = $2`,
+      [tenantId, name],
+    );
+    return row ? toKnowledgeBase(row) : undefined;
+  }
+
+  async listKnowledgeBases(tenantId: string): Promise<KnowledgeBase[]> {
+    const rows = await this.client.query<KnowledgeBaseRow>(
+      `SELECT ${KNOWLEDGE_BASE_COLUMNS} FROM knowledge_bases WHERE tenant_id = $1 ORDER BY name`,
+      [tenantId],
+    );
+    return rows.map(toKnowledgeBase);
+  }
+
+  async updateKnowledgeBase(
+    tenantId: string,
+    name: string,
+    patch: Parameters<KnowledgeStore['updateKnowledgeBase']>[2],
+  ): Promise<KnowledgeBase> {
+    checkEmbeddingDimension(patch.embeddingDimension);
+    // undefined leaves a field alone; null (where the type allows it) clears it.
+    const has = (key: keyof typeof patch) => patch[key] !== undefined;
+    const [row] = await this.client.query<KnowledgeBaseRow>(
+      `UPDATE knowledge_bases SET
+         description = CASE WHEN $3 THEN $4 ELSE description END,
+         embedding_model = CASE WHEN $5 THEN $6 ELSE embedding_model END,
+         embedding_version = CASE WHEN $7 THEN $8 ELSE embedding_version END,
+         embedding_dimension = CASE WHEN $9 THEN $10::integer ELSE embedding_dimension END,
+         updated_at = $11
+       WHERE tenant_id = $1 AND name = $2
+       RETURNING ${KNOWLEDGE_BASE_COLUMNS}`,
+      [
+        tenantId,
+        name,
+        has('description'),
+        patch.description ?? '',
+        has('embeddingModel'),
+        patch.embeddingModel ?? null,
+        has('embeddingVersion'),
+        patch.embeddingVersion ?? null,
+        has('embeddingDimension'),
+        patch.embeddingDimension ?? null,
+        this.now(),
+      ],
+    );
+    if (!row) throw knowledgeBaseNotFound(name);
+    return toKnowledgeBase(row);
+  }
+
+  async deleteKnowledgeBase(tenantId: string, name: string): Promise<void> {
+    const rows = await this.client.query(
+      'DELETE FROM knowledge_bases WHERE tenant_id = $1 AND name = $2 RETURNING id',
+      [tenantId, name],
+    );
+    if (rows.length === 0) throw knowledgeBaseNotFound(name);
+  }
+
+  async knowledgeBaseStats(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeBaseStats> {
+    const [row] = await this.client.query<KnowledgeBaseStats>(
+      `SELECT kb.chunk_count::integer AS chunks,
+              (SELECT count(*)::integer FROM documents d
+                WHERE d.tenant_id = $1 AND d.knowledge_base_id = kb.id) AS documents,
+              (SELECT count(*)::integer FROM documents d
+                WHERE d.tenant_id = $1 AND d.knowledge_base_id = kb.id AND d.status = 'failed') AS failed
+         FROM knowledge_bases kb WHERE kb.tenant_id = $1 AND kb.id = $2`,
+      [tenantId, knowledgeBaseId],
+    );
+    if (!row) throw new NotFoundError(`Knowledge base id "${knowledgeBaseId}" does not exist.`);
+    return { documents: row.documents, chunks: row.chunks, failed: row.failed };
+  }
+
+  async upsertDocument(tenantId: string, input: UpsertDocumentInput): Promise<KnowledgeDocument> {
+    requireText(input.source, 'document source');
+    requireText(input.mimeType, 'document mimeType');
+    requireText(input.sha256, 'document sha256');
+    const now = this.now();
+    const [row] = await this.client.query<DocumentRow>(
+      `INSERT INTO documents
+         (id, tenant_id, knowledge_base_id, source, mime_type, sha256, bytes, status, metadata, blob_key, created_at, updated_at)
+       SELECT $1, kb.tenant_id, kb.id, $4, $5, $6, $7, 'processing', $8::jsonb, $9, $10, $10
+         FROM knowledge_bases kb WHERE kb.tenant_id = $2 AND kb.id = $3
+       ON CONFLICT ON CONSTRAINT documents_source_unique DO UPDATE SET
+         mime_type = excluded.mime_type, sha256 = excluded.sha256, bytes = excluded.bytes,
+         status = 'processing', error = NULL, metadata = excluded.metadata,
+         blob_key = excluded.blob_key, updated_at = excluded.updated_at
+       RETURNING ${DOCUMENT_COLUMNS}`,
+      [
+        this.generateId(),
+        tenantId,
+        input.knowledgeBaseId,
+        input.source,
+        input.mimeType,
+        input.sha256,
+        input.bytes,
+        JSON.stringify(input.metadata ?? {}),
+        input.blobKey ?? null,
+        now,
+      ],
+    );
+    if (!row) throw new NotFoundError(`Knowledge base id "${input.knowledgeBaseId}" does not exist.`);
+    return toDocument(row);
+  }
+
+  async getDocument(tenantId: string, documentId: string): Promise<KnowledgeDocument | undefined> {
+    const [row] = await this.client.query<DocumentRow>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, documentId],
+    );
+    return row ? toDocument(row) : undefined;
+  }
+
+  async findDocumentBySource(
+    tenantId: string,
+    knowledgeBaseId: string,
+    source: string,
+  ): Promise<KnowledgeDocument | undefined> {
+    const [row] = await this.client.query<DocumentRow>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents
+        WHERE tenant_id = $1 AND knowledge_base_id = $2 AND source = $3`,
+      [tenantId, knowledgeBaseId, source],
+    );
+    return row ? toDocument(row) : undefined;
+  }
+
+  async listDocuments(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeDocument[]> {
+    const rows = await this.client.query<DocumentRow>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents
+        WHERE tenant_id = $1 AND knowledge_base_id = $2 ORDER BY source`,
+      [tenantId, knowledgeBaseId],
+    );
+    return rows.map(toDocument);
+  }
+
+  async markDocumentFailed(tenantId: string, documentId: string, error: string): Promise<void> {
+    const rows = await this.client.query(
+      `UPDATE documents SET status = 'failed', error = $3, updated_at = $4
+        WHERE tenant_id = $1 AND id = $2 RETURNING id`,
+      [tenantId, documentId, error, this.now()],
+    );
+    if (rows.length === 0) throw documentNotFound(documentId);
+  }
+
+  async deleteDocument(tenantId: string, documentId: string): Promise<void> {
+    await this.client.transaction(async (transaction) => {
+      const [document] = await transaction.query<{ knowledge_base_id: string }>(
+        'SELECT knowledge_base_id FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+        [tenantId, documentId],
+      );
+      if (!document) throw documentNotFound(documentId);
+      const removed = await deleteDocumentChunks(transaction, tenantId, documentId);
+      await transaction.query('DELETE FROM documents WHERE tenant_id = $1 AND id = $2', [
+        tenantId,
+        documentId,
+      ]);
+      await adjustKeywordStatistics(
+        transaction,
+        tenantId,
+        document.knowledge_base_id,
+        -removed.chunks,
+        -removed.terms,
+      );
+    });
+  }
+}
+
+export async function ensureTenant(client: SqlQueryable, tenantId: string): Promise<void> {
+  requireText(tenantId, 'tenant id');
+  await client.query('INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [tenantId]);
+}
+
+/** Deletes a document's chunks and reports what they contributed to the BM25 statistics. */
+export async function deleteDocumentChunks(
+  transaction: SqlQueryable,
+  tenantId: string,
+  documentId: string,
+): Promise<{ chunks: number; terms: number }> {
+  const [row] = await transaction.query<{ chunks: number; terms: number }>(
+    `WITH removed AS (
+       DELETE FROM chunks WHERE tenant_id = $1 AND document_id = $2 RETURNING term_count
+     )
+     SELECT count(*)::integer AS chunks, COALESCE(sum(term_count), 0)::float8 AS terms FROM removed`,
+    [tenantId, documentId],
+  );
+  return { chunks: row?.chunks ?? 0, terms: row?.terms ?? 0 };
+}
+
+export async function adjustKeywordStatistics(
+  transaction: SqlQueryable,
+  tenantId: string,
+  knowledgeBaseId: string,
+  chunkDelta: number,
+  termDelta: number,
+): Promise<void> {
+  if (chunkDelta === 0 && termDelta === 0) return;
+  await transaction.query(
+    `UPDATE knowledge_bases SET chunk_count = chunk_count + $3, term_count = term_count + $4
+      WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, knowledgeBaseId, chunkDelta, termDelta],
+  );
+}
+
+function knowledgeBaseNotFound(name: string): NotFoundError {
+  return new NotFoundError(`Knowledge base "${name}" does not exist.`);
+}
+
+function documentNotFound(documentId: string): NotFoundError {
+  return new NotFoundError(`Document "${documentId}" does not exist.`);
+}

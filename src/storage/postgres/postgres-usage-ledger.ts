@@ -1,0 +1,75 @@
+/** UsageLedger on the shared Postgres schema. A null cost means "no price known" and is never summed as 0. */
+import type { UsageLedger, UsageQuery } from '../../core/ports.ts';
+import { requireText } from '../../core/storage-input.ts';
+import type { UsageEntry, UsageSummaryRow } from '../../core/types.ts';
+import type { SqlClient } from './sql-client.ts';
+
+interface SummaryRow {
+  day: string;
+  model: string;
+  api_key_id: string | null;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+  unpriced_calls: number;
+}
+
+export class PostgresUsageLedger implements UsageLedger {
+  constructor(private readonly client: SqlClient) {}
+
+  /** Recording the same entry id twice keeps the first: retries do not double-count. */
+  async record(entry: UsageEntry): Promise<void> {
+    requireText(entry.tenantId, 'tenant id');
+    requireText(entry.id, 'usage entry id');
+    await this.client.query(
+      `INSERT INTO usage_ledger (tenant_id, id, api_key_id, model, operation, input_tokens, output_tokens,
+                                 cached_tokens, cost_usd, latency_ms, outcome, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT ON CONSTRAINT usage_ledger_pkey DO NOTHING`,
+      [
+        entry.tenantId,
+        entry.id,
+        entry.apiKeyId,
+        entry.model,
+        entry.operation,
+        entry.inputTokens,
+        entry.outputTokens,
+        entry.cachedTokens,
+        entry.costUsd,
+        entry.latencyMs,
+        entry.outcome,
+        entry.createdAt,
+      ],
+    );
+  }
+
+  /** Rows by UTC day, model and API key (no key first), oldest day first; `from` inclusive, `to` exclusive. */
+  async summarize(tenantId: string, query: UsageQuery = {}): Promise<UsageSummaryRow[]> {
+    const rows = await this.client.query<SummaryRow>(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, api_key_id,
+              count(*)::integer AS calls,
+              sum(input_tokens)::float8 AS input_tokens,
+              sum(output_tokens)::float8 AS output_tokens,
+              sum(cost_usd) AS cost_usd,
+              (count(*) FILTER (WHERE cost_usd IS NULL))::integer AS unpriced_calls
+         FROM usage_ledger
+        WHERE tenant_id = $1
+          AND ($2::timestamptz IS NULL OR created_at >= $2::timestamptz)
+          AND ($3::timestamptz IS NULL OR created_at < $3::timestamptz)
+        GROUP BY 1, 2, 3
+        ORDER BY 1, 2, 3 NULLS FIRST`,
+      [tenantId, query.from ?? null, query.to ?? null],
+    );
+    return rows.map((row) => ({
+      day: row.day,
+      model: row.model,
+      apiKeyId: row.api_key_id,
+      calls: row.calls,
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      costUsd: row.cost_usd,
+      unpricedCalls: row.unpriced_calls,
+    }));
+  }
+}

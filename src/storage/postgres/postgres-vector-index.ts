@@ -1,0 +1,194 @@
+/**
+ * VectorIndex on the shared Postgres schema: BM25 keyword search computed in SQL (same analyzer, k1, b
+ * and Lucene idf as the reference `Bm25Index`) and cosine vector search with pgvector, where installed.
+ */
+import { DependencyError, NotFoundError } from '../../core/errors.ts';
+import type { KeywordSearchQuery, VectorIndex, VectorSearchQuery } from '../../core/ports.ts';
+import { BM25 } from '../../core/retrieval/analyzer.ts';
+import { checkChunksForDocument, checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
+import type { Chunk, ChunkLocation, Metadata, SearchHit } from '../../core/types.ts';
+import { bm25SearchSql } from './bm25-search-sql.ts';
+import { chunkFilterSql } from './chunk-filter-sql.ts';
+import { insertChunks } from './insert-chunks.ts';
+import { queryTerms } from './keyword-terms.ts';
+import type { VectorSupport } from './migrate-schema.ts';
+import { adjustKeywordStatistics, deleteDocumentChunks } from './postgres-knowledge-store.ts';
+import { type ChunkRow, chunkColumns, toChunk } from './row-mappers.ts';
+import type { SqlClient } from './sql-client.ts';
+
+interface HitRow {
+  id: string;
+  document_id: string;
+  knowledge_base_id: string;
+  source: string;
+  location: ChunkLocation;
+  text: string;
+  score: number;
+  metadata: Metadata;
+}
+
+const DEFAULT_SCAN_BATCH = 500;
+
+export class PostgresVectorIndex implements VectorIndex {
+  constructor(
+    private readonly client: SqlClient,
+    private readonly vector: VectorSupport,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async replaceDocumentChunks(
+    tenantId: string,
+    document: { id: string; knowledgeBaseId: string; sha256: string },
+    chunks: Chunk[],
+  ): Promise<void> {
+    if (!this.vector.enabled && chunks.some((chunk) => chunk.embedding !== null)) this.vectorUnavailable();
+    await this.client.transaction(async (transaction) => {
+      // Locking the document row serialises concurrent replacements of the same document.
+      const [owner] = await transaction.query<{ embedding_dimension: number | null }>(
+        `SELECT kb.embedding_dimension FROM documents d
+           JOIN knowledge_bases kb ON kb.tenant_id = $1 AND kb.id = d.knowledge_base_id
+          WHERE d.tenant_id = $1 AND d.id = $2 AND d.knowledge_base_id = $3 FOR UPDATE OF d`,
+        [tenantId, document.id, document.knowledgeBaseId],
+      );
+      if (!owner) {
+        throw new NotFoundError(
+          `Document "${document.id}" does not exist in knowledge base "${document.knowledgeBaseId}".`,
+        );
+      }
+      checkChunksForDocument(tenantId, document, chunks, owner.embedding_dimension);
+      const removed = await deleteDocumentChunks(transaction, tenantId, document.id);
+      const target = { tenantId, knowledgeBaseId: document.knowledgeBaseId, documentId: document.id };
+      const addedTerms = await insertChunks(transaction, target, chunks, this.vector.enabled);
+      await transaction.query(
+        `UPDATE documents SET status = 'ready', sha256 = $3, chunk_count = $4, error = NULL, updated_at = $5
+          WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, document.id, document.sha256, chunks.length, this.now()],
+      );
+      await adjustKeywordStatistics(
+        transaction,
+        tenantId,
+        document.knowledgeBaseId,
+        chunks.length - removed.chunks,
+        addedTerms - removed.terms,
+      );
+    });
+  }
+
+  async keywordSearch(tenantId: string, query: KeywordSearchQuery): Promise<SearchHit[]> {
+    checkSearchSize(query.k);
+    const { terms, occurrences, tsquery } = queryTerms(query.text);
+    if (terms.length === 0 || query.k === 0) return [];
+    const params: unknown[] = [
+      tenantId,
+      query.knowledgeBaseId,
+      terms,
+      occurrences,
+      tsquery,
+      query.k,
+      BM25.k1,
+      BM25.b,
+    ];
+    const filter = chunkFilterSql(query.filter, params);
+    const rows = await this.client.query<HitRow>(bm25SearchSql(filter), params);
+    return rows.map(toHit);
+  }
+
+  async vectorSearch(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]> {
+    if (!this.vector.enabled) this.vectorUnavailable();
+    checkSearchSize(query.k);
+    const [knowledgeBase] = await this.client.query<{ embedding_dimension: number | null }>(
+      'SELECT embedding_dimension FROM knowledge_bases WHERE tenant_id = $1 AND id = $2',
+      [tenantId, query.knowledgeBaseId],
+    );
+    if (!knowledgeBase || query.k === 0) return [];
+    checkEmbedding(query.embedding, knowledgeBase.embedding_dimension, 'the query embedding');
+    const params: unknown[] = [
+      tenantId,
+      query.knowledgeBaseId,
+      `[${query.embedding.join(',')}]`,
+      query.embedding.length,
+      query.k,
+    ];
+    const filter = chunkFilterSql(query.filter, params);
+    // Exact scan: cosine distance over the base's chunks. Only like-sized vectors are compared.
+    const rows = await this.client.query<HitRow>(
+      `SELECT c.id, c.document_id, c.knowledge_base_id, d.source, c.location, c.text, c.metadata,
+              1 - (c.embedding <=> $3::vector) AS score
+         FROM chunks c JOIN documents d ON d.tenant_id = $1 AND d.id = c.document_id
+        WHERE c.tenant_id = $1 AND c.knowledge_base_id = $2
+          AND c.embedding IS NOT NULL AND vector_dims(c.embedding) = $4${filter}
+        ORDER BY c.embedding <=> $3::vector, c.id
+        LIMIT $5`,
+      params,
+    );
+    return rows.map(toHit);
+  }
+
+  async getChunks(tenantId: string, chunkIds: string[]): Promise<Chunk[]> {
+    if (chunkIds.length === 0) return [];
+    const rows = await this.client.query<ChunkRow>(
+      `SELECT ${chunkColumns('c', this.vector.enabled)} FROM chunks c
+        WHERE c.tenant_id = $1 AND c.id = ANY($2::text[])`,
+      [tenantId, chunkIds],
+    );
+    const byId = new Map(rows.map((row) => [row.id, toChunk(row)]));
+    return chunkIds.flatMap((id) => {
+      const chunk = byId.get(id);
+      return chunk ? [chunk] : [];
+    });
+  }
+
+  /** Keyset pagination over (document, position, id): each batch is one indexed range read. */
+  async *scan(
+    tenantId: string,
+    knowledgeBaseId: string,
+    options: { batchSize?: number } = {},
+  ): AsyncIterable<Chunk[]> {
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_SCAN_BATCH));
+    let after: ChunkRow | undefined;
+    for (;;) {
+      const params: unknown[] = [tenantId, knowledgeBaseId, batchSize];
+      let keyset = '';
+      if (after) {
+        params.push(after.document_id, after.position, after.id);
+        keyset = ' AND (c.document_id, c.position, c.id) > ($4, $5, $6)';
+      }
+      const rows = await this.client.query<ChunkRow>(
+        `SELECT ${chunkColumns('c', this.vector.enabled)} FROM chunks c
+          WHERE c.tenant_id = $1 AND c.knowledge_base_id = $2${keyset}
+          ORDER BY c.document_id, c.position, c.id
+          LIMIT $3`,
+        params,
+      );
+      if (rows.length === 0) return;
+      yield rows.map(toChunk);
+      if (rows.length < batchSize) return;
+      after = rows[rows.length - 1];
+    }
+  }
+
+  async countChunks(tenantId: string, knowledgeBaseId: string): Promise<number> {
+    const [row] = await this.client.query<{ count: number }>(
+      'SELECT count(*)::integer AS count FROM chunks WHERE tenant_id = $1 AND knowledge_base_id = $2',
+      [tenantId, knowledgeBaseId],
+    );
+    return row?.count ?? 0;
+  }
+
+  private vectorUnavailable(): never {
+    throw new DependencyError(this.vector.reason ?? 'pgvector is not available', { isRetryable: false });
+  }
+}
+
+function toHit(row: HitRow): SearchHit {
+  return {
+    chunkId: row.id,
+    documentId: row.document_id,
+    knowledgeBaseId: row.knowledge_base_id,
+    source: row.source,
+    location: row.location,
+    text: row.text,
+    score: Number(row.score),
+    metadata: row.metadata,
+  };
+}

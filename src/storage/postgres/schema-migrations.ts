@@ -1,0 +1,152 @@
+/**
+ * The one schema history shared by PGlite and PostgreSQL. Append new migrations at the end; never edit
+ * an applied one. Identifiers use the "C" collation so ordering matches JavaScript string comparison
+ * (the memory adapter and keyset cursors rely on it).
+ */
+
+export interface Migration {
+  id: number;
+  name: string;
+  /** A migration that needs pgvector is left pending (and retried at the next open) until it is there. */
+  requires?: 'vector';
+  sql: string;
+}
+
+const relationalSchema = `
+CREATE TABLE tenants (
+  id text COLLATE "C" PRIMARY KEY,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE knowledge_bases (
+  id text COLLATE "C" PRIMARY KEY,
+  tenant_id text COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name text COLLATE "C" NOT NULL,
+  description text NOT NULL DEFAULT '',
+  embedding_model text,
+  embedding_version text,
+  embedding_dimension integer,
+  -- BM25 statistics, kept in the same transaction as the chunk writes they summarise.
+  chunk_count bigint NOT NULL DEFAULT 0,
+  term_count bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  CONSTRAINT knowledge_bases_name_unique UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE documents (
+  id text COLLATE "C" PRIMARY KEY,
+  tenant_id text COLLATE "C" NOT NULL,
+  knowledge_base_id text COLLATE "C" NOT NULL REFERENCES knowledge_bases (id) ON DELETE CASCADE,
+  source text COLLATE "C" NOT NULL,
+  mime_type text NOT NULL,
+  sha256 text NOT NULL,
+  bytes bigint NOT NULL,
+  status text NOT NULL CHECK (status IN ('queued', 'processing', 'ready', 'failed')),
+  error text,
+  chunk_count integer NOT NULL DEFAULT 0,
+  metadata jsonb NOT NULL DEFAULT '{}',
+  blob_key text,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  CONSTRAINT documents_source_unique UNIQUE (knowledge_base_id, source)
+);
+CREATE INDEX documents_tenant_idx ON documents (tenant_id, knowledge_base_id);
+
+CREATE TABLE chunks (
+  tenant_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  knowledge_base_id text COLLATE "C" NOT NULL REFERENCES knowledge_bases (id) ON DELETE CASCADE,
+  document_id text COLLATE "C" NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  position integer NOT NULL,
+  text text NOT NULL,
+  location jsonb NOT NULL DEFAULT '{}',
+  metadata jsonb NOT NULL DEFAULT '{}',
+  token_count integer NOT NULL,
+  -- BM25 document length: every analyzed term, repeats included.
+  term_count integer NOT NULL,
+  -- The analyzed terms, for GIN candidate lookup and document frequencies. A term seen n times has
+  -- positions 1..n, so the position count is its frequency (see keyword-terms.ts).
+  terms tsvector NOT NULL,
+  -- Exact counts of the terms seen more than 256 times (tsvector's position limit); usually NULL.
+  term_overflow jsonb,
+  CONSTRAINT chunks_pkey PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX chunks_scan_idx ON chunks (knowledge_base_id, document_id, position, id);
+CREATE INDEX chunks_document_idx ON chunks (document_id);
+CREATE INDEX chunks_terms_idx ON chunks USING gin (terms);
+
+CREATE TABLE conversations (
+  tenant_id text COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  id text COLLATE "C" NOT NULL,
+  user_id text COLLATE "C" NOT NULL,
+  title text NOT NULL,
+  knowledge_base text,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  CONSTRAINT conversations_pkey PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX conversations_recent_idx ON conversations (tenant_id, updated_at DESC, id DESC);
+
+CREATE TABLE messages (
+  tenant_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  conversation_id text COLLATE "C" NOT NULL,
+  sequence bigint GENERATED ALWAYS AS IDENTITY,
+  role text NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+  content text NOT NULL,
+  parts jsonb NOT NULL DEFAULT '[]',
+  citations jsonb NOT NULL DEFAULT '[]',
+  model text,
+  usage jsonb,
+  cost_usd double precision,
+  latency_ms double precision,
+  status text NOT NULL CHECK (status IN ('pending', 'complete', 'incomplete', 'failed')),
+  error text,
+  created_at timestamptz NOT NULL,
+  CONSTRAINT messages_pkey PRIMARY KEY (tenant_id, id),
+  CONSTRAINT messages_conversation_fk FOREIGN KEY (tenant_id, conversation_id)
+    REFERENCES conversations (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX messages_conversation_idx ON messages (tenant_id, conversation_id, created_at, sequence);
+
+CREATE TABLE usage_ledger (
+  tenant_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  api_key_id text COLLATE "C",
+  model text COLLATE "C" NOT NULL,
+  operation text NOT NULL,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
+  cached_tokens bigint NOT NULL,
+  cost_usd double precision,
+  latency_ms double precision NOT NULL,
+  outcome text NOT NULL,
+  created_at timestamptz NOT NULL,
+  CONSTRAINT usage_ledger_pkey PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX usage_ledger_time_idx ON usage_ledger (tenant_id, created_at);
+
+CREATE TABLE audit_log (
+  tenant_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  sequence bigint GENERATED ALWAYS AS IDENTITY,
+  actor text NOT NULL,
+  action text NOT NULL,
+  target text NOT NULL,
+  details jsonb NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL,
+  CONSTRAINT audit_log_pkey PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX audit_log_recent_idx ON audit_log (tenant_id, created_at DESC, sequence DESC);
+`;
+
+// No fixed dimension: each knowledge base records its own, and searches compare like with like.
+const vectorColumn = `
+ALTER TABLE chunks ADD COLUMN IF NOT EXISTS embedding vector;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: 'relational schema', sql: relationalSchema },
+  { id: 2, name: 'pgvector embeddings', requires: 'vector', sql: vectorColumn },
+];

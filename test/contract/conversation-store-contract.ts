@@ -1,0 +1,289 @@
+/** The ConversationStore contract: conversations, messages, paging and tenant isolation. */
+import { describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.ts';
+import type { ConversationStore, NewMessage } from '../../src/core/ports.ts';
+import type { Conversation } from '../../src/core/types.ts';
+import { type FixtureFactory, newId, newTenant, useContractFixture } from './contract-fixture.ts';
+
+export interface ConversationStores {
+  conversations: ConversationStore;
+}
+
+const DAY = Date.UTC(2026, 0, 15);
+
+function at(minutes: number): Date {
+  return new Date(DAY + minutes * 60_000);
+}
+
+export function describeConversationStoreContract(
+  name: string,
+  factory: FixtureFactory<ConversationStores>,
+): void {
+  describe(`ConversationStore contract: ${name}`, () => {
+    const stores = useContractFixture(factory);
+
+    async function conversation(
+      tenantId: string,
+      overrides: Partial<Conversation> = {},
+    ): Promise<Conversation> {
+      return stores().conversations.createConversation({
+        id: newId('conversation'),
+        tenantId,
+        userId: 'alice',
+        title: 'Untitled',
+        knowledgeBase: null,
+        createdAt: at(0),
+        ...overrides,
+      });
+    }
+
+    function message(conversationValue: Conversation, overrides: Partial<NewMessage> = {}): NewMessage {
+      return {
+        id: newId('message'),
+        conversationId: conversationValue.id,
+        tenantId: conversationValue.tenantId,
+        role: 'user',
+        content: 'Hello',
+        parts: [{ type: 'text', text: 'Hello' }],
+        citations: [],
+        model: null,
+        usage: null,
+        costUsd: null,
+        latencyMs: null,
+        status: 'complete',
+        error: null,
+        ...overrides,
+      };
+    }
+
+    it('creates a conversation and reads it back', async () => {
+      const tenant = newTenant();
+      const created = await conversation(tenant, {
+        title: 'Leave questions',
+        knowledgeBase: 'handbook',
+        userId: 'bob',
+      });
+      expect(created).toMatchObject({
+        tenantId: tenant,
+        userId: 'bob',
+        title: 'Leave questions',
+        knowledgeBase: 'handbook',
+        createdAt: at(0),
+        updatedAt: at(0),
+      });
+      expect(await stores().conversations.getConversation(tenant, created.id)).toEqual(created);
+      expect(await stores().conversations.getConversation(tenant, 'unknown')).toBeUndefined();
+    });
+
+    it('refuses a duplicate conversation id', async () => {
+      const tenant = newTenant();
+      const created = await conversation(tenant);
+      await expect(conversation(tenant, { id: created.id })).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('keeps messages in creation order with every field', async () => {
+      const tenant = newTenant();
+      const chat = await conversation(tenant);
+      const question = await stores().conversations.appendMessage(message(chat, { createdAt: at(1) }));
+      const answer = await stores().conversations.appendMessage(
+        message(chat, {
+          role: 'assistant',
+          content: 'Sixteen weeks [1].',
+          parts: [
+            { type: 'tool-call', toolCallId: 't1', toolName: 'search', input: { query: 'parental leave' } },
+            {
+              type: 'tool-result',
+              toolCallId: 't1',
+              toolName: 'search',
+              output: { hits: 2 },
+              isError: false,
+            },
+            { type: 'text', text: 'Sixteen weeks [1].' },
+          ],
+          citations: [
+            {
+              index: 1,
+              chunkId: 'c1',
+              documentId: 'd1',
+              source: 'leave.md',
+              location: { headings: ['Parental'] },
+              text: 'Parental leave lasts sixteen weeks',
+              score: 0.5,
+            },
+          ],
+          model: 'local:extractive',
+          usage: { inputTokens: 120, outputTokens: 8, totalTokens: 128 },
+          costUsd: 0.000125,
+          latencyMs: 42.5,
+          status: 'complete',
+          createdAt: at(2),
+        }),
+      );
+      const sameInstant = await stores().conversations.appendMessage(
+        message(chat, { content: 'Thanks', createdAt: at(2) }),
+      );
+      expect(answer.createdAt).toEqual(at(2));
+      expect(await stores().conversations.listMessages(tenant, chat.id)).toEqual([
+        question,
+        answer,
+        sameInstant,
+      ]);
+    });
+
+    it('moves a conversation to the top when a message is appended', async () => {
+      const tenant = newTenant();
+      const older = await conversation(tenant, { title: 'older', createdAt: at(0) });
+      const newer = await conversation(tenant, { title: 'newer', createdAt: at(5) });
+      let page = await stores().conversations.listConversations(tenant);
+      expect(page.conversations.map((item) => item.title)).toEqual(['newer', 'older']);
+      await stores().conversations.appendMessage(message(older, { createdAt: at(10) }));
+      page = await stores().conversations.listConversations(tenant);
+      expect(page.conversations.map((item) => item.title)).toEqual(['older', 'newer']);
+      expect(page.conversations[0]!.updatedAt).toEqual(at(10));
+      expect(page.nextCursor).toBeNull();
+      expect((await stores().conversations.getConversation(tenant, newer.id))!.updatedAt).toEqual(at(5));
+    });
+
+    it('pages through conversations with a cursor, newest first, without repeats', async () => {
+      const tenant = newTenant();
+      const created: Conversation[] = [];
+      // Two share a timestamp so the tie-break by id is exercised.
+      for (const minute of [1, 2, 3, 3, 4, 5, 6])
+        created.push(await conversation(tenant, { createdAt: at(minute) }));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await stores().conversations.listConversations(tenant, { limit: 3, cursor });
+        expect(page.conversations.length).toBeLessThanOrEqual(3);
+        seen.push(...page.conversations.map((item) => item.id));
+        cursor = page.nextCursor ?? undefined;
+        pages += 1;
+      } while (cursor && pages < 10);
+      expect(pages).toBe(3);
+      expect(new Set(seen).size).toBe(7);
+      const all = (await stores().conversations.listConversations(tenant, { limit: 100 })).conversations;
+      expect(seen).toEqual(all.map((item) => item.id));
+      const times = all.map((item) => item.updatedAt.getTime());
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+    });
+
+    it('filters by user and by a case-insensitive title substring', async () => {
+      const tenant = newTenant();
+      await conversation(tenant, { title: 'Vacation Policy', userId: 'alice' });
+      await conversation(tenant, { title: 'Expense report', userId: 'alice' });
+      await conversation(tenant, { title: 'vacation again', userId: 'bob' });
+      const titles = async (options: Parameters<ConversationStore['listConversations']>[1]) =>
+        (await stores().conversations.listConversations(tenant, options)).conversations
+          .map((item) => item.title)
+          .sort();
+      expect(await titles({ query: 'VACATION' })).toEqual(['Vacation Policy', 'vacation again']);
+      expect(await titles({ userId: 'alice' })).toEqual(['Expense report', 'Vacation Policy']);
+      expect(await titles({ userId: 'bob', query: 'vacation' })).toEqual(['vacation again']);
+      expect(await titles({ query: '%' })).toEqual([]);
+    });
+
+    it('rejects a malformed cursor or limit', async () => {
+      const tenant = newTenant();
+      await expect(
+        stores().conversations.listConversations(tenant, { cursor: 'not-a-cursor' }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await expect(stores().conversations.listConversations(tenant, { limit: 0 })).rejects.toBeInstanceOf(
+        ValidationError,
+      );
+    });
+
+    it('renames and deletes, with NotFoundError for unknown conversations', async () => {
+      const tenant = newTenant();
+      const chat = await conversation(tenant);
+      const first = await stores().conversations.appendMessage(message(chat, { createdAt: at(1) }));
+      const renamed = await stores().conversations.renameConversation(tenant, chat.id, 'Renamed');
+      expect(renamed.title).toBe('Renamed');
+      expect((await stores().conversations.getConversation(tenant, chat.id))!.title).toBe('Renamed');
+      await stores().conversations.deleteConversation(tenant, chat.id);
+      expect(await stores().conversations.getConversation(tenant, chat.id)).toBeUndefined();
+      expect(await stores().conversations.listMessages(tenant, chat.id)).toEqual([]);
+      await expect(
+        stores().conversations.updateMessage(tenant, first.id, { content: 'x' }),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      await expect(stores().conversations.deleteConversation(tenant, chat.id)).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+      await expect(stores().conversations.renameConversation(tenant, chat.id, 'x')).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+    });
+
+    it('refuses a message for an unknown conversation or with a duplicate id', async () => {
+      const tenant = newTenant();
+      const chat = await conversation(tenant);
+      await expect(
+        stores().conversations.appendMessage(message({ ...chat, id: 'no-such-conversation' })),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      const sent = await stores().conversations.appendMessage(message(chat));
+      await expect(
+        stores().conversations.appendMessage(message(chat, { id: sent.id })),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await stores().conversations.listMessages(tenant, chat.id)).toEqual([sent]);
+    });
+
+    it('updates only the fields given', async () => {
+      const tenant = newTenant();
+      const chat = await conversation(tenant);
+      const pending = await stores().conversations.appendMessage(
+        message(chat, { role: 'assistant', content: '', parts: [], status: 'pending', createdAt: at(1) }),
+      );
+      const done = await stores().conversations.updateMessage(tenant, pending.id, {
+        content: 'Answer',
+        parts: [{ type: 'text', text: 'Answer' }],
+        model: 'openai:gpt-4.1-mini',
+        usage: { inputTokens: 10, outputTokens: 2, totalTokens: 12 },
+        costUsd: null,
+        latencyMs: 900,
+        status: 'complete',
+      });
+      expect(done).toEqual({
+        ...pending,
+        content: 'Answer',
+        parts: [{ type: 'text', text: 'Answer' }],
+        model: 'openai:gpt-4.1-mini',
+        usage: { inputTokens: 10, outputTokens: 2, totalTokens: 12 },
+        costUsd: null,
+        latencyMs: 900,
+        status: 'complete',
+      });
+      const failed = await stores().conversations.updateMessage(tenant, pending.id, {
+        status: 'failed',
+        error: 'timeout',
+      });
+      expect(failed).toEqual({ ...done, status: 'failed', error: 'timeout' });
+      expect(await stores().conversations.listMessages(tenant, chat.id)).toEqual([failed]);
+      await expect(
+        stores().conversations.updateMessage(tenant, 'unknown', { content: 'x' }),
+      ).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it("never lets tenant B read or change tenant A's conversations and messages", async () => {
+      const tenantA = newTenant();
+      const tenantB = newTenant();
+      const chat = await conversation(tenantA, { title: 'private' });
+      const sent = await stores().conversations.appendMessage(message(chat, { createdAt: at(1) }));
+      const store = stores().conversations;
+      expect(await store.getConversation(tenantB, chat.id)).toBeUndefined();
+      expect((await store.listConversations(tenantB)).conversations).toEqual([]);
+      expect(await store.listMessages(tenantB, chat.id)).toEqual([]);
+      await expect(store.renameConversation(tenantB, chat.id, 'mine')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.deleteConversation(tenantB, chat.id)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.appendMessage({ ...message(chat), tenantId: tenantB })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+      await expect(store.updateMessage(tenantB, sent.id, { content: 'changed' })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+      // Tenant B may reuse the same ids for its own records.
+      await expect(conversation(tenantB, { id: chat.id })).resolves.toMatchObject({ tenantId: tenantB });
+      expect(await store.getConversation(tenantA, chat.id)).toMatchObject({ title: 'private' });
+      expect(await store.listMessages(tenantA, chat.id)).toEqual([sent]);
+    });
+  });
+}

@@ -1,0 +1,11 @@
+/** Contract suites, one per port: call them from a test file with a factory for the adapter under test. */
+export { type AuditStores, describeAuditLogContract } from './audit-log-contract.ts';
+export { type BlobStores, describeBlobStoreContract, UNSAFE_BLOB_KEYS } from './blob-store-contract.ts';
+export { type CacheStores, describeCacheContract } from './cache-contract.ts';
+export type { ContractFixture, FixtureFactory } from './contract-fixture.ts';
+export { type ConversationStores, describeConversationStoreContract } from './conversation-store-contract.ts';
+export { describeHealthCheckContract } from './health-check-contract.ts';
+export type { KnowledgeStores } from './knowledge-fixtures.ts';
+export { describeKnowledgeStoreContract } from './knowledge-store-contract.ts';
+export { describeUsageLedgerContract, type UsageStores } from './usage-ledger-contract.ts';
+export { describeVectorIndexContract, type VectorIndexContractOptions } from './vector-index-contract.ts';

@@ -1,0 +1,311 @@
+/** The KnowledgeStore contract: every adapter passes it (with its VectorIndex, which shares its data). */
+import { describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.ts';
+import { type FixtureFactory, newTenant, useContractFixture } from './contract-fixture.ts';
+import { createDocument, type KnowledgeStores, storeChunks } from './knowledge-fixtures.ts';
+
+export function describeKnowledgeStoreContract(name: string, factory: FixtureFactory<KnowledgeStores>): void {
+  describe(`KnowledgeStore contract: ${name}`, () => {
+    const stores = useContractFixture(factory);
+
+    describe('knowledge bases', () => {
+      it('creates a base with defaults, finds it by name and lists bases by name', async () => {
+        const { knowledge } = stores();
+        const tenant = newTenant();
+        const created = await knowledge.createKnowledgeBase(tenant, { name: 'policies' });
+        await knowledge.createKnowledgeBase(tenant, {
+          name: 'faq',
+          description: 'Questions',
+          embeddingModel: 'local:lexical',
+          embeddingVersion: '1',
+          embeddingDimension: 8,
+        });
+        expect(created).toMatchObject({
+          tenantId: tenant,
+          name: 'policies',
+          description: '',
+          embeddingModel: null,
+          embeddingVersion: null,
+          embeddingDimension: null,
+        });
+        expect(created.id).toEqual(expect.any(String));
+        expect(created.createdAt).toBeInstanceOf(Date);
+        expect(await knowledge.getKnowledgeBase(tenant, 'policies')).toEqual(created);
+        expect(await knowledge.getKnowledgeBase(tenant, 'missing')).toBeUndefined();
+        const listed = await knowledge.listKnowledgeBases(tenant);
+        expect(listed.map((base) => base.name)).toEqual(['faq', 'policies']);
+        expect(listed[0]).toMatchObject({
+          embeddingModel: 'local:lexical',
+          embeddingVersion: '1',
+          embeddingDimension: 8,
+        });
+      });
+
+      it('refuses a duplicate name in one tenant but allows it in another', async () => {
+        const { knowledge } = stores();
+        const tenant = newTenant();
+        await knowledge.createKnowledgeBase(tenant, { name: 'docs' });
+        await expect(knowledge.createKnowledgeBase(tenant, { name: 'docs' })).rejects.toBeInstanceOf(
+          ConflictError,
+        );
+        await expect(knowledge.createKnowledgeBase(newTenant(), { name: 'docs' })).resolves.toMatchObject({
+          name: 'docs',
+        });
+        expect(await knowledge.listKnowledgeBases(tenant)).toHaveLength(1);
+      });
+
+      it('rejects an empty name and an impossible embedding dimension', async () => {
+        const { knowledge } = stores();
+        const tenant = newTenant();
+        await expect(knowledge.createKnowledgeBase(tenant, { name: '' })).rejects.toBeInstanceOf(
+          ValidationError,
+        );
+        await expect(
+          knowledge.createKnowledgeBase(tenant, { name: 'bad', embeddingDimension: 0 }),
+        ).rejects.toBeInstanceOf(ValidationError);
+        expect(await knowledge.listKnowledgeBases(tenant)).toEqual([]);
+      });
+
+      it('updates only the fields given, and null clears the embedding model', async () => {
+        const { knowledge } = stores();
+        const tenant = newTenant();
+        await knowledge.createKnowledgeBase(tenant, {
+          name: 'kb',
+          description: 'before',
+          embeddingModel: 'm',
+          embeddingVersion: 'v1',
+          embeddingDimension: 4,
+        });
+        const described = await knowledge.updateKnowledgeBase(tenant, 'kb', { description: 'after' });
+        expect(described).toMatchObject({ description: 'after', embeddingModel: 'm', embeddingDimension: 4 });
+        const cleared = await knowledge.updateKnowledgeBase(tenant, 'kb', {
+          embeddingModel: null,
+          embeddingVersion: null,
+          embeddingDimension: null,
+        });
+        expect(cleared).toMatchObject({
+          description: 'after',
+          embeddingModel: null,
+          embeddingVersion: null,
+          embeddingDimension: null,
+        });
+        expect(await knowledge.getKnowledgeBase(tenant, 'kb')).toEqual(cleared);
+        await expect(
+          knowledge.updateKnowledgeBase(tenant, 'nope', { description: 'x' }),
+        ).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('deletes a base with its documents and chunks', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'gone' });
+        const document = await createDocument(all, tenant, base, 'a.txt');
+        const chunks = await storeChunks(all, document, ['alpha beta', 'gamma delta']);
+        await all.knowledge.deleteKnowledgeBase(tenant, 'gone');
+        expect(await all.knowledge.getKnowledgeBase(tenant, 'gone')).toBeUndefined();
+        expect(await all.knowledge.getDocument(tenant, document.id)).toBeUndefined();
+        expect(
+          await all.index.getChunks(
+            tenant,
+            chunks.map((chunk) => chunk.id),
+          ),
+        ).toEqual([]);
+        expect(await all.index.countChunks(tenant, base.id)).toBe(0);
+        await expect(all.knowledge.deleteKnowledgeBase(tenant, 'gone')).rejects.toBeInstanceOf(NotFoundError);
+        // The name is free again.
+        await expect(all.knowledge.createKnowledgeBase(tenant, { name: 'gone' })).resolves.toMatchObject({
+          name: 'gone',
+        });
+      });
+    });
+
+    describe('documents', () => {
+      it('creates a document as processing and updates it in place for a known source', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
+        const first = await all.knowledge.upsertDocument(tenant, {
+          knowledgeBaseId: base.id,
+          source: 'handbook.pdf',
+          mimeType: 'application/pdf',
+          sha256: 'aaa',
+          bytes: 1234,
+          metadata: { title: 'Handbook', pages: 3 },
+          blobKey: 'blobs/aaa',
+        });
+        expect(first).toMatchObject({
+          tenantId: tenant,
+          knowledgeBaseId: base.id,
+          source: 'handbook.pdf',
+          mimeType: 'application/pdf',
+          sha256: 'aaa',
+          bytes: 1234,
+          status: 'processing',
+          error: null,
+          chunkCount: 0,
+          metadata: { title: 'Handbook', pages: 3 },
+          blobKey: 'blobs/aaa',
+        });
+        await all.knowledge.markDocumentFailed(tenant, first.id, 'parse error');
+        const second = await all.knowledge.upsertDocument(tenant, {
+          knowledgeBaseId: base.id,
+          source: 'handbook.pdf',
+          mimeType: 'application/pdf',
+          sha256: 'bbb',
+          bytes: 99,
+        });
+        expect(second).toMatchObject({
+          id: first.id,
+          sha256: 'bbb',
+          bytes: 99,
+          status: 'processing',
+          error: null,
+        });
+        expect(second.metadata).toEqual({});
+        expect(second.blobKey).toBeNull();
+        expect(await all.knowledge.getDocument(tenant, first.id)).toEqual(second);
+        expect(await all.knowledge.findDocumentBySource(tenant, base.id, 'handbook.pdf')).toEqual(second);
+        expect(await all.knowledge.findDocumentBySource(tenant, base.id, 'other.pdf')).toBeUndefined();
+        expect(await all.knowledge.listDocuments(tenant, base.id)).toEqual([second]);
+      });
+
+      it('keeps the same source in two bases apart and lists documents by source', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const one = await all.knowledge.createKnowledgeBase(tenant, { name: 'one' });
+        const two = await all.knowledge.createKnowledgeBase(tenant, { name: 'two' });
+        const inOne = await createDocument(all, tenant, one, 'same.txt');
+        const inTwo = await createDocument(all, tenant, two, 'same.txt');
+        await createDocument(all, tenant, one, 'a-first.txt');
+        expect(inOne.id).not.toBe(inTwo.id);
+        expect(
+          (await all.knowledge.listDocuments(tenant, one.id)).map((document) => document.source),
+        ).toEqual(['a-first.txt', 'same.txt']);
+        expect(await all.knowledge.listDocuments(tenant, two.id)).toHaveLength(1);
+      });
+
+      it('refuses a document for a base that does not exist', async () => {
+        const all = stores();
+        await expect(
+          all.knowledge.upsertDocument(newTenant(), {
+            knowledgeBaseId: 'no-such-base',
+            source: 'x.txt',
+            mimeType: 'text/plain',
+            sha256: 'x',
+            bytes: 1,
+          }),
+        ).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('marks a document failed and counts it in the stats', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
+        const ok = await createDocument(all, tenant, base, 'ok.txt');
+        const bad = await createDocument(all, tenant, base, 'bad.txt');
+        await storeChunks(all, ok, ['one chunk', 'two chunk', 'three chunk']);
+        await all.knowledge.markDocumentFailed(tenant, bad.id, 'corrupt file');
+        expect(await all.knowledge.getDocument(tenant, bad.id)).toMatchObject({
+          status: 'failed',
+          error: 'corrupt file',
+        });
+        expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toEqual({
+          documents: 2,
+          chunks: 3,
+          failed: 1,
+        });
+        await expect(all.knowledge.markDocumentFailed(tenant, 'missing', 'x')).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
+      });
+
+      it('deletes a document with its chunks and updates the stats', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
+        const keep = await createDocument(all, tenant, base, 'keep.txt');
+        const drop = await createDocument(all, tenant, base, 'drop.txt');
+        const kept = await storeChunks(all, keep, ['kept words here']);
+        const dropped = await storeChunks(all, drop, ['dropped words', 'more dropped words']);
+        await all.knowledge.deleteDocument(tenant, drop.id);
+        expect(await all.knowledge.getDocument(tenant, drop.id)).toBeUndefined();
+        expect(
+          await all.index.getChunks(
+            tenant,
+            dropped.map((chunk) => chunk.id),
+          ),
+        ).toEqual([]);
+        expect(await all.index.getChunks(tenant, [kept[0]!.id])).toHaveLength(1);
+        expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toEqual({
+          documents: 1,
+          chunks: 1,
+          failed: 0,
+        });
+        const hits = await all.index.keywordSearch(tenant, {
+          knowledgeBaseId: base.id,
+          text: 'words',
+          k: 10,
+        });
+        expect(hits.map((hit) => hit.chunkId)).toEqual([kept[0]!.id]);
+        await expect(all.knowledge.deleteDocument(tenant, drop.id)).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('reports NotFoundError for the stats of an unknown base', async () => {
+        await expect(stores().knowledge.knowledgeBaseStats(newTenant(), 'nope')).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
+      });
+    });
+
+    describe('tenant isolation', () => {
+      it("never lets tenant B read or change tenant A's bases and documents", async () => {
+        const all = stores();
+        const tenantA = newTenant();
+        const tenantB = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenantA, { name: 'private' });
+        const document = await createDocument(all, tenantA, base, 'secret.txt');
+        await storeChunks(all, document, ['secret salary numbers']);
+
+        expect(await all.knowledge.getKnowledgeBase(tenantB, 'private')).toBeUndefined();
+        expect(await all.knowledge.listKnowledgeBases(tenantB)).toEqual([]);
+        await expect(
+          all.knowledge.updateKnowledgeBase(tenantB, 'private', { description: 'x' }),
+        ).rejects.toBeInstanceOf(NotFoundError);
+        await expect(all.knowledge.deleteKnowledgeBase(tenantB, 'private')).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
+        await expect(all.knowledge.knowledgeBaseStats(tenantB, base.id)).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
+        await expect(
+          all.knowledge.upsertDocument(tenantB, {
+            knowledgeBaseId: base.id,
+            source: 'secret.txt',
+            mimeType: 'text/plain',
+            sha256: 'evil',
+            bytes: 1,
+          }),
+        ).rejects.toBeInstanceOf(NotFoundError);
+        expect(await all.knowledge.getDocument(tenantB, document.id)).toBeUndefined();
+        expect(await all.knowledge.findDocumentBySource(tenantB, base.id, 'secret.txt')).toBeUndefined();
+        expect(await all.knowledge.listDocuments(tenantB, base.id)).toEqual([]);
+        await expect(all.knowledge.markDocumentFailed(tenantB, document.id, 'x')).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
+        await expect(all.knowledge.deleteDocument(tenantB, document.id)).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
+
+        const untouched = await all.knowledge.getDocument(tenantA, document.id);
+        expect(untouched).toMatchObject({ status: 'ready', error: null });
+        expect(untouched?.sha256).not.toBe('evil');
+        expect(await all.knowledge.getKnowledgeBase(tenantA, 'private')).toMatchObject({ description: '' });
+        expect(await all.knowledge.knowledgeBaseStats(tenantA, base.id)).toEqual({
+          documents: 1,
+          chunks: 1,
+          failed: 0,
+        });
+      });
+    });
+  });
+}

@@ -1,0 +1,33 @@
+/** Every memory adapter against the shared contracts. */
+import { createMemoryStorage, MemoryCache } from '../../src/storage/memory/index.ts';
+import {
+  describeAuditLogContract,
+  describeCacheContract,
+  describeConversationStoreContract,
+  describeHealthCheckContract,
+  describeKnowledgeStoreContract,
+  describeUsageLedgerContract,
+  describeVectorIndexContract,
+} from './index.ts';
+
+const memory = async () => ({ stores: createMemoryStorage(), cleanup: async () => {} });
+
+describeKnowledgeStoreContract('memory', memory);
+describeVectorIndexContract('memory', memory, { vectors: 'supported' });
+describeConversationStoreContract('memory', memory);
+describeUsageLedgerContract('memory', memory);
+describeAuditLogContract('memory', memory);
+describeHealthCheckContract('memory', memory);
+describeCacheContract('memory', async () => {
+  let now = Date.UTC(2026, 0, 1);
+  const cache = new MemoryCache({ now: () => now });
+  return {
+    stores: {
+      cache,
+      advanceSeconds: (seconds: number) => {
+        now += seconds * 1000;
+      },
+    },
+    cleanup: async () => {},
+  };
+});

@@ -1,0 +1,112 @@
+/** The UsageLedger contract: daily totals, honest about unpriced calls, per tenant. */
+import { describe, expect, it } from 'vitest';
+import type { UsageLedger } from '../../src/core/ports.ts';
+import type { UsageEntry } from '../../src/core/types.ts';
+import { type FixtureFactory, newId, newTenant, useContractFixture } from './contract-fixture.ts';
+
+export interface UsageStores {
+  usage: UsageLedger;
+}
+
+function entry(tenantId: string, overrides: Partial<UsageEntry>): UsageEntry {
+  return {
+    id: newId('usage'),
+    tenantId,
+    apiKeyId: null,
+    model: 'openai:gpt-4.1-mini',
+    operation: 'chat',
+    inputTokens: 100,
+    outputTokens: 10,
+    cachedTokens: 0,
+    costUsd: 0.001,
+    latencyMs: 250,
+    outcome: 'ok',
+    createdAt: new Date('2026-03-01T12:00:00Z'),
+    ...overrides,
+  };
+}
+
+export function describeUsageLedgerContract(name: string, factory: FixtureFactory<UsageStores>): void {
+  describe(`UsageLedger contract: ${name}`, () => {
+    const stores = useContractFixture(factory);
+
+    it('groups by UTC day, model and API key, ordered by day, model and key (no key first)', async () => {
+      const { usage } = stores();
+      const tenant = newTenant();
+      await usage.record(
+        entry(tenant, { createdAt: new Date('2026-03-01T23:59:59.999Z'), inputTokens: 5, outputTokens: 1 }),
+      );
+      await usage.record(
+        entry(tenant, { createdAt: new Date('2026-03-01T00:00:00Z'), inputTokens: 7, outputTokens: 2 }),
+      );
+      await usage.record(entry(tenant, { createdAt: new Date('2026-03-02T00:00:00Z') }));
+      await usage.record(entry(tenant, { apiKeyId: 'key-b' }));
+      await usage.record(entry(tenant, { apiKeyId: 'key-a', model: 'bedrock:titan', costUsd: 0.5 }));
+      const rows = await usage.summarize(tenant);
+      expect(rows.map((row) => [row.day, row.model, row.apiKeyId, row.calls])).toEqual([
+        ['2026-03-01', 'bedrock:titan', 'key-a', 1],
+        ['2026-03-01', 'openai:gpt-4.1-mini', null, 2],
+        ['2026-03-01', 'openai:gpt-4.1-mini', 'key-b', 1],
+        ['2026-03-02', 'openai:gpt-4.1-mini', null, 1],
+      ]);
+      expect(rows[1]).toMatchObject({ inputTokens: 12, outputTokens: 3, unpricedCalls: 0 });
+      expect(rows[1]!.costUsd).toBeCloseTo(0.002, 12);
+      expect(rows[0]!.costUsd).toBeCloseTo(0.5, 12);
+    });
+
+    it('never counts an unknown price as zero', async () => {
+      const { usage } = stores();
+      const tenant = newTenant();
+      await usage.record(entry(tenant, { model: 'mixed', costUsd: 0.25 }));
+      await usage.record(entry(tenant, { model: 'mixed', costUsd: null }));
+      await usage.record(entry(tenant, { model: 'mixed', costUsd: 0 }));
+      await usage.record(entry(tenant, { model: 'unpriced', costUsd: null }));
+      await usage.record(entry(tenant, { model: 'unpriced', costUsd: null }));
+      const rows = await usage.summarize(tenant);
+      expect(rows).toEqual([
+        expect.objectContaining({ model: 'mixed', calls: 3, costUsd: 0.25, unpricedCalls: 1 }),
+        expect.objectContaining({ model: 'unpriced', calls: 2, costUsd: null, unpricedCalls: 2 }),
+      ]);
+    });
+
+    it('limits to a window, from inclusive and to exclusive', async () => {
+      const { usage } = stores();
+      const tenant = newTenant();
+      for (const day of ['2026-04-01', '2026-04-02', '2026-04-03']) {
+        await usage.record(entry(tenant, { createdAt: new Date(`${day}T00:00:00Z`) }));
+      }
+      const rows = await usage.summarize(tenant, {
+        from: new Date('2026-04-02T00:00:00Z'),
+        to: new Date('2026-04-03T00:00:00Z'),
+      });
+      expect(rows.map((row) => row.day)).toEqual(['2026-04-02']);
+      expect(
+        (await usage.summarize(tenant, { from: new Date('2026-04-02T00:00:00Z') })).map((row) => row.day),
+      ).toEqual(['2026-04-02', '2026-04-03']);
+    });
+
+    it('records an entry id once, so a retried write does not double-count', async () => {
+      const { usage } = stores();
+      const tenant = newTenant();
+      const once = entry(tenant, {});
+      await usage.record(once);
+      await usage.record({ ...once, inputTokens: 999 });
+      expect(await usage.summarize(tenant)).toEqual([
+        expect.objectContaining({ calls: 1, inputTokens: 100 }),
+      ]);
+    });
+
+    it("keeps each tenant's usage to itself", async () => {
+      const { usage } = stores();
+      const tenantA = newTenant();
+      const tenantB = newTenant();
+      await usage.record(entry(tenantA, {}));
+      expect(await usage.summarize(tenantB)).toEqual([]);
+      const shared = entry(tenantB, {});
+      await usage.record(shared);
+      await usage.record({ ...shared, tenantId: tenantA });
+      expect((await usage.summarize(tenantA))[0]!.calls).toBe(2);
+      expect((await usage.summarize(tenantB))[0]!.calls).toBe(1);
+    });
+  });
+}

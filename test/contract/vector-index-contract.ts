@@ -1,0 +1,461 @@
+/**
+ * The VectorIndex contract. Keyword ranking must equal the reference BM25 index; vector search must rank by
+ * cosine similarity, or — on a backend without vector support — fail with a clear DependencyError.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.ts';
+import { analyze } from '../../src/core/retrieval/analyzer.ts';
+import type { Chunk } from '../../src/core/types.ts';
+import { expectSameRanking, referenceIndex } from './bm25-reference.ts';
+import { type FixtureFactory, newTenant, useContractFixture } from './contract-fixture.ts';
+import {
+  createDocument,
+  HANDBOOK,
+  HANDBOOK_QUERIES,
+  type KnowledgeStores,
+  makeChunks,
+  storeChunks,
+  syntheticTexts,
+} from './knowledge-fixtures.ts';
+import { describeMissingVectors, describeVectorSearch } from './vector-search-contract.ts';
+
+export interface VectorIndexContractOptions {
+  /** `missing`: the backend cannot store vectors and must say so with a DependencyError. */
+  vectors: 'supported' | 'missing';
+  /** Text the DependencyError must contain when vectors are missing. */
+  missingVectorsMessage?: string;
+}
+
+export function describeVectorIndexContract(
+  name: string,
+  factory: FixtureFactory<KnowledgeStores>,
+  options: VectorIndexContractOptions,
+): void {
+  describe(`VectorIndex contract: ${name}`, () => {
+    const stores = useContractFixture(factory);
+
+    async function handbook(tenant = newTenant()) {
+      const all = stores();
+      const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'handbook' });
+      const chunks: Chunk[] = [];
+      for (const [source, texts] of Object.entries(HANDBOOK)) {
+        const document = await createDocument(all, tenant, base, source);
+        const specs = texts.map((text, position) => ({
+          text,
+          metadata: { source, position, topic: source.replace('.md', ''), tags: ['handbook', source] },
+        }));
+        chunks.push(...(await storeChunks(all, document, specs)));
+      }
+      return { all, tenant, base, chunks };
+    }
+
+    describe('replaceDocumentChunks', () => {
+      it('stores the chunks and marks the document ready with the new hash', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
+        const document = await createDocument(all, tenant, base, 'guide.md');
+        const chunks = makeChunks(document, [
+          { text: 'First chunk', location: { headings: ['Intro'], line: 1 }, metadata: { lang: 'en' } },
+          {
+            text: 'Second chunk',
+            location: { page: 2, sheet: 'S', row: 3 },
+            metadata: { nested: { a: [1, 2] } },
+          },
+        ]);
+        await all.index.replaceDocumentChunks(
+          tenant,
+          { id: document.id, knowledgeBaseId: base.id, sha256: 'v2' },
+          chunks,
+        );
+        expect(await all.index.getChunks(tenant, [chunks[1]!.id, chunks[0]!.id])).toEqual([
+          chunks[1],
+          chunks[0],
+        ]);
+        expect(await all.index.countChunks(tenant, base.id)).toBe(2);
+        expect(await all.knowledge.getDocument(tenant, document.id)).toMatchObject({
+          status: 'ready',
+          sha256: 'v2',
+          chunkCount: 2,
+          error: null,
+        });
+      });
+
+      it('replaces old chunks atomically, with counts and BM25 statistics following', async () => {
+        const { all, tenant, base, chunks } = await handbook();
+        const leave = (await all.knowledge.findDocumentBySource(tenant, base.id, 'leave.md'))!;
+        await all.knowledge.markDocumentFailed(tenant, leave.id, 'an earlier failure');
+        const replacement = makeChunks(leave, [
+          { text: 'Leave policy rewritten: vacation vacation vacation.', id: `${leave.id}:new-0` },
+          { text: 'Ask your manager about leave.', id: `${leave.id}:new-1` },
+        ]);
+        await all.index.replaceDocumentChunks(
+          tenant,
+          { id: leave.id, knowledgeBaseId: base.id, sha256: 'v3' },
+          replacement,
+        );
+
+        const oldLeave = chunks.filter((chunk) => chunk.documentId === leave.id);
+        expect(
+          await all.index.getChunks(
+            tenant,
+            oldLeave.map((chunk) => chunk.id),
+          ),
+        ).toEqual([]);
+        expect(
+          await all.index.getChunks(
+            tenant,
+            replacement.map((chunk) => chunk.id),
+          ),
+        ).toEqual(replacement);
+        const current = [...chunks.filter((chunk) => chunk.documentId !== leave.id), ...replacement];
+        expect(await all.index.countChunks(tenant, base.id)).toBe(current.length);
+        expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toEqual({
+          documents: 3,
+          chunks: current.length,
+          failed: 0,
+        });
+        expect(await all.knowledge.getDocument(tenant, leave.id)).toMatchObject({
+          status: 'ready',
+          sha256: 'v3',
+          chunkCount: 2,
+          error: null,
+        });
+        const reference = referenceIndex(current);
+        for (const query of ['vacation leave', 'manager', 'expenses']) {
+          const hits = await all.index.keywordSearch(tenant, {
+            knowledgeBaseId: base.id,
+            text: query,
+            k: 20,
+          });
+          expectSameRanking(hits, reference.search(analyze(query), 20), `after replace, "${query}"`);
+        }
+      });
+
+      it('replaces with no chunks, leaving the document ready and empty', async () => {
+        const { all, tenant, base } = await handbook();
+        const security = (await all.knowledge.findDocumentBySource(tenant, base.id, 'security.md'))!;
+        await all.index.replaceDocumentChunks(
+          tenant,
+          { id: security.id, knowledgeBaseId: base.id, sha256: 'empty' },
+          [],
+        );
+        expect(await all.knowledge.getDocument(tenant, security.id)).toMatchObject({
+          status: 'ready',
+          chunkCount: 0,
+        });
+        expect(await all.index.countChunks(tenant, base.id)).toBe(8);
+        expect(
+          await all.index.keywordSearch(tenant, { knowledgeBaseId: base.id, text: 'phishing', k: 5 }),
+        ).toEqual([]);
+      });
+
+      it('refuses an unknown document, or one of another tenant, and changes nothing', async () => {
+        const { all, tenant, base, chunks } = await handbook();
+        const leave = (await all.knowledge.findDocumentBySource(tenant, base.id, 'leave.md'))!;
+        const intruder = newTenant();
+        await expect(
+          all.index.replaceDocumentChunks(
+            intruder,
+            { id: leave.id, knowledgeBaseId: base.id, sha256: 'x' },
+            [],
+          ),
+        ).rejects.toBeInstanceOf(NotFoundError);
+        await expect(
+          all.index.replaceDocumentChunks(
+            tenant,
+            { id: 'no-such-document', knowledgeBaseId: base.id, sha256: 'x' },
+            [],
+          ),
+        ).rejects.toBeInstanceOf(NotFoundError);
+        expect(await all.index.countChunks(tenant, base.id)).toBe(chunks.length);
+        expect(await all.knowledge.getDocument(tenant, leave.id)).toMatchObject({
+          status: 'ready',
+          chunkCount: 4,
+        });
+      });
+
+      it('rejects chunks that do not belong to the document, or repeat an id, and changes nothing', async () => {
+        const { all, tenant, base, chunks } = await handbook();
+        const leave = (await all.knowledge.findDocumentBySource(tenant, base.id, 'leave.md'))!;
+        const target = { id: leave.id, knowledgeBaseId: base.id, sha256: 'x' };
+        const foreign = makeChunks({ ...leave, id: 'another-document' }, ['stray chunk']);
+        await expect(all.index.replaceDocumentChunks(tenant, target, foreign)).rejects.toBeInstanceOf(
+          ValidationError,
+        );
+        const repeated = makeChunks(leave, [
+          { text: 'one', id: 'same' },
+          { text: 'two', id: 'same' },
+        ]);
+        await expect(all.index.replaceDocumentChunks(tenant, target, repeated)).rejects.toBeInstanceOf(
+          ValidationError,
+        );
+        expect(await all.index.countChunks(tenant, base.id)).toBe(chunks.length);
+        expect(await all.knowledge.getDocument(tenant, leave.id)).toMatchObject({
+          sha256: leave.sha256,
+          status: 'ready',
+        });
+      });
+
+      it("refuses a chunk id that another document owns, keeping both documents' chunks", async () => {
+        const { all, tenant, base, chunks } = await handbook();
+        const leave = (await all.knowledge.findDocumentBySource(tenant, base.id, 'leave.md'))!;
+        const expensesChunk = chunks.find((chunk) => chunk.documentId !== leave.id)!;
+        const clash = makeChunks(leave, [
+          { text: 'new text', id: 'fresh-id' },
+          { text: 'clash', id: expensesChunk.id },
+        ]);
+        await expect(
+          all.index.replaceDocumentChunks(
+            tenant,
+            { id: leave.id, knowledgeBaseId: base.id, sha256: 'x' },
+            clash,
+          ),
+        ).rejects.toBeInstanceOf(ConflictError);
+        expect(
+          await all.index.getChunks(
+            tenant,
+            chunks.map((chunk) => chunk.id),
+          ),
+        ).toEqual(chunks);
+        expect(await all.index.getChunks(tenant, ['fresh-id'])).toEqual([]);
+        expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toMatchObject({
+          chunks: chunks.length,
+        });
+      });
+
+      it('writes thousands of chunks in one replace and ranks them like the reference', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'bulk' });
+        const document = await createDocument(all, tenant, base, 'bulk.csv');
+        const texts = syntheticTexts(2500);
+        const chunks = await storeChunks(all, document, texts);
+        expect(await all.index.countChunks(tenant, base.id)).toBe(2500);
+        expect(await all.knowledge.getDocument(tenant, document.id)).toMatchObject({
+          chunkCount: 2500,
+          status: 'ready',
+        });
+        const reference = referenceIndex(chunks);
+        for (const query of ['amber river', 'cobalt cobalt delta', 'zinc']) {
+          const hits = await all.index.keywordSearch(tenant, {
+            knowledgeBaseId: base.id,
+            text: query,
+            k: 25,
+          });
+          expectSameRanking(hits, reference.search(analyze(query), 25), `bulk "${query}"`);
+        }
+      });
+    });
+
+    describe('keyword search', () => {
+      it('ranks exactly like the reference BM25 index', async () => {
+        const { all, tenant, base, chunks } = await handbook();
+        const reference = referenceIndex(chunks);
+        for (const query of HANDBOOK_QUERIES) {
+          const hits = await all.index.keywordSearch(tenant, {
+            knowledgeBaseId: base.id,
+            text: query,
+            k: 10,
+          });
+          expectSameRanking(hits, reference.search(analyze(query), 10), `"${query}"`);
+        }
+      });
+
+      it('counts a word repeated hundreds of times in one chunk exactly', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'repeats' });
+        const document = await createDocument(all, tenant, base, 'log.txt');
+        const chunks = await storeChunks(all, document, [
+          `${'timeout '.repeat(300)}error`,
+          `${'timeout '.repeat(256)}warning`,
+          'timeout error once',
+          'nothing here',
+        ]);
+        const reference = referenceIndex(chunks);
+        for (const query of ['timeout', 'timeout error', 'warning timeout timeout']) {
+          const hits = await all.index.keywordSearch(tenant, {
+            knowledgeBaseId: base.id,
+            text: query,
+            k: 10,
+          });
+          expectSameRanking(hits, reference.search(analyze(query), 10), `repeats "${query}"`);
+        }
+      });
+
+      it('returns the chunk text, source, location and metadata with each hit, best first, at most k', async () => {
+        const { all, tenant, base } = await handbook();
+        const hits = await all.index.keywordSearch(tenant, {
+          knowledgeBaseId: base.id,
+          text: 'vacation days',
+          k: 1,
+        });
+        expect(hits).toHaveLength(1);
+        expect(hits[0]).toMatchObject({
+          knowledgeBaseId: base.id,
+          source: 'leave.md',
+          location: { line: 1 },
+          text: HANDBOOK['leave.md'][0],
+          metadata: { source: 'leave.md', position: 0, topic: 'leave', tags: ['handbook', 'leave.md'] },
+        });
+        expect(hits[0]!.score).toBeGreaterThan(0);
+        const many = await all.index.keywordSearch(tenant, {
+          knowledgeBaseId: base.id,
+          text: 'leave expenses security',
+          k: 3,
+        });
+        expect(many).toHaveLength(3);
+        expect(many.map((hit) => hit.score)).toEqual([...many.map((hit) => hit.score)].sort((a, b) => b - a));
+      });
+
+      it('finds nothing for stop words only, unknown words, k = 0 or another base', async () => {
+        const { all, tenant, base } = await handbook();
+        const other = await all.knowledge.createKnowledgeBase(tenant, { name: 'other' });
+        const search = (text: string, k = 10, knowledgeBaseId = base.id) =>
+          all.index.keywordSearch(tenant, { knowledgeBaseId, text, k });
+        expect(await search('the and of')).toEqual([]);
+        expect(await search('xylophone')).toEqual([]);
+        expect(await search('')).toEqual([]);
+        expect(await search('leave', 0)).toEqual([]);
+        expect(await search('leave', 10, other.id)).toEqual([]);
+        await expect(search('leave', -1)).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it('filters by document, source and metadata equality, with idf over the whole base', async () => {
+        const { all, tenant, base, chunks } = await handbook();
+        const reference = referenceIndex(chunks);
+        const leave = (await all.knowledge.findDocumentBySource(tenant, base.id, 'leave.md'))!;
+        const query = 'leave approval manager security';
+        const filtered = async (
+          filter: Parameters<typeof all.index.keywordSearch>[1]['filter'],
+          accept: (chunk: Chunk) => boolean,
+          context: string,
+        ) => {
+          const hits = await all.index.keywordSearch(tenant, {
+            knowledgeBaseId: base.id,
+            text: query,
+            k: 10,
+            filter,
+          });
+          const byId = new Map(chunks.map((chunk) => [chunk.id, chunk]));
+          expectSameRanking(
+            hits,
+            reference.search(analyze(query), 10, (id) => accept(byId.get(id)!)),
+            context,
+          );
+          return hits;
+        };
+        const byDocument = await filtered(
+          { documentIds: [leave.id] },
+          (chunk) => chunk.documentId === leave.id,
+          'documentIds',
+        );
+        expect(byDocument.length).toBeGreaterThan(0);
+        const bySource = await filtered(
+          { sources: ['security.md'] },
+          (chunk) => chunk.metadata.source === 'security.md',
+          'sources',
+        );
+        expect(bySource.every((hit) => hit.source === 'security.md')).toBe(true);
+        await filtered(
+          { metadata: { topic: 'leave', position: 3 } },
+          (chunk) => chunk.metadata.topic === 'leave' && chunk.metadata.position === 3,
+          'metadata',
+        );
+        await filtered(
+          { metadata: { tags: ['handbook', 'security.md'] } },
+          (chunk) => chunk.metadata.source === 'security.md',
+          'metadata array equality',
+        );
+        expect(
+          await filtered({ metadata: { tags: ['handbook'] } }, () => false, 'containment is not equality'),
+        ).toEqual([]);
+        expect(await filtered({ metadata: { missing: null } }, () => false, 'absent key')).toEqual([]);
+        expect(await filtered({ documentIds: [] }, () => false, 'empty list')).toEqual([]);
+        await filtered(
+          { sources: ['leave.md', 'security.md'], metadata: { position: 3 } },
+          (chunk) => chunk.metadata.position === 3 && chunk.metadata.source !== 'expenses.md',
+          'combined',
+        );
+      });
+
+      it('keeps tenants and knowledge bases apart', async () => {
+        const { all, tenant, base } = await handbook();
+        const intruder = newTenant();
+        expect(
+          await all.index.keywordSearch(intruder, { knowledgeBaseId: base.id, text: 'leave', k: 10 }),
+        ).toEqual([]);
+        // Same words in another base of the same tenant do not change this base's scores.
+        const before = await all.index.keywordSearch(tenant, {
+          knowledgeBaseId: base.id,
+          text: 'leave',
+          k: 10,
+        });
+        const other = await all.knowledge.createKnowledgeBase(tenant, { name: 'noise' });
+        const noise = await createDocument(all, tenant, other, 'noise.md');
+        await storeChunks(all, noise, ['leave leave leave', 'leave', 'nothing']);
+        const after = await all.index.keywordSearch(tenant, {
+          knowledgeBaseId: base.id,
+          text: 'leave',
+          k: 10,
+        });
+        expect(after).toEqual(before);
+      });
+    });
+
+    describe('reading chunks', () => {
+      it('gets chunks in the order asked, skipping unknown ids and other tenants', async () => {
+        const { all, tenant, chunks } = await handbook();
+        const wanted = [chunks[5]!, chunks[0]!];
+        expect(await all.index.getChunks(tenant, [wanted[0]!.id, 'unknown', wanted[1]!.id])).toEqual(wanted);
+        expect(await all.index.getChunks(tenant, [])).toEqual([]);
+        expect(await all.index.getChunks(newTenant(), [wanted[0]!.id])).toEqual([]);
+      });
+
+      it('scans every chunk once, in batches, in a stable order', async () => {
+        const { all, tenant, base, chunks } = await handbook();
+        const scan = async (batchSize: number) => {
+          const batches: Chunk[][] = [];
+          for await (const batch of all.index.scan(tenant, base.id, { batchSize })) batches.push(batch);
+          return batches;
+        };
+        const batches = await scan(5);
+        expect(batches.map((batch) => batch.length)).toEqual([5, 5, 2]);
+        const scanned = batches.flat();
+        expect(new Set(scanned.map((chunk) => chunk.id)).size).toBe(chunks.length);
+        expect([...scanned].sort(byId)).toEqual([...chunks].sort(byId));
+        expect((await scan(5)).flat()).toEqual(scanned);
+        expect((await scan(100)).flat()).toEqual(scanned);
+        for (const documentId of new Set(chunks.map((chunk) => chunk.documentId))) {
+          const positions = scanned
+            .filter((chunk) => chunk.documentId === documentId)
+            .map((chunk) => chunk.position);
+          expect(positions).toEqual([0, 1, 2, 3]);
+        }
+      });
+
+      it('scans nothing for an empty base, an unknown base or another tenant', async () => {
+        const { all, base } = await handbook();
+        const tenant = newTenant();
+        const empty = await all.knowledge.createKnowledgeBase(tenant, { name: 'empty' });
+        const collect = async (tenantId: string, knowledgeBaseId: string) => {
+          const seen: Chunk[] = [];
+          for await (const batch of all.index.scan(tenantId, knowledgeBaseId)) seen.push(...batch);
+          return seen;
+        };
+        expect(await collect(tenant, empty.id)).toEqual([]);
+        expect(await collect(tenant, 'unknown')).toEqual([]);
+        expect(await collect(tenant, base.id)).toEqual([]);
+        expect(await all.index.countChunks(tenant, base.id)).toBe(0);
+      });
+    });
+
+    if (options.vectors === 'supported') describeVectorSearch(stores);
+    else describeMissingVectors(stores, options.missingVectorsMessage ?? 'not installed');
+  });
+}
+
+function byId(left: Chunk, right: Chunk): number {
+  return left.id < right.id ? -1 : left.id > right.id ? 1 : 0;
+}
