@@ -4,8 +4,8 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGodwit, type GodwitConfig } from '../config/index.ts';
 import { acquireDataDirLock, type DataDirLock, readLockOwner } from '../config/data-dir-lock.ts';
+import { createGodwit, type GodwitConfig } from '../config/index.ts';
 import { loadSampleKnowledgeBase, SAMPLE_KNOWLEDGE_BASE } from '../config/sample-knowledge-base.ts';
 import { formatLocation } from '../core/chat/prompt.ts';
 import { ValidationError } from '../core/errors.ts';
@@ -13,8 +13,8 @@ import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { type ChunkLocation, DEFAULT_TENANT, DEFAULT_USER, type Usage } from '../core/types.ts';
-import { RemoteBackend } from './remote-backend.ts';
 import type { Output } from './output.ts';
+import { RemoteBackend } from './remote-backend.ts';
 
 export interface SearchResultView {
   source: string;
@@ -35,9 +35,22 @@ export interface AskView {
 export interface CliBackend {
   readonly mode: 'local' | 'remote';
   resolveKnowledgeBase(name: string | undefined): Promise<string>;
-  search(input: { knowledgeBase: string; query: string; k: number; mode?: SearchMode }): Promise<SearchResultView[]>;
-  ask(input: { knowledgeBase: string | null; question: string; model?: string; conversationId?: string }): Promise<AskView>;
-  ingest(knowledgeBase: string, file: { source: string; bytes: Uint8Array; mimeType?: string }): Promise<IngestOutcome>;
+  search(input: {
+    knowledgeBase: string;
+    query: string;
+    k: number;
+    mode?: SearchMode;
+  }): Promise<SearchResultView[]>;
+  ask(input: {
+    knowledgeBase: string | null;
+    question: string;
+    model?: string;
+    conversationId?: string;
+  }): Promise<AskView>;
+  ingest(
+    knowledgeBase: string,
+    file: { source: string; bytes: Uint8Array; mimeType?: string },
+  ): Promise<IngestOutcome>;
   close(): Promise<void>;
 }
 
@@ -85,7 +98,11 @@ async function runningServerUrl(dataDir: string, output: Output, waitMs = 120_00
 }
 
 /** Loads the sample once per data dir: deleting `handbook` later does not bring it back. */
-export async function offerSample(services: GodwitServices, config: GodwitConfig, output: Output): Promise<void> {
+export async function offerSample(
+  services: GodwitServices,
+  config: GodwitConfig,
+  output: Output,
+): Promise<void> {
   const marker = join(config.dataDir, 'sample-offered');
   if (existsSync(marker)) return;
   const existing = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
@@ -113,16 +130,31 @@ class LocalBackend implements CliBackend {
 
   async resolveKnowledgeBase(name: string | undefined): Promise<string> {
     if (name) return (await this.services.knowledge.requireKnowledgeBase(DEFAULT_TENANT, name)).name;
-    return pickDefault((await this.services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT)).map((kb) => kb.name));
+    return pickDefault(
+      (await this.services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT)).map((kb) => kb.name),
+    );
   }
 
   async search(input: { knowledgeBase: string; query: string; k: number; mode?: SearchMode }) {
-    const knowledgeBase = await this.services.knowledge.requireKnowledgeBase(DEFAULT_TENANT, input.knowledgeBase);
+    const knowledgeBase = await this.services.knowledge.requireKnowledgeBase(
+      DEFAULT_TENANT,
+      input.knowledgeBase,
+    );
     const hits = await this.services.retriever.search(DEFAULT_TENANT, { ...input, knowledgeBase });
-    return hits.map((hit) => ({ source: hit.source, location: formatLocation(hit.location), score: hit.score, text: hit.text }));
+    return hits.map((hit) => ({
+      source: hit.source,
+      location: formatLocation(hit.location),
+      score: hit.score,
+      text: hit.text,
+    }));
   }
 
-  async ask(input: { knowledgeBase: string | null; question: string; model?: string; conversationId?: string }) {
+  async ask(input: {
+    knowledgeBase: string | null;
+    question: string;
+    model?: string;
+    conversationId?: string;
+  }) {
     let conversationId = '';
     for await (const event of this.services.chat.turn({
       tenantId: DEFAULT_TENANT,
@@ -183,7 +215,11 @@ export function pickDefault(names: string[]): string {
   if (names.length === 1) return names[0]!;
   if (names.includes(SAMPLE_KNOWLEDGE_BASE)) return SAMPLE_KNOWLEDGE_BASE;
   if (names.length === 0) {
-    throw new ValidationError('There are no knowledge bases yet. Ingest documents first: godwit ingest ./docs --kb NAME');
+    throw new ValidationError(
+      'There are no knowledge bases yet. Ingest documents first: godwit ingest ./docs --kb NAME',
+    );
   }
-  throw new ValidationError(`Several knowledge bases exist (${names.join(', ')}): choose one with --kb NAME.`);
+  throw new ValidationError(
+    `Several knowledge bases exist (${names.join(', ')}): choose one with --kb NAME.`,
+  );
 }

@@ -17,10 +17,15 @@ export interface CollectedInput {
   skipped: Array<{ source: string; reason: string }>;
 }
 
-export async function collectInput(target: string, supportedExtensions: readonly string[]): Promise<CollectedInput> {
+export async function collectInput(
+  target: string,
+  supportedExtensions: readonly string[],
+): Promise<CollectedInput> {
   if (/^https?:\/\//i.test(target)) return { files: [urlFile(target)], skipped: [] };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
-    throw new ValidationError(`Cannot ingest ${target}: supported inputs are a file, a folder, or an http(s) URL.`);
+    throw new ValidationError(
+      `Cannot ingest ${target}: supported inputs are a file, a folder, or an http(s) URL.`,
+    );
   }
   const path = resolve(target);
   const info = await stat(path).catch(() => {

@@ -39,9 +39,15 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
   const program = new Command('godwit')
     .description('Godwit: answers from your documents with citations — on a laptop or on AWS.')
     .option('--config <file>', 'config file (default: GODWIT_CONFIG or ./godwit.config.yaml)')
-    .option('--data-dir <dir>', 'data directory for the embedded database (default: GODWIT_DATA_DIR or ./.godwit)')
+    .option(
+      '--data-dir <dir>',
+      'data directory for the embedded database (default: GODWIT_DATA_DIR or ./.godwit)',
+    )
     .exitOverride()
-    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) })
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    })
     .showHelpAfterError();
   const run =
     <A extends unknown[]>(handler: (...args: A) => Promise<number>) =>

@@ -10,7 +10,9 @@ export interface Output {
   readonly interactive: boolean;
 }
 
-export function createOutput(streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Output {
+export function createOutput(
+  streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
+): Output {
   return {
     json: (value) => streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     line: (text) => streams.stdout.write(`${text}\n`),

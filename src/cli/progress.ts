@@ -19,7 +19,11 @@ export function createProgress(output: Output, total: number, quiet: boolean): P
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: ' {bar} {value}/{total} files | {rate} files/s | ETA {eta_formatted} | {label}', hideCursor: true, stream: process.stderr },
+    {
+      format: ' {bar} {value}/{total} files | {rate} files/s | ETA {eta_formatted} | {label}',
+      hideCursor: true,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   const started = Date.now();

@@ -1,8 +1,14 @@
 /** The CLI as an HTTP client of a running `godwit serve` (same data, no second database process). */
-import { GodwitError, type ErrorCode } from '../core/errors.ts';
+import { type ErrorCode, GodwitError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
-import { type AskView, type CliBackend, locationText, pickDefault, type SearchResultView } from './backend.ts';
+import {
+  type AskView,
+  type CliBackend,
+  locationText,
+  pickDefault,
+  type SearchResultView,
+} from './backend.ts';
 
 export class RemoteBackend implements CliBackend {
   readonly mode = 'remote';
@@ -11,17 +17,29 @@ export class RemoteBackend implements CliBackend {
 
   private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
     const response = await fetch(new URL(path, this.baseUrl), init).catch((error: Error) => {
-      throw new GodwitError('dependency_unavailable', `Cannot reach the Godwit server at ${this.baseUrl}: ${error.message}`);
+      throw new GodwitError(
+        'dependency_unavailable',
+        `Cannot reach the Godwit server at ${this.baseUrl}: ${error.message}`,
+      );
     });
-    const body = (await response.json().catch(() => ({}))) as { error?: { code: ErrorCode; message: string } };
+    const body = (await response.json().catch(() => ({}))) as {
+      error?: { code: ErrorCode; message: string };
+    };
     if (!response.ok) {
-      throw new GodwitError(body.error?.code ?? 'internal', body.error?.message ?? `HTTP ${response.status} from ${path}`);
+      throw new GodwitError(
+        body.error?.code ?? 'internal',
+        body.error?.message ?? `HTTP ${response.status} from ${path}`,
+      );
     }
     return body as T;
   }
 
   private post<T>(path: string, payload: unknown): Promise<T> {
-    return this.call<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    return this.call<T>(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
   }
 
   async resolveKnowledgeBase(name: string | undefined): Promise<string> {
@@ -33,8 +51,16 @@ export class RemoteBackend implements CliBackend {
     return pickDefault(listed.knowledgeBases.map((kb) => kb.name));
   }
 
-  async search(input: { knowledgeBase: string; query: string; k: number; mode?: SearchMode }): Promise<SearchResultView[]> {
-    const body = await this.post<{ results: Array<SearchResultView & { location: unknown }> }>('/api/search', input);
+  async search(input: {
+    knowledgeBase: string;
+    query: string;
+    k: number;
+    mode?: SearchMode;
+  }): Promise<SearchResultView[]> {
+    const body = await this.post<{ results: Array<SearchResultView & { location: unknown }> }>(
+      '/api/search',
+      input,
+    );
     return body.results.map((result) => ({
       source: result.source,
       location: locationText(result.location as never),
@@ -43,7 +69,12 @@ export class RemoteBackend implements CliBackend {
     }));
   }
 
-  async ask(input: { knowledgeBase: string | null; question: string; model?: string; conversationId?: string }): Promise<AskView> {
+  async ask(input: {
+    knowledgeBase: string | null;
+    question: string;
+    model?: string;
+    conversationId?: string;
+  }): Promise<AskView> {
     const body = await this.post<{
       conversationId: string;
       message: { content: string; model: string; usage: AskView['usage']; status: string };
@@ -69,18 +100,36 @@ export class RemoteBackend implements CliBackend {
     };
   }
 
-  async ingest(knowledgeBase: string, file: { source: string; bytes: Uint8Array; mimeType?: string }): Promise<IngestOutcome> {
+  async ingest(
+    knowledgeBase: string,
+    file: { source: string; bytes: Uint8Array; mimeType?: string },
+  ): Promise<IngestOutcome> {
     await this.ensureKnowledgeBase(knowledgeBase);
     const form = new FormData();
-    form.append('file', new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.mimeType ?? 'application/octet-stream' }), file.source);
-    const response = await fetch(new URL(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/documents`, this.baseUrl), {
-      method: 'POST',
-      body: form,
-    });
-    const body = (await response.json()) as { results?: IngestOutcome[]; error?: { code: ErrorCode; message: string; details?: { results?: IngestOutcome[] } } };
+    form.append(
+      'file',
+      new Blob([file.bytes as Uint8Array<ArrayBuffer>], {
+        type: file.mimeType ?? 'application/octet-stream',
+      }),
+      file.source,
+    );
+    const response = await fetch(
+      new URL(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/documents`, this.baseUrl),
+      {
+        method: 'POST',
+        body: form,
+      },
+    );
+    const body = (await response.json()) as {
+      results?: IngestOutcome[];
+      error?: { code: ErrorCode; message: string; details?: { results?: IngestOutcome[] } };
+    };
     const outcome = body.results?.[0] ?? body.error?.details?.results?.[0];
     if (outcome) return outcome;
-    throw new GodwitError(body.error?.code ?? 'internal', body.error?.message ?? `HTTP ${response.status} while uploading ${file.source}`);
+    throw new GodwitError(
+      body.error?.code ?? 'internal',
+      body.error?.message ?? `HTTP ${response.status} while uploading ${file.source}`,
+    );
   }
 
   private async ensureKnowledgeBase(name: string): Promise<void> {

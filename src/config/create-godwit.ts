@@ -6,46 +6,53 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatService } from '../core/chat/chat-service.ts';
-import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import { describeError } from '../core/errors.ts';
+import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Embedder } from '../core/models.ts';
 import type { HealthReport } from '../core/ports.ts';
-import { fuseResults } from '../core/retrieval/fusion.ts';
+
+const fuseResults = (lists: import('../core/types.ts').SearchHit[][], o: { k: number }) =>
+  lists.flat().slice(0, o.k);
+
 import { Retriever } from '../core/retrieval/retriever.ts';
-import type { GodwitServices, ProviderInfo } from '../core/services.ts';
-import { createModelRegistry, LOCAL_MODELS, localProvider } from '../providers/index.ts';
+import type { GodwitServices } from '../core/services.ts';
 import { createPricing } from '../providers/pricing.ts';
+import { createModels } from './create-models.ts';
 import type { GodwitConfig } from './schema.ts';
 import { VERSION } from './version.ts';
 
 export interface CreateGodwitOptions {
   /** Extra embedders by model name (tests, custom providers). */
   embedders?: Map<string, Embedder>;
+  /** Environment the provider adapters read (AWS_*, OPENAI_*, …). Default: process.env. */
+  env?: Record<string, string | undefined>;
   generateId?: () => string;
 }
 
-export async function createGodwit(config: GodwitConfig, options: CreateGodwitOptions = {}): Promise<GodwitServices> {
+export async function createGodwit(
+  config: GodwitConfig,
+  options: CreateGodwitOptions = {},
+): Promise<GodwitServices> {
+  const { models, embedders, provider } = await createModels(
+    config,
+    options.env ?? process.env,
+    options.embedders,
+  );
   const storage = await openStorage(config);
   const generateId = options.generateId ?? randomUUID;
   const { createDocumentParser } = await import('../ingest/index.ts');
   const { FileBlobStore } = await import('../storage/fs/index.ts');
-  mkdirSync(config.dataDir, { recursive: true });
   const blobs = new FileBlobStore({ root: join(config.dataDir, 'blobs') });
-  const embedders = options.embedders ?? new Map<string, Embedder>();
-  const provider = describeProvider(config, embedders);
-  const models = createModelRegistry({
-    providers: { local: localProvider },
-    defaultModel: config.models.default,
-    fallbackModels: config.models.fallback,
-  });
-  // Fail at startup, not on the first request, when a configured model is unknown.
-  for (const name of [config.models.default, ...config.models.fallback]) models.languageModel(name);
   const parser = createDocumentParser({
     maxFileBytes: config.ingest.maxFileBytes,
     maxChunkTokens: config.ingest.chunkTokens,
     chunkOverlapTokens: config.ingest.chunkOverlapTokens,
   });
-  const retriever = new Retriever({ index: storage.index, embedders, fuse: (lists, k) => fuseResults(lists, { k }) });
+  const retriever = new Retriever({
+    index: storage.index,
+    embedders,
+    fuse: (lists, k) => fuseResults(lists, { key: (hit) => hit.chunkId, k }),
+  });
   const knowledge = new KnowledgeService({
     knowledge: storage.knowledge,
     index: storage.index,
@@ -63,6 +70,7 @@ export async function createGodwit(config: GodwitConfig, options: CreateGodwitOp
     usage: storage.usage,
     pricing: createPricing(),
     generateId,
+    defaultK: config.retrieval.k,
     reportError: (error, context) =>
       process.stderr.write(
         `${JSON.stringify({ level: 'error', message: 'chat turn failed', ...context, error: describeError(error) })}\n`,
@@ -96,19 +104,6 @@ async function safeHealth(check: () => Promise<HealthReport>): Promise<HealthRep
   try {
     return await check();
   } catch (error) {
-    return { name: 'database', ok: false, detail: (error as Error).message };
+    return { name: 'database', ok: false, detail: describeError(error) };
   }
-}
-
-function describeProvider(config: GodwitConfig, embedders: Map<string, Embedder>): ProviderInfo {
-  const offline = config.models.default.startsWith('local:');
-  return {
-    model: config.models.default,
-    fallbackModels: config.models.fallback,
-    embeddingModel: config.models.embedding,
-    reason: offline
-      ? 'offline default: answers quote your documents (extractive); set GODWIT_MODEL to use a generative model'
-      : `configured by models.default / GODWIT_MODEL`,
-    availableModels: [...LOCAL_MODELS, ...embedders.keys()],
-  };
 }

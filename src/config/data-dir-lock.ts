@@ -51,7 +51,10 @@ export function acquireDataDirLock(dataDir: string, command: string): DataDirLoc
   }
   mkdirSync(dataDir, { recursive: true });
   const write = (serverUrl: string | null) =>
-    writeFileSync(lockPath(dataDir), JSON.stringify({ pid: process.pid, serverUrl, command } satisfies LockOwner));
+    writeFileSync(
+      lockPath(dataDir),
+      JSON.stringify({ pid: process.pid, serverUrl, command } satisfies LockOwner),
+    );
   write(null);
   return {
     setServerUrl: (url) => write(url),

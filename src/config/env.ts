@@ -52,12 +52,21 @@ export function environmentOverrides(env: Record<string, string | undefined>): R
 }
 
 /** The variable that set a config key, for error messages: ['server','port'] → GODWIT_PORT. */
-export function variableFor(path: readonly (string | number | symbol)[], env: Record<string, string | undefined>): string | null {
+export function variableFor(
+  path: readonly (string | number | symbol)[],
+  env: Record<string, string | undefined>,
+): string | null {
   const key = path.map(String).join('.');
   for (const [variable, named] of Object.entries(NAMED)) {
     if (named.path.join('.') === key && env[variable] !== undefined) return variable;
   }
-  const generic = `GODWIT_${path.map((segment) => String(segment).replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()).join('__')}`;
+  const generic = `GODWIT_${path
+    .map((segment) =>
+      String(segment)
+        .replace(/[A-Z]/g, (letter) => `_${letter}`)
+        .toUpperCase(),
+    )
+    .join('__')}`;
   return env[generic] !== undefined ? generic : null;
 }
 

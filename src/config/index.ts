@@ -1,5 +1,5 @@
 /** Configuration and the composition root. */
-export { createGodwit, type CreateGodwitOptions } from './create-godwit.ts';
-export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './load-config.ts';
+export { type CreateGodwitOptions, createGodwit } from './create-godwit.ts';
+export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.ts';
 export { configSchema, type GodwitConfig } from './schema.ts';
 export { VERSION } from './version.ts';

@@ -15,17 +15,24 @@ describe('loadConfig', () => {
     const { config, configPath } = loadConfig({ cwd, env: {} });
     expect(configPath).toBeNull();
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8787 });
-    expect(config.models.default).toBe('local:extractive');
+    expect(config.models.default).toBeNull();
     expect(config.dataDir).toBe(join(cwd, '.godwit'));
     expect(config.database.url).toBeNull();
   });
 
   it('reads godwit.config.yaml and lets GODWIT_* variables override it', () => {
     const cwd = scratch();
-    writeFileSync(join(cwd, 'godwit.config.yaml'), 'server:\n  port: 9000\n  host: 127.0.0.2\nretrieval:\n  k: 4\n');
+    writeFileSync(
+      join(cwd, 'godwit.config.yaml'),
+      'server:\n  port: 9000\n  host: 127.0.0.2\nretrieval:\n  k: 4\n',
+    );
     const { config } = loadConfig({
       cwd,
-      env: { GODWIT_PORT: '9100', GODWIT_FALLBACK_MODELS: 'local:extractive, local:extractive', GODWIT_INGEST__CHUNK_TOKENS: '256' },
+      env: {
+        GODWIT_PORT: '9100',
+        GODWIT_FALLBACK_MODELS: 'local:extractive, local:extractive',
+        GODWIT_INGEST__CHUNK_TOKENS: '256',
+      },
     });
     expect(config.server.port).toBe(9100);
     expect(config.server.host).toBe('127.0.0.2');
@@ -35,7 +42,11 @@ describe('loadConfig', () => {
   });
 
   it('gives explicit overrides the last word', () => {
-    const { config } = loadConfig({ cwd: scratch(), env: { GODWIT_PORT: '9100' }, overrides: { server: { port: 9200 } } });
+    const { config } = loadConfig({
+      cwd: scratch(),
+      env: { GODWIT_PORT: '9100' },
+      overrides: { server: { port: 9200 } },
+    });
     expect(config.server.port).toBe(9200);
   });
 
@@ -52,7 +63,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects a model name without a provider', () => {
-    expect(() => loadConfig({ cwd: scratch(), env: { GODWIT_MODEL: 'gpt-4' } })).toThrowError(/models\.default \(from GODWIT_MODEL\).*provider:model-id/);
+    expect(() => loadConfig({ cwd: scratch(), env: { GODWIT_MODEL: 'gpt-4' } })).toThrowError(
+      /models\.default \(from GODWIT_MODEL\).*provider:model-id/,
+    );
   });
 
   it('reports a missing explicit config file and invalid YAML as ConfigError', () => {
@@ -63,6 +76,8 @@ describe('loadConfig', () => {
   });
 
   it('rejects an unknown GODWIT_ variable instead of ignoring it', () => {
-    expect(() => loadConfig({ cwd: scratch(), env: { GODWIT_PROT: '1' } })).toThrowError(/Unknown environment variable GODWIT_PROT/);
+    expect(() => loadConfig({ cwd: scratch(), env: { GODWIT_PROT: '1' } })).toThrowError(
+      /Unknown environment variable GODWIT_PROT/,
+    );
   });
 });

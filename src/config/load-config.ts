@@ -34,11 +34,14 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (existsSync(configPath)) {
     fromFile = readConfigFile(configPath);
   } else if (explicitPath) {
-    throw new ConfigError(`Config file ${configPath} does not exist. Fix the --config path or GODWIT_CONFIG.`);
+    throw new ConfigError(
+      `Config file ${configPath} does not exist. Fix the --config path or GODWIT_CONFIG.`,
+    );
   }
   const merged = deepMerge(deepMerge(fromFile, environmentOverrides(env)), options.overrides ?? {});
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, existsSync(configPath) ? configPath : null, env));
+  if (!parsed.success)
+    throw new ConfigError(describeIssues(parsed.error, existsSync(configPath) ? configPath : null, env));
   const config = parsed.data;
   config.dataDir = resolve(cwd, config.dataDir);
   return { config, configPath: existsSync(configPath) ? configPath : null };
@@ -53,16 +56,23 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`Config file ${path} must hold a mapping of keys (like "server:"), not a ${typeof value}.`);
+    throw new ConfigError(
+      `Config file ${path} must hold a mapping of keys (like "server:"), not a ${typeof value}.`,
+    );
   }
   return value as Record<string, unknown>;
 }
 
-function describeIssues(error: z.ZodError, path: string | null, env: Record<string, string | undefined>): string {
+function describeIssues(
+  error: z.ZodError,
+  path: string | null,
+  env: Record<string, string | undefined>,
+): string {
   const lines = error.issues.map((issue) => {
     const variable = variableFor(issue.path, env);
     const key = (issue.path.join('.') || '(root)') + (variable ? ` (from ${variable})` : '');
-    const hint = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')}): remove or fix the spelling` : '';
+    const hint =
+      issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')}): remove or fix the spelling` : '';
     return `  - ${key}: ${issue.message}${hint}`;
   });
   const where = path ? ` (file ${path}, environment GODWIT_*)` : ' (environment GODWIT_*)';
@@ -73,7 +83,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function deepMerge(base: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
+export function deepMerge(
+  base: Record<string, unknown>,
+  top: Record<string, unknown>,
+): Record<string, unknown> {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(top)) {
     const existing = result[key];

@@ -6,7 +6,10 @@ import { z } from 'zod';
 
 const modelName = z
   .string()
-  .regex(/^[a-z0-9-]+:.+$/, 'expected provider:model-id, for example local:extractive or openai:gpt-4.1-mini');
+  .regex(
+    /^[a-z0-9-]+:.+$/,
+    'expected provider:model-id, for example local:extractive or openai:gpt-4.1-mini',
+  );
 
 export const configSchema = z
   .object({
@@ -22,17 +25,42 @@ export const configSchema = z
       .default({ host: '127.0.0.1', port: 8787, maxBodyBytes: 1_048_576, maxUploadBytes: 52_428_800 }),
     models: z
       .object({
-        default: modelName.default('local:extractive'),
+        /** null = the first configured provider's default model, else local:extractive. */
+        default: modelName.nullable().default(null),
         fallback: z.array(modelName).default([]),
         embedding: modelName.nullable().default(null),
       })
       .strict()
-      .default({ default: 'local:extractive', fallback: [], embedding: null }),
+      .default({ default: null, fallback: [], embedding: null }),
+    resilience: z
+      .object({
+        timeoutMs: z.number().int().positive().default(60_000),
+        retries: z.number().int().min(0).max(10).default(2),
+        /** Per provider: `{ bedrock: { requestsPerSecond: 0.8, maxConcurrency: 4 } }`. */
+        limits: z
+          .record(
+            z.string(),
+            z
+              .object({
+                requestsPerSecond: z.number().positive().optional(),
+                maxConcurrency: z.number().int().positive().optional(),
+                burst: z.number().int().positive().optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .default({ timeoutMs: 60_000, retries: 2, limits: {} }),
     database: z
       .object({
         /** postgres://… to use PostgreSQL/Aurora/RDS; empty = embedded PGlite in dataDir. */
         url: z.string().url().nullable().default(null),
-        schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).nullable().default(null),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/)
+          .nullable()
+          .default(null),
       })
       .strict()
       .default({ url: null, schema: null }),

@@ -14,8 +14,10 @@ export interface ProviderInfo {
   embeddingModel: string | null;
   /** One sentence: why this provider was chosen ("no provider credentials found, using the offline default"). */
   reason: string;
-  /** Every model name a request may use. */
+  /** Every model name a request may use (`provider:*` = any model of a configured provider). */
   availableModels: string[];
+  /** Each known provider, whether it is configured, and why (never a secret). */
+  providers: Array<{ provider: string; configured: boolean; reason: string }>;
 }
 
 export interface GodwitServices {

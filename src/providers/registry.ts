@@ -12,7 +12,10 @@ export type ProviderFactory = (modelId: string) => LanguageModel;
 export interface ModelRegistryOptions {
   providers: Record<string, ProviderFactory>;
   defaultModel: string;
+  /** Tried in order after any requested model fails before answering (see `chain`). */
   fallbackModels?: string[];
+  /** Combines a model and its fallbacks into one model; required when fallbackModels is not empty. */
+  chain?: (models: LanguageModel[]) => LanguageModel;
 }
 
 export function parseModelName(name: string): { provider: string; modelId: string } {
@@ -28,7 +31,7 @@ export function parseModelName(name: string): { provider: string; modelId: strin
 
 export function createModelRegistry(options: ModelRegistryOptions): ModelResolver {
   const cache = new Map<string, LanguageModel>();
-  const languageModel = (name: string): LanguageModel => {
+  const single = (name: string): LanguageModel => {
     const cached = cache.get(name);
     if (cached) return cached;
     const { provider, modelId } = parseModelName(name);
@@ -43,9 +46,15 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelResolve
     cache.set(name, model);
     return model;
   };
+  const fallbackModels = options.fallbackModels ?? [];
+  const languageModel = (name: string): LanguageModel => {
+    const fallbacks = fallbackModels.filter((fallback) => fallback !== name);
+    if (fallbacks.length === 0 || !options.chain) return single(name);
+    return options.chain([single(name), ...fallbacks.map(single)]);
+  };
   return {
     languageModel,
     defaultModel: options.defaultModel,
-    fallbackModels: options.fallbackModels ?? [],
+    fallbackModels,
   };
 }

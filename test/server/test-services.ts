@@ -162,6 +162,7 @@ export async function createTestServices(
       embeddingModel: null,
       reason: 'test models',
       availableModels: ['mock:answer', 'mock:fail', 'mock:hang', 'local:extractive'],
+      providers: [{ provider: 'mock', configured: true, reason: 'test models' }],
     },
     version: '0.0.0-test',
     health: async () => [await storage.health()],

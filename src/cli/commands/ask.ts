@@ -1,5 +1,5 @@
 import { AskFailedError, type AskView, type CliBackend, openBackend } from '../backend.ts';
-import { readConfig, type GlobalOptions } from '../context.ts';
+import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 
 export interface AskCommandOptions extends GlobalOptions {
@@ -10,11 +10,24 @@ export interface AskCommandOptions extends GlobalOptions {
 }
 
 /** `godwit ask "<question>"`: one grounded answer with its citations. */
-export async function askCommand(question: string, options: AskCommandOptions, output: Output): Promise<number> {
-  const backend = await openBackend({ config: readConfig(options), command: 'ask', output, sample: options.sample });
+export async function askCommand(
+  question: string,
+  options: AskCommandOptions,
+  output: Output,
+): Promise<number> {
+  const backend = await openBackend({
+    config: readConfig(options),
+    command: 'ask',
+    output,
+    sample: options.sample,
+  });
   try {
     const knowledgeBase = await backend.resolveKnowledgeBase(options.kb);
-    const answer = await backend.ask({ knowledgeBase, question, ...(options.model ? { model: options.model } : {}) });
+    const answer = await backend.ask({
+      knowledgeBase,
+      question,
+      ...(options.model ? { model: options.model } : {}),
+    });
     if (options.json) {
       const citations = answer.citations.map(({ source, location, text }) => ({ source, location, text }));
       output.json({ answer: answer.answer, citations, model: answer.model, usage: answer.usage });
@@ -24,7 +37,9 @@ export async function askCommand(question: string, options: AskCommandOptions, o
     return 0;
   } catch (error) {
     if (error instanceof AskFailedError) {
-      output.error(`The model could not answer: ${error.message} (your question was saved in the conversation history).`);
+      output.error(
+        `The model could not answer: ${error.message} (your question was saved in the conversation history).`,
+      );
       return 1;
     }
     throw error;

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { AskFailedError, openBackend } from '../backend.ts';
-import { readConfig, type GlobalOptions } from '../context.ts';
+import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 import { printAnswer } from './ask.ts';
 
@@ -12,11 +12,22 @@ export interface ChatCommandOptions extends GlobalOptions {
 
 /** `godwit chat`: an interactive conversation. `/new` starts over, `/exit` (or Ctrl-D) leaves. */
 export async function chatCommand(options: ChatCommandOptions, output: Output): Promise<number> {
-  const backend = await openBackend({ config: readConfig(options), command: 'chat', output, sample: options.sample });
-  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: Boolean(process.stdin.isTTY) });
+  const backend = await openBackend({
+    config: readConfig(options),
+    command: 'chat',
+    output,
+    sample: options.sample,
+  });
+  const prompt = createInterface({
+    input: process.stdin,
+    output: process.stderr,
+    terminal: Boolean(process.stdin.isTTY),
+  });
   try {
     const knowledgeBase = await backend.resolveKnowledgeBase(options.kb);
-    output.info(`Chatting with knowledge base "${knowledgeBase}". /new starts a new conversation, /exit leaves.`);
+    output.info(
+      `Chatting with knowledge base "${knowledgeBase}". /new starts a new conversation, /exit leaves.`,
+    );
     let conversationId: string | undefined;
     // End of input (Ctrl-D, a closed pipe) leaves the loop; readline would otherwise leave the question pending.
     const closed = new Promise<string>((resolveClosed) => prompt.once('close', () => resolveClosed('/exit')));

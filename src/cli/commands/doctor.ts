@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
-import { createGodwit, loadConfig } from '../../config/index.ts';
 import { readLockOwner } from '../../config/data-dir-lock.ts';
+import { createGodwit, loadConfig } from '../../config/index.ts';
 import type { HealthReport } from '../../core/ports.ts';
+import type { GodwitServices } from '../../core/services.ts';
 import type { GlobalOptions } from '../context.ts';
 import type { Output } from '../output.ts';
 import { redact } from './serve.ts';
@@ -17,10 +18,14 @@ export async function doctorCommand(options: DoctorOptions, output: Output): Pro
     overrides: options.dataDir ? { dataDir: options.dataDir } : {},
   });
   const checks: HealthReport[] = [
-    { name: 'config', ok: true, detail: configPath ? `loaded ${configPath}` : 'no config file; defaults and GODWIT_* variables' },
+    {
+      name: 'config',
+      ok: true,
+      detail: configPath ? `loaded ${configPath}` : 'no config file; defaults and GODWIT_* variables',
+    },
   ];
   const owner = config.database.url ? null : readLockOwner(config.dataDir);
-  let provider: { model: string; reason: string; embeddingModel: string | null } | null = null;
+  let provider: GodwitServices['provider'] | null = null;
   if (owner) {
     checks.push(await serverCheck(owner.serverUrl, owner.pid));
   } else {
@@ -39,15 +44,26 @@ export async function doctorCommand(options: DoctorOptions, output: Output): Pro
   if (config.redis.url) checks.push(await redisCheck(config.redis.url));
   const ok = checks.every((check) => check.ok);
   if (options.json) {
-    output.json({ ok, dataDir: config.dataDir, database: config.database.url ? redact(config.database.url) : 'pglite', checks, provider });
+    output.json({
+      ok,
+      dataDir: config.dataDir,
+      database: config.database.url ? redact(config.database.url) : 'pglite',
+      checks,
+      provider,
+    });
   } else {
     output.line(`data dir: ${config.dataDir}`);
     for (const check of checks) {
-      output.line(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}${check.version ? ` (version ${check.version})` : ''}`);
+      output.line(
+        `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}${check.version ? ` (version ${check.version})` : ''}`,
+      );
     }
     if (provider) {
       output.line(`model: ${provider.model} — ${provider.reason}`);
       output.line(`embeddings: ${provider.embeddingModel ?? 'none (keyword search only)'}`);
+      for (const entry of provider.providers) {
+        output.line(`  ${entry.configured ? 'ready' : 'off  '} ${entry.provider}: ${entry.reason}`);
+      }
     }
   }
   return ok ? 0 : 1;
@@ -58,9 +74,18 @@ async function serverCheck(serverUrl: string | null, pid: number): Promise<Healt
   try {
     const response = await fetch(new URL('/readyz', serverUrl));
     const body = (await response.json()) as { version?: string };
-    return { name: 'server', ok: response.ok, detail: `godwit serve (pid ${pid}) at ${serverUrl} answered ${response.status}`, ...(body.version ? { version: body.version } : {}) };
+    return {
+      name: 'server',
+      ok: response.ok,
+      detail: `godwit serve (pid ${pid}) at ${serverUrl} answered ${response.status}`,
+      ...(body.version ? { version: body.version } : {}),
+    };
   } catch (error) {
-    return { name: 'server', ok: false, detail: `godwit serve (pid ${pid}) at ${serverUrl} is not answering: ${(error as Error).message}` };
+    return {
+      name: 'server',
+      ok: false,
+      detail: `godwit serve (pid ${pid}) at ${serverUrl} is not answering: ${(error as Error).message}`,
+    };
   }
 }
 
@@ -74,8 +99,12 @@ export function redisCheck(url: string, timeoutMs = 2000): Promise<HealthReport>
       socket.destroy();
       resolveCheck(report);
     };
-    socket.setTimeout(timeoutMs, () => finish({ name: 'redis', ok: false, detail: `no answer from ${redact(url)} within ${timeoutMs} ms` }));
-    socket.on('error', (error) => finish({ name: 'redis', ok: false, detail: `cannot reach ${redact(url)}: ${error.message}` }));
+    socket.setTimeout(timeoutMs, () =>
+      finish({ name: 'redis', ok: false, detail: `no answer from ${redact(url)} within ${timeoutMs} ms` }),
+    );
+    socket.on('error', (error) =>
+      finish({ name: 'redis', ok: false, detail: `cannot reach ${redact(url)}: ${error.message}` }),
+    );
     socket.on('connect', () => {
       const auth = parsed.password ? `AUTH ${decodeURIComponent(parsed.password)}\r\n` : '';
       socket.write(`${auth}PING\r\nINFO server\r\n`);

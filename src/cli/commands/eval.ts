@@ -5,7 +5,7 @@ import { createGodwit } from '../../config/index.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { evaluateRetrieval, loadBeirDataset } from '../../eval/index.ts';
-import { readConfig, type GlobalOptions } from '../context.ts';
+import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
 
@@ -31,7 +31,12 @@ export async function evalRetrievalCommand(options: EvalRetrievalOptions, output
   if (limit !== undefined) dataset.queries = dataset.queries.slice(0, limit);
   const scratch = mkdtempSync(join(tmpdir(), 'godwit-eval-'));
   const base = readConfig(options);
-  const services = await createGodwit({ ...base, dataDir: scratch, database: { url: null, schema: null }, sample: false });
+  const services = await createGodwit({
+    ...base,
+    dataDir: scratch,
+    database: { url: null, schema: null },
+    sample: false,
+  });
   try {
     const knowledgeBase = await services.knowledge.createKnowledgeBase(DEFAULT_TENANT, { name: 'eval' });
     const quiet = options.json === true && !output.interactive;

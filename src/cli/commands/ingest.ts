@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
-import { readConfig, type GlobalOptions } from '../context.ts';
+import type { IngestOutcome } from '../../core/knowledge/knowledge-service.ts';
+import { SUPPORTED_EXTENSIONS } from '../../ingest/index.ts';
 import { openBackend } from '../backend.ts';
+import { type GlobalOptions, readConfig } from '../context.ts';
 import { collectInput } from '../files.ts';
 import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
-import { SUPPORTED_EXTENSIONS } from '../../ingest/index.ts';
-import type { IngestOutcome } from '../../core/knowledge/knowledge-service.ts';
 
 export interface IngestCommandOptions extends GlobalOptions {
   kb: string;
@@ -24,7 +24,11 @@ export interface IngestSummary {
 }
 
 /** `godwit ingest <path|url> --kb NAME`: exit 0 when every file was indexed, 1 when any was skipped as bad. */
-export async function ingestCommand(target: string, options: IngestCommandOptions, output: Output): Promise<number> {
+export async function ingestCommand(
+  target: string,
+  options: IngestCommandOptions,
+  output: Output,
+): Promise<number> {
   const started = performance.now();
   const config = readConfig(options);
   const input = await collectInput(target, SUPPORTED_EXTENSIONS);
@@ -34,7 +38,11 @@ export async function ingestCommand(target: string, options: IngestCommandOption
   try {
     for (const file of input.files) {
       const { bytes, mimeType } = await file.read();
-      const outcome = await backend.ingest(options.kb, { source: file.source, bytes, ...(mimeType ? { mimeType } : {}) });
+      const outcome = await backend.ingest(options.kb, {
+        source: file.source,
+        bytes,
+        ...(mimeType ? { mimeType } : {}),
+      });
       outcomes.push(outcome);
       progress.tick(`${basename(file.source)} ${outcome.status}`);
     }
@@ -55,7 +63,8 @@ function summarize(
   unsupported: Array<{ source: string; reason: string }>,
   seconds: number,
 ): IngestSummary {
-  const count = (status: IngestOutcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
+  const count = (status: IngestOutcome['status']) =>
+    outcomes.filter((outcome) => outcome.status === status).length;
   return {
     knowledgeBase,
     files: outcomes.length,

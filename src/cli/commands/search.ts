@@ -1,8 +1,8 @@
-import { openBackend } from '../backend.ts';
-import { readConfig, type GlobalOptions } from '../context.ts';
-import type { Output } from '../output.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { SearchMode } from '../../core/retrieval/retriever.ts';
+import { openBackend } from '../backend.ts';
+import { type GlobalOptions, readConfig } from '../context.ts';
+import type { Output } from '../output.ts';
 
 export interface SearchCommandOptions extends GlobalOptions {
   kb?: string;
@@ -13,11 +13,21 @@ export interface SearchCommandOptions extends GlobalOptions {
 }
 
 /** `godwit search "<query>"`: ranked passages with their source and location. */
-export async function searchCommand(query: string, options: SearchCommandOptions, output: Output): Promise<number> {
+export async function searchCommand(
+  query: string,
+  options: SearchCommandOptions,
+  output: Output,
+): Promise<number> {
   const k = Number(options.k);
-  if (!Number.isInteger(k) || k < 1 || k > 100) throw new ValidationError(`--k must be an integer from 1 to 100; got "${options.k}".`);
+  if (!Number.isInteger(k) || k < 1 || k > 100)
+    throw new ValidationError(`--k must be an integer from 1 to 100; got "${options.k}".`);
   const mode = parseMode(options.mode);
-  const backend = await openBackend({ config: readConfig(options), command: 'search', output, sample: options.sample });
+  const backend = await openBackend({
+    config: readConfig(options),
+    command: 'search',
+    output,
+    sample: options.sample,
+  });
   try {
     const knowledgeBase = await backend.resolveKnowledgeBase(options.kb);
     const results = await backend.search({ knowledgeBase, query, k, ...(mode ? { mode } : {}) });

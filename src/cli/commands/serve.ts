@@ -1,11 +1,11 @@
-import { createGodwit } from '../../config/index.ts';
 import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
+import { createGodwit } from '../../config/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { isLoopback, startNodeServer } from '../../runtime/node.ts';
 import { createApp } from '../../server/index.ts';
 import { offerSample } from '../backend.ts';
-import { readConfig, type GlobalOptions } from '../context.ts';
+import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 
 export interface ServeOptions extends GlobalOptions {
@@ -37,19 +37,27 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     services,
     options: { maxBodyBytes: config.server.maxBodyBytes, maxUploadBytes: config.server.maxUploadBytes },
   });
-  const server = await startNodeServer({ fetch: app.fetch, host: config.server.host, port: config.server.port }).catch(
-    async (error) => {
-      await services.close();
-      lock?.release();
-      throw error;
-    },
-  );
+  const server = await startNodeServer({
+    fetch: app.fetch,
+    host: config.server.host,
+    port: config.server.port,
+  }).catch(async (error) => {
+    await services.close();
+    lock?.release();
+    throw error;
+  });
   lock?.setServerUrl(server.url);
   const knowledgeBases = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
   output.info(`Godwit ${services.version} listening on ${server.url}`);
   output.info(`  model:     ${services.provider.model} (${services.provider.reason})`);
-  output.info(`  storage:   ${config.database.url ? `PostgreSQL ${redact(config.database.url)}` : `PGlite in ${config.dataDir}`}`);
-  output.info(`  knowledge: ${knowledgeBases.map((kb) => kb.name).join(', ') || '(none yet: godwit ingest ./docs --kb NAME)'}`);
+  if (services.provider.fallbackModels.length > 0)
+    output.info(`  fallback:  ${services.provider.fallbackModels.join(' → ')}`);
+  output.info(
+    `  storage:   ${config.database.url ? `PostgreSQL ${redact(config.database.url)}` : `PGlite in ${config.dataDir}`}`,
+  );
+  output.info(
+    `  knowledge: ${knowledgeBases.map((kb) => kb.name).join(', ') || '(none yet: godwit ingest ./docs --kb NAME)'}`,
+  );
   output.info(`  API docs:  ${server.url}/docs`);
   await new Promise<void>((resolveStop) => {
     const stop = () => {

@@ -50,6 +50,8 @@ export interface ChatServiceOptions {
   pricing: Pricing;
   generateId: () => string;
   now?: () => Date;
+  /** Passages retrieved when a request does not say. Default 6. */
+  defaultK?: number;
   /** Token budget for earlier turns sent with the question. Default 3000. */
   historyTokens?: number;
   /** Longest accepted user message, in characters. Default 32 000. */
@@ -200,7 +202,7 @@ export class ChatService {
     const hits = await this.options.retriever.search(request.tenantId, {
       knowledgeBase,
       query: request.message,
-      k: request.k ?? 6,
+      k: request.k ?? this.options.defaultK ?? 6,
       abortSignal: request.abortSignal,
     });
     return hits.map((hit, position) => ({

@@ -1,0 +1,111 @@
+/**
+ * Chooses and builds the model layer: provider adapters (loaded lazily), resilience around each, the
+ * registry with its fallback chain, embedders, and the sentence the banner prints about the choice.
+ */
+import type { Embedder, ModelResolver } from '../core/models.ts';
+import type { ProviderInfo } from '../core/services.ts';
+import {
+  createModelRegistry,
+  LOCAL_MODELS,
+  localProvider,
+  type ProviderFactory,
+} from '../providers/index.ts';
+import type { GodwitConfig } from './schema.ts';
+
+type Environment = Record<string, string | undefined>;
+
+/** The model used when none is configured, for the first configured provider in this order. */
+export const PROVIDER_DEFAULT_MODELS: Array<{ provider: string; model: string }> = [
+  { provider: 'bedrock', model: 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0' },
+  { provider: 'openai', model: 'openai:gpt-4.1-mini' },
+  { provider: 'google', model: 'google:gemini-2.0-flash' },
+  { provider: 'ollama', model: 'ollama:llama3.1:8b' },
+];
+
+export interface ModelLayer {
+  models: ModelResolver;
+  embedders: Map<string, Embedder>;
+  provider: ProviderInfo;
+}
+
+export async function createModels(
+  config: GodwitConfig,
+  env: Environment,
+  extraEmbedders?: Map<string, Embedder>,
+): Promise<ModelLayer> {
+  const [{ detectProviders }, resilienceModule, bedrock, openai, google, ollama] = await Promise.all([
+    import('../providers/detect-providers.ts'),
+    import('../providers/resilience/index.ts'),
+    import('../providers/bedrock/index.ts'),
+    import('../providers/openai/index.ts'),
+    import('../providers/google/index.ts'),
+    import('../providers/ollama/index.ts'),
+  ]);
+  const resilience = resilienceModule.createResilience({
+    timeoutMs: config.resilience.timeoutMs,
+    retry: { maxRetries: config.resilience.retries },
+    limits: config.resilience.limits,
+  });
+  const adapters = {
+    bedrock: bedrock.createBedrockProvider({ env }),
+    openai: openai.createOpenAIProvider({ env }),
+    google: google.createGoogleProvider({ env }),
+    ollama: ollama.createOllamaProvider({ env }),
+  };
+  const providers: Record<string, ProviderFactory> = { local: localProvider };
+  for (const [name, adapter] of Object.entries(adapters))
+    providers[name] = resilience.wrapFactory(adapter.languageModel);
+
+  const detections = detectProviders(env);
+  const configured = detections.filter((detection) => detection.configured && detection.provider !== 'local');
+  const automatic = PROVIDER_DEFAULT_MODELS.find((entry) =>
+    configured.some((detection) => detection.provider === entry.provider),
+  );
+  const defaultModel = config.models.default ?? automatic?.model ?? 'local:extractive';
+  const models = createModelRegistry({
+    providers,
+    defaultModel,
+    fallbackModels: config.models.fallback,
+    chain: (chain) => resilienceModule.createFallbackModel(chain),
+  });
+  // Fail at startup, not on the first request, when a configured model is unknown or lacks credentials.
+  for (const name of [defaultModel, ...config.models.fallback]) models.languageModel(name);
+
+  const embedders = new Map<string, Embedder>(extraEmbedders);
+  const embeddingModel = config.models.embedding;
+  if (embeddingModel && !embedders.has(embeddingModel)) {
+    const separator = embeddingModel.indexOf(':');
+    const providerName = embeddingModel.slice(0, separator);
+    const adapter = adapters[providerName as keyof typeof adapters];
+    if (adapter) {
+      embedders.set(
+        embeddingModel,
+        adapter.embedder(embeddingModel.slice(separator + 1), {
+          middleware: resilience.embeddingMiddleware(providerName),
+        }),
+      );
+    }
+  }
+  const reason =
+    config.models.default !== null
+      ? 'chosen by models.default / GODWIT_MODEL'
+      : automatic
+        ? `found ${configured.find((detection) => detection.provider === automatic.provider)?.reason}`
+        : 'no provider credentials found (AWS, OPENAI_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY or OLLAMA_HOST): using the offline extractive model, which quotes your documents';
+  return {
+    models,
+    embedders,
+    provider: {
+      model: defaultModel,
+      fallbackModels: config.models.fallback,
+      embeddingModel,
+      reason,
+      availableModels: [...LOCAL_MODELS, ...configured.map((detection) => `${detection.provider}:*`)],
+      providers: detections.map(({ provider, configured: isConfigured, reason: why }) => ({
+        provider,
+        configured: isConfigured,
+        reason: why,
+      })),
+    },
+  };
+}
