@@ -11,8 +11,7 @@ import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Embedder } from '../core/models.ts';
 import type { HealthReport } from '../core/ports.ts';
 
-const fuseResults = (lists: import('../core/types.ts').SearchHit[][], o: { k: number }) =>
-  lists.flat().slice(0, o.k);
+import { fuseResults } from '../core/retrieval/fusion.ts';
 
 import { Retriever } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
