@@ -10,9 +10,7 @@ import { describeError } from '../core/errors.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Embedder } from '../core/models.ts';
 import type { HealthReport } from '../core/ports.ts';
-
 import { fuseResults } from '../core/retrieval/fusion.ts';
-
 import { Retriever } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { createPricing } from '../providers/pricing.ts';

@@ -87,7 +87,9 @@ async function readQrels(path: string): Promise<Map<string, Map<string, number>>
   return qrels;
 }
 
-async function* readJsonLines(path: string): AsyncGenerator<{ record: Record<string, unknown>; path: string; line: number }> {
+async function* readJsonLines(
+  path: string,
+): AsyncGenerator<{ record: Record<string, unknown>; path: string; line: number }> {
   let line = 0;
   for await (const text of readLines(path)) {
     line++;
@@ -140,9 +142,12 @@ async function assertReadable(path: string): Promise<void> {
   try {
     await access(path);
   } catch (error) {
-    throw new NotFoundError(`${path} not found: a BEIR dataset needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv`, {
-      cause: error,
-    });
+    throw new NotFoundError(
+      `${path} not found: a BEIR dataset needs corpus.jsonl, queries.jsonl and qrels/<split>.tsv`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -73,7 +73,9 @@ export function fuseResults<Hit extends { score: number }>(
 function resolveWeights(listCount: number, weights: readonly number[] | undefined): number[] {
   if (weights === undefined) return new Array<number>(listCount).fill(1);
   if (weights.length !== listCount) {
-    throw new ValidationError(`fusion got ${listCount} lists but ${weights.length} weights: give one weight per list`);
+    throw new ValidationError(
+      `fusion got ${listCount} lists but ${weights.length} weights: give one weight per list`,
+    );
   }
   for (const weight of weights) {
     if (!Number.isFinite(weight) || weight < 0) {
