@@ -5,6 +5,7 @@
 import type { Embedder, ModelResolver } from '../core/models.ts';
 import type { ProviderInfo } from '../core/services.ts';
 import {
+  createLexicalEmbedder,
   createModelRegistry,
   LOCAL_MODELS,
   localProvider,
@@ -71,7 +72,8 @@ export async function createModels(
   // Fail at startup, not on the first request, when a configured model is unknown or lacks credentials.
   for (const name of [defaultModel, ...config.models.fallback]) models.languageModel(name);
 
-  const embedders = new Map<string, Embedder>(extraEmbedders);
+  const lexical = createLexicalEmbedder();
+  const embedders = new Map<string, Embedder>([[lexical.model, lexical], ...(extraEmbedders ?? [])]);
   const embeddingModel = config.models.embedding;
   if (embeddingModel && !embedders.has(embeddingModel)) {
     const separator = embeddingModel.indexOf(':');

@@ -4,8 +4,10 @@
  */
 import type { ChatService } from './chat/chat-service.ts';
 import type { KnowledgeService } from './knowledge/knowledge-service.ts';
+import type { Embedder, ModelResolver, Pricing } from './models.ts';
 import type { ConversationStore, HealthReport, KnowledgeStore, UsageLedger, VectorIndex } from './ports.ts';
 import type { Retriever } from './retrieval/retriever.ts';
+import type { UsageEntry } from './types.ts';
 
 export interface ProviderInfo {
   /** Default chat model, `provider:model-id`. */
@@ -30,6 +32,20 @@ export interface GodwitServices {
   usage: UsageLedger;
   provider: ProviderInfo;
   version: string;
+  // The fields below are optional so that hand-built service sets (tests) need not provide them;
+  // createGodwit provides each one it has. The OpenAI-compatible API and /metrics read them.
+  /** Resolves `provider:model-id` names with resilience and the fallback chain (passthrough chat). */
+  models?: ModelResolver;
+  /** Embedding models by `provider:model-id` (`POST /v1/embeddings`). */
+  embedders?: ReadonlyMap<string, Embedder>;
+  /** Prices a model call; null for an unpriced model. */
+  pricing?: Pricing;
+  /** Calls `listener` after every usage-ledger row is recorded; returns the unsubscribe function. */
+  onUsage?: (listener: (entry: UsageEntry) => void) => () => void;
+  /** Circuit breaker state by `provider:model`, as the resilience layer sees it now. */
+  circuitStates?: () => Record<string, 'closed' | 'open' | 'half-open'>;
+  /** Cumulative hit and miss counts of each cache (embedding, response), for the hit ratio. */
+  cacheStats?: () => Array<{ cache: string; hits: number; misses: number }>;
   /** Reports on every configured dependency; never throws. */
   health(): Promise<HealthReport[]>;
   close(): Promise<void>;

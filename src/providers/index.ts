@@ -1,3 +1,3 @@
 /** Model providers and the registry that resolves `provider:model-id` names. */
-export { LOCAL_MODELS, localProvider } from './local/index.ts';
+export { createLexicalEmbedder, LOCAL_MODELS, localProvider } from './local/index.ts';
 export { createModelRegistry, type ProviderFactory, parseModelName } from './registry.ts';

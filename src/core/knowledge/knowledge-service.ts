@@ -223,7 +223,7 @@ export class KnowledgeService {
       location: draft.location,
       metadata: draft.metadata,
       tokenCount: draft.tokenCount,
-      embedding: embeddings?.[position] ?? null,
+      embedding: directional(embeddings?.[position]),
     }));
   }
 
@@ -246,6 +246,11 @@ export class KnowledgeService {
     }
     return embedder;
   }
+}
+
+/** An all-zero vector (text with no indexable words) has no direction: store none rather than NaN distances. */
+function directional(vector: number[] | undefined): number[] | null {
+  return vector?.some((value) => value !== 0) ? vector : null;
 }
 
 function failedOutcome(source: string, error: GodwitError): IngestOutcome {

@@ -10,6 +10,8 @@ export {
   NOTHING_FOUND,
 } from './extractive-model.ts';
 
+export { createLexicalEmbedder } from './lexical-embedder.ts';
+
 export const LOCAL_MODELS = ['local:extractive'] as const;
 
 export const localProvider: ProviderFactory = (modelId) => {

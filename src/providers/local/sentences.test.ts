@@ -11,11 +11,8 @@ describe('splitSentences', () => {
   });
 
   it('treats lines, list items and table rows as units', () => {
-    expect(splitSentences('- First item\n2. Second item\n| Topic | File |\n|---|---|\n| Leave | leave.md |')).toEqual([
-      'First item',
-      'Second item',
-      'Topic; File',
-      'Leave; leave.md',
-    ]);
+    expect(
+      splitSentences('- First item\n2. Second item\n| Topic | File |\n|---|---|\n| Leave | leave.md |'),
+    ).toEqual(['First item', 'Second item', 'Topic; File', 'Leave; leave.md']);
   });
 });

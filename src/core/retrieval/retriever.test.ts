@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createDocumentParser } from '../../ingest/index.ts';
+import { createLexicalEmbedder } from '../../providers/local/index.ts';
+import { createMemoryStorage } from '../../storage/memory/index.ts';
+import { ValidationError } from '../errors.ts';
+import { KnowledgeService } from '../knowledge/knowledge-service.ts';
+import { DEFAULT_TENANT } from '../types.ts';
+import { fuseResults } from './fusion.ts';
+import { Retriever } from './retriever.ts';
+
+const documents: Record<string, string> = {
+  'autophagy.md': '# Cell biology\n\nAutophagic flux in liver cells rises during fasting.',
+  'statins.md': '# Statins\n\nStatins lower LDL cholesterol and cardiovascular risk.',
+  'sleep.md': '# Sleep\n\nShift work disrupts circadian rhythm and sleep quality.',
+};
+
+async function setup(embeddingModel: string | null) {
+  const storage = createMemoryStorage();
+  const lexical = createLexicalEmbedder();
+  const embedders = new Map([[lexical.model, lexical]]);
+  const knowledge = new KnowledgeService({
+    knowledge: storage.knowledge,
+    index: storage.index,
+    parser: createDocumentParser(),
+    embedders,
+    generateId: randomUUID,
+  });
+  const retriever = new Retriever({
+    index: storage.index,
+    embedders,
+    fuse: (lists, k) => fuseResults(lists, { key: (hit) => hit.chunkId, k, weights: [0.8, 0.2] }),
+  });
+  const knowledgeBase = await knowledge.createKnowledgeBase(DEFAULT_TENANT, { name: 'science', embeddingModel });
+  for (const [source, text] of Object.entries(documents)) {
+    await knowledge.ingest(DEFAULT_TENANT, knowledgeBase, { source, bytes: new TextEncoder().encode(text) });
+  }
+  return { retriever, knowledgeBase };
+}
+
+describe('Retriever', () => {
+  it('searches keyword-only knowledge bases with BM25 by default', async () => {
+    const { retriever, knowledgeBase } = await setup(null);
+    const hits = await retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'cholesterol statins', k: 2 });
+    expect(hits[0]?.source).toBe('statins.md');
+    expect(hits.length).toBeLessThanOrEqual(2);
+  });
+
+  it('finds word forms the stemmer keeps apart when the lexical embedding is on (hybrid)', async () => {
+    const keywordOnly = await setup(null);
+    const hybrid = await setup('local:lexical');
+    const query = 'autophagy';
+    expect(await keywordOnly.retriever.search(DEFAULT_TENANT, { knowledgeBase: keywordOnly.knowledgeBase, query, k: 3 })).toEqual([]);
+    const hits = await hybrid.retriever.search(DEFAULT_TENANT, { knowledgeBase: hybrid.knowledgeBase, query, k: 3 });
+    expect(hits[0]?.source).toBe('autophagy.md');
+  });
+
+  it('refuses vector search on a knowledge base without an embedding model, naming the fix', async () => {
+    const { retriever, knowledgeBase } = await setup(null);
+    await expect(retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'sleep', k: 3, mode: 'vector' })).rejects.toThrowError(
+      /no usable embedding model.*keyword/,
+    );
+  });
+
+  it('rejects an empty query and an out-of-range k', async () => {
+    const { retriever, knowledgeBase } = await setup(null);
+    await expect(retriever.search(DEFAULT_TENANT, { knowledgeBase, query: '  ', k: 3 })).rejects.toThrowError(ValidationError);
+    await expect(retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'sleep', k: 0 })).rejects.toThrowError(/k must be/);
+  });
+
+  it('returns nothing from the vector side for a query with no indexable words', async () => {
+    const { retriever, knowledgeBase } = await setup('local:lexical');
+    expect(await retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'the of and', k: 3, mode: 'vector' })).toEqual([]);
+  });
+});
