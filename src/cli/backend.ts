@@ -12,7 +12,13 @@ import { ValidationError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
-import { type ChunkLocation, DEFAULT_TENANT, DEFAULT_USER, type Usage } from '../core/types.ts';
+import {
+  type ChunkLocation,
+  DEFAULT_TENANT,
+  DEFAULT_USER,
+  type Usage,
+  type UsageSummaryRow,
+} from '../core/types.ts';
 import type { Output } from './output.ts';
 import { RemoteBackend } from './remote-backend.ts';
 
@@ -32,8 +38,20 @@ export interface AskView {
   status: string;
 }
 
+export interface KnowledgeBaseSummary {
+  name: string;
+  description: string;
+  embeddingModel: string | null;
+  documents: number;
+  chunks: number;
+  failed: number;
+}
+
 export interface CliBackend {
   readonly mode: 'local' | 'remote';
+  listKnowledgeBases(): Promise<KnowledgeBaseSummary[]>;
+  deleteKnowledgeBase(name: string): Promise<void>;
+  usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]>;
   resolveKnowledgeBase(name: string | undefined): Promise<string>;
   search(input: {
     knowledgeBase: string;
@@ -128,6 +146,29 @@ class LocalBackend implements CliBackend {
     private readonly lock: DataDirLock | null,
   ) {}
 
+  async listKnowledgeBases(): Promise<KnowledgeBaseSummary[]> {
+    const bases = await this.services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
+    return Promise.all(
+      bases.map(async (kb) => ({
+        name: kb.name,
+        description: kb.description,
+        embeddingModel: kb.embeddingModel,
+        ...(await this.services.knowledgeStore.knowledgeBaseStats(DEFAULT_TENANT, kb.id)),
+      })),
+    );
+  }
+
+  deleteKnowledgeBase(name: string): Promise<void> {
+    return this.services.knowledge.deleteKnowledgeBase(DEFAULT_TENANT, name);
+  }
+
+  usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]> {
+    return this.services.usage.summarize(DEFAULT_TENANT, {
+      ...(query.from ? { from: parseDay(query.from, '--from') } : {}),
+      ...(query.to ? { to: endOfDay(parseDay(query.to, '--to')) } : {}),
+    });
+  }
+
   async resolveKnowledgeBase(name: string | undefined): Promise<string> {
     if (name) return (await this.services.knowledge.requireKnowledgeBase(DEFAULT_TENANT, name)).name;
     return pickDefault(
@@ -208,6 +249,18 @@ export class AskFailedError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Parses YYYY-MM-DD (UTC) or a full ISO timestamp. */
+export function parseDay(value: string, flag: string): Date {
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(date.getTime()))
+    throw new ValidationError(`${flag} must be a date like 2026-11-01; got "${value}".`);
+  return date;
+}
+
+function endOfDay(date: Date): Date {
+  return new Date(date.getTime() + 86_400_000 - 1);
 }
 
 /** With no --kb: the only knowledge base, else the sample one, else ask the user to choose. */

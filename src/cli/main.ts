@@ -9,8 +9,10 @@ import { chatCommand } from './commands/chat.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { evalRetrievalCommand } from './commands/eval.ts';
 import { ingestCommand } from './commands/ingest.ts';
+import { kbDeleteCommand, kbListCommand } from './commands/kb.ts';
 import { searchCommand } from './commands/search.ts';
 import { serveCommand } from './commands/serve.ts';
+import { usageCommand } from './commands/usage.ts';
 import { createOutput, type Output } from './output.ts';
 
 const USAGE_CODES = new Set(['validation_failed', 'config_invalid', 'bad_request']);
@@ -98,6 +100,25 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--json', 'print {"results":[{"source","location","score","text"}]}')
     .addOption(noSample)
     .action(run((query: string, options) => searchCommand(query, { ...globals(), ...options }, output)));
+
+  const knowledgeBases = program.command('kb').description('manage knowledge bases');
+  knowledgeBases
+    .command('list')
+    .description('knowledge bases with document and chunk counts')
+    .option('--json', 'print {"knowledgeBases":[…]}')
+    .action(run((options) => kbListCommand({ ...globals(), ...options }, output)));
+  knowledgeBases
+    .command('delete <name>')
+    .description('delete a knowledge base with its documents, chunks and files')
+    .action(run((name: string) => kbDeleteCommand(name, globals(), output)));
+
+  program
+    .command('usage')
+    .description('model calls, tokens and cost by day, model and API key')
+    .option('--from <date>', 'first day, YYYY-MM-DD (UTC)')
+    .option('--to <date>', 'last day, YYYY-MM-DD (UTC)')
+    .option('--json', 'print {"rows":[…]}')
+    .action(run((options) => usageCommand({ ...globals(), ...options }, output)));
 
   program
     .command('doctor')

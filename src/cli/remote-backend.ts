@@ -2,9 +2,11 @@
 import { type ErrorCode, GodwitError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
+import type { UsageSummaryRow } from '../core/types.ts';
 import {
   type AskView,
   type CliBackend,
+  type KnowledgeBaseSummary,
   locationText,
   pickDefault,
   type SearchResultView,
@@ -40,6 +42,43 @@ export class RemoteBackend implements CliBackend {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(payload),
     });
+  }
+
+  async listKnowledgeBases(): Promise<KnowledgeBaseSummary[]> {
+    const body = await this.call<{
+      knowledgeBases: Array<{
+        name: string;
+        description: string;
+        embeddingModel: string | null;
+        stats: { documents: number; chunks: number; failed: number };
+      }>;
+    }>('/api/knowledge-bases');
+    return body.knowledgeBases.map(({ name, description, embeddingModel, stats }) => ({
+      name,
+      description,
+      embeddingModel,
+      ...stats,
+    }));
+  }
+
+  async deleteKnowledgeBase(name: string): Promise<void> {
+    const response = await fetch(new URL(`/api/knowledge-bases/${encodeURIComponent(name)}`, this.baseUrl), {
+      method: 'DELETE',
+    });
+    if (response.status !== 204) {
+      const body = (await response.json().catch(() => ({}))) as {
+        error?: { code: ErrorCode; message: string };
+      };
+      throw new GodwitError(body.error?.code ?? 'internal', body.error?.message ?? `HTTP ${response.status}`);
+    }
+  }
+
+  async usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]> {
+    const parameters = new URLSearchParams();
+    if (query.from) parameters.set('from', query.from);
+    if (query.to) parameters.set('to', query.to);
+    const body = await this.call<{ rows: UsageSummaryRow[] }>(`/api/usage?${parameters}`);
+    return body.rows;
   }
 
   async resolveKnowledgeBase(name: string | undefined): Promise<string> {

@@ -94,7 +94,7 @@ export class KnowledgeService {
     const knowledgeBase = await this.options.knowledge.getKnowledgeBase(tenantId, name);
     if (!knowledgeBase) {
       throw new NotFoundError(
-        `Knowledge base "${name}" does not exist. List them with \`godwit kb list\` or GET /api/knowledge-bases, or create it by ingesting into it.`,
+        `Knowledge base "${name}" does not exist. List them with \`godwit kb list\` (or GET /api/knowledge-bases), or create it with \`godwit ingest PATH --kb ${name}\`.`,
       );
     }
     return knowledgeBase;

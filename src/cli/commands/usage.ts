@@ -1,0 +1,41 @@
+import { openBackend } from '../backend.ts';
+import { type GlobalOptions, readConfig } from '../context.ts';
+import type { Output } from '../output.ts';
+
+export interface UsageCommandOptions extends GlobalOptions {
+  from?: string;
+  to?: string;
+  json?: boolean;
+}
+
+/** `godwit usage`: calls, tokens and cost by day, model and API key. Unpriced calls are flagged, not counted as $0. */
+export async function usageCommand(options: UsageCommandOptions, output: Output): Promise<number> {
+  const backend = await openBackend({ config: readConfig(options), command: 'usage', output, sample: false });
+  try {
+    const rows = await backend.usage({
+      ...(options.from ? { from: options.from } : {}),
+      ...(options.to ? { to: options.to } : {}),
+    });
+    if (options.json) {
+      output.json({ rows });
+      return 0;
+    }
+    if (rows.length === 0) {
+      output.line('No model calls recorded in that period.');
+      return 0;
+    }
+    output.line(
+      'day         model                                    key        calls   tokens in  tokens out        cost',
+    );
+    for (const row of rows) {
+      const cost = row.costUsd === null ? 'unpriced' : `$${row.costUsd.toFixed(4)}`;
+      const flag = row.unpricedCalls > 0 && row.costUsd !== null ? ` (+${row.unpricedCalls} unpriced)` : '';
+      output.line(
+        `${row.day}  ${row.model.padEnd(40)} ${(row.apiKeyId ?? '-').padEnd(10)} ${String(row.calls).padStart(5)} ${String(row.inputTokens).padStart(11)} ${String(row.outputTokens).padStart(11)} ${cost.padStart(11)}${flag}`,
+      );
+    }
+    return 0;
+  } finally {
+    await backend.close();
+  }
+}
