@@ -9,10 +9,11 @@ import { ChatService } from '../core/chat/chat-service.ts';
 import { describeError } from '../core/errors.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Embedder } from '../core/models.ts';
-import type { HealthReport } from '../core/ports.ts';
+import type { HealthReport, UsageLedger } from '../core/ports.ts';
 import { fuseResults } from '../core/retrieval/fusion.ts';
 import { Retriever } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
+import type { UsageEntry } from '../core/types.ts';
 import { createPricing } from '../providers/pricing.ts';
 import { createModels } from './create-models.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -30,12 +31,14 @@ export async function createGodwit(
   config: GodwitConfig,
   options: CreateGodwitOptions = {},
 ): Promise<GodwitServices> {
-  const { models, embedders, provider } = await createModels(
+  const { models, embedders, provider, circuitStates } = await createModels(
     config,
     options.env ?? process.env,
     options.embedders,
   );
   const storage = await openStorage(config);
+  const usage = observableUsageLedger(storage.usage);
+  const pricing = createPricing();
   const generateId = options.generateId ?? randomUUID;
   const { createDocumentParser } = await import('../ingest/index.ts');
   const { FileBlobStore } = await import('../storage/fs/index.ts');
@@ -69,8 +72,8 @@ export async function createGodwit(
     knowledge,
     retriever,
     models,
-    usage: storage.usage,
-    pricing: createPricing(),
+    usage: usage.ledger,
+    pricing,
     generateId,
     defaultK: config.retrieval.k,
     reportError: (error, context) =>
@@ -85,9 +88,14 @@ export async function createGodwit(
     retriever,
     chat,
     conversations: storage.conversations,
-    usage: storage.usage,
+    usage: usage.ledger,
     provider,
     version: VERSION,
+    models,
+    embedders,
+    pricing,
+    onUsage: usage.subscribe,
+    circuitStates,
     health: async (): Promise<HealthReport[]> => [await safeHealth(storage.health)],
     close: () => storage.close(),
   };
@@ -116,4 +124,23 @@ async function safeHealth(check: () => Promise<HealthReport>): Promise<HealthRep
   } catch (error) {
     return { name: 'database', ok: false, detail: describeError(error) };
   }
+}
+
+/** The ledger, telling subscribers (metrics) about each row once it is stored. */
+function observableUsageLedger(inner: UsageLedger) {
+  const listeners = new Set<(entry: UsageEntry) => void>();
+  const ledger: UsageLedger = {
+    async record(entry) {
+      await inner.record(entry);
+      for (const listener of listeners) listener(entry);
+    },
+    summarize: (tenantId, query) => inner.summarize(tenantId, query),
+  };
+  const subscribe = (listener: (entry: UsageEntry) => void) => {
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  };
+  return { ledger, subscribe };
 }

@@ -11,6 +11,7 @@ import {
   localProvider,
   type ProviderFactory,
 } from '../providers/index.ts';
+import type { CircuitState } from '../providers/resilience/index.ts';
 import type { GodwitConfig } from './schema.ts';
 
 type Environment = Record<string, string | undefined>;
@@ -27,6 +28,8 @@ export interface ModelLayer {
   models: ModelResolver;
   embedders: Map<string, Embedder>;
   provider: ProviderInfo;
+  /** Circuit breaker state by `provider:model` (for metrics); undefined when circuit breaking is off. */
+  circuitStates?: () => Record<string, CircuitState>;
 }
 
 export async function createModels(
@@ -94,9 +97,11 @@ export async function createModels(
       : automatic
         ? `found ${configured.find((detection) => detection.provider === automatic.provider)?.reason}`
         : 'no provider credentials found (AWS, OPENAI_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY or OLLAMA_HOST): using the offline extractive model, which quotes your documents';
+  const breakers = resilience.breakers;
   return {
     models,
     embedders,
+    circuitStates: breakers ? () => breakers.states() : undefined,
     provider: {
       model: defaultModel,
       fallbackModels: config.models.fallback,

@@ -5,6 +5,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { type AppDeps, type AppEnv, type GodwitApp, resolveAppOptions } from './app-env.ts';
 import { createErrorHandler, notFoundHandler } from './http-errors.ts';
+import {
+  connectServiceMetrics,
+  createGodwitMetrics,
+  type GodwitMetrics,
+  httpMetrics,
+  registerMetricsRoute,
+} from './metrics/index.ts';
 import { defaultTenant } from './middleware/default-tenant.ts';
 import { requestContext } from './middleware/request-log.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
@@ -13,9 +20,15 @@ import { registerDocsRoutes } from './routes/docs-routes.ts';
 import { registerDocumentRoutes } from './routes/document-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerKnowledgeBaseRoutes } from './routes/knowledge-base-routes.ts';
+import { registerOpenAIRoutes } from './routes/openai-routes.ts';
 import { registerSearchRoutes } from './routes/search-routes.ts';
 import { registerUsageRoutes } from './routes/usage-routes.ts';
 import { validationHook } from './validation.ts';
+
+export interface CreateAppDeps extends AppDeps {
+  /** Where request, model, error and circuit metrics are recorded for `GET /metrics`. Default: a new registry. */
+  metrics?: GodwitMetrics;
+}
 
 /**
  * Builds the app around already-wired services.
@@ -27,13 +40,17 @@ import { validationHook } from './validation.ts';
  * const app = createApp({ services: await createGodwit(config) });
  * const response = await app.request('/healthz');
  */
-export function createApp(deps: AppDeps): GodwitApp {
+export function createApp(deps: CreateAppDeps): GodwitApp {
   const { services } = deps;
   const options = resolveAppOptions(deps.options);
+  const metrics = deps.metrics ?? createGodwitMetrics();
+  connectServiceMetrics(metrics, services);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  app.use('*', httpMetrics(metrics));
   app.use('*', ...requestContext(options.logger));
   app.use('/api/*', defaultTenant());
+  app.use('/v1/*', defaultTenant());
   app.onError(createErrorHandler(options.logger));
   app.notFound(notFoundHandler);
 
@@ -44,6 +61,8 @@ export function createApp(deps: AppDeps): GodwitApp {
   registerKnowledgeBaseRoutes(app, services, options);
   registerDocumentRoutes(app, services, options);
   registerUsageRoutes(app, services);
+  registerOpenAIRoutes(app, services, { ...options, metrics });
+  registerMetricsRoute(app, metrics);
   registerDocsRoutes(app, services);
   return app;
 }

@@ -275,7 +275,12 @@ describe('API documentation', () => {
       '/api/search',
       '/api/usage',
       '/healthz',
+      '/metrics',
       '/readyz',
+      '/v1/chat/completions',
+      '/v1/embeddings',
+      '/v1/models',
+      '/v1/models/{model}',
     ]);
     expect(Object.keys(document.paths['/api/conversations/{id}'] ?? {}).sort()).toEqual([
       'delete',

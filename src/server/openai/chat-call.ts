@@ -1,0 +1,84 @@
+/**
+ * What one `/v1` call carries through its handlers, and the usage meter that writes exactly one ledger
+ * row per model call the HTTP layer makes itself, however the call ends.
+ */
+import type { Pricing } from '../../core/models.ts';
+import type { Usage, UsageEntry } from '../../core/types.ts';
+import type { ChatCompletionRequest } from '../schemas/openai-schemas.ts';
+import type { CompletionIdentity } from './completion-format.ts';
+
+/** What metering a model call needs. */
+export interface UsageContext {
+  tenantId: string;
+  recordUsage: (entry: UsageEntry) => Promise<void>;
+  pricing: Pricing | undefined;
+  generateId: () => string;
+  /** The usage ledger refused a row; the answer still goes out, the operator must know. */
+  onLedgerFailure: (error: unknown) => void;
+}
+
+export interface ChatCall extends UsageContext {
+  identity: CompletionIdentity;
+  request: ChatCompletionRequest;
+  userId: string;
+  /** Aborted when the client disconnects; passed to the model call. */
+  abort: AbortController;
+  /** An error that ended a stream after its headers were sent (log it, count it). */
+  onStreamError: (error: unknown) => void;
+}
+
+export interface TokenCounts {
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+  inputTokenDetails?: { cacheReadTokens: number | undefined; cacheWriteTokens?: number | undefined };
+}
+
+export interface UsageMeter {
+  /** Records the call once; later calls do nothing. Never throws. */
+  settle(outcome: UsageEntry['outcome'], usage: TokenCounts | null): Promise<void>;
+}
+
+export function startUsageMeter(
+  call: UsageContext,
+  model: string,
+  operation: UsageEntry['operation'],
+): UsageMeter {
+  const startedAt = performance.now();
+  let settled = false;
+  return {
+    async settle(outcome, usage) {
+      if (settled) return;
+      settled = true;
+      const inputTokens = usage?.inputTokens ?? 0;
+      const outputTokens = usage?.outputTokens ?? 0;
+      const cachedTokens = usage?.inputTokenDetails?.cacheReadTokens ?? 0;
+      // Pricing that knows prompt-cache rates reads the cache counts; plain Pricing ignores them.
+      const priced: Usage & { cachedInputTokens: number; cacheWriteInputTokens: number } = {
+        inputTokens,
+        outputTokens,
+        totalTokens: inputTokens + outputTokens,
+        cachedInputTokens: cachedTokens,
+        cacheWriteInputTokens: usage?.inputTokenDetails?.cacheWriteTokens ?? 0,
+      };
+      const costUsd = usage ? (call.pricing?.(model, priced) ?? null) : null;
+      try {
+        await call.recordUsage({
+          id: call.generateId(),
+          tenantId: call.tenantId,
+          apiKeyId: null,
+          model,
+          operation,
+          inputTokens,
+          outputTokens,
+          cachedTokens,
+          costUsd,
+          latencyMs: Math.round(performance.now() - startedAt),
+          outcome,
+          createdAt: new Date(),
+        });
+      } catch (error) {
+        call.onLedgerFailure(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The OpenAI-compatible API: `GET /v1/models`, `GET /v1/models/{model}`, `POST /v1/chat/completions`
+ * (JSON or a `chat.completion.chunk` stream) and `POST /v1/embeddings`, so any OpenAI client can use
+ * Godwit by changing its base URL. The routes live in their own sub-app so that every error under `/v1`,
+ * validation included, is answered in OpenAI's error shape.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { NotFoundError } from '../../core/errors.ts';
+import type { GodwitServices } from '../../core/services.ts';
+import type { AppEnv, GodwitApp, Logger } from '../app-env.ts';
+import { describeForLog } from '../http-errors.ts';
+import { createUsageRecorder, errorKind, type GodwitMetrics } from '../metrics/index.ts';
+import { jsonBody } from '../middleware/body-limits.ts';
+import {
+  type ChatCall,
+  completeGrounded,
+  completePassthrough,
+  createEmbeddings,
+  createOpenAIErrorHandler,
+  EVENT_STREAM_HEADERS,
+  listModels,
+  modelNotFound,
+  newCompletionIdentity,
+  openAIValidationHook,
+  resolveChatTarget,
+  resolveEmbedder,
+  streamGrounded,
+  streamPassthrough,
+  type UsageContext,
+} from '../openai/index.ts';
+import {
+  ChatCompletionRequestSchema,
+  ChatCompletionSchema,
+  EmbeddingRequestSchema,
+  EmbeddingResponseSchema,
+  ModelListSchema,
+  ModelSchema,
+  openAIErrorResponse,
+} from '../schemas/openai-schemas.ts';
+
+export interface OpenAIRouteOptions {
+  maxBodyBytes: number;
+  logger: Logger;
+  metrics: GodwitMetrics;
+  generateId?: () => string;
+}
+
+const STREAM_DESCRIPTION =
+  'With `stream: true`: server-sent events, each `data:` a `chat.completion.chunk`, ending with `data: [DONE]`; ' +
+  'an error after the stream started arrives as `data: {"error": {…}}`.';
+
+const modelsRoute = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  tags: ['openai'],
+  summary: 'Models and kb: assistants this server answers to',
+  responses: {
+    200: { description: 'The model list', content: { 'application/json': { schema: ModelListSchema } } },
+  },
+});
+
+const modelRoute = createRoute({
+  method: 'get',
+  path: '/v1/models/{model}',
+  tags: ['openai'],
+  summary: 'One model',
+  request: { params: z.object({ model: z.string().min(1) }) },
+  responses: {
+    200: { description: 'The model', content: { 'application/json': { schema: ModelSchema } } },
+    404: openAIErrorResponse('Unknown model (`model_not_found`)'),
+  },
+});
+
+function chatRoute(maxBodyBytes: number) {
+  return createRoute({
+    method: 'post',
+    path: '/v1/chat/completions',
+    tags: ['openai'],
+    summary: 'Chat completion: passthrough to a provider model, or a grounded answer from a kb: assistant',
+    middleware: [jsonBody(maxBodyBytes)] as const,
+    request: {
+      body: { required: true, content: { 'application/json': { schema: ChatCompletionRequestSchema } } },
+    },
+    responses: {
+      200: {
+        description: `The completion. ${STREAM_DESCRIPTION}`,
+        content: {
+          'application/json': { schema: ChatCompletionSchema },
+          'text/event-stream': { schema: { type: 'string' } },
+        },
+      },
+      400: openAIErrorResponse('Invalid request; `param` names the field'),
+      404: openAIErrorResponse('Unknown model (`model_not_found`)'),
+      502: openAIErrorResponse('The model provider failed'),
+    },
+  });
+}
+
+function embeddingsRoute(maxBodyBytes: number) {
+  return createRoute({
+    method: 'post',
+    path: '/v1/embeddings',
+    tags: ['openai'],
+    summary: 'Embeddings from a configured embedding model',
+    middleware: [jsonBody(maxBodyBytes)] as const,
+    request: {
+      body: { required: true, content: { 'application/json': { schema: EmbeddingRequestSchema } } },
+    },
+    responses: {
+      200: {
+        description: 'One vector per input',
+        content: { 'application/json': { schema: EmbeddingResponseSchema } },
+      },
+      400: openAIErrorResponse('Invalid request; `param` names the field'),
+      404: openAIErrorResponse('Unknown embedding model (`model_not_found`)'),
+    },
+  });
+}
+
+/** Aborts the model call when the client disconnects, whichever way the runtime reports it. */
+function abortWithRequest(c: Context): AbortController {
+  const abort = new AbortController();
+  const signal = c.req.raw.signal;
+  if (signal.aborted) abort.abort();
+  else signal.addEventListener('abort', () => abort.abort(), { once: true });
+  return abort;
+}
+
+function eventStream(c: Context, stream: ReadableStream<Uint8Array>): Response {
+  return c.body(stream, 200, EVENT_STREAM_HEADERS);
+}
+
+export function registerOpenAIRoutes(
+  app: GodwitApp,
+  services: GodwitServices,
+  options: OpenAIRouteOptions,
+): void {
+  const { logger, metrics } = options;
+  const v1 = new OpenAPIHono<AppEnv>({ defaultHook: openAIValidationHook });
+  v1.onError(createOpenAIErrorHandler(logger));
+  const startedAt = Math.floor(Date.now() / 1000);
+  const recordUsage = createUsageRecorder(services, metrics);
+  const generateId = options.generateId ?? (() => crypto.randomUUID());
+
+  const usageContext = (c: Context<AppEnv>): UsageContext => ({
+    tenantId: c.var.tenantId,
+    recordUsage,
+    pricing: services.pricing,
+    generateId,
+    onLedgerFailure: (error) =>
+      logger({
+        level: 'error',
+        message: 'usage ledger write failed',
+        requestId: c.var.requestId,
+        error: describeForLog(error),
+      }),
+  });
+
+  v1.openapi(modelsRoute, async (c) =>
+    c.json({ object: 'list' as const, data: await listModels(services, c.var.tenantId, startedAt) }, 200),
+  );
+
+  v1.openapi(modelRoute, async (c) => {
+    const { model } = c.req.valid('param');
+    const found = (await listModels(services, c.var.tenantId, startedAt)).find((entry) => entry.id === model);
+    if (!found) throw modelNotFound(`The model "${model}" does not exist. GET /v1/models lists the models.`);
+    return c.json(found, 200);
+  });
+
+  v1.openapi(chatRoute(options.maxBodyBytes), async (c) => {
+    const request = c.req.valid('json');
+    const target = await resolveChatTarget(services, c.var.tenantId, request.model);
+    const call: ChatCall = {
+      ...usageContext(c),
+      identity: newCompletionIdentity(request.model),
+      request,
+      userId: c.var.userId,
+      abort: abortWithRequest(c),
+      onStreamError: (error) => {
+        metrics.recordError(errorKind(error));
+        logger({
+          level: 'warn',
+          message: 'chat completion stream failed',
+          requestId: c.var.requestId,
+          error: describeForLog(error),
+        });
+      },
+    };
+    // Streams and completions with provider-dependent fields do not fit the typed responses; cast once here.
+    if (target.kind === 'knowledge-base') {
+      if (request.stream)
+        return eventStream(c, await streamGrounded(services.chat, call, target.knowledgeBase)) as never;
+      return c.json(await completeGrounded(services.chat, call, target.knowledgeBase), 200) as never;
+    }
+    if (request.stream) return eventStream(c, await streamPassthrough(call, target.model)) as never;
+    return c.json(await completePassthrough(call, target.model), 200) as never;
+  });
+
+  v1.openapi(embeddingsRoute(options.maxBodyBytes), async (c) => {
+    const request = c.req.valid('json');
+    const embedder = resolveEmbedder(services, request.model);
+    const body = await createEmbeddings(embedder, request, usageContext(c), abortWithRequest(c).signal);
+    return c.json(body, 200);
+  });
+
+  v1.all('/v1/*', (c) => {
+    throw new NotFoundError(
+      `No route for ${c.req.method} ${c.req.path}. The OpenAI-compatible API serves /v1/models, /v1/chat/completions and /v1/embeddings.`,
+    );
+  });
+
+  app.route('/', v1);
+}
