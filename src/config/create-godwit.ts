@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatService } from '../core/chat/chat-service.ts';
-import { describeError } from '../core/errors.ts';
+import { ConfigError, describeError } from '../core/errors.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
-import type { Embedder } from '../core/models.ts';
-import type { HealthReport, UsageLedger } from '../core/ports.ts';
+import type { Embedder, ModelResolver, Pricing } from '../core/models.ts';
+import type { Cache, HealthReport, UsageLedger } from '../core/ports.ts';
 import { fuseResults } from '../core/retrieval/fusion.ts';
 import { Retriever } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
-import type { UsageEntry } from '../core/types.ts';
+import { DEFAULT_TENANT, type UsageEntry } from '../core/types.ts';
 import { createPricing } from '../providers/pricing.ts';
 import { createModels } from './create-models.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -31,10 +31,12 @@ export async function createGodwit(
   config: GodwitConfig,
   options: CreateGodwitOptions = {},
 ): Promise<GodwitServices> {
-  const { models, embedders, provider, circuitStates } = await createModels(
+  const cache = await openCache(config);
+  const { models, embedders, provider, circuitStates, cacheStats } = await createModels(
     config,
     options.env ?? process.env,
     options.embedders,
+    cache.cache,
   );
   const storage = await openStorage(config);
   const usage = observableUsageLedger(storage.usage);
@@ -51,6 +53,9 @@ export async function createGodwit(
   const retriever = new Retriever({
     index: storage.index,
     embedders,
+    ...(config.retrieval.expansion.model
+      ? { expandQuery: await createExpansion(config, models, cache.cache, usage.ledger, pricing, generateId) }
+      : {}),
     fuse: (lists, k, knowledgeBase) =>
       fuseResults(lists, {
         key: (hit) => hit.chunkId,
@@ -96,8 +101,79 @@ export async function createGodwit(
     pricing,
     onUsage: usage.subscribe,
     circuitStates,
-    health: async (): Promise<HealthReport[]> => [await safeHealth(storage.health)],
-    close: () => storage.close(),
+    cacheStats,
+    health: async (): Promise<HealthReport[]> => [
+      await safeHealth('database', storage.health),
+      ...(cache.health ? [await safeHealth('redis', cache.health)] : []),
+    ],
+    close: async () => {
+      await storage.close();
+      await cache.close();
+    },
+  };
+}
+
+/** The shared cache: Redis when configured (cache.backend, or redis.url), else in process memory. */
+async function openCache(config: GodwitConfig): Promise<{
+  cache: Cache;
+  health?: () => Promise<HealthReport>;
+  close: () => Promise<void>;
+}> {
+  const backend = config.cache.backend ?? (config.redis.url ? 'redis' : 'memory');
+  if (backend === 'memory') {
+    const { MemoryCache } = await import('../storage/memory/index.ts');
+    return { cache: new MemoryCache(), close: async () => {} };
+  }
+  if (!config.redis.url) {
+    throw new ConfigError(
+      'cache.backend is "redis" but redis.url is not set: set GODWIT_REDIS_URL=redis://host:6379.',
+    );
+  }
+  const { RedisCache } = await import('../storage/redis/index.ts');
+  const redis = new RedisCache({ url: config.redis.url, keyPrefix: 'godwit:cache:' });
+  return { cache: redis, health: () => redis.health(), close: () => redis.close() };
+}
+
+/** Query expansion (retrieval.expansion.model): paraphrases widen keyword recall; each call is metered. */
+async function createExpansion(
+  config: GodwitConfig,
+  models: ModelResolver,
+  cache: Cache,
+  usage: UsageLedger,
+  pricing: Pricing,
+  generateId: () => string,
+): Promise<(query: string, abortSignal?: AbortSignal) => Promise<string[]>> {
+  const modelName = config.retrieval.expansion.model!;
+  const { createQueryExpander } = await import('../providers/routing/index.ts');
+  const expander = createQueryExpander({
+    model: models.languageModel(modelName),
+    modelName,
+    cache,
+    maxVariants: config.retrieval.expansion.maxVariants,
+  });
+  return async (query, abortSignal) => {
+    const startedAt = Date.now();
+    const expansion = await expander.expand(query, abortSignal ? { abortSignal } : {});
+    if (expansion.usage) {
+      const tokens = {
+        inputTokens: expansion.usage.inputTokens ?? 0,
+        outputTokens: expansion.usage.outputTokens ?? 0,
+      };
+      await usage.record({
+        id: generateId(),
+        tenantId: DEFAULT_TENANT,
+        apiKeyId: null,
+        model: modelName,
+        operation: 'expansion',
+        ...tokens,
+        cachedTokens: 0,
+        costUsd: pricing(modelName, { ...tokens, totalTokens: tokens.inputTokens + tokens.outputTokens }),
+        latencyMs: Date.now() - startedAt,
+        outcome: expansion.source === 'fallback' ? 'error' : 'ok',
+        createdAt: new Date(),
+      });
+    }
+    return expansion.queries;
   };
 }
 
@@ -118,11 +194,11 @@ async function openStorage(config: GodwitConfig) {
   return openPostgresStorage({ pglite: { dataDir: join(config.dataDir, 'db') } });
 }
 
-async function safeHealth(check: () => Promise<HealthReport>): Promise<HealthReport> {
+async function safeHealth(name: string, check: () => Promise<HealthReport>): Promise<HealthReport> {
   try {
     return await check();
   } catch (error) {
-    return { name: 'database', ok: false, detail: describeError(error) };
+    return { name, ok: false, detail: describeError(error) };
   }
 }
 

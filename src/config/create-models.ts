@@ -2,7 +2,10 @@
  * Chooses and builds the model layer: provider adapters (loaded lazily), resilience around each, the
  * registry with its fallback chain, embedders, and the sentence the banner prints about the choice.
  */
+import type { LanguageModelV4 } from '@ai-sdk/provider';
+import { wrapLanguageModel } from 'ai';
 import type { Embedder, ModelResolver } from '../core/models.ts';
+import type { Cache } from '../core/ports.ts';
 import type { ProviderInfo } from '../core/services.ts';
 import {
   createLexicalEmbedder,
@@ -16,6 +19,10 @@ import type { GodwitConfig } from './schema.ts';
 
 type Environment = Record<string, string | undefined>;
 
+function pick(snapshot: { hits: number; misses: number }): { hits: number; misses: number } {
+  return { hits: snapshot.hits, misses: snapshot.misses };
+}
+
 /** The model used when none is configured, for the first configured provider in this order. */
 export const PROVIDER_DEFAULT_MODELS: Array<{ provider: string; model: string }> = [
   { provider: 'bedrock', model: 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0' },
@@ -28,6 +35,8 @@ export interface ModelLayer {
   models: ModelResolver;
   embedders: Map<string, Embedder>;
   provider: ProviderInfo;
+  /** Hits and misses of the embedding and response caches (for metrics). */
+  cacheStats: () => Array<{ cache: string; hits: number; misses: number }>;
   /** Circuit breaker state by `provider:model` (for metrics); undefined when circuit breaking is off. */
   circuitStates?: () => Record<string, CircuitState>;
 }
@@ -36,15 +45,19 @@ export async function createModels(
   config: GodwitConfig,
   env: Environment,
   extraEmbedders?: Map<string, Embedder>,
+  cache?: Cache,
 ): Promise<ModelLayer> {
-  const [{ detectProviders }, resilienceModule, bedrock, openai, google, ollama] = await Promise.all([
-    import('../providers/detect-providers.ts'),
-    import('../providers/resilience/index.ts'),
-    import('../providers/bedrock/index.ts'),
-    import('../providers/openai/index.ts'),
-    import('../providers/google/index.ts'),
-    import('../providers/ollama/index.ts'),
-  ]);
+  const [{ detectProviders }, resilienceModule, caching, routing, bedrock, openai, google, ollama] =
+    await Promise.all([
+      import('../providers/detect-providers.ts'),
+      import('../providers/resilience/index.ts'),
+      import('../providers/caching/index.ts'),
+      import('../providers/routing/index.ts'),
+      import('../providers/bedrock/index.ts'),
+      import('../providers/openai/index.ts'),
+      import('../providers/google/index.ts'),
+      import('../providers/ollama/index.ts'),
+    ]);
   const resilience = resilienceModule.createResilience({
     timeoutMs: config.resilience.timeoutMs,
     retry: { maxRetries: config.resilience.retries },
@@ -56,9 +69,21 @@ export async function createModels(
     google: google.createGoogleProvider({ env }),
     ollama: ollama.createOllamaProvider({ env }),
   };
+  const counters: Array<{ cache: string; counters: { snapshot(): { hits: number; misses: number } } }> = [];
+  const responseCache =
+    cache && config.cache.responses.enabled
+      ? caching.createResponseCacheMiddleware({ cache, ttlSeconds: config.cache.responses.ttlSeconds })
+      : undefined;
+  if (responseCache) counters.push({ cache: 'response', counters: responseCache.counters });
+  const withCache = (factory: ProviderFactory): ProviderFactory =>
+    responseCache
+      ? (modelId) =>
+          wrapLanguageModel({ model: factory(modelId) as LanguageModelV4, middleware: responseCache })
+      : factory;
   const providers: Record<string, ProviderFactory> = { local: localProvider };
-  for (const [name, adapter] of Object.entries(adapters))
-    providers[name] = resilience.wrapFactory(adapter.languageModel);
+  for (const [name, adapter] of Object.entries(adapters)) {
+    providers[name] = withCache(resilience.wrapFactory(adapter.languageModel));
+  }
 
   const detections = detectProviders(env);
   const configured = detections.filter((detection) => detection.configured && detection.provider !== 'local');
@@ -66,14 +91,24 @@ export async function createModels(
     configured.some((detection) => detection.provider === entry.provider),
   );
   const defaultModel = config.models.default ?? automatic?.model ?? 'local:extractive';
-  const models = createModelRegistry({
+  const registry = createModelRegistry({
     providers,
     defaultModel,
     fallbackModels: config.models.fallback,
     chain: (chain) => resilienceModule.createFallbackModel(chain),
   });
   // Fail at startup, not on the first request, when a configured model is unknown or lacks credentials.
-  for (const name of [defaultModel, ...config.models.fallback]) models.languageModel(name);
+  for (const name of [defaultModel, ...config.models.fallback]) registry.languageModel(name);
+  const rules = config.routing.rules;
+  // Routing rules apply to requests for the default model; a request naming a model gets that model.
+  const routed =
+    rules.length > 0
+      ? routing.createRoutingModel({ defaultModel, rules, resolve: (name) => registry.languageModel(name) })
+      : undefined;
+  const models: ModelResolver = {
+    ...registry,
+    languageModel: (name) => (routed && name === defaultModel ? routed : registry.languageModel(name)),
+  };
 
   const lexical = createLexicalEmbedder();
   const embedders = new Map<string, Embedder>([[lexical.model, lexical], ...(extraEmbedders ?? [])]);
@@ -83,12 +118,19 @@ export async function createModels(
     const providerName = embeddingModel.slice(0, separator);
     const adapter = adapters[providerName as keyof typeof adapters];
     if (adapter) {
-      embedders.set(
-        embeddingModel,
-        adapter.embedder(embeddingModel.slice(separator + 1), {
-          middleware: resilience.embeddingMiddleware(providerName),
-        }),
-      );
+      const embedder = adapter.embedder(embeddingModel.slice(separator + 1), {
+        middleware: resilience.embeddingMiddleware(providerName),
+      });
+      if (cache && config.cache.embeddings.enabled) {
+        const cached = caching.createCachedEmbedder(embedder, {
+          cache,
+          ...(config.cache.embeddings.ttlSeconds ? { ttlSeconds: config.cache.embeddings.ttlSeconds } : {}),
+        });
+        counters.push({ cache: 'embedding', counters: cached.counters });
+        embedders.set(embeddingModel, cached);
+      } else {
+        embedders.set(embeddingModel, embedder);
+      }
     }
   }
   const reason =
@@ -101,6 +143,7 @@ export async function createModels(
   return {
     models,
     embedders,
+    cacheStats: () => counters.map((entry) => ({ cache: entry.cache, ...pick(entry.counters.snapshot()) })),
     circuitStates: breakers ? () => breakers.states() : undefined,
     provider: {
       model: defaultModel,

@@ -77,9 +77,69 @@ export const configSchema = z
       .strict()
       .default({ maxFileBytes: 52_428_800, chunkTokens: 512, chunkOverlapTokens: 64 }),
     retrieval: z
-      .object({ k: z.number().int().min(1).max(100).default(6) })
+      .object({
+        k: z.number().int().min(1).max(100).default(6),
+        /** A model that paraphrases each search query; the variants widen keyword recall. Off when null. */
+        expansion: z
+          .object({
+            model: modelName.nullable().default(null),
+            maxVariants: z.number().int().min(1).max(10).default(3),
+          })
+          .strict()
+          .default({ model: null, maxVariants: 3 }),
+      })
       .strict()
-      .default({ k: 6 }),
+      .default({ k: 6, expansion: { model: null, maxVariants: 3 } }),
+    cache: z
+      .object({
+        /** null = Redis when redis.url is set, else memory. */
+        backend: z.enum(['memory', 'redis']).nullable().default(null),
+        embeddings: z
+          .object({
+            enabled: z.boolean().default(true),
+            ttlSeconds: z.number().int().positive().nullable().default(null),
+          })
+          .strict()
+          .default({ enabled: true, ttlSeconds: null }),
+        /** Exact response cache for deterministic requests (temperature 0). */
+        responses: z
+          .object({
+            enabled: z.boolean().default(false),
+            ttlSeconds: z.number().int().positive().default(3600),
+          })
+          .strict()
+          .default({ enabled: false, ttlSeconds: 3600 }),
+      })
+      .strict()
+      .default({
+        backend: null,
+        embeddings: { enabled: true, ttlSeconds: null },
+        responses: { enabled: false, ttlSeconds: 3600 },
+      }),
+    routing: z
+      .object({
+        /** First match wins: `{ name, when: { maxInputTokens, noTools, pattern, excludePattern }, model }`. */
+        rules: z
+          .array(
+            z
+              .object({
+                name: z.string().optional(),
+                when: z
+                  .object({
+                    maxInputTokens: z.number().int().positive().optional(),
+                    noTools: z.boolean().optional(),
+                    pattern: z.string().optional(),
+                    excludePattern: z.string().optional(),
+                  })
+                  .strict(),
+                model: modelName,
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ rules: [] }),
     /** Load the sample knowledge base `handbook` into a new data dir. */
     sample: z.boolean().default(true),
   })

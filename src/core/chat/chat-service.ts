@@ -132,7 +132,9 @@ export class ChatService {
       yield { type: 'finish', message };
     } catch (error) {
       const aborted = error instanceof ChatAbortedError || request.abortSignal?.aborted === true;
-      const reason = aborted ? 'The request was cancelled before the answer finished.' : publicErrorMessage(error);
+      const reason = aborted
+        ? 'The request was cancelled before the answer finished.'
+        : publicErrorMessage(error);
       const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
         text,
         citations: keepCited(text, citations),
@@ -140,7 +142,8 @@ export class ChatService {
         status: aborted || text.length > 0 ? 'incomplete' : 'failed',
         error: reason,
       });
-      if (!aborted) this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
+      if (!aborted)
+        this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
       const code = aborted ? 'cancelled' : GodwitError.isInstance(error) ? error.code : 'provider_error';
       yield { type: 'error', code, message: reason, assistantMessage: message };
     }

@@ -15,7 +15,7 @@ const documents: Record<string, string> = {
   'sleep.md': '# Sleep\n\nShift work disrupts circadian rhythm and sleep quality.',
 };
 
-async function setup(embeddingModel: string | null) {
+async function setup(embeddingModel: string | null, expandQuery?: (query: string) => Promise<string[]>) {
   const storage = createMemoryStorage();
   const lexical = createLexicalEmbedder();
   const embedders = new Map([[lexical.model, lexical]]);
@@ -30,8 +30,12 @@ async function setup(embeddingModel: string | null) {
     index: storage.index,
     embedders,
     fuse: (lists, k) => fuseResults(lists, { key: (hit) => hit.chunkId, k, weights: [0.8, 0.2] }),
+    ...(expandQuery ? { expandQuery } : {}),
   });
-  const knowledgeBase = await knowledge.createKnowledgeBase(DEFAULT_TENANT, { name: 'science', embeddingModel });
+  const knowledgeBase = await knowledge.createKnowledgeBase(DEFAULT_TENANT, {
+    name: 'science',
+    embeddingModel,
+  });
   for (const [source, text] of Object.entries(documents)) {
     await knowledge.ingest(DEFAULT_TENANT, knowledgeBase, { source, bytes: new TextEncoder().encode(text) });
   }
@@ -41,7 +45,11 @@ async function setup(embeddingModel: string | null) {
 describe('Retriever', () => {
   it('searches keyword-only knowledge bases with BM25 by default', async () => {
     const { retriever, knowledgeBase } = await setup(null);
-    const hits = await retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'cholesterol statins', k: 2 });
+    const hits = await retriever.search(DEFAULT_TENANT, {
+      knowledgeBase,
+      query: 'cholesterol statins',
+      k: 2,
+    });
     expect(hits[0]?.source).toBe('statins.md');
     expect(hits.length).toBeLessThanOrEqual(2);
   });
@@ -50,26 +58,53 @@ describe('Retriever', () => {
     const keywordOnly = await setup(null);
     const hybrid = await setup('local:lexical');
     const query = 'autophagy';
-    expect(await keywordOnly.retriever.search(DEFAULT_TENANT, { knowledgeBase: keywordOnly.knowledgeBase, query, k: 3 })).toEqual([]);
-    const hits = await hybrid.retriever.search(DEFAULT_TENANT, { knowledgeBase: hybrid.knowledgeBase, query, k: 3 });
+    expect(
+      await keywordOnly.retriever.search(DEFAULT_TENANT, {
+        knowledgeBase: keywordOnly.knowledgeBase,
+        query,
+        k: 3,
+      }),
+    ).toEqual([]);
+    const hits = await hybrid.retriever.search(DEFAULT_TENANT, {
+      knowledgeBase: hybrid.knowledgeBase,
+      query,
+      k: 3,
+    });
     expect(hits[0]?.source).toBe('autophagy.md');
+  });
+
+  it('searches the paraphrases a query expander adds, keeping the original query first', async () => {
+    const asked: string[] = [];
+    const { retriever, knowledgeBase } = await setup(null, async (query) => {
+      asked.push(query);
+      return [query, 'night shift circadian disruption'];
+    });
+    const hits = await retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'working late hours', k: 3 });
+    expect(asked).toEqual(['working late hours']);
+    expect(hits[0]?.source).toBe('sleep.md');
   });
 
   it('refuses vector search on a knowledge base without an embedding model, naming the fix', async () => {
     const { retriever, knowledgeBase } = await setup(null);
-    await expect(retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'sleep', k: 3, mode: 'vector' })).rejects.toThrowError(
-      /no usable embedding model.*keyword/,
-    );
+    await expect(
+      retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'sleep', k: 3, mode: 'vector' }),
+    ).rejects.toThrowError(/no usable embedding model.*keyword/);
   });
 
   it('rejects an empty query and an out-of-range k', async () => {
     const { retriever, knowledgeBase } = await setup(null);
-    await expect(retriever.search(DEFAULT_TENANT, { knowledgeBase, query: '  ', k: 3 })).rejects.toThrowError(ValidationError);
-    await expect(retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'sleep', k: 0 })).rejects.toThrowError(/k must be/);
+    await expect(retriever.search(DEFAULT_TENANT, { knowledgeBase, query: '  ', k: 3 })).rejects.toThrowError(
+      ValidationError,
+    );
+    await expect(
+      retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'sleep', k: 0 }),
+    ).rejects.toThrowError(/k must be/);
   });
 
   it('returns nothing from the vector side for a query with no indexable words', async () => {
     const { retriever, knowledgeBase } = await setup('local:lexical');
-    expect(await retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'the of and', k: 3, mode: 'vector' })).toEqual([]);
+    expect(
+      await retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'the of and', k: 3, mode: 'vector' }),
+    ).toEqual([]);
   });
 });

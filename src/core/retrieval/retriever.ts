@@ -6,6 +6,7 @@ import { ValidationError } from '../errors.ts';
 import type { Embedder } from '../models.ts';
 import type { ChunkFilter, VectorIndex } from '../ports.ts';
 import type { KnowledgeBase, SearchHit } from '../types.ts';
+import { fuseResults } from './fusion.ts';
 import { searchWithFeedback } from './pseudo-relevance-feedback.ts';
 
 export type SearchMode = 'keyword' | 'vector' | 'hybrid';
@@ -27,6 +28,11 @@ export interface RetrieverOptions {
   fuse: (lists: SearchHit[][], k: number, knowledgeBase: KnowledgeBase) => SearchHit[];
   /** Pseudo-relevance feedback on the keyword side (measured on SciFact: docs/decisions). Default true. */
   feedback?: boolean;
+  /**
+   * Query expansion: returns the query followed by paraphrases. Each paraphrase is searched by keyword
+   * and fused with the original at half its weight.
+   */
+  expandQuery?: (query: string, abortSignal?: AbortSignal) => Promise<string[]>;
 }
 
 /** Keyword lists are searched at least this deep before feedback and fusion cut them to k. */
@@ -57,7 +63,8 @@ export class Retriever {
       );
     }
     const base = { knowledgeBaseId: request.knowledgeBase.id, filter: request.filter };
-    const keyword = (depth: number) => this.keywordSearch(tenantId, base, query, depth);
+    const keyword = (depth: number) =>
+      this.expandedKeywordSearch(tenantId, base, query, depth, request.abortSignal);
     if (mode === 'keyword') return (await keyword(Math.max(request.k, KEYWORD_DEPTH))).slice(0, request.k);
     const [embedding] = await embedder!.embed([query], { abortSignal: request.abortSignal });
     if (!embedding) throw new ValidationError('The embedding model returned no vector for the query.');
@@ -77,6 +84,27 @@ export class Retriever {
         : Promise.resolve([]),
     ]);
     return this.options.fuse([keywordHits, vectorHits], request.k, request.knowledgeBase);
+  }
+
+  private async expandedKeywordSearch(
+    tenantId: string,
+    base: { knowledgeBaseId: string; filter: ChunkFilter | undefined },
+    query: string,
+    k: number,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<SearchHit[]> {
+    const expand = this.options.expandQuery;
+    if (!expand) return this.keywordSearch(tenantId, base, query, k);
+    const variants = (await expand(query, abortSignal)).filter((variant) => variant !== query);
+    const lists = await Promise.all([
+      this.keywordSearch(tenantId, base, query, k),
+      ...variants.map((variant) => this.options.index.keywordSearch(tenantId, { ...base, text: variant, k })),
+    ]);
+    return fuseResults(lists, {
+      key: (hit) => hit.chunkId,
+      k,
+      weights: lists.map((_, index) => (index === 0 ? 1 : 0.5)),
+    });
   }
 
   private keywordSearch(
