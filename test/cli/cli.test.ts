@@ -47,6 +47,18 @@ describe('godwit CLI', () => {
     for (const citation of body.citations) expect(Object.keys(citation).sort()).toEqual(['location', 'source', 'text']);
     expect(body.citations.some((citation) => /vacation|leave/i.test(citation.source + citation.text))).toBe(true);
     expect(result.stderr).toMatch(/Loaded the sample knowledge base "handbook"/);
+
+    const usage = await run(['--data-dir', dataDir, 'usage', '--json']);
+    expect(usage.code).toBe(0);
+    const { rows } = JSON.parse(usage.stdout) as { rows: Array<{ model: string; calls: number; costUsd: number | null; outputTokens: number }> };
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ model: 'local:extractive', calls: 1, costUsd: 0 });
+    expect(rows[0]!.outputTokens).toBeGreaterThan(0);
+
+    const listed = await run(['--data-dir', dataDir, 'kb', 'list', '--json']);
+    const { knowledgeBases } = JSON.parse(listed.stdout) as { knowledgeBases: Array<{ name: string; documents: number; failed: number }> };
+    expect(knowledgeBases).toEqual([expect.objectContaining({ name: 'handbook', failed: 0 })]);
+    expect(knowledgeBases[0]!.documents).toBeGreaterThanOrEqual(10);
   });
 
   it('ingests a folder, reports bad files with reasons, and searches it (search --json)', async () => {
@@ -97,6 +109,12 @@ describe('godwit CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Knowledge base "missing" does not exist/);
     expect(result.stdout).toBe('');
+  });
+
+  it('rejects a malformed --from date for usage with exit 2', async () => {
+    const result = await run(['--data-dir', freshDataDir(), 'usage', '--from', 'last tuesday']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--from must be a date like 2026-11-01/);
   });
 
   it('exits 1 for a path that does not exist', async () => {

@@ -51,6 +51,38 @@ describe('godwit ask with an OpenAI-compatible provider', () => {
     expect(sent).toContain(body.citations[0]!.source);
   });
 
+  it('answers through Bedrock when only AWS credentials and AWS_ENDPOINT_URL_BEDROCK_RUNTIME are set', async () => {
+    const openaiKey = process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_API_KEY;
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIAEMULATED',
+      AWS_SECRET_ACCESS_KEY: 'emulated-secret',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.baseURLs.bedrock,
+    });
+    try {
+      emulator.script({
+        match: { dialect: 'bedrock' },
+        text: 'New employees get 20 days of paid vacation [1].',
+        usage: { inputTokens: 800, outputTokens: 12 },
+      });
+      const dataDir = join(mkdtempSync(join(tmpdir(), 'godwit-gen-')), 'data');
+      const result = await ask(dataDir, 'How many vacation days do new employees get?');
+      expect(result.code).toBe(0);
+      const body = JSON.parse(result.stdout) as { answer: string; model: string; citations: unknown[] };
+      expect(body.model).toBe('bedrock:anthropic.claude-3-5-haiku-20241022-v1:0');
+      expect(body.answer).toBe('New employees get 20 days of paid vacation [1].');
+      expect(body.citations).toHaveLength(1);
+      const request = emulator.requests.findLast((entry) => entry.dialect === 'bedrock');
+      expect(String(request?.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAEMULATED\//);
+    } finally {
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME']) {
+        delete process.env[name];
+      }
+      process.env.OPENAI_API_KEY = openaiKey;
+    }
+  });
+
   it('exits 1 and keeps the question when the provider rejects the request', async () => {
     emulator.script({ match: { dialect: 'openai' }, error: { status: 400, message: 'bad request from provider: secret-detail' } });
     const dataDir = join(mkdtempSync(join(tmpdir(), 'godwit-gen-')), 'data');

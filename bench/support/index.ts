@@ -1,0 +1,29 @@
+/** Shared pieces of the benchmarks in bench/: seeded synthetic text, server processes, statistics. */
+
+export {
+  cpuMilliseconds,
+  residentKilobytes,
+  type ServerProcess,
+  spawnServer,
+  stopServer,
+  waitForOk,
+} from './child-server.ts';
+export { type CpuClock, startCpuClock } from './cpu-clock.ts';
+export { findFreePort } from './free-port.ts';
+export { createRandom, type Random, randomInteger } from './random.ts';
+export {
+  type BenchmarkFlags,
+  describeMachine,
+  describeSource,
+  printResult,
+  progress,
+  readFlags,
+} from './report.ts';
+export { type LatencySummary, median, percentile, ratio, round, summarize } from './statistics.ts';
+export {
+  createZipfVocabulary,
+  syntheticProse,
+  syntheticQuery,
+  type ZipfVocabulary,
+  type ZipfVocabularyOptions,
+} from './zipf-vocabulary.ts';
