@@ -29,9 +29,19 @@ export function tokenize(text: string): string[] {
   return tokens;
 }
 
+const MAX_CACHED_STEMS = 200_000;
+const STEMS = new Map<string, string>();
+
 /** The index term of one token from `tokenize` (its Porter stem). */
 export function stem(token: string): string {
-  return stemmer(token);
+  let stemmed = STEMS.get(token);
+  if (stemmed === undefined) {
+    stemmed = stemmer(token);
+    // Stemming is most of analyze()'s cost and vocabularies repeat heavily; the bound keeps memory flat.
+    if (STEMS.size >= MAX_CACHED_STEMS) STEMS.clear();
+    STEMS.set(token, stemmed);
+  }
+  return stemmed;
 }
 
 /**
