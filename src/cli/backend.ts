@@ -106,7 +106,7 @@ async function runningServerUrl(dataDir: string, output: Output, waitMs = 120_00
   let announced = false;
   for (;;) {
     const owner = readLockOwner(dataDir);
-    if (!owner || owner.command !== 'serve') return null;
+    if (owner?.command !== 'serve') return null;
     if (owner.serverUrl) return owner.serverUrl;
     if (Date.now() > deadline) return null;
     if (!announced) output.info(`Waiting for the Godwit server (pid ${owner.pid}) to finish starting…`);

@@ -1,5 +1,5 @@
 /** Serves the Hono app on Node's HTTP server. */
-import { serve, type ServerType } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
 
 export interface NodeServer {
   url: string;

@@ -31,7 +31,13 @@ function docsFolder(files: Record<string, string | Uint8Array>): string {
 describe('godwit CLI', () => {
   it('answers from the sample handbook with citations on a new data dir (ask --json)', async () => {
     const dataDir = freshDataDir();
-    const result = await run(['--data-dir', dataDir, 'ask', 'How many vacation days do new employees get?', '--json']);
+    const result = await run([
+      '--data-dir',
+      dataDir,
+      'ask',
+      'How many vacation days do new employees get?',
+      '--json',
+    ]);
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout) as {
       answer: string;
@@ -44,19 +50,26 @@ describe('godwit CLI', () => {
     expect(body.answer).toMatch(/extractive/i);
     expect(body.answer).toMatch(/vacation/i);
     expect(body.citations.length).toBeGreaterThan(0);
-    for (const citation of body.citations) expect(Object.keys(citation).sort()).toEqual(['location', 'source', 'text']);
-    expect(body.citations.some((citation) => /vacation|leave/i.test(citation.source + citation.text))).toBe(true);
+    for (const citation of body.citations)
+      expect(Object.keys(citation).sort()).toEqual(['location', 'source', 'text']);
+    expect(body.citations.some((citation) => /vacation|leave/i.test(citation.source + citation.text))).toBe(
+      true,
+    );
     expect(result.stderr).toMatch(/Loaded the sample knowledge base "handbook"/);
 
     const usage = await run(['--data-dir', dataDir, 'usage', '--json']);
     expect(usage.code).toBe(0);
-    const { rows } = JSON.parse(usage.stdout) as { rows: Array<{ model: string; calls: number; costUsd: number | null; outputTokens: number }> };
+    const { rows } = JSON.parse(usage.stdout) as {
+      rows: Array<{ model: string; calls: number; costUsd: number | null; outputTokens: number }>;
+    };
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ model: 'local:extractive', calls: 1, costUsd: 0 });
     expect(rows[0]!.outputTokens).toBeGreaterThan(0);
 
     const listed = await run(['--data-dir', dataDir, 'kb', 'list', '--json']);
-    const { knowledgeBases } = JSON.parse(listed.stdout) as { knowledgeBases: Array<{ name: string; documents: number; failed: number }> };
+    const { knowledgeBases } = JSON.parse(listed.stdout) as {
+      knowledgeBases: Array<{ name: string; documents: number; failed: number }>;
+    };
     expect(knowledgeBases).toEqual([expect.objectContaining({ name: 'handbook', failed: 0 })]);
     expect(knowledgeBases[0]!.documents).toBeGreaterThanOrEqual(10);
   });
@@ -72,7 +85,12 @@ describe('godwit CLI', () => {
     });
     const ingest = await run(['--data-dir', dataDir, 'ingest', folder, '--kb', 'mine', '--json']);
     expect(ingest.code).toBe(1);
-    const summary = JSON.parse(ingest.stdout) as { files: number; created: number; chunks: number; skipped: Array<{ source: string; reason: string }> };
+    const summary = JSON.parse(ingest.stdout) as {
+      files: number;
+      created: number;
+      chunks: number;
+      skipped: Array<{ source: string; reason: string }>;
+    };
     expect(summary.created).toBe(2);
     expect(summary.chunks).toBeGreaterThanOrEqual(2);
     const skipped = Object.fromEntries(summary.skipped.map((entry) => [entry.source, entry.reason]));
@@ -80,14 +98,33 @@ describe('godwit CLI', () => {
     expect(skipped['empty.txt']).toMatch(/empty\.txt/);
     expect(skipped['image.png']).toMatch(/unsupported/);
 
-    const search = await run(['--data-dir', dataDir, 'search', 'when does staging restart', '--kb', 'mine', '--json', '--no-sample']);
+    const search = await run([
+      '--data-dir',
+      dataDir,
+      'search',
+      'when does staging restart',
+      '--kb',
+      'mine',
+      '--json',
+      '--no-sample',
+    ]);
     expect(search.code).toBe(0);
-    const { results } = JSON.parse(search.stdout) as { results: Array<{ source: string; location: string; score: number; text: string }> };
+    const { results } = JSON.parse(search.stdout) as {
+      results: Array<{ source: string; location: string; score: number; text: string }>;
+    };
     expect(results[0]?.source).toBe('notes/faq.txt');
     expect(Object.keys(results[0]!).sort()).toEqual(['location', 'score', 'source', 'text']);
     expect(results[0]!.score).toBeGreaterThan(0);
 
-    const again = await run(['--data-dir', dataDir, 'ingest', join(folder, 'guide.md'), '--kb', 'mine', '--json']);
+    const again = await run([
+      '--data-dir',
+      dataDir,
+      'ingest',
+      join(folder, 'guide.md'),
+      '--kb',
+      'mine',
+      '--json',
+    ]);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ unchanged: 1, created: 0, chunks: 0 });
   });
@@ -99,7 +136,15 @@ describe('godwit CLI', () => {
     expect(badK.stderr).toMatch(/--k must be an integer/);
     const unknownCommand = await run(['frobnicate']);
     expect(unknownCommand.code).toBe(2);
-    const badModel = await run(['--data-dir', dataDir, 'ask', 'hi', '--model', 'nosuch:model', '--no-sample']);
+    const badModel = await run([
+      '--data-dir',
+      dataDir,
+      'ask',
+      'hi',
+      '--model',
+      'nosuch:model',
+      '--no-sample',
+    ]);
     expect(badModel.code).toBe(2);
   });
 

@@ -40,12 +40,19 @@ describe('godwit ask with an OpenAI-compatible provider', () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'godwit-gen-')), 'data');
     const result = await ask(dataDir, 'How many vacation days do new employees get?');
     expect(result.code).toBe(0);
-    const body = JSON.parse(result.stdout) as { answer: string; citations: Array<{ source: string; text: string }>; model: string; usage: { inputTokens: number; outputTokens: number } };
+    const body = JSON.parse(result.stdout) as {
+      answer: string;
+      citations: Array<{ source: string; text: string }>;
+      model: string;
+      usage: { inputTokens: number; outputTokens: number };
+    };
     expect(body.model).toBe('openai:gpt-4.1-mini');
     expect(body.answer).toBe('New employees get 20 days of paid vacation in their first year [1].');
     expect(body.usage).toMatchObject({ inputTokens: 900, outputTokens: 20 });
     expect(body.citations).toHaveLength(1);
-    const request = emulator.requests.find((entry) => entry.dialect === 'openai' && entry.operation === 'chat');
+    const request = emulator.requests.find(
+      (entry) => entry.dialect === 'openai' && entry.operation === 'chat',
+    );
     const sent = JSON.stringify(request?.body);
     expect(sent).toContain('<source id=\\"1\\"');
     expect(sent).toContain(body.citations[0]!.source);
@@ -76,7 +83,12 @@ describe('godwit ask with an OpenAI-compatible provider', () => {
       const request = emulator.requests.findLast((entry) => entry.dialect === 'bedrock');
       expect(String(request?.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAEMULATED\//);
     } finally {
-      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME']) {
+      for (const name of [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_REGION',
+        'AWS_ENDPOINT_URL_BEDROCK_RUNTIME',
+      ]) {
         delete process.env[name];
       }
       process.env.OPENAI_API_KEY = openaiKey;
@@ -84,7 +96,10 @@ describe('godwit ask with an OpenAI-compatible provider', () => {
   });
 
   it('exits 1 and keeps the question when the provider rejects the request', async () => {
-    emulator.script({ match: { dialect: 'openai' }, error: { status: 400, message: 'bad request from provider: secret-detail' } });
+    emulator.script({
+      match: { dialect: 'openai' },
+      error: { status: 400, message: 'bad request from provider: secret-detail' },
+    });
     const dataDir = join(mkdtempSync(join(tmpdir(), 'godwit-gen-')), 'data');
     const result = await ask(dataDir, 'How many vacation days do new employees get?');
     expect(result.code).toBe(1);
