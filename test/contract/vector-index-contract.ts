@@ -224,6 +224,42 @@ export function describeVectorIndexContract(
         });
       });
 
+      it('serialises replacements of one document from several writers at once', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'racing' });
+        const document = await createDocument(all, tenant, base, 'shared.md');
+        const versions = ['alpha', 'bravo', 'charlie'].map((word) =>
+          makeChunks(document, [`${word} first ${word}`, `${word} second`, `${word} third`]),
+        );
+        const results = await Promise.allSettled(
+          versions.map((chunks, version) =>
+            all.index.replaceDocumentChunks(
+              tenant,
+              { id: document.id, knowledgeBaseId: base.id, sha256: `v${version}` },
+              chunks,
+            ),
+          ),
+        );
+        expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+        const stored = await all.index.getChunks(
+          tenant,
+          versions[0]!.map((chunk) => chunk.id),
+        );
+        const winner = versions.findIndex((chunks) => chunks[0]!.text === stored[0]?.text);
+        expect(stored).toEqual(versions[winner]);
+        expect(await all.knowledge.getDocument(tenant, document.id)).toMatchObject({
+          sha256: `v${winner}`,
+          chunkCount: 3,
+        });
+        expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toMatchObject({ chunks: 3 });
+        const reference = referenceIndex(stored);
+        for (const query of ['alpha first', 'bravo', 'charlie third', 'second']) {
+          const hits = await all.index.keywordSearch(tenant, { knowledgeBaseId: base.id, text: query, k: 5 });
+          expectSameRanking(hits, reference.search(analyze(query), 5), `after racing writers, "${query}"`);
+        }
+      });
+
       it('writes thousands of chunks in one replace and ranks them like the reference', async () => {
         const all = stores();
         const tenant = newTenant();
@@ -282,6 +318,52 @@ export function describeVectorIndexContract(
           });
           expectSameRanking(hits, reference.search(analyze(query), 10), `repeats "${query}"`);
         }
+      });
+
+      it('finds and counts a word thousands of letters long, like an encoded blob', async () => {
+        const all = stores();
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'blobs' });
+        const document = await createDocument(all, tenant, base, 'dump.txt');
+        const blob = `data${'q'.repeat(3000)}`;
+        const other = `data${'z'.repeat(3000)}`;
+        const chunks = await storeChunks(all, document, [
+          `payload ${blob} ${blob} end`,
+          `payload ${other} end`,
+          `${blob} alone`,
+          'payload without blobs',
+        ]);
+        const reference = referenceIndex(chunks);
+        for (const query of [blob, `${blob} payload`, other]) {
+          const hits = await all.index.keywordSearch(tenant, {
+            knowledgeBaseId: base.id,
+            text: query,
+            k: 10,
+          });
+          expectSameRanking(
+            hits,
+            reference.search(analyze(query), 10),
+            `blob query of ${query.length} letters`,
+          );
+        }
+      });
+
+      it('returns the top k among matching chunks when better chunks are filtered out', async () => {
+        const { all, tenant, base, chunks } = await handbook();
+        const reference = referenceIndex(chunks);
+        const byId = new Map(chunks.map((chunk) => [chunk.id, chunk]));
+        const query = 'leave expenses security manager approval';
+        const accept = (id: string) => byId.get(id)!.metadata.source === 'security.md';
+        // The best hits overall are elsewhere, so a filter applied after the LIMIT would find too few.
+        expect(reference.search(analyze(query), 2).some((hit) => !accept(hit.id))).toBe(true);
+        const hits = await all.index.keywordSearch(tenant, {
+          knowledgeBaseId: base.id,
+          text: query,
+          k: 2,
+          filter: { sources: ['security.md'] },
+        });
+        expect(hits).toHaveLength(2);
+        expectSameRanking(hits, reference.search(analyze(query), 2, accept), 'filtered top 2');
       });
 
       it('returns the chunk text, source, location and metadata with each hit, best first, at most k', async () => {

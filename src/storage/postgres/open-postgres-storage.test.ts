@@ -37,7 +37,7 @@ describeWithPostgres('openPostgresStorage on PostgreSQL', () => {
       await client.connect();
       const rows = await client.query(`SELECT id FROM ${schema}.godwit_migrations ORDER BY id`);
       await client.end();
-      expect(rows.rows.map((row) => row.id)).toEqual(serverHasPgvector ? [1, 2] : [1]);
+      expect(rows.rows.map((row) => row.id)).toEqual(serverHasPgvector ? [1, 2, 3] : [1, 3]);
     } finally {
       await first.close();
       await second.close();
@@ -103,7 +103,11 @@ describe('openPostgresStorage on PGlite', () => {
       const first = await openPostgresStorage({ pglite: { dataDir } });
       expect(first.engine).toBe('pglite');
       expect(first.vector).toEqual({ enabled: true });
-      expect(first.appliedMigrations).toEqual(['relational schema', 'pgvector embeddings']);
+      expect(first.appliedMigrations).toEqual([
+        'relational schema',
+        'pgvector embeddings',
+        'keyword postings',
+      ]);
       await first.knowledge.createKnowledgeBase('acme', { name: 'kept' });
       expect(await first.health()).toMatchObject({
         name: 'pglite',

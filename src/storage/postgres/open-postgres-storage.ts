@@ -19,6 +19,7 @@ import { PostgresConversationStore } from './postgres-conversation-store.ts';
 import { PostgresKnowledgeStore } from './postgres-knowledge-store.ts';
 import { PostgresUsageLedger } from './postgres-usage-ledger.ts';
 import { PostgresVectorIndex } from './postgres-vector-index.ts';
+import { openPostingsMaintenance, type PostingsMaintenance } from './postings-maintenance.ts';
 import type { SqlClient, SqlEngine } from './sql-client.ts';
 import { redactDatabaseUrl } from './translate-postgres-error.ts';
 
@@ -65,20 +66,24 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     'pglite' in options ? await openPgliteClient(options.pglite.dataDir) : openNodePostgresClient(options);
   const schema = 'pglite' in options ? undefined : options.schema;
   let outcome: MigrationOutcome;
+  let maintenance: PostingsMaintenance;
   try {
     outcome = await migrateSchema(client, schema);
+    maintenance = await openPostingsMaintenance(client);
+    if (outcome.applied.length > 0) await maintenance.vacuum();
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
   }
   const target =
     'pglite' in options ? describePglite(options.pglite.dataDir) : redactDatabaseUrl(options.url);
-  return createStorage(client, outcome, target, options);
+  return createStorage(client, outcome, maintenance, target, options);
 }
 
 function createStorage(
   client: SqlClient,
   outcome: MigrationOutcome,
+  maintenance: PostingsMaintenance,
   target: string,
   options: { now?: () => Date; generateId?: () => string },
 ): PostgresStorage {
@@ -87,13 +92,16 @@ function createStorage(
     engine: client.engine,
     vector: outcome.vector,
     appliedMigrations: outcome.applied,
-    knowledge: new PostgresKnowledgeStore(client, { now, generateId: options.generateId }),
-    index: new PostgresVectorIndex(client, outcome.vector, now),
+    knowledge: new PostgresKnowledgeStore(client, { now, generateId: options.generateId, maintenance }),
+    index: new PostgresVectorIndex(client, outcome.vector, now, maintenance),
     conversations: new PostgresConversationStore(client, now),
     usage: new PostgresUsageLedger(client),
     audit: new PostgresAuditLog(client),
     health: () => checkHealth(client, outcome.vector, target),
-    close: () => client.close(),
+    close: async () => {
+      await maintenance.flush();
+      await client.close();
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
 import { checkEmbeddingDimension, requireText } from '../../core/storage-input.ts';
 import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
+import { PostingsMaintenance } from './postings-maintenance.ts';
 import {
   DOCUMENT_COLUMNS,
   type DocumentRow,
@@ -17,11 +18,14 @@ import type { SqlClient, SqlQueryable } from './sql-client.ts';
 export interface PostgresStoreOptions {
   now?: () => Date;
   generateId?: () => string;
+  /** Told what document and base deletions removed; shared with the VectorIndex. */
+  maintenance?: PostingsMaintenance;
 }
 
 export class PostgresKnowledgeStore implements KnowledgeStore {
   private readonly now: () => Date;
   private readonly generateId: () => string;
+  private readonly maintenance: PostingsMaintenance;
 
   constructor(
     private readonly client: SqlClient,
@@ -29,6 +33,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.generateId = options.generateId ?? randomUUID;
+    this.maintenance = options.maintenance ?? new PostingsMaintenance(client);
   }
 
   async createKnowledgeBase(tenantId: string, input: CreateKnowledgeBaseInput): Promise<KnowledgeBase> {
@@ -121,6 +126,8 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
       [tenantId, name],
     );
     if (rows.length === 0) throw knowledgeBaseNotFound(name);
+    // Its postings went with it (a trigger), leaving dead rows in proportion to the base's size.
+    await this.maintenance.vacuum();
   }
 
   async knowledgeBaseStats(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeBaseStats> {
@@ -209,7 +216,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
   }
 
   async deleteDocument(tenantId: string, documentId: string): Promise<void> {
-    await this.client.transaction(async (transaction) => {
+    const removed = await this.client.transaction(async (transaction) => {
       const [document] = await transaction.query<{ knowledge_base_id: string }>(
         'SELECT knowledge_base_id FROM documents WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
         [tenantId, documentId],
@@ -227,7 +234,9 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
         -removed.chunks,
         -removed.terms,
       );
+      return removed;
     });
+    await this.maintenance.recordWrites(removed.postings);
   }
 }
 
@@ -236,23 +245,39 @@ export async function ensureTenant(client: SqlQueryable, tenantId: string): Prom
   await client.query('INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [tenantId]);
 }
 
-/** Deletes a document's chunks and reports what they contributed to the BM25 statistics. */
+export interface RemovedChunks {
+  chunks: number;
+  /** Their total BM25 length. */
+  terms: number;
+  postings: number;
+}
+
+/** Deletes a document's chunks and postings, reporting what they contributed to the BM25 statistics. */
 export async function deleteDocumentChunks(
   transaction: SqlQueryable,
   tenantId: string,
   documentId: string,
-): Promise<{ chunks: number; terms: number }> {
-  const [row] = await transaction.query<{ chunks: number; terms: number }>(
+): Promise<RemovedChunks> {
+  // The postings are found through their primary key from each chunk's own term list.
+  const [row] = await transaction.query<RemovedChunks>(
     `WITH removed AS (
-       DELETE FROM chunks WHERE tenant_id = $1 AND document_id = $2 RETURNING term_count
+       DELETE FROM chunks WHERE tenant_id = $1 AND document_id = $2
+       RETURNING id, knowledge_base_id, term_count, keyword_terms
+     ),
+     removed_postings AS (
+       DELETE FROM chunk_terms p
+        USING (SELECT r.knowledge_base_id, r.id, unnest(r.keyword_terms) AS term FROM removed r) t
+        WHERE p.knowledge_base_id = t.knowledge_base_id AND p.term = t.term AND p.chunk_id = t.id
      )
-     SELECT count(*)::integer AS chunks, COALESCE(sum(term_count), 0)::float8 AS terms FROM removed`,
+     SELECT count(*)::integer AS chunks, COALESCE(sum(term_count), 0)::float8 AS terms,
+            COALESCE(sum(cardinality(keyword_terms)), 0)::float8 AS postings
+       FROM removed`,
     [tenantId, documentId],
   );
-  return { chunks: row?.chunks ?? 0, terms: row?.terms ?? 0 };
+  return { chunks: row?.chunks ?? 0, terms: row?.terms ?? 0, postings: row?.postings ?? 0 };
 }
 
-export async function adjustKeywordStatistics(
+async function adjustKeywordStatistics(
   transaction: SqlQueryable,
   tenantId: string,
   knowledgeBaseId: string,

@@ -12,7 +12,8 @@ import { chunkFilterSql } from './chunk-filter-sql.ts';
 import { insertChunks } from './insert-chunks.ts';
 import { queryTerms } from './keyword-terms.ts';
 import type { VectorSupport } from './migrate-schema.ts';
-import { adjustKeywordStatistics, deleteDocumentChunks } from './postgres-knowledge-store.ts';
+import { deleteDocumentChunks } from './postgres-knowledge-store.ts';
+import { PostingsMaintenance } from './postings-maintenance.ts';
 import { type ChunkRow, chunkColumns, toChunk } from './row-mappers.ts';
 import type { SqlClient } from './sql-client.ts';
 
@@ -34,6 +35,7 @@ export class PostgresVectorIndex implements VectorIndex {
     private readonly client: SqlClient,
     private readonly vector: VectorSupport,
     private readonly now: () => Date = () => new Date(),
+    private readonly maintenance = new PostingsMaintenance(client),
   ) {}
 
   async replaceDocumentChunks(
@@ -42,10 +44,11 @@ export class PostgresVectorIndex implements VectorIndex {
     chunks: Chunk[],
   ): Promise<void> {
     if (!this.vector.enabled && chunks.some((chunk) => chunk.embedding !== null)) this.vectorUnavailable();
-    await this.client.transaction(async (transaction) => {
-      // Locking the document row serialises concurrent replacements of the same document.
-      const [owner] = await transaction.query<{ embedding_dimension: number | null }>(
-        `SELECT kb.embedding_dimension FROM documents d
+    const postingsWritten = await this.client.transaction(async (transaction) => {
+      // Locking the document row serialises concurrent replacements of the same document. A waiting
+      // replacement reads the row as the first one committed it, chunk count included.
+      const [owner] = await transaction.query<{ embedding_dimension: number | null; chunk_count: number }>(
+        `SELECT kb.embedding_dimension, d.chunk_count FROM documents d
            JOIN knowledge_bases kb ON kb.tenant_id = $1 AND kb.id = d.knowledge_base_id
           WHERE d.tenant_id = $1 AND d.id = $2 AND d.knowledge_base_id = $3 FOR UPDATE OF d`,
         [tenantId, document.id, document.knowledgeBaseId],
@@ -56,38 +59,30 @@ export class PostgresVectorIndex implements VectorIndex {
         );
       }
       checkChunksForDocument(tenantId, document, chunks, owner.embedding_dimension);
-      const removed = await deleteDocumentChunks(transaction, tenantId, document.id);
-      const target = { tenantId, knowledgeBaseId: document.knowledgeBaseId, documentId: document.id };
-      const addedTerms = await insertChunks(transaction, target, chunks, this.vector.enabled);
-      await transaction.query(
-        `UPDATE documents SET status = 'ready', sha256 = $3, chunk_count = $4, error = NULL, updated_at = $5
-          WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, document.id, document.sha256, chunks.length, this.now()],
-      );
-      await adjustKeywordStatistics(
-        transaction,
+      // documents.chunk_count is written with the chunks, in this same transaction: zero means none to delete.
+      const removed =
+        owner.chunk_count > 0
+          ? await deleteDocumentChunks(transaction, tenantId, document.id)
+          : { chunks: 0, terms: 0, postings: 0 };
+      const write = {
         tenantId,
-        document.knowledgeBaseId,
-        chunks.length - removed.chunks,
-        addedTerms - removed.terms,
-      );
+        knowledgeBaseId: document.knowledgeBaseId,
+        documentId: document.id,
+        sha256: document.sha256,
+        removed,
+        now: this.now(),
+      };
+      const inserted = await insertChunks(transaction, write, chunks, this.vector.enabled);
+      return removed.postings + inserted;
     });
+    await this.maintenance.recordWrites(postingsWritten);
   }
 
   async keywordSearch(tenantId: string, query: KeywordSearchQuery): Promise<SearchHit[]> {
     checkSearchSize(query.k);
-    const { terms, occurrences, tsquery } = queryTerms(query.text);
+    const { terms, occurrences } = queryTerms(query.text);
     if (terms.length === 0 || query.k === 0) return [];
-    const params: unknown[] = [
-      tenantId,
-      query.knowledgeBaseId,
-      terms,
-      occurrences,
-      tsquery,
-      query.k,
-      BM25.k1,
-      BM25.b,
-    ];
+    const params: unknown[] = [tenantId, query.knowledgeBaseId, terms, occurrences, query.k, BM25.k1, BM25.b];
     const filter = chunkFilterSql(query.filter, params);
     const rows = await this.client.query<HitRow>(bm25SearchSql(filter), params);
     return rows.map(toHit);

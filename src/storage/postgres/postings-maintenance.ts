@@ -1,0 +1,71 @@
+/**
+ * Vacuums the keyword tables on PGlite, which runs no autovacuum. Keyword search reads postings with
+ * index-only scans, and those skip the table only for pages the visibility map marks all-visible, which
+ * only VACUUM does; without it every posting costs a table page visit (about twice the search time on
+ * SciFact), and replaced chunks would leave dead rows forever. A PostgreSQL server's autovacuum does the
+ * same job, so there this runs only when autovacuum is turned off.
+ *
+ * Like autovacuum, it runs once the rows written since the last run pass a share of the table, so the
+ * work stays proportional to what was written.
+ */
+import type { SqlClient } from './sql-client.ts';
+
+/** Rows written before the first vacuum, and the floor of the threshold after it. */
+const MINIMUM_ROWS = 2000;
+/** Share of the table written since the last vacuum that triggers the next one. */
+const SCALE = 0.05;
+
+/** Maintenance for `client`: on for PGlite, and on PostgreSQL only where autovacuum is off. */
+export async function openPostingsMaintenance(client: SqlClient): Promise<PostingsMaintenance> {
+  if (client.engine === 'pglite') return new PostingsMaintenance(client, true);
+  const [setting] = await client.query<{ on: boolean }>("SELECT current_setting('autovacuum') = 'on' AS on");
+  return new PostingsMaintenance(client, setting?.on !== true);
+}
+
+export class PostingsMaintenance {
+  private pendingRows = 0;
+  private thresholdRows = MINIMUM_ROWS;
+  private running: Promise<void> | undefined;
+
+  /** `enabled` defaults to on for PGlite only; `openPostingsMaintenance` also asks a server. */
+  constructor(
+    private readonly client: SqlClient,
+    private readonly enabled = client.engine === 'pglite',
+  ) {}
+
+  /** Counts rows written (inserted or deleted postings) and vacuums when they pass the threshold. */
+  async recordWrites(rows: number): Promise<void> {
+    if (!this.enabled || rows === 0) return;
+    this.pendingRows += rows;
+    if (this.pendingRows >= this.thresholdRows) await this.vacuum();
+  }
+
+  /** Vacuums if anything was written since the last run (at close, so the next process starts clean). */
+  async flush(): Promise<void> {
+    if (this.enabled && this.pendingRows > 0) await this.vacuum();
+  }
+
+  /** Vacuums now (after a migration has rewritten the tables). Never throws. */
+  vacuum(): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
+    // One run at a time: writers that cross the threshold together share it.
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    this.pendingRows = 0;
+    try {
+      await this.client.execute('VACUUM chunk_terms, chunks');
+      const [table] = await this.client.query<{ rows: number }>(
+        "SELECT reltuples::float8 AS rows FROM pg_class WHERE oid = 'chunk_terms'::regclass",
+      );
+      this.thresholdRows = Math.max(MINIMUM_ROWS, SCALE * (table?.rows ?? 0));
+    } catch {
+      // Only speed is at stake, and the writes that led here are committed: their caller must not see
+      // an error. The next threshold tries again.
+    }
+  }
+}
