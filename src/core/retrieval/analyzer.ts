@@ -3,8 +3,8 @@
  * every VectorIndex adapter, so scores agree across backends. It mirrors Lucene's English analyzer
  * (lower-casing, its English stop words, Porter stemming), which is what published BM25 figures use.
  *
- * Invariant the SQL adapters rely on: every term is made of letters and digits only, so terms can be
- * stored as tsvector lexemes without quoting.
+ * Every term is made of letters and digits only; the SQL adapters store terms as rows of a postings
+ * table, and a term longer than 256 bytes is stored by its hash.
  */
 import { stemmer } from 'stemmer';
 
