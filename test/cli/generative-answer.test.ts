@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { createGodwit } from '../../src/config/create-godwit.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { DEFAULT_TENANT } from '../../src/core/types.ts';
 import { captureOutput } from '../support/capture-output.ts';
 import { type Emulator, startEmulator } from '../support/emulators/index.ts';
 
@@ -106,5 +109,18 @@ describe('godwit ask with an OpenAI-compatible provider', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/could not answer.*saved/);
     expect(result.stderr).not.toContain('secret-detail');
+
+    const services = await createGodwit(configSchema.parse({ dataDir, sample: false }), { env: process.env });
+    try {
+      const { conversations } = await services.conversations.listConversations(DEFAULT_TENANT);
+      const messages = await services.conversations.listMessages(DEFAULT_TENANT, conversations[0]!.id);
+      expect(messages.map((message) => [message.role, message.status])).toEqual([
+        ['user', 'complete'],
+        ['assistant', 'failed'],
+      ]);
+      expect(messages[0]!.content).toBe('How many vacation days do new employees get?');
+    } finally {
+      await services.close();
+    }
   });
 });

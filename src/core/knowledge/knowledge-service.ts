@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import {
   ConfigError,
   ConflictError,
-  describeError,
   GodwitError,
   NotFoundError,
+  publicErrorMessage,
   ValidationError,
 } from '../errors.ts';
 import type { Embedder } from '../models.ts';
@@ -196,7 +196,8 @@ export class KnowledgeService {
         errorCode: null,
       };
     } catch (error) {
-      await knowledge.markDocumentFailed(tenantId, document.id, describeError(error));
+      // The reason is shown to users in document listings: keep provider bodies out of it.
+      await knowledge.markDocumentFailed(tenantId, document.id, publicErrorMessage(error));
       throw error;
     }
   }
