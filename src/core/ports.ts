@@ -3,6 +3,7 @@
  * suite (test/contract/) that every adapter passes.
  */
 import type {
+  ApiKey,
   AuditEvent,
   Chunk,
   Conversation,
@@ -159,6 +160,22 @@ export interface UsageLedger {
 export interface AuditLog {
   record(event: AuditEvent): Promise<void>;
   list(tenantId: string, options?: { limit?: number }): Promise<AuditEvent[]>;
+}
+
+/**
+ * API keys, stored hashed. `findByHash` is the one lookup that is not scoped by tenant: it is how a request's
+ * key tells us its tenant.
+ */
+export interface ApiKeyStore {
+  /** Stores a new key. Throws ConflictError when the id or the hash already exists. */
+  createApiKey(key: ApiKey): Promise<ApiKey>;
+  findApiKeyByHash(hash: string): Promise<ApiKey | undefined>;
+  /** The tenant's keys, newest first, revoked ones included. */
+  listApiKeys(tenantId: string): Promise<ApiKey[]>;
+  /** Marks the key revoked (idempotent: keeps the first revocation time). Throws NotFoundError when absent. */
+  revokeApiKey(tenantId: string, keyId: string, at: Date): Promise<ApiKey>;
+  /** Best-effort record of the last use; never throws for a missing key. */
+  touchApiKey(tenantId: string, keyId: string, at: Date): Promise<void>;
 }
 
 export interface BlobStore {

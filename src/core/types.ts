@@ -173,3 +173,27 @@ export interface AuditEvent {
   details: Metadata;
   createdAt: Date;
 }
+
+/** What a caller may do: `admin` manages keys and sees every key's usage; `user` chats and searches. */
+export type Role = 'admin' | 'user';
+
+/**
+ * An API key as stored: only a hash of the secret is kept. The secret itself is shown once, at creation.
+ */
+export interface ApiKey {
+  id: string;
+  tenantId: string;
+  /** A label chosen by whoever created the key ("ci", "discord-bot"). */
+  name: string;
+  role: Role;
+  /** The first characters of the secret (`gw_3f9a…`), safe to display so users can tell keys apart. */
+  prefix: string;
+  /** Hex SHA-256 of the whole secret. */
+  hash: string;
+  createdAt: Date;
+  /** Null: never expires. */
+  expiresAt: Date | null;
+  /** Null: active. */
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
