@@ -4,7 +4,7 @@
  */
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { wrapLanguageModel } from 'ai';
-import type { Embedder, ModelResolver } from '../core/models.ts';
+import type { ChatCompletionsForwarder, Embedder, ModelResolver } from '../core/models.ts';
 import type { Cache } from '../core/ports.ts';
 import type { ProviderInfo } from '../core/services.ts';
 import {
@@ -13,6 +13,7 @@ import {
   LOCAL_MODELS,
   localProvider,
   type ProviderFactory,
+  parseModelName,
 } from '../providers/index.ts';
 import type { CircuitState } from '../providers/resilience/index.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -39,6 +40,8 @@ export interface ModelLayer {
   cacheStats: () => Array<{ cache: string; hits: number; misses: number }>;
   /** Circuit breaker state by `provider:model` (for metrics); undefined when circuit breaking is off. */
   circuitStates?: () => Record<string, CircuitState>;
+  /** Forwards `/v1/chat/completions` requests unchanged to providers that speak that API. */
+  forwarder: ChatCompletionsForwarder;
 }
 
 export async function createModels(
@@ -47,17 +50,27 @@ export async function createModels(
   extraEmbedders?: Map<string, Embedder>,
   cache?: Cache,
 ): Promise<ModelLayer> {
-  const [{ detectProviders }, resilienceModule, caching, routing, bedrock, openai, google, ollama] =
-    await Promise.all([
-      import('../providers/detect-providers.ts'),
-      import('../providers/resilience/index.ts'),
-      import('../providers/caching/index.ts'),
-      import('../providers/routing/index.ts'),
-      import('../providers/bedrock/index.ts'),
-      import('../providers/openai/index.ts'),
-      import('../providers/google/index.ts'),
-      import('../providers/ollama/index.ts'),
-    ]);
+  const [
+    { detectProviders },
+    resilienceModule,
+    caching,
+    routing,
+    forwarding,
+    bedrock,
+    openai,
+    google,
+    ollama,
+  ] = await Promise.all([
+    import('../providers/detect-providers.ts'),
+    import('../providers/resilience/index.ts'),
+    import('../providers/caching/index.ts'),
+    import('../providers/routing/index.ts'),
+    import('../providers/forwarding/index.ts'),
+    import('../providers/bedrock/index.ts'),
+    import('../providers/openai/index.ts'),
+    import('../providers/google/index.ts'),
+    import('../providers/ollama/index.ts'),
+  ]);
   const resilience = resilienceModule.createResilience({
     timeoutMs: config.resilience.timeoutMs,
     retry: { maxRetries: config.resilience.retries },
@@ -110,6 +123,20 @@ export async function createModels(
     languageModel: (name) => (routed && name === defaultModel ? routed : registry.languageModel(name)),
   };
 
+  const forwarder = forwarding.createChatCompletionsForwarder({
+    // Forwarding skips the AI SDK layers, so it is used only where they would change nothing: no response
+    // cache, and not the default model when routing rules may send its requests elsewhere.
+    endpoint: (name) => {
+      if (responseCache || (routed && name === defaultModel)) return undefined;
+      const { provider, modelId } = parseModelName(name);
+      return adapters[provider as keyof typeof adapters]?.chatCompletionsEndpoint?.(modelId);
+    },
+    breakers: resilience.breakers,
+    limiter: (provider) => resilience.limiter(provider),
+    retry: { maxRetries: config.resilience.retries },
+    timeoutMs: config.resilience.timeoutMs,
+  });
+
   const lexical = createLexicalEmbedder();
   const embedders = new Map<string, Embedder>([[lexical.model, lexical], ...(extraEmbedders ?? [])]);
   const embeddingModel = config.models.embedding;
@@ -145,6 +172,7 @@ export async function createModels(
     embedders,
     cacheStats: () => counters.map((entry) => ({ cache: entry.cache, ...pick(entry.counters.snapshot()) })),
     circuitStates: breakers ? () => breakers.states() : undefined,
+    forwarder,
     provider: {
       model: defaultModel,
       fallbackModels: config.models.fallback,

@@ -54,6 +54,18 @@ export function describeUsageLedgerContract(name: string, factory: FixtureFactor
       expect(rows[0]!.costUsd).toBeCloseTo(0.5, 12);
     });
 
+    it('records several rows in one write, keeping the first of a repeated id, all or none', async () => {
+      const { usage } = stores();
+      if (!usage.recordMany) return;
+      const tenant = newTenant();
+      const repeated = entry(tenant, { inputTokens: 1 });
+      await usage.recordMany([repeated, entry(tenant, { inputTokens: 2 }), { ...repeated, inputTokens: 50 }]);
+      await usage.recordMany([{ ...repeated, inputTokens: 100 }]);
+      expect((await usage.summarize(tenant))[0]).toMatchObject({ calls: 2, inputTokens: 3 });
+      await expect(usage.recordMany([entry(tenant, {}), entry(tenant, { id: '' })])).rejects.toThrow();
+      expect((await usage.summarize(tenant))[0]).toMatchObject({ calls: 2 });
+    });
+
     it('never counts an unknown price as zero', async () => {
       const { usage } = stores();
       const tenant = newTenant();

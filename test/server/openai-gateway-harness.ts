@@ -16,7 +16,8 @@ import { Retriever } from '../../src/core/retrieval/retriever.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { DEFAULT_TENANT, type UsageEntry } from '../../src/core/types.ts';
 import { createDocumentParser } from '../../src/ingest/index.ts';
-import { createModelRegistry, localProvider } from '../../src/providers/index.ts';
+import { createChatCompletionsForwarder } from '../../src/providers/forwarding/index.ts';
+import { createModelRegistry, localProvider, parseModelName } from '../../src/providers/index.ts';
 import { createOpenAIProvider } from '../../src/providers/openai/index.ts';
 import { createResilience } from '../../src/providers/resilience/index.ts';
 import { createApp } from '../../src/server/index.ts';
@@ -74,12 +75,35 @@ function observedLedger(inner: UsageLedger, rows: UsageEntry[]) {
   return { ledger, subscribe };
 }
 
-async function buildServices(emulator: Emulator, rows: UsageEntry[], cacheCounts: Gateway['cacheCounts']) {
+export interface GatewayOptions {
+  /**
+   * Forward `/v1/chat/completions` for `openai:` models unchanged, as the composition root does
+   * (default true); false sends them through the AI SDK, the path every other provider takes.
+   */
+  forwarding?: boolean;
+}
+
+async function buildServices(
+  emulator: Emulator,
+  rows: UsageEntry[],
+  cacheCounts: Gateway['cacheCounts'],
+  options: GatewayOptions,
+) {
   const storage = createMemoryStorage();
   const usage = observedLedger(storage.usage, rows);
   const resilience = createResilience({ timeoutMs: 10_000, retry: false });
   const openai = createOpenAIProvider({
     env: { OPENAI_API_KEY: 'sk-emulated', OPENAI_BASE_URL: emulator.baseURLs.openai },
+  });
+  const chatForwarder = createChatCompletionsForwarder({
+    endpoint: (name) => {
+      if (options.forwarding === false) return undefined;
+      const { provider, modelId } = parseModelName(name);
+      return provider === 'openai' ? openai.chatCompletionsEndpoint?.(modelId) : undefined;
+    },
+    breakers: resilience.breakers,
+    retry: false,
+    timeoutMs: 10_000,
   });
   const models = createModelRegistry({
     providers: { openai: resilience.wrapFactory(openai.languageModel), local: localProvider },
@@ -125,6 +149,7 @@ async function buildServices(emulator: Emulator, rows: UsageEntry[], cacheCounts
     },
     version: '0.0.0-test',
     models,
+    chatForwarder,
     embedders,
     pricing: testPricing,
     onUsage: usage.subscribe,
@@ -136,11 +161,11 @@ async function buildServices(emulator: Emulator, rows: UsageEntry[], cacheCounts
   return services;
 }
 
-export async function startGateway(): Promise<Gateway> {
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const emulator = await startEmulator();
   const usageRows: UsageEntry[] = [];
   const cacheCounts = { hits: 0, misses: 0 };
-  const services = await buildServices(emulator, usageRows, cacheCounts);
+  const services = await buildServices(emulator, usageRows, cacheCounts, options);
   const knowledgeBase = await services.knowledge.createKnowledgeBase(DEFAULT_TENANT, {
     name: KNOWLEDGE_BASE,
   });

@@ -37,8 +37,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): ModelPro
   const api = settings.api ?? (baseURL === OPENAI_DEFAULT_BASE_URL ? 'responses' : 'chat');
   let sdk: OpenAIProvider | undefined;
   const client = (name: string): OpenAIProvider => {
-    const apiKey = readVariable(settings.env, 'OPENAI_API_KEY');
-    if (!apiKey) throw new ConfigError(`${name} needs an OpenAI API key: set OPENAI_API_KEY.`);
+    const apiKey = requireKey(name);
     sdk ??= createOpenAI({
       apiKey,
       baseURL,
@@ -50,6 +49,11 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): ModelPro
     return sdk;
   };
   const context = (modelId: string) => ({ provider: 'openai', modelId, credentialHint: 'OPENAI_API_KEY' });
+  const requireKey = (name: string): string => {
+    const apiKey = readVariable(settings.env, 'OPENAI_API_KEY');
+    if (!apiKey) throw new ConfigError(`${name} needs an OpenAI API key: set OPENAI_API_KEY.`);
+    return apiKey;
+  };
   return {
     name: 'openai',
     languageModel(modelId) {
@@ -73,6 +77,24 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): ModelPro
         middleware: options.middleware,
         maxParallelCalls: options.maxParallelCalls,
       });
+    },
+    chatCompletionsEndpoint(modelId) {
+      // A custom fetch (a proxy, a test double) must see every call: no direct forwarding then.
+      if (settings.fetch) return undefined;
+      const id = requireModelId('openai', modelId);
+      const organization = readVariable(settings.env, 'OPENAI_ORG_ID');
+      const project = readVariable(settings.env, 'OPENAI_PROJECT_ID');
+      return {
+        ...context(id),
+        url: `${baseURL}/chat/completions`,
+        headers: {
+          authorization: `Bearer ${requireKey(`openai:${id}`)}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(organization ? { 'openai-organization': organization } : {}),
+          ...(project ? { 'openai-project': project } : {}),
+        },
+      };
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { EmbeddingModelV4Middleware } from '@ai-sdk/provider';
 import { ConfigError, ValidationError } from '../../core/errors.ts';
 import type { Embedder } from '../../core/models.ts';
+import type { ChatCompletionsEndpoint } from '../forwarding/chat-completions-forwarder.ts';
 import type { ProviderFactory } from '../registry.ts';
 
 export interface ProviderSettings {
@@ -32,6 +33,12 @@ export interface ModelProvider<Options extends EmbedderOptions = EmbedderOptions
   languageModel: ProviderFactory;
   /** Throws ConfigError when credentials are missing or the dimension is unknown. */
   embedder(modelId: string, options?: Options): Embedder;
+  /**
+   * For providers that speak OpenAI Chat Completions: where to forward such a request for `modelId`
+   * unchanged (the gateway's fast path); undefined when it cannot be forwarded to directly. Throws
+   * ConfigError when credentials are missing.
+   */
+  chatCompletionsEndpoint?(modelId: string): ChatCompletionsEndpoint | undefined;
 }
 
 /** Rejects an empty model id with the full name in the message. */

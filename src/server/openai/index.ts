@@ -36,4 +36,5 @@ export {
   openAIValidationHook,
   toOpenAIError,
 } from './openai-errors.ts';
+export { completeForwarded, type ForwardTarget, streamForwarded } from './forwarded-chat.ts';
 export { completePassthrough, streamPassthrough } from './passthrough-chat.ts';

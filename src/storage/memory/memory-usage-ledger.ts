@@ -15,6 +15,15 @@ export class MemoryUsageLedger implements UsageLedger {
     if (!this.entries.has(key)) this.entries.set(key, copy(entry));
   }
 
+  /** All or none: every entry is checked before any is stored. */
+  async recordMany(entries: UsageEntry[]): Promise<void> {
+    for (const entry of entries) {
+      requireText(entry.tenantId, 'tenant id');
+      requireText(entry.id, 'usage entry id');
+    }
+    for (const entry of entries) await this.record(entry);
+  }
+
   async summarize(tenantId: string, query: UsageQuery = {}): Promise<UsageSummaryRow[]> {
     const groups = new Map<string, UsageSummaryRow>();
     for (const entry of this.entries.values()) {

@@ -27,20 +27,27 @@ export class PostgresUsageLedger implements UsageLedger {
                                  cached_tokens, cost_usd, latency_ms, outcome, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT ON CONSTRAINT usage_ledger_pkey DO NOTHING`,
-      [
-        entry.tenantId,
-        entry.id,
-        entry.apiKeyId,
-        entry.model,
-        entry.operation,
-        entry.inputTokens,
-        entry.outputTokens,
-        entry.cachedTokens,
-        entry.costUsd,
-        entry.latencyMs,
-        entry.outcome,
-        entry.createdAt,
-      ],
+      usageValues(entry),
+    );
+  }
+
+  /** One multi-row INSERT: all rows or none (a statement is atomic). */
+  async recordMany(entries: UsageEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const values: unknown[] = [];
+    const rows = entries.map((entry) => {
+      requireText(entry.tenantId, 'tenant id');
+      requireText(entry.id, 'usage entry id');
+      const base = values.length;
+      values.push(...usageValues(entry));
+      return `(${Array.from({ length: USAGE_COLUMNS }, (_, index) => `$${base + index + 1}`).join(', ')})`;
+    });
+    await this.client.query(
+      `INSERT INTO usage_ledger (tenant_id, id, api_key_id, model, operation, input_tokens, output_tokens,
+                                 cached_tokens, cost_usd, latency_ms, outcome, created_at)
+       VALUES ${rows.join(', ')}
+       ON CONFLICT ON CONSTRAINT usage_ledger_pkey DO NOTHING`,
+      values,
     );
   }
 
@@ -72,4 +79,23 @@ export class PostgresUsageLedger implements UsageLedger {
       unpricedCalls: row.unpriced_calls,
     }));
   }
+}
+
+const USAGE_COLUMNS = 12;
+
+function usageValues(entry: UsageEntry): unknown[] {
+  return [
+    entry.tenantId,
+    entry.id,
+    entry.apiKeyId,
+    entry.model,
+    entry.operation,
+    entry.inputTokens,
+    entry.outputTokens,
+    entry.cachedTokens,
+    entry.costUsd,
+    entry.latencyMs,
+    entry.outcome,
+    entry.createdAt,
+  ];
 }

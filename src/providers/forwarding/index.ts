@@ -1,0 +1,7 @@
+/** Forwarding Chat Completions requests as they are to providers that speak that API. */
+export {
+  type ChatCompletionsEndpoint,
+  type ChatCompletionsForwarderOptions,
+  createChatCompletionsForwarder,
+} from './chat-completions-forwarder.ts';
+export { readBody } from './upstream-request.ts';

@@ -1,0 +1,252 @@
+/**
+ * Chat completions forwarded unchanged to a provider that speaks the same API (the fast path): the
+ * client's request goes out as written, with `model` set to the provider's id, and the provider's answer
+ * comes back with `model` set to the name the client asked for. Usage is read from the answer for the
+ * ledger; a stream always asks the provider for its usage chunk and drops it again when the client did
+ * not ask for one. A failure before the answer starts falls back like every other model call; a stream
+ * cut after it started ends with an error event, never a silent restart.
+ */
+import type { LanguageModel } from 'ai';
+import { GodwitError, ProviderError } from '../../core/errors.ts';
+import type { ChatCompletionsForwarder, ForwardedResponse } from '../../core/models.ts';
+import type { ChatCall, TokenCounts, UsageMeter } from './chat-call.ts';
+import { startUsageMeter } from './chat-call.ts';
+import { openAIErrorReply } from './openai-errors.ts';
+import { completePassthrough, streamPassthrough } from './passthrough-chat.ts';
+
+export interface ForwardTarget {
+  forwarder: ChatCompletionsForwarder;
+  /** The request body as the client sent it (after validation). */
+  body: Record<string, unknown>;
+  /** The fallback chain to answer with when the provider fails before answering; none when absent. */
+  fallback?: () => LanguageModel;
+}
+
+interface UpstreamUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}
+
+function tokenCounts(usage: UpstreamUsage | null | undefined): TokenCounts | null {
+  if (!usage || typeof usage !== 'object') return null;
+  return {
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    inputTokenDetails: { cacheReadTokens: usage.prompt_tokens_details?.cached_tokens },
+  };
+}
+
+const canFallBack = (error: unknown, call: ChatCall, target: ForwardTarget) =>
+  target.fallback !== undefined &&
+  !call.abort.signal.aborted &&
+  GodwitError.isInstance(error) &&
+  error.isRetryable;
+
+/** Starts the forwarded call; on a failure before the answer starts, the meter records it unless a fallback will. */
+async function start(
+  call: ChatCall,
+  target: ForwardTarget,
+  body: Record<string, unknown>,
+  meter: UsageMeter,
+): Promise<ForwardedResponse | undefined> {
+  try {
+    return await target.forwarder.forward(call.identity.model, body, call.abort.signal);
+  } catch (error) {
+    if (canFallBack(error, call, target)) return undefined;
+    await meter.settle(call.abort.signal.aborted ? 'cancelled' : 'error', null);
+    throw error;
+  }
+}
+
+function malformed(call: ChatCall, cause: unknown): ProviderError {
+  return new ProviderError(`${call.identity.model} returned a response that could not be read.`, {
+    cause,
+    isRetryable: true,
+    unavailable: true,
+    details: { reason: 'malformed_response' },
+  });
+}
+
+function cut(call: ChatCall, cause: unknown): unknown {
+  if (GodwitError.isInstance(cause)) return cause;
+  return new ProviderError(
+    `${call.identity.model}: the connection to the provider failed before the answer was complete.`,
+    { cause, isRetryable: true, unavailable: true, details: { reason: 'stream_cut' } },
+  );
+}
+
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The whole answer as one `chat.completion`, as the provider wrote it. */
+export async function completeForwarded(
+  call: ChatCall,
+  target: ForwardTarget,
+): Promise<Record<string, unknown>> {
+  const meter = startUsageMeter(call, call.identity.model, 'chat');
+  const forwarded = await start(call, target, { ...target.body, stream: false }, meter);
+  if (!forwarded) return completePassthrough(call, target.fallback!());
+  try {
+    let completion: Record<string, unknown>;
+    try {
+      completion = JSON.parse(await readAll(forwarded.body));
+    } catch (error) {
+      throw call.abort.signal.aborted
+        ? error
+        : GodwitError.isInstance(error)
+          ? error
+          : malformed(call, error);
+    }
+    if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
+      throw malformed(call, new Error('the completion has no choices array'));
+    }
+    forwarded.end({});
+    await meter.settle('ok', tokenCounts(completion.usage as UpstreamUsage | undefined));
+    completion.model = call.identity.model;
+    return completion;
+  } catch (error) {
+    const aborted = call.abort.signal.aborted;
+    forwarded.end(aborted ? { cancelled: true } : { error });
+    await meter.settle(aborted ? 'cancelled' : 'error', null);
+    throw aborted ? error : cut(call, error);
+  }
+}
+
+/** Rewrites one server-sent event of the provider's stream; returns what to send (may be empty). */
+class EventRewriter {
+  usage: UpstreamUsage | null = null;
+  sawDone = false;
+  sawError: unknown;
+  private readonly encoder = new TextEncoder();
+  private pending = '';
+
+  constructor(
+    private readonly model: string,
+    private readonly clientWantsUsage: boolean,
+  ) {}
+
+  push(text: string): Uint8Array | undefined {
+    this.pending += text;
+    let output = '';
+    for (;;) {
+      const boundary = this.pending.search(/\r?\n\r?\n/);
+      if (boundary < 0) break;
+      const separator = this.pending.startsWith('\r\n', boundary) ? 4 : 2;
+      const event = this.pending.slice(0, boundary);
+      this.pending = this.pending.slice(boundary + separator);
+      output += this.rewrite(event);
+    }
+    return output ? this.encoder.encode(output) : undefined;
+  }
+
+  private rewrite(event: string): string {
+    const data = event.startsWith('data:') ? event.slice(5).trim() : undefined;
+    if (data === undefined) return `${event}\n\n`;
+    if (data === '[DONE]') {
+      this.sawDone = true;
+      return 'data: [DONE]\n\n';
+    }
+    let chunk: Record<string, unknown>;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      return `${event}\n\n`;
+    }
+    if (chunk && typeof chunk === 'object' && 'error' in chunk) {
+      this.sawError = chunk.error;
+      return `${event}\n\n`;
+    }
+    if (chunk.usage) this.usage = chunk.usage as UpstreamUsage;
+    if (!this.clientWantsUsage) {
+      if (Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage) return '';
+      delete chunk.usage;
+    }
+    if ('model' in chunk) chunk.model = this.model;
+    return `data: ${JSON.stringify(chunk)}\n\n`;
+  }
+}
+
+/**
+ * The provider's `chat.completion.chunk` stream, passed on event by event. A slow client slows the
+ * provider read (one read per pull); a client that goes away closes the provider connection and the
+ * ledger records the call as cancelled with whatever usage was seen.
+ */
+export async function streamForwarded(
+  call: ChatCall,
+  target: ForwardTarget,
+): Promise<ReadableStream<Uint8Array>> {
+  const meter = startUsageMeter(call, call.identity.model, 'chat');
+  const options = (target.body.stream_options ?? {}) as Record<string, unknown>;
+  const clientWantsUsage = options.include_usage === true;
+  const body = { ...target.body, stream: true, stream_options: { ...options, include_usage: true } };
+  const forwarded = await start(call, target, body, meter);
+  if (!forwarded) return streamPassthrough(call, target.fallback!());
+  const reader = forwarded.body[Symbol.asyncIterator]();
+  const decoder = new TextDecoder();
+  const rewriter = new EventRewriter(call.identity.model, clientWantsUsage);
+  let finished = false;
+
+  /** Ends the stream once: `error` undefined for a complete answer; the error event is sent unless the provider sent its own. */
+  const finish = async (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    error: unknown | undefined,
+  ): Promise<void> => {
+    finished = true;
+    forwarded.end(error === undefined ? {} : { error });
+    await meter.settle(error === undefined ? 'ok' : 'error', tokenCounts(rewriter.usage));
+    if (error !== undefined) {
+      call.onStreamError(error);
+      if (rewriter.sawError === undefined) {
+        const reply = openAIErrorReply(error, undefined).body;
+        controller.enqueue(new TextEncoder().encode(`data: ${JSON.stringify(reply)}\n\n`));
+      }
+    }
+    controller.close();
+  };
+
+  const outcome = (): unknown | undefined => {
+    if (rewriter.sawError !== undefined) {
+      return new ProviderError(`${call.identity.model} reported an error in its response stream.`, {
+        cause: rewriter.sawError,
+        isRetryable: true,
+        unavailable: true,
+        details: { reason: 'server_error' },
+      });
+    }
+    return rewriter.sawDone ? undefined : cut(call, new Error('the stream ended before [DONE]'));
+  };
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        for (;;) {
+          const next = await reader.next();
+          if (next.done) {
+            await finish(controller, outcome());
+            return;
+          }
+          const output = rewriter.push(decoder.decode(next.value, { stream: true }));
+          if (output) {
+            controller.enqueue(output);
+            return;
+          }
+        }
+      } catch (error) {
+        if (finished || call.abort.signal.aborted) return;
+        await finish(controller, cut(call, error));
+      }
+    },
+    async cancel() {
+      if (finished) return;
+      finished = true;
+      call.abort.abort();
+      forwarded.close();
+      forwarded.end({ cancelled: true });
+      await meter.settle('cancelled', tokenCounts(rewriter.usage));
+    },
+  });
+}
