@@ -88,4 +88,20 @@ describe('GroupCommitUsageLedger', () => {
     await Promise.all(Array.from({ length: 20 }, () => grouped.record(entry())));
     expect(writes).toEqual([8, 8, 4]);
   });
+
+  it('under load, lets the rows of a window share one write; after a quiet spell, writes at once', async () => {
+    const { ledger, writes } = observedLedger();
+    let clock = 0;
+    const grouped = new GroupCommitUsageLedger(ledger, { windowMs: 5, now: () => clock });
+    await grouped.record(entry());
+    clock = 1;
+    const during = [grouped.record(entry())];
+    await new Promise((resolve) => setImmediate(resolve));
+    during.push(grouped.record(entry()), grouped.record(entry()));
+    clock = 6;
+    await Promise.all(during);
+    clock = 100;
+    await grouped.record(entry());
+    expect(writes).toEqual([1, 3, 1]);
+  });
 });

@@ -17,18 +17,29 @@ interface Pending {
 export interface GroupCommitOptions {
   /** Rows per write at most. Default 500. */
   maxBatch?: number;
+  /**
+   * Under load, writes start at most this often, so that more rows share each one. A row arriving after
+   * a quiet spell is written at once. Default 0: every write starts as soon as the previous one ends.
+   */
+  windowMs?: number;
+  now?: () => number;
 }
 
 export class GroupCommitUsageLedger implements UsageLedger {
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
   private readonly maxBatch: number;
+  private readonly windowMs: number;
+  private readonly now: () => number;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly inner: UsageLedger,
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
+    this.windowMs = options.windowMs ?? 0;
+    this.now = options.now ?? (() => performance.now());
   }
 
   record(entry: UsageEntry): Promise<void> {
@@ -54,10 +65,13 @@ export class GroupCommitUsageLedger implements UsageLedger {
   }
 
   private async drain(): Promise<void> {
-    // Let the rows of requests finishing in the same turn of the event loop join the first write.
-    await new Promise((resolve) => setImmediate(resolve));
     try {
       while (this.queue.length > 0) {
+        // Let the rows of requests finishing in the same turn of the event loop, or within the window
+        // when writes are frequent, join this write.
+        const wait = this.windowMs - (this.now() - this.lastWriteAt);
+        await new Promise((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
+        this.lastWriteAt = this.now();
         const batch = this.queue.splice(0, this.maxBatch);
         await this.write(batch);
       }

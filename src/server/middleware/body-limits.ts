@@ -22,17 +22,24 @@ function describeBytes(bytes: number): string {
 }
 
 function limitBody(maxBytes: number, what: string): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new PayloadTooLargeError(
-        `${what} is larger than the ${describeBytes(maxBytes)} limit; send less per request.`,
-        {
-          details: { limitBytes: maxBytes },
-        },
-      );
-    },
-  });
+  const tooLarge = () => {
+    throw new PayloadTooLargeError(
+      `${what} is larger than the ${describeBytes(maxBytes)} limit; send less per request.`,
+      { details: { limitBytes: maxBytes } },
+    );
+  };
+  const counting = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return (c, next) => {
+    // A declared length is checked from the header alone: the body is then read once, by whoever needs
+    // it, without materialising the runtime's Request object on the hot path. Bodies without a length
+    // (chunked) are counted as they arrive.
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
+      const length = Number(declared);
+      if (Number.isSafeInteger(length) && length >= 0) return length > maxBytes ? tooLarge() : next();
+    }
+    return counting(c, next);
+  };
 }
 
 /** Accepts only a JSON body of at most `maxBytes`, parsed once here (the validator reuses the parse). */

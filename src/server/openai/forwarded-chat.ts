@@ -105,7 +105,9 @@ export async function completeForwarded(
       throw malformed(call, new Error('the completion has no choices array'));
     }
     forwarded.end({});
-    await meter.settle('ok', tokenCounts(completion.usage as UpstreamUsage | undefined));
+    // The answer does not wait for its ledger row: the row is queued now and written with others (the
+    // meter reports a failed write itself).
+    void meter.settle('ok', tokenCounts(completion.usage as UpstreamUsage | undefined));
     completion.model = call.identity.model;
     return completion;
   } catch (error) {
@@ -197,7 +199,7 @@ export async function streamForwarded(
   ): Promise<void> => {
     finished = true;
     forwarded.end(error === undefined ? {} : { error });
-    await meter.settle(error === undefined ? 'ok' : 'error', tokenCounts(rewriter.usage));
+    void meter.settle(error === undefined ? 'ok' : 'error', tokenCounts(rewriter.usage));
     if (error !== undefined) {
       call.onStreamError(error);
       if (rewriter.sawError === undefined) {

@@ -31,23 +31,36 @@ export class PostgresUsageLedger implements UsageLedger {
     );
   }
 
-  /** One multi-row INSERT: all rows or none (a statement is atomic). */
+  /**
+   * One INSERT for all rows, all or none (a statement is atomic). The rows travel as one JSON parameter:
+   * on the embedded database a statement's fixed cost dominates, and one parameter instead of twelve per
+   * row roughly halves the cost per row.
+   */
   async recordMany(entries: UsageEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const values: unknown[] = [];
     const rows = entries.map((entry) => {
       requireText(entry.tenantId, 'tenant id');
       requireText(entry.id, 'usage entry id');
-      const base = values.length;
-      values.push(...usageValues(entry));
-      return `(${Array.from({ length: USAGE_COLUMNS }, (_, index) => `$${base + index + 1}`).join(', ')})`;
+      return {
+        tenant_id: entry.tenantId,
+        id: entry.id,
+        api_key_id: entry.apiKeyId,
+        model: entry.model,
+        operation: entry.operation,
+        input_tokens: entry.inputTokens,
+        output_tokens: entry.outputTokens,
+        cached_tokens: entry.cachedTokens,
+        cost_usd: entry.costUsd,
+        latency_ms: entry.latencyMs,
+        outcome: entry.outcome,
+        created_at: entry.createdAt.toISOString(),
+      };
     });
     await this.client.query(
-      `INSERT INTO usage_ledger (tenant_id, id, api_key_id, model, operation, input_tokens, output_tokens,
-                                 cached_tokens, cost_usd, latency_ms, outcome, created_at)
-       VALUES ${rows.join(', ')}
+      `INSERT INTO usage_ledger (${USAGE_COLUMN_LIST})
+       SELECT ${USAGE_COLUMN_LIST} FROM json_populate_recordset(NULL::usage_ledger, $1::json)
        ON CONFLICT ON CONSTRAINT usage_ledger_pkey DO NOTHING`,
-      values,
+      [JSON.stringify(rows)],
     );
   }
 
@@ -81,7 +94,8 @@ export class PostgresUsageLedger implements UsageLedger {
   }
 }
 
-const USAGE_COLUMNS = 12;
+const USAGE_COLUMN_LIST = `tenant_id, id, api_key_id, model, operation, input_tokens, output_tokens,
+  cached_tokens, cost_usd, latency_ms, outcome, created_at`;
 
 function usageValues(entry: UsageEntry): unknown[] {
   return [
