@@ -19,13 +19,15 @@ import { createDocumentParser } from '../../src/ingest/index.ts';
 import { createChatCompletionsForwarder } from '../../src/providers/forwarding/index.ts';
 import { createModelRegistry, localProvider, parseModelName } from '../../src/providers/index.ts';
 import { createOpenAIProvider } from '../../src/providers/openai/index.ts';
-import { createResilience } from '../../src/providers/resilience/index.ts';
+import { createFallbackModel, createResilience } from '../../src/providers/resilience/index.ts';
 import { createApp } from '../../src/server/index.ts';
 import { createGodwitMetrics, type GodwitMetrics } from '../../src/server/metrics/index.ts';
 import { createMemoryStorage } from '../../src/storage/memory/index.ts';
 import { type Emulator, startEmulator } from '../support/emulators/index.ts';
 
 export const CHAT_MODEL = 'openai:gpt-4.1-mini';
+/** Priced differently from CHAT_MODEL, so a test can tell which model a usage row was priced as. */
+export const FALLBACK_CHAT_MODEL = 'openai:gpt-4o-mini';
 export const EMBEDDING_MODEL = 'openai:text-embedding-3-small';
 export const KNOWLEDGE_BASE = 'handbook';
 export const POLICY_SOURCE = 'leave-policy.md';
@@ -39,9 +41,13 @@ New employees get 20 days of paid vacation in their first year. After five years
 Sick leave is unlimited with a doctor's note after three days.
 `;
 
-/** Dollars per 1,000 tokens for the chat model only; the embedding model stays unpriced. */
+/** Dollars per 1,000 tokens for the two chat models only; the embedding model stays unpriced. */
 export const testPricing: Pricing = (model, usage) =>
-  model === CHAT_MODEL ? (usage.inputTokens * 0.4 + usage.outputTokens * 1.6) / 1000 : null;
+  model === CHAT_MODEL
+    ? (usage.inputTokens * 0.4 + usage.outputTokens * 1.6) / 1000
+    : model === FALLBACK_CHAT_MODEL
+      ? (usage.inputTokens * 0.1 + usage.outputTokens * 0.4) / 1000
+      : null;
 
 export interface Gateway {
   /** `http://127.0.0.1:PORT`; OpenAI clients use `${url}/v1`. */
@@ -81,6 +87,8 @@ export interface GatewayOptions {
    * (default true); false sends them through the AI SDK, the path every other provider takes.
    */
   forwarding?: boolean;
+  /** Models tried in order when the requested one fails before answering (default none). */
+  fallbackModels?: string[];
 }
 
 async function buildServices(
@@ -108,6 +116,8 @@ async function buildServices(
   const models = createModelRegistry({
     providers: { openai: resilience.wrapFactory(openai.languageModel), local: localProvider },
     defaultModel: CHAT_MODEL,
+    fallbackModels: options.fallbackModels ?? [],
+    chain: (chain) => createFallbackModel(chain),
   });
   const embedders = new Map<string, Embedder>([
     [
@@ -141,7 +151,7 @@ async function buildServices(
     usage: usage.ledger,
     provider: {
       model: CHAT_MODEL,
-      fallbackModels: [],
+      fallbackModels: options.fallbackModels ?? [],
       embeddingModel: EMBEDDING_MODEL,
       reason: 'test gateway',
       availableModels: ['local:extractive', 'openai:*'],

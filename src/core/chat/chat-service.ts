@@ -4,6 +4,7 @@
  * is called, and the assistant row exists (status `pending`) before the first token, so neither a failure
  * nor a crash loses what was said; a failed or cut-off answer is stored as `failed` or `incomplete`.
  */
+
 import { type LanguageModel, streamText } from 'ai';
 import { GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
 import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
@@ -11,6 +12,7 @@ import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
 import type { Citation, Conversation, KnowledgeBase, Message, Usage } from '../types.ts';
+import { answeringModel } from './answering-model.ts';
 import { windowHistory } from './history.ts';
 import { buildSystemPrompt, citedIndexes } from './prompt.ts';
 
@@ -110,6 +112,7 @@ export class ChatService {
         onError: () => {},
       });
       let usage: Usage | null = null;
+      let answeredBy = modelName;
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') {
           text += part.text;
@@ -118,11 +121,13 @@ export class ChatService {
           throw part.error;
         } else if (part.type === 'abort') {
           throw new ChatAbortedError();
+        } else if (part.type === 'finish-step') {
+          answeredBy = answeringModel(answeredBy, part.providerMetadata);
         } else if (part.type === 'finish') {
           usage = toUsage(part.totalUsage);
         }
       }
-      const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
+      const message = await this.finish(request, assistantMessageId, answeredBy, startedAt, {
         text,
         citations: keepCited(text, citations),
         usage,
@@ -235,6 +240,7 @@ export class ChatService {
     const latencyMs = Date.now() - startedAt;
     const costUsd = outcome.usage ? this.options.pricing(model, outcome.usage) : null;
     const message = await this.options.conversations.updateMessage(request.tenantId, messageId, {
+      model,
       content: outcome.text,
       parts: outcome.text ? [{ type: 'text', text: outcome.text }] : [],
       citations: outcome.citations,

@@ -10,6 +10,8 @@ import type { CompletionIdentity } from './completion-format.ts';
 /** What metering a model call needs. */
 export interface UsageContext {
   tenantId: string;
+  /** The API key that made the call, recorded on its usage rows; null or absent for none. */
+  apiKeyId?: string | null;
   recordUsage: (entry: UsageEntry) => Promise<void>;
   pricing: Pricing | undefined;
   generateId: () => string;
@@ -34,8 +36,12 @@ export interface TokenCounts {
 }
 
 export interface UsageMeter {
-  /** Records the call once; later calls do nothing. Never throws. */
-  settle(outcome: UsageEntry['outcome'], usage: TokenCounts | null): Promise<void>;
+  /**
+   * Records the call once; later calls do nothing. Never throws. `answeredBy`: the model that actually
+   * answered (a fallback, a routed model), under which the call is priced and recorded; default the model
+   * the meter was started for.
+   */
+  settle(outcome: UsageEntry['outcome'], usage: TokenCounts | null, answeredBy?: string): Promise<void>;
 }
 
 export function startUsageMeter(
@@ -46,7 +52,7 @@ export function startUsageMeter(
   const startedAt = performance.now();
   let settled = false;
   return {
-    async settle(outcome, usage) {
+    async settle(outcome, usage, answeredBy = model) {
       if (settled) return;
       settled = true;
       const inputTokens = usage?.inputTokens ?? 0;
@@ -60,13 +66,13 @@ export function startUsageMeter(
         cachedInputTokens: cachedTokens,
         cacheWriteInputTokens: usage?.inputTokenDetails?.cacheWriteTokens ?? 0,
       };
-      const costUsd = usage ? (call.pricing?.(model, priced) ?? null) : null;
+      const costUsd = usage ? (call.pricing?.(answeredBy, priced) ?? null) : null;
       try {
         await call.recordUsage({
           id: call.generateId(),
           tenantId: call.tenantId,
-          apiKeyId: null,
-          model,
+          apiKeyId: call.apiKeyId ?? null,
+          model: answeredBy,
           operation,
           inputTokens,
           outputTokens,

@@ -19,7 +19,7 @@ export interface ForwardTarget {
   /** The request body as the client sent it (after validation). */
   body: Record<string, unknown>;
   /** The fallback chain to answer with when the provider fails before answering; none when absent. */
-  fallback?: () => LanguageModel;
+  fallback?: { name: string; model: () => LanguageModel };
 }
 
 interface UpstreamUsage {
@@ -89,7 +89,7 @@ export async function completeForwarded(
 ): Promise<Record<string, unknown>> {
   const meter = startUsageMeter(call, call.identity.model, 'chat');
   const forwarded = await start(call, target, { ...target.body, stream: false }, meter);
-  if (!forwarded) return completePassthrough(call, target.fallback!());
+  if (!forwarded) return completePassthrough(call, target.fallback!.model(), target.fallback!.name);
   try {
     let completion: Record<string, unknown>;
     try {
@@ -186,7 +186,7 @@ export async function streamForwarded(
   const clientWantsUsage = options.include_usage === true;
   const body = { ...target.body, stream: true, stream_options: { ...options, include_usage: true } };
   const forwarded = await start(call, target, body, meter);
-  if (!forwarded) return streamPassthrough(call, target.fallback!());
+  if (!forwarded) return streamPassthrough(call, target.fallback!.model(), target.fallback!.name);
   const reader = forwarded.body[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
   const rewriter = new EventRewriter(call.identity.model, clientWantsUsage);

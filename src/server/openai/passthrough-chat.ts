@@ -4,6 +4,7 @@
  * shape. Declared tools reach the model as function tools and their calls are returned, not run.
  */
 import { generateText, type LanguageModel, streamText, type TextStreamPart, type ToolSet } from 'ai';
+import { answeringModel } from '../../core/chat/answering-model.ts';
 import type { ChatCall, UsageMeter } from './chat-call.ts';
 import { startUsageMeter } from './chat-call.ts';
 import {
@@ -33,13 +34,17 @@ function callOptions(call: ChatCall, model: LanguageModel) {
   };
 }
 
-/** The whole answer as one `chat.completion`. */
-export async function completePassthrough(call: ChatCall, model: LanguageModel) {
+/** The whole answer as one `chat.completion`. `modelName`: the name `model` was resolved from, for the ledger. */
+export async function completePassthrough(
+  call: ChatCall,
+  model: LanguageModel,
+  modelName = call.identity.model,
+) {
   const options = callOptions(call, model);
   const meter = startUsageMeter(call, call.identity.model, 'chat');
   try {
     const result = await generateText(options);
-    await meter.settle('ok', result.totalUsage);
+    await meter.settle('ok', result.totalUsage, answeringModel(modelName, result.providerMetadata));
     return completionBody(call.identity, {
       text: result.text,
       toolCalls: result.toolCalls.map(toOpenAIToolCall),
@@ -86,6 +91,7 @@ async function firstOutput(
 export async function streamPassthrough(
   call: ChatCall,
   model: LanguageModel,
+  modelName = call.identity.model,
 ): Promise<ReadableStream<Uint8Array>> {
   const options = callOptions(call, model);
   const meter = startUsageMeter(call, call.identity.model, 'chat');
@@ -93,6 +99,7 @@ export async function streamPassthrough(
   const parts = result.fullStream[Symbol.asyncIterator]();
   let pending = await firstOutput(parts, meter, call.abort.signal);
   const writer = new ChunkWriter(call.identity, call.request.stream_options?.include_usage === true);
+  let answeredBy = modelName;
   // After cancel() the controller refuses data; the drain in cancel() owns the rest of the call.
   let cancelled = false;
   const send = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array) => {
@@ -116,8 +123,11 @@ export async function streamPassthrough(
       case 'tool-call':
         send(controller, writer.toolCall(toOpenAIToolCall(part)));
         return 'sent';
+      case 'finish-step':
+        answeredBy = answeringModel(answeredBy, part.providerMetadata);
+        return 'skipped';
       case 'finish':
-        await meter.settle('ok', part.totalUsage);
+        await meter.settle('ok', part.totalUsage, answeredBy);
         for (const chunk of writer.finish(toFinishReason(part.finishReason), toOpenAIUsage(part.totalUsage)))
           send(controller, chunk);
         return 'ended';
