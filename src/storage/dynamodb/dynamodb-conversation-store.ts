@@ -1,0 +1,445 @@
+/**
+ * ConversationStore on DynamoDB. A conversation and its messages share one partition (strongly consistent
+ * reads of a whole conversation); a pointer item per message id finds a message for updates; the list
+ * index orders a tenant's conversations by last activity.
+ */
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import type {
+  ConversationPage,
+  ConversationStore,
+  ListConversationsOptions,
+  MessagePatch,
+  NewMessage,
+} from '../../core/ports.ts';
+import { requireText } from '../../core/storage-input.ts';
+import type { Conversation, Message } from '../../core/types.ts';
+import { keys, sortableTime } from './dynamodb-keys.ts';
+import {
+  type DynamoDbItem,
+  type DynamoDbTable,
+  fromJson,
+  itemKey,
+  nullableNumber,
+  nullableString,
+  toDate,
+  toJson,
+} from './dynamodb-table.ts';
+import { LIST_INDEX } from './table-definitions.ts';
+import { isConditionFailure } from './translate-dynamodb-error.ts';
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+/** Items read per list query round while filters drop some. */
+const LIST_BATCH = 100;
+
+export class DynamoDbConversationStore implements ConversationStore {
+  constructor(
+    private readonly table: DynamoDbTable,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async createConversation(
+    input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
+  ): Promise<Conversation> {
+    requireText(input.id, 'conversation id');
+    const createdAt = input.createdAt ?? this.now();
+    const conversation: Conversation = {
+      id: input.id,
+      tenantId: input.tenantId,
+      userId: input.userId,
+      title: input.title,
+      knowledgeBase: input.knowledgeBase ?? null,
+      createdAt,
+      updatedAt: createdAt,
+    };
+    try {
+      await this.table.run((client, TableName) =>
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...keys.conversation(input.tenantId, input.id),
+              gsi1pk: keys.conversationList(input.tenantId),
+              gsi1sk: keys.conversationListSort(createdAt, input.id),
+              kind: 'conversation',
+              id: input.id,
+              tenantId: input.tenantId,
+              userId: input.userId,
+              title: input.title,
+              titleLower: input.title.toLowerCase(),
+              knowledgeBase: conversation.knowledgeBase,
+              createdAt: sortableTime(createdAt),
+              updatedAt: sortableTime(createdAt),
+              messageSequence: 0,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConflictError(`Conversation "${input.id}" already exists.`, { cause: error });
+      }
+      throw error;
+    }
+    return conversation;
+  }
+
+  async getConversation(tenantId: string, conversationId: string): Promise<Conversation | undefined> {
+    const item = await this.getItem(keys.conversation(tenantId, conversationId));
+    return item ? toConversation(item) : undefined;
+  }
+
+  async listConversations(
+    tenantId: string,
+    options: ListConversationsOptions = {},
+  ): Promise<ConversationPage> {
+    const limit = pageSize(options.limit);
+    const cursor = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const query = options.query?.toLowerCase();
+    const filters: string[] = [];
+    const values: Record<string, unknown> = { ':list': keys.conversationList(tenantId) };
+    if (options.userId !== undefined) {
+      filters.push('userId = :user');
+      values[':user'] = options.userId;
+    }
+    if (query) {
+      filters.push('contains(titleLower, :query)');
+      values[':query'] = query;
+    }
+    let condition = 'gsi1pk = :list';
+    if (cursor) {
+      condition += ' AND gsi1sk < :after';
+      values[':after'] = keys.conversationListSort(cursor.updatedAt, cursor.id);
+    }
+    const found: Conversation[] = [];
+    for await (const page of this.table.queryPages({
+      IndexName: LIST_INDEX,
+      KeyConditionExpression: condition,
+      ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: Math.max(limit + 1, LIST_BATCH),
+    })) {
+      found.push(...page.map(toConversation));
+      if (found.length > limit) break;
+    }
+    const conversations = found.slice(0, limit);
+    const last = conversations[conversations.length - 1];
+    return { conversations, nextCursor: found.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation> {
+    const updatedAt = this.now();
+    try {
+      const result = await this.table.run((client, TableName) =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.conversation(tenantId, conversationId),
+            UpdateExpression: 'SET title = :title, titleLower = :lower, updatedAt = :at, gsi1sk = :sort',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: {
+              ':title': title,
+              ':lower': title.toLowerCase(),
+              ':at': sortableTime(updatedAt),
+              ':sort': keys.conversationListSort(updatedAt, conversationId),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toConversation(result.Attributes as DynamoDbItem);
+    } catch (error) {
+      if (isConditionFailure(error)) throw conversationNotFound(conversationId, error);
+      throw error;
+    }
+  }
+
+  /** Removes the conversation item first (so it is gone for readers at once), then its messages. */
+  async deleteConversation(tenantId: string, conversationId: string): Promise<void> {
+    const key = keys.conversation(tenantId, conversationId);
+    try {
+      await this.table.run((client, TableName) =>
+        client.send(new DeleteCommand({ TableName, Key: key, ConditionExpression: 'attribute_exists(pk)' })),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw conversationNotFound(conversationId, error);
+      throw error;
+    }
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': key.pk },
+    });
+    await this.table.deleteMany([
+      ...items.map(itemKey),
+      ...items
+        .filter((item) => item.kind === 'message')
+        .map((item) => keys.messagePointer(tenantId, String(item.id))),
+    ]);
+  }
+
+  /**
+   * Three conditional single-item writes (DynamoDB Local emulators have no transactions): the id pointer
+   * claims the message id, the conversation hands out a sequence number and moves its activity time, then
+   * the message is written. A failure after the claim releases it.
+   */
+  async appendMessage(input: NewMessage): Promise<Message> {
+    requireText(input.id, 'message id');
+    requireText(input.tenantId, 'tenant id');
+    const createdAt = input.createdAt ?? this.now();
+    const conversationKey = keys.conversation(input.tenantId, input.conversationId);
+    const pointerKey = keys.messagePointer(input.tenantId, input.id);
+    const sequence = await this.nextSequence(input.tenantId, input.conversationId);
+    const messageKey = keys.message(input.tenantId, input.conversationId, createdAt, sequence);
+    try {
+      await this.table.run((client, TableName) =>
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...pointerKey,
+              kind: 'message-pointer',
+              conversationId: input.conversationId,
+              messageSk: messageKey.sk,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConflictError(`Message "${input.id}" already exists.`, { cause: error });
+      }
+      throw error;
+    }
+    const message: Message = {
+      id: input.id,
+      conversationId: input.conversationId,
+      tenantId: input.tenantId,
+      role: input.role,
+      content: input.content,
+      parts: input.parts ?? [],
+      citations: input.citations ?? [],
+      model: input.model ?? null,
+      usage: input.usage ?? null,
+      costUsd: input.costUsd ?? null,
+      latencyMs: input.latencyMs ?? null,
+      status: input.status,
+      error: input.error ?? null,
+      createdAt,
+    };
+    try {
+      await this.table.run((client, TableName) =>
+        client.send(new PutCommand({ TableName, Item: { ...messageKey, ...toMessageItem(message) } })),
+      );
+      await this.touch(conversationKey, input.conversationId, createdAt);
+    } catch (error) {
+      await this.table.deleteMany([pointerKey]).catch(() => {});
+      throw error;
+    }
+    return structuredClone(message);
+  }
+
+  async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
+    const pointer = await this.getItem(keys.messagePointer(tenantId, messageId));
+    if (!pointer) throw messageNotFound(messageId);
+    const key = {
+      pk: keys.conversation(tenantId, String(pointer.conversationId)).pk,
+      sk: String(pointer.messageSk),
+    };
+    const assignments: string[] = [];
+    const values: Record<string, unknown> = {};
+    const set = (field: string, value: unknown) => {
+      assignments.push(`#${field} = :${field}`);
+      values[`:${field}`] = value;
+    };
+    if (patch.content !== undefined) set('content', patch.content);
+    if (patch.parts !== undefined) set('parts', toJson(patch.parts));
+    if (patch.citations !== undefined) set('citations', toJson(patch.citations));
+    if (patch.model !== undefined) set('model', patch.model);
+    if (patch.usage !== undefined) set('usage', patch.usage === null ? null : toJson(patch.usage));
+    if (patch.costUsd !== undefined) set('costUsd', patch.costUsd);
+    if (patch.latencyMs !== undefined) set('latencyMs', patch.latencyMs);
+    if (patch.status !== undefined) set('status', patch.status);
+    if (patch.error !== undefined) set('error', patch.error);
+    if (assignments.length === 0) {
+      const item = await this.getItem(key);
+      if (!item) throw messageNotFound(messageId);
+      return toMessage(item);
+    }
+    try {
+      const result = await this.table.run((client, TableName) =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: key,
+            UpdateExpression: `SET ${assignments.join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: Object.fromEntries(
+              Object.keys(values).map((name) => [`#${name.slice(1)}`, name.slice(1)]),
+            ),
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toMessage(result.Attributes as DynamoDbItem);
+    } catch (error) {
+      if (isConditionFailure(error)) throw messageNotFound(messageId, error);
+      throw error;
+    }
+  }
+
+  async listMessages(tenantId: string, conversationId: string): Promise<Message[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :messages)',
+      ExpressionAttributeValues: {
+        ':pk': keys.conversation(tenantId, conversationId).pk,
+        ':messages': keys.messagePrefix,
+      },
+      ConsistentRead: true,
+    });
+    return items.map(toMessage);
+  }
+
+  private async nextSequence(tenantId: string, conversationId: string): Promise<number> {
+    try {
+      const result = await this.table.run((client, TableName) =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.conversation(tenantId, conversationId),
+            UpdateExpression: 'ADD messageSequence :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return Number(result.Attributes?.messageSequence);
+    } catch (error) {
+      if (isConditionFailure(error)) throw conversationNotFound(conversationId, error);
+      throw error;
+    }
+  }
+
+  /** Moves the conversation's activity time forward (never back). */
+  private async touch(key: { pk: string; sk: string }, conversationId: string, at: Date): Promise<void> {
+    try {
+      await this.table.run((client, TableName) =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: key,
+            UpdateExpression: 'SET updatedAt = :at, gsi1sk = :sort',
+            ConditionExpression: 'attribute_exists(pk) AND updatedAt < :at',
+            ExpressionAttributeValues: {
+              ':at': sortableTime(at),
+              ':sort': keys.conversationListSort(at, conversationId),
+            },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private async getItem(key: { pk: string; sk: string }): Promise<DynamoDbItem | undefined> {
+    const result = await this.table.run((client, TableName) =>
+      client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true })),
+    );
+    return result.Item as DynamoDbItem | undefined;
+  }
+}
+
+function toMessageItem(message: Message): DynamoDbItem {
+  return {
+    kind: 'message',
+    id: message.id,
+    conversationId: message.conversationId,
+    tenantId: message.tenantId,
+    role: message.role,
+    content: message.content,
+    parts: toJson(message.parts),
+    citations: toJson(message.citations),
+    model: message.model,
+    usage: message.usage === null ? null : toJson(message.usage),
+    costUsd: message.costUsd,
+    latencyMs: message.latencyMs,
+    status: message.status,
+    error: message.error,
+    createdAt: sortableTime(message.createdAt),
+  };
+}
+
+function toMessage(item: DynamoDbItem): Message {
+  return {
+    id: String(item.id),
+    conversationId: String(item.conversationId),
+    tenantId: String(item.tenantId),
+    role: item.role as Message['role'],
+    content: String(item.content),
+    parts: fromJson(item.parts, []),
+    citations: fromJson(item.citations, []),
+    model: nullableString(item.model),
+    usage: fromJson(item.usage, null),
+    costUsd: nullableNumber(item.costUsd),
+    latencyMs: nullableNumber(item.latencyMs),
+    status: item.status as Message['status'],
+    error: nullableString(item.error),
+    createdAt: toDate(item.createdAt),
+  };
+}
+
+function toConversation(item: DynamoDbItem): Conversation {
+  return {
+    id: String(item.id),
+    tenantId: String(item.tenantId),
+    userId: String(item.userId),
+    title: String(item.title),
+    knowledgeBase: nullableString(item.knowledgeBase),
+    createdAt: toDate(item.createdAt),
+    updatedAt: toDate(item.updatedAt),
+  };
+}
+
+function conversationNotFound(conversationId: string, cause?: unknown): NotFoundError {
+  return new NotFoundError(`Conversation "${conversationId}" does not exist.`, { cause });
+}
+
+function messageNotFound(messageId: string, cause?: unknown): NotFoundError {
+  return new NotFoundError(`Message "${messageId}" does not exist.`, { cause });
+}
+
+export function pageSize(limit: number | undefined, fallback = DEFAULT_PAGE, max = MAX_PAGE): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ValidationError(`limit must be a positive integer; got ${limit}.`, {
+      details: { field: 'limit' },
+    });
+  }
+  return Math.min(limit, max);
+}
+
+/** Opaque cursor: base64url of `[updatedAt ISO, id]` of the last conversation on the page. */
+function encodeCursor(conversation: Conversation): string {
+  return Buffer.from(JSON.stringify([sortableTime(conversation.updatedAt), conversation.id])).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
+  try {
+    const [updatedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const date = new Date(String(updatedAt));
+    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return { updatedAt: date, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError('cursor is not valid; pass the nextCursor of a previous page unchanged.', {
+    details: { field: 'cursor' },
+  });
+}
