@@ -1,0 +1,160 @@
+/**
+ * Authentication for /api and /v1 (and /metrics when auth is required). Resolves the caller from
+ * `x-api-key` or `Authorization: Bearer …` — an API key when it starts with `gw_`, otherwise a JWT — and
+ * sets `caller`, `tenantId` and `userId` for the handlers. Failures answer 401 in the route family's own
+ * error shape (OpenAI's under /v1), name what was wrong and never echo the credential.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { looksLikeApiKey, verifyApiKey } from '../../core/auth/index.ts';
+import { AuthError, ConfigError, GodwitError } from '../../core/errors.ts';
+import type { ApiKeyStore } from '../../core/ports.ts';
+import { DEFAULT_TENANT, DEFAULT_USER } from '../../core/types.ts';
+import type { AppEnv } from '../app-env.ts';
+import { type AuthSettings, describeAuthMethods } from '../auth/auth-settings.ts';
+import type { Caller } from '../auth/caller.ts';
+import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.ts';
+import { errorBody, statusForCode } from '../http-errors.ts';
+import { openAIErrorReply } from '../openai/openai-errors.ts';
+
+/** The caller of a server without authentication: the local admin of the default tenant. */
+export const LOCAL_CALLER: Caller = {
+  tenantId: DEFAULT_TENANT,
+  userId: DEFAULT_USER,
+  role: 'admin',
+  apiKeyId: null,
+  method: 'none',
+};
+
+const CHALLENGE = 'Bearer realm="godwit"';
+
+/**
+ * Builds the middleware once per app; the JWT key set is created here so its cache lives as long as the
+ * app. Throws ConfigError when API keys are the only way in but no key store is wired.
+ *
+ * @example
+ *   app.use('/api/*', authenticate(resolveAuthSettings(config), services.apiKeys));
+ */
+export function authenticate(
+  settings: AuthSettings,
+  apiKeys: ApiKeyStore | undefined,
+): MiddlewareHandler<AppEnv> {
+  if (settings.mode === 'required' && !settings.jwt && !(settings.apiKeys && apiKeys)) {
+    throw new ConfigError(
+      'Authentication is required but no way to authenticate is configured: enable auth.apiKeys with a key store, or set auth.jwt.issuer and auth.jwt.audience.',
+    );
+  }
+  const verifyJwt = settings.jwt ? createJwtVerifier(settings.jwt) : undefined;
+  const now = settings.now ?? (() => new Date());
+  return async (c, next) => {
+    let caller: Caller;
+    try {
+      caller = await resolveCaller(c, settings, apiKeys, verifyJwt, now());
+    } catch (error) {
+      if (!GodwitError.isInstance(error)) throw error;
+      return authFailure(c, error);
+    }
+    c.set('caller', caller);
+    c.set('tenantId', caller.tenantId);
+    c.set('userId', caller.userId);
+    await next();
+  };
+}
+
+async function resolveCaller(
+  c: Context<AppEnv>,
+  settings: AuthSettings,
+  apiKeys: ApiKeyStore | undefined,
+  verifyJwt: JwtVerifier | undefined,
+  now: Date,
+): Promise<Caller> {
+  const credential = readCredential(c);
+  if (credential === undefined) {
+    if (settings.mode === 'off') return LOCAL_CALLER;
+    throw new AuthError(
+      `Missing credentials: send an API key in the x-api-key header or as Authorization: Bearer <key>${settings.jwt ? ', or a JWT as Authorization: Bearer <token>' : ''}. This server accepts ${describeAuthMethods(settings)}.`,
+    );
+  }
+  if (looksLikeApiKey(credential)) {
+    if (!settings.apiKeys || !apiKeys) {
+      throw new AuthError(
+        `API keys are not accepted by this server; it accepts ${describeAuthMethods(settings)}.`,
+      );
+    }
+    const key = await verifyApiKey(apiKeys, credential, now);
+    return {
+      tenantId: key.tenantId,
+      userId: `key:${key.id}`,
+      role: key.role,
+      apiKeyId: key.id,
+      method: 'api-key',
+    };
+  }
+  // With auth off, OpenAI clients still send the key they were configured with (the SDKs insist on one):
+  // a credential that is neither a Godwit key nor shaped like a JWT is ignored.
+  if (settings.mode === 'off' && !(verifyJwt && looksLikeJwt(credential))) return LOCAL_CALLER;
+  if (!verifyJwt) {
+    throw new AuthError(
+      `Bad credential: it is not an API key (gw_…) and this server accepts no JWTs; it accepts ${describeAuthMethods(settings)}.`,
+    );
+  }
+  return verifyJwt(credential, now);
+}
+
+/** The credential from `x-api-key` or `Authorization: Bearer`; both at once must agree. */
+function readCredential(c: Context<AppEnv>): string | undefined {
+  const headerKey = c.req.header('x-api-key')?.trim() || undefined;
+  const authorization = c.req.header('authorization')?.trim();
+  let bearer: string | undefined;
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) {
+      throw new AuthError(
+        'Bad Authorization header: use the Bearer scheme, "Authorization: Bearer <key or token>".',
+      );
+    }
+    bearer = match[1];
+  }
+  if (headerKey && bearer && headerKey !== bearer) {
+    throw new AuthError(
+      'Conflicting credentials: x-api-key and Authorization carry different values; send one.',
+    );
+  }
+  return headerKey ?? bearer;
+}
+
+function authFailure(c: Context<AppEnv>, error: GodwitError): Response {
+  const headers: Record<string, string> =
+    error.code === 'unauthorized' ? { 'www-authenticate': CHALLENGE } : {};
+  if (c.req.path === '/v1' || c.req.path.startsWith('/v1/')) {
+    const reply = openAIErrorReply(error, c.get('requestId'));
+    return c.json(reply.body, reply.status, { ...reply.headers, ...headers });
+  }
+  return c.json(errorBody(error.code, error.message, error.details), statusForCode(error.code), headers);
+}
+
+/** Throws 403 unless the caller is an admin; `action` completes "Only admins may …". */
+export function requireAdmin(c: Context<AppEnv>, action: string): Caller {
+  const caller = callerOf(c);
+  if (caller.role !== 'admin') {
+    throw new AuthError(`Only admins may ${action}; this ${describeCaller(caller)} has the user role.`, {
+      forbidden: true,
+    });
+  }
+  return caller;
+}
+
+/** The authenticated caller; the local admin when the route runs without the auth middleware. */
+export function callerOf(c: Context<AppEnv>): Caller {
+  return c.get('caller') ?? LOCAL_CALLER;
+}
+
+function describeCaller(caller: Caller): string {
+  if (caller.method === 'api-key') return `API key ${caller.apiKeyId}`;
+  if (caller.method === 'jwt') return `token for ${caller.userId}`;
+  return 'caller';
+}
+
+/** Three base64url segments separated by dots: a JWS in compact form. */
+function looksLikeJwt(credential: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(credential);
+}
