@@ -15,7 +15,10 @@ const documents: Record<string, string> = {
   'sleep.md': '# Sleep\n\nShift work disrupts circadian rhythm and sleep quality.',
 };
 
-async function setup(embeddingModel: string | null, expandQuery?: (query: string) => Promise<string[]>) {
+async function setup(
+  embeddingModel: string | null,
+  expandQuery?: (query: string, context: { tenantId: string }) => Promise<string[]>,
+) {
   const storage = createMemoryStorage();
   const lexical = createLexicalEmbedder();
   const embedders = new Map([[lexical.model, lexical]]);
@@ -74,13 +77,14 @@ describe('Retriever', () => {
   });
 
   it('searches the paraphrases a query expander adds, keeping the original query first', async () => {
-    const asked: string[] = [];
-    const { retriever, knowledgeBase } = await setup(null, async (query) => {
-      asked.push(query);
+    const asked: Array<[string, string]> = [];
+    const { retriever, knowledgeBase } = await setup(null, async (query, { tenantId }) => {
+      asked.push([query, tenantId]);
       return [query, 'night shift circadian disruption'];
     });
     const hits = await retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'working late hours', k: 3 });
-    expect(asked).toEqual(['working late hours']);
+    // The expander learns the searching tenant: its usage is recorded there.
+    expect(asked).toEqual([['working late hours', DEFAULT_TENANT]]);
     expect(hits[0]?.source).toBe('sleep.md');
   });
 

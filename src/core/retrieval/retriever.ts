@@ -30,9 +30,18 @@ export interface RetrieverOptions {
   feedback?: boolean;
   /**
    * Query expansion: returns the query followed by paraphrases. Each paraphrase is searched by keyword
-   * and fused with the original at half its weight.
+   * and fused with the original at half its weight. `tenantId` is the tenant searching (its usage is
+   * recorded there).
    */
-  expandQuery?: (query: string, abortSignal?: AbortSignal) => Promise<string[]>;
+  expandQuery?: (
+    query: string,
+    context: { tenantId: string; abortSignal?: AbortSignal },
+  ) => Promise<string[]>;
+  /**
+   * False when the index searches vectors only (S3 Vectors): the default and hybrid modes then search by
+   * vector alone, and keyword mode is refused. Default true.
+   */
+  keywordSearch?: boolean;
 }
 
 /** Keyword lists are searched at least this deep before feedback and fusion cut them to k. */
@@ -56,7 +65,14 @@ export class Retriever {
       throw new ValidationError(`k must be an integer from 1 to ${MAX_K}; got ${request.k}.`);
     }
     const embedder = this.embedderFor(request.knowledgeBase);
-    const mode = request.mode ?? (embedder ? 'hybrid' : 'keyword');
+    const keywordSearch = this.options.keywordSearch !== false;
+    const requested = request.mode ?? (embedder ? 'hybrid' : 'keyword');
+    if (requested === 'keyword' && !keywordSearch) {
+      throw new ValidationError(
+        `The configured vector store has no keyword search, so knowledge base "${request.knowledgeBase.name}" can only be searched by vector; give it an embedding model, or choose a vector store with keyword search.`,
+      );
+    }
+    const mode = requested === 'hybrid' && !keywordSearch ? 'vector' : requested;
     if (mode !== 'keyword' && !embedder) {
       throw new ValidationError(
         `Knowledge base "${request.knowledgeBase.name}" has no usable embedding model, so ${mode} search is not available; use mode "keyword" or re-embed it with a configured model.`,
@@ -95,7 +111,8 @@ export class Retriever {
   ): Promise<SearchHit[]> {
     const expand = this.options.expandQuery;
     if (!expand) return this.keywordSearch(tenantId, base, query, k);
-    const variants = (await expand(query, abortSignal)).filter((variant) => variant !== query);
+    const context = abortSignal ? { tenantId, abortSignal } : { tenantId };
+    const variants = (await expand(query, context)).filter((variant) => variant !== query);
     const lists = await Promise.all([
       this.keywordSearch(tenantId, base, query, k),
       ...variants.map((variant) => this.options.index.keywordSearch(tenantId, { ...base, text: variant, k })),
