@@ -2,6 +2,10 @@
  * Relational storage on one schema for PGlite and PostgreSQL: knowledge bases, documents, chunks (BM25 in
  * SQL, pgvector where installed), conversations, usage and audit.
  */
+
+// The RDS Data API client is imported from './data-api-client.ts' where needed, so that opening PGlite or
+// PostgreSQL never loads the AWS SDK.
+export type { DataApiClientOptions } from './data-api-client.ts';
 export type { VectorSupport } from './migrate-schema.ts';
 export { PGVECTOR_MISSING } from './migrate-schema.ts';
 export {
@@ -9,4 +13,5 @@ export {
   type PostgresStorage,
   type PostgresStorageOptions,
 } from './open-postgres-storage.ts';
+export type { SqlClient } from './sql-client.ts';
 export { redactDatabaseUrl } from './translate-postgres-error.ts';

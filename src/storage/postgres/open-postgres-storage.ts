@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import type {
+  ApiKeyStore,
   AuditLog,
   ConversationStore,
   HealthReport,
@@ -12,8 +13,7 @@ import type {
   VectorIndex,
 } from '../../core/ports.ts';
 import { type MigrationOutcome, migrateSchema, type VectorSupport } from './migrate-schema.ts';
-import { openNodePostgresClient } from './node-postgres-client.ts';
-import { openPgliteClient } from './pglite-client.ts';
+import { PostgresApiKeyStore } from './postgres-api-key-store.ts';
 import { PostgresAuditLog } from './postgres-audit-log.ts';
 import { PostgresConversationStore } from './postgres-conversation-store.ts';
 import { PostgresKnowledgeStore } from './postgres-knowledge-store.ts';
@@ -31,6 +31,12 @@ export type PostgresStorageOptions = (
       schema?: string;
       pool?: pg.PoolConfig;
     }
+  | {
+      /** An already-open client (the RDS Data API); closed with the storage. */
+      client: SqlClient;
+      /** What to call the database in health reports and errors (never a secret). */
+      target: string;
+    }
 ) & {
   /** Clock for stored timestamps; tests inject one. */
   now?: () => Date;
@@ -39,6 +45,8 @@ export type PostgresStorageOptions = (
 
 export interface PostgresStorage {
   readonly engine: SqlEngine;
+  /** The SQL client every store here shares (other adapters may keep their own tables on it). */
+  readonly client: SqlClient;
   /** Whether embeddings can be stored and searched, and if not, why. */
   readonly vector: VectorSupport;
   /** Migrations this open applied (empty when the schema was current). */
@@ -48,6 +56,7 @@ export interface PostgresStorage {
   readonly conversations: ConversationStore;
   readonly usage: UsageLedger;
   readonly audit: AuditLog;
+  readonly apiKeys: ApiKeyStore;
   /** Engine, server version and pgvector presence; never throws. */
   health(): Promise<HealthReport>;
   close(): Promise<void>;
@@ -63,8 +72,14 @@ export interface PostgresStorage {
  */
 export async function openPostgresStorage(options: PostgresStorageOptions): Promise<PostgresStorage> {
   const client =
-    'pglite' in options ? await openPgliteClient(options.pglite.dataDir) : openNodePostgresClient(options);
-  const schema = 'pglite' in options ? undefined : options.schema;
+    // Each driver is loaded only when used: a function that talks to PostgreSQL never loads the
+    // embedded engine (and its WebAssembly), and the embedded default never loads `pg`.
+    'client' in options
+      ? options.client
+      : 'pglite' in options
+        ? await (await import('./pglite-client.ts')).openPgliteClient(options.pglite.dataDir)
+        : (await import('./node-postgres-client.ts')).openNodePostgresClient(options);
+  const schema = 'url' in options ? options.schema : undefined;
   let outcome: MigrationOutcome;
   let maintenance: PostingsMaintenance;
   try {
@@ -76,7 +91,11 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     throw error;
   }
   const target =
-    'pglite' in options ? describePglite(options.pglite.dataDir) : redactDatabaseUrl(options.url);
+    'client' in options
+      ? options.target
+      : 'pglite' in options
+        ? describePglite(options.pglite.dataDir)
+        : redactDatabaseUrl(options.url);
   return createStorage(client, outcome, maintenance, target, options);
 }
 
@@ -90,6 +109,7 @@ function createStorage(
   const now = options.now ?? (() => new Date());
   return {
     engine: client.engine,
+    client,
     vector: outcome.vector,
     appliedMigrations: outcome.applied,
     knowledge: new PostgresKnowledgeStore(client, { now, generateId: options.generateId, maintenance }),
@@ -97,6 +117,7 @@ function createStorage(
     conversations: new PostgresConversationStore(client, now),
     usage: new PostgresUsageLedger(client),
     audit: new PostgresAuditLog(client),
+    apiKeys: new PostgresApiKeyStore(client),
     health: () => checkHealth(client, outcome.vector, target),
     close: async () => {
       await maintenance.flush();
