@@ -1,0 +1,109 @@
+/**
+ * cdk-nag (AWS Solutions) findings that are accepted, each with its reason. Everything else the rules
+ * ask for is built into the stack.
+ */
+import { type CfnResource, type Stack, Token, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { bedrockModelId } from './bedrock-access.ts';
+import type { GodwitStack } from './godwit-stack.ts';
+import type { DeploySettings } from './settings.ts';
+
+const BASIC_EXECUTION =
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+
+function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}
+
+function logicalIdOf(stack: Stack, resource: IConstruct): string {
+  return stack.getLogicalId(resource.node.defaultChild as CfnResource);
+}
+
+export function acknowledgeFindings(stack: GodwitStack, settings: DeploySettings): void {
+  acknowledge(
+    stack,
+    BASIC_EXECUTION,
+    'AWSLambdaBasicExecutionRole grants only logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents, which every function needs to write its logs.',
+  );
+  acknowledge(
+    stack,
+    'AwsSolutions-IAM5[Resource::*]',
+    'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions (AWS documents "*" as the only resource).',
+  );
+  acknowledge(
+    stack,
+    `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack, stack.data.table)}.Arn>/index/*]`,
+    "Queries on the table's own secondary indexes; the table is this stack's and holds only Godwit's records.",
+  );
+  acknowledge(
+    stack,
+    `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack, stack.data.documents)}.Arn>/*]`,
+    'Objects are named by tenant, knowledge base and file at run time, so the grant covers the objects of this one bucket (get, put and delete only).',
+  );
+  for (const name of [settings.models.default, ...settings.models.fallback, settings.models.embedding]) {
+    const id = name ? bedrockModelId(name) : null;
+    const profile = id ? /^(?:us|eu|apac|us-gov|ca|jp|au|global)\.(.+)$/.exec(id) : null;
+    if (!profile) continue;
+    acknowledge(
+      stack,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${profile[1]}]`,
+      `Cross-region inference profile ${id} routes each request to a region chosen at run time; the statement allows only this model and only through this profile (condition bedrock:InferenceProfileArn).`,
+    );
+  }
+  if (settings.compute === 'lambda' && settings.vectorStore === 's3vectors') {
+    const bucket = stack.node.findChild('Vectors').node.findChild('Bucket');
+    acknowledge(
+      stack,
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(bucket as CfnResource)}.VectorBucketArn>/index/*]`,
+      "The server creates one index per knowledge base, named at run time; the grant covers the indexes of this stack's one vector bucket.",
+    );
+  }
+  if (settings.compute === 'lambda') {
+    acknowledge(
+      stack,
+      'AwsSolutions-APIG4',
+      'The server authenticates every request itself (API keys, and JWTs from the configured OIDC issuer); an HTTP API authorizer cannot check Godwit API keys, and /healthz must stay open for health checks.',
+    );
+  }
+  for (const variable of settings.secrets) {
+    const secret = stack.node.tryFindChild(`Secret${variable}`);
+    if (!secret) continue;
+    acknowledge(
+      secret,
+      'AwsSolutions-SMG4',
+      `${variable} is a key issued by a third-party provider; only that provider can issue a new one, so it is rotated by putting the new value (docs/DEPLOYMENT.md).`,
+    );
+  }
+  if (settings.compute === 'fargate') {
+    const containers = stack.node.findChild('Containers');
+    acknowledge(
+      containers,
+      'AwsSolutions-AEC6',
+      'Redis is reachable only from the service security group, in private subnets, with TLS in transit and encryption at rest; it holds only caches and rate-limit counters.',
+    );
+    acknowledge(
+      containers,
+      'AwsSolutions-EC23',
+      'The load balancer is the public entry point of the API; it accepts the web from anywhere by design, and the server authenticates every request.',
+    );
+    acknowledge(
+      containers,
+      'AwsSolutions-ECS2',
+      'The task environment holds configuration only (models, host, port, endpoints); the database password and provider keys come from Secrets Manager as ECS secrets.',
+    );
+  }
+  if (settings.compute === 'fargate' && Token.isUnresolved(stack.region)) {
+    acknowledge(
+      stack.node.findChild('Containers'),
+      'AwsSolutions-ELB2',
+      'Load balancer access logs are turned on when the stack is bound to a region (`godwit deploy` with AWS_REGION set); this region-agnostic template cannot name the ELB log-delivery account.',
+    );
+  }
+  if (settings.vectorStore === 'aurora' || settings.compute === 'fargate') {
+    acknowledge(
+      stack,
+      'AwsSolutions-SMG4',
+      'Rotating the database secret needs a rotation function inside the isolated VPC with a Secrets Manager endpoint; rotate it with `aws secretsmanager rotate-secret` after adding one (docs/DEPLOYMENT.md).',
+    );
+  }
+}

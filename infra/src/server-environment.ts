@@ -1,0 +1,60 @@
+/**
+ * The environment the stack gives the server's functions and containers: configuration as GODWIT_*
+ * variables (see docs/CONFIGURATION.md) and the locations of the resources the stack created.
+ */
+import type { VectorStoreLocation } from './constructs/vector-store.ts';
+import type { DeploySettings } from './settings.ts';
+
+export interface ServerResources {
+  vectorStore: VectorStoreLocation & { kind: DeploySettings['vectorStore'] };
+  /** storage.dynamodb.tablePrefix: the table is `<prefix>data`. */
+  tablePrefix: string;
+  documentsBucket: string;
+  /** Issuer and audience of accepted JWTs (Cognito or an external OIDC provider). */
+  jwt: { issuer: string; audience: string | null } | null;
+  /** Secrets Manager ARNs by the variable they provide (OPENAI_API_KEY → arn:…). */
+  secretArns: Record<string, string>;
+}
+
+/** Suffix of a variable naming a secret; the runtime reads the secret into the variable without it. */
+export const SECRET_ARN_SUFFIX = '_SECRET_ARN';
+
+/** Every variable maps to a key of the server's configuration schema (src/config/schema.ts). */
+export function serverEnvironment(
+  settings: DeploySettings,
+  resources: ServerResources,
+): Record<string, string> {
+  const environment: Record<string, string> = {
+    GODWIT_MODEL: settings.models.default,
+    GODWIT_FALLBACK_MODELS: settings.models.fallback.join(','),
+    GODWIT_EMBEDDING_MODEL: settings.models.embedding ?? '',
+    GODWIT_SAMPLE: 'false',
+    GODWIT_AUTH__MODE: 'required',
+    GODWIT_STORAGE__CONVERSATIONS: 'dynamodb',
+    GODWIT_STORAGE__DYNAMODB__TABLE_PREFIX: resources.tablePrefix,
+    GODWIT_STORAGE__BLOBS: 's3',
+    GODWIT_STORAGE__S3__BUCKET: resources.documentsBucket,
+  };
+  const { vectorStore } = resources;
+  if (vectorStore.kind === 'aurora') {
+    // Knowledge catalogue, chunks and vectors in Aurora PostgreSQL (pgvector) over the RDS Data API.
+    environment.GODWIT_STORAGE__VECTORS = 'postgres';
+    environment.GODWIT_DATABASE__DATA_API__RESOURCE_ARN = vectorStore.auroraClusterArn ?? '';
+    environment.GODWIT_DATABASE__DATA_API__SECRET_ARN = vectorStore.auroraSecretArn ?? '';
+    environment.GODWIT_DATABASE__DATA_API__DATABASE = vectorStore.auroraDatabase ?? '';
+  } else if (vectorStore.kind === 'opensearch') {
+    environment.GODWIT_STORAGE__VECTORS = 'opensearch';
+    environment.GODWIT_STORAGE__OPENSEARCH__ENDPOINT = vectorStore.openSearchEndpoint ?? '';
+  } else {
+    environment.GODWIT_STORAGE__VECTORS = 's3vectors';
+    environment.GODWIT_STORAGE__S3VECTORS__BUCKET = vectorStore.vectorBucketName ?? '';
+  }
+  if (resources.jwt) {
+    environment.GODWIT_AUTH__JWT__ISSUER = resources.jwt.issuer;
+    if (resources.jwt.audience) environment.GODWIT_AUTH__JWT__AUDIENCE = resources.jwt.audience;
+  }
+  for (const [variable, arn] of Object.entries(resources.secretArns)) {
+    environment[`${variable}${SECRET_ARN_SUFFIX}`] = arn;
+  }
+  return environment;
+}

@@ -1,0 +1,117 @@
+/**
+ * AWS Lambda entry points for the HTTP API: the same Hono app as `godwit serve`.
+ *
+ * - `handler`: buffered responses, for API Gateway HTTP APIs (payload 2.0) and buffered Function URLs.
+ * - `streamHandler`: streamed responses (SSE chat, streamed completions) for a Function URL with
+ *   invoke mode RESPONSE_STREAM; API Gateway HTTP APIs cannot stream.
+ *
+ * Services are built on the first request, not at import, so the init phase stays short; a failed start
+ * answers 503 and is retried by the next request.
+ */
+import { Hono } from 'hono';
+import { handle, streamHandle } from 'hono/aws-lambda';
+import { createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
+import { GodwitError } from '../core/errors.ts';
+import type { GodwitServices } from '../core/services.ts';
+import { resolveAuthSettings } from '../server/auth/index.ts';
+import { createApp } from '../server/index.ts';
+import { usageEmfLine } from './lambda/emf.ts';
+import { resolveSecretEnvironment } from './lambda/secret-environment.ts';
+
+export interface LambdaAppOptions {
+  /** The function's environment (GODWIT_*, AWS_*). */
+  env: Record<string, string | undefined>;
+  /** Builds the services; default `createGodwit(config, { env })`. Tests pass hand-built services. */
+  createServices?: (config: GodwitConfig) => Promise<GodwitServices>;
+  /** Receives every log line (JSON). Default: stdout, which Lambda sends to CloudWatch Logs. */
+  writeLog?: (line: string) => void;
+}
+
+/** Value of the `Service` dimension on this function's metrics. */
+const SERVICE = 'api';
+
+/**
+ * A Hono app that builds the real app on first use and forwards every request to it.
+ *
+ * @example
+ * const app = createLambdaApp({ env: process.env });
+ * export const handler = handle(app);
+ */
+export function createLambdaApp(options: LambdaAppOptions): Hono {
+  const writeLog = options.writeLog ?? defaultWriteLog;
+  let starting: Promise<{ fetch: (request: Request, env?: unknown) => Response | Promise<Response> }> | null =
+    null;
+  const start = async () => {
+    const env = await resolveSecretEnvironment(options.env);
+    const { config } = loadConfig({ env });
+    const services = await (options.createServices ?? ((value) => createGodwit(value, { env })))(config);
+    services.onUsage?.((entry) => writeLog(usageEmfLine(entry, SERVICE)));
+    return createApp({
+      services,
+      options: {
+        // A function behind API Gateway or a Function URL is reachable from anywhere: auth is required.
+        auth: resolveAuthSettings(config, { exposed: true }),
+        maxBodyBytes: config.server.maxBodyBytes,
+        maxUploadBytes: config.server.maxUploadBytes,
+        logger: (entry) => writeLog(JSON.stringify({ time: new Date().toISOString(), ...entry })),
+      },
+    });
+  };
+  const outer = new Hono();
+  outer.all('*', async (context) => {
+    starting ??= start();
+    let app: Awaited<typeof starting>;
+    try {
+      app = await starting;
+    } catch (error) {
+      starting = null;
+      writeLog(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: 'error',
+          message: 'Godwit failed to start',
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+      // Configuration errors name a key and a fix and hold no secret; anything else stays generic.
+      const message =
+        GodwitError.isInstance(error) && error.code === 'config_invalid'
+          ? error.message
+          : 'The service is starting or a dependency is unavailable; try again shortly.';
+      return context.json({ error: { code: 'dependency_unavailable', message } }, 503);
+    }
+    return app.fetch(context.req.raw, context.env);
+  });
+  return outer;
+}
+
+function defaultWriteLog(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** A buffered handler (API Gateway v1/v2, ALB, buffered Function URL events). */
+export function createApiHandler(options: LambdaAppOptions) {
+  return handle(createLambdaApp(options));
+}
+
+/**
+ * A streamed handler for a RESPONSE_STREAM Function URL. Needs the Lambda runtime's `awslambda` global,
+ * which the Node.js runtime defines before it loads the handler module.
+ */
+export function createStreamHandler(options: LambdaAppOptions) {
+  return streamHandle(createLambdaApp(options));
+}
+
+function hasStreamingRuntime(): boolean {
+  return typeof (globalThis as { awslambda?: unknown }).awslambda === 'object';
+}
+
+// Entry points named in the CDK app: runtime/lambda.handler and runtime/lambda.streamHandler.
+export const handler = createApiHandler({ env: process.env });
+export const streamHandler = hasStreamingRuntime()
+  ? createStreamHandler({ env: process.env })
+  : () => {
+      throw new Error(
+        'streamHandler needs the AWS Lambda Node.js runtime (the awslambda global); use handler elsewhere.',
+      );
+    };

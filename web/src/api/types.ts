@@ -1,0 +1,102 @@
+/** The API's JSON shapes, as the web app reads them. */
+export interface Location {
+  page?: number;
+  sheet?: string;
+  row?: number;
+  headings?: string[];
+  line?: number;
+}
+
+export interface Citation {
+  index: number;
+  chunkId: string;
+  documentId: string;
+  source: string;
+  location: Location;
+  text: string;
+  score?: number;
+  knowledgeBase: string | null;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  knowledgeBase: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoredMessage {
+  id: string;
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  citations: Omit<Citation, 'knowledgeBase'>[];
+  model: string | null;
+  status: 'pending' | 'complete' | 'incomplete' | 'failed';
+  error: string | null;
+  createdAt: string;
+}
+
+export interface KnowledgeBase {
+  name: string;
+  description: string;
+  embeddingModel: string | null;
+  stats: { documents: number; chunks: number; failed: number };
+  createdAt: string;
+}
+
+export interface KnowledgeDocument {
+  id: string;
+  source: string;
+  mimeType: string;
+  bytes: number;
+  status: 'queued' | 'processing' | 'ready' | 'failed';
+  error: string | null;
+  chunkCount: number;
+  updatedAt: string;
+}
+
+export interface IngestOutcome {
+  source: string;
+  status: 'created' | 'updated' | 'unchanged' | 'failed';
+  documentId: string | null;
+  chunks: number;
+  error: string | null;
+  errorCode: string | null;
+}
+
+export interface UsageRow {
+  day: string;
+  model: string;
+  apiKeyId: string | null;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  unpricedCalls: number;
+}
+
+export interface Readiness {
+  status: 'ok' | 'unavailable';
+  checks: Array<{ name: string; ok: boolean; detail: string; version?: string }>;
+  provider: {
+    model: string;
+    fallbackModels: string[];
+    embeddingModel: string | null;
+    reason: string;
+    availableModels: string[];
+  };
+  version: string;
+}
+
+/** Metadata the server attaches to each streamed answer. */
+export interface AnswerMetadata {
+  conversationId: string | null;
+  userMessageId?: string;
+  model?: string;
+  knowledgeBase?: string | null;
+  status?: 'streaming' | 'complete' | 'incomplete' | 'failed';
+  usage?: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
+  costUsd?: number | null;
+  error?: { code: string; message: string };
+}

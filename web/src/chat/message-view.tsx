@@ -1,0 +1,72 @@
+import { useState } from 'react';
+import type { Citation } from '../api/types.ts';
+import { type ChatMessage, messageCitations, messageText } from './chat-types.ts';
+import { CitationChips } from './citation-chips.tsx';
+import { Markdown } from './markdown.tsx';
+
+interface Props {
+  message: ChatMessage;
+  streaming: boolean;
+  canRetry: boolean;
+  onRetry: () => void;
+  onOpenCitation: (citation: Citation) => void;
+  selectedCitation: Citation | null;
+}
+
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      setCopied(false);
+    }
+  };
+  return (
+    <button type="button" className="link-button" onClick={copy} aria-label="Copy answer">
+      {copied ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+/** One message: the user's text, or an answer with Markdown, its sources and actions. */
+export function MessageView({ message, streaming, canRetry, onRetry, onOpenCitation, selectedCitation }: Props) {
+  const text = messageText(message);
+  if (message.role === 'user') {
+    return (
+      <article className="message user" aria-label="Your message">
+        <p className="user-text">{text}</p>
+      </article>
+    );
+  }
+  const citations = messageCitations(message);
+  const failure = message.metadata?.error;
+  const status = message.metadata?.status;
+  return (
+    <article className="message assistant" aria-label="Answer" aria-busy={streaming}>
+      {text ? <Markdown text={text} /> : streaming ? <p className="thinking">Thinking…</p> : null}
+      {failure ? (
+        <p className="message-error" role="alert">
+          {status === 'incomplete' ? 'The answer stopped early: ' : 'No answer: '}
+          {failure.message}
+        </p>
+      ) : null}
+      {citations && (citations.final || streaming) ? (
+        <CitationChips citations={citations.citations} onOpen={onOpenCitation} selected={selectedCitation} />
+      ) : null}
+      {!streaming ? (
+        <div className="message-actions">
+          {text ? <CopyButton text={text} /> : null}
+          {canRetry ? (
+            <button type="button" className="link-button" onClick={onRetry}>
+              Retry
+            </button>
+          ) : null}
+          {message.metadata?.model ? <span className="muted">{message.metadata.model}</span> : null}
+        </div>
+      ) : null}
+    </article>
+  );
+}

@@ -1,0 +1,14 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The dev server proxies the API to a running `godwit serve` (default 127.0.0.1:8787).
+const api = process.env.GODWIT_API_URL ?? 'http://127.0.0.1:8787';
+
+export default defineConfig({
+  plugins: [react()],
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 900 },
+  server: {
+    host: '127.0.0.1',
+    proxy: Object.fromEntries(['/api', '/v1', '/healthz', '/readyz'].map((path) => [path, api])),
+  },
+});
