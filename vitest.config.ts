@@ -2,10 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts', 'infra/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // PGlite is WebAssembly and CPU-heavy; two workers match the two-core CI machine.
     maxWorkers: 2,
+    // The server suites (node) use the settings above; the web app's component tests run in jsdom.
+    projects: [{ extends: true, test: { name: 'server' } }, './web/vitest.config.ts'],
   },
 });

@@ -1,4 +1,5 @@
 /** The CLI as an HTTP client of a running `godwit serve` (same data, no second database process). */
+import { clientApiKey } from '../config/env.ts';
 import { type ErrorCode, GodwitError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
@@ -12,13 +13,42 @@ import {
   type SearchResultView,
 } from './backend.ts';
 
+/** An API key as the server lists it (dates as ISO strings). */
+export interface RemoteApiKey {
+  id: string;
+  tenantId: string;
+  name: string;
+  role: 'admin' | 'user';
+  prefix: string;
+  status: 'active' | 'expired' | 'revoked';
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+function tenantQuery(tenant: string | undefined): string {
+  return tenant === undefined ? '' : `?${new URLSearchParams({ tenant })}`;
+}
+
 export class RemoteBackend implements CliBackend {
   readonly mode = 'remote';
 
-  constructor(private readonly baseUrl: string) {}
+  /** `apiKey`: sent as `x-api-key` when the server requires authentication (default GODWIT_API_KEY). */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly apiKey: string | null = clientApiKey(),
+  ) {}
+
+  /** `fetch` with the API key, when there is one. */
+  private send(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.apiKey) headers.set('x-api-key', this.apiKey);
+    return fetch(new URL(path, this.baseUrl), { ...init, headers });
+  }
 
   private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const response = await fetch(new URL(path, this.baseUrl), init).catch((error: Error) => {
+    const response = await this.send(path, init).catch((error: Error) => {
       throw new GodwitError(
         'dependency_unavailable',
         `Cannot reach the Godwit server at ${this.baseUrl}: ${error.message}`,
@@ -28,13 +58,26 @@ export class RemoteBackend implements CliBackend {
       error?: { code: ErrorCode; message: string };
     };
     if (!response.ok) {
-      throw new GodwitError(
-        body.error?.code ?? 'internal',
-        body.error?.message ?? `HTTP ${response.status} from ${path}`,
-      );
+      const message = body.error?.message ?? `HTTP ${response.status} from ${path}`;
+      const hint =
+        response.status === 401 && !this.apiKey
+          ? ` The server at ${this.baseUrl} requires authentication: set GODWIT_API_KEY to an API key.`
+          : '';
+      throw new GodwitError(body.error?.code ?? 'internal', `${message}${hint}`);
     }
     return body as T;
   }
+
+  /** The server's API keys endpoints (`godwit keys` through a running server). */
+  keys = {
+    list: (tenant?: string) => this.call<{ keys: RemoteApiKey[] }>(`/api/keys${tenantQuery(tenant)}`),
+    create: (input: { name: string; role: string; expires?: string; tenant?: string }) =>
+      this.post<{ key: RemoteApiKey; secret: string; warning: string }>('/api/keys', input),
+    revoke: (id: string, tenant?: string) =>
+      this.call<{ key: RemoteApiKey }>(`/api/keys/${encodeURIComponent(id)}${tenantQuery(tenant)}`, {
+        method: 'DELETE',
+      }),
+  };
 
   private post<T>(path: string, payload: unknown): Promise<T> {
     return this.call<T>(path, {
@@ -62,7 +105,7 @@ export class RemoteBackend implements CliBackend {
   }
 
   async deleteKnowledgeBase(name: string): Promise<void> {
-    const response = await fetch(new URL(`/api/knowledge-bases/${encodeURIComponent(name)}`, this.baseUrl), {
+    const response = await this.send(`/api/knowledge-bases/${encodeURIComponent(name)}`, {
       method: 'DELETE',
     });
     if (response.status !== 204) {
@@ -152,13 +195,10 @@ export class RemoteBackend implements CliBackend {
       }),
       file.source,
     );
-    const response = await fetch(
-      new URL(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/documents`, this.baseUrl),
-      {
-        method: 'POST',
-        body: form,
-      },
-    );
+    const response = await this.send(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/documents`, {
+      method: 'POST',
+      body: form,
+    });
     const body = (await response.json()) as {
       results?: IngestOutcome[];
       error?: { code: ErrorCode; message: string; details?: { results?: IngestOutcome[] } };
@@ -172,7 +212,7 @@ export class RemoteBackend implements CliBackend {
   }
 
   private async ensureKnowledgeBase(name: string): Promise<void> {
-    const response = await fetch(new URL(`/api/knowledge-bases/${encodeURIComponent(name)}`, this.baseUrl));
+    const response = await this.send(`/api/knowledge-bases/${encodeURIComponent(name)}`);
     if (response.status === 404) await this.post('/api/knowledge-bases', { name });
   }
 

@@ -9,11 +9,12 @@ import { ChatService } from '../core/chat/chat-service.ts';
 import { ConfigError, describeError } from '../core/errors.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Embedder, ModelResolver, Pricing } from '../core/models.ts';
-import type { Cache, HealthReport, UsageLedger } from '../core/ports.ts';
+import type { BlobStore, Cache, HealthReport, UsageLedger } from '../core/ports.ts';
 import { fuseResults } from '../core/retrieval/fusion.ts';
 import { Retriever } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
-import { DEFAULT_TENANT, type UsageEntry } from '../core/types.ts';
+import type { UsageEntry } from '../core/types.ts';
+import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
 import { createPricing } from '../providers/pricing.ts';
 import { createModels } from './create-models.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -32,19 +33,23 @@ export async function createGodwit(
   options: CreateGodwitOptions = {},
 ): Promise<GodwitServices> {
   const cache = await openCache(config);
-  const { models, embedders, provider, circuitStates, cacheStats } = await createModels(
+  const { models, embedders, provider, circuitStates, cacheStats, forwarder } = await createModels(
     config,
     options.env ?? process.env,
     options.embedders,
     cache.cache,
   );
-  const storage = await openStorage(config);
-  const usage = observableUsageLedger(storage.usage);
+  const storage = await withRecordStore(
+    config,
+    await withVectorStore(config, await openStorage(config), options.env ?? process.env),
+  );
+  // Group commit: under load, the ledger rows of many model calls share one write.
+  const ledger = new GroupCommitUsageLedger(storage.usage, { windowMs: 20 });
+  const usage = observableUsageLedger(ledger);
   const pricing = createPricing();
   const generateId = options.generateId ?? randomUUID;
   const { createDocumentParser } = await import('../ingest/index.ts');
-  const { FileBlobStore } = await import('../storage/fs/index.ts');
-  const blobs = new FileBlobStore({ root: join(config.dataDir, 'blobs') });
+  const blobs = await openBlobStore(config);
   const parser = createDocumentParser({
     maxFileBytes: config.ingest.maxFileBytes,
     maxChunkTokens: config.ingest.chunkTokens,
@@ -53,6 +58,7 @@ export async function createGodwit(
   const retriever = new Retriever({
     index: storage.index,
     embedders,
+    ...(storage.keywordSearch === false ? { keywordSearch: false } : {}),
     ...(config.retrieval.expansion.model
       ? { expandQuery: await createExpansion(config, models, cache.cache, usage.ledger, pricing, generateId) }
       : {}),
@@ -67,7 +73,7 @@ export async function createGodwit(
     knowledge: storage.knowledge,
     index: storage.index,
     parser,
-    blobs,
+    blobs: blobs.store,
     embedders,
     defaultEmbeddingModel: config.models.embedding,
     generateId,
@@ -96,7 +102,9 @@ export async function createGodwit(
     usage: usage.ledger,
     provider,
     version: VERSION,
+    apiKeys: storage.apiKeys,
     models,
+    chatForwarder: forwarder,
     embedders,
     pricing,
     onUsage: usage.subscribe,
@@ -104,10 +112,15 @@ export async function createGodwit(
     cacheStats,
     health: async (): Promise<HealthReport[]> => [
       await safeHealth('database', storage.health),
+      ...(storage.recordHealth ? [await safeHealth('dynamodb', storage.recordHealth)] : []),
+      ...(storage.vectorHealth ? [await safeHealth(config.storage.vectors, storage.vectorHealth)] : []),
+      ...(blobs.health ? [await safeHealth('s3', blobs.health)] : []),
       ...(cache.health ? [await safeHealth('redis', cache.health)] : []),
     ],
     close: async () => {
+      await ledger.flush();
       await storage.close();
+      blobs.close();
       await cache.close();
     },
   };
@@ -142,7 +155,7 @@ async function createExpansion(
   usage: UsageLedger,
   pricing: Pricing,
   generateId: () => string,
-): Promise<(query: string, abortSignal?: AbortSignal) => Promise<string[]>> {
+): Promise<(query: string, context: { tenantId: string; abortSignal?: AbortSignal }) => Promise<string[]>> {
   const modelName = config.retrieval.expansion.model!;
   const { createQueryExpander } = await import('../providers/routing/index.ts');
   const expander = createQueryExpander({
@@ -151,7 +164,7 @@ async function createExpansion(
     cache,
     maxVariants: config.retrieval.expansion.maxVariants,
   });
-  return async (query, abortSignal) => {
+  return async (query, { tenantId, abortSignal }) => {
     const startedAt = Date.now();
     const expansion = await expander.expand(query, abortSignal ? { abortSignal } : {});
     if (expansion.usage) {
@@ -161,7 +174,7 @@ async function createExpansion(
       };
       await usage.record({
         id: generateId(),
-        tenantId: DEFAULT_TENANT,
+        tenantId,
         apiKeyId: null,
         model: modelName,
         operation: 'expansion',
@@ -187,11 +200,142 @@ function hybridWeights(embeddingModel: string | null): [number, number] {
 
 async function openStorage(config: GodwitConfig) {
   const { openPostgresStorage } = await import('../storage/postgres/index.ts');
+  const dataApi = config.database.dataApi;
+  if (dataApi) {
+    // Aurora through the RDS Data API: HTTPS calls with IAM, so a Lambda needs no VPC or connection pool.
+    const { openDataApiClient } = await import('../storage/postgres/data-api-client.ts');
+    const client = openDataApiClient({
+      resourceArn: dataApi.resourceArn,
+      secretArn: dataApi.secretArn,
+      database: dataApi.database,
+      ...(dataApi.region ? { region: dataApi.region } : {}),
+    });
+    return openPostgresStorage({
+      client,
+      target: `Aurora Data API (${dataApi.resourceArn}, database ${dataApi.database})`,
+    });
+  }
   if (config.database.url) {
     return openPostgresStorage({ url: config.database.url, schema: config.database.schema ?? undefined });
   }
   mkdirSync(config.dataDir, { recursive: true });
   return openPostgresStorage({ pglite: { dataDir: join(config.dataDir, 'db') } });
+}
+
+/**
+ * storage.conversations = dynamodb: conversations, messages, usage, audit and API keys move to DynamoDB.
+ * The knowledge catalogue and chunks stay where `storage` put them.
+ */
+async function withRecordStore<Storage extends Awaited<ReturnType<typeof openStorage>>>(
+  config: GodwitConfig,
+  storage: Storage,
+): Promise<Storage & { recordHealth?: () => Promise<HealthReport> }> {
+  if (config.storage.conversations !== 'dynamodb') return storage;
+  const settings = config.storage.dynamodb;
+  const { openDynamoDbStorage } = await import('../storage/dynamodb/index.ts');
+  let records: Awaited<ReturnType<typeof openDynamoDbStorage>>;
+  try {
+    records = await openDynamoDbStorage({
+      tablePrefix: settings.tablePrefix,
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      createTables: settings.createTables,
+      ...(settings.retentionDays ? { retentionDays: settings.retentionDays } : {}),
+    });
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return {
+    ...storage,
+    conversations: records.conversations,
+    usage: records.usage,
+    audit: records.audit,
+    apiKeys: records.apiKeys,
+    recordHealth: () => records.health(),
+    close: async () => {
+      await records.close();
+      await storage.close();
+    },
+  };
+}
+
+/**
+ * storage.vectors = opensearch or s3vectors: chunks and embeddings move to that store. The catalogue
+ * (knowledge bases and documents) stays in the relational database, on the storage's own client.
+ */
+async function withVectorStore<Storage extends Awaited<ReturnType<typeof openStorage>>>(
+  config: GodwitConfig,
+  storage: Storage,
+  env: Record<string, string | undefined>,
+): Promise<Storage & { keywordSearch?: boolean; vectorHealth?: () => Promise<HealthReport> }> {
+  const vectors = config.storage.vectors;
+  if (vectors === 'postgres') return storage;
+  const { CataloguedKnowledgeStore, SqlDocumentCatalogue, OpenSearchVectorIndex } = await import(
+    '../storage/opensearch/index.ts'
+  );
+  try {
+    const catalogue = new SqlDocumentCatalogue(storage.client);
+    let index:
+      | InstanceType<typeof OpenSearchVectorIndex>
+      | import('../storage/s3vectors/index.ts').S3VectorsVectorIndex;
+    if (vectors === 'opensearch') {
+      const settings = config.storage.opensearch;
+      const region = settings.region ?? env.AWS_REGION;
+      if (!region) {
+        throw new ConfigError(
+          'storage.opensearch.region is not set and AWS_REGION is empty: set the region of the collection or domain.',
+        );
+      }
+      index = new OpenSearchVectorIndex(catalogue, {
+        endpoint: settings.endpoint!,
+        region,
+        service: settings.service,
+        indexPrefix: settings.indexPrefix,
+      });
+    } else {
+      const settings = config.storage.s3vectors;
+      const { S3VectorsVectorIndex } = await import('../storage/s3vectors/index.ts');
+      index = new S3VectorsVectorIndex(catalogue, {
+        bucket: settings.bucket!,
+        indexPrefix: settings.indexPrefix,
+        ...(settings.region ? { region: settings.region } : {}),
+        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      });
+    }
+    return {
+      ...storage,
+      knowledge: new CataloguedKnowledgeStore(storage.knowledge, catalogue, index),
+      index,
+      keywordSearch: vectors !== 's3vectors',
+      vectorHealth: () => index.health(),
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+/** Original documents: files under dataDir (default) or an S3 bucket (storage.blobs = s3). */
+async function openBlobStore(
+  config: GodwitConfig,
+): Promise<{ store: BlobStore; health?: () => Promise<HealthReport>; close: () => void }> {
+  if (config.storage.blobs === 's3') {
+    const settings = config.storage.s3;
+    const { S3BlobStore } = await import('../storage/s3/index.ts');
+    const store = new S3BlobStore({
+      bucket: settings.bucket ?? '',
+      ...(settings.prefix ? { prefix: settings.prefix } : {}),
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      forcePathStyle: settings.forcePathStyle,
+      ...(settings.serverSideEncryption ? { serverSideEncryption: settings.serverSideEncryption } : {}),
+      ...(settings.kmsKeyId ? { kmsKeyId: settings.kmsKeyId } : {}),
+    });
+    return { store, health: () => store.health(), close: () => store.close() };
+  }
+  const { FileBlobStore } = await import('../storage/fs/index.ts');
+  return { store: new FileBlobStore({ root: join(config.dataDir, 'blobs') }), close: () => {} };
 }
 
 async function safeHealth(name: string, check: () => Promise<HealthReport>): Promise<HealthReport> {

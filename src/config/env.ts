@@ -26,7 +26,13 @@ const NAMED: Record<string, { path: string[]; parse: Parse }> = {
 };
 
 /** Variables that are not config keys (read elsewhere or by tests). */
-const RESERVED = new Set(['GODWIT_CONFIG', 'GODWIT_REQUIRE_SERVICES', 'GODWIT_LOG_LEVEL']);
+const RESERVED = new Set(['GODWIT_CONFIG', 'GODWIT_REQUIRE_SERVICES', 'GODWIT_LOG_LEVEL', 'GODWIT_API_KEY']);
+
+/** The API key the CLI sends to a running server that requires one (GODWIT_API_KEY); never a config key. */
+export function clientApiKey(env: Record<string, string | undefined> = process.env): string | null {
+  const value = env.GODWIT_API_KEY?.trim();
+  return value ? value : null;
+}
 
 export function environmentOverrides(env: Record<string, string | undefined>): Record<string, unknown> {
   const result: Record<string, unknown> = {};

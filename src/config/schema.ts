@@ -11,6 +11,240 @@ const modelName = z
     'expected provider:model-id, for example local:extractive or openai:gpt-4.1-mini',
   );
 
+/** Lists accept YAML arrays and, from environment variables, comma-separated text. */
+const textList = <Item extends z.ZodType>(item: Item, minimum = 0) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part.length > 0)
+        : value,
+    z.array(item).min(minimum),
+  );
+
+/** Asymmetric algorithms only: `none` and the HMAC family (HS*) are never accepted for JWTs. */
+export const JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+const JWT_DEFAULTS = {
+  issuer: null,
+  audience: [],
+  jwksUrl: null,
+  tenantClaim: 'custom:tenant',
+  defaultTenant: null,
+  userClaim: 'sub',
+  roleClaim: 'cognito:groups',
+  adminValues: ['admin'],
+  algorithms: ['RS256', 'ES256'] as Array<(typeof JWT_ALGORITHMS)[number]>,
+  clockToleranceSeconds: 30,
+};
+
+const AUTH_DEFAULTS = { mode: null, apiKeys: { enabled: true }, jwt: JWT_DEFAULTS };
+
+const authSchema = z
+  .object({
+    /** null = `off` when the server binds a loopback address, `required` otherwise. */
+    mode: z.enum(['off', 'required']).nullable().default(null),
+    apiKeys: z
+      .object({ enabled: z.boolean().default(true) })
+      .strict()
+      .default({ enabled: true }),
+    jwt: z
+      .object({
+        /** The OIDC issuer (`iss`); JWTs are accepted only when this is set. */
+        issuer: z.string().url().nullable().default(null),
+        /** Accepted `aud` values (for Cognito access tokens, `client_id`); at least one when issuer is set. */
+        audience: textList(z.string().min(1)).default([]),
+        /** null = issuer + /.well-known/jwks.json. */
+        jwksUrl: z.string().url().nullable().default(null),
+        tenantClaim: z.string().min(1).default('custom:tenant'),
+        /** The tenant for tokens without the tenant claim; null = such tokens are refused. */
+        defaultTenant: z.string().min(1).nullable().default(null),
+        userClaim: z.string().min(1).default('sub'),
+        /** A string or an array claim; the caller is admin when it holds one of `adminValues`. */
+        roleClaim: z.string().min(1).default('cognito:groups'),
+        adminValues: textList(z.string().min(1)).default(['admin']),
+        algorithms: textList(z.enum(JWT_ALGORITHMS), 1).default(['RS256', 'ES256']),
+        clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+      })
+      .strict()
+      .refine((jwt) => jwt.issuer === null || jwt.audience.length > 0, {
+        message:
+          'auth.jwt.audience must name at least one audience (the app client id) when auth.jwt.issuer is set',
+        path: ['audience'],
+      })
+      .default(JWT_DEFAULTS),
+  })
+  .strict();
+
+const DYNAMODB_DEFAULTS = {
+  tablePrefix: 'godwit-',
+  region: null,
+  endpoint: null,
+  createTables: false,
+  retentionDays: null,
+};
+
+const S3_DEFAULTS = {
+  bucket: null,
+  prefix: null,
+  region: null,
+  endpoint: null,
+  forcePathStyle: false,
+  serverSideEncryption: null,
+  kmsKeyId: null,
+};
+
+const OPENSEARCH_DEFAULTS = {
+  endpoint: null,
+  region: null,
+  service: 'aoss' as const,
+  indexPrefix: 'godwit-chunks',
+};
+
+const S3VECTORS_DEFAULTS = { bucket: null, region: null, endpoint: null, indexPrefix: 'godwit' };
+
+/** Where each kind of data lives. Defaults: the relational database and files in dataDir. */
+const storageSchema = z
+  .object({
+    /** Conversations, messages, usage, audit and API keys: `postgres` (database.url or PGlite) or `dynamodb`. */
+    conversations: z.enum(['postgres', 'dynamodb']).default('postgres'),
+    /** Original documents: `files` (dataDir/blobs) or `s3`. */
+    blobs: z.enum(['files', 's3']).default('files'),
+    /**
+     * Chunks and embeddings: `postgres` (pgvector + BM25 in the database: PGlite, PostgreSQL, Aurora),
+     * `opensearch` (k-NN + BM25) or `s3vectors` (vector search only). The catalogue stays in postgres.
+     */
+    vectors: z.enum(['postgres', 'opensearch', 's3vectors']).default('postgres'),
+    opensearch: z
+      .object({
+        /** Collection or domain endpoint, `https://<id>.<region>.aoss.amazonaws.com`. */
+        endpoint: z.string().url().nullable().default(null),
+        /** null = the AWS SDK's region (AWS_REGION). */
+        region: z.string().min(1).nullable().default(null),
+        /** SigV4 service: `aoss` for OpenSearch Serverless, `es` for managed domains. */
+        service: z.enum(['aoss', 'es']).default('aoss'),
+        /** Index names are `<indexPrefix>-<hash of the knowledge base id>`. */
+        indexPrefix: z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9_-]*$/,
+            'use lower-case letters, digits, "-" and "_" (OpenSearch index names)',
+          )
+          .default('godwit-chunks'),
+      })
+      .strict()
+      .default(OPENSEARCH_DEFAULTS),
+    s3vectors: z
+      .object({
+        /** The vector bucket. */
+        bucket: z.string().min(3).nullable().default(null),
+        region: z.string().min(1).nullable().default(null),
+        /** A local or private endpoint. */
+        endpoint: z.string().url().nullable().default(null),
+        /** Index names are `<indexPrefix>-<hash of the knowledge base id>`. */
+        indexPrefix: z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9-]{0,30}$/,
+            'use up to 31 lower-case letters, digits and "-" (S3 Vectors index names)',
+          )
+          .default('godwit'),
+      })
+      .strict()
+      .default(S3VECTORS_DEFAULTS),
+    dynamodb: z
+      .object({
+        /** Table names are `<tablePrefix>data`. */
+        tablePrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]*$/, 'use only letters, digits, "_", "-" and "." (DynamoDB table names)')
+          .default('godwit-'),
+        /** null = the AWS SDK's region (AWS_REGION). */
+        region: z.string().min(1).nullable().default(null),
+        /** A local or private endpoint (dynalite, DynamoDB Local, a VPC endpoint). */
+        endpoint: z.string().url().nullable().default(null),
+        /** Create missing tables at startup (needs dynamodb:CreateTable); the CDK stack creates them otherwise. */
+        createTables: z.boolean().default(false),
+        /** Usage and audit items expire (DynamoDB TTL) this many days after they were written; null keeps them. */
+        retentionDays: z.number().int().positive().nullable().default(null),
+      })
+      .strict()
+      .default(DYNAMODB_DEFAULTS),
+    s3: z
+      .object({
+        bucket: z.string().min(3).nullable().default(null),
+        /** Prepended to every object key, e.g. `godwit/`. */
+        prefix: z.string().min(1).nullable().default(null),
+        region: z.string().min(1).nullable().default(null),
+        /** An S3-compatible endpoint (MinIO, s3rver, a VPC endpoint). */
+        endpoint: z.string().url().nullable().default(null),
+        /** Path-style addressing, which most S3-compatible servers need. */
+        forcePathStyle: z.boolean().default(false),
+        /** Encryption requested on every write; null = the bucket's default encryption. */
+        serverSideEncryption: z.enum(['AES256', 'aws:kms']).nullable().default(null),
+        kmsKeyId: z.string().min(1).nullable().default(null),
+      })
+      .strict()
+      .default(S3_DEFAULTS),
+  })
+  .strict()
+  .superRefine((storage, context) => {
+    if (storage.vectors === 'opensearch' && !storage.opensearch.endpoint) {
+      context.addIssue({
+        code: 'custom',
+        path: ['opensearch', 'endpoint'],
+        message:
+          'storage.vectors is "opensearch" but no endpoint is set: set storage.opensearch.endpoint (GODWIT_STORAGE__OPENSEARCH__ENDPOINT) to the collection or domain endpoint',
+      });
+    }
+    if (storage.vectors === 's3vectors' && !storage.s3vectors.bucket) {
+      context.addIssue({
+        code: 'custom',
+        path: ['s3vectors', 'bucket'],
+        message:
+          'storage.vectors is "s3vectors" but no bucket is set: set storage.s3vectors.bucket (GODWIT_STORAGE__S3VECTORS__BUCKET) to the vector bucket name',
+      });
+    }
+    if (storage.blobs === 's3' && !storage.s3.bucket) {
+      context.addIssue({
+        code: 'custom',
+        path: ['s3', 'bucket'],
+        message:
+          'storage.blobs is "s3" but no bucket is set: set storage.s3.bucket (GODWIT_STORAGE__S3__BUCKET) to the bucket name',
+      });
+    }
+    if (storage.s3.kmsKeyId && storage.s3.serverSideEncryption !== 'aws:kms') {
+      context.addIssue({
+        code: 'custom',
+        path: ['s3', 'serverSideEncryption'],
+        message: 'storage.s3.kmsKeyId needs storage.s3.serverSideEncryption: aws:kms',
+      });
+    }
+  });
+
+const STORAGE_DEFAULTS = {
+  conversations: 'postgres' as const,
+  blobs: 'files' as const,
+  vectors: 'postgres' as const,
+  opensearch: OPENSEARCH_DEFAULTS,
+  s3vectors: S3VECTORS_DEFAULTS,
+  dynamodb: DYNAMODB_DEFAULTS,
+  s3: S3_DEFAULTS,
+};
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1).default('./.godwit'),
@@ -61,8 +295,26 @@ export const configSchema = z
           .regex(/^[a-z_][a-z0-9_]*$/)
           .nullable()
           .default(null),
+        /** Aurora through the RDS Data API (no VPC needed); instead of url. */
+        dataApi: z
+          .object({
+            /** ARN of the Aurora cluster. */
+            resourceArn: z.string().startsWith('arn:'),
+            /** ARN of the Secrets Manager secret with the database credentials. */
+            secretArn: z.string().startsWith('arn:'),
+            database: z.string().min(1),
+            /** null = the AWS SDK's region (AWS_REGION). */
+            region: z.string().min(1).nullable().default(null),
+          })
+          .strict()
+          .nullable()
+          .optional(),
       })
       .strict()
+      .refine((database) => !(database.url && database.dataApi), {
+        message: 'set database.url or database.dataApi, not both',
+        path: ['dataApi'],
+      })
       .default({ url: null, schema: null }),
     redis: z
       .object({ url: z.string().url().nullable().default(null) })
@@ -140,6 +392,10 @@ export const configSchema = z
       })
       .strict()
       .default({ rules: [] }),
+    /** Who may call the API: see docs/AUTH.md. */
+    auth: authSchema.default(AUTH_DEFAULTS),
+    /** Where data lives: see docs/CONFIGURATION.md, "Storage backends". */
+    storage: storageSchema.default(STORAGE_DEFAULTS),
     /** Load the sample knowledge base `handbook` into a new data dir. */
     sample: z.boolean().default(true),
   })

@@ -152,7 +152,10 @@ export interface UsageQuery {
 }
 
 export interface UsageLedger {
+  /** Recording the same entry id twice keeps the first: retries do not double-count. */
   record(entry: UsageEntry): Promise<void>;
+  /** Several rows in one write, with the same rules as `record`; all or none are stored. Optional. */
+  recordMany?(entries: UsageEntry[]): Promise<void>;
   /** Totals grouped by UTC day, model and API key. */
   summarize(tenantId: string, query?: UsageQuery): Promise<UsageSummaryRow[]>;
 }

@@ -4,8 +4,15 @@
  */
 import type { ChatService } from './chat/chat-service.ts';
 import type { KnowledgeService } from './knowledge/knowledge-service.ts';
-import type { Embedder, ModelResolver, Pricing } from './models.ts';
-import type { ConversationStore, HealthReport, KnowledgeStore, UsageLedger, VectorIndex } from './ports.ts';
+import type { ChatCompletionsForwarder, Embedder, ModelResolver, Pricing } from './models.ts';
+import type {
+  ApiKeyStore,
+  ConversationStore,
+  HealthReport,
+  KnowledgeStore,
+  UsageLedger,
+  VectorIndex,
+} from './ports.ts';
 import type { Retriever } from './retrieval/retriever.ts';
 import type { UsageEntry } from './types.ts';
 
@@ -36,6 +43,8 @@ export interface GodwitServices {
   // createGodwit provides each one it has. The OpenAI-compatible API and /metrics read them.
   /** Resolves `provider:model-id` names with resilience and the fallback chain (passthrough chat). */
   models?: ModelResolver;
+  /** Forwards `/v1/chat/completions` unchanged to providers that speak that API (the fast path). */
+  chatForwarder?: ChatCompletionsForwarder;
   /** Embedding models by `provider:model-id` (`POST /v1/embeddings`). */
   embedders?: ReadonlyMap<string, Embedder>;
   /** Prices a model call; null for an unpriced model. */
@@ -44,6 +53,8 @@ export interface GodwitServices {
   onUsage?: (listener: (entry: UsageEntry) => void) => () => void;
   /** Circuit breaker state by `provider:model`, as the resilience layer sees it now. */
   circuitStates?: () => Record<string, 'closed' | 'open' | 'half-open'>;
+  /** API keys (hashed) for authentication and `godwit keys`. */
+  apiKeys?: ApiKeyStore;
   /** Cumulative hit and miss counts of each cache (embedding, response), for the hit ratio. */
   cacheStats?: () => Array<{ cache: string; hits: number; misses: number }>;
   /** Reports on every configured dependency; never throws. */

@@ -1,10 +1,15 @@
 import type { GodwitServices } from '../core/services.ts';
+import type { AuthSettings } from './auth/auth-settings.ts';
+import type { Caller } from './auth/caller.ts';
+import { writeLogLine } from './log-writer.ts';
 
 /** Per-request values set by middleware and read by handlers. */
 export interface AppVariables {
   requestId: string;
   tenantId: string;
   userId: string;
+  /** Who is calling (tenant, user, role, API key); set by the auth middleware. */
+  caller: Caller;
 }
 
 export interface AppEnv {
@@ -23,6 +28,8 @@ export interface AppOptions {
   maxUploadBytes?: number;
   /** Receives one entry per request and one per unexpected error. Default: JSON lines on stdout/stderr. */
   logger?: (entry: object) => void;
+  /** Who may call the API (see docs/AUTH.md). Default: no authentication, every caller is the local admin. */
+  auth?: AuthSettings;
 }
 
 export interface AppDeps {
@@ -39,12 +46,6 @@ export interface ResolvedAppOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
-
-function writeLogLine(entry: object): void {
-  const line = JSON.stringify({ time: new Date().toISOString(), ...entry });
-  if ((entry as LogEntry).level === 'info') console.log(line);
-  else console.error(line);
-}
 
 export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions {
   return {

@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { type AppDeps, type AppEnv, type GodwitApp, resolveAppOptions } from './app-env.ts';
+import { AUTH_OFF } from './auth/auth-settings.ts';
 import { createErrorHandler, notFoundHandler } from './http-errors.ts';
 import {
   connectServiceMetrics,
@@ -12,22 +13,28 @@ import {
   httpMetrics,
   registerMetricsRoute,
 } from './metrics/index.ts';
-import { defaultTenant } from './middleware/default-tenant.ts';
+import { authenticate, requireAdmin } from './middleware/auth.ts';
 import { requestContext } from './middleware/request-log.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConversationRoutes } from './routes/conversation-routes.ts';
 import { registerDocsRoutes } from './routes/docs-routes.ts';
+import { registerDocumentFileRoutes } from './routes/document-file-routes.ts';
 import { registerDocumentRoutes } from './routes/document-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
+import { registerKeyRoutes } from './routes/key-routes.ts';
 import { registerKnowledgeBaseRoutes } from './routes/knowledge-base-routes.ts';
 import { registerOpenAIRoutes } from './routes/openai-routes.ts';
 import { registerSearchRoutes } from './routes/search-routes.ts';
+import { registerUIChatRoutes } from './routes/ui-chat-routes.ts';
 import { registerUsageRoutes } from './routes/usage-routes.ts';
+import { registerWebRoutes, type WebRoutesOptions } from './routes/web-routes.ts';
 import { validationHook } from './validation.ts';
 
 export interface CreateAppDeps extends AppDeps {
   /** Where request, model, error and circuit metrics are recorded for `GET /metrics`. Default: a new registry. */
   metrics?: GodwitMetrics;
+  /** Where the built web app is served from. Default: `web/dist` of this package. */
+  web?: WebRoutesOptions;
 }
 
 /**
@@ -49,20 +56,34 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
 
   app.use('*', httpMetrics(metrics));
   app.use('*', ...requestContext(options.logger));
-  app.use('/api/*', defaultTenant());
-  app.use('/v1/*', defaultTenant());
+  // /healthz, /readyz, /openapi.json and /docs stay open; /metrics needs an admin when auth is required.
+  const auth = deps.options?.auth ?? AUTH_OFF;
+  const authenticated = authenticate(auth, services.apiKeys);
+  app.use('/api/*', authenticated);
+  app.use('/v1/*', authenticated);
+  if (auth.mode === 'required') {
+    app.use('/metrics', authenticated, async (c, next) => {
+      requireAdmin(c, 'read metrics');
+      await next();
+    });
+  }
   app.onError(createErrorHandler(options.logger));
   app.notFound(notFoundHandler);
 
   registerHealthRoutes(app, services);
   registerChatRoutes(app, services, options);
+  registerUIChatRoutes(app, services, options);
   registerConversationRoutes(app, services, options);
   registerSearchRoutes(app, services, options);
   registerKnowledgeBaseRoutes(app, services, options);
   registerDocumentRoutes(app, services, options);
+  registerDocumentFileRoutes(app, services);
   registerUsageRoutes(app, services);
+  registerKeyRoutes(app, services, { ...options, now: auth.now });
   registerOpenAIRoutes(app, services, { ...options, metrics });
   registerMetricsRoute(app, metrics);
   registerDocsRoutes(app, services);
+  // Last: the web app answers every GET that no route above claimed.
+  registerWebRoutes(app, deps.web);
   return app;
 }

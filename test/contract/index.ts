@@ -1,4 +1,5 @@
 /** Contract suites, one per port: call them from a test file with a factory for the adapter under test. */
+export { type ApiKeyStores, describeApiKeyStoreContract } from './api-key-store-contract.ts';
 export { type AuditStores, describeAuditLogContract } from './audit-log-contract.ts';
 export { type BlobStores, describeBlobStoreContract, UNSAFE_BLOB_KEYS } from './blob-store-contract.ts';
 export { type CacheStores, describeCacheContract } from './cache-contract.ts';

@@ -1,6 +1,7 @@
 /** Every memory adapter against the shared contracts. */
 import { createMemoryStorage, MemoryCache } from '../../src/storage/memory/index.ts';
 import {
+  describeApiKeyStoreContract,
   describeAuditLogContract,
   describeCacheContract,
   describeConversationStoreContract,
@@ -17,6 +18,7 @@ describeVectorIndexContract('memory', memory, { vectors: 'supported' });
 describeConversationStoreContract('memory', memory);
 describeUsageLedgerContract('memory', memory);
 describeAuditLogContract('memory', memory);
+describeApiKeyStoreContract('memory', memory);
 describeHealthCheckContract('memory', memory);
 describeCacheContract('memory', async () => {
   let now = Date.UTC(2026, 0, 1);

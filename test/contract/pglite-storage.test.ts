@@ -2,6 +2,7 @@
 import { afterAll } from 'vitest';
 import { openPostgresStorage, type PostgresStorage } from '../../src/storage/postgres/index.ts';
 import {
+  describeApiKeyStoreContract,
   describeAuditLogContract,
   describeConversationStoreContract,
   describeHealthCheckContract,
@@ -25,4 +26,5 @@ describeVectorIndexContract('PGlite', shared, { vectors: 'supported' });
 describeConversationStoreContract('PGlite', shared);
 describeUsageLedgerContract('PGlite', shared);
 describeAuditLogContract('PGlite', shared);
+describeApiKeyStoreContract('PGlite', shared);
 describeHealthCheckContract('PGlite', shared);

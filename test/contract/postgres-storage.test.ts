@@ -17,6 +17,7 @@ import {
   uniqueSchemaName,
 } from '../support/services.ts';
 import {
+  describeApiKeyStoreContract,
   describeAuditLogContract,
   describeConversationStoreContract,
   describeHealthCheckContract,
@@ -48,5 +49,6 @@ describeWithPostgres('PostgreSQL', () => {
   describeConversationStoreContract('PostgreSQL', shared);
   describeUsageLedgerContract('PostgreSQL', shared);
   describeAuditLogContract('PostgreSQL', shared);
+  describeApiKeyStoreContract('PostgreSQL', shared);
   describeHealthCheckContract('PostgreSQL', shared);
 });

@@ -229,7 +229,8 @@ describe.each([
       let finishReason: string | null | undefined;
       for await (const chunk of stream) {
         for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-          const call = (calls[delta.index] ??= { index: delta.index, function: { arguments: '' } });
+          calls[delta.index] ??= { index: delta.index, function: { arguments: '' } };
+          const call = calls[delta.index]!;
           if (delta.id) call.id = delta.id;
           if (delta.type) call.type = delta.type;
           if (delta.function?.name) call.function.name = delta.function.name;

@@ -1,8 +1,9 @@
 import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
 import { createGodwit } from '../../config/index.ts';
-import { ConfigError } from '../../core/errors.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
-import { isLoopback, startNodeServer } from '../../runtime/node.ts';
+import { startNodeServer } from '../../runtime/node.ts';
+import { checkAuthReadiness } from '../../server/auth/auth-readiness.ts';
+import { describeAuthMethods, resolveAuthSettings } from '../../server/auth/auth-settings.ts';
 import { createApp } from '../../server/index.ts';
 import { offerSample } from '../backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
@@ -22,20 +23,24 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
       ...(options.port ? { port: Number(options.port) } : {}),
     },
   });
-  if (!isLoopback(config.server.host)) {
-    throw new ConfigError(
-      `Refusing to serve on ${config.server.host}: a server reachable from other machines must require authentication, and none is configured. Serve on 127.0.0.1 (GODWIT_HOST) and put an authenticating proxy in front.`,
-    );
-  }
+  // A non-loopback host requires authentication: resolving refuses auth.mode=off there.
+  const auth = resolveAuthSettings(config);
   const lock = config.database.url ? null : acquireDataDirLock(config.dataDir, 'serve');
   const services = await createGodwit(config).catch((error) => {
     lock?.release();
     throw error;
   });
+  try {
+    await checkAuthReadiness(auth, services.apiKeys, { embeddedDatabase: !config.database.url });
+  } catch (error) {
+    await services.close();
+    lock?.release();
+    throw error;
+  }
   if (options.sample && config.sample) await offerSample(services, config, output);
   const app = createApp({
     services,
-    options: { maxBodyBytes: config.server.maxBodyBytes, maxUploadBytes: config.server.maxUploadBytes },
+    options: { maxBodyBytes: config.server.maxBodyBytes, maxUploadBytes: config.server.maxUploadBytes, auth },
   });
   const server = await startNodeServer({
     fetch: app.fetch,
@@ -57,6 +62,9 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   );
   output.info(
     `  knowledge: ${knowledgeBases.map((kb) => kb.name).join(', ') || '(none yet: godwit ingest ./docs --kb NAME)'}`,
+  );
+  output.info(
+    `  auth:      ${auth.mode === 'required' ? `required (${describeAuthMethods(auth)})` : 'off (loopback only; every caller is the local admin)'}`,
   );
   output.info(`  API docs:  ${server.url}/docs`);
   await new Promise<void>((resolveStop) => {

@@ -133,10 +133,59 @@ export class KnowledgeService {
     if (document.blobKey && this.options.blobs) await this.options.blobs.delete(document.blobKey);
   }
 
-  /** Ingests one file; never throws for a bad file — the outcome says why it was skipped. */
-  async ingest(tenantId: string, knowledgeBase: KnowledgeBase, file: IngestFile): Promise<IngestOutcome> {
+  /** The original bytes of a document, as uploaded. Throws NotFoundError when the file was not kept. */
+  async originalFile(
+    tenantId: string,
+    knowledgeBaseName: string,
+    documentId: string,
+  ): Promise<{ document: KnowledgeDocument; bytes: Uint8Array; contentType: string }> {
+    const document = await this.requireDocument(tenantId, knowledgeBaseName, documentId);
+    const stored = document.blobKey ? await this.options.blobs?.get(document.blobKey) : undefined;
+    if (!stored) {
+      throw new NotFoundError(
+        `The original file of "${document.source}" was not kept. Upload it again to make it downloadable.`,
+      );
+    }
+    return { document, bytes: stored.bytes, contentType: stored.contentType };
+  }
+
+  /** Parses, chunks and embeds a document again from its original file, even when it is unchanged. */
+  async reindexDocument(
+    tenantId: string,
+    knowledgeBaseName: string,
+    documentId: string,
+  ): Promise<IngestOutcome> {
+    const knowledgeBase = await this.requireKnowledgeBase(tenantId, knowledgeBaseName);
+    const { document, bytes, contentType } = await this.originalFile(tenantId, knowledgeBaseName, documentId);
+    const file = { source: document.source, bytes, mimeType: contentType, metadata: document.metadata };
+    return this.ingest(tenantId, knowledgeBase, file, { force: true });
+  }
+
+  private async requireDocument(
+    tenantId: string,
+    knowledgeBaseName: string,
+    documentId: string,
+  ): Promise<KnowledgeDocument> {
+    const knowledgeBase = await this.requireKnowledgeBase(tenantId, knowledgeBaseName);
+    const document = await this.options.knowledge.getDocument(tenantId, documentId);
+    if (!document || document.knowledgeBaseId !== knowledgeBase.id) {
+      throw new NotFoundError(`Document "${documentId}" is not in knowledge base "${knowledgeBaseName}".`);
+    }
+    return document;
+  }
+
+  /**
+   * Ingests one file; never throws for a bad file — the outcome says why it was skipped.
+   * `force` re-ingests a file whose bytes are unchanged (re-indexing).
+   */
+  async ingest(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    file: IngestFile,
+    options: { force?: boolean } = {},
+  ): Promise<IngestOutcome> {
     try {
-      return await this.ingestOrThrow(tenantId, knowledgeBase, file);
+      return await this.ingestOrThrow(tenantId, knowledgeBase, file, options.force ?? false);
     } catch (error) {
       // Only faults of the file itself are an outcome; storage or provider faults stop the caller.
       if (GodwitError.isInstance(error) && FILE_FAULTS.has(error.code))
@@ -149,11 +198,12 @@ export class KnowledgeService {
     tenantId: string,
     knowledgeBase: KnowledgeBase,
     file: IngestFile,
+    force: boolean,
   ): Promise<IngestOutcome> {
     const { knowledge, index, parser, blobs } = this.options;
     const sha256 = createHash('sha256').update(file.bytes).digest('hex');
     const existing = await knowledge.findDocumentBySource(tenantId, knowledgeBase.id, file.source);
-    if (existing && existing.sha256 === sha256 && existing.status === 'ready') {
+    if (!force && existing && existing.sha256 === sha256 && existing.status === 'ready') {
       return {
         source: file.source,
         status: 'unchanged',

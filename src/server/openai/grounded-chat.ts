@@ -33,6 +33,7 @@ function startTurn(chat: ChatService, call: ChatCall, knowledgeBase: string): As
   return chat.turn({
     tenantId: call.tenantId,
     userId: call.userId,
+    apiKeyId: call.apiKeyId ?? null,
     message: lastUserText(call.request.messages),
     knowledgeBase,
     abortSignal: call.abort.signal,

@@ -16,6 +16,7 @@ export {
   toFinishReason,
 } from './completion-format.ts';
 export { createEmbeddings, MAX_EMBEDDING_INPUTS, toBase64Float32 } from './embeddings.ts';
+export { completeForwarded, type ForwardTarget, streamForwarded } from './forwarded-chat.ts';
 export { completeGrounded, streamGrounded } from './grounded-chat.ts';
 export { lastUserText, toModelMessages } from './map-messages.ts';
 export { toCallSettings, toToolChoice, toToolSet } from './map-request.ts';
@@ -36,5 +37,4 @@ export {
   openAIValidationHook,
   toOpenAIError,
 } from './openai-errors.ts';
-export { completeForwarded, type ForwardTarget, streamForwarded } from './forwarded-chat.ts';
 export { completePassthrough, streamPassthrough } from './passthrough-chat.ts';

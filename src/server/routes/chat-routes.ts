@@ -6,6 +6,7 @@ import { GodwitError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { AppEnv, GodwitApp, Logger } from '../app-env.ts';
 import { describeForLog, errorBody, statusForCode } from '../http-errors.ts';
+import { callerOf } from '../middleware/auth.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
 import { CHAT_STREAM_DESCRIPTION, ChatRequestSchema, ChatResponseSchema } from '../schemas/chat-schemas.ts';
 import { ErrorResponseSchema, errorResponse } from '../schemas/common-schemas.ts';
@@ -86,6 +87,7 @@ export function registerChatRoutes(
     const events = services.chat.turn({
       tenantId: c.var.tenantId,
       userId: c.var.userId,
+      apiKeyId: callerOf(c).apiKeyId,
       message: body.message,
       conversationId: body.conversationId,
       knowledgeBase: body.knowledgeBase,

@@ -4,29 +4,37 @@
  * Godwit by changing its base URL. The routes live in their own sub-app so that every error under `/v1`,
  * validation included, is answered in OpenAI's error shape.
  */
+
+import type { ServerResponse } from 'node:http';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { NotFoundError } from '../../core/errors.ts';
+import type { ChatCompletionsForwarder } from '../../core/models.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { AppEnv, GodwitApp, Logger } from '../app-env.ts';
 import { describeForLog } from '../http-errors.ts';
 import { createUsageRecorder, errorKind, type GodwitMetrics } from '../metrics/index.ts';
+import { callerOf } from '../middleware/auth.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
 import {
   type ChatCall,
+  completeForwarded,
   completeGrounded,
   completePassthrough,
   createEmbeddings,
   createOpenAIErrorHandler,
   EVENT_STREAM_HEADERS,
+  type ForwardTarget,
   listModels,
   modelNotFound,
   newCompletionIdentity,
   openAIValidationHook,
   resolveChatTarget,
   resolveEmbedder,
+  streamForwarded,
   streamGrounded,
   streamPassthrough,
+  toModelMessages,
   type UsageContext,
 } from '../openai/index.ts';
 import {
@@ -121,10 +129,35 @@ function embeddingsRoute(maxBodyBytes: number) {
 /** Aborts the model call when the client disconnects, whichever way the runtime reports it. */
 function abortWithRequest(c: Context): AbortController {
   const abort = new AbortController();
+  // On Node, the response's `close` before it finished is the disconnect; listening there avoids
+  // building the runtime's Request object just for its signal.
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing && typeof outgoing.once === 'function') {
+    if (outgoing.destroyed && !outgoing.writableFinished) abort.abort();
+    else outgoing.once('close', () => !outgoing.writableFinished && abort.abort());
+    return abort;
+  }
   const signal = c.req.raw.signal;
   if (signal.aborted) abort.abort();
   else signal.addEventListener('abort', () => abort.abort(), { once: true });
   return abort;
+}
+
+/** A forwarded call falls back to the configured fallback models, through the AI SDK path. */
+function forwardTarget(
+  services: GodwitServices,
+  forwarder: ChatCompletionsForwarder,
+  name: string,
+  body: Record<string, unknown>,
+): ForwardTarget {
+  const models = services.models;
+  const fallbacks = models?.fallbackModels.filter((fallback) => fallback !== name) ?? [];
+  const first = fallbacks[0];
+  return {
+    forwarder,
+    body,
+    ...(models && first ? { fallback: { name: first, model: () => models.languageModel(first) } } : {}),
+  };
 }
 
 function eventStream(c: Context, stream: ReadableStream<Uint8Array>): Response {
@@ -145,6 +178,7 @@ export function registerOpenAIRoutes(
 
   const usageContext = (c: Context<AppEnv>): UsageContext => ({
     tenantId: c.var.tenantId,
+    apiKeyId: callerOf(c).apiKeyId,
     recordUsage,
     pricing: services.pricing,
     generateId,
@@ -192,6 +226,14 @@ export function registerOpenAIRoutes(
       if (request.stream)
         return eventStream(c, await streamGrounded(services.chat, call, target.knowledgeBase)) as never;
       return c.json(await completeGrounded(services.chat, call, target.knowledgeBase), 200) as never;
+    }
+    if (services.chatForwarder?.canForward(request.model)) {
+      // The provider gets the request as written, but a message that cannot be valid is refused here,
+      // naming its field, as on every other path.
+      toModelMessages(request.messages);
+      const forward = forwardTarget(services, services.chatForwarder, request.model, await c.req.json());
+      if (request.stream) return eventStream(c, await streamForwarded(call, forward)) as never;
+      return c.json(await completeForwarded(call, forward), 200) as never;
     }
     if (request.stream) return eventStream(c, await streamPassthrough(call, target.model)) as never;
     return c.json(await completePassthrough(call, target.model), 200) as never;

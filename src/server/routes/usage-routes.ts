@@ -1,8 +1,9 @@
 /** `GET /api/usage`: model calls, tokens and cost per UTC day, model and API key. */
 import { createRoute } from '@hono/zod-openapi';
-import { ValidationError } from '../../core/errors.ts';
+import { AuthError, ValidationError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
+import { callerOf } from '../middleware/auth.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import { UsageQuerySchema, UsageResponseSchema } from '../schemas/operations-schemas.ts';
 
@@ -21,6 +22,7 @@ const usageRoute = createRoute({
       content: { 'application/json': { schema: UsageResponseSchema } },
     },
     400: errorResponse('A date is not ISO 8601, or `from` is after `to`'),
+    403: errorResponse('A caller with the user role and no API key (a JWT user) cannot see usage'),
   },
 });
 
@@ -40,7 +42,18 @@ export function registerUsageRoutes(app: GodwitApp, services: GodwitServices): v
         details: { field: 'from' },
       });
     }
-    const rows = await services.usage.summarize(c.var.tenantId, { from, to });
-    return c.json({ rows }, 200);
+    // Admins see every key of their tenant; a user sees only the rows of the key they call with.
+    const caller = callerOf(c);
+    if (caller.role !== 'admin' && caller.apiKeyId === null) {
+      throw new AuthError(
+        'Usage is by API key: call with your API key, or ask an admin for the whole tenant.',
+        {
+          forbidden: true,
+        },
+      );
+    }
+    const rows = await services.usage.summarize(caller.tenantId, { from, to });
+    const visible = caller.role === 'admin' ? rows : rows.filter((row) => row.apiKeyId === caller.apiKeyId);
+    return c.json({ rows: visible }, 200);
   });
 }

@@ -1,5 +1,6 @@
 /** Every relational port in memory, sharing state the way one database would. Nothing is persisted. */
 import type {
+  ApiKeyStore,
   AuditLog,
   ConversationStore,
   HealthReport,
@@ -7,6 +8,7 @@ import type {
   UsageLedger,
   VectorIndex,
 } from '../../core/ports.ts';
+import { MemoryApiKeyStore } from './memory-api-key-store.ts';
 import { MemoryAuditLog } from './memory-audit-log.ts';
 import { MemoryConversationStore } from './memory-conversation-store.ts';
 import { MemoryKnowledgeState } from './memory-knowledge-state.ts';
@@ -25,6 +27,7 @@ export interface MemoryStorage {
   readonly conversations: ConversationStore;
   readonly usage: UsageLedger;
   readonly audit: AuditLog;
+  readonly apiKeys: ApiKeyStore;
   health(): Promise<HealthReport>;
   close(): Promise<void>;
 }
@@ -43,6 +46,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryS
     conversations: new MemoryConversationStore(now),
     usage: new MemoryUsageLedger(),
     audit: new MemoryAuditLog(),
+    apiKeys: new MemoryApiKeyStore(),
     health: async () => ({ name: 'memory', ok: true, detail: 'in-process memory; nothing is persisted' }),
     close: async () => {},
   };

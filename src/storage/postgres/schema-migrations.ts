@@ -195,8 +195,29 @@ UPDATE chunks SET keyword_terms = tsvector_to_array(terms);
 ALTER TABLE chunks DROP COLUMN terms, DROP COLUMN term_overflow;
 `;
 
+// API keys: only the SHA-256 of each secret is stored. The hash is unique across tenants because a request's
+// key is looked up by hash alone, before its tenant is known.
+const apiKeys = `
+CREATE TABLE api_keys (
+  tenant_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  name text NOT NULL,
+  role text NOT NULL CHECK (role IN ('admin', 'user')),
+  prefix text NOT NULL,
+  hash text COLLATE "C" NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz,
+  revoked_at timestamptz,
+  last_used_at timestamptz,
+  CONSTRAINT api_keys_pkey PRIMARY KEY (tenant_id, id),
+  CONSTRAINT api_keys_hash_unique UNIQUE (hash)
+);
+CREATE INDEX api_keys_recent_idx ON api_keys (tenant_id, created_at DESC);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'relational schema', sql: relationalSchema },
   { id: 2, name: 'pgvector embeddings', requires: 'vector', sql: vectorColumn },
   { id: 3, name: 'keyword postings', sql: keywordPostings },
+  { id: 4, name: 'api keys', sql: apiKeys },
 ];
