@@ -268,6 +268,8 @@ describe('API documentation', () => {
       '/api/chat',
       '/api/conversations',
       '/api/conversations/{id}',
+      '/api/keys',
+      '/api/keys/{id}',
       '/api/knowledge-bases',
       '/api/knowledge-bases/{name}',
       '/api/knowledge-bases/{name}/documents',

@@ -77,7 +77,7 @@ describe('GET /metrics', () => {
       .create({ model: 'kb:missing', messages: [{ role: 'user', content: 'Hi' }] })
       .catch(() => {});
     await client.embeddings.create({ model: EMBEDDING_MODEL, input: 'measure me' });
-    await fetch(`${gateway.url}/no/such/path`);
+    await fetch(`${gateway.url}/api/no/such/path`);
     const after = (await scrape()).samples;
 
     const delta = (name: string, labels: Record<string, string>) =>

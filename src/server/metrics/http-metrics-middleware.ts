@@ -25,11 +25,16 @@ export function httpMetrics(metrics: GodwitMetrics): MiddlewareHandler {
   };
 }
 
-/** The route the request was for, even when middleware before it answered (an auth failure). */
+/**
+ * The route the request was for, even when middleware before it answered (an auth failure). Wildcard
+ * routes (middleware, the web app's catch-all) match many paths: a specific route wins over them, and a
+ * request only the web app's catch-all matched is labelled `web`.
+ */
 function routeLabel(c: Context): string {
-  // Middleware registered with `use` has method ALL and a wildcard path; it matches every request.
-  const route = matchedRoutes(c).findLast((match) => !(match.method === 'ALL' && match.path.endsWith('*')));
-  return route?.path ?? 'unmatched';
+  const matches = matchedRoutes(c);
+  const specific = matches.findLast((match) => !match.path.endsWith('*'));
+  if (specific) return specific.path;
+  return matches.some((match) => match.method !== 'ALL' && match.path === '*') ? 'web' : 'unmatched';
 }
 
 /** The error code a client saw: our own codes, HTTP statuses for framework errors, else `internal`. */
