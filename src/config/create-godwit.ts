@@ -17,6 +17,7 @@ import type { UsageEntry } from '../core/types.ts';
 import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
 import { createPricing } from '../providers/pricing.ts';
 import { createModels } from './create-models.ts';
+import { openComposedStorage } from './open-storage.ts';
 import type { GodwitConfig } from './schema.ts';
 import { VERSION } from './version.ts';
 
@@ -39,10 +40,7 @@ export async function createGodwit(
     options.embedders,
     cache.cache,
   );
-  const storage = await withRecordStore(
-    config,
-    await withVectorStore(config, await openStorage(config), options.env ?? process.env),
-  );
+  const storage = await openComposedStorage(config, options.env ?? process.env);
   // Group commit: under load, the ledger rows of many model calls share one write.
   const ledger = new GroupCommitUsageLedger(storage.usage, { windowMs: 20 });
   const usage = observableUsageLedger(ledger);
@@ -58,7 +56,7 @@ export async function createGodwit(
   const retriever = new Retriever({
     index: storage.index,
     embedders,
-    ...(storage.keywordSearch === false ? { keywordSearch: false } : {}),
+    ...(storage.keywordSearch ? {} : { keywordSearch: false }),
     ...(config.retrieval.expansion.model
       ? { expandQuery: await createExpansion(config, models, cache.cache, usage.ledger, pricing, generateId) }
       : {}),
@@ -111,9 +109,7 @@ export async function createGodwit(
     circuitStates,
     cacheStats,
     health: async (): Promise<HealthReport[]> => [
-      await safeHealth('database', storage.health),
-      ...(storage.recordHealth ? [await safeHealth('dynamodb', storage.recordHealth)] : []),
-      ...(storage.vectorHealth ? [await safeHealth(config.storage.vectors, storage.vectorHealth)] : []),
+      ...(await Promise.all(storage.health.map(({ name, check }) => safeHealth(name, check)))),
       ...(blobs.health ? [await safeHealth('s3', blobs.health)] : []),
       ...(cache.health ? [await safeHealth('redis', cache.health)] : []),
     ],
@@ -196,124 +192,6 @@ async function createExpansion(
  */
 function hybridWeights(embeddingModel: string | null): [number, number] {
   return embeddingModel === 'local:lexical' ? [0.8, 0.2] : [0.5, 0.5];
-}
-
-async function openStorage(config: GodwitConfig) {
-  const { openPostgresStorage } = await import('../storage/postgres/index.ts');
-  const dataApi = config.database.dataApi;
-  if (dataApi) {
-    // Aurora through the RDS Data API: HTTPS calls with IAM, so a Lambda needs no VPC or connection pool.
-    const { openDataApiClient } = await import('../storage/postgres/data-api-client.ts');
-    const client = openDataApiClient({
-      resourceArn: dataApi.resourceArn,
-      secretArn: dataApi.secretArn,
-      database: dataApi.database,
-      ...(dataApi.region ? { region: dataApi.region } : {}),
-    });
-    return openPostgresStorage({
-      client,
-      target: `Aurora Data API (${dataApi.resourceArn}, database ${dataApi.database})`,
-    });
-  }
-  if (config.database.url) {
-    return openPostgresStorage({ url: config.database.url, schema: config.database.schema ?? undefined });
-  }
-  mkdirSync(config.dataDir, { recursive: true });
-  return openPostgresStorage({ pglite: { dataDir: join(config.dataDir, 'db') } });
-}
-
-/**
- * storage.conversations = dynamodb: conversations, messages, usage, audit and API keys move to DynamoDB.
- * The knowledge catalogue and chunks stay where `storage` put them.
- */
-async function withRecordStore<Storage extends Awaited<ReturnType<typeof openStorage>>>(
-  config: GodwitConfig,
-  storage: Storage,
-): Promise<Storage & { recordHealth?: () => Promise<HealthReport> }> {
-  if (config.storage.conversations !== 'dynamodb') return storage;
-  const settings = config.storage.dynamodb;
-  const { openDynamoDbStorage } = await import('../storage/dynamodb/index.ts');
-  let records: Awaited<ReturnType<typeof openDynamoDbStorage>>;
-  try {
-    records = await openDynamoDbStorage({
-      tablePrefix: settings.tablePrefix,
-      ...(settings.region ? { region: settings.region } : {}),
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      createTables: settings.createTables,
-      ...(settings.retentionDays ? { retentionDays: settings.retentionDays } : {}),
-    });
-  } catch (error) {
-    await storage.close();
-    throw error;
-  }
-  return {
-    ...storage,
-    conversations: records.conversations,
-    usage: records.usage,
-    audit: records.audit,
-    apiKeys: records.apiKeys,
-    recordHealth: () => records.health(),
-    close: async () => {
-      await records.close();
-      await storage.close();
-    },
-  };
-}
-
-/**
- * storage.vectors = opensearch or s3vectors: chunks and embeddings move to that store. The catalogue
- * (knowledge bases and documents) stays in the relational database, on the storage's own client.
- */
-async function withVectorStore<Storage extends Awaited<ReturnType<typeof openStorage>>>(
-  config: GodwitConfig,
-  storage: Storage,
-  env: Record<string, string | undefined>,
-): Promise<Storage & { keywordSearch?: boolean; vectorHealth?: () => Promise<HealthReport> }> {
-  const vectors = config.storage.vectors;
-  if (vectors === 'postgres') return storage;
-  const { CataloguedKnowledgeStore, SqlDocumentCatalogue, OpenSearchVectorIndex } = await import(
-    '../storage/opensearch/index.ts'
-  );
-  try {
-    const catalogue = new SqlDocumentCatalogue(storage.client);
-    let index:
-      | InstanceType<typeof OpenSearchVectorIndex>
-      | import('../storage/s3vectors/index.ts').S3VectorsVectorIndex;
-    if (vectors === 'opensearch') {
-      const settings = config.storage.opensearch;
-      const region = settings.region ?? env.AWS_REGION;
-      if (!region) {
-        throw new ConfigError(
-          'storage.opensearch.region is not set and AWS_REGION is empty: set the region of the collection or domain.',
-        );
-      }
-      index = new OpenSearchVectorIndex(catalogue, {
-        endpoint: settings.endpoint!,
-        region,
-        service: settings.service,
-        indexPrefix: settings.indexPrefix,
-      });
-    } else {
-      const settings = config.storage.s3vectors;
-      const { S3VectorsVectorIndex } = await import('../storage/s3vectors/index.ts');
-      index = new S3VectorsVectorIndex(catalogue, {
-        bucket: settings.bucket!,
-        indexPrefix: settings.indexPrefix,
-        ...(settings.region ? { region: settings.region } : {}),
-        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      });
-    }
-    return {
-      ...storage,
-      knowledge: new CataloguedKnowledgeStore(storage.knowledge, catalogue, index),
-      index,
-      keywordSearch: vectors !== 's3vectors',
-      vectorHealth: () => index.health(),
-    };
-  } catch (error) {
-    await storage.close();
-    throw error;
-  }
 }
 
 /** Original documents: files under dataDir (default) or an S3 bucket (storage.blobs = s3). */
