@@ -6,10 +6,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { GodwitError } from '../core/errors.ts';
 import { askCommand } from './commands/ask.ts';
 import { chatCommand } from './commands/chat.ts';
+import { deployCommand } from './commands/deploy.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { evalRetrievalCommand } from './commands/eval.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { kbDeleteCommand, kbListCommand } from './commands/kb.ts';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
+import { registerMigrationCommands } from './commands/migrate.ts';
 import { searchCommand } from './commands/search.ts';
 import { serveCommand } from './commands/serve.ts';
 import { usageCommand } from './commands/usage.ts';
@@ -112,6 +115,31 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .description('delete a knowledge base with its documents, chunks and files')
     .action(run((name: string) => kbDeleteCommand(name, globals(), output)));
 
+  const keys = program
+    .command('keys')
+    .description('API keys for the HTTP API (stored hashed; a secret is shown once, at creation)');
+  keys
+    .command('create')
+    .description('create an API key and print its secret once')
+    .requiredOption('--name <name>', 'a label for the key ("ci", "discord-bot")')
+    .option('--role <role>', 'admin (manages keys, sees all usage) or user', 'user')
+    .option('--tenant <tenant>', 'tenant the key acts in (default: default)')
+    .option('--expires <when>', 'a duration (30d, 12h, 2w) or an ISO date (default: never)')
+    .option('--json', 'print {"key","secret","warning"}')
+    .action(run((options) => keysCreateCommand({ ...globals(), ...options }, output)));
+  keys
+    .command('list')
+    .description("the tenant's keys, newest first (never their secrets)")
+    .option('--tenant <tenant>', 'tenant (default: default)')
+    .option('--json', 'print {"keys":[…]}')
+    .action(run((options) => keysListCommand({ ...globals(), ...options }, output)));
+  keys
+    .command('revoke <id>')
+    .description('revoke a key; it stops working at once')
+    .option('--tenant <tenant>', 'tenant (default: default)')
+    .option('--json', 'print {"key"}')
+    .action(run((id: string, options) => keysRevokeCommand(id, { ...globals(), ...options }, output)));
+
   program
     .command('usage')
     .description('model calls, tokens and cost by day, model and API key')
@@ -135,6 +163,18 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--limit <n>', 'evaluate only the first n queries')
     .option('--json', 'print one JSON object of metrics')
     .action(run((options) => evalRetrievalCommand({ ...globals(), ...options }, output)));
+
+  registerMigrationCommands(program, output, run, globals);
+
+  program
+    .command('deploy [action]')
+    .description(
+      'deploy to AWS with the CDK app in infra/: synth (no account needed), diff, or deploy (default)',
+    )
+    .option('--out <dir>', 'where synth writes the CloudFormation templates and Lambda bundles')
+    .option('--settings <file>', 'deploy settings (default: ./godwit.deploy.yaml when present)')
+    .option('--require-approval <level>', 'never, any-change or broadening (cdk deploy)', 'broadening')
+    .action(run((action: string | undefined, options) => deployCommand(action ?? 'deploy', options, output)));
 
   return program;
 }

@@ -1,0 +1,89 @@
+/**
+ * Runs the Chroma server that ships with the `chromadb` package (`chroma run`) on a data folder, bound to
+ * 127.0.0.1 on a free port. A persisted Chroma directory keeps its vectors in binary HNSW segment files
+ * that only Chroma reads, so the directory is served and read through the API.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { join, sep } from 'node:path';
+import { DependencyError } from '../../core/errors.ts';
+
+export interface ChromaProcess {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Starts `chroma run --path DIR` and waits for its heartbeat. Default wait: 60 s. */
+export async function startChroma(
+  path: string,
+  options: { timeoutMs?: number } = {},
+): Promise<ChromaProcess> {
+  let cli: string;
+  try {
+    // The package does not export its CLI; it sits at the root of dist/, beside the CommonJS entry's folder.
+    const entry = createRequire(import.meta.url).resolve('chromadb');
+    cli = join(entry.slice(0, entry.lastIndexOf(`${sep}dist${sep}`)), 'dist', 'cli.mjs');
+    if (!existsSync(cli)) throw new Error(`${cli} is missing`);
+  } catch (error) {
+    throw new DependencyError(
+      'Reading a Chroma directory needs the chromadb package (it ships the Chroma server): npm install chromadb.',
+      { cause: error },
+    );
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', '--path', path, '--host', '127.0.0.1', '--port', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (data: Buffer) => {
+    stderr = (stderr + data.toString()).slice(-2000);
+  });
+  const stop = () => stopChild(child);
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const response = await fetch(`${url}/api/v2/heartbeat`);
+      if (response.ok) return { url, port, stop };
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  }
+  await stop();
+  throw new DependencyError(
+    `The Chroma server did not start on ${path}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}.`,
+  );
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+  });
+}
