@@ -8,7 +8,7 @@
  *   portkey   @portkey-ai/gateway, pinned in bench/peers/portkey (installed there on first run), bound
  *             to 127.0.0.1 by a preloaded --require file, pointed at the fake upstream by headers
  *
- *   npx tsx bench/gateway-overhead.ts [--quick] [--profile DIR]
+ *   npx tsx bench/gateway-overhead.ts [--quick] [--profile DIR] [--database-url postgres://…]
  *
  * Under load: non-streaming POST /v1/chat/completions, 10 connections, a warm-up run, then a
  * fixed-duration measured run per target. Latency percentiles come from every response's own time
@@ -26,6 +26,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { FAKE_COMPLETION_TEXT } from './support/fake-openai-upstream.ts';
 import {
   cpuMilliseconds,
@@ -71,11 +72,19 @@ interface Settings {
   sequentialRequests: number;
 }
 
-function readOptions(): { quick: boolean; profileDir: string | null } {
+function readOptions(): { quick: boolean; profileDir: string | null; databaseUrl: string | null } {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, profile: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      'database-url': { type: 'string' },
+    },
   });
-  return { quick: values.quick ?? false, profileDir: values.profile ? resolve(values.profile) : null };
+  return {
+    quick: values.quick ?? false,
+    profileDir: values.profile ? resolve(values.profile) : null,
+    databaseUrl: values['database-url'] ?? null,
+  };
 }
 
 function chatBody(model: string, stream: boolean): string {
@@ -100,10 +109,12 @@ async function startUpstream(scratch: string): Promise<{ server: ServerProcess; 
   return { server, port };
 }
 
+/** With `database`, Godwit keeps its ledger in that PostgreSQL schema instead of the embedded PGlite. */
 async function startGodwit(
   scratch: string,
   upstreamPort: number,
   profileDir: string | null,
+  database: { url: string; schema: string } | null,
 ): Promise<Target> {
   const port = await findFreePort();
   const profiling = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
@@ -117,6 +128,7 @@ async function startGodwit(
         OPENAI_API_KEY: 'bench',
         OPENAI_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`,
         GODWIT_MODEL: 'openai:gpt-4.1-mini',
+        ...(database ? { GODWIT_DATABASE_URL: database.url, GODWIT_DATABASE__SCHEMA: database.schema } : {}),
       },
       cwd: REPOSITORY,
     },
@@ -709,12 +721,13 @@ interface Started {
 async function startAll(
   scratch: string,
   profileDir: string | null,
+  database: { url: string; schema: string } | null,
   servers: ServerProcess[],
 ): Promise<Started> {
   progress('starting the fake upstream, Godwit and Portkey…');
   const upstream = await startUpstream(scratch);
   servers.push(upstream.server);
-  const godwit = await startGodwit(scratch, upstream.port, profileDir);
+  const godwit = await startGodwit(scratch, upstream.port, profileDir, database);
   servers.push(godwit.server);
   const portkey = await startPortkey(scratch, upstream.port);
   servers.push(portkey.server);
@@ -749,7 +762,8 @@ async function measureLoad(targets: Target[], settings: Settings, context: Conte
 }
 
 async function main(): Promise<void> {
-  const { quick, profileDir } = readOptions();
+  const { quick, profileDir, databaseUrl } = readOptions();
+  const database = databaseUrl ? { url: databaseUrl, schema: `bench_gateway_${process.pid}` } : null;
   const settings: Settings = quick
     ? { warmupSeconds: 2, durationSeconds: 3, sequentialWarmup: 10, sequentialRequests: 50 }
     : { warmupSeconds: 3, durationSeconds: 10, sequentialWarmup: 20, sequentialRequests: 200 };
@@ -758,7 +772,7 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const { upstream, targets } = await startAll(scratch, profileDir, servers);
+    const { upstream, targets } = await startAll(scratch, profileDir, database, servers);
     for (const target of targets) await checkTarget(target, agent);
     const context: Context = { upstream: upstream.server, upstreamPort: upstream.port, agent };
     const { load, godwitWarmupResponses, profileWindow } = await measureLoad(targets, settings, context);
@@ -778,7 +792,8 @@ async function main(): Promise<void> {
     printResult({
       benchmark: 'gateway-overhead',
       date: new Date().toISOString(),
-      command: `npx tsx bench/gateway-overhead.ts${quick ? ' --quick' : ''}${profileDir ? ` --profile ${profileDir}` : ''}`,
+      command: `npx tsx bench/gateway-overhead.ts${quick ? ' --quick' : ''}${profileDir ? ` --profile ${profileDir}` : ''}${databaseUrl ? ` --database-url ${databaseUrl}` : ''}`,
+      godwitDatabase: database ? 'PostgreSQL (--database-url)' : 'embedded PGlite',
       profiled: profileDir !== null,
       machine: describeMachine(),
       source: describeSource(),
@@ -804,6 +819,17 @@ async function main(): Promise<void> {
     agent.destroy();
     await Promise.all(servers.map((server) => stopServer(server, 5000)));
     rmSync(scratch, { recursive: true, force: true });
+    if (database) await dropSchema(database);
+  }
+}
+
+async function dropSchema(database: { url: string; schema: string }): Promise<void> {
+  const client = new pg.Client({ connectionString: database.url });
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${database.schema}" CASCADE`);
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 
