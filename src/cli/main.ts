@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { GodwitError } from '../core/errors.ts';
 import { askCommand } from './commands/ask.ts';
 import { chatCommand } from './commands/chat.ts';
+import { costEstimateCommand } from './commands/cost.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { evalRetrievalCommand } from './commands/eval.ts';
@@ -147,6 +148,23 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--to <date>', 'last day, YYYY-MM-DD (UTC)')
     .option('--json', 'print {"rows":[…]}')
     .action(run((options) => usageCommand({ ...globals(), ...options }, output)));
+
+  program
+    .command('cost')
+    .description('estimate costs')
+    .command('estimate')
+    .description(
+      'monthly cost of the AWS deployment at a traffic level: infrastructure line by line, the model apart',
+    )
+    .option('--requests <n>', 'chat turns per month, e.g. 100k (default: a table for 0, 10k, 100k and 1M)')
+    .option('--model <model>', 'provider:model-id (default: models.default, else Bedrock Claude 3.5 Haiku)')
+    .option('--input-tokens <n>', 'prompt tokens per turn (default 1500)')
+    .option('--output-tokens <n>', 'answer tokens per turn (default 300)')
+    .option('--vector-store <store>', 'aurora (default), opensearch or s3vectors')
+    .option('--compute <compute>', 'lambda (default) or fargate')
+    .option('--stored-gb <gb>', 'documents, conversations and vectors kept, in GB (default 2)')
+    .option('--json', 'print {"estimates":[…]}')
+    .action(run((options) => costEstimateCommand({ ...globals(), ...options }, output)));
 
   program
     .command('doctor')
