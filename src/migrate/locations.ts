@@ -1,7 +1,9 @@
 /**
  * The URL forms `godwit migrate` accepts for sources and targets:
  * `chroma://host:port/collection`, `chroma-dir:///path?collection=NAME`, `godwit://kb`, `postgres://…`,
- * `dir:///path` or a plain path, `dynamodb://table`, `opensearch://host/kb` (`opensearch+http://` for plain HTTP).
+ * `dir:///path` or a plain path, `s3://bucket/prefix/` (a folder of files in S3; `?region=`, `?endpoint=` and
+ * `?forcePathStyle=true` for local or private endpoints), `dynamodb://table`, `opensearch://host/kb`
+ * (`opensearch+http://` for plain HTTP).
  */
 import { resolve } from 'node:path';
 import { ValidationError } from '../core/errors.ts';
@@ -12,11 +14,19 @@ export type Location =
   | { type: 'godwit'; name: string | null }
   | { type: 'postgres'; url: URL }
   | { type: 'dir'; path: string }
+  | {
+      type: 's3';
+      bucket: string;
+      prefix: string;
+      region?: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+    }
   | { type: 'dynamodb'; table: string; url: URL }
   | { type: 'opensearch'; url: URL; name: string };
 
 const FORMS =
-  'chroma://HOST:PORT/COLLECTION, chroma-dir:///PATH?collection=NAME, godwit://KB, postgres://…?table=T or ?query=SELECT…, dir:///PATH (or a plain path), dynamodb://TABLE, opensearch://HOST/KB';
+  'chroma://HOST:PORT/COLLECTION, chroma-dir:///PATH?collection=NAME, godwit://KB, postgres://…?table=T or ?query=SELECT…, dir:///PATH (or a plain path), s3://BUCKET/PREFIX/, dynamodb://TABLE, opensearch://HOST/KB';
 
 /** Parses a source or target; throws ValidationError naming the accepted forms. */
 export function parseLocation(text: string, cwd = process.cwd()): Location {
@@ -66,6 +76,19 @@ export function parseLocation(text: string, cwd = process.cwd()): Location {
     case 'dir':
     case 'file':
       return { type: 'dir', path: resolve(cwd, pathOf(url)) };
+    case 's3': {
+      if (!url.host) throw new ValidationError(`"${text}" needs a bucket: s3://my-bucket/documents/.`);
+      const region = url.searchParams.get('region') ?? undefined;
+      const endpoint = url.searchParams.get('endpoint') ?? undefined;
+      return {
+        type: 's3',
+        bucket: url.host,
+        prefix: decodeURIComponent(url.pathname.replace(/^\/+/, '')),
+        ...(region ? { region } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        forcePathStyle: url.searchParams.get('forcePathStyle') === 'true',
+      };
+    }
     case 'dynamodb':
       if (!url.host)
         throw new ValidationError(`"${text}" needs a table name: dynamodb://godwit-conversations.`);

@@ -96,6 +96,12 @@ export async function openSource(location: Location, context: EndpointContext): 
         throw new ValidationError(`${location.path} is not a Godwit dump (no ${MANIFEST_FILE}).`);
       }
       return new FolderSource(location.path, context.parser);
+    case 's3': {
+      if (!context.parser) throw new ValidationError('An s3:// source needs the document parser.');
+      const { S3FileTree } = await import('./sources/s3-file-tree.ts');
+      const { type: _type, ...tree } = location;
+      return new FolderSource(new S3FileTree(tree), context.parser);
+    }
     case 'dynamodb':
     case 'opensearch':
       throw new ValidationError(`${location.type}:// is a migration target, not a source.`);
@@ -178,6 +184,10 @@ export async function openSink(
       const storage = await context.openSearch(location.url);
       return new KnowledgeBaseSink({ ...storage, tenantId, name: location.name });
     }
+    case 's3':
+      throw new ValidationError(
+        'An s3:// prefix is a migration source (a folder of files); migrate into godwit://NAME or a dump folder.',
+      );
     case 'chroma':
     case 'chroma-dir':
       throw new ValidationError(

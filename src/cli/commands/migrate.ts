@@ -303,7 +303,7 @@ class Resources {
 
 /** The document parser, loaded only for a folder-of-files source, with the configured chunking. */
 async function folderParser(config: GodwitConfig, source: Location) {
-  if (source.type !== 'dir') return undefined;
+  if (source.type !== 'dir' && source.type !== 's3') return undefined;
   const { createDocumentParser } = await import('../../ingest/index.ts');
   return createDocumentParser({
     maxFileBytes: config.ingest.maxFileBytes,

@@ -1,15 +1,20 @@
 /**
  * Writes knowledge records into a Godwit knowledge base through the KnowledgeStore and VectorIndex ports,
  * so any VectorIndex (PGlite, PostgreSQL, OpenSearch…) is a target. A document is upserted by its source
- * and its chunks replaced as a whole: writing the same records twice leaves one copy.
+ * and its chunks replaced as a whole: writing the same records twice leaves one copy. Where the adapters
+ * have the batch methods, a batch of documents is two writes (`upsertDocuments`, then
+ * `replaceManyDocumentChunks`) instead of two per document.
  */
 import { ConfigError, ValidationError } from '../../core/errors.ts';
-import type { KnowledgeStore, VectorIndex } from '../../core/ports.ts';
+import type { KnowledgeStore, UpsertDocumentInput, VectorIndex } from '../../core/ports.ts';
 import { estimateTokens } from '../../core/text/tokens.ts';
 import type { Chunk, KnowledgeBase } from '../../core/types.ts';
 import type { MigrationSink, SinkPlan } from '../ports.ts';
 import { canonicalJson, type EmbeddingInfo, type KnowledgeRecord, sha256Hex } from '../records.ts';
 import { GodwitKnowledgeSource } from '../sources/godwit-source.ts';
+
+/** Records per batched write: large enough to amortise a transaction, small enough to stay one statement. */
+export const KNOWLEDGE_BATCH_RECORDS = 500;
 
 export interface KnowledgeBaseSinkOptions {
   knowledge: KnowledgeStore;
@@ -48,24 +53,24 @@ export class KnowledgeBaseSink implements MigrationSink<KnowledgeRecord> {
   }
 
   async write(records: KnowledgeRecord[]): Promise<number> {
-    let written = 0;
+    const groups: KnowledgeRecord[][] = [];
     let group = this.pending;
     for (const record of records) {
       const last = group[group.length - 1];
       if (last && last.source !== record.source) {
-        written += await this.writeDocument(group);
+        groups.push(group);
         group = [];
       }
       group.push(record);
     }
     this.pending = group;
-    return written;
+    return this.writeDocuments(groups);
   }
 
   async finish(): Promise<number> {
     const group = this.pending;
     this.pending = [];
-    return group.length > 0 ? this.writeDocument(group) : 0;
+    return group.length > 0 ? this.writeDocuments([group]) : 0;
   }
 
   reader(): GodwitKnowledgeSource {
@@ -114,24 +119,93 @@ export class KnowledgeBaseSink implements MigrationSink<KnowledgeRecord> {
     });
   }
 
+  /**
+   * Writes whole documents (each a group of records sharing a source), in batches of up to
+   * KNOWLEDGE_BATCH_RECORDS records: one `upsertDocuments` and one `replaceManyDocumentChunks` per batch where the
+   * adapters have them, else the single calls per document. Returns once every write has committed, so
+   * a checkpoint taken after it counts only durable records.
+   */
+  private async writeDocuments(groups: readonly KnowledgeRecord[][]): Promise<number> {
+    const { knowledge, index } = this.options;
+    if (!knowledge.upsertDocuments || !index.replaceManyDocumentChunks) {
+      let written = 0;
+      for (const group of groups) written += await this.writeDocument(group);
+      return written;
+    }
+    let written = 0;
+    let batch: KnowledgeRecord[][] = [];
+    let batchRecords = 0;
+    // A source seen twice in one batch (records that were not consecutive) goes in the next batch, so the
+    // later records replace the earlier ones as they would one document at a time.
+    let sources = new Set<string>();
+    for (const group of groups) {
+      const source = group[0]!.source;
+      if (
+        batch.length > 0 &&
+        (batchRecords + group.length > KNOWLEDGE_BATCH_RECORDS || sources.has(source))
+      ) {
+        written += await this.writeBatch(batch);
+        batch = [];
+        batchRecords = 0;
+        sources = new Set();
+      }
+      batch.push(group);
+      batchRecords += group.length;
+      sources.add(source);
+    }
+    if (batch.length > 0) written += await this.writeBatch(batch);
+    return written;
+  }
+
+  private async writeBatch(groups: readonly KnowledgeRecord[][]): Promise<number> {
+    const { knowledge, index, tenantId } = this.options;
+    const knowledgeBaseId = this.knowledgeBase!.id;
+    const inputs = groups.map((records) => this.documentInput(records));
+    const documents = await knowledge.upsertDocuments!(tenantId, inputs);
+    await index.replaceManyDocumentChunks!(
+      tenantId,
+      groups.map((records, position) => {
+        const document = documents[position]!;
+        return {
+          document: { id: document.id, knowledgeBaseId, sha256: inputs[position]!.sha256 },
+          chunks: this.chunks(document.id, records),
+        };
+      }),
+    );
+    return groups.reduce((sum, records) => sum + records.length, 0);
+  }
+
   private async writeDocument(records: KnowledgeRecord[]): Promise<number> {
     const { knowledge, index, tenantId } = this.options;
-    const knowledgeBase = this.knowledgeBase!;
+    const input = this.documentInput(records);
+    const document = await knowledge.upsertDocument(tenantId, input);
+    await index.replaceDocumentChunks(
+      tenantId,
+      { id: document.id, knowledgeBaseId: input.knowledgeBaseId, sha256: input.sha256 },
+      this.chunks(document.id, records),
+    );
+    return records.length;
+  }
+
+  private documentInput(records: readonly KnowledgeRecord[]): UpsertDocumentInput {
     const first = records[0]!;
-    const sha256 = sha256Hex(canonicalJson(records));
-    const document = await knowledge.upsertDocument(tenantId, {
-      knowledgeBaseId: knowledgeBase.id,
+    return {
+      knowledgeBaseId: this.knowledgeBase!.id,
       source: first.source,
       mimeType: first.document?.mimeType ?? 'text/plain',
-      sha256,
+      sha256: sha256Hex(canonicalJson(records)),
       bytes: records.reduce((sum, record) => sum + Buffer.byteLength(record.text), 0),
       metadata: first.document?.metadata ?? first.metadata,
-    });
-    const chunks: Chunk[] = records.map((record) => ({
-      id: `${document.id}:${record.position}`,
-      tenantId,
-      knowledgeBaseId: knowledgeBase.id,
-      documentId: document.id,
+    };
+  }
+
+  private chunks(documentId: string, records: readonly KnowledgeRecord[]): Chunk[] {
+    const knowledgeBaseId = this.knowledgeBase!.id;
+    return records.map((record) => ({
+      id: `${documentId}:${record.position}`,
+      tenantId: this.options.tenantId,
+      knowledgeBaseId,
+      documentId,
       position: record.position,
       text: record.text,
       location: record.location,
@@ -139,11 +213,5 @@ export class KnowledgeBaseSink implements MigrationSink<KnowledgeRecord> {
       tokenCount: estimateTokens(record.text),
       embedding: record.embedding,
     }));
-    await index.replaceDocumentChunks(
-      tenantId,
-      { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256 },
-      chunks,
-    );
-    return records.length;
   }
 }

@@ -1,8 +1,8 @@
 /**
- * A folder of files (Markdown, PDF, Word, spreadsheets… whatever the document parser reads) as knowledge
- * records: each file parsed and chunked as `godwit ingest` would, its path relative to the folder as the
- * document source. Files are read in path order; hidden entries are skipped. The records carry no vectors
- * (embed them with --reembed).
+ * A folder of files (Markdown, PDF, Word, spreadsheets… whatever the document parser reads), on disk or
+ * under an S3 prefix, as knowledge records: each file parsed and chunked as `godwit ingest` would, its path
+ * relative to the folder as the document source. Files are read in path order; hidden entries are skipped.
+ * The records carry no vectors (embed them with --reembed).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
@@ -11,36 +11,78 @@ import type { DocumentParser } from '../../core/ports.ts';
 import type { MigrationSource, SourceDescription } from '../ports.ts';
 import type { KnowledgeRecord } from '../records.ts';
 
+/** Where the files of a folder source are: a directory, or an S3 prefix. */
+export interface FileTree {
+  /** For reports: `dir:///path` or `s3://bucket/prefix`. */
+  readonly location: string;
+  readonly name: string;
+  /** Paths relative to the tree's root, `/`-separated, sorted, of files with one of `extensions`. */
+  list(extensions: readonly string[]): Promise<string[]>;
+  read(path: string): Promise<Uint8Array>;
+}
+
+/** A directory on disk. */
+export class DirectoryTree implements FileTree {
+  readonly location: string;
+
+  constructor(readonly name: string) {
+    this.location = `dir://${name}`;
+  }
+
+  async list(extensions: readonly string[]): Promise<string[]> {
+    const found: string[] = [];
+    const walk = (directory: string) => {
+      for (const entry of readdirSync(directory, { withFileTypes: true })) {
+        if (entry.name.startsWith('.')) continue;
+        const path = join(directory, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.isFile() && extensions.includes(extname(entry.name).toLowerCase())) {
+          found.push(relative(this.name, path).split('\\').join('/'));
+        }
+      }
+    };
+    walk(this.name);
+    return found.sort();
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    return new Uint8Array(readFileSync(join(this.name, path)));
+  }
+}
+
 export class FolderSource implements MigrationSource<KnowledgeRecord> {
+  private readonly tree: FileTree;
+
   constructor(
-    private readonly root: string,
+    root: string | FileTree,
     private readonly parser: DocumentParser,
-  ) {}
+  ) {
+    this.tree = typeof root === 'string' ? new DirectoryTree(root) : root;
+  }
 
   async describe(): Promise<SourceDescription> {
-    const files = this.files();
+    const files = await this.files();
     if (files.length === 0) {
       throw new ValidationError(
-        `${this.root} holds no files Godwit can read (supported: ${this.parser.supportedExtensions.join(' ')}), and it is not a dump.`,
+        `${this.tree.location} holds no files Godwit can read (supported: ${this.parser.supportedExtensions.join(' ')}), and it is not a dump.`,
       );
     }
     return {
       kind: 'knowledge',
-      location: `dir://${this.root}`,
-      name: this.root,
+      location: this.tree.location,
+      name: this.tree.name,
       // Chunks are only known after parsing; the plan counts files, the run counts chunks.
       count: files.length,
       embedding: null,
-      description: `Files of ${this.root}`,
+      description: `Files of ${this.tree.location}`,
     };
   }
 
   async *read(options: { skip: number; batchSize: number }): AsyncIterable<KnowledgeRecord[]> {
     let toSkip = options.skip;
     let batch: KnowledgeRecord[] = [];
-    for (const path of this.files()) {
-      const source = relative(this.root, path).split('\\').join('/');
-      const parsed = await this.parser.parse({ source, bytes: new Uint8Array(readFileSync(path)) });
+    for (const source of await this.files()) {
+      const parsed = await this.parser.parse({ source, bytes: await this.tree.read(source) });
       for (const [position, chunk] of parsed.chunks.entries()) {
         if (toSkip > 0) {
           toSkip -= 1;
@@ -67,22 +109,7 @@ export class FolderSource implements MigrationSource<KnowledgeRecord> {
 
   async close(): Promise<void> {}
 
-  private files(): string[] {
-    const found: string[] = [];
-    const walk = (directory: string) => {
-      for (const entry of readdirSync(directory, { withFileTypes: true })) {
-        if (entry.name.startsWith('.')) continue;
-        const path = join(directory, entry.name);
-        if (entry.isDirectory()) walk(path);
-        else if (
-          entry.isFile() &&
-          this.parser.supportedExtensions.includes(extname(entry.name).toLowerCase())
-        ) {
-          found.push(path);
-        }
-      }
-    };
-    walk(this.root);
-    return found.sort();
+  private files(): Promise<string[]> {
+    return this.tree.list(this.parser.supportedExtensions);
   }
 }
