@@ -4,7 +4,7 @@
  *
  * - relational (PGlite in `dataDir`, PostgreSQL at `database.url`, or Aurora through `database.dataApi`):
  *   the knowledge catalogue and, by default, chunks, conversations, usage, audit and API keys;
- * - `storage.vectors` opensearch | s3vectors: chunks and embeddings move to that store;
+ * - `storage.vectors` opensearch | s3vectors | chroma: chunks and embeddings move to that store;
  * - `storage.conversations` dynamodb: conversations, usage, audit and API keys move to DynamoDB. With an
  *   outside vector store and no database configured, the catalogue moves to DynamoDB too, and no
  *   relational database is opened at all (the serverless profile that idles at about $0).
@@ -189,6 +189,17 @@ async function openVectorIndex(
       indexPrefix: settings.indexPrefix,
     });
     return { index, keywordSearch: true, health: () => index.health() };
+  }
+  if (config.storage.vectors === 'chroma') {
+    const settings = config.storage.chroma;
+    const { ChromaVectorIndex } = await import('../storage/chroma/index.ts');
+    const index = new ChromaVectorIndex(catalogue, {
+      url: settings.url,
+      collectionPrefix: settings.collectionPrefix,
+      ...(settings.tenant ? { tenant: settings.tenant } : {}),
+      ...(settings.database ? { database: settings.database } : {}),
+    });
+    return { index, keywordSearch: false, health: () => index.health() };
   }
   const settings = config.storage.s3vectors;
   const { S3VectorsVectorIndex } = await import('../storage/s3vectors/index.ts');

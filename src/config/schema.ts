@@ -116,6 +116,13 @@ const OPENSEARCH_DEFAULTS = {
 
 const S3VECTORS_DEFAULTS = { bucket: null, region: null, endpoint: null, indexPrefix: 'godwit' };
 
+const CHROMA_DEFAULTS = {
+  url: 'http://127.0.0.1:8000',
+  tenant: null,
+  database: null,
+  collectionPrefix: 'godwit',
+};
+
 /** Where each kind of data lives. Defaults: the relational database and files in dataDir. */
 const storageSchema = z
   .object({
@@ -125,9 +132,9 @@ const storageSchema = z
     blobs: z.enum(['files', 's3']).default('files'),
     /**
      * Chunks and embeddings: `postgres` (pgvector + BM25 in the database: PGlite, PostgreSQL, Aurora),
-     * `opensearch` (k-NN + BM25) or `s3vectors` (vector search only). The catalogue stays in postgres.
+     * `opensearch` (k-NN + BM25), `s3vectors` or `chroma` (vector search only). The catalogue stays in postgres.
      */
-    vectors: z.enum(['postgres', 'opensearch', 's3vectors']).default('postgres'),
+    vectors: z.enum(['postgres', 'opensearch', 's3vectors', 'chroma']).default('postgres'),
     opensearch: z
       .object({
         /** Collection or domain endpoint, `https://<id>.<region>.aoss.amazonaws.com`. */
@@ -165,6 +172,25 @@ const storageSchema = z
       })
       .strict()
       .default(S3VECTORS_DEFAULTS),
+    chroma: z
+      .object({
+        /** The Chroma server (HTTP API v2). */
+        url: z.string().url().default('http://127.0.0.1:8000'),
+        /** null = Chroma's `default_tenant`. */
+        tenant: z.string().min(1).nullable().default(null),
+        /** null = Chroma's `default_database`. */
+        database: z.string().min(1).nullable().default(null),
+        /** Collection names are `<collectionPrefix>-<hash of the knowledge base id>`. */
+        collectionPrefix: z
+          .string()
+          .regex(
+            /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/,
+            'use up to 63 letters, digits, "-" and "_", starting with a letter or digit (Chroma collection names)',
+          )
+          .default('godwit'),
+      })
+      .strict()
+      .default(CHROMA_DEFAULTS),
     dynamodb: z
       .object({
         /** Table names are `<tablePrefix>data`. */
@@ -241,6 +267,7 @@ const STORAGE_DEFAULTS = {
   vectors: 'postgres' as const,
   opensearch: OPENSEARCH_DEFAULTS,
   s3vectors: S3VECTORS_DEFAULTS,
+  chroma: CHROMA_DEFAULTS,
   dynamodb: DYNAMODB_DEFAULTS,
   s3: S3_DEFAULTS,
 };

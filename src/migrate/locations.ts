@@ -9,7 +9,16 @@ import { resolve } from 'node:path';
 import { ValidationError } from '../core/errors.ts';
 
 export type Location =
-  | { type: 'chroma'; baseUrl: string; collection: string; tenant?: string; database?: string }
+  | {
+      type: 'chroma';
+      baseUrl: string;
+      /** A collection to read (as a source), or the Godwit knowledge base to write (as a target). */
+      collection: string;
+      tenant?: string;
+      database?: string;
+      /** As a target: the prefix of Godwit's collection names (storage.chroma.collectionPrefix). */
+      collectionPrefix?: string;
+    }
   | { type: 'chroma-dir'; path: string; collection: string }
   | { type: 'godwit'; name: string | null }
   | { type: 'postgres'; url: URL }
@@ -49,12 +58,14 @@ export function parseLocation(text: string, cwd = process.cwd()): Location {
       }
       const tenant = url.searchParams.get('tenant') ?? undefined;
       const database = url.searchParams.get('database') ?? undefined;
+      const collectionPrefix = url.searchParams.get('collectionPrefix') ?? undefined;
       return {
         type: 'chroma',
         baseUrl: `${scheme === 'chromas' ? 'https' : 'http'}://${url.host}`,
         collection,
         ...(tenant ? { tenant } : {}),
         ...(database ? { database } : {}),
+        ...(collectionPrefix ? { collectionPrefix } : {}),
       };
     }
     case 'chroma-dir': {

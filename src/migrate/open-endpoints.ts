@@ -51,6 +51,11 @@ export interface EndpointContext {
    * absent when not built in.
    */
   openSearch?: (url: URL) => Promise<GodwitStorage>;
+  /**
+   * Opens Godwit's storage with its VectorIndex on a Chroma server (a `chroma://` target); absent when not
+   * built in.
+   */
+  chroma?: (location: Extract<Location, { type: 'chroma' }>) => Promise<GodwitStorage>;
   /** Opens Godwit's DynamoDB ConversationStore on a table (a `dynamodb://` target); absent when not built in. */
   dynamoDbConversations?: (table: string, url: URL) => Promise<OpenedConversationStore>;
   tenantId?: string;
@@ -188,10 +193,19 @@ export async function openSink(
       throw new ValidationError(
         'An s3:// prefix is a migration source (a folder of files); migrate into godwit://NAME or a dump folder.',
       );
-    case 'chroma':
+    case 'chroma': {
+      if (kind !== 'knowledge') {
+        throw new ValidationError(
+          'A chroma:// target takes a knowledge base; conversations go to godwit://, postgres:// or dynamodb://.',
+        );
+      }
+      if (!context.chroma) return unavailable(location.type);
+      const storage = await context.chroma(location);
+      return new KnowledgeBaseSink({ ...storage, tenantId, name: location.collection });
+    }
     case 'chroma-dir':
       throw new ValidationError(
-        'Chroma is a migration source, not a target: move the data into a Godwit knowledge base (godwit://NAME) or a dump folder.',
+        'A chroma-dir:// folder is a migration source, not a target: to keep the data in Chroma, run a Chroma server and migrate to chroma://HOST:PORT/NAME, or move it into godwit://NAME or a dump folder.',
       );
   }
 }

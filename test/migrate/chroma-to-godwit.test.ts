@@ -372,11 +372,11 @@ describe('Chroma server → Godwit knowledge base', () => {
       dataDir,
       'migrate',
       awkwardUrl,
-      `chroma://127.0.0.1:${chroma.port}/copy`,
+      `chroma-dir://${dataDir}?collection=copy`,
       '--embedding-model',
       MODEL,
     ]);
     expect(unavailable.code).toBe(2);
-    expect(unavailable.stderr).toMatch(/Chroma is a migration source, not a target/);
+    expect(unavailable.stderr).toMatch(/is a migration source, not a target/);
   });
 });

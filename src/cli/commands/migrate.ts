@@ -96,6 +96,10 @@ export async function migrateCommand(
         ...(await resources.godwit(openSearchOverrides(url))),
         location: `OpenSearch ${url.host} (catalogue in PostgreSQL)`,
       }),
+      chroma: async (location) => ({
+        ...(await resources.godwit(chromaOverrides(location))),
+        location: `Chroma ${new URL(location.baseUrl).host} (catalogue in ${config.database.url ? 'PostgreSQL' : `godwit data dir ${config.dataDir}`})`,
+      }),
       tenantId: map?.tenant ?? options.tenant,
       ...(map ? { map } : {}),
       ...(options.template ? { template: readTemplate(options.template) } : {}),
@@ -188,6 +192,29 @@ function openSearchOverrides(url: URL): Partial<GodwitConfig['storage']> {
 }
 
 /**
+ * `chroma://HOST:PORT/KB?tenant=T&database=D&collectionPrefix=P`: Godwit's own storage with its vector
+ * store on that Chroma server (`chromas://` for HTTPS), as with `storage.vectors: chroma`. The catalogue
+ * stays in the configured relational database (PGlite in the data dir, or PostgreSQL).
+ */
+function chromaOverrides(location: Extract<Location, { type: 'chroma' }>): Partial<GodwitConfig['storage']> {
+  const collectionPrefix = location.collectionPrefix ?? 'godwit';
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/.test(collectionPrefix)) {
+    throw new ValidationError(
+      `chroma:// ?collectionPrefix= "${collectionPrefix}" is not usable in a collection name; use up to 63 letters, digits, "-" and "_".`,
+    );
+  }
+  return {
+    vectors: 'chroma',
+    chroma: {
+      url: location.baseUrl,
+      tenant: location.tenant ?? null,
+      database: location.database ?? null,
+      collectionPrefix,
+    },
+  };
+}
+
+/**
  * `dynamodb://PREFIXdata?region=R&endpoint=URL&create=true`: Godwit's DynamoDB conversation store on that
  * table (Godwit's table is named `<tablePrefix>data`; `create=true` creates it when missing).
  */
@@ -231,14 +258,14 @@ class Resources {
       : this.config;
   }
 
-  /** Godwit's storage as configured, or with `overrides` (an opensearch:// target's vector store). */
+  /** Godwit's storage as configured, or with `overrides` (an opensearch:// or chroma:// target's vector store). */
   async godwit(overrides?: Partial<GodwitConfig['storage']>): Promise<GodwitStorage> {
     if (this.services && overrides) {
       throw new ValidationError(
-        'An opensearch:// target cannot be combined with a godwit:// source: migrate through a dump.',
+        `An ${overrides.vectors}:// target cannot be combined with a godwit:// source: migrate through a dump.`,
       );
     }
-    if (overrides && !this.config.database.url) {
+    if (overrides?.vectors === 'opensearch' && !this.config.database.url) {
       throw new ConfigError(
         'An opensearch:// target keeps the knowledge catalogue in PostgreSQL, as storage.vectors: opensearch does: set GODWIT_DATABASE_URL (or database.url).',
       );
