@@ -7,6 +7,7 @@ import { wrapLanguageModel } from 'ai';
 import type { ChatCompletionsForwarder, Embedder, ModelResolver } from '../core/models.ts';
 import type { Cache } from '../core/ports.ts';
 import type { ProviderInfo } from '../core/services.ts';
+import { detectProviders } from '../providers/detect-providers.ts';
 import {
   createLexicalEmbedder,
   createModelRegistry,
@@ -16,6 +17,7 @@ import {
   parseModelName,
 } from '../providers/index.ts';
 import type { CircuitState } from '../providers/resilience/index.ts';
+import { loadProviderAdapters, providersToLoad } from './provider-adapters.ts';
 import type { GodwitConfig } from './schema.ts';
 
 type Environment = Record<string, string | undefined>;
@@ -50,41 +52,25 @@ export async function createModels(
   extraEmbedders?: Map<string, Embedder>,
   cache?: Cache,
 ): Promise<ModelLayer> {
-  const [
-    { detectProviders },
-    resilienceModule,
-    caching,
-    routing,
-    forwarding,
-    bedrock,
-    openai,
-    google,
-    ollama,
-  ] = await Promise.all([
-    import('../providers/detect-providers.ts'),
+  const detections = detectProviders(env);
+  const usesCaching =
+    cache !== undefined && (config.cache.responses.enabled || config.cache.embeddings.enabled);
+  const [resilienceModule, caching, routing, forwarding, adapters] = await Promise.all([
     import('../providers/resilience/index.ts'),
-    import('../providers/caching/index.ts'),
-    import('../providers/routing/index.ts'),
+    usesCaching ? import('../providers/caching/index.ts') : undefined,
+    config.routing.rules.length > 0 ? import('../providers/routing/index.ts') : undefined,
     import('../providers/forwarding/index.ts'),
-    import('../providers/bedrock/index.ts'),
-    import('../providers/openai/index.ts'),
-    import('../providers/google/index.ts'),
-    import('../providers/ollama/index.ts'),
+    // Only configured or named providers load their SDK; the others fail as their adapter would.
+    loadProviderAdapters(providersToLoad(config, detections), env),
   ]);
   const resilience = resilienceModule.createResilience({
     timeoutMs: config.resilience.timeoutMs,
     retry: { maxRetries: config.resilience.retries },
     limits: config.resilience.limits,
   });
-  const adapters = {
-    bedrock: bedrock.createBedrockProvider({ env }),
-    openai: openai.createOpenAIProvider({ env }),
-    google: google.createGoogleProvider({ env }),
-    ollama: ollama.createOllamaProvider({ env }),
-  };
   const counters: Array<{ cache: string; counters: { snapshot(): { hits: number; misses: number } } }> = [];
   const responseCache =
-    cache && config.cache.responses.enabled
+    cache && caching && config.cache.responses.enabled
       ? caching.createResponseCacheMiddleware({ cache, ttlSeconds: config.cache.responses.ttlSeconds })
       : undefined;
   if (responseCache) counters.push({ cache: 'response', counters: responseCache.counters });
@@ -98,7 +84,6 @@ export async function createModels(
     providers[name] = withCache(resilience.wrapFactory(adapter.languageModel));
   }
 
-  const detections = detectProviders(env);
   const configured = detections.filter((detection) => detection.configured && detection.provider !== 'local');
   const automatic = PROVIDER_DEFAULT_MODELS.find((entry) =>
     configured.some((detection) => detection.provider === entry.provider),
@@ -115,7 +100,7 @@ export async function createModels(
   const rules = config.routing.rules;
   // Routing rules apply to requests for the default model; a request naming a model gets that model.
   const routed =
-    rules.length > 0
+    routing && rules.length > 0
       ? routing.createRoutingModel({ defaultModel, rules, resolve: (name) => registry.languageModel(name) })
       : undefined;
   const models: ModelResolver = {
@@ -148,7 +133,7 @@ export async function createModels(
       const embedder = adapter.embedder(embeddingModel.slice(separator + 1), {
         middleware: resilience.embeddingMiddleware(providerName),
       });
-      if (cache && config.cache.embeddings.enabled) {
+      if (cache && caching && config.cache.embeddings.enabled) {
         const cached = caching.createCachedEmbedder(embedder, {
           cache,
           ...(config.cache.embeddings.ttlSeconds ? { ttlSeconds: config.cache.embeddings.ttlSeconds } : {}),
