@@ -36,8 +36,3 @@ export function startNodeServer(options: {
     server.once('error', onError);
   });
 }
-
-/** True for addresses only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}

@@ -5,7 +5,7 @@
 import type { JWTVerifyGetKey } from 'jose';
 import type { GodwitConfig } from '../../config/index.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { isLoopback } from '../../runtime/node.ts';
+import { isLoopback } from '../is-loopback.ts';
 
 export type AuthMode = 'off' | 'required';
 
