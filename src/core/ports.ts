@@ -54,6 +54,12 @@ export interface KnowledgeStore {
 
   /** Creates the document row (status `processing`) or, for a known source, updates it in place. */
   upsertDocument(tenantId: string, input: UpsertDocumentInput): Promise<KnowledgeDocument>;
+  /**
+   * Several documents in one write, each as `upsertDocument` would; all or none are written. Returns the
+   * documents in the order given. A source may appear once per base and call (ValidationError otherwise).
+   * Optional: callers fall back to `upsertDocument` where an adapter lacks it.
+   */
+  upsertDocuments?(tenantId: string, inputs: readonly UpsertDocumentInput[]): Promise<KnowledgeDocument[]>;
   getDocument(tenantId: string, documentId: string): Promise<KnowledgeDocument | undefined>;
   findDocumentBySource(
     tenantId: string,
@@ -89,6 +95,12 @@ export interface VectorSearchQuery {
   filter?: ChunkFilter;
 }
 
+/** A document's new chunks, as `VectorIndex.replaceDocumentChunks` takes them. */
+export interface DocumentChunks {
+  document: { id: string; knowledgeBaseId: string; sha256: string };
+  chunks: Chunk[];
+}
+
 /**
  * Chunks with their text and embeddings, searchable by keyword (BM25) and by vector.
  * Hybrid fusion happens in core, on top of the two.
@@ -103,6 +115,13 @@ export interface VectorIndex {
     document: { id: string; knowledgeBaseId: string; sha256: string },
     chunks: Chunk[],
   ): Promise<void>;
+  /**
+   * `replaceDocumentChunks` for several documents in one write: all or none are replaced (one transaction
+   * where the backend allows), and readers never see a document's old and new chunks mixed. A document may
+   * appear once per call, and a chunk id once across the call (ValidationError otherwise). Optional:
+   * callers fall back to `replaceDocumentChunks` where an adapter lacks it.
+   */
+  replaceManyDocumentChunks?(tenantId: string, items: readonly DocumentChunks[]): Promise<void>;
   keywordSearch(tenantId: string, query: KeywordSearchQuery): Promise<SearchHit[]>;
   vectorSearch(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]>;
   getChunks(tenantId: string, chunkIds: string[]): Promise<Chunk[]>;

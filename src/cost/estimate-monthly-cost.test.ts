@@ -40,7 +40,10 @@ describe('estimateMonthlyCost', () => {
   });
 
   it('never counts an unpriced model as free', () => {
-    const estimate = estimateMonthlyCost({ requestsPerMonth: 1_000, model: 'bedrock:acme.unlisted-model-v1:0' }, pricing);
+    const estimate = estimateMonthlyCost(
+      { requestsPerMonth: 1_000, model: 'bedrock:acme.unlisted-model-v1:0' },
+      pricing,
+    );
     expect(estimate.modelUsd).toBeNull();
     expect(estimate.totalUsd).toBeNull();
   });

@@ -162,7 +162,7 @@ export async function runMigration(
   // A checkpoint from the start: a run stopped before its first batch still resumes into the same target.
   save();
   try {
-    for await (const batch of source.read({ skip: resumedFrom, batchSize })) {
+    for await (const batch of readAhead(source.read({ skip: resumedFrom, batchSize }))) {
       const records: MigrationRecord[] = reembedder
         ? await reembedder.apply(batch as KnowledgeRecord[])
         : batch;
@@ -184,4 +184,31 @@ export async function runMigration(
   const seconds = (performance.now() - started) / 1000;
   const written = read - resumedFrom;
   return { plan, written, resumedFrom, seconds, recordsPerSecond: seconds > 0 ? written / seconds : 0 };
+}
+
+/**
+ * Yields `batches` while already reading the next one, so the source's read overlaps the sink's write of
+ * the batch before (two batches in memory at most). A read that fails surfaces when its batch is due.
+ */
+export async function* readAhead<T>(batches: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = batches[Symbol.asyncIterator]();
+  let next = iterator.next();
+  // Kept from counting as unhandled while the consumer works; the same promise is awaited below.
+  next.catch(() => {});
+  let finished = false;
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) {
+        finished = true;
+        return;
+      }
+      next = iterator.next();
+      next.catch(() => {});
+      yield result.value;
+    }
+  } finally {
+    // The consumer stopped early (or a read failed): let the source close what it holds.
+    if (!finished) await iterator.return?.(undefined).catch(() => {});
+  }
 }

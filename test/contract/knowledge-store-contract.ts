@@ -1,6 +1,7 @@
 /** The KnowledgeStore contract: every adapter passes it (with its VectorIndex, which shares its data). */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.ts';
+import type { KnowledgeDocument } from '../../src/core/types.ts';
 import { type FixtureFactory, newTenant, useContractFixture } from './contract-fixture.ts';
 import { createDocument, type KnowledgeStores, storeChunks } from './knowledge-fixtures.ts';
 
@@ -254,6 +255,126 @@ export function describeKnowledgeStoreContract(name: string, factory: FixtureFac
         await expect(stores().knowledge.knowledgeBaseStats(newTenant(), 'nope')).rejects.toBeInstanceOf(
           NotFoundError,
         );
+      });
+    });
+
+    describe('upsertDocuments', () => {
+      const input = (knowledgeBaseId: string, source: string, sha = `sha-${source}`) => ({
+        knowledgeBaseId,
+        source,
+        mimeType: 'text/markdown',
+        sha256: sha,
+        bytes: source.length * 10,
+        metadata: { title: source.toUpperCase(), tags: ['a', 'b'] },
+        blobKey: `blobs/${source}`,
+      });
+      /** The fields a batch and single calls must agree on. */
+      const fields = (document: KnowledgeDocument) => {
+        const { id, knowledgeBaseId, createdAt, updatedAt, ...rest } = document;
+        return rest;
+      };
+
+      it('creates and updates documents as the single calls do, in the order given', async () => {
+        const all = stores();
+        if (!all.knowledge.upsertDocuments) return;
+        const tenant = newTenant();
+        const singly = await all.knowledge.createKnowledgeBase(tenant, { name: 'singly' });
+        const batched = await all.knowledge.createKnowledgeBase(tenant, { name: 'batched' });
+        const known = await all.knowledge.upsertDocument(tenant, input(batched.id, 'known.md', 'old'));
+        await storeChunks(all, known, ['known words']);
+        await all.knowledge.markDocumentFailed(tenant, known.id, 'an earlier failure');
+        const knownSingly = await all.knowledge.upsertDocument(tenant, input(singly.id, 'known.md', 'old'));
+        await storeChunks(all, knownSingly, ['known words']);
+        await all.knowledge.markDocumentFailed(tenant, knownSingly.id, 'an earlier failure');
+
+        const sources = ['zeta.md', 'known.md', 'alpha.md'];
+        const expected = [];
+        for (const source of sources) {
+          expected.push(await all.knowledge.upsertDocument(tenant, input(singly.id, source)));
+        }
+        const documents = await all.knowledge.upsertDocuments(
+          tenant,
+          sources.map((source) => input(batched.id, source)),
+        );
+
+        expect(documents.map(fields)).toEqual(expected.map(fields));
+        expect(documents.map((document) => document.source)).toEqual(sources);
+        expect(documents[1]).toMatchObject({
+          id: known.id,
+          status: 'processing',
+          error: null,
+          sha256: 'sha-known.md',
+        });
+        expect(documents.every((document) => document.knowledgeBaseId === batched.id)).toBe(true);
+        for (const document of documents) {
+          expect(await all.knowledge.getDocument(tenant, document.id)).toEqual(document);
+        }
+        expect(await all.knowledge.listDocuments(tenant, batched.id)).toEqual(
+          [...documents].sort((left, right) => (left.source < right.source ? -1 : 1)),
+        );
+      });
+
+      it('is idempotent: the same batch again keeps the same documents', async () => {
+        const all = stores();
+        if (!all.knowledge.upsertDocuments) return;
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
+        const other = await all.knowledge.createKnowledgeBase(tenant, { name: 'other' });
+        // One batch may span bases, and the same source may appear once in each.
+        const inputs = [input(base.id, 'a.md'), input(base.id, 'b.md'), input(other.id, 'a.md')];
+        const first = await all.knowledge.upsertDocuments(tenant, inputs);
+        const second = await all.knowledge.upsertDocuments(tenant, inputs);
+        expect(second.map((document) => document.id)).toEqual(first.map((document) => document.id));
+        expect(second.map(fields)).toEqual(first.map(fields));
+        expect(new Set(first.map((document) => document.id)).size).toBe(3);
+        expect(await all.knowledge.listDocuments(tenant, base.id)).toHaveLength(2);
+        expect(await all.knowledge.listDocuments(tenant, other.id)).toHaveLength(1);
+        expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toEqual({
+          documents: 2,
+          chunks: 0,
+          failed: 0,
+        });
+        expect(await all.knowledge.upsertDocuments(tenant, [])).toEqual([]);
+      });
+
+      it('rejects the whole batch for one bad item and changes nothing', async () => {
+        const all = stores();
+        if (!all.knowledge.upsertDocuments) return;
+        const tenant = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
+        const existing = await all.knowledge.upsertDocument(tenant, input(base.id, 'existing.md', 'kept'));
+        const good = [input(base.id, 'existing.md', 'changed'), input(base.id, 'new.md')];
+        await expect(
+          all.knowledge.upsertDocuments(tenant, [...good, input('no-such-base', 'x.md')]),
+        ).rejects.toBeInstanceOf(NotFoundError);
+        await expect(
+          all.knowledge.upsertDocuments(tenant, [...good, { ...input(base.id, 'y.md'), source: '' }]),
+        ).rejects.toBeInstanceOf(ValidationError);
+        await expect(
+          all.knowledge.upsertDocuments(tenant, [...good, { ...input(base.id, 'y.md'), sha256: '' }]),
+        ).rejects.toBeInstanceOf(ValidationError);
+        await expect(
+          all.knowledge.upsertDocuments(tenant, [...good, input(base.id, 'new.md', 'twice')]),
+        ).rejects.toBeInstanceOf(ValidationError);
+        expect(await all.knowledge.listDocuments(tenant, base.id)).toEqual([existing]);
+      });
+
+      it("never writes into another tenant's base", async () => {
+        const all = stores();
+        if (!all.knowledge.upsertDocuments) return;
+        const tenantA = newTenant();
+        const tenantB = newTenant();
+        const base = await all.knowledge.createKnowledgeBase(tenantA, { name: 'private' });
+        const secret = await all.knowledge.upsertDocument(tenantA, input(base.id, 'secret.md', 'mine'));
+        const own = await all.knowledge.createKnowledgeBase(tenantB, { name: 'own' });
+        await expect(
+          all.knowledge.upsertDocuments(tenantB, [
+            input(own.id, 'b.md'),
+            input(base.id, 'secret.md', 'evil'),
+          ]),
+        ).rejects.toBeInstanceOf(NotFoundError);
+        expect(await all.knowledge.listDocuments(tenantA, base.id)).toEqual([secret]);
+        expect(await all.knowledge.listDocuments(tenantB, own.id)).toEqual([]);
       });
     });
 

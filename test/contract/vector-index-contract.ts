@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.ts';
+import type { DocumentChunks } from '../../src/core/ports.ts';
 import { analyze } from '../../src/core/retrieval/analyzer.ts';
-import type { Chunk } from '../../src/core/types.ts';
+import type { Chunk, SearchHit } from '../../src/core/types.ts';
 import { expectSameRanking, referenceIndex } from './bm25-reference.ts';
 import { type FixtureFactory, newTenant, useContractFixture } from './contract-fixture.ts';
 import {
@@ -284,6 +285,232 @@ export function describeVectorIndexContract(
       });
     });
 
+    describe('replaceManyDocumentChunks', () => {
+      /** Handbook documents (created one by one), with 4-dimensional vectors where the backend has them. */
+      async function emptyHandbook(tenant: string, name: string) {
+        const all = stores();
+        const withVectors = options.vectors === 'supported';
+        const base = await all.knowledge.createKnowledgeBase(tenant, {
+          name,
+          ...(withVectors
+            ? { embeddingModel: 'test:model', embeddingVersion: '1', embeddingDimension: 4 }
+            : {}),
+        });
+        const items: DocumentChunks[] = [];
+        for (const [source, texts] of Object.entries(HANDBOOK)) {
+          const document = await createDocument(all, tenant, base, source);
+          const chunks = makeChunks(
+            document,
+            texts.map((text, position) => ({
+              text,
+              metadata: { source, position },
+              embedding: withVectors ? toyEmbedding(text) : null,
+            })),
+          );
+          items.push({
+            document: { id: document.id, knowledgeBaseId: base.id, sha256: `hash-${source}` },
+            chunks,
+          });
+        }
+        return { all, base, items };
+      }
+
+      /** Keyword and vector results as (source, position, score), comparable across bases. */
+      async function results(all: KnowledgeStores, tenant: string, knowledgeBaseId: string) {
+        const keyword = [];
+        for (const text of HANDBOOK_QUERIES) {
+          const hits = await all.index.keywordSearch(tenant, { knowledgeBaseId, text, k: 20 });
+          keyword.push(comparable(hits));
+        }
+        if (options.vectors !== 'supported') return { keyword };
+        const hits = await all.index.vectorSearch(tenant, {
+          knowledgeBaseId,
+          embedding: toyEmbedding('leave expenses'),
+          k: 20,
+        });
+        return { keyword, vector: comparable(hits) };
+      }
+
+      async function documentStates(all: KnowledgeStores, tenant: string, knowledgeBaseId: string) {
+        const documents = await all.knowledge.listDocuments(tenant, knowledgeBaseId);
+        return documents.map(({ source, status, sha256, chunkCount, error }) => ({
+          source,
+          status,
+          sha256,
+          chunkCount,
+          error,
+        }));
+      }
+
+      it('stores what the single calls store, ready with their hashes, and ranks the same', async () => {
+        const tenant = newTenant();
+        const { all, base: singly, items: singleItems } = await emptyHandbook(tenant, 'singly');
+        if (!all.index.replaceManyDocumentChunks) return;
+        for (const { document, chunks } of singleItems) {
+          await all.index.replaceDocumentChunks(tenant, document, chunks);
+        }
+        const { base: batched, items } = await emptyHandbook(tenant, 'batched');
+        await all.index.replaceManyDocumentChunks(tenant, items);
+
+        const chunks = items.flatMap((item) => item.chunks);
+        expect(
+          await all.index.getChunks(
+            tenant,
+            chunks.map((chunk) => chunk.id),
+          ),
+        ).toEqual(chunks);
+        expect(await all.index.countChunks(tenant, batched.id)).toBe(chunks.length);
+        expect(await all.knowledge.knowledgeBaseStats(tenant, batched.id)).toEqual(
+          await all.knowledge.knowledgeBaseStats(tenant, singly.id),
+        );
+        const states = await documentStates(all, tenant, batched.id);
+        expect(states).toEqual(await documentStates(all, tenant, singly.id));
+        expect(states.map((state) => state.status)).toEqual(['ready', 'ready', 'ready']);
+        expect(states.map((state) => state.sha256)).toEqual([
+          'hash-expenses.md',
+          'hash-leave.md',
+          'hash-security.md',
+        ]);
+        const reference = referenceIndex(chunks);
+        for (const query of HANDBOOK_QUERIES) {
+          const hits = await all.index.keywordSearch(tenant, {
+            knowledgeBaseId: batched.id,
+            text: query,
+            k: 20,
+          });
+          expectSameRanking(hits, reference.search(analyze(query), 20), `batched, "${query}"`);
+        }
+        expect(await results(all, tenant, batched.id)).toEqual(await results(all, tenant, singly.id));
+      });
+
+      it('replaces existing chunks in a batch, and a repeated batch changes nothing', async () => {
+        const tenant = newTenant();
+        const { all, base, items } = await emptyHandbook(tenant, 'kb');
+        if (!all.index.replaceManyDocumentChunks) return;
+        await all.index.replaceManyDocumentChunks(tenant, items);
+        const [leave, expenses] = items;
+        const rewritten: DocumentChunks[] = [
+          {
+            document: { ...leave!.document, sha256: 'leave-v2' },
+            chunks: leave!.chunks.slice(0, 2).map((chunk) => ({ ...chunk, text: `${chunk.text} vacation` })),
+          },
+          { document: { ...expenses!.document, sha256: 'expenses-v2' }, chunks: [] },
+        ];
+        await all.index.replaceManyDocumentChunks(tenant, rewritten);
+        const after = await results(all, tenant, base.id);
+        const stats = await all.knowledge.knowledgeBaseStats(tenant, base.id);
+        await all.index.replaceManyDocumentChunks(tenant, rewritten);
+        expect(await results(all, tenant, base.id)).toEqual(after);
+        expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toEqual(stats);
+
+        const current = [...rewritten[0]!.chunks, ...items[2]!.chunks];
+        expect(stats).toEqual({ documents: 3, chunks: current.length, failed: 0 });
+        expect(await all.index.countChunks(tenant, base.id)).toBe(current.length);
+        expect(
+          await all.index.getChunks(
+            tenant,
+            expenses!.chunks.map((chunk) => chunk.id),
+          ),
+        ).toEqual([]);
+        expect(await documentStates(all, tenant, base.id)).toEqual([
+          { source: 'expenses.md', status: 'ready', sha256: 'expenses-v2', chunkCount: 0, error: null },
+          { source: 'leave.md', status: 'ready', sha256: 'leave-v2', chunkCount: 2, error: null },
+          { source: 'security.md', status: 'ready', sha256: 'hash-security.md', chunkCount: 4, error: null },
+        ]);
+        const reference = referenceIndex(current);
+        for (const query of ['vacation leave', 'expenses', 'security team']) {
+          const hits = await all.index.keywordSearch(tenant, {
+            knowledgeBaseId: base.id,
+            text: query,
+            k: 20,
+          });
+          expectSameRanking(hits, reference.search(analyze(query), 20), `after batch replace, "${query}"`);
+        }
+      });
+
+      it('rejects the whole batch for one bad item and changes nothing', async () => {
+        const tenant = newTenant();
+        const { all, base, items } = await emptyHandbook(tenant, 'kb');
+        if (!all.index.replaceManyDocumentChunks) return;
+        const replaceMany = all.index.replaceManyDocumentChunks.bind(all.index);
+        await replaceMany(tenant, items.slice(0, 2));
+        const [leave, expenses, security] = items as [DocumentChunks, DocumentChunks, DocumentChunks];
+        const before = {
+          results: await results(all, tenant, base.id),
+          stats: await all.knowledge.knowledgeBaseStats(tenant, base.id),
+          documents: await documentStates(all, tenant, base.id),
+        };
+        const fresh = (item: DocumentChunks, texts: string[]): DocumentChunks => ({
+          document: { ...item.document, sha256: 'changed' },
+          chunks: texts.map((text, position) => ({
+            ...item.chunks[0]!,
+            id: `${item.document.id}:fresh-${position}`,
+            position,
+            text,
+          })),
+        });
+        const good = [fresh(leave, ['zebra crossing']), security];
+        const missing = { document: { ...leave.document, id: 'no-such-document' }, chunks: [] };
+        await expect(replaceMany(tenant, [...good, missing])).rejects.toBeInstanceOf(NotFoundError);
+        const otherBase = await all.knowledge.createKnowledgeBase(tenant, { name: 'other' });
+        const wrongBase = { document: { ...expenses.document, knowledgeBaseId: otherBase.id }, chunks: [] };
+        await expect(replaceMany(tenant, [...good, wrongBase])).rejects.toBeInstanceOf(NotFoundError);
+        const foreign = { ...expenses, chunks: [{ ...leave.chunks[0]!, id: 'stray' }] };
+        await expect(replaceMany(tenant, [...good, foreign])).rejects.toBeInstanceOf(ValidationError);
+        await expect(replaceMany(tenant, [...good, fresh(leave, ['again'])])).rejects.toBeInstanceOf(
+          ValidationError,
+        );
+        const sharedId = fresh(expenses, ['shared']);
+        sharedId.chunks[0]!.id = good[0]!.chunks[0]!.id;
+        sharedId.chunks[0]!.documentId = expenses.document.id;
+        await expect(replaceMany(tenant, [...good, sharedId])).rejects.toBeInstanceOf(ValidationError);
+        // A chunk id that a document outside the batch owns.
+        const clash = fresh(security, ['clash']);
+        clash.chunks[0]!.id = expenses.chunks[0]!.id;
+        await expect(replaceMany(tenant, [good[0]!, clash])).rejects.toBeInstanceOf(ConflictError);
+        if (options.vectors === 'supported') {
+          const badVector = fresh(security, ['short vector']);
+          badVector.chunks[0]!.embedding = [1, 2];
+          await expect(replaceMany(tenant, [good[0]!, badVector])).rejects.toBeInstanceOf(ValidationError);
+        }
+
+        expect(await results(all, tenant, base.id)).toEqual(before.results);
+        expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toEqual(before.stats);
+        expect(await documentStates(all, tenant, base.id)).toEqual(before.documents);
+        expect(await all.index.getChunks(tenant, [good[0]!.chunks[0]!.id])).toEqual([]);
+        const zebra = await all.index.keywordSearch(tenant, {
+          knowledgeBaseId: base.id,
+          text: 'zebra',
+          k: 5,
+        });
+        expect(zebra).toEqual([]);
+      });
+
+      it("refuses another tenant's documents and leaves them alone; an empty batch does nothing", async () => {
+        const tenant = newTenant();
+        const { all, base, items } = await emptyHandbook(tenant, 'private');
+        if (!all.index.replaceManyDocumentChunks) return;
+        await all.index.replaceManyDocumentChunks(tenant, items);
+        const before = await results(all, tenant, base.id);
+        const intruder = newTenant();
+        const hijack = items.map(({ document, chunks }) => ({
+          document: { ...document, sha256: 'evil' },
+          chunks: chunks.map((chunk) => ({ ...chunk, tenantId: intruder, text: 'evil' })),
+        }));
+        await expect(all.index.replaceManyDocumentChunks(intruder, hijack)).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
+        await all.index.replaceManyDocumentChunks(tenant, []);
+        expect(await results(all, tenant, base.id)).toEqual(before);
+        expect(
+          (await documentStates(all, tenant, base.id)).every((state) => state.sha256.startsWith('hash-')),
+        ).toBe(true);
+        expect(
+          await all.index.keywordSearch(intruder, { knowledgeBaseId: base.id, text: 'leave', k: 5 }),
+        ).toEqual([]);
+      });
+    });
+
     describe('keyword search', () => {
       it('ranks exactly like the reference BM25 index', async () => {
         const { all, tenant, base, chunks } = await handbook();
@@ -540,4 +767,25 @@ export function describeVectorIndexContract(
 
 function byId(left: Chunk, right: Chunk): number {
   return left.id < right.id ? -1 : left.id > right.id ? 1 : 0;
+}
+
+/** A deterministic 4-dimensional vector from a text's letters. */
+function toyEmbedding(text: string): number[] {
+  const vector = [0, 0, 0, 0];
+  for (let index = 0; index < text.length; index++) vector[index % 4]! += (text.charCodeAt(index) % 13) - 6;
+  return vector.map((value) => (value === 0 ? 0.5 : value));
+}
+
+/** Hits as (source, position, score), best first and ties by source and position: comparable across bases. */
+function comparable(hits: readonly SearchHit[]): Array<[string, unknown, number]> {
+  return hits
+    .map((hit): [string, unknown, number] => [
+      hit.source,
+      hit.metadata.position,
+      Math.round(hit.score * 1e6) / 1e6,
+    ])
+    .sort(
+      (left, right) =>
+        right[2] - left[2] || left[0].localeCompare(right[0]) || Number(left[1]) - Number(right[1]),
+    );
 }

@@ -121,9 +121,9 @@ export class KnowledgeBaseSink implements MigrationSink<KnowledgeRecord> {
 
   /**
    * Writes whole documents (each a group of records sharing a source), in batches of up to
-   * KNOWLEDGE_BATCH_RECORDS records: one `upsertDocuments` and one `replaceManyDocumentChunks` per batch where the
-   * adapters have them, else the single calls per document. Returns once every write has committed, so
-   * a checkpoint taken after it counts only durable records.
+   * KNOWLEDGE_BATCH_RECORDS records: one `upsertDocuments` and one `replaceManyDocumentChunks` per batch
+   * where the adapters have them, else the single calls per document. Returns once every write has
+   * committed, so a checkpoint taken after it counts only durable records.
    */
   private async writeDocuments(groups: readonly KnowledgeRecord[][]): Promise<number> {
     const { knowledge, index } = this.options;

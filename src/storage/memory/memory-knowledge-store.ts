@@ -1,6 +1,6 @@
 /** KnowledgeStore in memory: for tests, one-off scripts and the reference behaviour of the port. */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
 import { checkEmbeddingDimension, requireText } from '../../core/storage-input.ts';
 import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
@@ -95,39 +95,28 @@ export class MemoryKnowledgeStore implements KnowledgeStore {
   }
 
   async upsertDocument(tenantId: string, input: UpsertDocumentInput): Promise<KnowledgeDocument> {
-    requireText(input.source, 'document source');
-    requireText(input.mimeType, 'document mimeType');
-    requireText(input.sha256, 'document sha256');
-    if (!this.state.knowledgeBase(tenantId, input.knowledgeBaseId)) {
-      throw new NotFoundError(`Knowledge base id "${input.knowledgeBaseId}" does not exist.`);
+    this.checkInput(tenantId, input);
+    return copy(this.upsert(tenantId, input, this.now()));
+  }
+
+  async upsertDocuments(
+    tenantId: string,
+    inputs: readonly UpsertDocumentInput[],
+  ): Promise<KnowledgeDocument[]> {
+    const seen = new Set<string>();
+    for (const input of inputs) {
+      this.checkInput(tenantId, input);
+      const key = `${input.knowledgeBaseId}\u0000${input.source}`;
+      if (seen.has(key)) {
+        throw new ValidationError(
+          `Document source "${input.source}" appears twice in one batch; give each document once.`,
+        );
+      }
+      seen.add(key);
     }
+    // Every input is valid: the writes below are synchronous, so all or none are seen.
     const now = this.now();
-    const fields = {
-      mimeType: input.mimeType,
-      sha256: input.sha256,
-      bytes: input.bytes,
-      status: 'processing' as const,
-      error: null,
-      metadata: copy(input.metadata ?? {}),
-      blobKey: input.blobKey ?? null,
-      updatedAt: now,
-    };
-    const existing = this.findBySource(input.knowledgeBaseId, input.source);
-    if (existing) {
-      Object.assign(existing, fields);
-      return copy(existing);
-    }
-    const document: KnowledgeDocument = {
-      id: this.generateId(),
-      tenantId,
-      knowledgeBaseId: input.knowledgeBaseId,
-      source: input.source,
-      chunkCount: 0,
-      createdAt: now,
-      ...fields,
-    };
-    this.state.documents.set(document.id, document);
-    return copy(document);
+    return inputs.map((input) => copy(this.upsert(tenantId, input, now)));
   }
 
   async getDocument(tenantId: string, documentId: string): Promise<KnowledgeDocument | undefined> {
@@ -164,6 +153,42 @@ export class MemoryKnowledgeStore implements KnowledgeStore {
     const document = this.state.document(tenantId, documentId);
     if (!document) throw documentNotFound(documentId);
     this.state.removeDocument(tenantId, document);
+  }
+
+  private checkInput(tenantId: string, input: UpsertDocumentInput): void {
+    requireText(input.source, 'document source');
+    requireText(input.mimeType, 'document mimeType');
+    requireText(input.sha256, 'document sha256');
+    if (!this.state.knowledgeBase(tenantId, input.knowledgeBaseId)) {
+      throw new NotFoundError(`Knowledge base id "${input.knowledgeBaseId}" does not exist.`);
+    }
+  }
+
+  /** Creates or updates the stored document (no checks: see `checkInput`). */
+  private upsert(tenantId: string, input: UpsertDocumentInput, now: Date): KnowledgeDocument {
+    const fields = {
+      mimeType: input.mimeType,
+      sha256: input.sha256,
+      bytes: input.bytes,
+      status: 'processing' as const,
+      error: null,
+      metadata: copy(input.metadata ?? {}),
+      blobKey: input.blobKey ?? null,
+      updatedAt: now,
+    };
+    const existing = this.findBySource(input.knowledgeBaseId, input.source);
+    if (existing) return Object.assign(existing, fields);
+    const document: KnowledgeDocument = {
+      id: this.generateId(),
+      tenantId,
+      knowledgeBaseId: input.knowledgeBaseId,
+      source: input.source,
+      chunkCount: 0,
+      createdAt: now,
+      ...fields,
+    };
+    this.state.documents.set(document.id, document);
+    return document;
   }
 
   private findByName(tenantId: string, name: string): KnowledgeBase | undefined {

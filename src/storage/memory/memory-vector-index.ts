@@ -1,9 +1,15 @@
 /** VectorIndex in memory: the reference BM25 index for keywords and an exact cosine scan for vectors. */
-import { ConflictError, NotFoundError } from '../../core/errors.ts';
-import type { ChunkFilter, KeywordSearchQuery, VectorIndex, VectorSearchQuery } from '../../core/ports.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import type {
+  ChunkFilter,
+  DocumentChunks,
+  KeywordSearchQuery,
+  VectorIndex,
+  VectorSearchQuery,
+} from '../../core/ports.ts';
 import { analyze } from '../../core/retrieval/analyzer.ts';
 import { checkChunksForDocument, checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
-import type { Chunk, SearchHit } from '../../core/types.ts';
+import type { Chunk, KnowledgeDocument, SearchHit } from '../../core/types.ts';
 import { matchesChunkFilter } from './match-chunk-filter.ts';
 import { compareText, copy, type MemoryKnowledgeState, tenantKey } from './memory-knowledge-state.ts';
 
@@ -20,37 +26,75 @@ export class MemoryVectorIndex implements VectorIndex {
     target: { id: string; knowledgeBaseId: string; sha256: string },
     chunks: Chunk[],
   ): Promise<void> {
-    const document = this.state.document(tenantId, target.id);
-    const knowledgeBase = this.state.knowledgeBase(tenantId, target.knowledgeBaseId);
-    if (!document || !knowledgeBase || document.knowledgeBaseId !== knowledgeBase.id) {
-      throw new NotFoundError(
-        `Document "${target.id}" does not exist in knowledge base "${target.knowledgeBaseId}".`,
-      );
+    this.replaceMany(tenantId, [{ document: target, chunks }]);
+  }
+
+  async replaceManyDocumentChunks(tenantId: string, items: readonly DocumentChunks[]): Promise<void> {
+    const documents = new Set<string>();
+    const chunkIds = new Set<string>();
+    for (const { document, chunks } of items) {
+      if (documents.has(document.id)) {
+        throw new ValidationError(
+          `Document "${document.id}" appears twice in one batch; give each document once, with all its chunks.`,
+        );
+      }
+      documents.add(document.id);
+      for (const chunk of chunks) {
+        if (chunkIds.has(chunk.id)) {
+          throw new ValidationError(
+            `Chunk id "${chunk.id}" appears in two documents of one batch; chunk ids must be unique.`,
+          );
+        }
+      }
+      for (const chunk of chunks) chunkIds.add(chunk.id);
     }
-    checkChunksForDocument(tenantId, target, chunks, knowledgeBase.embeddingDimension);
-    for (const chunk of chunks) {
-      const existing = this.state.chunks.get(tenantKey(tenantId, chunk.id));
-      if (existing && existing.documentId !== document.id) {
-        throw new ConflictError(`Chunk id "${chunk.id}" already belongs to another document.`);
+    this.replaceMany(tenantId, items);
+  }
+
+  /** Checks every item, then replaces them all; synchronous, so no reader sees a partial write. */
+  private replaceMany(tenantId: string, items: readonly DocumentChunks[]): void {
+    const targets: KnowledgeDocument[] = [];
+    for (const { document: target, chunks } of items) {
+      const document = this.state.document(tenantId, target.id);
+      const knowledgeBase = this.state.knowledgeBase(tenantId, target.knowledgeBaseId);
+      if (!document || !knowledgeBase || document.knowledgeBaseId !== knowledgeBase.id) {
+        throw new NotFoundError(
+          `Document "${target.id}" does not exist in knowledge base "${target.knowledgeBaseId}".`,
+        );
+      }
+      checkChunksForDocument(tenantId, target, chunks, knowledgeBase.embeddingDimension);
+      targets.push(document);
+    }
+    // A chunk id may move between documents replaced together, as in one SQL transaction.
+    const replaced = new Set(targets.map((document) => document.id));
+    for (const { chunks } of items) {
+      for (const chunk of chunks) {
+        const existing = this.state.chunks.get(tenantKey(tenantId, chunk.id));
+        if (existing && !replaced.has(existing.documentId)) {
+          throw new ConflictError(`Chunk id "${chunk.id}" already belongs to another document.`);
+        }
       }
     }
-    // Everything below is synchronous, so no reader sees a mix of old and new chunks.
-    this.state.removeDocumentChunks(tenantId, document);
-    const keywordIndex = this.state.keywordIndex(document.knowledgeBaseId);
-    for (const chunk of chunks) {
-      this.state.chunks.set(tenantKey(tenantId, chunk.id), copy(chunk));
-      keywordIndex.add(chunk.id, analyze(chunk.text));
-    }
-    this.state.documentChunks.set(
-      document.id,
-      chunks.map((chunk) => chunk.id),
-    );
-    Object.assign(document, {
-      status: 'ready',
-      sha256: target.sha256,
-      chunkCount: chunks.length,
-      error: null,
-      updatedAt: this.now(),
+    for (const document of targets) this.state.removeDocumentChunks(tenantId, document);
+    const now = this.now();
+    items.forEach(({ document: target, chunks }, index) => {
+      const document = targets[index]!;
+      const keywordIndex = this.state.keywordIndex(document.knowledgeBaseId);
+      for (const chunk of chunks) {
+        this.state.chunks.set(tenantKey(tenantId, chunk.id), copy(chunk));
+        keywordIndex.add(chunk.id, analyze(chunk.text));
+      }
+      this.state.documentChunks.set(
+        document.id,
+        chunks.map((chunk) => chunk.id),
+      );
+      Object.assign(document, {
+        status: 'ready',
+        sha256: target.sha256,
+        chunkCount: chunks.length,
+        error: null,
+        updatedAt: now,
+      });
     });
   }
 

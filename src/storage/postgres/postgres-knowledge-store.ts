@@ -1,6 +1,6 @@
 /** KnowledgeStore on the shared Postgres schema: knowledge bases and their document catalogue. */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
 import { checkEmbeddingDimension, requireText } from '../../core/storage-input.ts';
 import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
@@ -176,6 +176,53 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
     return toDocument(row);
   }
 
+  async upsertDocuments(
+    tenantId: string,
+    inputs: readonly UpsertDocumentInput[],
+  ): Promise<KnowledgeDocument[]> {
+    checkDocumentBatch(inputs);
+    if (inputs.length === 0) return [];
+    const now = this.now();
+    const records = inputs.map((input) => ({
+      id: this.generateId(),
+      knowledge_base_id: input.knowledgeBaseId,
+      source: input.source,
+      mime_type: input.mimeType,
+      sha256: input.sha256,
+      bytes: input.bytes,
+      metadata: input.metadata ?? {},
+      blob_key: input.blobKey ?? null,
+    }));
+    return this.client.transaction(async (transaction) => {
+      // One statement; rows of an unknown base (or another tenant's) drop out of the join, which the row
+      // count reveals, and throwing rolls the rest back. Rows go in (base, source) order, so two batches
+      // that share sources take their row locks in the same order.
+      const rows = await transaction.query<DocumentRow>(
+        `INSERT INTO documents
+           (id, tenant_id, knowledge_base_id, source, mime_type, sha256, bytes, status, metadata, blob_key, created_at, updated_at)
+         SELECT r.id, kb.tenant_id, kb.id, r.source, r.mime_type, r.sha256, r.bytes, 'processing', r.metadata,
+                r.blob_key, $3::timestamptz, $3::timestamptz
+           FROM jsonb_to_recordset($2::jsonb) AS r(
+             id text, knowledge_base_id text, source text, mime_type text, sha256 text, bytes bigint,
+             metadata jsonb, blob_key text)
+           JOIN knowledge_bases kb ON kb.tenant_id = $1 AND kb.id = r.knowledge_base_id
+          ORDER BY r.knowledge_base_id COLLATE "C", r.source COLLATE "C"
+         ON CONFLICT ON CONSTRAINT documents_source_unique DO UPDATE SET
+           mime_type = excluded.mime_type, sha256 = excluded.sha256, bytes = excluded.bytes,
+           status = 'processing', error = NULL, metadata = excluded.metadata,
+           blob_key = excluded.blob_key, updated_at = excluded.updated_at
+         RETURNING ${DOCUMENT_COLUMNS}`,
+        [tenantId, JSON.stringify(records), now],
+      );
+      const bySource = new Map(rows.map((row) => [sourceKey(row.knowledge_base_id, row.source), row]));
+      return inputs.map((input) => {
+        const row = bySource.get(sourceKey(input.knowledgeBaseId, input.source));
+        if (!row) throw new NotFoundError(`Knowledge base id "${input.knowledgeBaseId}" does not exist.`);
+        return toDocument(row);
+      });
+    });
+  }
+
   async getDocument(tenantId: string, documentId: string): Promise<KnowledgeDocument | undefined> {
     const [row] = await this.client.query<DocumentRow>(
       `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2`,
@@ -238,6 +285,27 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
     });
     await this.maintenance.recordWrites(removed.postings);
   }
+}
+
+/** Each input valid as `upsertDocument` requires, and each (base, source) once. */
+export function checkDocumentBatch(inputs: readonly UpsertDocumentInput[]): void {
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    requireText(input.source, 'document source');
+    requireText(input.mimeType, 'document mimeType');
+    requireText(input.sha256, 'document sha256');
+    const key = sourceKey(input.knowledgeBaseId, input.source);
+    if (seen.has(key)) {
+      throw new ValidationError(
+        `Document source "${input.source}" appears twice in one batch; give each document once.`,
+      );
+    }
+    seen.add(key);
+  }
+}
+
+function sourceKey(knowledgeBaseId: string, source: string): string {
+  return `${knowledgeBaseId}\u0000${source}`;
 }
 
 export async function ensureTenant(client: SqlQueryable, tenantId: string): Promise<void> {

@@ -2,20 +2,19 @@
  * VectorIndex on the shared Postgres schema: BM25 keyword search computed in SQL (same analyzer, k1, b
  * and Lucene idf as the reference `Bm25Index`) and cosine vector search with pgvector, where installed.
  */
-import { DependencyError, NotFoundError } from '../../core/errors.ts';
-import type { KeywordSearchQuery, VectorIndex, VectorSearchQuery } from '../../core/ports.ts';
+import { DependencyError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import type { DocumentChunks, KeywordSearchQuery, VectorIndex, VectorSearchQuery } from '../../core/ports.ts';
 import { BM25 } from '../../core/retrieval/analyzer.ts';
 import { checkChunksForDocument, checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
 import type { Chunk, ChunkLocation, Metadata, SearchHit } from '../../core/types.ts';
 import { bm25SearchSql } from './bm25-search-sql.ts';
 import { chunkFilterSql } from './chunk-filter-sql.ts';
-import { insertChunks } from './insert-chunks.ts';
+import { insertChunks, type RemovedByBase } from './insert-chunks.ts';
 import { queryTerms } from './keyword-terms.ts';
 import type { VectorSupport } from './migrate-schema.ts';
-import { deleteDocumentChunks } from './postgres-knowledge-store.ts';
 import { PostingsMaintenance } from './postings-maintenance.ts';
 import { type ChunkRow, chunkColumns, toChunk } from './row-mappers.ts';
-import type { SqlClient } from './sql-client.ts';
+import type { SqlClient, SqlQueryable } from './sql-client.ts';
 
 interface HitRow {
   id: string;
@@ -43,36 +42,62 @@ export class PostgresVectorIndex implements VectorIndex {
     document: { id: string; knowledgeBaseId: string; sha256: string },
     chunks: Chunk[],
   ): Promise<void> {
-    if (!this.vector.enabled && chunks.some((chunk) => chunk.embedding !== null)) this.vectorUnavailable();
+    await this.replaceMany(tenantId, [{ document, chunks }]);
+  }
+
+  async replaceManyDocumentChunks(tenantId: string, items: readonly DocumentChunks[]): Promise<void> {
+    checkDistinctChunkWrites(items);
+    if (items.length > 0) await this.replaceMany(tenantId, items);
+  }
+
+  /** Replaces the chunks of every item in one transaction: one lock, one delete and one insert statement. */
+  private async replaceMany(tenantId: string, items: readonly DocumentChunks[]): Promise<void> {
+    if (!this.vector.enabled && items.some((item) => item.chunks.some((chunk) => chunk.embedding !== null))) {
+      this.vectorUnavailable();
+    }
     const postingsWritten = await this.client.transaction(async (transaction) => {
-      // Locking the document row serialises concurrent replacements of the same document. A waiting
-      // replacement reads the row as the first one committed it, chunk count included.
-      const [owner] = await transaction.query<{ embedding_dimension: number | null; chunk_count: number }>(
-        `SELECT kb.embedding_dimension, d.chunk_count FROM documents d
+      // Locking the document rows serialises concurrent replacements of the same documents; locking in id
+      // order keeps two batches that share documents from deadlocking. A waiting replacement reads the
+      // rows as the first one committed them, chunk counts included.
+      const owners = await transaction.query<{
+        id: string;
+        knowledge_base_id: string;
+        embedding_dimension: number | null;
+        chunk_count: number;
+      }>(
+        `SELECT d.id, d.knowledge_base_id, kb.embedding_dimension, d.chunk_count FROM documents d
            JOIN knowledge_bases kb ON kb.tenant_id = $1 AND kb.id = d.knowledge_base_id
-          WHERE d.tenant_id = $1 AND d.id = $2 AND d.knowledge_base_id = $3 FOR UPDATE OF d`,
-        [tenantId, document.id, document.knowledgeBaseId],
+          WHERE d.tenant_id = $1 AND d.id = ANY($2::text[])
+          ORDER BY d.id FOR UPDATE OF d`,
+        [tenantId, items.map((item) => item.document.id)],
       );
-      if (!owner) {
-        throw new NotFoundError(
-          `Document "${document.id}" does not exist in knowledge base "${document.knowledgeBaseId}".`,
-        );
+      const byId = new Map(owners.map((owner) => [owner.id, owner]));
+      for (const { document, chunks } of items) {
+        const owner = byId.get(document.id);
+        if (!owner || owner.knowledge_base_id !== document.knowledgeBaseId) {
+          throw new NotFoundError(
+            `Document "${document.id}" does not exist in knowledge base "${document.knowledgeBaseId}".`,
+          );
+        }
+        checkChunksForDocument(tenantId, document, chunks, owner.embedding_dimension);
       }
-      checkChunksForDocument(tenantId, document, chunks, owner.embedding_dimension);
-      // documents.chunk_count is written with the chunks, in this same transaction: zero means none to delete.
-      const removed =
-        owner.chunk_count > 0
-          ? await deleteDocumentChunks(transaction, tenantId, document.id)
-          : { chunks: 0, terms: 0, postings: 0 };
-      const write = {
-        tenantId,
+      // documents.chunk_count is written with the chunks, in the same transaction: zero means none to delete.
+      const withChunks = owners.filter((owner) => owner.chunk_count > 0).map((owner) => owner.id);
+      const removed = await deleteChunksOfDocuments(transaction, tenantId, withChunks);
+      const writes = items.map(({ document, chunks }) => ({
         knowledgeBaseId: document.knowledgeBaseId,
         documentId: document.id,
         sha256: document.sha256,
-        removed,
-        now: this.now(),
-      };
-      const inserted = await insertChunks(transaction, write, chunks, this.vector.enabled);
+        chunks,
+      }));
+      const inserted = await insertChunks(
+        transaction,
+        tenantId,
+        writes,
+        removed.byBase,
+        this.now(),
+        this.vector.enabled,
+      );
       return removed.postings + inserted;
     });
     await this.maintenance.recordWrites(postingsWritten);
@@ -185,5 +210,65 @@ function toHit(row: HitRow): SearchHit {
     text: row.text,
     score: Number(row.score),
     metadata: row.metadata,
+  };
+}
+
+/** A document once per call and a chunk id once across it: the rule every adapter's batch keeps. */
+export function checkDistinctChunkWrites(items: readonly DocumentChunks[]): void {
+  const documents = new Set<string>();
+  const chunks = new Set<string>();
+  for (const { document, chunks: documentChunks } of items) {
+    if (documents.has(document.id)) {
+      throw new ValidationError(
+        `Document "${document.id}" appears twice in one batch; give each document once, with all its chunks.`,
+      );
+    }
+    documents.add(document.id);
+    for (const chunk of documentChunks) {
+      if (chunks.has(chunk.id)) {
+        throw new ValidationError(
+          `Chunk id "${chunk.id}" appears in two documents of one batch; chunk ids must be unique.`,
+        );
+      }
+    }
+    for (const chunk of documentChunks) chunks.add(chunk.id);
+  }
+}
+
+/** Deletes the chunks and postings of several documents, reporting what they contributed per base. */
+async function deleteChunksOfDocuments(
+  transaction: SqlQueryable,
+  tenantId: string,
+  documentIds: readonly string[],
+): Promise<{ byBase: RemovedByBase[]; postings: number }> {
+  if (documentIds.length === 0) return { byBase: [], postings: 0 };
+  // The postings are found through their primary key from each chunk's own term list.
+  const rows = await transaction.query<{
+    knowledge_base_id: string;
+    chunks: number;
+    terms: number;
+    postings: number;
+  }>(
+    `WITH removed AS (
+       DELETE FROM chunks WHERE tenant_id = $1 AND document_id = ANY($2::text[])
+       RETURNING id, knowledge_base_id, term_count, keyword_terms
+     ),
+     removed_postings AS (
+       DELETE FROM chunk_terms p
+        USING (SELECT r.knowledge_base_id, r.id, unnest(r.keyword_terms) AS term FROM removed r) t
+        WHERE p.knowledge_base_id = t.knowledge_base_id AND p.term = t.term AND p.chunk_id = t.id
+     )
+     SELECT knowledge_base_id, count(*)::integer AS chunks, COALESCE(sum(term_count), 0)::float8 AS terms,
+            COALESCE(sum(cardinality(keyword_terms)), 0)::float8 AS postings
+       FROM removed GROUP BY knowledge_base_id`,
+    [tenantId, documentIds],
+  );
+  return {
+    byBase: rows.map((row) => ({
+      knowledgeBaseId: row.knowledge_base_id,
+      chunks: Number(row.chunks),
+      terms: Number(row.terms),
+    })),
+    postings: rows.reduce((sum, row) => sum + Number(row.postings), 0),
   };
 }
