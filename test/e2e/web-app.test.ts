@@ -203,9 +203,10 @@ describeWithChromium('web app on the embedded default', () => {
     await list.getByRole('button', { name: 'Delete “Parking and offices”' }).click();
     await list.getByRole('button', { name: 'Confirm delete' }).click();
     await expect
-      .poll(() => list.getByRole('button', { name: /^When does the parking garage/ }).count(), WAIT)
+      .poll(() => list.getByRole('button', { name: 'Parking and offices', exact: true }).count(), WAIT)
       .toBe(0);
-    expect(new URL(page.url()).pathname).toBe('/');
+    // The open conversation was deleted: the app returns to a new chat.
+    await expect.poll(() => new URL(page.url()).pathname, WAIT).toBe('/');
     const remaining = await page.request.get(`${server.url}/api/conversations`);
     const body = (await remaining.json()) as { conversations: Array<{ title: string }> };
     expect(body.conversations.map((conversation) => conversation.title)).not.toContain('Parking and offices');
