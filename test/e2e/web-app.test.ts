@@ -65,7 +65,7 @@ describeWithChromium('web app on the embedded default', () => {
     expect(original.status()).toBe(200);
     expect((await original.body()).length).toBeGreaterThan(100);
 
-    expect(page.url()).toMatch(/\/chat\/[^/]+$/);
+    await expect.poll(() => page.url(), WAIT).toMatch(/\/chat\/[^/]+$/);
     conversationUrl = page.url();
     await saveScreenshot(page, 'chat');
   });
@@ -142,7 +142,7 @@ describeWithChromium('web app on the embedded default', () => {
     const reason = await visibleText(latest.locator('.upload-detail'));
     expect(reason).toMatch(/broken\.pdf|PDF/i);
     await saveScreenshot(page, 'knowledge-upload-failed');
-    expect(await page.getByTestId('document-row').count()).toBe(3);
+    await expect.poll(() => page.getByTestId('document-row').count(), WAIT).toBe(3);
   });
 
   it('answers about the uploaded files, citing page and sheet row', async () => {
