@@ -261,9 +261,16 @@ describe('API documentation', () => {
       paths: Record<string, Record<string, unknown>>;
       components: {
         schemas: Record<string, { properties?: Record<string, { minimum?: number; maximum?: number }> }>;
+        securitySchemes?: Record<string, { type: string; name?: string; scheme?: string }>;
       };
+      security?: Array<Record<string, string[]>>;
     };
     expect(document.info.version).toBe('0.0.0-test');
+    expect(document.components.securitySchemes).toMatchObject({
+      apiKey: { type: 'apiKey', name: 'x-api-key' },
+      bearer: { type: 'http', scheme: 'bearer' },
+    });
+    expect(document.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/chat',
       '/api/conversations',

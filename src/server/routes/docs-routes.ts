@@ -72,14 +72,28 @@ function assetReader(): (name: string) => Promise<Uint8Array<ArrayBuffer>> {
 }
 
 export function registerDocsRoutes(app: GodwitApp, services: GodwitServices): void {
+  // When auth is on (any non-loopback server, every deployment), /api and /v1 take either credential;
+  // /healthz, /readyz, /openapi.json and /docs stay open (docs/AUTH.md).
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+    description: 'A Godwit API key (`gw_…`, from `godwit keys create` or `POST /api/keys`).',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A Godwit API key, or a JWT from the configured OIDC issuer (for example Cognito).',
+  });
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {
       title: 'Godwit API',
       version: services.version,
       description:
-        'Chat, retrieval with citations and knowledge bases. Errors are `{ "error": { "code", "message", "details"? } }`.',
+        'Chat, retrieval with citations and knowledge bases. Errors are `{ "error": { "code", "message", "details"? } }`. With authentication on, `/api` and `/v1` need an API key (`x-api-key` or `Authorization: Bearer`) or a JWT; `/healthz`, `/readyz`, `/openapi.json` and `/docs` are open.',
     },
+    security: [{ apiKey: [] }, { bearer: [] }],
   });
 
   app.get('/docs', (c) => c.html(DOCS_PAGE));
