@@ -51,6 +51,8 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
       options: {
         // A function behind API Gateway or a Function URL is reachable from anywhere: auth is required.
         auth: resolveAuthSettings(config, { exposed: true }),
+        // Lambda may freeze the process once a response is sent: usage rows are written before it goes.
+        awaitUsageWrites: true,
         maxBodyBytes: config.server.maxBodyBytes,
         maxUploadBytes: config.server.maxUploadBytes,
         logger: (entry) => writeLog(JSON.stringify({ time: new Date().toISOString(), ...entry })),

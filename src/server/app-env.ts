@@ -30,6 +30,12 @@ export interface AppOptions {
   logger?: (entry: object) => void;
   /** Who may call the API (see docs/AUTH.md). Default: no authentication, every caller is the local admin. */
   auth?: AuthSettings;
+  /**
+   * Whether a forwarded `/v1` answer waits until its usage row is written. Default false: the row is queued
+   * and written with others right after. Set true where the runtime may freeze or end the process once a
+   * response is sent (AWS Lambda), so that no row waits for a next invocation that may never come.
+   */
+  awaitUsageWrites?: boolean;
 }
 
 export interface AppDeps {
@@ -42,6 +48,7 @@ export interface ResolvedAppOptions {
   maxBodyBytes: number;
   maxUploadBytes: number;
   logger: Logger;
+  awaitUsageWrites: boolean;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -52,6 +59,7 @@ export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions 
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     logger: options.logger ?? writeLogLine,
+    awaitUsageWrites: options.awaitUsageWrites ?? false,
   };
 }
 

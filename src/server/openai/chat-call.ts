@@ -17,6 +17,8 @@ export interface UsageContext {
   generateId: () => string;
   /** The usage ledger refused a row; the answer still goes out, the operator must know. */
   onLedgerFailure: (error: unknown) => void;
+  /** Answers wait for their usage row to be written (runtimes that freeze after a response). Default false. */
+  awaitUsageWrites?: boolean;
 }
 
 export interface ChatCall extends UsageContext {

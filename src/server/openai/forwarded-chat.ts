@@ -105,9 +105,10 @@ export async function completeForwarded(
       throw malformed(call, new Error('the completion has no choices array'));
     }
     forwarded.end({});
-    // The answer does not wait for its ledger row: the row is queued now and written with others (the
-    // meter reports a failed write itself).
-    void meter.settle('ok', tokenCounts(completion.usage as UpstreamUsage | undefined));
+    // Unless the runtime needs it, the answer does not wait for its ledger row: the row is queued now and
+    // written with others (the meter reports a failed write itself).
+    const recorded = meter.settle('ok', tokenCounts(completion.usage as UpstreamUsage | undefined));
+    if (call.awaitUsageWrites) await recorded;
     completion.model = call.identity.model;
     return completion;
   } catch (error) {
@@ -199,7 +200,8 @@ export async function streamForwarded(
   ): Promise<void> => {
     finished = true;
     forwarded.end(error === undefined ? {} : { error });
-    void meter.settle(error === undefined ? 'ok' : 'error', tokenCounts(rewriter.usage));
+    const recorded = meter.settle(error === undefined ? 'ok' : 'error', tokenCounts(rewriter.usage));
+    if (call.awaitUsageWrites) await recorded;
     if (error !== undefined) {
       call.onStreamError(error);
       if (rewriter.sawError === undefined) {

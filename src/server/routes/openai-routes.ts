@@ -52,6 +52,8 @@ export interface OpenAIRouteOptions {
   logger: Logger;
   metrics: GodwitMetrics;
   generateId?: () => string;
+  /** Forwarded answers wait for their usage row (see AppOptions.awaitUsageWrites). Default false. */
+  awaitUsageWrites?: boolean;
 }
 
 const STREAM_DESCRIPTION =
@@ -182,6 +184,7 @@ export function registerOpenAIRoutes(
     recordUsage,
     pricing: services.pricing,
     generateId,
+    awaitUsageWrites: options.awaitUsageWrites === true,
     onLedgerFailure: (error) =>
       logger({
         level: 'error',
