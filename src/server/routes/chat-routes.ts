@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import type { ChatEvent } from '../../core/chat/chat-service.ts';
 import { GodwitError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
+import { abortWithRequest } from '../abort-with-request.ts';
 import type { AppEnv, GodwitApp, Logger } from '../app-env.ts';
 import { describeForLog, errorBody, statusForCode } from '../http-errors.ts';
 import { callerOf } from '../middleware/auth.ts';
@@ -42,15 +43,6 @@ function chatRoute(maxBodyBytes: number) {
 function wantsEventStream(c: Context, stream: boolean | undefined): boolean {
   if (stream !== undefined) return stream;
   return (c.req.header('accept') ?? '').includes('text/event-stream');
-}
-
-/** Aborts the turn when the client disconnects, whichever way the runtime reports it. */
-function abortWithRequest(c: Context): AbortController {
-  const abort = new AbortController();
-  const signal = c.req.raw.signal;
-  if (signal.aborted) abort.abort();
-  else signal.addEventListener('abort', () => abort.abort(), { once: true });
-  return abort;
 }
 
 async function answerAsJson(

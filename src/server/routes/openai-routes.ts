@@ -5,12 +5,12 @@
  * validation included, is answered in OpenAI's error shape.
  */
 
-import type { ServerResponse } from 'node:http';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { NotFoundError } from '../../core/errors.ts';
 import type { ChatCompletionsForwarder } from '../../core/models.ts';
 import type { GodwitServices } from '../../core/services.ts';
+import { abortWithRequest } from '../abort-with-request.ts';
 import type { AppEnv, GodwitApp, Logger } from '../app-env.ts';
 import { describeForLog } from '../http-errors.ts';
 import { createUsageRecorder, errorKind, type GodwitMetrics } from '../metrics/index.ts';
@@ -126,23 +126,6 @@ function embeddingsRoute(maxBodyBytes: number) {
       404: openAIErrorResponse('Unknown embedding model (`model_not_found`)'),
     },
   });
-}
-
-/** Aborts the model call when the client disconnects, whichever way the runtime reports it. */
-function abortWithRequest(c: Context): AbortController {
-  const abort = new AbortController();
-  // On Node, the response's `close` before it finished is the disconnect; listening there avoids
-  // building the runtime's Request object just for its signal.
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing && typeof outgoing.once === 'function') {
-    if (outgoing.destroyed && !outgoing.writableFinished) abort.abort();
-    else outgoing.once('close', () => !outgoing.writableFinished && abort.abort());
-    return abort;
-  }
-  const signal = c.req.raw.signal;
-  if (signal.aborted) abort.abort();
-  else signal.addEventListener('abort', () => abort.abort(), { once: true });
-  return abort;
 }
 
 /** A forwarded call falls back to the configured fallback models, through the AI SDK path. */

@@ -12,11 +12,11 @@ import {
   type UIMessage,
   type UIMessageChunk,
 } from 'ai';
-import type { Context } from 'hono';
 import type { ChatEvent } from '../../core/chat/chat-service.ts';
 import { GodwitError, ValidationError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { Citation } from '../../core/types.ts';
+import { abortWithRequest } from '../abort-with-request.ts';
 import type { GodwitApp, Logger } from '../app-env.ts';
 import { describeForLog, toPublicError } from '../http-errors.ts';
 import { callerOf } from '../middleware/auth.ts';
@@ -91,14 +91,6 @@ function lastUserText(messages: z.infer<typeof UIChatRequestSchema>['messages'])
     .filter((part) => part.type === 'text' && typeof part.text === 'string')
     .map((part) => part.text)
     .join('');
-}
-
-function abortWithRequest(c: Context): AbortController {
-  const abort = new AbortController();
-  const signal = c.req.raw.signal;
-  if (signal.aborted) abort.abort();
-  else signal.addEventListener('abort', () => abort.abort(), { once: true });
-  return abort;
 }
 
 function citationData(citations: Citation[], knowledgeBase: string | null): CitationData[] {
