@@ -20,13 +20,13 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, DependencyError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { HealthReport, KeywordSearchQuery, VectorIndex, VectorSearchQuery } from '../../core/ports.ts';
-import { checkChunksForDocument, checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
+import { checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
 import type { Chunk, SearchHit } from '../../core/types.ts';
 import {
   type ChunkRemover,
   type DocumentCatalogue,
-  documentNotFound,
   KeyedSerialiser,
+  requireVectorDocument,
 } from '../opensearch/document-catalogue.ts';
 import { indexName } from '../opensearch/opensearch-queries.ts';
 import { type ChromaConnectionOptions, ChromaHttp } from './chroma-http.ts';
@@ -127,16 +127,13 @@ export class ChromaVectorIndex implements VectorIndex, ChunkRemover {
     document: { id: string; knowledgeBaseId: string; sha256: string },
     chunks: Chunk[],
   ): Promise<void> {
-    const owner = await this.catalogue.document(tenantId, document.id, document.knowledgeBaseId);
-    if (!owner) throw documentNotFound(document);
-    checkChunksForDocument(tenantId, document, chunks, owner.embeddingDimension);
-    const dimension = chunks.find((chunk) => chunk.embedding)?.embedding?.length ?? owner.embeddingDimension;
-    if (chunks.length > 0 && dimension === null) {
-      throw new DependencyError(
-        `${CHROMA_VECTOR_ONLY_MESSAGE}. Knowledge base "${document.knowledgeBaseId}" has no embedding model, so its chunks cannot be stored here.`,
-        { isRetryable: false },
-      );
-    }
+    const { owner, dimension } = await requireVectorDocument(
+      this.catalogue,
+      tenantId,
+      document,
+      chunks,
+      CHROMA_VECTOR_ONLY_MESSAGE,
+    );
     const previous = await this.lookup(
       tenantId,
       chunks.map((chunk) => chunk.id),

@@ -43,13 +43,13 @@ import type {
   VectorIndex,
   VectorSearchQuery,
 } from '../../core/ports.ts';
-import { checkChunksForDocument, checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
+import { checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
 import type { Chunk, ChunkLocation, Metadata, SearchHit } from '../../core/types.ts';
 import {
   type ChunkRemover,
   type DocumentCatalogue,
-  documentNotFound,
   KeyedSerialiser,
+  requireVectorDocument,
 } from '../opensearch/document-catalogue.ts';
 import { indexName, metadataTerm, metadataTerms } from '../opensearch/opensearch-queries.ts';
 
@@ -152,16 +152,13 @@ export class S3VectorsVectorIndex implements VectorIndex, ChunkRemover {
     document: { id: string; knowledgeBaseId: string; sha256: string },
     chunks: Chunk[],
   ): Promise<void> {
-    const owner = await this.catalogue.document(tenantId, document.id, document.knowledgeBaseId);
-    if (!owner) throw documentNotFound(document);
-    checkChunksForDocument(tenantId, document, chunks, owner.embeddingDimension);
-    const dimension = chunks.find((chunk) => chunk.embedding)?.embedding?.length ?? owner.embeddingDimension;
-    if (chunks.length > 0 && dimension === null) {
-      throw new DependencyError(
-        `${VECTOR_ONLY_MESSAGE}. Knowledge base "${document.knowledgeBaseId}" has no embedding model, so its chunks cannot be stored here.`,
-        { isRetryable: false },
-      );
-    }
+    const { owner, dimension } = await requireVectorDocument(
+      this.catalogue,
+      tenantId,
+      document,
+      chunks,
+      VECTOR_ONLY_MESSAGE,
+    );
     if (dimension !== null && dimension > S3_VECTORS_LIMITS.maxDimension) {
       throw new ValidationError(
         `S3 Vectors stores up to ${S3_VECTORS_LIMITS.maxDimension} dimensions; these embeddings have ${dimension}.`,
