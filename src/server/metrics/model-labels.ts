@@ -9,10 +9,7 @@
 import type { GodwitServices } from '../../core/services.ts';
 import { PRICES } from '../../providers/pricing.ts';
 
-export interface ModelLabels {
-  provider: string;
-  model: string;
-}
+export type ModelLabels = { provider: string; model: string };
 
 export type ModelLabeler = (model: string) => ModelLabels;
 
