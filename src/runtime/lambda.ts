@@ -15,6 +15,7 @@ import { GodwitError } from '../core/errors.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { resolveAuthSettings } from '../server/auth/index.ts';
 import { createApp } from '../server/index.ts';
+import { modelLabelerFor } from '../server/metrics/index.ts';
 import { usageEmfLine } from './lambda/emf.ts';
 import { resolveSecretEnvironment } from './lambda/secret-environment.ts';
 
@@ -45,7 +46,8 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
     const env = await resolveSecretEnvironment(options.env);
     const { config } = loadConfig({ env });
     const services = await (options.createServices ?? ((value) => createGodwit(value, { env })))(config);
-    services.onUsage?.((entry) => writeLog(usageEmfLine(entry, SERVICE)));
+    const modelLabel = modelLabelerFor(services);
+    services.onUsage?.((entry) => writeLog(usageEmfLine(entry, SERVICE, modelLabel)));
     return createApp({
       services,
       options: {

@@ -151,6 +151,8 @@ describe('OpenSearch adapter on the wire', () => {
 
   it('turns throttling and server errors into retryable DependencyErrors', async () => {
     const { tenant, base } = await seed();
+    // Without retries, so each injected failure reaches the caller (retries: opensearch-resilience.test.ts).
+    const index = new OpenSearchVectorIndex(catalogue, options({ retry: false }));
     emulator.failNext(1, 429, 'too_many_requests');
     const throttled = await index.countChunks(tenant, base.id).catch((error: unknown) => error);
     expect(throttled).toBeInstanceOf(DependencyError);

@@ -48,8 +48,15 @@ export interface OpenSearchEmulator {
   readonly requests: { method: string; path: string; body: string }[];
   /** Names of the indexes that exist. */
   indexNames(): string[];
-  /** Makes the next `count` requests fail with this status and OpenSearch error type. */
-  failNext(count: number, status: number, type: string): void;
+  /** Makes the next `count` requests fail with this status and OpenSearch error type (and Retry-After, in seconds). */
+  failNext(count: number, status: number, type: string, retryAfterSeconds?: number): void;
+  /** Leaves the next `count` requests unanswered (the connection stays open until the client gives up). */
+  stallNext(count: number): void;
+  /**
+   * In the next `_bulk` request (or the next `requests` of them), rejects the first `count` items with 429 `es_rejected_execution_exception`
+   * without applying them, as a node with a full write queue does; the other items are applied.
+   */
+  rejectNextBulkItems(count: number, requests?: number): void;
   close(): Promise<void>;
 }
 
@@ -70,7 +77,9 @@ export async function startOpenSearchEmulator(
   const service = options.service ?? 'aoss';
   const indexes = new Map<string, EmulatedIndex>();
   const requests: { method: string; path: string; body: string }[] = [];
-  let failures: { count: number; status: number; type: string } | undefined;
+  let failures: { count: number; status: number; type: string; retryAfterSeconds?: number } | undefined;
+  let stalls = 0;
+  let bulkRejections = { count: 0, requests: 0 };
 
   const server: Server = createServer((request, response) => {
     void handle(request, response);
@@ -94,8 +103,15 @@ export async function startOpenSearchEmulator(
           'x-amz-content-sha256 is missing or does not match the request body',
         );
       }
+      if (stalls > 0) {
+        stalls -= 1;
+        return;
+      }
       if (failures && failures.count > 0) {
         failures.count -= 1;
+        if (failures.retryAfterSeconds !== undefined) {
+          response.setHeader('retry-after', String(failures.retryAfterSeconds));
+        }
         throw new HttpError(failures.status, failures.type, 'injected failure');
       }
       const { status, body } = route(method, url, raw, request.headers['content-type'] ?? '');
@@ -283,6 +299,8 @@ export async function startOpenSearchEmulator(
     const lines = raw.split('\n').filter((line) => line.trim() !== '');
     const items: Json[] = [];
     let errors = false;
+    let rejecting = bulkRejections.requests > 0 ? bulkRejections.count : 0;
+    bulkRejections.requests -= 1;
     for (let position = 0; position < lines.length; position++) {
       const action = parseJson(lines[position]!);
       const [kind] = Object.keys(action);
@@ -300,6 +318,17 @@ export async function startOpenSearchEmulator(
       const item = (status: number, extra: JsonObject): void => {
         items.push({ [kind]: { _index: target ?? null, _id: id ?? null, status, ...extra } });
       };
+      if (rejecting > 0) {
+        rejecting -= 1;
+        errors = true;
+        item(429, {
+          error: {
+            type: 'es_rejected_execution_exception',
+            reason: 'rejected execution: the write queue is full',
+          },
+        });
+        continue;
+      }
       const index = target ? indexes.get(target) : undefined;
       if (!index || !id) {
         errors = true;
@@ -679,8 +708,14 @@ export async function startOpenSearchEmulator(
     url: `http://127.0.0.1:${port}`,
     requests,
     indexNames: () => [...indexes.keys()].sort(),
-    failNext(count, status, type) {
-      failures = { count, status, type };
+    failNext(count, status, type, retryAfterSeconds) {
+      failures = { count, status, type, retryAfterSeconds };
+    },
+    stallNext(count) {
+      stalls = count;
+    },
+    rejectNextBulkItems(count, requests = 1) {
+      bulkRejections = { count, requests };
     },
     close: () =>
       new Promise<void>((done, fail) => {

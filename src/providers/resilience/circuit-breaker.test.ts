@@ -76,3 +76,50 @@ describe('CircuitBreaker', () => {
     expect(() => breaker.acquire()).not.toThrow();
   });
 });
+
+describe('CircuitBreaker half-open', () => {
+  it('stays open when a call admitted before it opened succeeds afterwards', async () => {
+    const { breaker, fail, advance, changes } = setup();
+    const early = breaker.acquire();
+    for (let index = 0; index < 3; index++) await fail();
+    early.success();
+    expect(breaker.state).toBe('open');
+    advance(5_000);
+    const probe = breaker.acquire();
+    expect(() => breaker.acquire()).toThrow(/paused/);
+    probe.success();
+    expect(changes).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
+  });
+
+  it('does not count a late failure from before the opening against the next cooldown', async () => {
+    const { breaker, fail, advance } = setup();
+    const early = breaker.acquire();
+    for (let index = 0; index < 3; index++) await fail();
+    advance(4_000);
+    early.failure(outage());
+    advance(1_000);
+    expect(breaker.state).toBe('half-open');
+  });
+
+  it('lets another probe through when the probe never reports back', async () => {
+    const { breaker, fail, advance } = setup();
+    for (let index = 0; index < 3; index++) await fail();
+    advance(5_000);
+    const lost = breaker.acquire();
+    const refused = (() => {
+      try {
+        breaker.acquire();
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(GodwitError.isInstance(refused) && refused.message).toMatch(/paused for 5 s/);
+    advance(5_000);
+    const probe = breaker.acquire();
+    lost.success();
+    expect(breaker.state).toBe('half-open');
+    expect(() => breaker.acquire()).toThrow(/paused/);
+    probe.success();
+    expect(breaker.state).toBe('closed');
+  });
+});

@@ -3,6 +3,10 @@
  * counted. Open (after `failureThreshold` of them): calls fail at once with a retryable error, so a
  * fallback model answers without waiting. Half-open (after `cooldownMs`): one probe call decides whether
  * to close again or stay open for another cooldown. Client-side failures (HTTP 400) do not count.
+ *
+ * Each opening starts a new generation: a call admitted before it (still running when the circuit opened)
+ * reports into an older generation and changes nothing, so only the probe can close the circuit. A probe
+ * that has not reported after `probeTimeoutMs` is presumed lost and the next call probes instead.
  */
 import { ProviderError } from '../../core/errors.ts';
 import { isRetryableFailure } from './classify-error.ts';
@@ -14,6 +18,8 @@ export interface CircuitBreakerOptions {
   failureThreshold?: number;
   /** Time the circuit stays open before a probe. Default 30 s. */
   cooldownMs?: number;
+  /** Time after which a probe that has not reported is presumed lost and another call may probe. Default: `cooldownMs`. */
+  probeTimeoutMs?: number;
   now?: () => number;
   onStateChange?: (event: { key: string; from: CircuitState; to: CircuitState }) => void;
 }
@@ -30,7 +36,10 @@ export class CircuitBreaker {
   private current: CircuitState = 'closed';
   private failures = 0;
   private openedAt = 0;
-  private probing = false;
+  /** Bumped when the circuit opens and when a probe is given up: permits from older generations change nothing. */
+  private generation = 0;
+  /** When the probe in flight was admitted; undefined when none is. */
+  private probeStartedAt: number | undefined;
 
   constructor(
     readonly key: string,
@@ -45,17 +54,20 @@ export class CircuitBreaker {
   /** Admits a call or throws a retryable ProviderError with reason `circuit_open`. */
   acquire(): CircuitPermit {
     const state = this.state;
-    if (state === 'open' || (state === 'half-open' && this.probing)) throw this.openError();
-    if (state === 'half-open') {
-      this.transition('half-open');
-      this.probing = true;
-    }
+    if (state === 'open' || (state === 'half-open' && this.probeInFlight())) throw this.openError();
     const probe = state === 'half-open';
+    if (probe) {
+      if (this.probeStartedAt !== undefined) this.generation++;
+      this.transition('half-open');
+      this.probeStartedAt = this.now();
+    }
+    const generation = this.generation;
     let settled = false;
     const settle = (outcome: 'success' | 'failure' | 'neutral') => {
       if (settled) return;
       settled = true;
-      if (probe) this.probing = false;
+      if (generation !== this.generation) return;
+      if (probe) this.probeStartedAt = undefined;
       this.record(outcome, probe);
     };
     return {
@@ -63,6 +75,10 @@ export class CircuitBreaker {
       failure: (error) => settle(isRetryableFailure(error) ? 'failure' : 'success'),
       release: () => settle('neutral'),
     };
+  }
+
+  private probeInFlight(): boolean {
+    return this.probeStartedAt !== undefined && this.now() - this.probeStartedAt < this.probeTimeoutMs;
   }
 
   /** Runs one call through the breaker. */
@@ -88,6 +104,7 @@ export class CircuitBreaker {
     this.failures++;
     if (probe || this.failures >= (this.options.failureThreshold ?? 5)) {
       this.openedAt = this.now();
+      this.generation++;
       this.transition('open');
     }
   }
@@ -99,7 +116,11 @@ export class CircuitBreaker {
   }
 
   private openError(): ProviderError {
-    const remaining = Math.max(0, this.cooldownMs - (this.now() - this.openedAt));
+    const until =
+      this.probeStartedAt !== undefined && this.current === 'half-open'
+        ? this.probeStartedAt + this.probeTimeoutMs
+        : this.openedAt + this.cooldownMs;
+    const remaining = Math.max(0, until - this.now());
     return new ProviderError(
       `${this.key} is failing (${this.failures} consecutive failures); calls are paused for ${Math.ceil(remaining / 1000)} s.`,
       { isRetryable: true, unavailable: true, details: { reason: 'circuit_open', retryAfterMs: remaining } },
@@ -108,6 +129,10 @@ export class CircuitBreaker {
 
   private get cooldownMs(): number {
     return this.options.cooldownMs ?? 30_000;
+  }
+
+  private get probeTimeoutMs(): number {
+    return this.options.probeTimeoutMs ?? this.cooldownMs;
   }
 
   private now(): number {

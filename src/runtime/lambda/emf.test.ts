@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UsageEntry } from '../../core/types.ts';
+import { modelLabelerFor } from '../../server/metrics/index.ts';
 import { emfLine, usageEmfLine } from './emf.ts';
 
 const entry: UsageEntry = {
@@ -63,5 +64,21 @@ describe('embedded metric format', () => {
     expect(
       document._aws.CloudWatchMetrics[0].Metrics.map((metric: { Name: string }) => metric.Name),
     ).not.toContain('CostUsd');
+  });
+
+  it('publishes a model the server does not know under its grouped label, keeping the name in the log', () => {
+    const label = modelLabelerFor({
+      provider: {
+        model: 'openai:gpt-4.1-mini',
+        fallbackModels: [],
+        embeddingModel: null,
+        reason: 'configured',
+        availableModels: ['local:extractive', 'openai:*'],
+        providers: [{ provider: 'openai', configured: true, reason: 'OPENAI_API_KEY' }],
+      },
+    });
+    const document = JSON.parse(usageEmfLine({ ...entry, model: 'openai:made-up-1' }, 'api', label));
+    expect(document).toMatchObject({ Model: 'openai:other', requestedModel: 'openai:made-up-1' });
+    expect(JSON.parse(usageEmfLine(entry, 'api', label)).Model).toBe(entry.model);
   });
 });

@@ -47,8 +47,14 @@ export function emfLine(
 /**
  * Tokens and cost of one model call, per service and per model. `CostUsd` is omitted for unpriced
  * models rather than published as zero; the daily-cost alarm sums it over the service series.
+ * `modelLabel` turns the requested name into the `Model` dimension (each value is a metric CloudWatch
+ * bills): pass the server's labeler so names it does not know are grouped.
  */
-export function usageEmfLine(entry: UsageEntry, service: string): string {
+export function usageEmfLine(
+  entry: UsageEntry,
+  service: string,
+  modelLabel: (model: string) => { model: string } = (model) => ({ model }),
+): string {
   const metrics: EmfMetric[] = [
     { name: 'ModelCalls', value: 1, unit: 'Count' },
     { name: 'InputTokens', value: entry.inputTokens, unit: 'Count' },
@@ -59,8 +65,14 @@ export function usageEmfLine(entry: UsageEntry, service: string): string {
   if (entry.outcome === 'error') metrics.push({ name: 'ModelErrors', value: 1, unit: 'Count' });
   return emfLine(
     metrics,
-    { Service: service, Model: entry.model },
-    { level: 'info', message: 'model usage', operation: entry.operation, outcome: entry.outcome },
+    { Service: service, Model: modelLabel(entry.model).model },
+    {
+      level: 'info',
+      message: 'model usage',
+      requestedModel: entry.model,
+      operation: entry.operation,
+      outcome: entry.outcome,
+    },
     [['Service'], ['Service', 'Model']],
   );
 }

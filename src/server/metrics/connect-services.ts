@@ -5,6 +5,7 @@
 import type { GodwitServices } from '../../core/services.ts';
 import type { UsageEntry } from '../../core/types.ts';
 import type { GodwitMetrics } from './godwit-metrics.ts';
+import { modelLabelerFor } from './model-labels.ts';
 
 const connected = new WeakMap<GodwitMetrics, WeakSet<GodwitServices>>();
 
@@ -17,6 +18,7 @@ export function connectServiceMetrics(metrics: GodwitMetrics, services: GodwitSe
   }
   if (seen.has(services)) return;
   seen.add(services);
+  metrics.labelModelsWith(modelLabelerFor(services));
   services.onUsage?.((entry) => metrics.recordModelCall(entry));
   if (services.circuitStates) metrics.watchCircuits(services.circuitStates);
   if (services.cacheStats) metrics.watchCaches(services.cacheStats);

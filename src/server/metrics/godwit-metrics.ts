@@ -6,6 +6,7 @@
  */
 import type { UsageEntry } from '../../core/types.ts';
 import { type Counter, type Gauge, type Histogram, MetricsRegistry } from './metrics-registry.ts';
+import type { ModelLabeler } from './model-labels.ts';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -43,6 +44,7 @@ export class GodwitMetrics {
   private readonly unpricedCalls: Counter;
   private readonly errors: Counter;
   private circuitSource: (() => Record<string, CircuitState>) | undefined;
+  private modelLabel: ModelLabeler = (model) => ({ provider: providerOf(model), model });
   private cacheSource: (() => CacheStats[]) | undefined;
 
   constructor() {
@@ -95,9 +97,17 @@ export class GodwitMetrics {
     this.errors.inc({ kind });
   }
 
+  /**
+   * Sets how model names become labels; connecting the services sets one that keeps only the models the
+   * server knows (see model-labels.ts). Until then every name is its own label.
+   */
+  labelModelsWith(labeler: ModelLabeler): void {
+    this.modelLabel = labeler;
+  }
+
   /** One usage-ledger row: latency, outcome, tokens and cost of a model call. */
   recordModelCall(entry: UsageEntry): void {
-    const model = { provider: providerOf(entry.model), model: entry.model };
+    const model = this.modelLabel(entry.model);
     const call = { ...model, operation: entry.operation, outcome: entry.outcome };
     this.modelCalls.inc(call);
     this.modelCallDuration.observe(call, entry.latencyMs / 1000);
@@ -150,11 +160,21 @@ export class GodwitMetrics {
     this.cacheSource = stats;
   }
 
+  /** Breakers grouped under one label (`openai:other`) show 1 for every state one of them is in. */
   private collectCircuits(gauge: Gauge): void {
     gauge.reset();
+    const groups = new Map<
+      string,
+      { labels: { provider: string; model: string }; states: Set<CircuitState> }
+    >();
     for (const [key, current] of Object.entries(this.circuitSource?.() ?? {})) {
-      const labels = { provider: providerOf(key), model: key };
-      for (const state of CIRCUIT_STATES) gauge.set({ ...labels, state }, state === current ? 1 : 0);
+      const labels = this.modelLabel(key);
+      const group = groups.get(labels.model) ?? { labels, states: new Set<CircuitState>() };
+      group.states.add(current);
+      groups.set(labels.model, group);
+    }
+    for (const { labels, states } of groups.values()) {
+      for (const state of CIRCUIT_STATES) gauge.set({ ...labels, state }, states.has(state) ? 1 : 0);
     }
   }
 

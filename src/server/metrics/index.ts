@@ -14,3 +14,4 @@ export {
 export { errorKind, httpMetrics } from './http-metrics-middleware.ts';
 export { Counter, Gauge, Histogram, type Labels, MetricsRegistry } from './metrics-registry.ts';
 export { registerMetricsRoute } from './metrics-route.ts';
+export { createModelLabeler, type ModelLabeler, modelLabelerFor } from './model-labels.ts';

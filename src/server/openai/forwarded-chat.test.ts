@@ -1,3 +1,6 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../../test/support/emulators/index.ts';
 import type { UsageEntry } from '../../core/types.ts';
@@ -5,7 +8,7 @@ import { createChatCompletionsForwarder } from '../../providers/forwarding/index
 import { createOpenAIProvider } from '../../providers/openai/index.ts';
 import type { ChatCall } from './chat-call.ts';
 import { newCompletionIdentity } from './completion-format.ts';
-import { completeForwarded } from './forwarded-chat.ts';
+import { completeForwarded, streamForwarded } from './forwarded-chat.ts';
 
 let emulator: Emulator;
 
@@ -88,5 +91,160 @@ describe('completeForwarded and the usage row', () => {
     release();
     await pending;
     expect(recorded).toHaveLength(1);
+  });
+});
+
+/** A provider that answers every chat request with exactly these bytes, written one string at a time. */
+async function rawStreamProvider(pieces: () => string[]): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', async () => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const piece of pieces()) {
+        await new Promise<void>((resolve) => response.write(piece, () => resolve()));
+      }
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server };
+}
+
+const chunk = (content: string) =>
+  JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    model: 'gpt-4.1-mini-2025-04-14',
+    choices: [{ index: 0, delta: { content }, finish_reason: null }],
+  });
+const usageChunk = JSON.stringify({
+  id: 'chatcmpl-1',
+  object: 'chat.completion.chunk',
+  model: 'gpt-4.1-mini-2025-04-14',
+  choices: [],
+  usage: { prompt_tokens: 11, completion_tokens: 7 },
+});
+
+/** What the client receives, parsed as a browser would. */
+async function readEvents(stream: ReadableStream<Uint8Array>): Promise<EventSourceMessage[]> {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    parser.feed(decoder.decode(next.value, { stream: true }));
+  }
+  parser.feed('\n\n');
+  return events;
+}
+
+describe('streamForwarded reads every event shape the SSE format allows', () => {
+  let provider: { url: string; server: Server };
+  let pieces: string[] = [];
+
+  beforeAll(async () => {
+    provider = await rawStreamProvider(() => pieces);
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => provider?.server.close(resolve));
+  });
+
+  async function stream(clientWantsUsage = false) {
+    const recorded: UsageEntry[] = [];
+    const errors: unknown[] = [];
+    const { call, release, body } = gatedCall(false);
+    release();
+    call.recordUsage = async (entry) => {
+      recorded.push(entry);
+    };
+    call.awaitUsageWrites = true;
+    call.onStreamError = (error) => errors.push(error);
+    const openai = createOpenAIProvider({
+      env: { OPENAI_API_KEY: 'sk-emulated', OPENAI_BASE_URL: provider.url },
+    });
+    const forwarder = createChatCompletionsForwarder({
+      endpoint: (name) => openai.chatCompletionsEndpoint?.(name.slice('openai:'.length)),
+      retry: false,
+    });
+    const requestBody = clientWantsUsage
+      ? { ...body, stream: true, stream_options: { include_usage: true } }
+      : { ...body, stream: true };
+    const events = await readEvents(await streamForwarded(call, { forwarder, body: requestBody }));
+    return { events, recorded, errors };
+  }
+
+  /** The client saw the text with its own model name, no error, [DONE] last; the ledger has the usage. */
+  function expectComplete(result: Awaited<ReturnType<typeof stream>>) {
+    const { events, recorded, errors } = result;
+    expect(errors).toEqual([]);
+    expect(events.at(-1)?.data).toBe('[DONE]');
+    const chunks = events.slice(0, -1).map((event) => JSON.parse(event.data));
+    expect(chunks.map((parsed) => parsed.choices[0]?.delta.content).join('')).toBe('Hello world');
+    expect(chunks.every((parsed) => parsed.model === MODEL)).toBe(true);
+    expect(chunks.some((parsed) => 'usage' in parsed)).toBe(false);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 7 });
+  }
+
+  const events = [chunk('Hello'), chunk(' world'), usageChunk, '[DONE]'];
+  const joined = (separator: string) => events.map((data) => `data: ${data}${separator}`);
+
+  it.each([
+    ['LF', '\n\n'],
+    ['CRLF', '\r\n\r\n'],
+    ['CR only', '\r\r'],
+    ['CRLF then LF', '\r\n\n'],
+    ['LF then CRLF', '\n\r\n'],
+  ])('rewrites events separated by %s and records their usage', async (_name, separator) => {
+    pieces = joined(separator);
+    expectComplete(await stream());
+  });
+
+  it('reads a separator split between two network reads', async () => {
+    pieces = joined('\r\n\r\n').flatMap((piece) => [piece.slice(0, -3), piece.slice(-3)]);
+    expectComplete(await stream());
+  });
+
+  it('rewrites events that carry id and event lines, and keeps those lines', async () => {
+    pieces = events.map((data, index) => `id: ${index}\nevent: message\ndata: ${data}\n\n`);
+    const result = await stream();
+    expectComplete(result);
+    // The usage chunk (id 2) is the ledger's; the client did not ask for it.
+    expect(result.events.map((event) => [event.id, event.event])).toEqual([
+      ['0', 'message'],
+      ['1', 'message'],
+      ['3', 'message'],
+    ]);
+  });
+
+  it('rewrites an event whose JSON spans several data lines', async () => {
+    pieces = events.map((data) => {
+      if (data === '[DONE]') return 'data: [DONE]\n\n';
+      const middle = data.indexOf(',"choices"');
+      return `data: ${data.slice(0, middle + 1)}\ndata: ${data.slice(middle + 1)}\n\n`;
+    });
+    expectComplete(await stream());
+  });
+
+  it('reads a last event that has no blank line after it as complete', async () => {
+    pieces = [...joined('\n\n').slice(0, -1), 'data: [DONE]'];
+    expectComplete(await stream());
+  });
+
+  it('passes the usage chunk on when the client asked for it', async () => {
+    pieces = joined('\r\n\n');
+    const { events: received, recorded } = await stream(true);
+    const usage = received.map((event) => event.data).find((data) => data.includes('"usage"'));
+    expect(JSON.parse(usage ?? '{}')).toMatchObject({ model: MODEL, usage: { prompt_tokens: 11 } });
+    expect(recorded[0]).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 7 });
+  });
+
+  it('still reports a stream cut before [DONE]', async () => {
+    pieces = joined('\n\n').slice(0, 2);
+    const { events: received, recorded, errors } = await stream();
+    expect(errors).toHaveLength(1);
+    expect(JSON.parse(received.at(-1)?.data ?? '{}')).toHaveProperty('error');
+    expect(recorded[0]).toMatchObject({ outcome: 'error' });
   });
 });

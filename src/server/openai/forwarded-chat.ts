@@ -11,6 +11,7 @@ import { GodwitError, ProviderError } from '../../core/errors.ts';
 import type { ChatCompletionsForwarder, ForwardedResponse } from '../../core/models.ts';
 import type { ChatCall, TokenCounts, UsageMeter } from './chat-call.ts';
 import { startUsageMeter } from './chat-call.ts';
+import { ForwardedEventRewriter, type UpstreamUsage } from './forwarded-event-rewriter.ts';
 import { openAIErrorReply } from './openai-errors.ts';
 import { completePassthrough, streamPassthrough } from './passthrough-chat.ts';
 
@@ -20,12 +21,6 @@ export interface ForwardTarget {
   body: Record<string, unknown>;
   /** The fallback chain to answer with when the provider fails before answering; none when absent. */
   fallback?: { name: string; model: () => LanguageModel };
-}
-
-interface UpstreamUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
 }
 
 function tokenCounts(usage: UpstreamUsage | null | undefined): TokenCounts | null {
@@ -119,60 +114,6 @@ export async function completeForwarded(
   }
 }
 
-/** Rewrites one server-sent event of the provider's stream; returns what to send (may be empty). */
-class EventRewriter {
-  usage: UpstreamUsage | null = null;
-  sawDone = false;
-  sawError: unknown;
-  private readonly encoder = new TextEncoder();
-  private pending = '';
-
-  constructor(
-    private readonly model: string,
-    private readonly clientWantsUsage: boolean,
-  ) {}
-
-  push(text: string): Uint8Array | undefined {
-    this.pending += text;
-    let output = '';
-    for (;;) {
-      const boundary = this.pending.search(/\r?\n\r?\n/);
-      if (boundary < 0) break;
-      const separator = this.pending.startsWith('\r\n', boundary) ? 4 : 2;
-      const event = this.pending.slice(0, boundary);
-      this.pending = this.pending.slice(boundary + separator);
-      output += this.rewrite(event);
-    }
-    return output ? this.encoder.encode(output) : undefined;
-  }
-
-  private rewrite(event: string): string {
-    const data = event.startsWith('data:') ? event.slice(5).trim() : undefined;
-    if (data === undefined) return `${event}\n\n`;
-    if (data === '[DONE]') {
-      this.sawDone = true;
-      return 'data: [DONE]\n\n';
-    }
-    let chunk: Record<string, unknown>;
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      return `${event}\n\n`;
-    }
-    if (chunk && typeof chunk === 'object' && 'error' in chunk) {
-      this.sawError = chunk.error;
-      return `${event}\n\n`;
-    }
-    if (chunk.usage) this.usage = chunk.usage as UpstreamUsage;
-    if (!this.clientWantsUsage) {
-      if (Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage) return '';
-      delete chunk.usage;
-    }
-    if ('model' in chunk) chunk.model = this.model;
-    return `data: ${JSON.stringify(chunk)}\n\n`;
-  }
-}
-
 /**
  * The provider's `chat.completion.chunk` stream, passed on event by event. A slow client slows the
  * provider read (one read per pull); a client that goes away closes the provider connection and the
@@ -190,7 +131,7 @@ export async function streamForwarded(
   if (!forwarded) return streamPassthrough(call, target.fallback!.model(), target.fallback!.name);
   const reader = forwarded.body[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
-  const rewriter = new EventRewriter(call.identity.model, clientWantsUsage);
+  const rewriter = new ForwardedEventRewriter(call.identity.model, clientWantsUsage);
   let finished = false;
 
   /** Ends the stream once: `error` undefined for a complete answer; the error event is sent unless the provider sent its own. */
@@ -230,6 +171,8 @@ export async function streamForwarded(
         for (;;) {
           const next = await reader.next();
           if (next.done) {
+            const last = rewriter.end(decoder.decode());
+            if (last) controller.enqueue(last);
             await finish(controller, outcome());
             return;
           }

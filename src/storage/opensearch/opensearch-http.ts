@@ -1,13 +1,27 @@
 /**
  * The OpenSearch REST API over fetch, signed with AWS Signature Version 4: service `aoss` for OpenSearch
  * Serverless collections, `es` for managed domains. Errors come back as GodwitErrors naming the call.
+ * Each attempt has a time limit; throttling (429), server errors (5xx), time-outs and unreachable
+ * endpoints are retried with backoff (the same retry policy as model calls), honouring Retry-After.
+ * Every request Godwit sends is idempotent (index by id, delete by query, reads), so a retry after a
+ * time-out cannot apply a write twice.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum } from '@smithy/types';
 import { ConfigError, DependencyError, ValidationError } from '../../core/errors.ts';
+import { retryAfterMs } from '../../providers/resilience/retry-after.ts';
+import { type RetryOptions, runWithRetries } from '../../providers/resilience/retry-policy.ts';
 
 export type OpenSearchService = 'aoss' | 'es';
+
+type OpenSearchMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
+
+interface RequestOptions {
+  query?: Record<string, string>;
+  ndjson?: boolean;
+  accept?: number[];
+}
 
 export interface OpenSearchConnectionOptions {
   /** `https://<id>.<region>.aoss.amazonaws.com` or a domain endpoint. */
@@ -17,6 +31,10 @@ export interface OpenSearchConnectionOptions {
   /** Default: the AWS credential chain (environment, profile, SSO, container and instance roles). */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   fetch?: typeof fetch;
+  /** Time limit of one attempt, until the whole answer is read. Default 30,000 ms. */
+  timeoutMs?: number;
+  /** Retries of throttled, failed and timed-out calls. Default: 2 retries from 500 ms; false disables. */
+  retry?: RetryOptions | false;
 }
 
 export interface OpenSearchResponse<Body> {
@@ -59,6 +77,9 @@ export class OpenSearchHttp {
   private readonly url: URL;
   private readonly signer: SignatureV4;
   private readonly fetch: typeof fetch;
+  private readonly timeoutMs: number;
+  /** The retry policy of this connection, also used to re-send bulk items OpenSearch rejected with 429. */
+  readonly retry: RetryOptions;
 
   constructor(options: OpenSearchConnectionOptions) {
     try {
@@ -75,19 +96,68 @@ export class OpenSearchHttp {
       sha256: NodeSha256,
     });
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.retry = options.retry === false ? { maxRetries: 0 } : (options.retry ?? {});
   }
 
   /**
-   * Sends one signed request. `accept` lists statuses returned to the caller instead of thrown (404 for
-   * a missing index). NDJSON bodies are passed as strings.
+   * Sends one signed request, retrying as the header says. `accept` lists statuses returned to the
+   * caller instead of thrown (404 for a missing index). NDJSON bodies are passed as strings.
    */
-  async request<Body>(
-    method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD',
+  request<Body>(
+    method: OpenSearchMethod,
     path: string,
     body?: unknown,
-    options: { query?: Record<string, string>; ndjson?: boolean; accept?: number[] } = {},
+    options: RequestOptions = {},
   ): Promise<OpenSearchResponse<Body>> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    return runWithRetries(() => this.attempt<Body>(method, path, payload, options), this.retry);
+  }
+
+  private async attempt<Body>(
+    method: OpenSearchMethod,
+    path: string,
+    payload: string | undefined,
+    options: RequestOptions,
+  ): Promise<OpenSearchResponse<Body>> {
+    const { target, headers } = await this.signedRequest(method, path, payload, options);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(target, {
+        method,
+        headers,
+        body: payload,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw this.unreachable(error, `${method} ${path}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? {} : JSON.parse(text);
+    } catch {
+      parsed = { error: text };
+    }
+    if (response.ok || options.accept?.includes(response.status)) {
+      return { status: response.status, body: parsed as Body };
+    }
+    const waitMs = retryAfterMs({ 'retry-after': response.headers.get('retry-after') ?? undefined });
+    throw translateOpenSearchError(
+      response.status,
+      parsed as OpenSearchErrorBody,
+      `${method} ${path}`,
+      waitMs,
+    );
+  }
+
+  private async signedRequest(
+    method: OpenSearchMethod,
+    path: string,
+    payload: string | undefined,
+    options: RequestOptions,
+  ): Promise<{ target: URL; headers: Record<string, string> }> {
     const basePath = this.url.pathname.replace(/\/$/, '');
     const headers: Record<string, string> = {
       host: this.url.host,
@@ -113,26 +183,20 @@ export class OpenSearchHttp {
     for (const [key, value] of Object.entries(options.query ?? {})) target.searchParams.set(key, value);
     const sendHeaders = { ...(signed.headers as Record<string, string>) };
     delete sendHeaders.host;
-    let response: Response;
-    try {
-      response = await this.fetch(target, { method, headers: sendHeaders, body: payload });
-    } catch (error) {
-      throw new DependencyError(
-        `OpenSearch at ${this.url.origin} cannot be reached (${method} ${path}): ${messageOf(error)}. Check storage.opensearch.endpoint and the network path to it.`,
-        { cause: error },
+    return { target, headers: sendHeaders };
+  }
+
+  private unreachable(error: unknown, call: string): DependencyError {
+    if (error instanceof Error && error.name === 'TimeoutError') {
+      return new DependencyError(
+        `OpenSearch at ${this.url.origin} did not answer ${call} within ${this.timeoutMs} ms. Check the collection or domain health and the network path to it.`,
+        { cause: error, details: { reason: 'timeout' } },
       );
     }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? {} : JSON.parse(text);
-    } catch {
-      parsed = { error: text };
-    }
-    if (response.ok || options.accept?.includes(response.status)) {
-      return { status: response.status, body: parsed as Body };
-    }
-    throw translateOpenSearchError(response.status, parsed as OpenSearchErrorBody, `${method} ${path}`);
+    return new DependencyError(
+      `OpenSearch at ${this.url.origin} cannot be reached (${call}): ${messageOf(error)}. Check storage.opensearch.endpoint and the network path to it.`,
+      { cause: error },
+    );
   }
 
   private async sign(
@@ -167,7 +231,12 @@ export function errorReason(body: OpenSearchErrorBody): { type: string; reason: 
   };
 }
 
-function translateOpenSearchError(status: number, body: OpenSearchErrorBody, call: string): Error {
+function translateOpenSearchError(
+  status: number,
+  body: OpenSearchErrorBody,
+  call: string,
+  retryAfter: number | undefined,
+): Error {
   const { type, reason } = errorReason(body);
   const detail = `OpenSearch ${call} failed with ${status} ${type}: ${reason}`;
   if (status === 401 || status === 403) {
@@ -177,7 +246,10 @@ function translateOpenSearchError(status: number, body: OpenSearchErrorBody, cal
     );
   }
   if (status === 400) return new ValidationError(`${detail}.`);
-  if (status === 429 || status >= 500) return new DependencyError(`${detail}.`, { isRetryable: true });
+  if (status === 429 || status >= 500) {
+    const details = retryAfter === undefined ? undefined : { retryAfterMs: retryAfter };
+    return new DependencyError(`${detail}.`, { isRetryable: true, details });
+  }
   return new DependencyError(`${detail}.`, { isRetryable: false });
 }
 

@@ -20,6 +20,7 @@ import {
   documentNotFound,
   KeyedSerialiser,
 } from './document-catalogue.ts';
+import { type BulkOperation, sendBulk } from './opensearch-bulk.ts';
 import {
   type OpenSearchConnectionOptions,
   OpenSearchHttp,
@@ -69,11 +70,6 @@ interface StoredChunk {
 
 interface SearchResponse {
   hits: { hits: { _id: string; _score: number | null; _source: StoredChunk; sort?: (string | number)[] }[] };
-}
-
-interface BulkResponse {
-  errors: boolean;
-  items: Record<string, { status: number; error?: { type?: string; reason?: string } }>[];
 }
 
 const DEFAULT_SCAN_BATCH = 500;
@@ -333,11 +329,11 @@ export class OpenSearchVectorIndex implements VectorIndex, ChunkRemover {
   }
 
   private async bulkIndex(index: string, generation: string, source: string, chunks: Chunk[]): Promise<void> {
-    const lines: string[] = [];
+    const operations: BulkOperation[] = [];
     for (const chunk of chunks) {
-      lines.push(
-        JSON.stringify({ index: { _index: index, _id: chunkDocumentId(chunk.tenantId, chunk.id) } }),
-      );
+      const action = JSON.stringify({
+        index: { _index: index, _id: chunkDocumentId(chunk.tenantId, chunk.id) },
+      });
       const stored: StoredChunk & { metadata_terms: string[]; generation: string } = {
         tenant_id: chunk.tenantId,
         knowledge_base_id: chunk.knowledgeBaseId,
@@ -353,14 +349,12 @@ export class OpenSearchVectorIndex implements VectorIndex, ChunkRemover {
         generation,
       };
       if (chunk.embedding) stored.embedding = chunk.embedding;
-      lines.push(JSON.stringify(stored));
+      operations.push({ action, source: JSON.stringify(stored) });
     }
     // No refresh here: the `_delete_by_query` that follows refreshes (where refresh is on).
-    const response = await this.http.request<BulkResponse>('POST', '/_bulk', `${lines.join('\n')}\n`, {
-      ndjson: true,
-    });
-    if (response.body.errors) {
-      const failed = response.body.items.map((item) => Object.values(item)[0]).find((item) => item?.error);
+    const results = await sendBulk(this.http, operations);
+    const failed = results.find((item) => item.error !== undefined || item.status >= 300);
+    if (failed) {
       throw new DependencyError(
         `OpenSearch rejected part of a bulk write to "${index}" (${failed?.error?.type ?? 'error'}: ${failed?.error?.reason ?? 'no reason'}); the document may hold a mix of old and new chunks until it is ingested again.`,
       );
