@@ -2,7 +2,10 @@
  * Retrieval evaluation (BEIR-format datasets, trec_eval-style metrics, `godwit eval retrieval`) and answer
  * evaluation (golden sets, model-free answer metrics, `godwit eval answers`).
  */
+
+export { factRecall, missingFacts, rougeL, tokenF1 } from './answer-metrics.ts';
 export { type BeirDataset, type BeirDocument, type BeirQuery, loadBeirDataset } from './beir-dataset.ts';
+export { type CitationCheck, type CitedPassage, citationHit, citationValidity } from './citation-metrics.ts';
 export {
   type EvaluateRetrievalOptions,
   evaluateRetrieval,
@@ -11,3 +14,17 @@ export {
 } from './evaluate-retrieval.ts';
 export { type GoldenItem, loadGoldenSet, parseGoldenSet } from './golden-set.ts';
 export { type Judgements, mrrAt, ndcgAt, type RankingMetric, recallAt } from './metrics.ts';
+export { answerTokens, containsTokens } from './normalize-answer.ts';
+export { type PairedComparison, pairedBootstrap, seededRandom } from './paired-bootstrap.ts';
+export { isRefusal } from './refusal.ts';
+export {
+  type AnswerMetricName,
+  type AnswerMetrics,
+  type AnswerRecord,
+  meanOf,
+  type ScoredAnswer,
+  type SummaryMetricName,
+  scoreAnswer,
+  summarizeAnswers,
+  type VariantSummary,
+} from './score-answer.ts';
