@@ -4,8 +4,25 @@
  */
 
 export { factRecall, missingFacts, rougeL, tokenF1 } from './answer-metrics.ts';
+export { type AnswerReport, buildAnswerReport } from './answer-report.ts';
+export { escapeHtml, renderHtmlReport } from './answer-report-html.ts';
+export { renderMarkdownReport } from './answer-report-markdown.ts';
 export { type BeirDataset, type BeirDocument, type BeirQuery, loadBeirDataset } from './beir-dataset.ts';
 export { type CitationCheck, type CitedPassage, citationHit, citationValidity } from './citation-metrics.ts';
+export {
+  COMPARED_METRICS,
+  type ComparedMetric,
+  compareVariants,
+  type QuestionChange,
+  type VariantComparison,
+} from './compare-variants.ts';
+export {
+  type AnswerVariant,
+  type AskedAnswer,
+  type EvaluateAnswersOptions,
+  evaluateAnswers,
+  type VariantResult,
+} from './evaluate-answers.ts';
 export {
   type EvaluateRetrievalOptions,
   evaluateRetrieval,
@@ -28,3 +45,4 @@ export {
   summarizeAnswers,
   type VariantSummary,
 } from './score-answer.ts';
+export { checkThresholds, parseThresholds, type Threshold, type ThresholdOutcome } from './thresholds.ts';
