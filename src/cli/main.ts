@@ -9,7 +9,7 @@ import { chatCommand } from './commands/chat.ts';
 import { costEstimateCommand } from './commands/cost.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { doctorCommand } from './commands/doctor.ts';
-import { evalRetrievalCommand } from './commands/eval.ts';
+import { evalRetrievalCommand, registerAnswerEvaluation } from './commands/eval.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { kbDeleteCommand, kbListCommand } from './commands/kb.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
@@ -181,6 +181,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--limit <n>', 'evaluate only the first n queries')
     .option('--json', 'print one JSON object of metrics')
     .action(run((options) => evalRetrievalCommand({ ...globals(), ...options }, output)));
+  registerAnswerEvaluation(evaluate, output, run, globals);
 
   registerMigrationCommands(program, output, run, globals);
 

@@ -1,0 +1,153 @@
+/**
+ * `godwit eval answers`: a golden set through the same chat turn as `godwit ask` (locally, or through a
+ * running server), one or more variants, model-free metrics, paired comparisons, thresholds and reports.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ValidationError } from '../../core/errors.ts';
+import {
+  type AnswerVariant,
+  buildAnswerReport,
+  checkThresholds,
+  compareVariants,
+  evaluateAnswers,
+  loadGoldenSet,
+  parseThresholds,
+  renderHtmlReport,
+  renderMarkdownReport,
+  type Threshold,
+} from '../../eval/index.ts';
+import { type CliBackend, openBackend } from '../backend.ts';
+import { type GlobalOptions, readConfig } from '../context.ts';
+import type { Output } from '../output.ts';
+import { createProgress } from '../progress.ts';
+import { RemoteBackend } from '../remote-backend.ts';
+
+export interface EvalAnswersOptions extends GlobalOptions {
+  set: string;
+  kb?: string;
+  model?: string;
+  compare?: string;
+  json?: boolean;
+  report?: string;
+  failBelow?: string;
+  seed?: string;
+  sample: boolean;
+}
+
+/** A variant as named on the command line: a model of this Godwit, or a Godwit server by URL. */
+type VariantSpec = { kind: 'model'; model: string | undefined } | { kind: 'server'; url: string };
+
+export async function evalAnswersCommand(options: EvalAnswersOptions, output: Output): Promise<number> {
+  const seed = parseSeed(options.seed);
+  const specs = parseVariants(options);
+  const items = await loadGoldenSet(options.set);
+  const thresholds: Threshold[] = options.failBelow ? parseThresholds(options.failBelow, items) : [];
+  const backends = new Map<string, CliBackend>();
+  try {
+    const variants: AnswerVariant[] = [];
+    for (const spec of specs) variants.push(await openVariant(spec, options, output, backends));
+    const quiet = options.json === true && !output.interactive;
+    output.info(
+      `Asking ${items.length} questions of ${variants.map((variant) => variant.name ?? 'the default model').join(', ')}…`,
+    );
+    const progress = createProgress(output, items.length * variants.length, quiet);
+    const results = await evaluateAnswers({
+      items,
+      variants,
+      onProgress: ({ variant, item }) => progress.tick(`${variant}: ${item.id}`),
+    });
+    progress.stop();
+    const report = buildAnswerReport({
+      set: options.set,
+      seed,
+      results,
+      comparisons: compareVariants(results, { seed }),
+      thresholds: checkThresholds(thresholds, results),
+    });
+    if (options.report) writeReports(options.report, report, output);
+    if (options.json) output.json(report);
+    else output.line(renderMarkdownReport(report).trimEnd());
+    for (const outcome of report.thresholds.filter((entry) => !entry.passed)) {
+      const value = outcome.value === null ? 'not measured' : outcome.value.toFixed(3);
+      output.error(
+        `${outcome.variant}: ${outcome.metric} is ${value}, below the minimum ${outcome.minimum}.`,
+      );
+    }
+    return report.passed ? 0 : 1;
+  } finally {
+    for (const backend of backends.values()) await backend.close();
+  }
+}
+
+function parseVariants(options: EvalAnswersOptions): VariantSpec[] {
+  if (options.compare === undefined) return [{ kind: 'model', model: options.model }];
+  if (options.model) {
+    throw new ValidationError(
+      '--model and --compare cannot be combined: list every variant in --compare (the first is the baseline).',
+    );
+  }
+  const names = options.compare.split(',').map((name) => name.trim());
+  if (names.length < 2 || names.some((name) => name === '')) {
+    throw new ValidationError(
+      `--compare needs two or more comma-separated variants (models or server URLs); got "${options.compare}".`,
+    );
+  }
+  if (new Set(names).size !== names.length) {
+    throw new ValidationError(`--compare lists a variant twice: "${options.compare}".`);
+  }
+  return names.map((name) =>
+    /^https?:\/\//i.test(name) ? { kind: 'server', url: name } : { kind: 'model', model: name },
+  );
+}
+
+function parseSeed(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const seed = Number(text);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
+    throw new ValidationError(`--seed must be a whole number from 0 to 4294967295; got "${text}".`);
+  }
+  return seed;
+}
+
+/** Opens (once) the backend a variant asks through, and checks its knowledge base before anything runs. */
+async function openVariant(
+  spec: VariantSpec,
+  options: EvalAnswersOptions,
+  output: Output,
+  backends: Map<string, CliBackend>,
+): Promise<AnswerVariant> {
+  const key = spec.kind === 'server' ? spec.url : 'local';
+  let backend = backends.get(key);
+  if (!backend) {
+    backend =
+      spec.kind === 'server'
+        ? new RemoteBackend(spec.url)
+        : await openBackend({ config: readConfig(options), command: 'eval', output, sample: options.sample });
+    backends.set(key, backend);
+  }
+  const knowledgeBase = await backend.resolveKnowledgeBase(options.kb);
+  const model = spec.kind === 'model' ? spec.model : undefined;
+  const asking = backend;
+  return {
+    ...(spec.kind === 'server' ? { name: spec.url } : model ? { name: model } : {}),
+    ask: async (question) => {
+      const answer = await asking.ask({ knowledgeBase, question, ...(model ? { model } : {}) });
+      return {
+        answer: answer.answer,
+        citations: answer.citations.map(({ index, source, text }) => ({ index, source, text })),
+        model: answer.model,
+        usage: answer.usage,
+      };
+    },
+  };
+}
+
+function writeReports(directory: string, report: ReturnType<typeof buildAnswerReport>, output: Output): void {
+  const target = resolve(directory);
+  mkdirSync(target, { recursive: true });
+  writeFileSync(join(target, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(target, 'report.md'), renderMarkdownReport(report));
+  writeFileSync(join(target, 'report.html'), renderHtmlReport(report));
+  output.info(`Wrote report.json, report.md and report.html to ${target}`);
+}
