@@ -49,4 +49,23 @@ describe('splitLongText', () => {
     expect(withoutWhitespace(pieces.map((piece) => piece.text).join(''))).toBe(withoutWhitespace(text));
     for (const piece of pieces) expect(estimateTokens(piece.text)).toBeLessThanOrEqual(40);
   });
+
+  it('cuts Chinese and Japanese text at 。！？ and keeps each piece within the limit', () => {
+    const sentence = '员工每年享有十五天带薪年假，入职满一年后开始计算。';
+    const text = `${sentence.repeat(30)}病假需要提供医院证明！加班可以调休吗？`;
+    const pieces = splitLongText(text, 60);
+    for (const piece of pieces) {
+      expect(estimateTokens(piece.text)).toBeLessThanOrEqual(60);
+      expect(piece.text).toMatch(/[。！？]$/);
+    }
+    expect(pieces.map((piece) => piece.text).join('')).toBe(text);
+    // Two 25-character sentences per piece, then the two short ones together.
+    expect(pieces.length).toBe(16);
+  });
+
+  it('cuts a run of CJK characters with no sentence end at the limit', () => {
+    const text = '数据'.repeat(200);
+    const pieces = splitLongText(text, 50);
+    expect(pieces.map((piece) => piece.text.length)).toEqual([50, 50, 50, 50, 50, 50, 50, 50]);
+  });
 });

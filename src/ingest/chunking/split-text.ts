@@ -3,7 +3,7 @@
  * boundaries, then hard at a character count. Every level scans its span once and each character is
  * estimated at most once per level, so the whole split is linear in the length of the text.
  */
-import { estimateTokens } from '../../core/text/tokens.ts';
+import { estimateTokens, isWide } from '../../core/text/tokens.ts';
 
 /** A piece of the original text: `text` is `original.slice(start, end)`, so nothing is rewritten or lost. */
 export interface TextPiece {
@@ -71,7 +71,12 @@ function isSpace(code: number): boolean {
 
 function isSentenceEnd(code: number): boolean {
   // . ! ? and the fullwidth ideographic full stop
-  return code === 46 || code === 33 || code === 63 || code === 0x3002;
+  return code === 46 || code === 33 || code === 63 || isWideSentenceEnd(code);
+}
+
+/** 。！？ (and the half-width ｡): Chinese and Japanese sentences end there with no space after. */
+function isWideSentenceEnd(code: number): boolean {
+  return code === 0x3002 || code === 0xff01 || code === 0xff1f || code === 0xff61;
 }
 
 function isCloser(code: number): boolean {
@@ -92,7 +97,9 @@ function* sentenceSpans(text: string, from: number, to: number): Generator<Span>
       let after = index + 1;
       while (after < to && (isSentenceEnd(text.charCodeAt(after)) || isCloser(text.charCodeAt(after))))
         after++;
-      if (after === to || isSpace(text.charCodeAt(after))) end = after;
+      if (after === to || isSpace(text.charCodeAt(after)) || isWideSentenceEnd(text.charCodeAt(after - 1))) {
+        end = after;
+      }
       index = after - 1;
     }
     if (end >= 0) {
@@ -119,17 +126,28 @@ function* wordSpans(text: string, from: number, to: number): Generator<Span> {
   }
 }
 
-/** A single word longer than the limit: cut every `limit * 4` characters, never inside a surrogate pair. */
+/**
+ * A single word longer than the limit: cut where the estimate reaches it (4 narrow characters or one CJK
+ * character per token), never inside a surrogate pair.
+ */
 function hardSplit(text: string, span: Span, limit: number, output: Span[]): void {
-  const size = Math.max(2, limit * 4);
   let start = span.start;
-  while (start < span.end) {
-    let end = Math.min(span.end, start + size);
-    const code = text.charCodeAt(end);
-    if (end < span.end && code >= 0xdc00 && code <= 0xdfff) end--;
-    output.push({ start, end });
-    start = end;
+  let cost = 0;
+  let afterWideHigh = false;
+  for (let index = span.start; index < span.end; index++) {
+    const code = text.charCodeAt(index);
+    const isLowSurrogate = code >= 0xdc00 && code <= 0xdfff;
+    // As estimateTokens counts: a wide character one token (its low surrogate nothing), any other code unit a quarter.
+    const width = isWide(code) ? 1 : isLowSurrogate && afterWideHigh ? 0 : 0.25;
+    if (cost + width > limit && index > start && !isLowSurrogate) {
+      output.push({ start, end: index });
+      start = index;
+      cost = 0;
+    }
+    cost += width;
+    afterWideHigh = code >= 0xd840 && code <= 0xd87f;
   }
+  if (start < span.end) output.push({ start, end: span.end });
 }
 
 function skipSpaces(text: string, from: number, to: number): number {

@@ -32,4 +32,12 @@ describe('CSV and TSV loading', () => {
     expect(tsv.mimeType).toBe('text/tab-separated-values');
     expect(tsv.chunks[0]?.text).toBe('City | Desks\nCity: Toronto; Desks: 45');
   });
+
+  it('reads a semicolon export whose quoted first column holds commas as separate columns', async () => {
+    const csv = '"Name, first, middle";Age;City\n"Okafor, Ada, N";41;Lisbon\n';
+    const parsed = await createDocumentParser().parse({ source: 'eu.csv', bytes: encoder.encode(csv) });
+    expect(parsed.chunks[0]?.text).toBe(
+      'Name, first, middle | Age | City\nName, first, middle: Okafor, Ada, N; Age: 41; City: Lisbon',
+    );
+  });
 });

@@ -72,15 +72,50 @@ export function parseDelimited(text: string, delimiter: string): DelimitedRecord
   return records;
 }
 
-/** Comma unless the first line has more semicolons or tabs (spreadsheet exports in many locales). */
+const CANDIDATES = [',', ';', '\t', '|'] as const;
+const SAMPLE_CHARACTERS = 64 * 1024;
+const SAMPLE_RECORDS = 50;
+
+/**
+ * The delimiter that splits the first records into the same number of fields (two or more), counted
+ * outside quoted fields: `"Name, first";Age;City` is semicolon-separated, and a European export with
+ * decimal commas is not read as comma-separated. The most consistent candidate wins, then the one with
+ * more fields, then the earlier of `,` `;` tab `|`. Comma when none splits the header.
+ */
 export function guessDelimiter(text: string): string {
-  const firstLine = text.slice(0, Math.min(text.length, 64 * 1024)).split(/\r\n|\r|\n/, 1)[0] ?? '';
-  const counts = [',', ';', '\t'].map((candidate) => ({
-    candidate,
-    count: firstLine.split(candidate).length - 1,
-  }));
-  counts.sort((left, right) => right.count - left.count);
-  return counts[0] && counts[0].count > 0 ? counts[0].candidate : ',';
+  const sample = completeRecords(text.slice(0, SAMPLE_CHARACTERS), text.length > SAMPLE_CHARACTERS);
+  let best = { delimiter: ',', consistency: 0, fields: 0 };
+  for (const delimiter of CANDIDATES) {
+    let records: DelimitedRecord[];
+    try {
+      records = parseDelimited(sample, delimiter).slice(0, SAMPLE_RECORDS);
+    } catch {
+      continue;
+    }
+    const counts = records
+      .filter((record) => record.values.length > 1 || record.values[0] !== '')
+      .map((record) => record.values.length);
+    const fields = counts[0] ?? 0;
+    if (fields < 2) continue;
+    const consistency = counts.filter((count) => count === fields).length / counts.length;
+    if (consistency > best.consistency || (consistency === best.consistency && fields > best.fields)) {
+      best = { delimiter, consistency, fields };
+    }
+  }
+  return best.delimiter;
+}
+
+/** The sample up to its last line break outside quotes, when the text goes on past it. */
+function completeRecords(sample: string, truncated: boolean): string {
+  if (!truncated) return sample;
+  let inQuotes = false;
+  let lastBreak = -1;
+  for (let index = 0; index < sample.length; index++) {
+    const code = sample.charCodeAt(index);
+    if (code === 34) inQuotes = !inQuotes;
+    else if (code === 10 && !inQuotes) lastBreak = index;
+  }
+  return lastBreak < 0 ? sample : sample.slice(0, lastBreak + 1);
 }
 
 function nextSpecial(text: string, from: number, separator: number): number {

@@ -88,4 +88,42 @@ describe('Markdown loading', () => {
       'Policies > Parking',
     ]);
   });
+
+  it.each([
+    [
+      'a folded block',
+      ['title: >-', '  Northwind leave', '  policy (2026)'],
+      'Northwind leave policy (2026)',
+    ],
+    ['a literal block', ['title: |', '  Northwind leave policy'], 'Northwind leave policy'],
+    ['an escaped double-quoted string', ['title: "Leave \\"plus\\" policy"'], 'Leave "plus" policy'],
+    ['a single-quoted string with a doubled quote', ["title: 'Ada''s handbook'"], "Ada's handbook"],
+    ['a comment after the value', ['title: Leave policy # draft'], 'Leave policy'],
+  ])('reads the front matter title written as %s', async (_shape, titleLines, title) => {
+    const markdown = [
+      '---',
+      'author: Ada',
+      ...titleLines,
+      'tags: [hr, leave]',
+      '---',
+      '# Heading',
+      '',
+      'Text.',
+    ];
+    const parsed = await createDocumentParser().parse({
+      source: 'policy.md',
+      bytes: encoder.encode(markdown.join('\n')),
+    });
+    expect(parsed.metadata).toEqual({ title });
+    expect(parsed.chunks.map((chunk) => chunk.location)).toEqual([
+      { headings: ['Heading'], line: markdown.length },
+    ]);
+  });
+
+  it('leaves invalid front matter out of the text and takes the title from the first heading', async () => {
+    const markdown = ['---', 'title: [unclosed', '---', '# Leave policy', '', 'Text.'].join('\n');
+    const parsed = await createDocumentParser().parse({ source: 'bad.md', bytes: encoder.encode(markdown) });
+    expect(parsed.metadata).toEqual({ title: 'Leave policy' });
+    expect(parsed.chunks.map((chunk) => chunk.text)).toEqual(['Leave policy\nText.']);
+  });
 });

@@ -3,6 +3,7 @@
  * stays one block. Inline markup that only adds noise to search (link targets, emphasis marks) is removed.
  */
 
+import { parse as parseYaml } from 'yaml';
 import { SectionBuilder } from '../chunking/section-builder.ts';
 import { chunkSections } from '../chunking/section-chunker.ts';
 import { decodeText } from '../text-decoding.ts';
@@ -77,19 +78,35 @@ function walkMarkdown(lines: readonly string[], firstLine: number, builder: Sect
   flush(fence !== undefined);
 }
 
-/** YAML front matter is metadata, not prose: its `title` becomes the document title. */
+/**
+ * YAML front matter is metadata, not prose: its `title` becomes the document title. It is read with a
+ * YAML parser, so folded and literal blocks (`title: >-`), quotes and escapes mean what they mean in
+ * YAML. Front matter that is not valid YAML is still left out of the text; the title then comes from
+ * the first heading.
+ */
 function splitFrontMatter(text: string): { text: { lines: string[]; firstLine: number }; title?: string } {
   const lines = text.split(/\r\n|\r|\n/);
   if (lines[0]?.trim() !== '---') return { text: { lines, firstLine: 1 } };
   const end = lines.findIndex((line, index) => index > 0 && (line.trim() === '---' || line.trim() === '...'));
   if (end < 0) return { text: { lines, firstLine: 1 } };
-  const titleLine = lines.slice(1, end).find((line) => /^title\s*:/i.test(line));
-  const title = titleLine
-    ?.replace(/^title\s*:\s*/i, '')
-    .trim()
-    .replace(/^(['"])(.*)\1$/, '$2');
+  const title = frontMatterTitle(lines.slice(1, end).join('\n'));
   const rest = { lines: lines.slice(end + 1), firstLine: end + 2 };
   return title ? { text: rest, title } : { text: rest };
+}
+
+function frontMatterTitle(yaml: string): string | undefined {
+  let data: unknown;
+  try {
+    data = parseYaml(yaml);
+  } catch {
+    return undefined;
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const entry = Object.entries(data).find(([key]) => key.toLowerCase() === 'title');
+  const value = entry?.[1];
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const title = String(value).replace(/\s+/g, ' ').trim();
+  return title === '' ? undefined : title;
 }
 
 /** Comments are removed but their line breaks kept, so line numbers still match the file. */
