@@ -74,8 +74,9 @@ async function run(args: string[]) {
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
+/** Queues `answers` for `model`, after the reply to the untimed warm-up turn. */
 function script(model: string, answers: readonly string[]): void {
-  for (const text of answers) {
+  for (const text of ['Warm-up answer.', ...answers]) {
     emulator.script({
       match: { dialect: 'openai', model },
       text,
@@ -150,10 +151,11 @@ describe('godwit eval answers', () => {
     expect(variant!.summary.cost_usd_per_answer).toBeGreaterThan(0);
     expect(variant!.answers.find((answer) => answer.id === 'hotel')?.metrics.token_f1).toBe(1);
     // Each question went through the grounded chat turn: four chat calls, sources in the prompt.
-    expect(chatRequests() - before).toBe(4);
+    // One untimed warm-up turn, then one grounded turn per question.
+    expect(chatRequests() - before).toBe(5);
     const sent = emulator.requests
       .filter((request) => request.operation === 'chat')
-      .slice(before)
+      .slice(before + 1)
       .map((request) => JSON.stringify(request.body));
     expect(sent[0]).toContain('How many vacation days do new employees get?');
     expect(sent[0]).toMatch(/<source id=\\"1\\" name=\\"leave\.md\\"/);
