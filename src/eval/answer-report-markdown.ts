@@ -91,5 +91,5 @@ function quote(text: string): string {
 }
 
 function escapeCell(text: string): string {
-  return text.replace(/[|\\`*_[\]<>]/g, (character) => `\\${character}`);
+  return text.replace(/[|\\`*_<>]/g, (character) => `\\${character}`);
 }

@@ -29,6 +29,11 @@ export interface AnswerVariant {
   /** How reports name the variant: a model name or a server URL. Default: the model that answered first. */
   name?: string;
   ask(question: string): Promise<AskedAnswer>;
+  /**
+   * Called once, untimed, before the variant's first question: loads what the first question would
+   * otherwise pay for (indexes, connections), so the first variant's latency is not inflated.
+   */
+  warmUp?: () => Promise<void>;
 }
 
 export interface EvaluateAnswersOptions {
@@ -57,6 +62,11 @@ const FATAL_CODES = new Set([
   'forbidden',
 ]);
 
+/** True for errors that would fail every question (bad model, unknown knowledge base, no access). */
+export function isFatalAskError(error: unknown): error is GodwitError {
+  return GodwitError.isInstance(error) && FATAL_CODES.has(error.code);
+}
+
 /**
  * Asks every item of the set through every variant, in order, and scores the answers. A failed turn is
  * recorded and scored (as an empty or partial answer); an error that would fail every question (an
@@ -73,6 +83,7 @@ export async function evaluateAnswers(options: EvaluateAnswersOptions): Promise<
   for (const [position, variant] of options.variants.entries()) {
     const answers: ScoredAnswer[] = [];
     let name = variant.name;
+    await variant.warmUp?.();
     for (const item of options.items) {
       const record = await askOnce(variant, item, pricing, clock);
       name ??= record.error === null ? record.model : undefined;
@@ -102,7 +113,7 @@ async function askOnce(
       error: null,
     };
   } catch (error) {
-    if (GodwitError.isInstance(error) && FATAL_CODES.has(error.code)) {
+    if (isFatalAskError(error)) {
       const prefix = variant.name ? `${variant.name}: ` : '';
       throw new GodwitError(error.code, `${prefix}${error.message}`, { cause: error });
     }

@@ -21,6 +21,7 @@ export {
   type AskedAnswer,
   type EvaluateAnswersOptions,
   evaluateAnswers,
+  isFatalAskError,
   type VariantResult,
 } from './evaluate-answers.ts';
 export {

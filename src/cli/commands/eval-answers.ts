@@ -11,6 +11,7 @@ import {
   checkThresholds,
   compareVariants,
   evaluateAnswers,
+  isFatalAskError,
   loadGoldenSet,
   parseThresholds,
   renderHtmlReport,
@@ -33,6 +34,7 @@ export interface EvalAnswersOptions extends GlobalOptions {
   failBelow?: string;
   seed?: string;
   sample: boolean;
+  warmUp: boolean;
 }
 
 /** A variant as named on the command line: a model of this Godwit, or a Godwit server by URL. */
@@ -46,7 +48,9 @@ export async function evalAnswersCommand(options: EvalAnswersOptions, output: Ou
   const backends = new Map<string, CliBackend>();
   try {
     const variants: AnswerVariant[] = [];
-    for (const spec of specs) variants.push(await openVariant(spec, options, output, backends));
+    for (const spec of specs) {
+      variants.push(await openVariant(spec, options, items[0]?.question, output, backends));
+    }
     const quiet = options.json === true && !output.interactive;
     output.info(
       `Asking ${items.length} questions of ${variants.map((variant) => variant.name ?? 'the default model').join(', ')}…`,
@@ -114,6 +118,7 @@ function parseSeed(text: string | undefined): number {
 async function openVariant(
   spec: VariantSpec,
   options: EvalAnswersOptions,
+  warmUpQuestion: string | undefined,
   output: Output,
   backends: Map<string, CliBackend>,
 ): Promise<AnswerVariant> {
@@ -131,6 +136,16 @@ async function openVariant(
   const asking = backend;
   return {
     ...(spec.kind === 'server' ? { name: spec.url } : model ? { name: model } : {}),
+    // One untimed, unscored turn pays the one-time costs (provider client, connections, first writes)
+    // that would otherwise land on the first variant's first question.
+    warmUp: async () => {
+      if (!options.warmUp || !warmUpQuestion) return;
+      await asking
+        .ask({ knowledgeBase, question: warmUpQuestion, ...(model ? { model } : {}) })
+        .catch((error: unknown) => {
+          if (isFatalAskError(error)) throw error;
+        });
+    },
     ask: async (question) => {
       const answer = await asking.ask({ knowledgeBase, question, ...(model ? { model } : {}) });
       return {

@@ -108,6 +108,10 @@ export function registerAnswerEvaluation(
     .option('--report <dir>', 'write report.json, report.md and report.html there')
     .option('--seed <n>', 'seed of the paired bootstrap', '1')
     .option('--json', 'print the report as one JSON document')
+    .option(
+      '--no-warm-up',
+      'skip the untimed first turn per variant that keeps start-up costs out of latency',
+    )
     .addOption(new Option('--no-sample', 'do not load the sample knowledge base into a new data dir'))
     .action(run((options) => evalAnswersCommand({ ...globals(), ...options }, output)));
 }
