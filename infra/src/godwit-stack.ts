@@ -119,7 +119,7 @@ export class GodwitStack extends Stack {
           readsSecrets: settings.secrets.length > 0,
         }),
     };
-    const environment = serverEnvironment(settings, resources);
+    const environment = serverEnvironment(settings, resources, (value) => this.toJsonString(value));
     const api = functions.api(environment);
     const stream = functions.stream(environment);
     const ingest = functions.ingest(environment);

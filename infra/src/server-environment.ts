@@ -16,13 +16,21 @@ export interface ServerResources {
   secretArns: Record<string, string>;
 }
 
-/** Suffix of a variable naming a secret; the runtime reads the secret into the variable without it. */
-export const SECRET_ARN_SUFFIX = '_SECRET_ARN';
+/**
+ * The one variable that lists secrets for the Lambda runtime to read (src/runtime/lambda/secret-environment.ts):
+ * a JSON object, variable → Secrets Manager ARN. Nothing else is taken for a secret reference; the Data
+ * API's own GODWIT_DATABASE__DATA_API__SECRET_ARN is a plain value.
+ */
+export const SECRET_ARNS_VARIABLE = 'GODWIT_SECRET_ARNS';
 
-/** Every variable maps to a key of the server's configuration schema (src/config/schema.ts). */
+/**
+ * Every variable maps to a key of the server's configuration schema (src/config/schema.ts), except
+ * GODWIT_SECRET_ARNS. `toJson` serializes the secret list; pass `Stack.toJsonString` when the ARNs are tokens.
+ */
 export function serverEnvironment(
   settings: DeploySettings,
   resources: ServerResources,
+  toJson: (value: Record<string, string>) => string = JSON.stringify,
 ): Record<string, string> {
   const environment: Record<string, string> = {
     GODWIT_MODEL: settings.models.default,
@@ -53,8 +61,8 @@ export function serverEnvironment(
     environment.GODWIT_AUTH__JWT__ISSUER = resources.jwt.issuer;
     if (resources.jwt.audience) environment.GODWIT_AUTH__JWT__AUDIENCE = resources.jwt.audience;
   }
-  for (const [variable, arn] of Object.entries(resources.secretArns)) {
-    environment[`${variable}${SECRET_ARN_SUFFIX}`] = arn;
+  if (Object.keys(resources.secretArns).length > 0) {
+    environment[SECRET_ARNS_VARIABLE] = toJson(resources.secretArns);
   }
   return environment;
 }

@@ -1,10 +1,13 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { resolveSecretEnvironment } from '../../src/runtime/lambda/secret-environment.ts';
 import {
   actionsOf,
   policyStatements,
   type SynthesizedStack,
   serverConfigOf,
+  templateEnvironmentOf,
   synthStack,
 } from './synth-stack.ts';
 
@@ -173,6 +176,17 @@ describe('default stack (Lambda, Aurora Serverless v2 vectors)', () => {
       StorageEncrypted: true,
     });
     expect(JSON.stringify(policyStatements(synthesized.template))).toContain('rds-data:ExecuteStatement');
+  });
+
+  it('starts from the template environment without reading any secret (the Data API ARN is a plain value)', async () => {
+    const env = templateEnvironmentOf(synthesized.template);
+    expect(env.GODWIT_DATABASE__DATA_API__SECRET_ARN).toMatch(/^arn:/);
+    const refuse = (() => Promise.reject(new Error('no secret should be read'))) as typeof fetch;
+    const started = await resolveSecretEnvironment(env, refuse);
+    expect(started).toEqual(env);
+    expect(loadConfig({ env: started, cwd: '/tmp' }).config.database.dataApi?.secretArn).toBe(
+      env.GODWIT_DATABASE__DATA_API__SECRET_ARN,
+    );
   });
 
   it('gives the functions an environment the server configuration accepts', () => {

@@ -64,7 +64,7 @@ describe('vector store and identity options', () => {
     expect(vectorActions).not.toContain('s3vectors:*');
     template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'Godwit/OPENAI_API_KEY' });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ OPENAI_API_KEY_SECRET_ARN: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ GODWIT_SECRET_ARNS: Match.anyValue() }) },
       Layers: [Match.anyValue()],
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'chat.example.com' });

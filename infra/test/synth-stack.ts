@@ -49,10 +49,10 @@ export function actionsOf(statement: PolicyStatementJson): string[] {
 }
 
 /**
- * The server configuration the stream function would load from its environment. CloudFormation fills
- * in references at deploy time; a value of the right shape stands in for each here.
+ * The stream function's `Environment.Variables`. CloudFormation fills in references at deploy time; a
+ * value of the right shape stands in for each here.
  */
-export function serverConfigOf(template: Template) {
+export function templateEnvironmentOf(template: Template): Record<string, string> {
   const fn = Object.values(
     template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }),
   )[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
@@ -62,11 +62,15 @@ export function serverConfigOf(template: Template) {
       : name.endsWith('_ENDPOINT') || name.endsWith('_ISSUER')
         ? 'https://resolved.example.com'
         : 'resolved-at-deploy';
-  const env = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(fn.Properties.Environment.Variables).map(([name, value]) => [
       name,
       typeof value === 'string' ? value : standIn(name),
     ]),
   );
-  return loadConfig({ env, cwd: '/tmp' }).config;
+}
+
+/** The server configuration the stream function would load from its environment. */
+export function serverConfigOf(template: Template) {
+  return loadConfig({ env: templateEnvironmentOf(template), cwd: '/tmp' }).config;
 }

@@ -26,7 +26,14 @@ const NAMED: Record<string, { path: string[]; parse: Parse }> = {
 };
 
 /** Variables that are not config keys (read elsewhere or by tests). */
-const RESERVED = new Set(['GODWIT_CONFIG', 'GODWIT_REQUIRE_SERVICES', 'GODWIT_LOG_LEVEL', 'GODWIT_API_KEY']);
+const RESERVED = new Set([
+  'GODWIT_CONFIG',
+  'GODWIT_REQUIRE_SERVICES',
+  'GODWIT_LOG_LEVEL',
+  'GODWIT_API_KEY',
+  // Secrets Manager ARNs that the Lambda entry points read into variables (src/runtime/lambda).
+  'GODWIT_SECRET_ARNS',
+]);
 
 /** The API key the CLI sends to a running server that requires one (GODWIT_API_KEY); never a config key. */
 export function clientApiKey(env: Record<string, string | undefined> = process.env): string | null {

@@ -109,31 +109,37 @@ export function objectsInMessage(body: string): Array<{ bucket: string; key: str
  */
 export function createIngestHandler(
   options: IngestLambdaOptions,
-): (event: SqsEvent) => Promise<SqsBatchResponse> {
+): (event: unknown) => Promise<SqsBatchResponse> {
   const writeLog = options.writeLog ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const readObject = options.readObject ?? s3ObjectReader(options.env, options.s3 ?? {});
-  let services: Promise<GodwitServices> | null = null;
-  const getServices = () => {
-    services ??= (async () => {
+  let started: Promise<{ godwit: GodwitServices; config: GodwitConfig; readObject: ObjectReader }> | null =
+    null;
+  const start = () => {
+    started ??= (async () => {
       const env = await resolveSecretEnvironment(options.env);
       const { config } = loadConfig({ env });
-      return (options.createServices ?? ((value) => createGodwit(value, { env })))(config);
+      const godwit = await (options.createServices ?? ((value) => createGodwit(value, { env })))(config);
+      const readObject =
+        options.readObject ?? s3ObjectReader(config.storage.s3, options.s3 ?? {}, env.AWS_REGION);
+      return { godwit, config, readObject };
     })();
-    services.catch(() => {
-      services = null;
+    started.catch(() => {
+      started = null;
     });
-    return services;
+    return started;
   };
 
   const ingestObject = async (bucket: string, key: string) => {
     const target = parseUploadKey(key, options.prefix);
-    const godwit = await getServices();
-    const object = await readObject(bucket, decodeURIComponent(key.replace(/\+/g, ' ')));
+    const { godwit, config, readObject } = await start();
+    const objectKey = decodeURIComponent(key.replace(/\+/g, ' '));
+    const object = await readObject(bucket, objectKey);
     const knowledgeBase = await godwit.knowledge.ensureKnowledgeBase(target.tenantId, target.knowledgeBase);
+    const storedBlobKey = blobKeyInDocumentsBucket(config, bucket, objectKey);
     const outcome = await godwit.knowledge.ingest(target.tenantId, knowledgeBase, {
       source: target.source,
       bytes: object.bytes,
       ...(object.contentType ? { mimeType: object.contentType } : {}),
+      ...(storedBlobKey ? { storedBlobKey } : {}),
     });
     if (outcome.status === 'failed') {
       const reason = outcome.error ?? `${target.source} could not be ingested.`;
@@ -145,6 +151,17 @@ export function createIngestHandler(
 
   return async (event) => {
     const batchItemFailures: SqsBatchResponse['batchItemFailures'] = [];
+    if (!isSqsEvent(event)) {
+      // Not a queue delivery (a console test, a mis-wired trigger): nothing to retry, so it is logged and skipped.
+      writeLog(
+        JSON.stringify({
+          level: 'warn',
+          message: 'skipped an invocation that is not an SQS event with Records; nothing was ingested',
+          eventType: event === null ? 'null' : Array.isArray(event) ? 'array' : typeof event,
+        }),
+      );
+      return { batchItemFailures };
+    }
     let ingested = 0;
     for (const record of event.Records) {
       try {
@@ -214,16 +231,54 @@ async function recordFailedUpload(
   await services.knowledgeStore.markDocumentFailed(target.tenantId, document.id, reason);
 }
 
-/** S3 GetObject through the function's role; the SDK loads only when the first file arrives. */
+type ObjectReader = (bucket: string, key: string) => Promise<StoredObject>;
+
+function isSqsEvent(event: unknown): event is SqsEvent {
+  if (event === null || typeof event !== 'object') return false;
+  const records = (event as { Records?: unknown }).Records;
+  return (
+    Array.isArray(records) &&
+    records.every(
+      (record) =>
+        typeof record === 'object' &&
+        record !== null &&
+        typeof (record as { messageId?: unknown }).messageId === 'string' &&
+        typeof (record as { body?: unknown }).body === 'string',
+    )
+  );
+}
+
+/**
+ * The blob key of an upload that already sits in the blob store's own bucket (under its prefix, if any),
+ * so the document points at it instead of storing a copy; null for any other bucket.
+ */
+function blobKeyInDocumentsBucket(config: GodwitConfig, bucket: string, objectKey: string): string | null {
+  const settings = config.storage.s3;
+  if (config.storage.blobs !== 's3' || settings.bucket !== bucket) return null;
+  const prefix = settings.prefix ?? '';
+  return objectKey.startsWith(prefix) ? objectKey.slice(prefix.length) : null;
+}
+
+/**
+ * S3 GetObject through the function's role, with the blob store's endpoint, path style and region
+ * (storage.s3.*); the SDK loads only when the first file arrives.
+ */
 function s3ObjectReader(
-  env: Record<string, string | undefined>,
-  settings: NonNullable<IngestLambdaOptions['s3']>,
-) {
-  let client: Promise<{ read: (bucket: string, key: string) => Promise<StoredObject> }> | null = null;
+  configured: GodwitConfig['storage']['s3'],
+  overrides: NonNullable<IngestLambdaOptions['s3']>,
+  functionRegion: string | undefined,
+): ObjectReader {
+  let client: Promise<{ read: ObjectReader }> | null = null;
   return async (bucket: string, key: string): Promise<StoredObject> => {
     client ??= (async () => {
       const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
-      const s3 = new S3Client({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...settings });
+      const s3 = new S3Client({
+        ...((configured.region ?? functionRegion) ? { region: configured.region ?? functionRegion } : {}),
+        ...(configured.endpoint ? { endpoint: configured.endpoint } : {}),
+        forcePathStyle: configured.forcePathStyle,
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        ...overrides,
+      });
       return {
         read: async (name: string, objectKey: string) => {
           const response = await s3.send(new GetObjectCommand({ Bucket: name, Key: objectKey }));

@@ -9,7 +9,7 @@
  * answers 503 and is retried by the next request.
  */
 import { Hono } from 'hono';
-import { handle, streamHandle } from 'hono/aws-lambda';
+import { handle } from 'hono/aws-lambda';
 import { createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
 import { GodwitError } from '../core/errors.ts';
 import type { GodwitServices } from '../core/services.ts';
@@ -17,7 +17,9 @@ import { resolveAuthSettings } from '../server/auth/index.ts';
 import { createApp } from '../server/index.ts';
 import { modelLabelerFor } from '../server/metrics/index.ts';
 import { usageEmfLine } from './lambda/emf.ts';
+import { checkHttpEvent, errorBody } from './lambda/http-event.ts';
 import { resolveSecretEnvironment } from './lambda/secret-environment.ts';
+import { type StreamingRuntime, streamHandle } from './lambda/stream-handler.ts';
 
 export interface LambdaAppOptions {
   /** The function's environment (GODWIT_*, AWS_*). */
@@ -93,9 +95,26 @@ function defaultWriteLog(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** A buffered handler (API Gateway v1/v2, ALB, buffered Function URL events). */
+/**
+ * A buffered handler (API Gateway v1/v2, buffered Function URL events). An event that is not an HTTP
+ * request gets a 400 naming what is missing instead of being served as a request for `/`.
+ */
 export function createApiHandler(options: LambdaAppOptions) {
-  return handle(createLambdaApp(options));
+  const serve = handle(createLambdaApp(options));
+  const writeLog = options.writeLog ?? defaultWriteLog;
+  return async (event: Parameters<typeof serve>[0], context?: Parameters<typeof serve>[1]) => {
+    const problem = checkHttpEvent(event);
+    if (problem) {
+      writeLog(JSON.stringify({ level: 'warn', message: 'refused an invocation event', code: problem.code }));
+      return {
+        statusCode: problem.status,
+        headers: { 'content-type': 'application/json' },
+        body: errorBody(problem),
+        isBase64Encoded: false,
+      };
+    }
+    return serve(event, context);
+  };
 }
 
 /**
@@ -103,7 +122,16 @@ export function createApiHandler(options: LambdaAppOptions) {
  * which the Node.js runtime defines before it loads the handler module.
  */
 export function createStreamHandler(options: LambdaAppOptions) {
-  return streamHandle(createLambdaApp(options));
+  const writeLog = options.writeLog ?? defaultWriteLog;
+  const runtime = (globalThis as { awslambda?: StreamingRuntime }).awslambda;
+  if (!runtime) {
+    throw new Error(
+      'streamHandler needs the AWS Lambda Node.js runtime (the awslambda global); use handler elsewhere.',
+    );
+  }
+  return streamHandle(createLambdaApp(options), runtime, (entry) =>
+    writeLog(JSON.stringify({ time: new Date().toISOString(), ...entry })),
+  );
 }
 
 function hasStreamingRuntime(): boolean {

@@ -236,3 +236,42 @@ describe('upload keys', () => {
     expect(objectsInMessage(body)).toEqual([]);
   });
 });
+
+describe('invocations that are not queue deliveries', () => {
+  it.each([
+    ['a null event', null],
+    ['an event without Records', { source: 'aws.events', detail: {} }],
+    ['Records that are not SQS messages', { Records: [{ eventSource: 'aws:s3' }] }],
+  ])('logs and skips %s without throwing', async (_name, event) => {
+    const seen: string[] = [];
+    const skipping = createIngestHandler({
+      env: { AWS_REGION: 'eu-west-1' },
+      createServices: async () => services,
+      writeLog: (line) => seen.push(line),
+    });
+    await expect(skipping(event)).resolves.toEqual({ batchItemFailures: [] });
+    expect(seen.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'warn', message: expect.stringContaining('not an SQS event') }),
+    ]);
+  });
+});
+
+describe('the default S3 reader', () => {
+  it('reads from the endpoint and path style set in storage.s3 (GODWIT_STORAGE__S3__*)', async () => {
+    const key = `incoming/${DEFAULT_TENANT}/configured/endpoint.md`;
+    await putObject(key, '# Endpoint\n\nThe reader follows the configured S3 endpoint.\n', 'text/markdown');
+    const configured = createIngestHandler({
+      env: {
+        AWS_REGION: 'eu-west-1',
+        GODWIT_STORAGE__S3__ENDPOINT: s3server.endpoint,
+        GODWIT_STORAGE__S3__FORCE_PATH_STYLE: 'true',
+      },
+      createServices: async () => services,
+      // Credentials only: the endpoint and addressing style come from the configuration.
+      s3: { credentials },
+      writeLog: (line) => logs.push(line),
+    });
+    expect((await configured({ Records: [s3Message('m-20', key)] })).batchItemFailures).toEqual([]);
+    expect((await documentsOf('configured')).map((document) => document.source)).toEqual(['endpoint.md']);
+  });
+});

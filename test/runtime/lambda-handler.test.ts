@@ -218,3 +218,52 @@ describe('start-up failures', () => {
     expect(logs.some((line) => line.includes('Godwit failed to start'))).toBe(true);
   });
 });
+
+describe('events that are not requests', () => {
+  const notRequests: Array<[string, unknown]> = [
+    ['a null event', null],
+    ['an event without requestContext', { rawPath: '/healthz', headers: {} }],
+    ['an event without rawPath or path', { version: '2.0', requestContext: { http: { method: 'GET' } } }],
+    ['a scheduled event', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }],
+  ];
+
+  it.each(notRequests)('answers %s with a 400 naming what is missing (buffered)', async (_name, event) => {
+    const handler = createApiHandler(options());
+    const result = await handler(event as Parameters<typeof handler>[0]);
+    expect(result.statusCode).toBe(400);
+    const error = JSON.parse(result.body).error;
+    expect(error.code).toBe('invalid_event');
+    expect(error.message).toMatch(/API Gateway .* or a Function URL/);
+  });
+
+  it.each(notRequests)('answers %s with a 400 prelude and JSON body (streamed)', async (_name, event) => {
+    const response = await invokeStreaming(createStreamHandler(options()), event);
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(response.body).error.code).toBe('invalid_event');
+  });
+
+  it('answers a body marked base64 that does not decode with 400 invalid_body, streamed and buffered', async () => {
+    const event = {
+      ...urlEvent({ method: 'POST', path: '/api/chat', headers: { 'content-type': 'application/json' } }),
+      body: '{"message":"not base64"}',
+      isBase64Encoded: true,
+    };
+    const streamed = await invokeStreaming(createStreamHandler(options()), event);
+    expect(streamed.statusCode).toBe(400);
+    expect(JSON.parse(streamed.body).error).toMatchObject({
+      code: 'invalid_body',
+      message: expect.stringContaining('not valid base64'),
+    });
+    const buffered = await createApiHandler(options())(event);
+    expect(buffered.statusCode).toBe(400);
+    expect(JSON.parse(buffered.body).error.code).toBe('invalid_body');
+  });
+
+  it('keeps serving after a refused event', async () => {
+    const handler = createStreamHandler(options());
+    await invokeStreaming(handler, null);
+    const response = await invokeStreaming(handler, urlEvent({ method: 'GET', path: '/healthz' }));
+    expect(response.statusCode).toBe(200);
+  });
+});

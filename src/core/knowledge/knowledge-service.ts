@@ -22,6 +22,11 @@ export interface IngestFile {
   bytes: Uint8Array;
   mimeType?: string;
   metadata?: Metadata;
+  /**
+   * The bytes are already in the blob store under this key (a file uploaded straight to the documents
+   * bucket): the document points at it and no second copy is written.
+   */
+  storedBlobKey?: string;
 }
 
 export type IngestStatus = 'created' | 'updated' | 'unchanged' | 'failed';
@@ -219,8 +224,10 @@ export class KnowledgeService {
       : undefined;
     // One blob per document version: two documents with the same bytes must not share (and delete) one file.
     const sourceKey = createHash('sha256').update(file.source).digest('hex').slice(0, 16);
-    const blobKey = blobs ? `${tenantId}/${knowledgeBase.id}/${sourceKey}-${sha256}` : null;
-    if (blobs && blobKey) await blobs.put(blobKey, file.bytes, parsed.mimeType);
+    const blobKey = !blobs
+      ? null
+      : (file.storedBlobKey ?? `${tenantId}/${knowledgeBase.id}/${sourceKey}-${sha256}`);
+    if (blobs && blobKey && !file.storedBlobKey) await blobs.put(blobKey, file.bytes, parsed.mimeType);
     const document = await knowledge.upsertDocument(tenantId, {
       knowledgeBaseId: knowledgeBase.id,
       source: file.source,

@@ -68,6 +68,10 @@ function loadPdfJs(): Promise<PdfJs> {
     const log = console.log;
     console.log = (...values: unknown[]) => console.error(...values);
     try {
+      // On Node, pdf.js runs its worker in-process and finds it at globalThis.pdfjsWorker, which the worker
+      // module sets when imported. Importing it here (not leaving pdf.js to import "./pdf.worker.mjs" beside
+      // itself) lets a bundle, such as the Lambda functions', carry the worker as one of its own chunks.
+      await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
       return await import('pdfjs-dist/legacy/build/pdf.mjs');
     } finally {
       console.log = log;

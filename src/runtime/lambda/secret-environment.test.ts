@@ -41,9 +41,11 @@ afterAll(async () => {
 
 const base = () => ({ AWS_SESSION_TOKEN: 'session', PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: port });
 
+const listing = (entries: Record<string, string>) => ({ GODWIT_SECRET_ARNS: JSON.stringify(entries) });
+
 describe('resolveSecretEnvironment', () => {
-  it('reads each <NAME>_SECRET_ARN into <NAME> with the session token', async () => {
-    const env = await resolveSecretEnvironment({ ...base(), OPENAI_API_KEY_SECRET_ARN: SECRET_ARN });
+  it('reads each secret listed in GODWIT_SECRET_ARNS into its variable with the session token', async () => {
+    const env = await resolveSecretEnvironment({ ...base(), ...listing({ OPENAI_API_KEY: SECRET_ARN }) });
     expect(env.OPENAI_API_KEY).toBe('sk-test-123');
     expect(seenTokens.at(-1)).toBe('session');
   });
@@ -52,27 +54,54 @@ describe('resolveSecretEnvironment', () => {
     const input = {
       ...base(),
       OPENAI_API_KEY: 'sk-given',
-      OPENAI_API_KEY_SECRET_ARN: SECRET_ARN,
+      ...listing({ OPENAI_API_KEY: SECRET_ARN }),
       GODWIT_PORT: '1',
     };
     expect(await resolveSecretEnvironment(input)).toEqual(input);
+  });
+
+  it('passes the Data API secret ARN through as a plain value, with or without the extension', async () => {
+    const dataApi = {
+      GODWIT_DATABASE__DATA_API__RESOURCE_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:godwit',
+      GODWIT_DATABASE__DATA_API__SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+      GODWIT_DATABASE__DATA_API__DATABASE: 'godwit',
+      SOME_OTHER_SECRET_ARN: SECRET_ARN,
+    };
+    const refuse = (() => Promise.reject(new Error('no secret should be read'))) as typeof fetch;
+    expect(await resolveSecretEnvironment(dataApi, refuse)).toEqual(dataApi);
+    expect(await resolveSecretEnvironment({ ...base(), ...dataApi })).toEqual({ ...base(), ...dataApi });
   });
 
   it('names the variable when the secret cannot be read or has no value', async () => {
     await expect(
       resolveSecretEnvironment({
         ...base(),
-        MISSING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:x:1:secret:nope',
+        ...listing({ MISSING_KEY: 'arn:aws:secretsmanager:x:1:secret:nope' }),
       }),
-    ).rejects.toThrow(/MISSING_KEY \(MISSING_KEY_SECRET_ARN\) failed \(HTTP 404\)/);
-    await expect(resolveSecretEnvironment({ ...base(), EMPTY_SECRET_ARN: EMPTY_ARN })).rejects.toThrow(
+    ).rejects.toThrow(/MISSING_KEY \(arn:aws:secretsmanager:x:1:secret:nope\) failed \(HTTP 404\)/);
+    await expect(resolveSecretEnvironment({ ...base(), ...listing({ EMPTY: EMPTY_ARN }) })).rejects.toThrow(
       /EMPTY has no value yet/,
     );
   });
 
   it('explains that secrets need the Lambda runtime when there is no session token', async () => {
-    await expect(resolveSecretEnvironment({ OPENAI_API_KEY_SECRET_ARN: SECRET_ARN })).rejects.toThrow(
+    await expect(resolveSecretEnvironment(listing({ OPENAI_API_KEY: SECRET_ARN }))).rejects.toThrow(
       /AWS_SESSION_TOKEN is not set/,
+    );
+  });
+
+  it('rejects a malformed list with the variable name and the expected shape', async () => {
+    await expect(resolveSecretEnvironment({ GODWIT_SECRET_ARNS: 'OPENAI_API_KEY' })).rejects.toThrow(
+      /GODWIT_SECRET_ARNS is not valid JSON/,
+    );
+    await expect(resolveSecretEnvironment({ GODWIT_SECRET_ARNS: '["x"]' })).rejects.toThrow(
+      /must be a JSON object/,
+    );
+    await expect(resolveSecretEnvironment(listing({ 'bad-name': SECRET_ARN }))).rejects.toThrow(
+      /"bad-name", which is not an environment variable name/,
+    );
+    await expect(resolveSecretEnvironment(listing({ OPENAI_API_KEY: 'sk-plain' }))).rejects.toThrow(
+      /value for OPENAI_API_KEY must be a Secrets Manager ARN/,
     );
   });
 });
