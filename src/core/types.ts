@@ -102,7 +102,8 @@ export interface Usage {
 }
 
 export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
-export type MessageStatus = 'pending' | 'complete' | 'incomplete' | 'failed';
+/** `interrupted`: the server stopped (or died) before the answer finished; what was said so far is kept. */
+export type MessageStatus = 'pending' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
 
 /**
  * A tool call's approval: `requested` waits for the user; `signature` is the server's HMAC over the call

@@ -2,7 +2,8 @@
  * One chat turn: validate, store the user's message, retrieve, prompt with cited sources, stream the model's
  * answer, store it with citations, usage, cost and latency. The user's message is stored before the model
  * is called, and the assistant row exists (status `pending`) before the first token, so neither a failure
- * nor a crash loses what was said; a failed or cut-off answer is stored as `failed` or `incomplete`.
+ * nor a crash loses what was said; a failed or cut-off answer is stored as `failed`, `incomplete` or
+ * `interrupted` (the server stopped).
  */
 
 import { type LanguageModel, streamText } from 'ai';
@@ -13,6 +14,7 @@ import type { ConversationStore, UsageLedger } from '../ports.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
 import type { Citation, Conversation, KnowledgeBase, Message, Usage } from '../types.ts';
 import { answeringModel } from './answering-model.ts';
+import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
 import { buildSystemPrompt, citedIndexes } from './prompt.ts';
 
@@ -27,7 +29,10 @@ export interface ChatRequest {
   /** Passages to retrieve. Default 6. */
   k?: number;
   apiKeyId?: string | null;
+  /** Aborted when the caller gives up (a client that disconnected): the turn is stored `incomplete`. */
   abortSignal?: AbortSignal;
+  /** Aborted when the server begins to stop: the turn ends with a `server_stopping` error, stored `interrupted`. */
+  shutdownSignal?: AbortSignal;
 }
 
 export type ChatEvent =
@@ -69,7 +74,30 @@ export class ChatService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Runs a turn, yielding events as they happen. Validation errors throw before anything is stored. */
+  /**
+   * Starts a turn and reads it up to its `start` event: the request is validated, the conversation exists, the
+   * user's message and the pending assistant row are stored. Validation errors throw here, before anything
+   * is stored. See {@link ChatTurn} for reading the rest.
+   */
+  async start(request: ChatRequest): Promise<ChatTurn> {
+    const cancel = new AbortController();
+    const abortSignal = request.abortSignal
+      ? AbortSignal.any([request.abortSignal, cancel.signal])
+      : cancel.signal;
+    const events = this.turn({ ...request, abortSignal });
+    const first = await events.next();
+    if (first.done || first.value.type !== 'start') {
+      await events.return(undefined);
+      throw new GodwitError('internal', 'The chat turn ended before it started.');
+    }
+    return new ChatTurn(first.value, events, cancel);
+  }
+
+  /**
+   * Runs a turn, yielding events as they happen. Validation errors throw before anything is stored. However
+   * the turn ends (answered, failed, cancelled, or the reader stopped reading and closed the generator), the
+   * assistant row is updated before the generator finishes: no caller needs to read to the end.
+   */
   async *turn(request: ChatRequest): AsyncGenerator<ChatEvent> {
     const prepared = await this.prepare(request);
     const { conversation, knowledgeBase, modelName, model } = prepared;
@@ -91,13 +119,17 @@ export class ChatService {
         model: modelName,
       }),
     );
-    yield { type: 'start', conversation, userMessage, assistantMessageId, model: modelName };
-
+    // Stops the model call when the reader closes the generator between events.
+    const stopModel = new AbortController();
+    const signals = [request.abortSignal, request.shutdownSignal, stopModel.signal];
+    const abortSignal = AbortSignal.any(signals.filter((signal) => signal !== undefined));
     const startedAt = Date.now();
     let text = '';
     let citations: Citation[] = [];
+    let recorded = false;
     try {
-      citations = knowledgeBase ? await this.retrieve(request, knowledgeBase) : [];
+      yield { type: 'start', conversation, userMessage, assistantMessageId, model: modelName };
+      citations = knowledgeBase ? await this.retrieve(request, knowledgeBase, abortSignal) : [];
       yield { type: 'citations', citations };
       const result = streamText({
         model,
@@ -106,7 +138,7 @@ export class ChatService {
           ...windowHistory(history, this.options.historyTokens ?? 3000),
           { role: 'user', content: request.message },
         ],
-        abortSignal: request.abortSignal,
+        abortSignal,
         maxRetries: 0,
         // Failures arrive as stream parts and are stored with the turn; the SDK need not print them too.
         onError: () => {},
@@ -134,23 +166,34 @@ export class ChatService {
         status: 'complete',
         error: null,
       });
+      recorded = true;
       yield { type: 'finish', message };
     } catch (error) {
-      const aborted = error instanceof ChatAbortedError || request.abortSignal?.aborted === true;
-      const reason = aborted
-        ? 'The request was cancelled before the answer finished.'
-        : publicErrorMessage(error);
+      const ending = endingOf(error, request);
       const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
         text,
         citations: keepCited(text, citations),
         usage: null,
-        status: aborted || text.length > 0 ? 'incomplete' : 'failed',
-        error: reason,
+        status: ending.status === 'failed' && text.length > 0 ? 'incomplete' : ending.status,
+        error: ending.reason,
       });
-      if (!aborted)
+      recorded = true;
+      if (ending.status === 'failed')
         this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
-      const code = aborted ? 'cancelled' : GodwitError.isInstance(error) ? error.code : 'provider_error';
-      yield { type: 'error', code, message: reason, assistantMessage: message };
+      yield { type: 'error', code: ending.code, message: ending.reason, assistantMessage: message };
+    } finally {
+      stopModel.abort();
+      if (!recorded) {
+        // The reader closed the generator mid-turn (a client that left, a channel that gave up).
+        const ending = endingOf(new ChatAbortedError(), request);
+        await this.finish(request, assistantMessageId, modelName, startedAt, {
+          text,
+          citations: keepCited(text, citations),
+          usage: null,
+          status: ending.status,
+          error: ending.reason,
+        });
+      }
     }
   }
 
@@ -206,12 +249,16 @@ export class ChatService {
     return conversation;
   }
 
-  private async retrieve(request: ChatRequest, knowledgeBase: KnowledgeBase): Promise<Citation[]> {
+  private async retrieve(
+    request: ChatRequest,
+    knowledgeBase: KnowledgeBase,
+    abortSignal: AbortSignal,
+  ): Promise<Citation[]> {
     const hits = await this.options.retriever.search(request.tenantId, {
       knowledgeBase,
       query: request.message,
       k: request.k ?? this.options.defaultK ?? 6,
-      abortSignal: request.abortSignal,
+      abortSignal,
     });
     return hits.map((hit, position) => ({
       index: position + 1,
@@ -261,7 +308,7 @@ export class ChatService {
       cachedTokens: 0,
       costUsd,
       latencyMs,
-      outcome: outcome.status === 'complete' ? 'ok' : outcome.status === 'incomplete' ? 'cancelled' : 'error',
+      outcome: outcome.status === 'complete' ? 'ok' : outcome.status === 'failed' ? 'error' : 'cancelled',
       createdAt: this.now(),
     });
     return message;
@@ -293,6 +340,29 @@ export class ChatService {
 }
 
 class ChatAbortedError extends Error {}
+
+/** How a turn that did not finish is stored and reported: stopped by the server, by the caller, or failed. */
+function endingOf(
+  error: unknown,
+  request: ChatRequest,
+): { status: 'interrupted' | 'incomplete' | 'failed'; code: string; reason: string } {
+  if (request.shutdownSignal?.aborted) {
+    return {
+      status: 'interrupted',
+      code: 'server_stopping',
+      reason: 'The server is stopping; the answer was cut off. Ask again to retry.',
+    };
+  }
+  if (error instanceof ChatAbortedError || request.abortSignal?.aborted === true) {
+    return {
+      status: 'incomplete',
+      code: 'cancelled',
+      reason: 'The request was cancelled before the answer finished.',
+    };
+  }
+  const code = GodwitError.isInstance(error) ? error.code : 'provider_error';
+  return { status: 'failed', code, reason: publicErrorMessage(error) };
+}
 
 function toUsage(usage: {
   inputTokens: number | undefined;
