@@ -261,6 +261,114 @@ const storageSchema = z
     }
   });
 
+/** A tool or assistant name: letters, digits, `_` and `-` (the names models see and call). */
+const toolName = z
+  .string()
+  .regex(
+    /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/,
+    'use up to 64 letters, digits, "_" and "-", starting with a letter',
+  );
+
+/**
+ * When a tool call waits for the user: `auto` runs read-only tools and asks for the rest, `always` asks for
+ * every call, `never` runs everything. `tools` overrides the rule per tool name (`ask` or `run`).
+ */
+const approvalSchema = z
+  .object({
+    mode: z.enum(['auto', 'always', 'never']).default('auto'),
+    tools: z.record(z.string(), z.enum(['ask', 'run'])).default({}),
+  })
+  .strict();
+
+/** An assistant that may call tools: a model on /v1 as `assistant:<name>` and a chat target. */
+const assistantSchema = z
+  .object({
+    /** The assistant's standing instructions (its system prompt). */
+    instructions: z.string().min(1).default('You are a helpful assistant. Use the tools when they help.'),
+    /** null = models.default. Must be able to call tools (not local:extractive). */
+    model: modelName.nullable().default(null),
+    /** Models tried in order when the chosen one fails with a retryable error; null = models.fallback. */
+    fallbacks: z.array(modelName).nullable().default(null),
+    /** Knowledge bases the search_knowledge_base and get_document tools may read. */
+    knowledgeBases: textList(z.string().min(1)).default([]),
+    /** Tool names: built-ins, `<openapi source>.<operation>`, `<lambda>.<operation>`, or `<source>.*`. */
+    tools: textList(z.string().min(1)).default([]),
+    /** Model calls in one turn, tool steps included. */
+    maxSteps: z.number().int().min(1).max(50).default(8),
+    approval: approvalSchema.default({ mode: 'auto', tools: {} }),
+  })
+  .strict();
+
+/** Where a secret comes from: the name of an environment variable (never the secret itself). */
+const secretReference = z
+  .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') })
+  .strict();
+
+/** How an OpenAPI source authenticates: a header or a query parameter whose value is a secret. */
+const toolAuthSchema = z
+  .object({
+    header: z.string().min(1).optional(),
+    query: z.string().min(1).optional(),
+    /** Put before the secret, e.g. `Bearer `. */
+    prefix: z.string().default(''),
+    secret: secretReference,
+  })
+  .strict()
+  .refine((auth) => Boolean(auth.header) !== Boolean(auth.query), {
+    message: 'set exactly one of header or query (where the secret goes)',
+  });
+
+/** An OpenAPI 3.0/3.1 document (or a Bedrock Agents action-group schema): one tool per operation. */
+const openApiToolSourceSchema = z
+  .object({
+    /** Path of the document (JSON or YAML), relative to the working directory. */
+    document: z.string().min(1),
+    /** null = the document's first `servers` URL. */
+    baseUrl: z.string().url().nullable().default(null),
+    auth: toolAuthSchema.nullable().default(null),
+    /** Operations (by operationId) that only read; others ask for approval under the `auto` policy. */
+    readOnly: z.array(z.string().min(1)).nullable().default(null),
+  })
+  .strict();
+
+/** A Lambda function that handles Bedrock Agents action-group events, described by its OpenAPI schema. */
+const lambdaToolSourceSchema = z
+  .object({
+    /** Function name or ARN. */
+    functionName: z.string().min(1),
+    /** The action group's OpenAPI schema (JSON or YAML). */
+    document: z.string().min(1),
+    /** The `actionGroup` sent in each event; default: the source's name. */
+    actionGroup: z.string().min(1).nullable().default(null),
+    region: z.string().min(1).nullable().default(null),
+    /** A local or private endpoint. */
+    endpoint: z.string().url().nullable().default(null),
+    readOnly: z.array(z.string().min(1)).nullable().default(null),
+  })
+  .strict();
+
+const TOOLS_DEFAULTS = {
+  timeoutMs: 30_000,
+  maxOutputBytes: 65_536,
+  approvalSecret: null,
+  openapi: {},
+  lambda: {},
+};
+
+/** Tool sources and the limits every tool call runs under. */
+const toolsSchema = z
+  .object({
+    /** A call that takes longer fails with a timeout the model sees. */
+    timeoutMs: z.number().int().positive().max(600_000).default(30_000),
+    /** Larger results are cut to this many bytes (UTF-8) and marked truncated. */
+    maxOutputBytes: z.number().int().min(1024).max(10_485_760).default(65_536),
+    /** HMAC key that signs approval requests; null = a random key per process (approvals end with it). */
+    approvalSecret: z.string().min(16, 'use at least 16 characters').nullable().default(null),
+    openapi: z.record(toolName, openApiToolSourceSchema).default({}),
+    lambda: z.record(toolName, lambdaToolSourceSchema).default({}),
+  })
+  .strict();
+
 const STORAGE_DEFAULTS = {
   conversations: 'postgres' as const,
   blobs: 'files' as const,
@@ -423,9 +531,15 @@ export const configSchema = z
     auth: authSchema.default(AUTH_DEFAULTS),
     /** Where data lives: see docs/CONFIGURATION.md, "Storage backends". */
     storage: storageSchema.default(STORAGE_DEFAULTS),
+    /** Assistants that call tools, by name: see docs/AGENTS.md. */
+    assistants: z.record(toolName, assistantSchema).default({}),
+    /** Tool sources (OpenAPI, Lambda) and tool-call limits: see docs/AGENTS.md. */
+    tools: toolsSchema.default(TOOLS_DEFAULTS),
     /** Load the sample knowledge base `handbook` into a new data dir. */
     sample: z.boolean().default(true),
   })
   .strict();
 
 export type GodwitConfig = z.infer<typeof configSchema>;
+export type AssistantConfig = z.infer<typeof assistantSchema>;
+export type ToolsConfig = z.infer<typeof toolsSchema>;

@@ -105,10 +105,39 @@ export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
 /** `interrupted`: the server stopped (or died) before the answer finished; what was said so far is kept. */
 export type MessageStatus = 'pending' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
 
+/**
+ * A tool call's approval: `requested` waits for the user; `signature` is the server's HMAC over the call
+ * (approval id, call id, tool name, input), the token a client sends back to approve or deny it.
+ */
+export interface ToolApproval {
+  id: string;
+  state: 'requested' | 'approved' | 'denied';
+  signature?: string;
+  reason?: string;
+}
+
+/** `step` numbers the model calls of an assistant turn (0-based), so the loop can be resumed after approval. */
 export type MessagePart =
-  | { type: 'text'; text: string }
-  | { type: 'tool-call'; toolCallId: string; toolName: string; input: JsonValue }
-  | { type: 'tool-result'; toolCallId: string; toolName: string; output: JsonValue; isError?: boolean };
+  | { type: 'text'; text: string; step?: number }
+  | {
+      type: 'tool-call';
+      toolCallId: string;
+      toolName: string;
+      input: JsonValue;
+      step?: number;
+      approval?: ToolApproval;
+    }
+  | {
+      type: 'tool-result';
+      toolCallId: string;
+      toolName: string;
+      output: JsonValue;
+      isError?: boolean;
+      /** The user denied the call; `output` holds the reason shown to the model. */
+      denied?: boolean;
+      durationMs?: number;
+      step?: number;
+    };
 
 export interface Conversation {
   id: string;
