@@ -3,23 +3,27 @@
 #   docker run -p 8787:8787 -e GODWIT_DATABASE_URL=postgres://… godwit
 # Configuration is by GODWIT_* variables (docs/CONFIGURATION.md); data stays in /data unless a database URL is set.
 
-# Build the web app (needs the dev dependencies).
-FROM public.ecr.aws/docker/library/node:24-bookworm-slim AS web
+# Compile the server to JavaScript (dist/) and build the web app; both need the dev dependencies.
+# Node 22 is the oldest version the AI SDK packages support (docs/decisions/2026-12-06-supported-node-versions.md).
+FROM public.ecr.aws/docker/library/node:22-bookworm-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
 COPY web/package.json web/
 COPY infra/package.json infra/
 RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY scripts scripts
+COPY src src
+RUN npm run build:server
 COPY web web
 RUN npm run build -w web
 
 # Production dependencies of the server only (no web or infra workspace packages).
-FROM public.ecr.aws/docker/library/node:24-bookworm-slim AS dependencies
+FROM public.ecr.aws/docker/library/node:22-bookworm-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --omit=dev --workspaces=false --ignore-scripts
 
-FROM public.ecr.aws/docker/library/node:24-bookworm-slim
+FROM public.ecr.aws/docker/library/node:22-bookworm-slim
 ENV NODE_ENV=production \
     GODWIT_HOST=0.0.0.0 \
     GODWIT_PORT=8787 \
@@ -28,9 +32,9 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules node_modules
 COPY package.json ./
 COPY bin bin
-COPY src src
+COPY --from=build /build/dist dist
 COPY examples/handbook examples/handbook
-COPY --from=web /build/web/dist web/dist
+COPY --from=build /build/web/dist web/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8787

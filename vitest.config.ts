@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts', 'infra/**/*.test.ts'],
+    // Tests that spawn bin/godwit.js run the compiled dist/ build: keep it in step with src/.
+    globalSetup: ['test/support/compiled-build.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // PGlite is WebAssembly and CPU-heavy; two workers match the two-core CI machine.

@@ -1,22 +1,13 @@
 /**
  * The `godwit` command. Exit codes: 0 ok, 1 failure, 2 bad usage or configuration. With --json, stdout
- * holds one JSON document and nothing else.
+ * holds one JSON document and nothing else. Each command's code is imported when that command runs, so
+ * `godwit --version` and `--help` start in about the time Node itself takes.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../config/version.ts';
 import { GodwitError } from '../core/errors.ts';
-import { askCommand } from './commands/ask.ts';
-import { chatCommand } from './commands/chat.ts';
-import { costEstimateCommand } from './commands/cost.ts';
-import { deployCommand } from './commands/deploy.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { evalRetrievalCommand, registerAnswerEvaluation } from './commands/eval.ts';
-import { ingestCommand } from './commands/ingest.ts';
-import { kbDeleteCommand, kbListCommand } from './commands/kb.ts';
-import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
-import { registerMigrationCommands } from './commands/migrate.ts';
-import { searchCommand } from './commands/search.ts';
-import { serveCommand } from './commands/serve.ts';
-import { usageCommand } from './commands/usage.ts';
+import { registerAnswerEvaluation } from './commands/eval-program.ts';
+import { registerMigrationCommands } from './commands/migrate-program.ts';
 import { createOutput, type Output } from './output.ts';
 
 const USAGE_CODES = new Set(['validation_failed', 'config_invalid', 'bad_request']);
@@ -49,6 +40,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
       '--data-dir <dir>',
       'data directory for the embedded database (default: GODWIT_DATA_DIR or ./.godwit)',
     )
+    .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => process.stdout.write(text),
@@ -69,14 +61,22 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--host <host>', 'address to bind (GODWIT_HOST)')
     .option('--port <port>', 'port (GODWIT_PORT)')
     .addOption(noSample)
-    .action(run((options) => serveCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/serve.ts')).serveCommand({ ...globals(), ...options }, output),
+      ),
+    );
 
   program
     .command('ingest <target>')
     .description('index a file, a folder or an http(s) URL into a knowledge base')
     .option('--kb <name>', 'knowledge base (created when missing)', 'default')
     .option('--json', 'print the summary as JSON')
-    .action(run((target: string, options) => ingestCommand(target, { ...globals(), ...options }, output)));
+    .action(
+      run(async (target: string, options) =>
+        (await import('./commands/ingest.ts')).ingestCommand(target, { ...globals(), ...options }, output),
+      ),
+    );
 
   program
     .command('ask <question>')
@@ -85,7 +85,11 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--model <model>', 'provider:model-id (default: GODWIT_MODEL)')
     .option('--json', 'print {"answer","citations","model","usage"}')
     .addOption(noSample)
-    .action(run((question: string, options) => askCommand(question, { ...globals(), ...options }, output)));
+    .action(
+      run(async (question: string, options) =>
+        (await import('./commands/ask.ts')).askCommand(question, { ...globals(), ...options }, output),
+      ),
+    );
 
   program
     .command('chat')
@@ -93,7 +97,11 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--kb <name>', 'knowledge base')
     .option('--model <model>', 'provider:model-id')
     .addOption(noSample)
-    .action(run((options) => chatCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/chat.ts')).chatCommand({ ...globals(), ...options }, output),
+      ),
+    );
 
   program
     .command('search <query>')
@@ -103,18 +111,30 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--mode <mode>', 'keyword, vector or hybrid')
     .option('--json', 'print {"results":[{"source","location","score","text"}]}')
     .addOption(noSample)
-    .action(run((query: string, options) => searchCommand(query, { ...globals(), ...options }, output)));
+    .action(
+      run(async (query: string, options) =>
+        (await import('./commands/search.ts')).searchCommand(query, { ...globals(), ...options }, output),
+      ),
+    );
 
   const knowledgeBases = program.command('kb').description('manage knowledge bases');
   knowledgeBases
     .command('list')
     .description('knowledge bases with document and chunk counts')
     .option('--json', 'print {"knowledgeBases":[…]}')
-    .action(run((options) => kbListCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/kb.ts')).kbListCommand({ ...globals(), ...options }, output),
+      ),
+    );
   knowledgeBases
     .command('delete <name>')
     .description('delete a knowledge base with its documents, chunks and files')
-    .action(run((name: string) => kbDeleteCommand(name, globals(), output)));
+    .action(
+      run(async (name: string) =>
+        (await import('./commands/kb.ts')).kbDeleteCommand(name, globals(), output),
+      ),
+    );
 
   const keys = program
     .command('keys')
@@ -127,19 +147,31 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--tenant <tenant>', 'tenant the key acts in (default: default)')
     .option('--expires <when>', 'a duration (30d, 12h, 2w) or an ISO date (default: never)')
     .option('--json', 'print {"key","secret","warning"}')
-    .action(run((options) => keysCreateCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/keys.ts')).keysCreateCommand({ ...globals(), ...options }, output),
+      ),
+    );
   keys
     .command('list')
     .description("the tenant's keys, newest first (never their secrets)")
     .option('--tenant <tenant>', 'tenant (default: default)')
     .option('--json', 'print {"keys":[…]}')
-    .action(run((options) => keysListCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/keys.ts')).keysListCommand({ ...globals(), ...options }, output),
+      ),
+    );
   keys
     .command('revoke <id>')
     .description('revoke a key; it stops working at once')
     .option('--tenant <tenant>', 'tenant (default: default)')
     .option('--json', 'print {"key"}')
-    .action(run((id: string, options) => keysRevokeCommand(id, { ...globals(), ...options }, output)));
+    .action(
+      run(async (id: string, options) =>
+        (await import('./commands/keys.ts')).keysRevokeCommand(id, { ...globals(), ...options }, output),
+      ),
+    );
 
   program
     .command('usage')
@@ -147,7 +179,11 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--from <date>', 'first day, YYYY-MM-DD (UTC)')
     .option('--to <date>', 'last day, YYYY-MM-DD (UTC)')
     .option('--json', 'print {"rows":[…]}')
-    .action(run((options) => usageCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/usage.ts')).usageCommand({ ...globals(), ...options }, output),
+      ),
+    );
 
   program
     .command('cost')
@@ -164,13 +200,21 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--compute <compute>', 'lambda (default) or fargate')
     .option('--stored-gb <gb>', 'documents, conversations and vectors kept, in GB (default 2)')
     .option('--json', 'print {"estimates":[…]}')
-    .action(run((options) => costEstimateCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/cost.ts')).costEstimateCommand({ ...globals(), ...options }, output),
+      ),
+    );
 
   program
     .command('doctor')
     .description('check configuration, dependencies and the model provider')
     .option('--json', 'print the report as JSON')
-    .action(run((options) => doctorCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/doctor.ts')).doctorCommand({ ...globals(), ...options }, output),
+      ),
+    );
 
   const evaluate = program.command('eval').description('measure quality');
   evaluate
@@ -180,7 +224,11 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--split <split>', 'qrels split', 'test')
     .option('--limit <n>', 'evaluate only the first n queries')
     .option('--json', 'print one JSON object of metrics')
-    .action(run((options) => evalRetrievalCommand({ ...globals(), ...options }, output)));
+    .action(
+      run(async (options) =>
+        (await import('./commands/eval.ts')).evalRetrievalCommand({ ...globals(), ...options }, output),
+      ),
+    );
   registerAnswerEvaluation(evaluate, output, run, globals);
 
   registerMigrationCommands(program, output, run, globals);
@@ -193,7 +241,11 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--out <dir>', 'where synth writes the CloudFormation templates and Lambda bundles')
     .option('--settings <file>', 'deploy settings (default: ./godwit.deploy.yaml when present)')
     .option('--require-approval <level>', 'never, any-change or broadening (cdk deploy)', 'broadening')
-    .action(run((action: string | undefined, options) => deployCommand(action ?? 'deploy', options, output)));
+    .action(
+      run(async (action: string | undefined, options) =>
+        (await import('./commands/deploy.ts')).deployCommand(action ?? 'deploy', options, output),
+      ),
+    );
 
   return program;
 }

@@ -113,6 +113,8 @@ async function loadInfra(infraDir: string): Promise<InfraApp> {
   } catch {
     throw missing();
   }
+  // The infra app is TypeScript; the compiled CLI (dist/) runs without a TypeScript loader, so load tsx's.
+  if (!import.meta.url.endsWith('.ts')) (await import('tsx/esm/api')).register();
   return (await import(pathToFileURL(entry).href)) as InfraApp;
 }
 

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Command, Option } from 'commander';
 import { createGodwit } from '../../config/index.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
@@ -9,7 +8,6 @@ import { evaluateRetrieval, loadBeirDataset } from '../../eval/index.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
-import { evalAnswersCommand } from './eval-answers.ts';
 
 export interface EvalRetrievalOptions extends GlobalOptions {
   dataset: string;
@@ -76,42 +74,4 @@ export async function evalRetrievalCommand(options: EvalRetrievalOptions, output
     await services.close();
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-type Runner = <A extends unknown[]>(
-  handler: (...args: A) => Promise<number>,
-) => (...args: A) => Promise<void>;
-
-/** Adds `godwit eval answers` to the `eval` command group. */
-export function registerAnswerEvaluation(
-  evaluate: Command,
-  output: Output,
-  run: Runner,
-  globals: () => GlobalOptions,
-): void {
-  evaluate
-    .command('answers')
-    .description(
-      'score answers to a golden set (facts, citations, refusals, latency, cost); A/B with --compare',
-    )
-    .requiredOption(
-      '--set <file>',
-      'golden set, JSON Lines: {"question","facts","reference","sources","unanswerable","tags"}',
-    )
-    .option('--kb <name>', 'knowledge base (default: the only one, or handbook)')
-    .option('--model <model>', 'provider:model-id (default: GODWIT_MODEL)')
-    .option('--compare <variants>', 'comma-separated models or server URLs, the first as baseline')
-    .option(
-      '--fail-below <thresholds>',
-      'exit 1 when a variant scores below, e.g. fact_recall=0.9,citation_hit=0.8',
-    )
-    .option('--report <dir>', 'write report.json, report.md and report.html there')
-    .option('--seed <n>', 'seed of the paired bootstrap', '1')
-    .option('--json', 'print the report as one JSON document')
-    .option(
-      '--no-warm-up',
-      'skip the untimed first turn per variant that keeps start-up costs out of latency',
-    )
-    .addOption(new Option('--no-sample', 'do not load the sample knowledge base into a new data dir'))
-    .action(run((options) => evalAnswersCommand({ ...globals(), ...options }, output)));
 }

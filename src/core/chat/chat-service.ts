@@ -133,7 +133,7 @@ export class ChatService {
       yield { type: 'citations', citations };
       const result = streamText({
         model,
-        system: buildSystemPrompt(knowledgeBase ? citations : null),
+        system: buildSystemPrompt(knowledgeBase ? citations : null, knowledgeBase?.name),
         messages: [
           ...windowHistory(history, this.options.historyTokens ?? 3000),
           { role: 'user', content: request.message },

@@ -39,19 +39,35 @@ function neutralise(text: string): string {
   return text.replaceAll('</source>', '</ source>');
 }
 
-export function renderSources(citations: readonly Citation[]): string {
+/**
+ * The sources as delimited data. `knowledgeBase` names what was searched, so a model (the extractive one
+ * in particular) can say "nothing in handbook matched" rather than that no knowledge base was chosen.
+ */
+export function renderSources(citations: readonly Citation[], knowledgeBase?: string): string {
   const blocks = citations.map(
     (citation) =>
       `<source id="${citation.index}" name="${escapeAttribute(citation.source)}" location="${escapeAttribute(
         formatLocation(citation.location),
       )}">\n${neutralise(citation.text)}\n</source>`,
   );
-  return `<sources>\n${blocks.join('\n')}\n</sources>`;
+  const name = knowledgeBase === undefined ? '' : ` knowledge-base="${escapeAttribute(knowledgeBase)}"`;
+  return `<sources${name}>\n${blocks.join('\n')}\n</sources>`;
 }
 
-export function buildSystemPrompt(citations: readonly Citation[] | null): string {
+/** Grounded on the sources found in `knowledgeBase`, or ungrounded when `citations` is null (no knowledge base). */
+export function buildSystemPrompt(citations: readonly Citation[] | null, knowledgeBase?: string): string {
   if (citations === null) return UNGROUNDED_INSTRUCTIONS;
-  return `${GROUNDED_INSTRUCTIONS}\n\n${renderSources(citations)}`;
+  return `${GROUNDED_INSTRUCTIONS}\n\n${renderSources(citations, knowledgeBase)}`;
+}
+
+/**
+ * What a grounded prompt says about the search: `{ knowledgeBase }` (its name, when the prompt gives one),
+ * or null for a prompt with no sources element (no knowledge base was searched).
+ */
+export function parseSearchedKnowledgeBase(systemPrompt: string): { knowledgeBase: string | null } | null {
+  const match = /<sources(?: knowledge-base="([^"]*)")?>/.exec(systemPrompt);
+  if (!match) return null;
+  return { knowledgeBase: match[1] === undefined ? null : unescapeAttribute(match[1]) };
 }
 
 export interface PromptSource {

@@ -7,6 +7,7 @@ import {
   ExtractiveLanguageModel,
   NO_SOURCES,
   NOTHING_FOUND,
+  nothingMatched,
 } from './extractive-model.ts';
 
 const citations: Citation[] = [
@@ -68,6 +69,26 @@ describe('local:extractive', () => {
   it('explains that it needs a knowledge base when the prompt has no sources', async () => {
     const result = await generateText({ model, system: buildSystemPrompt(null), prompt: 'Hello there' });
     expect(result.text).toBe(NO_SOURCES);
+  });
+
+  it('names the knowledge base it searched when the search found nothing, not "no knowledge base"', async () => {
+    const result = await generateText({
+      model,
+      system: buildSystemPrompt([], 'handbook'),
+      prompt: 'What is the parking policy for electric bicycles?',
+    });
+    expect(result.text).toBe(nothingMatched('handbook'));
+    expect(result.text).toMatch(/Nothing in the knowledge base "handbook" matched/);
+    expect(result.text).not.toMatch(/no knowledge base/);
+  });
+
+  it('names the knowledge base when its passages do not answer the question', async () => {
+    const result = await generateText({
+      model,
+      system: buildSystemPrompt(citations, 'hr "policies"'),
+      prompt: 'What is the parking policy for electric bicycles?',
+    });
+    expect(result.text).toBe(nothingMatched('hr "policies"'));
   });
 
   it('does not quote the same fact twice', async () => {

@@ -12,7 +12,7 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
-import { parseSources } from '../../core/chat/prompt.ts';
+import { parseSearchedKnowledgeBase, parseSources } from '../../core/chat/prompt.ts';
 import { estimateTokens } from '../../core/text/tokens.ts';
 import { selectSentences } from './select-sentences.ts';
 
@@ -20,6 +20,10 @@ export const EXTRACTIVE_PREFACE =
   'Extractive answer (quoted from your documents by the offline model, not written by a language model):';
 export const NOTHING_FOUND =
   'I could not find anything about that in the knowledge base. Try other words, or add documents that cover it.';
+/** What the model says when a search of `knowledgeBase` found nothing that answers the question. */
+export function nothingMatched(knowledgeBase: string): string {
+  return `Nothing in the knowledge base "${knowledgeBase}" matched that. Try other words, or add documents that cover it.`;
+}
 export const NO_SOURCES =
   'The offline model (local:extractive) can only quote documents, and this conversation has no knowledge base. ' +
   'Pick a knowledge base, or configure a generative model (for example OPENAI_API_KEY or AWS credentials for Bedrock).';
@@ -81,11 +85,13 @@ export class ExtractiveLanguageModel implements LanguageModelV4 {
       .filter((message) => message.role === 'system')
       .map((message) => message.content)
       .join('\n');
+    const searched = parseSearchedKnowledgeBase(system);
+    if (searched === null) return NO_SOURCES;
+    const nothing = searched.knowledgeBase === null ? NOTHING_FOUND : nothingMatched(searched.knowledgeBase);
     const sources = parseSources(system);
-    if (sources.length === 0) return NO_SOURCES;
     const question = lastUserText(prompt);
     const picked = selectSentences(question, sources, { maxSentences: this.options.maxSentences ?? 3 });
-    if (picked.length === 0) return NOTHING_FOUND;
+    if (picked.length === 0) return nothing;
     const lines = picked.map((sentence) => `- "${sentence.text}" [${sentence.sourceIndex}]`);
     return `${EXTRACTIVE_PREFACE}\n\n${lines.join('\n')}`;
   }

@@ -5,8 +5,8 @@ import { navigate } from '../shell/router.ts';
 import { ChatSession } from './chat-session.tsx';
 import { type ChatMessage, toChatMessages } from './chat-types.ts';
 import { ConversationList } from './conversation-list.tsx';
+import { NO_KNOWLEDGE_BASE, pickDefaultKnowledgeBase } from './default-knowledge-base.ts';
 
-const NO_KNOWLEDGE_BASE = '';
 const KB_STORAGE = 'godwit.knowledgeBase';
 
 interface Session {
@@ -30,7 +30,8 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   const [listError, setListError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [knowledgeBases, setKnowledgeBases] = useState<KnowledgeBase[]>([]);
-  const [knowledgeBase, setKnowledgeBase] = useState<string>(() => localStorage.getItem(KB_STORAGE) ?? '');
+  // null until the list of knowledge bases (or an opened conversation) decides it.
+  const [knowledgeBase, setKnowledgeBase] = useState<string | null>(null);
   const [models, setModels] = useState<string[]>([]);
   const [model, setModel] = useState('');
   const [listOpen, setListOpen] = useState(false);
@@ -57,11 +58,13 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     apiJson<{ knowledgeBases: KnowledgeBase[] }>('/api/knowledge-bases')
       .then((body) => {
         setKnowledgeBases(body.knowledgeBases);
-        // A remembered base that was deleted since: fall back to plain chat.
-        const names = new Set(body.knowledgeBases.map((base) => base.name));
-        setKnowledgeBase((current) => (current && !names.has(current) ? NO_KNOWLEDGE_BASE : current));
+        const names = body.knowledgeBases.map((base) => base.name);
+        setKnowledgeBase((current) => current ?? pickDefaultKnowledgeBase(localStorage.getItem(KB_STORAGE), names));
       })
-      .catch(() => setKnowledgeBases([]));
+      .catch(() => {
+        setKnowledgeBases([]);
+        setKnowledgeBase((current) => current ?? NO_KNOWLEDGE_BASE);
+      });
     // The chat models this server offers (`/v1/models` also lists embedding models and kb: assistants,
     // which the knowledge-base picker covers). /readyz answers with the report even when it says 503.
     fetch('/readyz')
@@ -171,7 +174,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             <label htmlFor="knowledge-base-picker">Knowledge base</label>
             <select
               id="knowledge-base-picker"
-              value={knowledgeBase}
+              value={knowledgeBase ?? NO_KNOWLEDGE_BASE}
               onChange={(event) => chooseKnowledgeBase(event.target.value)}
             >
               <option value={NO_KNOWLEDGE_BASE}>None (plain chat)</option>

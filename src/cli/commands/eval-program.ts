@@ -1,0 +1,49 @@
+/**
+ * Registers `godwit eval answers`; its code is imported only when the command runs, so `godwit --help`
+ * does not load the evaluation modules.
+ */
+import { type Command, Option } from 'commander';
+import type { GlobalOptions } from '../context.ts';
+import type { Output } from '../output.ts';
+
+type Runner = <A extends unknown[]>(
+  handler: (...args: A) => Promise<number>,
+) => (...args: A) => Promise<void>;
+
+/** Adds `godwit eval answers` to the `eval` command group. */
+export function registerAnswerEvaluation(
+  evaluate: Command,
+  output: Output,
+  run: Runner,
+  globals: () => GlobalOptions,
+): void {
+  evaluate
+    .command('answers')
+    .description(
+      'score answers to a golden set (facts, citations, refusals, latency, cost); A/B with --compare',
+    )
+    .requiredOption(
+      '--set <file>',
+      'golden set, JSON Lines: {"question","facts","reference","sources","unanswerable","tags"}',
+    )
+    .option('--kb <name>', 'knowledge base (default: the only one, or handbook)')
+    .option('--model <model>', 'provider:model-id (default: GODWIT_MODEL)')
+    .option('--compare <variants>', 'comma-separated models or server URLs, the first as baseline')
+    .option(
+      '--fail-below <thresholds>',
+      'exit 1 when a variant scores below, e.g. fact_recall=0.9,citation_hit=0.8',
+    )
+    .option('--report <dir>', 'write report.json, report.md and report.html there')
+    .option('--seed <n>', 'seed of the paired bootstrap', '1')
+    .option('--json', 'print the report as one JSON document')
+    .option(
+      '--no-warm-up',
+      'skip the untimed first turn per variant that keeps start-up costs out of latency',
+    )
+    .addOption(new Option('--no-sample', 'do not load the sample knowledge base into a new data dir'))
+    .action(
+      run(async (options) =>
+        (await import('./eval-answers.ts')).evalAnswersCommand({ ...globals(), ...options }, output),
+      ),
+    );
+}
