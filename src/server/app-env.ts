@@ -1,4 +1,5 @@
 import type { GodwitServices } from '../core/services.ts';
+import { createUrlGuard, type UrlGuard } from '../net/index.ts';
 import type { AuthSettings } from './auth/auth-settings.ts';
 import type { Caller } from './auth/caller.ts';
 import { writeLogLine } from './log-writer.ts';
@@ -36,6 +37,10 @@ export interface AppOptions {
    * response is sent (AWS Lambda), so that no row waits for a next invocation that may never come.
    */
   awaitUsageWrites?: boolean;
+  /** Fetches the images `/v1/chat/completions` messages link to. Default: the guard with its defaults. */
+  urlGuard?: UrlGuard;
+  /** Largest image a chat message may link to, in bytes. Default 20 MiB. */
+  maxImageBytes?: number;
 }
 
 export interface AppDeps {
@@ -49,10 +54,13 @@ export interface ResolvedAppOptions {
   maxUploadBytes: number;
   logger: Logger;
   awaitUsageWrites: boolean;
+  urlGuard: UrlGuard;
+  maxImageBytes: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions {
   return {
@@ -60,6 +68,8 @@ export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions 
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     logger: options.logger ?? writeLogLine,
     awaitUsageWrites: options.awaitUsageWrites ?? false,
+    urlGuard: options.urlGuard ?? createUrlGuard(),
+    maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
   };
 }
 

@@ -1,3 +1,4 @@
+import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
 import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
 import { createGodwit } from '../../config/index.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
@@ -25,6 +26,8 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   });
   // A non-loopback host requires authentication: resolving refuses auth.mode=off there.
   const auth = resolveAuthSettings(config);
+  // Built before anything is opened: a bad urlFetch.allowedHosts entry stops here, leaving nothing held.
+  const urlGuard = createConfiguredUrlGuard(config);
   const lock = config.database.url ? null : acquireDataDirLock(config.dataDir, 'serve');
   const services = await createGodwit(config).catch((error) => {
     lock?.release();
@@ -40,7 +43,13 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   if (options.sample && config.sample) await offerSample(services, config, output);
   const app = createApp({
     services,
-    options: { maxBodyBytes: config.server.maxBodyBytes, maxUploadBytes: config.server.maxUploadBytes, auth },
+    options: {
+      maxBodyBytes: config.server.maxBodyBytes,
+      maxUploadBytes: config.server.maxUploadBytes,
+      auth,
+      urlGuard,
+      maxImageBytes: config.urlFetch.maxImageBytes,
+    },
   });
   const server = await startNodeServer({
     fetch: app.fetch,
