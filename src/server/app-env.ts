@@ -3,6 +3,7 @@ import { createUrlGuard, type UrlGuard } from '../net/index.ts';
 import type { AuthSettings } from './auth/auth-settings.ts';
 import type { Caller } from './auth/caller.ts';
 import { writeLogLine } from './log-writer.ts';
+import type { LoopbackGuardSettings } from './middleware/loopback-guard.ts';
 
 /** Per-request values set by middleware and read by handlers. */
 export interface AppVariables {
@@ -41,6 +42,13 @@ export interface AppOptions {
   urlGuard?: UrlGuard;
   /** Largest image a chat message may link to, in bytes. Default 20 MiB. */
   maxImageBytes?: number;
+  /**
+   * With auth off: the host names served and the origins allowed to write (see loopback-guard.ts).
+   * Default: bound to 127.0.0.1, no extra names or origins.
+   */
+  loopback?: LoopbackGuardSettings;
+  /** Whether `GET /metrics` is served by this app. Default true; false when a separate listener serves it. */
+  serveMetrics?: boolean;
 }
 
 export interface AppDeps {

@@ -48,6 +48,11 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
       maxUploadBytes: config.server.maxUploadBytes,
       auth,
       urlGuard,
+      loopback: {
+        bindHost: config.server.host,
+        allowedHosts: config.server.allowedHosts,
+        allowedOrigins: config.server.allowedOrigins,
+      },
       maxImageBytes: config.urlFetch.maxImageBytes,
     },
   });
