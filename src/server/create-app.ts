@@ -64,7 +64,8 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   const authenticated = authenticate(auth, services.apiKeys);
   app.use('/api/*', authenticated);
   app.use('/v1/*', authenticated);
-  if (auth.mode === 'required') {
+  const serveMetrics = deps.options?.serveMetrics !== false;
+  if (auth.mode === 'required' && serveMetrics) {
     app.use('/metrics', authenticated, async (c, next) => {
       requireAdmin(c, 'read metrics');
       await next();
@@ -84,7 +85,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   registerUsageRoutes(app, services);
   registerKeyRoutes(app, services, { ...options, now: auth.now });
   registerOpenAIRoutes(app, services, { ...options, metrics });
-  if (deps.options?.serveMetrics !== false) registerMetricsRoute(app, metrics);
+  if (serveMetrics) registerMetricsRoute(app, metrics);
   registerDocsRoutes(app, services);
   // Last: the web app answers every GET that no route above claimed.
   registerWebRoutes(app, deps.web);

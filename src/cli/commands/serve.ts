@@ -5,7 +5,7 @@ import { DEFAULT_TENANT } from '../../core/types.ts';
 import { startNodeServer } from '../../runtime/node.ts';
 import { checkAuthReadiness } from '../../server/auth/auth-readiness.ts';
 import { describeAuthMethods, resolveAuthSettings } from '../../server/auth/auth-settings.ts';
-import { createApp } from '../../server/index.ts';
+import { createApp, createGodwitMetrics, createMetricsApp } from '../../server/index.ts';
 import { offerSample } from '../backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
@@ -41,9 +41,13 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     throw error;
   }
   if (options.sample && config.sample) await offerSample(services, config, output);
+  const metrics = createGodwitMetrics();
+  const separateMetrics = config.metrics.port !== null;
   const app = createApp({
     services,
+    metrics,
     options: {
+      serveMetrics: !separateMetrics,
       maxBodyBytes: config.server.maxBodyBytes,
       maxUploadBytes: config.server.maxUploadBytes,
       auth,
@@ -65,6 +69,18 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     lock?.release();
     throw error;
   });
+  const metricsServer = separateMetrics
+    ? await startNodeServer({
+        fetch: createMetricsApp(metrics, config.metrics.host).fetch,
+        host: config.metrics.host,
+        port: config.metrics.port ?? 0,
+      }).catch(async (error) => {
+        await server.close();
+        await services.close();
+        lock?.release();
+        throw error;
+      })
+    : null;
   lock?.setServerUrl(server.url);
   const knowledgeBases = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
   output.info(`Godwit ${services.version} listening on ${server.url}`);
@@ -81,6 +97,9 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     `  auth:      ${auth.mode === 'required' ? `required (${describeAuthMethods(auth)})` : 'off (loopback only; every caller is the local admin)'}`,
   );
   output.info(`  API docs:  ${server.url}/docs`);
+  output.info(
+    `  metrics:   ${metricsServer ? `${metricsServer.url}/metrics (separate listener)` : `${server.url}/metrics${auth.mode === 'required' ? ' (admins only)' : ''}`}`,
+  );
   await new Promise<void>((resolveStop) => {
     const stop = () => {
       output.info('Stopping…');
@@ -90,6 +109,7 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     process.once('SIGTERM', stop);
   });
   await server.close();
+  await metricsServer?.close();
   await services.close();
   lock?.release();
   return 0;
