@@ -5,6 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { type UrlGuard, UrlRefusedError } from '../net/index.ts';
 
 export interface InputFile {
   source: string;
@@ -17,11 +18,16 @@ export interface CollectedInput {
   skipped: Array<{ source: string; reason: string }>;
 }
 
+/**
+ * @param urlGuard fetches an http(s) target: internal addresses refused unless allowed, redirects
+ *   checked, the download bounded in time and size (see src/net).
+ */
 export async function collectInput(
   target: string,
   supportedExtensions: readonly string[],
+  urlGuard: UrlGuard,
 ): Promise<CollectedInput> {
-  if (/^https?:\/\//i.test(target)) return { files: [urlFile(target)], skipped: [] };
+  if (/^https?:\/\//i.test(target)) return { files: [await urlFile(target, urlGuard)], skipped: [] };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
     throw new ValidationError(
       `Cannot ingest ${target}: supported inputs are a file, a folder, or an http(s) URL.`,
@@ -54,16 +60,19 @@ function localFile(path: string, source: string): InputFile {
   return { source, read: async () => ({ bytes: new Uint8Array(await readFile(path)) }) };
 }
 
-function urlFile(url: string): InputFile {
-  return {
-    source: url,
-    read: async () => {
-      const response = await fetch(url).catch((error: Error) => {
-        throw new NotFoundError(`Cannot fetch ${url}: ${error.message}. Check the address and your network.`);
-      });
-      if (!response.ok) throw new NotFoundError(`Fetching ${url} returned HTTP ${response.status}.`);
-      const mimeType = response.headers.get('content-type')?.split(';')[0]?.trim();
-      return { bytes: new Uint8Array(await response.arrayBuffer()), ...(mimeType ? { mimeType } : {}) };
-    },
-  };
+/** Failures of the network or the far side, not of the URL itself: exit 1, as any failed ingest. */
+const FETCH_FAILURES = new Set(['unreachable', 'timeout', 'http_status', 'unresolvable_host']);
+
+/** Fetched before anything is opened, so a refused or failed URL leaves the knowledge base untouched. */
+async function urlFile(url: string, urlGuard: UrlGuard): Promise<InputFile> {
+  try {
+    const fetched = await urlGuard.fetch(url);
+    const content = { bytes: fetched.bytes, ...(fetched.mediaType ? { mimeType: fetched.mediaType } : {}) };
+    return { source: url, read: async () => content };
+  } catch (error) {
+    if (error instanceof UrlRefusedError && FETCH_FAILURES.has(error.reason)) {
+      throw new NotFoundError(`${error.message} Check the address and your network.`, { cause: error });
+    }
+    throw error;
+  }
 }

@@ -389,9 +389,45 @@ export const configSchema = z
         port: z.number().int().min(0).max(65_535).default(8787),
         maxBodyBytes: z.number().int().positive().default(1_048_576),
         maxUploadBytes: z.number().int().positive().default(52_428_800),
+        /**
+         * With auth off: Host header names served besides localhost, 127.0.0.1, [::1] and server.host
+         * (`name` for the server's port, `name:port` for another); others get 421 (DNS rebinding).
+         */
+        allowedHosts: textList(z.string().min(1)).default([]),
+        /** With auth off: origins (`http://localhost:5173`) whose pages may POST/PUT/PATCH/DELETE here. */
+        allowedOrigins: textList(z.string().min(1)).default([]),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8787, maxBodyBytes: 1_048_576, maxUploadBytes: 52_428_800 }),
+      .default({
+        host: '127.0.0.1',
+        port: 8787,
+        maxBodyBytes: 1_048_576,
+        maxUploadBytes: 52_428_800,
+        allowedHosts: [],
+        allowedOrigins: [],
+      }),
+    /** Fetches of user-supplied URLs (chat images, `godwit ingest https://…`) go through one guard. */
+    urlFetch: z
+      .object({
+        /** Internal hosts that may be fetched anyway: names, `*.suffix`, IP addresses, CIDR ranges. */
+        allowedHosts: textList(z.string().min(1)).default([]),
+        /** One whole download, redirects included. */
+        timeoutMs: z.number().int().positive().default(30_000),
+        maxRedirects: z.number().int().min(0).max(20).default(5),
+        /** Largest image a chat message may link to; pages to ingest are capped by ingest.maxFileBytes. */
+        maxImageBytes: z.number().int().positive().default(20_971_520),
+      })
+      .strict()
+      .default({ allowedHosts: [], timeoutMs: 30_000, maxRedirects: 5, maxImageBytes: 20_971_520 }),
+    /** Where GET /metrics is served: null port = on the main listener (admins only when auth is on). */
+    metrics: z
+      .object({
+        /** A separate listener just for /metrics (Prometheus scrapes); the main listener stops serving it. */
+        port: z.number().int().min(0).max(65_535).nullable().default(null),
+        host: z.string().min(1).default('127.0.0.1'),
+      })
+      .strict()
+      .default({ port: null, host: '127.0.0.1' }),
     models: z
       .object({
         /** null = the first configured provider's default model, else local:extractive. */

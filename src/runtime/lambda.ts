@@ -10,6 +10,7 @@
  */
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
+import { createConfiguredUrlGuard } from '../config/configured-url-guard.ts';
 import { createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
 import { GodwitError } from '../core/errors.ts';
 import type { GodwitServices } from '../core/services.ts';
@@ -59,6 +60,8 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
         awaitUsageWrites: true,
         maxBodyBytes: config.server.maxBodyBytes,
         maxUploadBytes: config.server.maxUploadBytes,
+        urlGuard: createConfiguredUrlGuard(config),
+        maxImageBytes: config.urlFetch.maxImageBytes,
         logger: (entry) => writeLog(JSON.stringify({ time: new Date().toISOString(), ...entry })),
       },
     });

@@ -1,7 +1,9 @@
 import type { GodwitServices } from '../core/services.ts';
+import { createUrlGuard, type UrlGuard } from '../net/index.ts';
 import type { AuthSettings } from './auth/auth-settings.ts';
 import type { Caller } from './auth/caller.ts';
 import { writeLogLine } from './log-writer.ts';
+import type { LoopbackGuardSettings } from './middleware/loopback-guard.ts';
 
 /** Per-request values set by middleware and read by handlers. */
 export interface AppVariables {
@@ -41,6 +43,17 @@ export interface AppOptions {
    * error event and are stored as `interrupted`. Default: never aborted.
    */
   shutdownSignal?: AbortSignal;
+  /** Fetches the images `/v1/chat/completions` messages link to. Default: the guard with its defaults. */
+  urlGuard?: UrlGuard;
+  /** Largest image a chat message may link to, in bytes. Default 20 MiB. */
+  maxImageBytes?: number;
+  /**
+   * With auth off: the host names served and the origins allowed to write (see loopback-guard.ts).
+   * Default: bound to 127.0.0.1, no extra names or origins.
+   */
+  loopback?: LoopbackGuardSettings;
+  /** Whether `GET /metrics` is served by this app. Default true; false when a separate listener serves it. */
+  serveMetrics?: boolean;
 }
 
 export interface AppDeps {
@@ -55,10 +68,13 @@ export interface ResolvedAppOptions {
   logger: Logger;
   awaitUsageWrites: boolean;
   shutdownSignal: AbortSignal | undefined;
+  urlGuard: UrlGuard;
+  maxImageBytes: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions {
   return {
@@ -67,6 +83,8 @@ export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions 
     logger: options.logger ?? writeLogLine,
     awaitUsageWrites: options.awaitUsageWrites ?? false,
     shutdownSignal: options.shutdownSignal,
+    urlGuard: options.urlGuard ?? createUrlGuard(),
+    maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   registerMetricsRoute,
 } from './metrics/index.ts';
 import { authenticate, requireAdmin } from './middleware/auth.ts';
+import { loopbackGuard } from './middleware/loopback-guard.ts';
 import { requestContext } from './middleware/request-log.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConversationRoutes } from './routes/conversation-routes.ts';
@@ -58,10 +59,13 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   app.use('*', ...requestContext(options.logger));
   // /healthz, /readyz, /openapi.json and /docs stay open; /metrics needs an admin when auth is required.
   const auth = deps.options?.auth ?? AUTH_OFF;
+  // Without authentication, only this server's own names are served and only its own pages may write.
+  if (auth.mode === 'off') app.use('*', loopbackGuard(deps.options?.loopback ?? { bindHost: '127.0.0.1' }));
   const authenticated = authenticate(auth, services.apiKeys);
   app.use('/api/*', authenticated);
   app.use('/v1/*', authenticated);
-  if (auth.mode === 'required') {
+  const serveMetrics = deps.options?.serveMetrics !== false;
+  if (auth.mode === 'required' && serveMetrics) {
     app.use('/metrics', authenticated, async (c, next) => {
       requireAdmin(c, 'read metrics');
       await next();
@@ -81,7 +85,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   registerUsageRoutes(app, services);
   registerKeyRoutes(app, services, { ...options, now: auth.now });
   registerOpenAIRoutes(app, services, { ...options, metrics });
-  registerMetricsRoute(app, metrics);
+  if (serveMetrics) registerMetricsRoute(app, metrics);
   registerDocsRoutes(app, services);
   // Last: the web app answers every GET that no route above claimed.
   registerWebRoutes(app, deps.web);

@@ -6,3 +6,4 @@ export type { AppDeps, AppEnv, AppOptions, GodwitApp, LogEntry } from './app-env
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from './app-env.ts';
 export { createApp } from './create-app.ts';
 export { type ErrorBody, errorBody, statusForCode } from './http-errors.ts';
+export { createGodwitMetrics, createMetricsApp } from './metrics/index.ts';

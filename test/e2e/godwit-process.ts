@@ -72,6 +72,8 @@ export interface StartGodwitOptions {
   env?: Record<string, string>;
   /** Runs before the server starts, with the server's environment (to create API keys, for example). */
   beforeStart?: (env: Record<string, string>) => Promise<void>;
+  /** How long to wait for /healthz. Default 90 s. */
+  readyTimeoutMs?: number;
 }
 
 export async function startGodwit(options: StartGodwitOptions = {}): Promise<GodwitProcess> {
@@ -109,7 +111,7 @@ export async function startGodwit(options: StartGodwitOptions = {}): Promise<God
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    await waitForReady(url, child, () => output);
+    await waitForReady(url, child, () => output, options.readyTimeoutMs ?? 90_000);
   } catch (error) {
     await stop();
     throw error;
@@ -117,8 +119,13 @@ export async function startGodwit(options: StartGodwitOptions = {}): Promise<God
   return { url, dataDir, output: () => output, stop };
 }
 
-async function waitForReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 90_000;
+async function waitForReady(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`godwit serve exited with ${child.exitCode}:\n${output()}`);
     if (/listening on/.test(output())) {
@@ -127,5 +134,5 @@ async function waitForReady(url: string, child: ChildProcess, output: () => stri
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`godwit serve did not start within 90 s:\n${output()}`);
+  throw new Error(`godwit serve did not start within ${timeoutMs / 1000} s:\n${output()}`);
 }

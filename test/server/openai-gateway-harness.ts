@@ -20,6 +20,7 @@ import { createChatCompletionsForwarder } from '../../src/providers/forwarding/i
 import { createModelRegistry, localProvider, parseModelName } from '../../src/providers/index.ts';
 import { createOpenAIProvider } from '../../src/providers/openai/index.ts';
 import { createFallbackModel, createResilience } from '../../src/providers/resilience/index.ts';
+import type { AppOptions } from '../../src/server/app-env.ts';
 import { createApp } from '../../src/server/index.ts';
 import { createGodwitMetrics, type GodwitMetrics } from '../../src/server/metrics/index.ts';
 import { createMemoryStorage } from '../../src/storage/memory/index.ts';
@@ -89,6 +90,8 @@ export interface GatewayOptions {
   forwarding?: boolean;
   /** Models tried in order when the requested one fails before answering (default none). */
   fallbackModels?: string[];
+  /** App options beyond the defaults (a URL guard with an allow-list). */
+  app?: AppOptions;
 }
 
 async function buildServices(
@@ -184,7 +187,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     bytes: new TextEncoder().encode(POLICY),
   });
   const metrics = createGodwitMetrics();
-  const app = createApp({ services, metrics, options: { logger: () => {} } });
+  const app = createApp({ services, metrics, options: { logger: () => {}, ...options.app } });
   let server: ServerType | undefined;
   const url = await new Promise<string>((resolve) => {
     server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>

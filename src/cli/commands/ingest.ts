@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
 import type { IngestOutcome } from '../../core/knowledge/knowledge-service.ts';
 import { SUPPORTED_EXTENSIONS } from '../../ingest/index.ts';
 import { openBackend } from '../backend.ts';
@@ -31,7 +32,8 @@ export async function ingestCommand(
 ): Promise<number> {
   const started = performance.now();
   const config = readConfig(options);
-  const input = await collectInput(target, SUPPORTED_EXTENSIONS);
+  const urlGuard = createConfiguredUrlGuard(config, config.ingest.maxFileBytes);
+  const input = await collectInput(target, SUPPORTED_EXTENSIONS, urlGuard);
   const backend = await openBackend({ config, command: 'ingest', output, sample: false });
   const outcomes: IngestOutcome[] = [];
   const progress = createProgress(output, input.files.length, options.json === true && !output.interactive);

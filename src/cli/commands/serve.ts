@@ -1,10 +1,11 @@
+import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
 import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
 import { createGodwit } from '../../config/index.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { startNodeServer } from '../../runtime/node.ts';
 import { checkAuthReadiness } from '../../server/auth/auth-readiness.ts';
 import { describeAuthMethods, resolveAuthSettings } from '../../server/auth/auth-settings.ts';
-import { createApp } from '../../server/index.ts';
+import { createApp, createGodwitMetrics, createMetricsApp } from '../../server/index.ts';
 import { offerSample } from '../backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
@@ -25,6 +26,8 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   });
   // A non-loopback host requires authentication: resolving refuses auth.mode=off there.
   const auth = resolveAuthSettings(config);
+  // Built before anything is opened: a bad urlFetch.allowedHosts entry stops here, leaving nothing held.
+  const urlGuard = createConfiguredUrlGuard(config);
   const lock = config.database.url ? null : acquireDataDirLock(config.dataDir, 'serve');
   const services = await createGodwit(config).catch((error) => {
     lock?.release();
@@ -38,9 +41,24 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     throw error;
   }
   if (options.sample && config.sample) await offerSample(services, config, output);
+  const metrics = createGodwitMetrics();
+  const separateMetrics = config.metrics.port !== null;
   const app = createApp({
     services,
-    options: { maxBodyBytes: config.server.maxBodyBytes, maxUploadBytes: config.server.maxUploadBytes, auth },
+    metrics,
+    options: {
+      serveMetrics: !separateMetrics,
+      maxBodyBytes: config.server.maxBodyBytes,
+      maxUploadBytes: config.server.maxUploadBytes,
+      auth,
+      urlGuard,
+      loopback: {
+        bindHost: config.server.host,
+        allowedHosts: config.server.allowedHosts,
+        allowedOrigins: config.server.allowedOrigins,
+      },
+      maxImageBytes: config.urlFetch.maxImageBytes,
+    },
   });
   const server = await startNodeServer({
     fetch: app.fetch,
@@ -51,6 +69,18 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     lock?.release();
     throw error;
   });
+  const metricsServer = separateMetrics
+    ? await startNodeServer({
+        fetch: createMetricsApp(metrics, config.metrics.host).fetch,
+        host: config.metrics.host,
+        port: config.metrics.port ?? 0,
+      }).catch(async (error) => {
+        await server.close();
+        await services.close();
+        lock?.release();
+        throw error;
+      })
+    : null;
   lock?.setServerUrl(server.url);
   const knowledgeBases = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
   output.info(`Godwit ${services.version} listening on ${server.url}`);
@@ -67,6 +97,9 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     `  auth:      ${auth.mode === 'required' ? `required (${describeAuthMethods(auth)})` : 'off (loopback only; every caller is the local admin)'}`,
   );
   output.info(`  API docs:  ${server.url}/docs`);
+  output.info(
+    `  metrics:   ${metricsServer ? `${metricsServer.url}/metrics (separate listener)` : `${server.url}/metrics${auth.mode === 'required' ? ' (admins only)' : ''}`}`,
+  );
   await new Promise<void>((resolveStop) => {
     const stop = () => {
       output.info('Stopping…');
@@ -76,6 +109,7 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     process.once('SIGTERM', stop);
   });
   await server.close();
+  await metricsServer?.close();
   await services.close();
   lock?.release();
   return 0;

@@ -12,6 +12,7 @@ export {
   type RequestObservation,
 } from './godwit-metrics.ts';
 export { errorKind, httpMetrics } from './http-metrics-middleware.ts';
+export { createMetricsApp } from './metrics-app.ts';
 export { Counter, Gauge, Histogram, type Labels, MetricsRegistry } from './metrics-registry.ts';
 export { registerMetricsRoute } from './metrics-route.ts';
 export { createModelLabeler, type ModelLabeler, modelLabelerFor } from './model-labels.ts';

@@ -6,6 +6,7 @@ import type { Pricing } from '../../core/models.ts';
 import type { Usage, UsageEntry } from '../../core/types.ts';
 import type { ChatCompletionRequest } from '../schemas/openai-schemas.ts';
 import type { CompletionIdentity } from './completion-format.ts';
+import type { FetchedImages } from './fetch-message-images.ts';
 
 /** What metering a model call needs. */
 export interface UsageContext {
@@ -31,6 +32,11 @@ export interface ChatCall extends UsageContext {
   shutdownSignal?: AbortSignal | undefined;
   /** An error that ended a stream after its headers were sent (log it, count it). */
   onStreamError: (error: unknown) => void;
+  /**
+   * Fetches (through the URL guard) the images the messages link to, when a model here is given them.
+   * Absent: the messages may link to no http(s) image.
+   */
+  fetchImages?: () => Promise<FetchedImages>;
 }
 
 export interface TokenCounts {

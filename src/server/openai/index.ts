@@ -16,6 +16,12 @@ export {
   toFinishReason,
 } from './completion-format.ts';
 export { createEmbeddings, MAX_EMBEDDING_INPUTS, toBase64Float32 } from './embeddings.ts';
+export {
+  type FetchedImage,
+  type FetchedImages,
+  fetchMessageImages,
+  NO_IMAGES,
+} from './fetch-message-images.ts';
 export { completeForwarded, type ForwardTarget, streamForwarded } from './forwarded-chat.ts';
 export { completeGrounded, streamGrounded } from './grounded-chat.ts';
 export { lastUserText, toModelMessages } from './map-messages.ts';

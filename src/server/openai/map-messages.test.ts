@@ -38,7 +38,7 @@ describe('OpenAI messages as AI SDK messages', () => {
     ]);
   });
 
-  it('reads image parts as URLs', () => {
+  it('only checks image URLs when the messages are not given to a model here', () => {
     const [message] = toModelMessages([
       { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] },
     ]);
@@ -46,6 +46,22 @@ describe('OpenAI messages as AI SDK messages', () => {
       role: 'user',
       content: [{ type: 'image', image: new URL('https://example.com/cat.png') }],
     });
+  });
+
+  it('gives the model the fetched bytes of an image URL, never the URL', () => {
+    const url = 'https://example.com/cat.png';
+    const bytes = new Uint8Array([1, 2, 3]);
+    const [message] = toModelMessages(
+      [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }],
+      new Map([[url, { bytes, mediaType: 'image/png' }]]),
+    );
+    expect(message).toEqual({
+      role: 'user',
+      content: [{ type: 'file', data: bytes, mediaType: 'image/png' }],
+    });
+    expect(() =>
+      toModelMessages([{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }], new Map()),
+    ).toThrow('messages[0].content[0].image_url.url: the image was not fetched');
   });
 
   it('names the field of tool call arguments that are not JSON', () => {

@@ -3,9 +3,10 @@
  * conversation; assistant tool calls and tool results are paired by id, since the AI SDK names the tool
  * on both sides and OpenAI only on the call.
  */
-import type { AssistantModelMessage, ModelMessage, UserModelMessage } from 'ai';
+import type { AssistantModelMessage, FilePart, ImagePart, ModelMessage, UserModelMessage } from 'ai';
 import { ValidationError } from '../../core/errors.ts';
 import type { OpenAIChatMessage } from '../schemas/openai-schemas.ts';
+import type { FetchedImages } from './fetch-message-images.ts';
 
 type TextContent = string | Array<{ type: 'text'; text: string }>;
 
@@ -18,20 +19,37 @@ function invalid(field: string, message: string): ValidationError {
   return new ValidationError(`${field}: ${message}`, { details: { field, reason: 'invalid_value' } });
 }
 
+/**
+ * An image part: a data: URL as given, an http(s) URL as the bytes fetched for it. Without `images`
+ * (checking a request that goes to a provider as written) an http(s) URL is only validated.
+ */
+function imagePart(url: string, field: string, images: FetchedImages | undefined): ImagePart | FilePart {
+  if (url.startsWith('data:')) return { type: 'image', image: url };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid(field, 'expected an http(s) or data: URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw invalid(field, 'expected an http(s) or data: URL');
+  }
+  if (images === undefined) return { type: 'image', image: parsed };
+  const fetched = images.get(url);
+  // Handing the SDK a URL would let it fetch past the guard: every linked image must have been fetched.
+  if (!fetched) throw new Error(`${field}: the image was not fetched before mapping the messages`);
+  return { type: 'file', data: fetched.bytes, mediaType: fetched.mediaType ?? 'image' };
+}
+
 function userContent(
   message: Extract<OpenAIChatMessage, { role: 'user' }>,
   field: string,
+  images: FetchedImages | undefined,
 ): UserModelMessage['content'] {
   if (typeof message.content === 'string') return message.content;
   return message.content.map((part, index) => {
     if (part.type === 'text') return { type: 'text' as const, text: part.text };
-    const url = part.image_url.url;
-    if (url.startsWith('data:')) return { type: 'image' as const, image: url };
-    try {
-      return { type: 'image' as const, image: new URL(url) };
-    } catch {
-      throw invalid(`${field}.content[${index}].image_url.url`, 'expected an http(s) or data: URL');
-    }
+    return imagePart(part.image_url.url, `${field}.content[${index}].image_url.url`, images);
   });
 }
 
@@ -85,16 +103,22 @@ function toolMessage(
 }
 
 /**
+ * `images`: the bytes fetched for each http(s) image URL (fetchMessageImages). Omit it only to check
+ * messages that are not given to a model here; then image URLs stay URLs.
+ *
  * @throws ValidationError naming the message field (`messages[2].tool_call_id`) that cannot be mapped.
  */
-export function toModelMessages(messages: readonly OpenAIChatMessage[]): ModelMessage[] {
+export function toModelMessages(
+  messages: readonly OpenAIChatMessage[],
+  images?: FetchedImages,
+): ModelMessage[] {
   const toolNames = new Map<string, string>();
   return messages.map((message, index): ModelMessage => {
     const field = `messages[${index}]`;
     if (message.role === 'system' || message.role === 'developer') {
       return { role: 'system', content: textOf(message.content) };
     }
-    if (message.role === 'user') return { role: 'user', content: userContent(message, field) };
+    if (message.role === 'user') return { role: 'user', content: userContent(message, field, images) };
     if (message.role === 'assistant') return assistantMessage(message, field, toolNames);
     return toolMessage(message, field, toolNames);
   });

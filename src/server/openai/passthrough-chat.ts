@@ -14,15 +14,18 @@ import {
   toOpenAIToolCall,
   toOpenAIUsage,
 } from './completion-format.ts';
+import { NO_IMAGES } from './fetch-message-images.ts';
 import { toModelMessages } from './map-messages.ts';
 import { toCallSettings, toToolChoice, toToolSet } from './map-request.ts';
 import { openAIErrorReply } from './openai-errors.ts';
 
-function callOptions(call: ChatCall, model: LanguageModel) {
+async function callOptions(call: ChatCall, model: LanguageModel) {
   const tools = toToolSet(call.request);
+  // Linked images are fetched here, through the guard, and the model gets their bytes.
+  const images = (await call.fetchImages?.()) ?? NO_IMAGES;
   return {
     model,
-    messages: toModelMessages(call.request.messages),
+    messages: toModelMessages(call.request.messages, images),
     // OpenAI clients put system messages anywhere in the list; keep them where they are.
     allowSystemInMessages: true,
     tools,
@@ -40,7 +43,7 @@ export async function completePassthrough(
   model: LanguageModel,
   modelName = call.identity.model,
 ) {
-  const options = callOptions(call, model);
+  const options = await callOptions(call, model);
   const meter = startUsageMeter(call, call.identity.model, 'chat');
   try {
     const result = await generateText(options);
@@ -93,7 +96,7 @@ export async function streamPassthrough(
   model: LanguageModel,
   modelName = call.identity.model,
 ): Promise<ReadableStream<Uint8Array>> {
-  const options = callOptions(call, model);
+  const options = await callOptions(call, model);
   const meter = startUsageMeter(call, call.identity.model, 'chat');
   const result = streamText({ ...options, onError: () => {} });
   const parts = result.fullStream[Symbol.asyncIterator]();

@@ -10,6 +10,7 @@ import type { Context } from 'hono';
 import { NotFoundError } from '../../core/errors.ts';
 import type { ChatCompletionsForwarder } from '../../core/models.ts';
 import type { GodwitServices } from '../../core/services.ts';
+import type { UrlGuard } from '../../net/index.ts';
 import { abortWithRequest } from '../abort-with-request.ts';
 import type { AppEnv, GodwitApp, Logger } from '../app-env.ts';
 import { describeForLog } from '../http-errors.ts';
@@ -25,6 +26,7 @@ import {
   createOpenAIErrorHandler,
   EVENT_STREAM_HEADERS,
   type ForwardTarget,
+  fetchMessageImages,
   listModels,
   modelNotFound,
   newCompletionIdentity,
@@ -56,6 +58,9 @@ export interface OpenAIRouteOptions {
   awaitUsageWrites?: boolean;
   /** Ends grounded turns still streaming when the server stops (see AppOptions.shutdownSignal). */
   shutdownSignal?: AbortSignal | undefined;
+  /** Fetches the images messages link to; the model is given their bytes. */
+  urlGuard: UrlGuard;
+  maxImageBytes: number;
 }
 
 const STREAM_DESCRIPTION =
@@ -193,13 +198,20 @@ export function registerOpenAIRoutes(
   v1.openapi(chatRoute(options.maxBodyBytes), async (c) => {
     const request = c.req.valid('json');
     const target = await resolveChatTarget(services, c.var.tenantId, request.model);
+    const abort = abortWithRequest(c);
     const call: ChatCall = {
       ...usageContext(c),
       identity: newCompletionIdentity(request.model),
       request,
       userId: c.var.userId,
-      abort: abortWithRequest(c),
+      abort,
       shutdownSignal: options.shutdownSignal,
+      fetchImages: () =>
+        fetchMessageImages(request.messages, {
+          guard: options.urlGuard,
+          maxBytes: options.maxImageBytes,
+          signal: abort.signal,
+        }),
       onStreamError: (error) => {
         metrics.recordError(errorKind(error));
         logger({
