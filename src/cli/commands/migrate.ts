@@ -210,6 +210,9 @@ function chromaOverrides(location: Extract<Location, { type: 'chroma' }>): Parti
       tenant: location.tenant ?? null,
       database: location.database ?? null,
       collectionPrefix,
+      token: null,
+      tokenHeader: 'Authorization',
+      headers: {},
     },
   };
 }
