@@ -198,6 +198,8 @@ async function openVectorIndex(
       collectionPrefix: settings.collectionPrefix,
       ...(settings.tenant ? { tenant: settings.tenant } : {}),
       ...(settings.database ? { database: settings.database } : {}),
+      ...(settings.token ? { token: settings.token, tokenHeader: settings.tokenHeader } : {}),
+      headers: settings.headers,
     });
     return { index, keywordSearch: false, health: () => index.health() };
   }

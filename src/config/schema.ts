@@ -121,6 +121,9 @@ const CHROMA_DEFAULTS = {
   tenant: null,
   database: null,
   collectionPrefix: 'godwit',
+  token: null,
+  tokenHeader: 'Authorization' as const,
+  headers: {},
 };
 
 /** Where each kind of data lives. Defaults: the relational database and files in dataDir. */
@@ -188,6 +191,11 @@ const storageSchema = z
             'use up to 63 letters, digits, "-" and "_", starting with a letter or digit (Chroma collection names)',
           )
           .default('godwit'),
+        /** A token for a server with token auth; sent as `Authorization: Bearer …` or in `X-Chroma-Token`. */
+        token: z.string().min(1).nullable().default(null),
+        tokenHeader: z.enum(['Authorization', 'X-Chroma-Token']).default('Authorization'),
+        /** Extra headers for every request (a proxy's key, basic auth). */
+        headers: z.record(z.string(), z.string()).default({}),
       })
       .strict()
       .default(CHROMA_DEFAULTS),

@@ -207,6 +207,9 @@ function chromaOverrides(location: Extract<Location, { type: 'chroma' }>): Parti
       tenant: location.tenant ?? null,
       database: location.database ?? null,
       collectionPrefix,
+      token: null,
+      tokenHeader: 'Authorization',
+      headers: {},
     },
   };
 }

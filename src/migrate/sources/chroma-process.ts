@@ -2,6 +2,10 @@
  * Runs the Chroma server that ships with the `chromadb` package (`chroma run`) on a data folder, bound to
  * 127.0.0.1 on a free port. A persisted Chroma directory keeps its vectors in binary HNSW segment files
  * that only Chroma reads, so the directory is served and read through the API.
+ *
+ * `chromadb` is not a dependency: its native server bindings weigh about 400 MB, and only this migration
+ * source (and Godwit's own Chroma tests) run the server, so a default install leaves it out and it is
+ * added on demand (see docs/decisions/2026-12-06-chromadb-on-demand.md).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +13,9 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, sep } from 'node:path';
 import { DependencyError } from '../../core/errors.ts';
+
+/** The command that adds the Chroma server, named in the error when it is missing. */
+export const CHROMADB_INSTALL_COMMAND = 'npm install --no-save chromadb@^3.0.9';
 
 export interface ChromaProcess {
   url: string;
@@ -28,20 +35,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `chroma run --path DIR` and waits for its heartbeat. Default wait: 60 s. */
+/**
+ * Starts `chroma run --path DIR` and waits for its heartbeat. Default wait: 60 s. `resolvePackage`
+ * finds the `chromadb` package (default: Node's resolution from here).
+ */
 export async function startChroma(
   path: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; resolvePackage?: (name: string) => string } = {},
 ): Promise<ChromaProcess> {
   let cli: string;
   try {
+    const resolvePackage = options.resolvePackage ?? createRequire(import.meta.url).resolve;
     // The package does not export its CLI; it sits at the root of dist/, beside the CommonJS entry's folder.
-    const entry = createRequire(import.meta.url).resolve('chromadb');
+    const entry = resolvePackage('chromadb');
     cli = join(entry.slice(0, entry.lastIndexOf(`${sep}dist${sep}`)), 'dist', 'cli.mjs');
     if (!existsSync(cli)) throw new Error(`${cli} is missing`);
   } catch (error) {
     throw new DependencyError(
-      'Reading a Chroma directory needs the chromadb package (it ships the Chroma server): npm install chromadb.',
+      `Reading a Chroma directory needs the Chroma server from the chromadb package, which a default install leaves out (about 400 MB). Add it with \`${CHROMADB_INSTALL_COMMAND}\` in the Godwit folder, then run the migration again.`,
       { cause: error },
     );
   }

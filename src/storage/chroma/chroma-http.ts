@@ -14,6 +14,14 @@ export interface ChromaConnectionOptions {
   database?: string;
   /** Per request. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * A token for a Chroma server that requires one, sent in `tokenHeader`: as `Authorization: Bearer
+   * <token>` (the default) or as `X-Chroma-Token: <token>`, the two transports Chroma's token auth reads.
+   */
+  token?: string;
+  tokenHeader?: 'Authorization' | 'X-Chroma-Token';
+  /** Extra headers sent with every request (a proxy's API key, basic auth). Never logged. */
+  headers?: Record<string, string>;
   fetch?: typeof fetch;
 }
 
@@ -30,6 +38,7 @@ export class ChromaHttp {
   readonly database: string;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
+  private readonly headers: Record<string, string>;
 
   constructor(options: ChromaConnectionOptions) {
     let parsed: URL;
@@ -48,6 +57,7 @@ export class ChromaHttp {
     this.database = options.database ?? 'default_database';
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.fetch = options.fetch ?? fetch;
+    this.headers = credentialHeaders(options);
   }
 
   /** A path under `/api/v2/tenants/{tenant}/databases/{database}`. */
@@ -72,7 +82,7 @@ export class ChromaHttp {
     try {
       response = await this.fetch(`${this.url}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -133,7 +143,7 @@ export class ChromaHttp {
     if (status === 404) return new NotFoundError(`Chroma at ${this.url} found nothing for ${operation}.`);
     if (status === 401 || status === 403) {
       return new DependencyError(
-        `Chroma at ${this.url} refused ${operation} with HTTP ${status}: the server requires credentials Godwit does not send. Put Godwit on a network path that the server trusts.`,
+        `Chroma at ${this.url} refused ${operation} with HTTP ${status}: the server wants credentials. Set storage.chroma.token (GODWIT_STORAGE__CHROMA__TOKEN; storage.chroma.tokenHeader X-Chroma-Token if the server reads that header) or storage.chroma.headers.`,
         { isRetryable: false },
       );
     }
@@ -142,6 +152,15 @@ export class ChromaHttp {
       { isRetryable: status >= 500 || status === 429 },
     );
   }
+}
+
+function credentialHeaders(options: ChromaConnectionOptions): Record<string, string> {
+  const headers = { ...options.headers };
+  if (options.token) {
+    if (options.tokenHeader === 'X-Chroma-Token') headers['x-chroma-token'] = options.token;
+    else headers.authorization = `Bearer ${options.token}`;
+  }
+  return headers;
 }
 
 /** The error class Chroma names (a bare identifier, safe to show) and its message (never shown). */

@@ -2,7 +2,7 @@
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
-  QueryCommand,
+  paginateQuery,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type DynamoDbTarget, translateDynamoDbError } from './translate-dynamodb-error.ts';
@@ -32,16 +32,14 @@ export class DynamoDbTable implements DynamoDbTarget {
     }
   }
 
-  /** Every page of a query, in key order. */
+  /** Every page of a query, in key order (the SDK's paginator follows LastEvaluatedKey). */
   async *queryPages(input: Omit<QueryCommandInput, 'TableName'>): AsyncIterable<DynamoDbItem[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.run((client, TableName) =>
-        client.send(new QueryCommand({ ...input, TableName, ExclusiveStartKey: startKey })),
-      );
-      yield (page.Items ?? []) as DynamoDbItem[];
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery({ client: this.client }, { ...input, TableName: this.tableName });
+    try {
+      for await (const page of pages) yield (page.Items ?? []) as DynamoDbItem[];
+    } catch (error) {
+      throw translateDynamoDbError(error, this);
+    }
   }
 
   async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<DynamoDbItem[]> {

@@ -4,10 +4,10 @@
  */
 import {
   CreateTableCommand,
-  DescribeTableCommand,
   type DynamoDBClient,
   UpdateContinuousBackupsCommand,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { DependencyError } from '../../core/errors.ts';
 import {
@@ -96,27 +96,29 @@ async function applySettings(
   return unsupported;
 }
 
+/**
+ * The SDK's waiter: it polls DescribeTable with backoff until the table is ACTIVE, and keeps polling
+ * through the ResourceNotFoundException DynamoDB may answer right after CreateTable (DescribeTable is
+ * eventually consistent). Polls every 1 s at first, at most every 5 s.
+ */
 async function waitUntilActive(
   client: DynamoDBClient,
   tableName: string,
   timeoutMs: number,
   target: { tableName: string; location: string },
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 100; ; delay = Math.min(delay * 2, 5000)) {
-    let status: string | undefined;
-    try {
-      const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      status = described.Table?.TableStatus;
-    } catch (error) {
-      throw translateDynamoDbError(error, target);
+  const maxWaitTime = Math.max(1, Math.ceil(timeoutMs / 1000));
+  try {
+    await waitUntilTableExists({ client, maxWaitTime, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
+  } catch (error) {
+    const reason = (error as { result?: { reason?: unknown } }).result?.reason;
+    if (reason instanceof Error && reason.name !== 'ResourceNotFoundException') {
+      throw translateDynamoDbError(reason, target);
     }
-    if (status === 'ACTIVE') return;
-    if (Date.now() > deadline) {
-      throw new DependencyError(
-        `DynamoDB table "${tableName}" is still ${status ?? 'unknown'} after ${timeoutMs} ms; check it in the AWS console and start again.`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    const status = (reason as { Table?: { TableStatus?: string } } | undefined)?.Table?.TableStatus;
+    throw new DependencyError(
+      `DynamoDB table "${tableName}" is still ${status ?? 'not found'} after ${maxWaitTime} s; check it in the AWS console and start again.`,
+      { cause: error },
+    );
   }
 }
