@@ -58,7 +58,7 @@ function legend(report: AnswerReport): string {
 /** Grouped bars: one group per metric, one bar per variant, on a 0–1 scale. */
 function metricBars(report: AnswerReport): string {
   const barWidth = 18;
-  const groupWidth = report.variants.length * barWidth + 30;
+  const groupWidth = Math.max(report.variants.length * barWidth + 30, 112);
   const height = 180;
   const top = 16;
   const width = 40 + COMPARED_METRICS.length * groupWidth;
