@@ -17,6 +17,14 @@ export {
   type VariantComparison,
 } from './compare-variants.ts';
 export {
+  DRAFT_INSTRUCTIONS,
+  type DraftedItem,
+  type DraftPassage,
+  draftGoldenSet,
+  formatDraft,
+  samplePassages,
+} from './draft-golden-set.ts';
+export {
   type AnswerVariant,
   type AskedAnswer,
   type EvaluateAnswersOptions,

@@ -12,7 +12,7 @@ import { createGodwit } from '../../src/config/create-godwit.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { DEFAULT_TENANT } from '../../src/core/types.ts';
-import type { AnswerReport } from '../../src/eval/index.ts';
+import { type AnswerReport, parseGoldenSet } from '../../src/eval/index.ts';
 import { type NodeServer, startNodeServer } from '../../src/runtime/node.ts';
 import { createApp } from '../../src/server/index.ts';
 import { captureOutput } from '../support/capture-output.ts';
@@ -299,5 +299,51 @@ describe('godwit eval answers', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Cannot read the golden set .*missing\.jsonl: no such file/);
     expect(existsSync(join(root, 'missing.jsonl'))).toBe(false);
+  });
+});
+
+describe('godwit eval draft', () => {
+  it('writes the questions the model drafted from sampled passages, skipping unusable replies', async () => {
+    emulator.script({
+      match: { dialect: 'openai', model: 'gpt-4.1-mini' },
+      text: '```json\n{"question":"What is the hotel limit in Lisbon?","facts":["EUR 180"],"reference":"Up to EUR 180 a night."}\n```',
+    });
+    emulator.script({
+      match: { dialect: 'openai', model: 'gpt-4.1-mini' },
+      text: 'Sorry, I cannot do that.',
+    });
+    const out = join(root, 'draft.jsonl');
+    const before = chatRequests();
+    const result = await run(['eval', 'draft', '--kb', 'policies', '--count', '5', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/skipped a passage of (leave|travel)\.md: the reply holds no JSON object/);
+    expect(result.stderr).toMatch(/Drafted 1 questions into .*draft\.jsonl; review them before use/);
+    const items = parseGoldenSet(readFileSync(out, 'utf8'), out);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      id: 'draft-1',
+      question: 'What is the hotel limit in Lisbon?',
+      tags: ['draft'],
+    });
+    expect(['leave.md', 'travel.md']).toContain(items[0]!.sources[0]);
+    expect(readFileSync(out, 'utf8')).toMatch(
+      /^\/\/ Drafted by openai:gpt-4\.1-mini from knowledge base "policies"/,
+    );
+    // Both passages of the knowledge base went to the model, each as data in its own request.
+    const sent = emulator.requests.filter((request) => request.operation === 'chat').slice(before);
+    expect(sent).toHaveLength(2);
+    expect(JSON.stringify(sent.map((request) => request.body))).toContain('<passage source=\\"');
+  });
+
+  it('refuses to draft with the extractive model and never overwrites a file', async () => {
+    const extractive = await run(['eval', 'draft', '--kb', 'policies', '--model', 'local:extractive']);
+    expect(extractive.code).toBe(2);
+    expect(extractive.stderr).toMatch(/needs a generative model/);
+    const existing = join(root, 'kept.jsonl');
+    writeFileSync(existing, 'keep me');
+    const overwrite = await run(['eval', 'draft', '--kb', 'policies', '--out', existing]);
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.stderr).toMatch(/already exists/);
+    expect(readFileSync(existing, 'utf8')).toBe('keep me');
   });
 });

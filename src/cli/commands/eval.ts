@@ -10,6 +10,7 @@ import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
 import { evalAnswersCommand } from './eval-answers.ts';
+import { evalDraftCommand } from './eval-draft.ts';
 
 export interface EvalRetrievalOptions extends GlobalOptions {
   dataset: string;
@@ -82,7 +83,7 @@ type Runner = <A extends unknown[]>(
   handler: (...args: A) => Promise<number>,
 ) => (...args: A) => Promise<void>;
 
-/** Adds `godwit eval answers` to the `eval` command group. */
+/** Adds `godwit eval answers` and `godwit eval draft` to the `eval` command group. */
 export function registerAnswerEvaluation(
   evaluate: Command,
   output: Output,
@@ -114,4 +115,13 @@ export function registerAnswerEvaluation(
     )
     .addOption(new Option('--no-sample', 'do not load the sample knowledge base into a new data dir'))
     .action(run((options) => evalAnswersCommand({ ...globals(), ...options }, output)));
+  evaluate
+    .command('draft')
+    .description('draft golden-set questions from sampled passages with the configured model, for review')
+    .option('--kb <name>', 'knowledge base (default: the only one, or handbook)')
+    .option('--count <n>', 'questions to draft, 1-500', '20')
+    .option('--model <model>', 'provider:model-id that writes the questions (default: GODWIT_MODEL)')
+    .option('--seed <n>', 'seed of the passage sample', '1')
+    .option('--out <file>', 'write the JSON Lines there (never overwritten) instead of stdout')
+    .action(run((options) => evalDraftCommand({ ...globals(), ...options }, output)));
 }
