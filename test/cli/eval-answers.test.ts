@@ -257,6 +257,55 @@ describe('godwit eval answers', () => {
     }
   });
 
+  it('keeps the judge prompt, raw verdicts and ratings with --judge, and checks them against fact recall', async () => {
+    script('gpt-4.1-mini', GOOD);
+    const verdicts = [
+      '{"faithfulness": 1, "relevance": 1, "reason": "supported"}',
+      '{"faithfulness": 0.2, "relevance": 1, "reason": "the limit is not in the source"}',
+      'Not sure.',
+      '{"faithfulness": 1, "relevance": 0.9}',
+    ];
+    for (const text of verdicts) emulator.script({ match: { dialect: 'openai', model: 'gpt-4.1' }, text });
+    const result = await run([
+      'eval',
+      'answers',
+      '--set',
+      setPath,
+      '--kb',
+      'policies',
+      '--no-sample',
+      '--json',
+      '--judge',
+      'openai:gpt-4.1',
+      '--fail-below',
+      'judge_faithfulness=0.8',
+    ]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as AnswerReport;
+    const [variant] = report.variants;
+    expect(variant!.summary).toMatchObject({
+      judge_faithfulness: 0.7333,
+      judge_relevance: 0.9667,
+      judge_agreement: 0.5,
+      fact_recall: 1,
+    });
+    const hotel = variant!.answers.find((answer) => answer.id === 'hotel')!;
+    expect(hotel.judge).toMatchObject({ faithfulness: 0.2, raw: verdicts[1], error: null });
+    expect(hotel.judge!.prompt).toContain(
+      '<answer>\nHotels in Lisbon are covered up to EUR 180 a night [1].\n</answer>',
+    );
+    expect(hotel.judge!.prompt).toMatch(/<source id="1">\n[^<]*EUR 180/);
+    const perDiem = variant!.answers.find((answer) => answer.id === 'per-diem')!;
+    expect(perDiem.judge).toMatchObject({
+      raw: 'Not sure.',
+      faithfulness: null,
+      error: 'the reply holds no JSON object',
+    });
+    expect(result.stderr).toMatch(/judge_faithfulness is 0\.733, below the minimum 0\.8/);
+    const judged = emulator.requests.filter((request) => request.model === 'gpt-4.1');
+    expect(JSON.stringify(judged.at(-1)?.body)).toContain('You grade one answer');
+  });
+
   it('names the line and field of a bad golden set, exits 2 and asks nothing', async () => {
     const bad = join(root, 'bad.jsonl');
     writeFileSync(bad, `${JSON.stringify(GOLDEN_SET[0])}\n{"question":"Hotel?","facts":"EUR 180"}\n`);
@@ -277,6 +326,7 @@ describe('godwit eval answers', () => {
       /cannot be combined/,
     ],
     [['--seed', 'abc'], /--seed must be a whole number/],
+    [['--fail-below', 'judge_faithfulness=0.8'], /judge metrics need --judge MODEL/],
   ])('exits 2 on bad usage %j', async (extra, message) => {
     const before = chatRequests();
     const result = await run([

@@ -106,6 +106,7 @@ export function registerAnswerEvaluation(
       '--fail-below <thresholds>',
       'exit 1 when a variant scores below, e.g. fact_recall=0.9,citation_hit=0.8',
     )
+    .option('--judge <model>', 'also rate faithfulness and relevance with this provider:model-id')
     .option('--report <dir>', 'write report.json, report.md and report.html there')
     .option('--seed <n>', 'seed of the paired bootstrap', '1')
     .option('--json', 'print the report as one JSON document')
