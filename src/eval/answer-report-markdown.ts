@@ -32,6 +32,8 @@ export function renderMarkdownReport(report: AnswerReport): string {
   lines.push(`| metric | ${report.variants.map((variant) => escapeCell(variant.name)).join(' | ')} |`);
   lines.push(`|---|${report.variants.map(() => '---:').join('|')}|`);
   for (const [key, label] of SUMMARY_ROWS) {
+    if (key.startsWith('judge_') && report.variants.every((variant) => variant.summary[key] === null))
+      continue;
     const cells = report.variants.map((variant) => formatFigure(variant.summary[key], key));
     lines.push(`| ${label} | ${cells.join(' | ')} |`);
   }
