@@ -41,6 +41,7 @@ export function renderHtmlReport(report: AnswerReport): string {
     ),
     ...report.comparisons.map((comparison) => comparisonSection(report, comparison)),
     thresholdSection(report),
+    judgeSection(report),
   ];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Answer evaluation: ${escapeHtml(
     report.set,
@@ -58,7 +59,7 @@ function legend(report: AnswerReport): string {
 /** Grouped bars: one group per metric, one bar per variant, on a 0–1 scale. */
 function metricBars(report: AnswerReport): string {
   const barWidth = 18;
-  const groupWidth = report.variants.length * barWidth + 30;
+  const groupWidth = Math.max(report.variants.length * barWidth + 30, 112);
   const height = 180;
   const top = 16;
   const width = 40 + COMPARED_METRICS.length * groupWidth;
@@ -88,6 +89,7 @@ function summaryTable(report: AnswerReport): string {
   const keys = [
     ...COMPARED_METRICS,
     'false_refusal_rate',
+    'judge_agreement',
     'latency_ms_p50',
     'latency_ms_p95',
     'cost_usd_per_answer',
@@ -183,6 +185,24 @@ function thresholdSection(report: AnswerReport): string {
       `<tr><td>${escapeHtml(outcome.variant)}</td><td>${outcome.metric}</td><td class="n">${outcome.minimum}</td><td class="n">${outcome.value === null ? 'not measured' : outcome.value.toFixed(3)}</td><td class="${outcome.passed ? 'pass">pass' : 'fail">FAIL'}</td></tr>`,
   );
   return `<h2>Thresholds</h2><table><tr><th>variant</th><th>metric</th><th>minimum</th><th>value</th><th>result</th></tr>${rows.join('')}</table>`;
+}
+
+/** Every judge verdict with its raw reply; the full prompt of each behind a disclosure. */
+function judgeSection(report: AnswerReport): string {
+  const rows = report.variants.flatMap((variant) =>
+    variant.answers
+      .filter((answer) => answer.judge !== null)
+      .map((answer) => {
+        const verdict = answer.judge!;
+        const figures =
+          verdict.error === null
+            ? `${verdict.faithfulness?.toFixed(2)} / ${verdict.relevance?.toFixed(2)}`
+            : `<span class="fail">${escapeHtml(verdict.error)}</span>`;
+        return `<tr><td>${escapeHtml(variant.name)}</td><td>${escapeHtml(answer.id)}</td><td class="n">${figures}</td><td class="answer">${escapeHtml(verdict.raw)}</td><td><details><summary>prompt</summary><pre class="answer">${escapeHtml(verdict.prompt)}</pre></details></td></tr>`;
+      }),
+  );
+  if (rows.length === 0) return '';
+  return `<h2>Judge verdicts</h2><table><tr><th>variant</th><th>question</th><th>faithfulness / relevance</th><th>raw reply</th><th>prompt</th></tr>${rows.join('')}</table>`;
 }
 
 function nearestRank(values: readonly number[], fraction: number): number | null {

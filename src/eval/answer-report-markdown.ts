@@ -10,6 +10,9 @@ const SUMMARY_ROWS = [
   ['rouge_l', 'ROUGE-L'],
   ['refusal_rate', 'refusal rate (unanswerable)'],
   ['false_refusal_rate', 'false refusals (answerable)'],
+  ['judge_faithfulness', 'judge: faithfulness'],
+  ['judge_relevance', 'judge: relevance'],
+  ['judge_agreement', 'judge agrees with fact recall'],
   ['latency_ms_p50', 'latency p50 (ms)'],
   ['latency_ms_p95', 'latency p95 (ms)'],
   ['cost_usd_per_answer', 'cost per answer (USD)'],
@@ -29,6 +32,8 @@ export function renderMarkdownReport(report: AnswerReport): string {
   lines.push(`| metric | ${report.variants.map((variant) => escapeCell(variant.name)).join(' | ')} |`);
   lines.push(`|---|${report.variants.map(() => '---:').join('|')}|`);
   for (const [key, label] of SUMMARY_ROWS) {
+    if (key.startsWith('judge_') && report.variants.every((variant) => variant.summary[key] === null))
+      continue;
     const cells = report.variants.map((variant) => formatFigure(variant.summary[key], key));
     lines.push(`| ${label} | ${cells.join(' | ')} |`);
   }

@@ -4,6 +4,7 @@
  */
 import type { ComparedMetric, VariantComparison } from './compare-variants.ts';
 import type { VariantResult } from './evaluate-answers.ts';
+import type { JudgeVerdict } from './judge.ts';
 import type { AnswerMetrics, VariantSummary } from './score-answer.ts';
 import type { ThresholdOutcome } from './thresholds.ts';
 
@@ -21,6 +22,8 @@ export interface AnswerReportAnswer {
   metrics: AnswerMetrics;
   missing_facts: string[];
   citation_problems: string[];
+  /** The judge's prompt, raw reply and ratings; null without --judge. */
+  judge: JudgeVerdict | null;
 }
 
 export interface AnswerReportComparison {
@@ -84,6 +87,7 @@ export function buildAnswerReport(input: {
         metrics: answer.metrics,
         missing_facts: answer.missingFacts,
         citation_problems: answer.citationProblems,
+        judge: answer.judge,
       })),
     })),
     comparisons: input.comparisons.map((comparison) => ({

@@ -14,6 +14,8 @@ export const COMPARED_METRICS = [
   'token_f1',
   'rouge_l',
   'refusal_rate',
+  'judge_faithfulness',
+  'judge_relevance',
 ] as const;
 export type ComparedMetric = (typeof COMPARED_METRICS)[number];
 

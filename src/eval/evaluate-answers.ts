@@ -9,6 +9,7 @@ import type { Usage } from '../core/types.ts';
 import { createPricing } from '../providers/pricing.ts';
 import type { CitedPassage } from './citation-metrics.ts';
 import type { GoldenItem } from './golden-set.ts';
+import { buildJudgePrompt, type JudgeVerdict, parseVerdict } from './judge.ts';
 import {
   type AnswerRecord,
   type ScoredAnswer,
@@ -43,6 +44,8 @@ export interface EvaluateAnswersOptions {
   pricing?: Pricing;
   /** Milliseconds since an arbitrary origin. Default `performance.now`. */
   clock?: () => number;
+  /** Sends a judge prompt to the judge model and returns its reply; no judge metrics without it. */
+  judge?: (prompt: string) => Promise<string>;
   onProgress?: (progress: { variant: string; item: GoldenItem; done: number; total: number }) => void;
 }
 
@@ -87,12 +90,31 @@ export async function evaluateAnswers(options: EvaluateAnswersOptions): Promise<
     for (const item of options.items) {
       const record = await askOnce(variant, item, pricing, clock);
       name ??= record.error === null ? record.model : undefined;
-      answers.push(scoreAnswer(item, record));
+      const scored = scoreAnswer(item, record);
+      if (options.judge && record.error === null) await judgeAnswer(scored, options.judge);
+      answers.push(scored);
       options.onProgress?.({ variant: name ?? `variant ${position + 1}`, item, done: ++done, total });
     }
     results.push({ name: name ?? `variant ${position + 1}`, summary: summarizeAnswers(answers), answers });
   }
   return results;
+}
+
+/** Asks the judge about one answer and records its verdict (or why there is none) on the answer. */
+async function judgeAnswer(scored: ScoredAnswer, judge: (prompt: string) => Promise<string>): Promise<void> {
+  const prompt = buildJudgePrompt(scored.question, scored.answer, scored.citations);
+  let verdict: JudgeVerdict;
+  try {
+    verdict = parseVerdict(prompt, await judge(prompt));
+  } catch (error) {
+    if (isFatalAskError(error))
+      throw new GodwitError(error.code, `judge: ${error.message}`, { cause: error });
+    const reason = error instanceof Error ? error.message : String(error);
+    verdict = { prompt, raw: '', faithfulness: null, relevance: null, reason: null, error: reason };
+  }
+  scored.judge = verdict;
+  scored.metrics.judge_faithfulness = verdict.faithfulness;
+  scored.metrics.judge_relevance = verdict.relevance;
 }
 
 async function askOnce(

@@ -17,6 +17,14 @@ export {
   type VariantComparison,
 } from './compare-variants.ts';
 export {
+  DRAFT_INSTRUCTIONS,
+  type DraftedItem,
+  type DraftPassage,
+  draftGoldenSet,
+  formatDraft,
+  samplePassages,
+} from './draft-golden-set.ts';
+export {
   type AnswerVariant,
   type AskedAnswer,
   type EvaluateAnswersOptions,
@@ -31,6 +39,13 @@ export {
   type RetrievedDocument,
 } from './evaluate-retrieval.ts';
 export { type GoldenItem, loadGoldenSet, parseGoldenSet } from './golden-set.ts';
+export {
+  buildJudgePrompt,
+  JUDGE_INSTRUCTIONS,
+  type JudgeVerdict,
+  judgeAgreement,
+  parseVerdict,
+} from './judge.ts';
 export { type Judgements, mrrAt, ndcgAt, type RankingMetric, recallAt } from './metrics.ts';
 export { answerTokens, containsTokens } from './normalize-answer.ts';
 export { type PairedComparison, pairedBootstrap, seededRandom } from './paired-bootstrap.ts';

@@ -47,6 +47,8 @@ describe('scoreAnswer', () => {
       token_f1: null,
       rouge_l: null,
       refused: 1,
+      judge_faithfulness: null,
+      judge_relevance: null,
     });
   });
 

@@ -6,6 +6,7 @@ import { factRecall, missingFacts, rougeL, tokenF1 } from './answer-metrics.ts';
 import { type CitedPassage, citationHit, citationValidity } from './citation-metrics.ts';
 import { percentile } from './evaluate-retrieval.ts';
 import type { GoldenItem } from './golden-set.ts';
+import { type JudgeVerdict, judgeAgreement } from './judge.ts';
 import { isRefusal } from './refusal.ts';
 
 /** One answer as the chat turn produced it (or the reason it failed). */
@@ -29,6 +30,9 @@ export interface AnswerMetrics {
   rouge_l: number | null;
   /** 1 when the answer declines to answer. */
   refused: number;
+  /** Judge-model ratings; null without a judge or a usable verdict. */
+  judge_faithfulness: number | null;
+  judge_relevance: number | null;
 }
 
 export type AnswerMetricName = keyof AnswerMetrics;
@@ -41,6 +45,8 @@ export interface ScoredAnswer extends AnswerRecord {
   metrics: AnswerMetrics;
   missingFacts: string[];
   citationProblems: string[];
+  /** The judge's prompt and verdict, when a judge was asked. */
+  judge: JudgeVerdict | null;
 }
 
 /**
@@ -66,9 +72,12 @@ export function scoreAnswer(item: GoldenItem, record: AnswerRecord): ScoredAnswe
       token_f1: answerable ? tokenF1(record.answer, item.reference) : null,
       rouge_l: answerable ? rougeL(record.answer, item.reference) : null,
       refused: record.error === null && isRefusal(record.answer) ? 1 : 0,
+      judge_faithfulness: null,
+      judge_relevance: null,
     },
     missingFacts: answerable ? missingFacts(record.answer, item.facts) : [],
     citationProblems: validity.problems,
+    judge: null,
   };
 }
 
@@ -87,6 +96,10 @@ export interface VariantSummary {
   false_refusal_rate: number | null;
   latency_ms_p50: number;
   latency_ms_p95: number;
+  judge_faithfulness: number | null;
+  judge_relevance: number | null;
+  /** Share of answers where the judge's faithfulness and fact recall agree (both ≥ 0.5 or both below). */
+  judge_agreement: number | null;
   /** Mean cost of the priced answers, in US dollars. */
   cost_usd_per_answer: number | null;
   /** Answers whose cost is unknown (unpriced model or no usage reported). */
@@ -110,12 +123,25 @@ export function summarizeAnswers(scored: readonly ScoredAnswer[]): VariantSummar
     rouge_l: meanOf(scored.map((entry) => entry.metrics.rouge_l)),
     refusal_rate: meanOf(unanswerable.map((entry) => entry.metrics.refused)),
     false_refusal_rate: meanOf(answerable.map((entry) => entry.metrics.refused)),
+    judge_faithfulness: meanOf(scored.map((entry) => entry.metrics.judge_faithfulness)),
+    judge_relevance: meanOf(scored.map((entry) => entry.metrics.judge_relevance)),
+    judge_agreement: agreementWithFactRecall(scored),
     latency_ms_p50: round(percentile(latencies, 0.5), 1),
     latency_ms_p95: round(percentile(latencies, 0.95), 1),
     cost_usd_per_answer:
       costs.length === 0 ? null : round(costs.reduce((total, cost) => total + cost, 0) / costs.length, 8),
     unpriced: scored.length - costs.length,
   };
+}
+
+function agreementWithFactRecall(scored: readonly ScoredAnswer[]): number | null {
+  const pairs: Array<[number, number]> = [];
+  for (const entry of scored) {
+    const { judge_faithfulness: judge, fact_recall: facts } = entry.metrics;
+    if (judge !== null && facts !== null) pairs.push([judge, facts]);
+  }
+  const agreement = judgeAgreement(pairs);
+  return agreement === null ? null : round(agreement, 4);
 }
 
 /** Mean of the non-null values, rounded to 4 digits; null when there are none. */

@@ -24,7 +24,7 @@ export interface ThresholdOutcome extends Threshold {
  *
  * @example parseThresholds('fact_recall=0.9', items) // [{ metric: 'fact_recall', minimum: 0.9 }]
  */
-export function parseThresholds(text: string, items: readonly GoldenItem[]): Threshold[] {
+export function parseThresholds(text: string, items: readonly GoldenItem[], hasJudge = false): Threshold[] {
   const thresholds: Threshold[] = [];
   for (const part of text
     .split(',')
@@ -46,7 +46,7 @@ export function parseThresholds(text: string, items: readonly GoldenItem[]): Thr
     if (!Number.isFinite(minimum) || minimum < 0 || minimum > 1) {
       throw new ValidationError(`--fail-below: ${metric} must be a number from 0 to 1; got "${value}".`);
     }
-    const missing = unmeasurable(metric as ComparedMetric, items);
+    const missing = unmeasurable(metric as ComparedMetric, items, hasJudge);
     if (missing) throw new ValidationError(`--fail-below: the set cannot measure ${metric}: ${missing}`);
     thresholds.push({ metric: metric as ComparedMetric, minimum });
   }
@@ -55,7 +55,12 @@ export function parseThresholds(text: string, items: readonly GoldenItem[]): Thr
   return thresholds;
 }
 
-function unmeasurable(metric: ComparedMetric, items: readonly GoldenItem[]): string | null {
+function unmeasurable(
+  metric: ComparedMetric,
+  items: readonly GoldenItem[],
+  hasJudge: boolean,
+): string | null {
+  if (metric.startsWith('judge_') && !hasJudge) return 'judge metrics need --judge MODEL.';
   const answerable = items.filter((item) => !item.unanswerable);
   if (metric === 'fact_recall' && !answerable.some((item) => item.facts.length > 0))
     return 'no item has "facts".';

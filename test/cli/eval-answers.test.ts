@@ -12,7 +12,7 @@ import { createGodwit } from '../../src/config/create-godwit.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { DEFAULT_TENANT } from '../../src/core/types.ts';
-import type { AnswerReport } from '../../src/eval/index.ts';
+import { type AnswerReport, parseGoldenSet } from '../../src/eval/index.ts';
 import { type NodeServer, startNodeServer } from '../../src/runtime/node.ts';
 import { createApp } from '../../src/server/index.ts';
 import { captureOutput } from '../support/capture-output.ts';
@@ -257,6 +257,55 @@ describe('godwit eval answers', () => {
     }
   });
 
+  it('keeps the judge prompt, raw verdicts and ratings with --judge, and checks them against fact recall', async () => {
+    script('gpt-4.1-mini', GOOD);
+    const verdicts = [
+      '{"faithfulness": 1, "relevance": 1, "reason": "supported"}',
+      '{"faithfulness": 0.2, "relevance": 1, "reason": "the limit is not in the source"}',
+      'Not sure.',
+      '{"faithfulness": 1, "relevance": 0.9}',
+    ];
+    for (const text of verdicts) emulator.script({ match: { dialect: 'openai', model: 'gpt-4.1' }, text });
+    const result = await run([
+      'eval',
+      'answers',
+      '--set',
+      setPath,
+      '--kb',
+      'policies',
+      '--no-sample',
+      '--json',
+      '--judge',
+      'openai:gpt-4.1',
+      '--fail-below',
+      'judge_faithfulness=0.8',
+    ]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as AnswerReport;
+    const [variant] = report.variants;
+    expect(variant!.summary).toMatchObject({
+      judge_faithfulness: 0.7333,
+      judge_relevance: 0.9667,
+      judge_agreement: 0.5,
+      fact_recall: 1,
+    });
+    const hotel = variant!.answers.find((answer) => answer.id === 'hotel')!;
+    expect(hotel.judge).toMatchObject({ faithfulness: 0.2, raw: verdicts[1], error: null });
+    expect(hotel.judge!.prompt).toContain(
+      '<answer>\nHotels in Lisbon are covered up to EUR 180 a night [1].\n</answer>',
+    );
+    expect(hotel.judge!.prompt).toMatch(/<source id="1">\n[^<]*EUR 180/);
+    const perDiem = variant!.answers.find((answer) => answer.id === 'per-diem')!;
+    expect(perDiem.judge).toMatchObject({
+      raw: 'Not sure.',
+      faithfulness: null,
+      error: 'the reply holds no JSON object',
+    });
+    expect(result.stderr).toMatch(/judge_faithfulness is 0\.733, below the minimum 0\.8/);
+    const judged = emulator.requests.filter((request) => request.model === 'gpt-4.1');
+    expect(JSON.stringify(judged.at(-1)?.body)).toContain('You grade one answer');
+  });
+
   it('names the line and field of a bad golden set, exits 2 and asks nothing', async () => {
     const bad = join(root, 'bad.jsonl');
     writeFileSync(bad, `${JSON.stringify(GOLDEN_SET[0])}\n{"question":"Hotel?","facts":"EUR 180"}\n`);
@@ -277,6 +326,7 @@ describe('godwit eval answers', () => {
       /cannot be combined/,
     ],
     [['--seed', 'abc'], /--seed must be a whole number/],
+    [['--fail-below', 'judge_faithfulness=0.8'], /judge metrics need --judge MODEL/],
   ])('exits 2 on bad usage %j', async (extra, message) => {
     const before = chatRequests();
     const result = await run([
@@ -299,5 +349,51 @@ describe('godwit eval answers', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Cannot read the golden set .*missing\.jsonl: no such file/);
     expect(existsSync(join(root, 'missing.jsonl'))).toBe(false);
+  });
+});
+
+describe('godwit eval draft', () => {
+  it('writes the questions the model drafted from sampled passages, skipping unusable replies', async () => {
+    emulator.script({
+      match: { dialect: 'openai', model: 'gpt-4.1-mini' },
+      text: '```json\n{"question":"What is the hotel limit in Lisbon?","facts":["EUR 180"],"reference":"Up to EUR 180 a night."}\n```',
+    });
+    emulator.script({
+      match: { dialect: 'openai', model: 'gpt-4.1-mini' },
+      text: 'Sorry, I cannot do that.',
+    });
+    const out = join(root, 'draft.jsonl');
+    const before = chatRequests();
+    const result = await run(['eval', 'draft', '--kb', 'policies', '--count', '5', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/skipped a passage of (leave|travel)\.md: the reply holds no JSON object/);
+    expect(result.stderr).toMatch(/Drafted 1 questions into .*draft\.jsonl; review them before use/);
+    const items = parseGoldenSet(readFileSync(out, 'utf8'), out);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      id: 'draft-1',
+      question: 'What is the hotel limit in Lisbon?',
+      tags: ['draft'],
+    });
+    expect(['leave.md', 'travel.md']).toContain(items[0]!.sources[0]);
+    expect(readFileSync(out, 'utf8')).toMatch(
+      /^\/\/ Drafted by openai:gpt-4\.1-mini from knowledge base "policies"/,
+    );
+    // Both passages of the knowledge base went to the model, each as data in its own request.
+    const sent = emulator.requests.filter((request) => request.operation === 'chat').slice(before);
+    expect(sent).toHaveLength(2);
+    expect(JSON.stringify(sent.map((request) => request.body))).toContain('<passage source=\\"');
+  });
+
+  it('refuses to draft with the extractive model and never overwrites a file', async () => {
+    const extractive = await run(['eval', 'draft', '--kb', 'policies', '--model', 'local:extractive']);
+    expect(extractive.code).toBe(2);
+    expect(extractive.stderr).toMatch(/needs a generative model/);
+    const existing = join(root, 'kept.jsonl');
+    writeFileSync(existing, 'keep me');
+    const overwrite = await run(['eval', 'draft', '--kb', 'policies', '--out', existing]);
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.stderr).toMatch(/already exists/);
+    expect(readFileSync(existing, 'utf8')).toBe('keep me');
   });
 });

@@ -35,6 +35,7 @@ export interface EvalAnswersOptions extends GlobalOptions {
   seed?: string;
   sample: boolean;
   warmUp: boolean;
+  judge?: string;
 }
 
 /** A variant as named on the command line: a model of this Godwit, or a Godwit server by URL. */
@@ -44,7 +45,9 @@ export async function evalAnswersCommand(options: EvalAnswersOptions, output: Ou
   const seed = parseSeed(options.seed);
   const specs = parseVariants(options);
   const items = await loadGoldenSet(options.set);
-  const thresholds: Threshold[] = options.failBelow ? parseThresholds(options.failBelow, items) : [];
+  const thresholds: Threshold[] = options.failBelow
+    ? parseThresholds(options.failBelow, items, options.judge !== undefined)
+    : [];
   const backends = new Map<string, CliBackend>();
   try {
     const variants: AnswerVariant[] = [];
@@ -56,9 +59,18 @@ export async function evalAnswersCommand(options: EvalAnswersOptions, output: Ou
       `Asking ${items.length} questions of ${variants.map((variant) => variant.name ?? 'the default model').join(', ')}…`,
     );
     const progress = createProgress(output, items.length * variants.length, quiet);
+    const judgeBackend = backends.values().next().value;
+    const judgeModel = options.judge;
     const results = await evaluateAnswers({
       items,
       variants,
+      // The judge answers through the same chat path with no knowledge base: a plain, ungrounded turn.
+      ...(judgeModel && judgeBackend
+        ? {
+            judge: async (prompt: string) =>
+              (await judgeBackend.ask({ knowledgeBase: null, question: prompt, model: judgeModel })).answer,
+          }
+        : {}),
       onProgress: ({ variant, item }) => progress.tick(`${variant}: ${item.id}`),
     });
     progress.stop();

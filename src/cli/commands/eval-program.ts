@@ -1,6 +1,6 @@
 /**
- * Registers `godwit eval answers`; its code is imported only when the command runs, so `godwit --help`
- * does not load the evaluation modules.
+ * Registers `godwit eval answers` and `godwit eval draft`; their code is imported only when a command runs,
+ * so `godwit --help` does not load the evaluation modules.
  */
 import { type Command, Option } from 'commander';
 import type { GlobalOptions } from '../context.ts';
@@ -10,7 +10,7 @@ type Runner = <A extends unknown[]>(
   handler: (...args: A) => Promise<number>,
 ) => (...args: A) => Promise<void>;
 
-/** Adds `godwit eval answers` to the `eval` command group. */
+/** Adds `godwit eval answers` and `godwit eval draft` to the `eval` command group. */
 export function registerAnswerEvaluation(
   evaluate: Command,
   output: Output,
@@ -33,6 +33,7 @@ export function registerAnswerEvaluation(
       '--fail-below <thresholds>',
       'exit 1 when a variant scores below, e.g. fact_recall=0.9,citation_hit=0.8',
     )
+    .option('--judge <model>', 'also rate faithfulness and relevance with this provider:model-id')
     .option('--report <dir>', 'write report.json, report.md and report.html there')
     .option('--seed <n>', 'seed of the paired bootstrap', '1')
     .option('--json', 'print the report as one JSON document')
@@ -44,6 +45,19 @@ export function registerAnswerEvaluation(
     .action(
       run(async (options) =>
         (await import('./eval-answers.ts')).evalAnswersCommand({ ...globals(), ...options }, output),
+      ),
+    );
+  evaluate
+    .command('draft')
+    .description('draft golden-set questions from sampled passages with the configured model, for review')
+    .option('--kb <name>', 'knowledge base (default: the only one, or handbook)')
+    .option('--count <n>', 'questions to draft, 1-500', '20')
+    .option('--model <model>', 'provider:model-id that writes the questions (default: GODWIT_MODEL)')
+    .option('--seed <n>', 'seed of the passage sample', '1')
+    .option('--out <file>', 'write the JSON Lines there (never overwritten) instead of stdout')
+    .action(
+      run(async (options) =>
+        (await import('./eval-draft.ts')).evalDraftCommand({ ...globals(), ...options }, output),
       ),
     );
 }
