@@ -240,7 +240,7 @@ export class ChatService {
   private async prepare(request: ChatRequest): Promise<PreparedTurn> {
     validateMessage(request.message, this.options.maxMessageChars ?? 32_000);
     const modelName = request.model ?? this.options.models.defaultModel;
-    const model = this.options.models.languageModel(modelName);
+    const model = this.resolveModel(modelName, request.model !== undefined);
     const existing = request.conversationId
       ? await this.requireConversation(request.tenantId, request.conversationId)
       : undefined;
@@ -270,6 +270,22 @@ export class ChatService {
       startedBefore,
       'The server stopped before the answer finished; the text so far is kept. Ask again to retry.',
     );
+  }
+
+  /**
+   * A model the request names that this server has no credentials for is the request's problem (400, naming
+   * the variable to set); the server's own default without credentials stays a configuration error.
+   */
+  private resolveModel(modelName: string, requested: boolean): LanguageModel {
+    try {
+      return this.options.models.languageModel(modelName);
+    } catch (error) {
+      if (!requested || !GodwitError.isInstance(error) || error.code !== 'config_invalid') throw error;
+      throw new ValidationError(
+        `${error.message} Or choose a model this server is configured for (GET /v1/models lists them).`,
+        { details: { field: 'model' }, cause: error },
+      );
+    }
   }
 
   private async requireConversation(tenantId: string, conversationId: string): Promise<Conversation> {
