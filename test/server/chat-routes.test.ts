@@ -267,6 +267,43 @@ describe('POST /api/chat as server-sent events', () => {
     const stored = await services.conversations.listMessages('default', conversationId);
     expect(stored.find((message) => message.id === messageId)?.status).toBe('incomplete');
   });
+
+  it.each([
+    ['/api/chat', { stream: true }],
+    ['/api/ui/chat', {}],
+  ])(
+    'ends a %s stream with a final server_stopping event when the server stops, stored as interrupted',
+    async (path, extra) => {
+      const shutdown = new AbortController();
+      const stopping = createApp({
+        services,
+        options: { logger: () => {}, shutdownSignal: shutdown.signal },
+      });
+      const body =
+        path === '/api/chat'
+          ? { message: 'A long story', model: 'mock:hang', ...extra }
+          : {
+              model: 'mock:hang',
+              messages: [{ role: 'user', parts: [{ type: 'text', text: 'A long story' }] }],
+            };
+      const response = await postJson(stopping, path, body);
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('Partial answer')) text += decoder.decode((await reader.read()).value);
+      shutdown.abort();
+      for (let next = await reader.read(); !next.done; next = await reader.read())
+        text += decoder.decode(next.value);
+      const blocks = text.split('\n\n').filter((block) => block.trim() && !block.includes('[DONE]'));
+      expect(blocks.at(-1)).toContain('server_stopping');
+      const conversationId = /"conversationId":"([^"]+)"/.exec(text)?.[1] as string;
+      const stored = await services.conversations.listMessages('default', conversationId);
+      expect(stored.map((message) => [message.role, message.status, message.content])).toEqual([
+        ['user', 'complete', 'A long story'],
+        ['assistant', 'interrupted', 'Partial answer'],
+      ]);
+    },
+  );
 });
 
 describe('conversations', () => {
