@@ -18,6 +18,8 @@ export interface GodwitProcess {
   /** Everything the server printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL (no cleanup, as a crash or an OOM kill would) and keeps its data. */
+  kill(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -74,11 +76,13 @@ export interface StartGodwitOptions {
   beforeStart?: (env: Record<string, string>) => Promise<void>;
   /** How long to wait for /healthz. Default 90 s. */
   readyTimeoutMs?: number;
+  /** Reuse this data directory (a restart); it is left in place on stop. Default: a new temporary one. */
+  dataDir?: string;
 }
 
 export async function startGodwit(options: StartGodwitOptions = {}): Promise<GodwitProcess> {
   const root = mkdtempSync(join(tmpdir(), 'godwit-e2e-'));
-  const dataDir = join(root, 'data');
+  const dataDir = options.dataDir ?? join(root, 'data');
   const port = await freePort();
   const env = {
     GODWIT_DATA_DIR: dataDir,
@@ -116,7 +120,13 @@ export async function startGodwit(options: StartGodwitOptions = {}): Promise<God
     await stop();
     throw error;
   }
-  return { url, dataDir, output: () => output, stop };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  return { url, dataDir, output: () => output, stop, kill };
 }
 
 async function waitForReady(

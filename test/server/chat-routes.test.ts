@@ -123,6 +123,7 @@ describe('POST /api/chat as JSON', () => {
 
   it.each([
     [{ message: '   ' }, 400, 'validation_failed', 'message is empty'],
+    [{ message: 'What about \ud800?' }, 400, 'validation_failed', 'lone UTF-16 surrogate at character 11'],
     [{ message: 'hi', model: 'nowhere:model' }, 400, 'validation_failed', 'Unknown model provider "nowhere"'],
     [{ message: 'hi', conversationId: 'no-such-conversation' }, 404, 'not_found', 'no-such-conversation'],
     [{ message: 'hi', knowledgeBase: 'no-such-base' }, 404, 'not_found', 'no-such-base'],
@@ -266,6 +267,45 @@ describe('POST /api/chat as server-sent events', () => {
     const stored = await services.conversations.listMessages('default', conversationId);
     expect(stored.find((message) => message.id === messageId)?.status).toBe('incomplete');
   });
+
+  it.each([
+    ['/api/chat', { stream: true }],
+    ['/api/ui/chat', {}],
+  ])(
+    'ends a %s stream with a final server_stopping event when the server stops, stored as interrupted',
+    async (path, extra) => {
+      const shutdown = new AbortController();
+      const stopping = createApp({
+        services,
+        options: { logger: () => {}, shutdownSignal: shutdown.signal },
+      });
+      const body =
+        path === '/api/chat'
+          ? { message: 'A long story', model: 'mock:hang', ...extra }
+          : {
+              model: 'mock:hang',
+              messages: [{ role: 'user', parts: [{ type: 'text', text: 'A long story' }] }],
+            };
+      const response = await postJson(stopping, path, body);
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('Partial answer')) text += decoder.decode((await reader.read()).value);
+      shutdown.abort();
+      for (let next = await reader.read(); !next.done; next = await reader.read())
+        text += decoder.decode(next.value);
+      const blocks = text.split('\n\n').filter((block) => block.trim() && !block.includes('[DONE]'));
+      // Godwit's SSE says it in its error event; the UI stream in the metadata before its error chunk.
+      expect(blocks.at(-1)).toMatch(/server_stopping|The server is stopping/);
+      expect(text).toContain('"server_stopping"');
+      const conversationId = /"conversationId":"([^"]+)"/.exec(text)?.[1] as string;
+      const stored = await services.conversations.listMessages('default', conversationId);
+      expect(stored.map((message) => [message.role, message.status, message.content])).toEqual([
+        ['user', 'complete', 'A long story'],
+        ['assistant', 'interrupted', 'Partial answer'],
+      ]);
+    },
+  );
 });
 
 describe('conversations', () => {

@@ -16,6 +16,7 @@ import type { Citation, Conversation, KnowledgeBase, Message, Usage } from '../t
 import { answeringModel } from './answering-model.ts';
 import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
+import { PartialAnswerSaver } from './partial-answer-saver.ts';
 import { buildSystemPrompt, citedIndexes } from './prompt.ts';
 
 export interface ChatRequest {
@@ -63,6 +64,11 @@ export interface ChatServiceOptions {
   historyTokens?: number;
   /** Longest accepted user message, in characters. Default 32 000. */
   maxMessageChars?: number;
+  /**
+   * While an answer streams, its text so far is saved at most this often (and only when it grew), so a
+   * process that dies mid-answer leaves what was said. Default 1000 ms; 0 saves after every piece.
+   */
+  partialSaveIntervalMs?: number;
   /** Receives the full error of a failed turn, for operator logs (users only see a safe summary). */
   reportError?: (error: unknown, context: { conversationId: string; messageId: string }) => void;
 }
@@ -101,24 +107,10 @@ export class ChatService {
   async *turn(request: ChatRequest): AsyncGenerator<ChatEvent> {
     const prepared = await this.prepare(request);
     const { conversation, knowledgeBase, modelName, model } = prepared;
-    const { conversations, generateId } = this.options;
-    const history = await conversations.listMessages(request.tenantId, conversation.id);
-    const userMessage = await conversations.appendMessage(
-      this.newMessage(request, conversation.id, {
-        role: 'user',
-        content: request.message,
-        status: 'complete',
-      }),
-    );
-    const assistantMessageId = generateId();
-    await conversations.appendMessage(
-      this.newMessage(request, conversation.id, {
-        id: assistantMessageId,
-        role: 'assistant',
-        status: 'pending',
-        model: modelName,
-      }),
-    );
+    const history = prepared.created
+      ? []
+      : await this.options.conversations.listMessages(request.tenantId, conversation.id);
+    const { userMessage, assistantMessageId } = await this.storeQuestion(request, prepared);
     // Stops the model call when the reader closes the generator between events.
     const stopModel = new AbortController();
     const signals = [request.abortSignal, request.shutdownSignal, stopModel.signal];
@@ -145,9 +137,21 @@ export class ChatService {
       });
       let usage: Usage | null = null;
       let answeredBy = modelName;
+      const saver = new PartialAnswerSaver(
+        this.options.conversations,
+        { tenantId: request.tenantId, messageId: assistantMessageId },
+        this.options.partialSaveIntervalMs ?? 1000,
+        () => this.now().getTime(),
+        (error) =>
+          this.options.reportError?.(error, {
+            conversationId: conversation.id,
+            messageId: assistantMessageId,
+          }),
+      );
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') {
           text += part.text;
+          await saver.offer(text);
           yield { type: 'text', delta: part.text };
         } else if (part.type === 'error') {
           throw part.error;
@@ -197,28 +201,46 @@ export class ChatService {
     }
   }
 
-  private async prepare(request: ChatRequest): Promise<{
-    conversation: Conversation;
-    knowledgeBase: KnowledgeBase | null;
-    modelName: string;
-    model: LanguageModel;
-  }> {
-    const maxChars = this.options.maxMessageChars ?? 32_000;
-    if (request.message.trim().length === 0) {
-      throw new ValidationError('message is empty: send the question or instruction as text.', {
-        details: { field: 'message' },
-      });
-    }
-    if (request.message.length > maxChars) {
-      throw new ValidationError(
-        `message is ${request.message.length} characters; the limit is ${maxChars}. Shorten it or attach it as a document.`,
-        {
-          details: { field: 'message' },
-        },
+  /**
+   * Stores the user's message and the pending assistant row. If that fails in a conversation this turn
+   * created, the conversation is removed again: a failed request leaves no empty conversation behind.
+   */
+  private async storeQuestion(
+    request: ChatRequest,
+    prepared: PreparedTurn,
+  ): Promise<{ userMessage: Message; assistantMessageId: string }> {
+    const { conversations, generateId } = this.options;
+    const conversationId = prepared.conversation.id;
+    try {
+      const userMessage = await conversations.appendMessage(
+        this.newMessage(request, conversationId, {
+          role: 'user',
+          content: request.message,
+          status: 'complete',
+        }),
       );
+      const assistantMessageId = generateId();
+      await conversations.appendMessage(
+        this.newMessage(request, conversationId, {
+          id: assistantMessageId,
+          role: 'assistant',
+          status: 'pending',
+          model: prepared.modelName,
+        }),
+      );
+      return { userMessage, assistantMessageId };
+    } catch (error) {
+      if (prepared.created) {
+        await conversations.deleteConversation(request.tenantId, conversationId).catch(() => {});
+      }
+      throw error;
     }
+  }
+
+  private async prepare(request: ChatRequest): Promise<PreparedTurn> {
+    validateMessage(request.message, this.options.maxMessageChars ?? 32_000);
     const modelName = request.model ?? this.options.models.defaultModel;
-    const model = this.options.models.languageModel(modelName);
+    const model = this.resolveModel(modelName, request.model !== undefined);
     const existing = request.conversationId
       ? await this.requireConversation(request.tenantId, request.conversationId)
       : undefined;
@@ -236,7 +258,34 @@ export class ChatService {
         title: titleFrom(request.message),
         knowledgeBase: knowledgeBase?.name ?? null,
       }));
-    return { conversation, knowledgeBase, modelName, model };
+    return { conversation, created: existing === undefined, knowledgeBase, modelName, model };
+  }
+
+  /**
+   * Marks turns left `pending` by a process that died (started before `startedBefore`) as `interrupted`,
+   * keeping the text they saved. Returns how many. Call it when a server starts.
+   */
+  interruptPendingTurns(startedBefore: Date): Promise<number> {
+    return this.options.conversations.interruptPendingTurns(
+      startedBefore,
+      'The server stopped before the answer finished; the text so far is kept. Ask again to retry.',
+    );
+  }
+
+  /**
+   * A model the request names that this server has no credentials for is the request's problem (400, naming
+   * the variable to set); the server's own default without credentials stays a configuration error.
+   */
+  private resolveModel(modelName: string, requested: boolean): LanguageModel {
+    try {
+      return this.options.models.languageModel(modelName);
+    } catch (error) {
+      if (!requested || !GodwitError.isInstance(error) || error.code !== 'config_invalid') throw error;
+      throw new ValidationError(
+        `${error.message} Or choose a model this server is configured for (GET /v1/models lists them).`,
+        { details: { field: 'model' }, cause: error },
+      );
+    }
   }
 
   private async requireConversation(tenantId: string, conversationId: string): Promise<Conversation> {
@@ -336,6 +385,39 @@ export class ChatService {
       error: null,
       createdAt: this.now(),
     };
+  }
+}
+
+interface PreparedTurn {
+  conversation: Conversation;
+  /** Whether this turn created the conversation. */
+  created: boolean;
+  knowledgeBase: KnowledgeBase | null;
+  modelName: string;
+  model: LanguageModel;
+}
+
+/** Refuses a message no store can keep faithfully, before anything is stored. */
+function validateMessage(message: string, maxChars: number): void {
+  const invalid = (text: string) => new ValidationError(text, { details: { field: 'message' } });
+  if (message.trim().length === 0) {
+    throw invalid('message is empty: send the question or instruction as text.');
+  }
+  if (message.length > maxChars) {
+    throw invalid(
+      `message is ${message.length} characters; the limit is ${maxChars}. Shorten it or attach it as a document.`,
+    );
+  }
+  // With the u flag a surrogate pair is one code point, so only a lone half matches.
+  const loneSurrogate = /\p{Surrogate}/u.exec(message);
+  if (loneSurrogate) {
+    throw invalid(
+      `message has a lone UTF-16 surrogate at character ${loneSurrogate.index}: it is not valid Unicode text. Send the text as UTF-8 or with complete surrogate pairs.`,
+    );
+  }
+  const nul = message.indexOf('\u0000');
+  if (nul >= 0) {
+    throw invalid(`message has a NUL character at position ${nul}; remove it and send the text again.`);
   }
 }
 

@@ -32,7 +32,7 @@ export interface StoredMessage {
   content: string;
   citations: Omit<Citation, 'knowledgeBase'>[];
   model: string | null;
-  status: 'pending' | 'complete' | 'incomplete' | 'failed';
+  status: 'pending' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
   error: string | null;
   createdAt: string;
 }
@@ -95,7 +95,7 @@ export interface AnswerMetadata {
   userMessageId?: string;
   model?: string;
   knowledgeBase?: string | null;
-  status?: 'streaming' | 'complete' | 'incomplete' | 'failed';
+  status?: 'streaming' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
   usage?: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
   costUsd?: number | null;
   error?: { code: string; message: string };

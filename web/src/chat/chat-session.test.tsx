@@ -147,4 +147,38 @@ describe('ChatSession', () => {
     expect(retried.messages[0].parts).toEqual([{ type: 'text', text: 'Try it' }]);
     expect(retried.conversationId).toBe('c1');
   });
+
+  it('shows an answer cut off by a stopping server as interrupted, with what was said, and offers Retry', async () => {
+    const stopped: UIMessageChunk[] = [
+      { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', status: 'streaming' } },
+      { type: 'text-start', id: 't' },
+      { type: 'text-delta', id: 't', delta: 'Employees get' },
+      { type: 'text-end', id: 't' },
+      {
+        type: 'message-metadata',
+        messageMetadata: {
+          conversationId: 'c1',
+          status: 'interrupted',
+          error: { code: 'server_stopping', message: 'The server is stopping; the answer was cut off.' },
+        },
+      },
+      { type: 'error', errorText: 'The server is stopping; the answer was cut off.' },
+    ];
+    vi.stubGlobal(
+      'fetch',
+      vi
+        .fn()
+        .mockImplementationOnce(async () => streamResponse(stopped))
+        .mockImplementationOnce(async () => streamResponse(answer('Employees get 25 days.'))),
+    );
+    renderSession();
+    await userEvent.type(screen.getByRole('textbox', { name: 'Message' }), 'Leave?{Enter}');
+    const article = await screen.findByRole('article', { name: 'Answer' });
+    expect(await within(article).findByRole('alert')).toHaveTextContent(
+      'Interrupted: The server is stopping; the answer was cut off.',
+    );
+    expect(within(article).getByText('Employees get')).toBeInTheDocument();
+    await userEvent.click(within(article).getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByText('Employees get 25 days.')).toBeInTheDocument();
+  });
 });

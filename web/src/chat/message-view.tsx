@@ -31,6 +31,13 @@ function CopyButton({ text }: { text: string }) {
   );
 }
 
+/** How an answer that did not finish is introduced, by its stored status. */
+const FAILURE_LABELS: Record<string, string> = {
+  incomplete: 'The answer stopped early: ',
+  interrupted: 'Interrupted: ',
+  failed: 'Failed: ',
+};
+
 /** One message: the user's text, or an answer with Markdown, its sources and actions. */
 export function MessageView({ message, streaming, canRetry, onRetry, onOpenCitation, selectedCitation }: Props) {
   const text = messageText(message);
@@ -49,7 +56,7 @@ export function MessageView({ message, streaming, canRetry, onRetry, onOpenCitat
       {text ? <Markdown text={text} /> : streaming ? <p className="thinking">Thinking…</p> : null}
       {failure ? (
         <p className="message-error" role="alert">
-          {status === 'incomplete' ? 'The answer stopped early: ' : 'No answer: '}
+          {FAILURE_LABELS[status ?? 'failed'] ?? FAILURE_LABELS.failed}
           {failure.message}
         </p>
       ) : null}
