@@ -112,6 +112,7 @@ async function chat(body: Record<string, unknown>) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
