@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AssistantCatalog } from '../core/agent/assistant-catalog.ts';
 import { ChatService } from '../core/chat/chat-service.ts';
 import { ConfigError, describeError } from '../core/errors.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
@@ -76,11 +77,19 @@ export async function createGodwit(
     defaultEmbeddingModel: config.models.embedding,
     generateId,
   });
+  const assistants = await createAssistants(config, {
+    models,
+    knowledge,
+    retriever,
+    env: options.env ?? process.env,
+    defaultModel: provider.model,
+  });
   const chat = new ChatService({
     conversations: storage.conversations,
     knowledge,
     retriever,
     models,
+    ...(assistants ? { assistants } : {}),
     usage: usage.ledger,
     pricing,
     generateId,
@@ -102,6 +111,7 @@ export async function createGodwit(
     provider,
     version: VERSION,
     apiKeys: storage.apiKeys,
+    ...(assistants ? { assistants } : {}),
     models,
     chatForwarder: forwarder,
     embedders,
@@ -144,6 +154,38 @@ async function interruptDeadTurns(chat: ChatService, config: GodwitConfig): Prom
       `${JSON.stringify({ level: 'warn', message: 'could not mark interrupted chat turns', error: describeError(error) })}\n`,
     );
   }
+}
+
+/**
+ * Assistants and their tool sources (assistants, tools): loaded only when some are configured. Tool
+ * documents are read and secrets resolved here, so a bad one stops startup with the key that names it.
+ */
+async function createAssistants(
+  config: GodwitConfig,
+  parts: {
+    models: ModelResolver;
+    knowledge: KnowledgeService;
+    retriever: Retriever;
+    env: Record<string, string | undefined>;
+    defaultModel: string;
+  },
+): Promise<AssistantCatalog | undefined> {
+  if (Object.keys(config.assistants).length === 0) return undefined;
+  const { createAssistantCatalog } = await import('../tools/index.ts');
+  const { createFallbackModel } = await import('../providers/resilience/index.ts');
+  return createAssistantCatalog({
+    assistants: config.assistants,
+    tools: config.tools,
+    defaultModel: parts.defaultModel,
+    languageModel: (name, fallbacks) =>
+      fallbacks.length === 0
+        ? parts.models.languageModel(name)
+        : createFallbackModel([name, ...fallbacks].map((model) => parts.models.languageModel(model))),
+    knowledge: parts.knowledge,
+    retriever: parts.retriever,
+    k: config.retrieval.k,
+    env: parts.env,
+  });
 }
 
 /** The shared cache: Redis when configured (cache.backend, or redis.url), else in process memory. */

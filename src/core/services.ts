@@ -2,6 +2,7 @@
  * Everything the HTTP server and the CLI use, wired by the composition root (src/config/). Entry points
  * depend on this shape, never on adapters.
  */
+import type { AssistantCatalog } from './agent/assistant-catalog.ts';
 import type { ChatService } from './chat/chat-service.ts';
 import type { KnowledgeService } from './knowledge/knowledge-service.ts';
 import type { ChatCompletionsForwarder, Embedder, ModelResolver, Pricing } from './models.ts';
@@ -57,6 +58,8 @@ export interface GodwitServices {
   apiKeys?: ApiKeyStore;
   /** Cumulative hit and miss counts of each cache (embedding, response), for the hit ratio. */
   cacheStats?: () => Array<{ cache: string; hits: number; misses: number }>;
+  /** Configured assistants (tool-calling agents), for /v1 `assistant:<name>` and the web app's choices. */
+  assistants?: AssistantCatalog;
   /** Reports on every configured dependency; never throws. */
   health(): Promise<HealthReport[]>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@
  * Domain objects as the API shows them: dates as ISO strings, internal ids and tenant fields left out.
  * Every response goes through one of these, so a new domain field is never exposed by accident.
  */
+import { toolCallViews } from '../core/agent/tool-call-view.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type {
   Citation,
@@ -37,6 +38,8 @@ export function messageView(message: Message) {
     latencyMs: message.latencyMs,
     status: message.status,
     error: message.error,
+    /** An assistant's tool calls: name, input, state, output or error, duration, approval. */
+    toolCalls: toolCallViews(message.parts),
     createdAt: message.createdAt.toISOString(),
   };
 }

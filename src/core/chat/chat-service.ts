@@ -6,13 +6,16 @@
  * `interrupted` (the server stopped).
  */
 
-import { type LanguageModel, streamText } from 'ai';
+import { type LanguageModel, type ModelMessage, streamText } from 'ai';
+import { type AnswerProgress, answerWithAssistant } from '../agent/answer-with-assistant.ts';
+import type { AssistantCatalog, PreparedAssistant } from '../agent/assistant-catalog.ts';
+import type { ToolCallView } from '../agent/tool-call-view.ts';
 import { GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
 import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
-import type { Citation, Conversation, KnowledgeBase, Message, Usage } from '../types.ts';
+import type { Citation, Conversation, KnowledgeBase, Message, MessagePart, Usage } from '../types.ts';
 import { answeringModel } from './answering-model.ts';
 import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
@@ -27,6 +30,8 @@ export interface ChatRequest {
   /** Knowledge base to answer from; null for a plain chat. Defaults to the conversation's. */
   knowledgeBase?: string | null;
   model?: string;
+  /** Answer as this configured assistant (its model, instructions and tools) instead of `model`. */
+  assistant?: string;
   /** Passages to retrieve. Default 6. */
   k?: number;
   apiKeyId?: string | null;
@@ -46,6 +51,8 @@ export type ChatEvent =
     }
   | { type: 'citations'; citations: Citation[] }
   | { type: 'text'; delta: string }
+  /** An assistant's tool call started, changed state (approval asked, result, error) or ended. */
+  | { type: 'tool'; call: ToolCallView }
   | { type: 'finish'; message: Message }
   | { type: 'error'; code: string; message: string; assistantMessage: Message };
 
@@ -69,6 +76,8 @@ export interface ChatServiceOptions {
    * process that dies mid-answer leaves what was said. Default 1000 ms; 0 saves after every piece.
    */
   partialSaveIntervalMs?: number;
+  /** Configured assistants (tool-calling agents); without it, requests naming an assistant are refused. */
+  assistants?: AssistantCatalog;
   /** Receives the full error of a failed turn, for operator logs (users only see a safe summary). */
   reportError?: (error: unknown, context: { conversationId: string; messageId: string }) => void;
 }
@@ -106,7 +115,7 @@ export class ChatService {
    */
   async *turn(request: ChatRequest): AsyncGenerator<ChatEvent> {
     const prepared = await this.prepare(request);
-    const { conversation, knowledgeBase, modelName, model } = prepared;
+    const { conversation, knowledgeBase, modelName, model, assistant } = prepared;
     const history = prepared.created
       ? []
       : await this.options.conversations.listMessages(request.tenantId, conversation.id);
@@ -116,27 +125,21 @@ export class ChatService {
     const signals = [request.abortSignal, request.shutdownSignal, stopModel.signal];
     const abortSignal = AbortSignal.any(signals.filter((signal) => signal !== undefined));
     const startedAt = Date.now();
-    let text = '';
-    let citations: Citation[] = [];
+    const progress: AnswerProgress = {
+      text: '',
+      citations: [],
+      parts: null,
+      usage: null,
+      answeredBy: modelName,
+      ending: { status: 'complete', note: null },
+    };
     let recorded = false;
     try {
       yield { type: 'start', conversation, userMessage, assistantMessageId, model: modelName };
-      citations = knowledgeBase ? await this.retrieve(request, knowledgeBase, abortSignal) : [];
-      yield { type: 'citations', citations };
-      const result = streamText({
-        model,
-        system: buildSystemPrompt(knowledgeBase ? citations : null, knowledgeBase?.name),
-        messages: [
-          ...windowHistory(history, this.options.historyTokens ?? 3000),
-          { role: 'user', content: request.message },
-        ],
-        abortSignal,
-        maxRetries: 0,
-        // Failures arrive as stream parts and are stored with the turn; the SDK need not print them too.
-        onError: () => {},
-      });
-      let usage: Usage | null = null;
-      let answeredBy = modelName;
+      const messages: ModelMessage[] = [
+        ...windowHistory(history, this.options.historyTokens ?? 3000),
+        { role: 'user', content: request.message },
+      ];
       const saver = new PartialAnswerSaver(
         this.options.conversations,
         { tenantId: request.tenantId, messageId: assistantMessageId },
@@ -148,37 +151,45 @@ export class ChatService {
             messageId: assistantMessageId,
           }),
       );
-      for await (const part of result.fullStream) {
-        if (part.type === 'text-delta') {
-          text += part.text;
-          await saver.offer(text);
-          yield { type: 'text', delta: part.text };
-        } else if (part.type === 'error') {
-          throw part.error;
-        } else if (part.type === 'abort') {
-          throw new ChatAbortedError();
-        } else if (part.type === 'finish-step') {
-          answeredBy = answeringModel(answeredBy, part.providerMetadata);
-        } else if (part.type === 'finish') {
-          usage = toUsage(part.totalUsage);
-        }
+      const answer =
+        assistant && this.options.assistants
+          ? answerWithAssistant(
+              this.options.assistants,
+              assistant,
+              {
+                messages,
+                context: {
+                  tenantId: request.tenantId,
+                  userId: request.userId,
+                  conversationId: conversation.id,
+                },
+                abortSignal,
+              },
+              progress,
+            )
+          : this.answerFromModel(request, { knowledgeBase, model, messages, abortSignal }, progress);
+      for await (const event of answer) {
+        if (event.type === 'text') await saver.offer(progress.text);
+        yield event;
       }
-      const message = await this.finish(request, assistantMessageId, answeredBy, startedAt, {
-        text,
-        citations: keepCited(text, citations),
-        usage,
-        status: 'complete',
-        error: null,
+      const message = await this.finish(request, assistantMessageId, progress.answeredBy, startedAt, {
+        text: progress.text,
+        citations: keepCited(progress.text, progress.citations),
+        parts: progress.parts,
+        usage: progress.usage,
+        status: progress.ending.status,
+        error: progress.ending.note,
       });
       recorded = true;
       yield { type: 'finish', message };
     } catch (error) {
       const ending = endingOf(error, request);
       const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
-        text,
-        citations: keepCited(text, citations),
+        text: progress.text,
+        citations: keepCited(progress.text, progress.citations),
+        parts: progress.parts,
         usage: null,
-        status: ending.status === 'failed' && text.length > 0 ? 'incomplete' : ending.status,
+        status: ending.status === 'failed' && progress.text.length > 0 ? 'incomplete' : ending.status,
         error: ending.reason,
       });
       recorded = true;
@@ -191,12 +202,52 @@ export class ChatService {
         // The reader closed the generator mid-turn (a client that left, a channel that gave up).
         const ending = endingOf(new ChatAbortedError(), request);
         await this.finish(request, assistantMessageId, modelName, startedAt, {
-          text,
-          citations: keepCited(text, citations),
+          text: progress.text,
+          citations: keepCited(progress.text, progress.citations),
+          parts: progress.parts,
           usage: null,
           status: ending.status,
           error: ending.reason,
         });
+      }
+    }
+  }
+
+  /** The plain (or knowledge-grounded) answer: retrieve once, then stream the model's text. */
+  private async *answerFromModel(
+    request: ChatRequest,
+    input: {
+      knowledgeBase: KnowledgeBase | null;
+      model: LanguageModel;
+      messages: ModelMessage[];
+      abortSignal: AbortSignal;
+    },
+    progress: AnswerProgress,
+  ): AsyncGenerator<ChatEvent> {
+    const { knowledgeBase, abortSignal } = input;
+    progress.citations = knowledgeBase ? await this.retrieve(request, knowledgeBase, abortSignal) : [];
+    yield { type: 'citations', citations: progress.citations };
+    const result = streamText({
+      model: input.model,
+      system: buildSystemPrompt(knowledgeBase ? progress.citations : null, knowledgeBase?.name),
+      messages: input.messages,
+      abortSignal,
+      maxRetries: 0,
+      // Failures arrive as stream parts and are stored with the turn; the SDK need not print them too.
+      onError: () => {},
+    });
+    for await (const part of result.fullStream) {
+      if (part.type === 'text-delta') {
+        progress.text += part.text;
+        yield { type: 'text', delta: part.text };
+      } else if (part.type === 'error') {
+        throw part.error;
+      } else if (part.type === 'abort') {
+        throw new ChatAbortedError();
+      } else if (part.type === 'finish-step') {
+        progress.answeredBy = answeringModel(progress.answeredBy, part.providerMetadata);
+      } else if (part.type === 'finish') {
+        progress.usage = toUsage(part.totalUsage);
       }
     }
   }
@@ -239,13 +290,18 @@ export class ChatService {
 
   private async prepare(request: ChatRequest): Promise<PreparedTurn> {
     validateMessage(request.message, this.options.maxMessageChars ?? 32_000);
-    const modelName = request.model ?? this.options.models.defaultModel;
-    const model = this.resolveModel(modelName, request.model !== undefined);
+    const assistant = request.assistant ? this.prepareAssistant(request.assistant) : null;
+    const modelName = assistant?.definition.model ?? request.model ?? this.options.models.defaultModel;
+    const model = assistant?.model ?? this.resolveModel(modelName, request.model !== undefined);
     const existing = request.conversationId
       ? await this.requireConversation(request.tenantId, request.conversationId)
       : undefined;
-    const knowledgeBaseName =
-      request.knowledgeBase === undefined ? (existing?.knowledgeBase ?? null) : request.knowledgeBase;
+    // An assistant reads its own knowledge bases through its tools.
+    const knowledgeBaseName = assistant
+      ? null
+      : request.knowledgeBase === undefined
+        ? (existing?.knowledgeBase ?? null)
+        : request.knowledgeBase;
     const knowledgeBase = knowledgeBaseName
       ? await this.options.knowledge.requireKnowledgeBase(request.tenantId, knowledgeBaseName)
       : null;
@@ -258,7 +314,16 @@ export class ChatService {
         title: titleFrom(request.message),
         knowledgeBase: knowledgeBase?.name ?? null,
       }));
-    return { conversation, created: existing === undefined, knowledgeBase, modelName, model };
+    return { conversation, created: existing === undefined, knowledgeBase, modelName, model, assistant };
+  }
+
+  private prepareAssistant(name: string): PreparedAssistant {
+    if (!this.options.assistants) {
+      throw new NotFoundError(
+        `There is no assistant "${name}": no assistants are configured (see docs/AGENTS.md).`,
+      );
+    }
+    return this.options.assistants.prepare(name);
   }
 
   /**
@@ -328,6 +393,8 @@ export class ChatService {
     outcome: {
       text: string;
       citations: Citation[];
+      /** Ordered answer parts (an assistant's tool calls); null = the text alone. */
+      parts?: MessagePart[] | null;
       usage: Usage | null;
       status: Message['status'];
       error: string | null;
@@ -338,7 +405,7 @@ export class ChatService {
     const message = await this.options.conversations.updateMessage(request.tenantId, messageId, {
       model,
       content: outcome.text,
-      parts: outcome.text ? [{ type: 'text', text: outcome.text }] : [],
+      parts: outcome.parts ?? (outcome.text ? [{ type: 'text', text: outcome.text }] : []),
       citations: outcome.citations,
       usage: outcome.usage,
       costUsd,
@@ -395,6 +462,7 @@ interface PreparedTurn {
   knowledgeBase: KnowledgeBase | null;
   modelName: string;
   model: LanguageModel;
+  assistant: PreparedAssistant | null;
 }
 
 /** Refuses a message no store can keep faithfully, before anything is stored. */

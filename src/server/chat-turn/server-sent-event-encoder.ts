@@ -7,7 +7,7 @@ import { chatResultView, citationView } from '../views.ts';
 import type { EncodedChunk, TurnEncoder } from './turn-stream.ts';
 
 export interface ServerSentEvent {
-  event: 'start' | 'citations' | 'delta' | 'done' | 'error';
+  event: 'start' | 'citations' | 'delta' | 'tool' | 'done' | 'error';
   data: unknown;
 }
 
@@ -53,6 +53,8 @@ export class ServerSentEventEncoder implements TurnEncoder {
         return { event: 'citations', data: { citations: event.citations.map(citationView) } };
       case 'text':
         return { event: 'delta', data: { text: event.delta } };
+      case 'tool':
+        return { event: 'tool', data: event.call };
       case 'finish':
         return { event: 'done', data: chatResultView(event.message.conversationId, event.message) };
       case 'error':

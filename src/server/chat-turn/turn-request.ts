@@ -12,6 +12,8 @@ export interface TurnFields {
   /** Knowledge base to answer from; null for a plain chat; absent for the conversation's own. */
   knowledgeBase?: string | null;
   model?: string;
+  /** A configured assistant that answers with its tools. */
+  assistant?: string;
   k?: number;
 }
 
@@ -32,6 +34,7 @@ export function turnRequest(
     ...(fields.conversationId ? { conversationId: fields.conversationId } : {}),
     ...(fields.knowledgeBase !== undefined ? { knowledgeBase: fields.knowledgeBase } : {}),
     ...(fields.model !== undefined ? { model: fields.model } : {}),
+    ...(fields.assistant !== undefined ? { assistant: fields.assistant } : {}),
     ...(fields.k !== undefined ? { k: fields.k } : {}),
     abortSignal: abortWithRequest(c).signal,
     ...(shutdownSignal ? { shutdownSignal } : {}),

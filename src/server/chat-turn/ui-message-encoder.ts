@@ -7,6 +7,7 @@
 import type { UIMessage, UIMessageChunk } from 'ai';
 import type { ChatEvent } from '../../core/chat/chat-service.ts';
 import type { Citation, MessageStatus } from '../../core/types.ts';
+import { toolCallChunks } from '../routes/assistant-tool-chunks.ts';
 import { citationView } from '../views.ts';
 import type { EncodedChunk, TurnEncoder } from './turn-stream.ts';
 
@@ -104,6 +105,8 @@ export class UIMessageEncoder implements TurnEncoder {
         this.textOpen = true;
         return [...opening, { type: 'text-delta', id: 'answer', delta: event.delta }];
       }
+      case 'tool':
+        return [...this.closeText(), ...toolCallChunks(event.call, this.announcedToolCalls)];
       case 'finish': {
         const message = event.message;
         const citations = citationData(message.citations, this.metadata.knowledgeBase ?? this.knowledgeBase);
@@ -124,6 +127,8 @@ export class UIMessageEncoder implements TurnEncoder {
         return this.failed(event.code, event.message, endedStatus(event.assistantMessage.status));
     }
   }
+
+  private readonly announcedToolCalls = new Set<string>();
 
   private failed(code: string, message: string, status: UIChatMetadata['status']): UIMessageChunk[] {
     this.metadata = { ...this.metadata, status, error: { code, message } };

@@ -32,13 +32,16 @@ function turnError(event: Extract<ChatEvent, { type: 'error' }>): GodwitError {
   return new GodwitError(code, event.message, { details: { messageId: event.assistantMessage.id } });
 }
 
-function startTurn(chat: ChatService, call: ChatCall, knowledgeBase: string): Promise<ChatTurn> {
+/** What answers a `kb:` or `assistant:` model: a knowledge base, or a configured assistant with tools. */
+export type TurnTarget = { knowledgeBase: string } | { assistant: string };
+
+function startTurn(chat: ChatService, call: ChatCall, target: TurnTarget): Promise<ChatTurn> {
   return chat.start({
     tenantId: call.tenantId,
     userId: call.userId,
     apiKeyId: call.apiKeyId ?? null,
     message: lastUserText(call.request.messages),
-    knowledgeBase,
+    ...target,
     abortSignal: call.abort.signal,
     ...(call.shutdownSignal ? { shutdownSignal: call.shutdownSignal } : {}),
   });
@@ -54,8 +57,8 @@ function groundedBody(call: ChatCall, message: Message) {
   });
 }
 
-export async function completeGrounded(chat: ChatService, call: ChatCall, knowledgeBase: string) {
-  const outcome = await (await startTurn(chat, call, knowledgeBase)).outcome();
+export async function completeGrounded(chat: ChatService, call: ChatCall, target: TurnTarget) {
+  const outcome = await (await startTurn(chat, call, target)).outcome();
   if (outcome.type === 'error') throw turnError(outcome);
   return groundedBody(call, outcome.message);
 }
@@ -99,9 +102,9 @@ class OpenAIChunkEncoder implements TurnEncoder {
 export async function streamGrounded(
   chat: ChatService,
   call: ChatCall,
-  knowledgeBase: string,
+  target: TurnTarget,
 ): Promise<ReadableStream<Uint8Array>> {
-  const turn = await startTurn(chat, call, knowledgeBase);
+  const turn = await startTurn(chat, call, target);
   const first = await turn.peekUntil(
     (event) => event.type === 'text' || event.type === 'finish' || event.type === 'error',
   );

@@ -10,6 +10,7 @@ import type { GodwitServices } from '../../core/services.ts';
 import { modelNotFound } from './openai-errors.ts';
 
 export const KNOWLEDGE_BASE_PREFIX = 'kb:';
+export const ASSISTANT_PREFIX = 'assistant:';
 
 export interface ModelEntry {
   id: string;
@@ -20,6 +21,7 @@ export interface ModelEntry {
 
 export type ChatTarget =
   | { kind: 'knowledge-base'; name: string; knowledgeBase: string }
+  | { kind: 'assistant'; name: string; assistant: string }
   | { kind: 'provider'; name: string; model: LanguageModel };
 
 function providerOf(name: string): string {
@@ -60,12 +62,14 @@ export async function listModels(
     const at = Math.floor(knowledgeBase.createdAt.getTime() / 1000);
     models.push(entry(`${KNOWLEDGE_BASE_PREFIX}${knowledgeBase.name}`, 'godwit', at));
   }
+  for (const name of services.assistants?.names() ?? [])
+    models.push(entry(`${ASSISTANT_PREFIX}${name}`, 'godwit'));
   return models;
 }
 
 function availableSummary(services: GodwitServices): string {
   const offered = [...new Set([...listedProviderModels(services), ...services.provider.availableModels])];
-  return `Available: ${offered.join(', ')}, and kb:<knowledge base> (GET /v1/models lists them).`;
+  return `Available: ${offered.join(', ')}, kb:<knowledge base> and assistant:<name> (GET /v1/models lists them).`;
 }
 
 /** Resolves the `model` of a chat completion request; throws a 404 `model_not_found` when unknown. */
@@ -85,6 +89,16 @@ export async function resolveChatTarget(
       );
     }
     return { kind: 'knowledge-base', name, knowledgeBase: found.name };
+  }
+  if (name.startsWith(ASSISTANT_PREFIX)) {
+    const assistant = name.slice(ASSISTANT_PREFIX.length);
+    if (!services.assistants?.names().includes(assistant)) {
+      const names = services.assistants?.names() ?? [];
+      throw modelNotFound(
+        `The model "${name}" does not exist: there is no assistant "${assistant}". ${names.length > 0 ? `Assistants: ${names.map((known) => ASSISTANT_PREFIX + known).join(', ')}.` : 'No assistants are configured (assistants in godwit.config.yaml).'}`,
+      );
+    }
+    return { kind: 'assistant', name, assistant };
   }
   if (!services.models || !isOffered(services, name)) {
     throw modelNotFound(

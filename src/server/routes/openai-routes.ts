@@ -223,10 +223,14 @@ export function registerOpenAIRoutes(
       },
     };
     // Streams and completions with provider-dependent fields do not fit the typed responses; cast once here.
-    if (target.kind === 'knowledge-base') {
+    if (target.kind === 'knowledge-base' || target.kind === 'assistant') {
+      const turnTarget =
+        target.kind === 'assistant'
+          ? { assistant: target.assistant }
+          : { knowledgeBase: target.knowledgeBase };
       if (request.stream)
-        return eventStream(c, await streamGrounded(services.chat, call, target.knowledgeBase)) as never;
-      return c.json(await completeGrounded(services.chat, call, target.knowledgeBase), 200) as never;
+        return eventStream(c, await streamGrounded(services.chat, call, turnTarget)) as never;
+      return c.json(await completeGrounded(services.chat, call, turnTarget), 200) as never;
     }
     if (services.chatForwarder?.canForward(request.model)) {
       // The provider gets the request as written, but a message that cannot be valid is refused here,

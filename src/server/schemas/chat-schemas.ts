@@ -15,6 +15,10 @@ export const ChatRequestSchema = z
     model: text(200)
       .optional()
       .openapi({ description: '`provider:model-id`; defaults to the configured model.' }),
+    assistant: text(64).optional().openapi({
+      description:
+        'Answer as this configured assistant (its model, instructions and tools); see docs/AGENTS.md.',
+    }),
     k: boundedInteger(1, 100).optional().openapi({ description: 'Passages to retrieve. Default 6.' }),
     stream: z
       .boolean({ error: 'expected true or false' })

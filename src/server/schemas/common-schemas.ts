@@ -72,6 +72,29 @@ export const MessageSchema = z
         '`pending` while the answer is written; `incomplete` when the request was cancelled; `failed` with the reason in `error`; `interrupted` when the server stopped or died mid-answer (the text said so far is kept). Retry by sending the question again.',
     }),
     error: z.string().nullable().openapi({ description: 'Why the answer failed or stopped early.' }),
+    toolCalls: z
+      .array(
+        z.object({
+          toolCallId: z.string(),
+          toolName: z.string(),
+          input: z.unknown(),
+          state: z.enum(['running', 'awaiting-approval', 'complete', 'failed', 'denied']),
+          output: z.unknown().optional(),
+          error: z.string().optional(),
+          durationMs: z.number().optional(),
+          approval: z
+            .object({
+              id: z.string(),
+              state: z.enum(['requested', 'approved', 'denied']),
+              signature: z.string().optional(),
+              reason: z.string().optional(),
+            })
+            .optional(),
+        }),
+      )
+      .openapi({
+        description: "An assistant's tool calls, in order (empty for plain and grounded answers).",
+      }),
     createdAt: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('Message');
