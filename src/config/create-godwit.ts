@@ -47,9 +47,10 @@ export async function createGodwit(
   const usage = observableUsageLedger(ledger);
   const pricing = createPricing();
   const generateId = options.generateId ?? randomUUID;
-  const { createDocumentParser } = await import('../ingest/index.ts');
+  const { createParserPool } = await import('../ingest/index.ts');
   const blobs = await openBlobStore(config);
-  const parser = createDocumentParser({
+  // Parsing and chunking run on worker threads, off the event loop that serves requests.
+  const parser = createParserPool({
     maxFileBytes: config.ingest.maxFileBytes,
     maxChunkTokens: config.ingest.chunkTokens,
     chunkOverlapTokens: config.ingest.chunkOverlapTokens,
@@ -129,6 +130,7 @@ export async function createGodwit(
       await storage.close();
       blobs.close();
       await cache.close();
+      await parser.close();
     },
   };
 }

@@ -4,3 +4,4 @@
  */
 export { createDocumentParser, type DocumentParserOptions } from './document-parser.ts';
 export { detectMimeType, SUPPORTED_EXTENSIONS } from './media-types.ts';
+export { createParserPool, type ParserPool, type ParserPoolOptions } from './parser-pool.ts';

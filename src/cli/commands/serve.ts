@@ -1,5 +1,6 @@
 import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
 import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
+import { describeStorage } from '../../config/describe-storage.ts';
 import { createGodwit } from '../../config/index.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { startNodeServer } from '../../runtime/node.ts';
@@ -87,9 +88,7 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   output.info(`  model:     ${services.provider.model} (${services.provider.reason})`);
   if (services.provider.fallbackModels.length > 0)
     output.info(`  fallback:  ${services.provider.fallbackModels.join(' → ')}`);
-  output.info(
-    `  storage:   ${config.database.url ? `PostgreSQL ${redact(config.database.url)}` : `PGlite in ${config.dataDir}`}`,
-  );
+  output.info(`  storage:   ${describeStorage(config)}`);
   output.info(
     `  knowledge: ${knowledgeBases.map((kb) => kb.name).join(', ') || '(none yet: godwit ingest ./docs --kb NAME)'}`,
   );

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { IngestError, UnsupportedMediaError } from '../core/errors.ts';
+import { createDocumentParser } from './document-parser.ts';
+import { buildXlsx } from './fixtures/sample-files.ts';
+import { createParserPool } from './parser-pool.ts';
+
+const encoder = new TextEncoder();
+const markdown = encoder.encode(
+  '# Leave policy\n\n## Vacation\n\nNew employees receive 20 days of paid vacation in their first year.\n\n' +
+    '## Sick leave\n\nTell your manager before 10:00 on the first day.\n',
+);
+
+describe('createParserPool', () => {
+  it('parses on worker threads from the TypeScript sources, with the same chunks as in-process', async () => {
+    const pool = createParserPool({ workers: 2 });
+    try {
+      expect(pool.threads).toBe(2);
+      const input = { source: 'leave.md', bytes: markdown };
+      const [pooled, inProcess] = await Promise.all([pool.parse(input), createDocumentParser().parse(input)]);
+      expect(pooled).toEqual(inProcess);
+      expect(pooled.chunks.length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('runs more files than threads, each answered with its own document', async () => {
+    const pool = createParserPool({ workers: 2 });
+    try {
+      const sources = Array.from({ length: 7 }, (_, index) => `note-${index}.md`);
+      const parsed = await Promise.all(
+        sources.map((source, index) =>
+          pool.parse({
+            source,
+            bytes: encoder.encode(`# Note ${index}\n\nThe code word is word${index}.\n`),
+          }),
+        ),
+      );
+      parsed.forEach((document, index) => {
+        expect(document.chunks.map((chunk) => chunk.text).join(' ')).toContain(`word${index}`);
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('parses binary formats in workers (XLSX)', async () => {
+    const pool = createParserPool({ workers: 1 });
+    try {
+      const bytes = await buildXlsx([
+        {
+          name: 'Offices',
+          rows: [
+            ['City', 'Desks'],
+            ['Lisbon', 40],
+          ],
+        },
+      ]);
+      const parsed = await pool.parse({ source: 'offices.xlsx', bytes });
+      expect(parsed.chunks.map((chunk) => chunk.text).join('\n')).toMatch(/Lisbon/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('rethrows a worker-side refusal as the same error class, code, message and details', async () => {
+    const pool = createParserPool({ workers: 1, maxFileBytes: 10 });
+    try {
+      const input = { source: 'big.md', bytes: markdown };
+      const inProcess = await createDocumentParser({ maxFileBytes: 10 })
+        .parse(input)
+        .catch((error: unknown) => error);
+      const pooled = await pool.parse(input).catch((error: unknown) => error);
+      expect(pooled).toBeInstanceOf(IngestError);
+      expect(pooled).toMatchObject({
+        code: (inProcess as IngestError).code,
+        message: (inProcess as IngestError).message,
+        details: (inProcess as IngestError).details,
+      });
+      const unsupported = await pool
+        .parse({ source: 'tool.exe', bytes: new Uint8Array([0x4d, 0x5a, 0, 1, 2, 3]) })
+        .catch((error: unknown) => error);
+      expect(unsupported).toBeInstanceOf(UnsupportedMediaError);
+      // The pool keeps serving after refusals.
+      const small = await pool.parse({ source: 'hi.md', bytes: encoder.encode('# Hi\n\nok\n') });
+      expect(small.chunks.length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('parses in-process when asked for no workers', async () => {
+    const pool = createParserPool({ workers: 0 });
+    expect(pool.threads).toBe(0);
+    expect((await pool.parse({ source: 'leave.md', bytes: markdown })).chunks.length).toBeGreaterThan(0);
+    await pool.close();
+  });
+
+  it('refuses work after close with a clear error', async () => {
+    const pool = createParserPool({ workers: 1 });
+    await pool.close();
+    await expect(pool.parse({ source: 'leave.md', bytes: markdown })).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * A DocumentParser that parses and chunks on worker threads, so a large upload (50 MiB by default) does not
+ * block the event loop that answers /healthz and every other request. Workers start on first use, take one
+ * file at a time, and are kept (unreferenced, so they never hold a process open) for the next file.
+ *
+ * Where the worker's file does not exist beside this module (a single-file bundle, as on Lambda) or
+ * `workers` is 0, files are parsed on the calling thread, as createDocumentParser does.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { IngestError } from '../core/errors.ts';
+import type { DocumentParser, ParsedDocument } from '../core/ports.ts';
+import { createDocumentParser, type DocumentParserOptions } from './document-parser.ts';
+import { SUPPORTED_EXTENSIONS } from './media-types.ts';
+import { deserializeParseError } from './parse-errors.ts';
+import type { ParseReply, ParseRequest } from './parse-messages.ts';
+
+export interface ParserPoolOptions extends DocumentParserOptions {
+  /** Worker threads. Default: the cores less one for the event loop, from 1 to 4. 0 parses in-process. */
+  workers?: number;
+}
+
+export interface ParserPool extends DocumentParser {
+  /** Worker threads this pool may run; 0 when it parses on the calling thread. */
+  readonly threads: number;
+  /** Stops the workers; files being parsed fail. */
+  close(): Promise<void>;
+}
+
+interface Task {
+  request: ParseRequest;
+  resolve: (document: ParsedDocument) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * @example
+ * const parser = createParserPool({ maxFileBytes: 50 * 1024 * 1024 });
+ * const { chunks } = await parser.parse({ source: 'big.pdf', bytes });
+ */
+export function createParserPool(options: ParserPoolOptions = {}): ParserPool {
+  const { workers, ...parserOptions } = options;
+  const inProcess = createDocumentParser(parserOptions);
+  const entry = workerEntry();
+  const size = entry === null ? 0 : (workers ?? defaultWorkers());
+  if (size === 0) return { ...inProcess, threads: 0, close: async () => {} };
+  return new WorkerParserPool(entry!, size, parserOptions);
+}
+
+function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+/** The worker module beside this one: `.ts` when running from the sources, `.js` in the compiled build. */
+function workerEntry(): URL | null {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const entry = new URL(`./parse-worker${extension}`, import.meta.url);
+  return entry.protocol === 'file:' && existsSync(fileURLToPath(entry)) ? entry : null;
+}
+
+/**
+ * From the TypeScript sources the worker needs tsx's loader before its first import; the compiled build
+ * runs as it is.
+ */
+function startWorker(entry: URL, parserOptions: DocumentParserOptions): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: parserOptions });
+  // tsx's ES module build of its API (its CommonJS build cannot register hooks from an eval'd worker).
+  const tsxRequired = createRequire(import.meta.url).resolve('tsx/esm/api');
+  const tsx = pathToFileURL(tsxRequired.replace(/\.cjs$/, '.mjs')).href;
+  const bootstrap = [
+    "const { workerData } = require('node:worker_threads');",
+    'import(workerData.tsx).then(({ register }) => { register(); return import(workerData.entry); });',
+  ].join('\n');
+  return new Worker(bootstrap, {
+    eval: true,
+    workerData: { ...parserOptions, tsx, entry: entry.href },
+  });
+}
+
+class WorkerParserPool implements ParserPool {
+  readonly supportedExtensions = SUPPORTED_EXTENSIONS;
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Task>();
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly entry: URL,
+    readonly threads: number,
+    private readonly parserOptions: DocumentParserOptions,
+  ) {}
+
+  parse(input: ParseRequest['input']): Promise<ParsedDocument> {
+    if (this.closed) return Promise.reject(new IngestError('The document parser has been closed.'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request: { id: this.nextId++, input }, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.idle, ...this.busy.keys()];
+    this.idle.length = 0;
+    await Promise.all(all.map((worker) => worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const worker = this.idle.pop() ?? (this.busy.size < this.threads ? this.spawn() : undefined);
+      if (!worker) return;
+      const task = this.queue.shift()!;
+      this.busy.set(worker, task);
+      // A worker at work keeps the process alive until it answers; an idle one does not.
+      worker.ref();
+      worker.postMessage(task.request);
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = startWorker(this.entry, this.parserOptions);
+    worker.on('message', (reply: ParseReply) => this.settle(worker, reply));
+    worker.on('error', (error) => this.fail(worker, error));
+    worker.on('exit', (code) =>
+      this.fail(worker, new Error(`the parsing thread stopped (exit code ${code})`)),
+    );
+    return worker;
+  }
+
+  private settle(worker: Worker, reply: ParseReply): void {
+    const task = this.busy.get(worker);
+    this.busy.delete(worker);
+    worker.unref();
+    this.idle.push(worker);
+    if (task && task.request.id === reply.id) {
+      if (reply.error) task.reject(deserializeParseError(reply.error));
+      else task.resolve(reply.document);
+    }
+    this.dispatch();
+  }
+
+  /** A worker that crashed (out of memory in a hostile file, say) fails its file only; a new one replaces it. */
+  private fail(worker: Worker, error: Error): void {
+    const task = this.busy.get(worker);
+    this.busy.delete(worker);
+    const idleIndex = this.idle.indexOf(worker);
+    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
+    if (task) {
+      const source = task.request.input.source;
+      task.reject(
+        new IngestError(`${source} could not be parsed: ${error.message}. Check the file and try again.`, {
+          cause: error,
+          details: { source, reason: 'parser_failed' },
+        }),
+      );
+    }
+    if (!this.closed) this.dispatch();
+  }
+}
