@@ -95,6 +95,30 @@ describe('Retriever', () => {
     ).rejects.toThrowError(/no usable embedding model.*keyword/);
   });
 
+  it('tells a keyword search on a vector-only store what is true of the knowledge base', async () => {
+    const { knowledgeBase } = await setup(null);
+    const vectorOnly = (embedders: Map<string, ReturnType<typeof createLexicalEmbedder>>) =>
+      new Retriever({
+        index: createMemoryStorage().index,
+        embedders,
+        fuse: (lists, k) => lists.flat().slice(0, k),
+        keywordSearch: false,
+      });
+    const lexical = createLexicalEmbedder();
+    const configured = vectorOnly(new Map([[lexical.model, lexical]]));
+    const request = {
+      knowledgeBase: { ...knowledgeBase, embeddingModel: lexical.model },
+      query: 'sleep',
+      k: 3,
+    };
+    const refusal = configured.search(DEFAULT_TENANT, { ...request, mode: 'keyword' });
+    await expect(refusal).rejects.toThrowError(/no keyword search.*mode "vector" or "hybrid"/);
+    await expect(refusal).rejects.not.toThrowError(/give it an embedding model|has no embedding model/);
+    await expect(
+      vectorOnly(new Map()).search(DEFAULT_TENANT, { ...request, mode: 'keyword' }),
+    ).rejects.toThrowError(new RegExp(`embedded with ${lexical.model}, which is not configured here`));
+  });
+
   it('rejects an empty query and an out-of-range k', async () => {
     const { retriever, knowledgeBase } = await setup(null);
     await expect(retriever.search(DEFAULT_TENANT, { knowledgeBase, query: '  ', k: 3 })).rejects.toThrowError(

@@ -68,9 +68,7 @@ export class Retriever {
     const keywordSearch = this.options.keywordSearch !== false;
     const requested = request.mode ?? (embedder ? 'hybrid' : 'keyword');
     if (requested === 'keyword' && !keywordSearch) {
-      throw new ValidationError(
-        `The configured vector store has no keyword search, so knowledge base "${request.knowledgeBase.name}" can only be searched by vector; give it an embedding model, or choose a vector store with keyword search.`,
-      );
+      throw new ValidationError(vectorOnlyMessage(request.knowledgeBase, embedder));
     }
     const mode = requested === 'hybrid' && !keywordSearch ? 'vector' : requested;
     if (mode !== 'keyword' && !embedder) {
@@ -135,4 +133,17 @@ export class Retriever {
     if (this.options.feedback === false) return search(query, k);
     return searchWithFeedback(search, query, { key: (hit) => hit.chunkId, k });
   }
+}
+
+/** Why a vector-only store (S3 Vectors) cannot answer a keyword search, and what to do instead. */
+function vectorOnlyMessage(knowledgeBase: KnowledgeBase, embedder: Embedder | undefined): string {
+  const name = knowledgeBase.name;
+  const store = 'The configured vector store searches vectors only (no keyword search)';
+  if (embedder) {
+    return `${store}: search knowledge base "${name}" with mode "vector" or "hybrid" (the default).`;
+  }
+  if (knowledgeBase.embeddingModel) {
+    return `${store}, and knowledge base "${name}" is embedded with ${knowledgeBase.embeddingModel}, which is not configured here: set models.embedding (GODWIT_EMBEDDING_MODEL) to it, or make its provider reachable.`;
+  }
+  return `${store}, and knowledge base "${name}" has no embedding model: re-create it with one, or choose a vector store with keyword search.`;
 }
