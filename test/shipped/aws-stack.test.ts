@@ -357,7 +357,7 @@ describe.each(PROFILES)('the synthesized $name stack', (profile) => {
     expect((await apiCall({ method: 'GET', path: '/healthz' }, null)).status).toBe(200);
   });
 
-  it('with Bedrock unreachable, a chat fails cleanly and the functions keep serving', async () => {
+  it('with Bedrock unreachable, a Bedrock chat fails cleanly, an extractive one answers from keyword search', async () => {
     await bedrock.close();
     const response = await streamCall({
       method: 'POST',
@@ -369,6 +369,23 @@ describe.each(PROFILES)('the synthesized $name stack', (profile) => {
     expect(JSON.parse(response.body).error.code).toBe('provider_unavailable');
     expect(response.body).not.toContain('    at ');
     expect((await streamCall({ method: 'GET', path: '/healthz' }, null)).statusCode).toBe(200);
+    if (profile.settings.vectorStore !== 's3vectors') {
+      // The extractive model needs no provider, and these stores search by keyword without an embedding.
+      const extractive = await streamCall({
+        method: 'POST',
+        path: '/api/chat',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          message: 'How many vacation days do employees get?',
+          knowledgeBase: 'handbook',
+          model: 'local:extractive',
+        }),
+      });
+      expect(extractive.statusCode, extractive.body).toBe(200);
+      const answer = JSON.parse(extractive.body) as { answer: string; citations: Array<{ source: string }> };
+      expect(answer.answer).toContain('25 vacation days');
+      expect(answer.citations.map((citation) => citation.source)).toContain('leave.md');
+    }
   });
 });
 
