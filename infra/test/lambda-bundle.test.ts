@@ -99,8 +99,17 @@ function inputsLoadedAtInit(metafile: Metafile): string[] {
 }
 
 describe('Lambda bundles', () => {
-  it('stay under 5 MB unpacked', () => {
-    for (const bundle of [api, ingest]) expect(bundle.totalBytes).toBeLessThan(5_000_000);
+  // 6 MB since the bundles carry pdf.js's worker (about 1.3 MB, loaded only when a PDF arrives), without
+  // which PDFs cannot be read on Lambda; before it they were under 5 MB.
+  it('stay under 6 MB unpacked, with the pdf.js worker as a chunk of its own', () => {
+    for (const bundle of [api, ingest]) {
+      expect(bundle.totalBytes).toBeLessThan(6_000_000);
+      expect(
+        Object.values(bundle.metafile.outputs).some((output) =>
+          Object.keys(output.inputs).some((input) => input.endsWith('pdfjs-dist/legacy/build/pdf.worker.mjs')),
+        ),
+      ).toBe(true);
+    }
   });
 
   it('ship no PGlite, Chroma client or non-English Zod messages', () => {

@@ -16,11 +16,10 @@ export interface StreamedReply {
 }
 
 export interface FunctionProcess {
-  /** Milliseconds from the start of the module import to the end of the first invocation. */
+  /** Milliseconds of the module import plus the first invocation (idle time between them left out). */
   readonly firstResponseMs: number | null;
   /** Milliseconds the handler module took to import (Lambda's init phase). */
   readonly loadMs: number;
-  /** Sizes of the code directory. */
   invoke(event: unknown): Promise<{ result?: unknown; streamed?: Buffer; error?: string }>;
   /** Invokes a streaming handler and decodes the prelude; fails if the response has none. */
   invokeStreaming(event: unknown): Promise<StreamedReply>;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createDocumentParser } from '../../ingest/index.ts';
 import { createLexicalEmbedder } from '../../providers/local/index.ts';
 import { createMemoryStorage } from '../../storage/memory/index.ts';
-import { ValidationError } from '../errors.ts';
+import { ProviderError, ValidationError } from '../errors.ts';
 import { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import { DEFAULT_TENANT } from '../types.ts';
 import { fuseResults } from './fusion.ts';
@@ -93,6 +93,94 @@ describe('Retriever', () => {
     await expect(
       retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'sleep', k: 3, mode: 'vector' }),
     ).rejects.toThrowError(/no usable embedding model.*keyword/);
+  });
+
+  it('tells a keyword search on a vector-only store what is true of the knowledge base', async () => {
+    const { knowledgeBase } = await setup(null);
+    const vectorOnly = (embedders: Map<string, ReturnType<typeof createLexicalEmbedder>>) =>
+      new Retriever({
+        index: createMemoryStorage().index,
+        embedders,
+        fuse: (lists, k) => lists.flat().slice(0, k),
+        keywordSearch: false,
+      });
+    const lexical = createLexicalEmbedder();
+    const configured = vectorOnly(new Map([[lexical.model, lexical]]));
+    const request = {
+      knowledgeBase: { ...knowledgeBase, embeddingModel: lexical.model },
+      query: 'sleep',
+      k: 3,
+    };
+    const refusal = configured.search(DEFAULT_TENANT, { ...request, mode: 'keyword' });
+    await expect(refusal).rejects.toThrowError(/no keyword search.*mode "vector" or "hybrid"/);
+    await expect(refusal).rejects.not.toThrowError(/give it an embedding model|has no embedding model/);
+    await expect(
+      vectorOnly(new Map()).search(DEFAULT_TENANT, { ...request, mode: 'keyword' }),
+    ).rejects.toThrowError(new RegExp(`embedded with ${lexical.model}, which is not configured here`));
+  });
+
+  it('answers a hybrid search by keyword when the embedding provider is unavailable, and says so', async () => {
+    const storage = createMemoryStorage();
+    const knowledge = new KnowledgeService({
+      knowledge: storage.knowledge,
+      index: storage.index,
+      parser: createDocumentParser(),
+      generateId: randomUUID,
+    });
+    // Keyword-indexed here; searched below as if embedded with a Bedrock model that cannot be reached.
+    const knowledgeBase = await knowledge.createKnowledgeBase(DEFAULT_TENANT, {
+      name: 'science',
+      embeddingModel: null,
+    });
+    for (const [source, text] of Object.entries(documents)) {
+      await knowledge.ingest(DEFAULT_TENANT, knowledgeBase, {
+        source,
+        bytes: new TextEncoder().encode(text),
+      });
+    }
+    const failing = (error: Error) => ({
+      model: 'bedrock:amazon.titan-embed-text-v2:0',
+      version: '1',
+      dimension: 8,
+      embed: async () => {
+        throw error;
+      },
+    });
+    const retrieverWith = (error: Error) =>
+      new Retriever({
+        index: storage.index,
+        embedders: new Map([['bedrock:amazon.titan-embed-text-v2:0', failing(error)]]),
+        fuse: (lists, k) => lists.flat().slice(0, k),
+      });
+    const embedded = { ...knowledgeBase, embeddingModel: 'bedrock:amazon.titan-embed-text-v2:0' };
+    const down = new ProviderError('Bedrock is unreachable.', { unavailable: true });
+    const reasons: string[] = [];
+    const hits = await retrieverWith(down).search(DEFAULT_TENANT, {
+      knowledgeBase: embedded,
+      query: 'sleep',
+      k: 3,
+      onDegraded: (reason) => reasons.push(reason),
+    });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(reasons).toEqual([
+      expect.stringMatching(/unavailable, so knowledge base "science" was searched by keyword only/),
+    ]);
+    // Vector mode has no keyword half to fall back on; a refused request is not an outage.
+    await expect(
+      retrieverWith(down).search(DEFAULT_TENANT, {
+        knowledgeBase: embedded,
+        query: 'sleep',
+        k: 3,
+        mode: 'vector',
+      }),
+    ).rejects.toThrow(/unreachable/);
+    await expect(
+      retrieverWith(new ProviderError('The model rejected the input.')).search(DEFAULT_TENANT, {
+        knowledgeBase: embedded,
+        query: 'sleep',
+        k: 3,
+      }),
+    ).rejects.toThrow(/rejected/);
   });
 
   it('rejects an empty query and an out-of-range k', async () => {

@@ -2,7 +2,7 @@
  * Retrieval over one knowledge base: keyword (BM25), vector, or hybrid (both, fused). The mode defaults to
  * hybrid when the knowledge base has an embedding model and an embedder for it is configured.
  */
-import { ValidationError } from '../errors.ts';
+import { GodwitError, ValidationError } from '../errors.ts';
 import type { Embedder } from '../models.ts';
 import type { ChunkFilter, VectorIndex } from '../ports.ts';
 import type { KnowledgeBase, SearchHit } from '../types.ts';
@@ -18,6 +18,11 @@ export interface RetrievalRequest {
   mode?: SearchMode;
   filter?: ChunkFilter;
   abortSignal?: AbortSignal;
+  /**
+   * Called when a hybrid search answered from keyword search alone because the embedding provider is
+   * unavailable, with the reason; callers say the answer is degraded. Without it the fallback still happens.
+   */
+  onDegraded?: (reason: string) => void;
 }
 
 export interface RetrieverOptions {
@@ -68,9 +73,7 @@ export class Retriever {
     const keywordSearch = this.options.keywordSearch !== false;
     const requested = request.mode ?? (embedder ? 'hybrid' : 'keyword');
     if (requested === 'keyword' && !keywordSearch) {
-      throw new ValidationError(
-        `The configured vector store has no keyword search, so knowledge base "${request.knowledgeBase.name}" can only be searched by vector; give it an embedding model, or choose a vector store with keyword search.`,
-      );
+      throw new ValidationError(vectorOnlyMessage(request.knowledgeBase, embedder));
     }
     const mode = requested === 'hybrid' && !keywordSearch ? 'vector' : requested;
     if (mode !== 'keyword' && !embedder) {
@@ -82,7 +85,17 @@ export class Retriever {
     const keyword = (depth: number) =>
       this.expandedKeywordSearch(tenantId, base, query, depth, request.abortSignal);
     if (mode === 'keyword') return (await keyword(Math.max(request.k, KEYWORD_DEPTH))).slice(0, request.k);
-    const [embedding] = await embedder!.embed([query], { abortSignal: request.abortSignal });
+    let embedding: number[] | undefined;
+    try {
+      [embedding] = await embedder!.embed([query], { abortSignal: request.abortSignal });
+    } catch (error) {
+      // With the embedding provider down, a hybrid search still has its keyword half.
+      if (mode !== 'hybrid' || !isUnavailable(error)) throw error;
+      request.onDegraded?.(
+        `The embedding model ${embedder!.model} is unavailable, so knowledge base "${request.knowledgeBase.name}" was searched by keyword only.`,
+      );
+      return (await keyword(Math.max(request.k, KEYWORD_DEPTH))).slice(0, request.k);
+    }
     if (!embedding) throw new ValidationError('The embedding model returned no vector for the query.');
     // A query with no indexable words embeds as zeros, which has no direction to compare.
     const searchable = embedding.some((value) => value !== 0);
@@ -135,4 +148,25 @@ export class Retriever {
     if (this.options.feedback === false) return search(query, k);
     return searchWithFeedback(search, query, { key: (hit) => hit.chunkId, k });
   }
+}
+
+/** Why a vector-only store (S3 Vectors) cannot answer a keyword search, and what to do instead. */
+function vectorOnlyMessage(knowledgeBase: KnowledgeBase, embedder: Embedder | undefined): string {
+  const name = knowledgeBase.name;
+  const store = 'The configured vector store searches vectors only (no keyword search)';
+  if (embedder) {
+    return `${store}: search knowledge base "${name}" with mode "vector" or "hybrid" (the default).`;
+  }
+  if (knowledgeBase.embeddingModel) {
+    return `${store}, and knowledge base "${name}" is embedded with ${knowledgeBase.embeddingModel}, which is not configured here: set models.embedding (GODWIT_EMBEDDING_MODEL) to it, or make its provider reachable.`;
+  }
+  return `${store}, and knowledge base "${name}" has no embedding model: re-create it with one, or choose a vector store with keyword search.`;
+}
+
+/** A provider or dependency that cannot be reached now (not a bad request or a bad key). */
+function isUnavailable(error: unknown): boolean {
+  return (
+    GodwitError.isInstance(error) &&
+    (error.code === 'provider_unavailable' || error.code === 'dependency_unavailable')
+  );
 }
