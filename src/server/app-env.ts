@@ -36,6 +36,11 @@ export interface AppOptions {
    * response is sent (AWS Lambda), so that no row waits for a next invocation that may never come.
    */
   awaitUsageWrites?: boolean;
+  /**
+   * Aborted when the server begins to stop (SIGTERM): readiness answers `stopping`, and streams end with a
+   * final event saying so instead of being cut. Default: never aborted.
+   */
+  shutdown?: AbortSignal;
 }
 
 export interface AppDeps {
@@ -49,6 +54,7 @@ export interface ResolvedAppOptions {
   maxUploadBytes: number;
   logger: Logger;
   awaitUsageWrites: boolean;
+  shutdown: AbortSignal;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -60,6 +66,7 @@ export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions 
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     logger: options.logger ?? writeLogLine,
     awaitUsageWrites: options.awaitUsageWrites ?? false,
+    shutdown: options.shutdown ?? new AbortController().signal,
   };
 }
 
