@@ -196,35 +196,30 @@ class LocalBackend implements CliBackend {
     model?: string;
     conversationId?: string;
   }) {
-    let conversationId = '';
-    for await (const event of this.services.chat.turn({
+    const turn = await this.services.chat.start({
       tenantId: DEFAULT_TENANT,
       userId: DEFAULT_USER,
       message: input.question,
       knowledgeBase: input.knowledgeBase,
       ...(input.model ? { model: input.model } : {}),
       ...(input.conversationId ? { conversationId: input.conversationId } : {}),
-    })) {
-      if (event.type === 'start') conversationId = event.conversation.id;
-      if (event.type === 'error') throw new AskFailedError(event.code, event.message);
-      if (event.type === 'finish') {
-        const message = event.message;
-        return {
-          answer: message.content,
-          citations: message.citations.map((citation) => ({
-            index: citation.index,
-            source: citation.source,
-            location: formatLocation(citation.location),
-            text: citation.text,
-          })),
-          model: message.model ?? '',
-          usage: message.usage,
-          conversationId,
-          status: message.status,
-        };
-      }
-    }
-    throw new AskFailedError('internal', 'The chat turn ended without an answer.');
+    });
+    const outcome = await turn.outcome();
+    if (outcome.type === 'error') throw new AskFailedError(outcome.code, outcome.message);
+    const message = outcome.message;
+    return {
+      answer: message.content,
+      citations: message.citations.map((citation) => ({
+        index: citation.index,
+        source: citation.source,
+        location: formatLocation(citation.location),
+        text: citation.text,
+      })),
+      model: message.model ?? '',
+      usage: message.usage,
+      conversationId: turn.conversationId,
+      status: message.status,
+    };
   }
 
   ingest(knowledgeBase: string, file: { source: string; bytes: Uint8Array; mimeType?: string }) {

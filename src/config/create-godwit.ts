@@ -91,6 +91,7 @@ export async function createGodwit(
         `${JSON.stringify({ level: 'error', message: 'chat turn failed', ...context, error: describeError(error) })}\n`,
       ),
   });
+  await interruptDeadTurns(chat, config);
   return {
     knowledge,
     knowledgeStore: storage.knowledge,
@@ -125,6 +126,29 @@ export async function createGodwit(
       await cache.close();
     },
   };
+}
+
+/**
+ * A store shared by several processes may hold turns another live instance is still answering, so there only
+ * turns older than this are taken for dead. A live turn marked by mistake is set right by its final write.
+ */
+const SHARED_STORE_DEAD_TURN_MS = 10 * 60_000;
+
+/**
+ * Turns left `pending` by a process that died mid-answer become `interrupted`, keeping their saved text.
+ * The embedded database belongs to this process alone (the data-dir lock), so every pending turn is dead.
+ */
+async function interruptDeadTurns(chat: ChatService, config: GodwitConfig): Promise<void> {
+  const embedded =
+    config.storage.conversations !== 'dynamodb' && !config.database.url && !config.database.dataApi;
+  const startedBefore = new Date(Date.now() - (embedded ? 0 : SHARED_STORE_DEAD_TURN_MS));
+  try {
+    await chat.interruptPendingTurns(startedBefore);
+  } catch (error) {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'warn', message: 'could not mark interrupted chat turns', error: describeError(error) })}\n`,
+    );
+  }
 }
 
 /** The shared cache: Redis when configured (cache.backend, or redis.url), else in process memory. */

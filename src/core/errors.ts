@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'provider_error'
   | 'provider_unavailable'
   | 'dependency_unavailable'
+  /** The server began to stop while the request was answered; retry (on another instance). */
+  | 'server_stopping'
   | 'internal';
 
 export interface GodwitErrorOptions {

@@ -163,6 +163,11 @@ export interface ConversationStore {
   updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message>;
   /** Messages in creation order. */
   listMessages(tenantId: string, conversationId: string): Promise<Message[]>;
+  /**
+   * Marks every message (all tenants) still `pending` and created before `startedBefore` as `interrupted`
+   * with `reason`, keeping the text it saved: its process died mid-answer. Returns how many were marked.
+   */
+  interruptPendingTurns(startedBefore: Date, reason: string): Promise<number>;
 }
 
 export interface UsageQuery {

@@ -102,7 +102,8 @@ export interface Usage {
 }
 
 export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
-export type MessageStatus = 'pending' | 'complete' | 'incomplete' | 'failed';
+/** `interrupted`: the server stopped (or died) before the answer finished; what was said so far is kept. */
+export type MessageStatus = 'pending' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
 
 export type MessagePart =
   | { type: 'text'; text: string }

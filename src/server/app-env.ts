@@ -37,10 +37,10 @@ export interface AppOptions {
    */
   awaitUsageWrites?: boolean;
   /**
-   * Aborted when the server begins to stop (SIGTERM): readiness answers `stopping`, and streams end with a
-   * final event saying so instead of being cut. Default: never aborted.
+   * Aborted when the server begins to stop. Chat turns still streaming end with a final `server_stopping`
+   * error event and are stored as `interrupted`. Default: never aborted.
    */
-  shutdown?: AbortSignal;
+  shutdownSignal?: AbortSignal;
 }
 
 export interface AppDeps {
@@ -54,7 +54,7 @@ export interface ResolvedAppOptions {
   maxUploadBytes: number;
   logger: Logger;
   awaitUsageWrites: boolean;
-  shutdown: AbortSignal;
+  shutdownSignal: AbortSignal | undefined;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -66,7 +66,7 @@ export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions 
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     logger: options.logger ?? writeLogLine,
     awaitUsageWrites: options.awaitUsageWrites ?? false,
-    shutdown: options.shutdown ?? new AbortController().signal,
+    shutdownSignal: options.shutdownSignal,
   };
 }
 

@@ -62,7 +62,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   app.use('*', retryAfterOnUnavailable());
   // Before authentication: /api/healthz is the open alias of /healthz that load balancers probe.
   const readiness =
-    deps.readiness ?? createReadiness(services, { logger: options.logger, shutdown: options.shutdown });
+    deps.readiness ?? createReadiness(services, { logger: options.logger, shutdown: options.shutdownSignal });
   registerHealthRoutes(app, services, readiness);
   // /healthz, /readyz, /openapi.json and /docs stay open; /metrics needs an admin when auth is required.
   const auth = deps.options?.auth ?? AUTH_OFF;

@@ -24,6 +24,7 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   provider_error: 502,
   provider_unavailable: 503,
   dependency_unavailable: 503,
+  server_stopping: 503,
   internal: 500,
 };
 

@@ -263,6 +263,48 @@ export function describeConversationStoreContract(
       ).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('marks turns left pending before a time as interrupted, keeping their text, in every tenant', async () => {
+      const first = await conversation(newTenant());
+      const second = await conversation(newTenant());
+      const assistant = { role: 'assistant' as const, status: 'pending' as const, content: '', parts: [] };
+      const cutOff = await stores().conversations.appendMessage(
+        message(first, { ...assistant, createdAt: at(1) }),
+      );
+      await stores().conversations.updateMessage(first.tenantId, cutOff.id, {
+        content: 'Employees get',
+        parts: [{ type: 'text', text: 'Employees get' }],
+      });
+      const otherTenant = await stores().conversations.appendMessage(
+        message(second, { ...assistant, createdAt: at(2) }),
+      );
+      const finished = await stores().conversations.appendMessage(
+        message(first, { ...assistant, createdAt: at(3) }),
+      );
+      await stores().conversations.updateMessage(first.tenantId, finished.id, { status: 'complete' });
+      const inFlight = await stores().conversations.appendMessage(
+        message(first, { ...assistant, createdAt: at(30) }),
+      );
+      const reason = 'The server stopped before the answer finished.';
+
+      expect(await stores().conversations.interruptPendingTurns(at(10), reason)).toBeGreaterThanOrEqual(2);
+
+      const byId = new Map(
+        [
+          ...(await stores().conversations.listMessages(first.tenantId, first.id)),
+          ...(await stores().conversations.listMessages(second.tenantId, second.id)),
+        ].map((stored) => [stored.id, stored]),
+      );
+      expect(byId.get(cutOff.id)).toMatchObject({
+        status: 'interrupted',
+        error: reason,
+        content: 'Employees get',
+      });
+      expect(byId.get(otherTenant.id)).toMatchObject({ status: 'interrupted', error: reason });
+      expect(byId.get(finished.id)).toMatchObject({ status: 'complete', error: null });
+      expect(byId.get(inFlight.id)).toMatchObject({ status: 'pending', error: null });
+      expect(await stores().conversations.interruptPendingTurns(at(10), reason)).toBe(0);
+    });
+
     it("never lets tenant B read or change tenant A's conversations and messages", async () => {
       const tenantA = newTenant();
       const tenantB = newTenant();

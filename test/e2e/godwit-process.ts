@@ -18,6 +18,8 @@ export interface GodwitProcess {
   /** Everything the server printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL (no cleanup, as a crash or an OOM kill would) and keeps its data. */
+  kill(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -72,11 +74,13 @@ export interface StartGodwitOptions {
   env?: Record<string, string>;
   /** Runs before the server starts, with the server's environment (to create API keys, for example). */
   beforeStart?: (env: Record<string, string>) => Promise<void>;
+  /** Reuse this data directory (a restart); it is left in place on stop. Default: a new temporary one. */
+  dataDir?: string;
 }
 
 export async function startGodwit(options: StartGodwitOptions = {}): Promise<GodwitProcess> {
   const root = mkdtempSync(join(tmpdir(), 'godwit-e2e-'));
-  const dataDir = join(root, 'data');
+  const dataDir = options.dataDir ?? join(root, 'data');
   const port = await freePort();
   const env = {
     GODWIT_DATA_DIR: dataDir,
@@ -114,7 +118,13 @@ export async function startGodwit(options: StartGodwitOptions = {}): Promise<God
     await stop();
     throw error;
   }
-  return { url, dataDir, output: () => output, stop };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  return { url, dataDir, output: () => output, stop, kill };
 }
 
 async function waitForReady(url: string, child: ChildProcess, output: () => string): Promise<void> {

@@ -123,6 +123,7 @@ describe('POST /api/chat as JSON', () => {
 
   it.each([
     [{ message: '   ' }, 400, 'validation_failed', 'message is empty'],
+    [{ message: 'What about \ud800?' }, 400, 'validation_failed', 'lone UTF-16 surrogate at character 11'],
     [{ message: 'hi', model: 'nowhere:model' }, 400, 'validation_failed', 'Unknown model provider "nowhere"'],
     [{ message: 'hi', conversationId: 'no-such-conversation' }, 404, 'not_found', 'no-such-conversation'],
     [{ message: 'hi', knowledgeBase: 'no-such-base' }, 404, 'not_found', 'no-such-base'],

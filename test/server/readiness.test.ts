@@ -137,7 +137,7 @@ describe('readiness details', () => {
   it('answers stopping, with a 503, once the server has begun to stop', async () => {
     const services = await createTestServices();
     const shutdown = new AbortController();
-    const app = createApp({ services, options: { logger: () => {}, shutdown: shutdown.signal } });
+    const app = createApp({ services, options: { logger: () => {}, shutdownSignal: shutdown.signal } });
     expect((await app.request('/readyz')).status).toBe(200);
     shutdown.abort();
     const stopping = await app.request('/readyz');

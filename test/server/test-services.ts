@@ -103,6 +103,8 @@ class ObservedConversationStore implements ConversationStore {
     this.inner.deleteConversation(tenantId, id);
   appendMessage: ConversationStore['appendMessage'] = (message) => this.inner.appendMessage(message);
   listMessages: ConversationStore['listMessages'] = (tenantId, id) => this.inner.listMessages(tenantId, id);
+  interruptPendingTurns: ConversationStore['interruptPendingTurns'] = (before, reason) =>
+    this.inner.interruptPendingTurns(before, reason);
 
   async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
     const message = await this.inner.updateMessage(tenantId, messageId, patch);

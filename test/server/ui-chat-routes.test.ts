@@ -4,8 +4,8 @@
  */
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UIChatMetadata } from '../../src/server/chat-turn/index.ts';
 import { createApp } from '../../src/server/index.ts';
-import type { UIChatMetadata } from '../../src/server/routes/ui-chat-routes.ts';
 import { multipart, postJson, upload } from './http-helpers.ts';
 import { ANSWER_PIECES, createTestServices, PROVIDER_FAILURE, type TestServices } from './test-services.ts';
 

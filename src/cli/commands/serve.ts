@@ -55,7 +55,7 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
       maxUploadBytes: config.server.maxUploadBytes,
       auth,
       logger,
-      shutdown: shutdown.signal,
+      shutdownSignal: shutdown.signal,
     },
   });
   const server = await startNodeServer({

@@ -2,7 +2,8 @@
  * One chat turn: validate, store the user's message, retrieve, prompt with cited sources, stream the model's
  * answer, store it with citations, usage, cost and latency. The user's message is stored before the model
  * is called, and the assistant row exists (status `pending`) before the first token, so neither a failure
- * nor a crash loses what was said; a failed or cut-off answer is stored as `failed` or `incomplete`.
+ * nor a crash loses what was said; a failed or cut-off answer is stored as `failed`, `incomplete` or
+ * `interrupted` (the server stopped).
  */
 
 import { type LanguageModel, streamText } from 'ai';
@@ -13,7 +14,9 @@ import type { ConversationStore, UsageLedger } from '../ports.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
 import type { Citation, Conversation, KnowledgeBase, Message, Usage } from '../types.ts';
 import { answeringModel } from './answering-model.ts';
+import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
+import { PartialAnswerSaver } from './partial-answer-saver.ts';
 import { buildSystemPrompt, citedIndexes } from './prompt.ts';
 
 export interface ChatRequest {
@@ -27,7 +30,10 @@ export interface ChatRequest {
   /** Passages to retrieve. Default 6. */
   k?: number;
   apiKeyId?: string | null;
+  /** Aborted when the caller gives up (a client that disconnected): the turn is stored `incomplete`. */
   abortSignal?: AbortSignal;
+  /** Aborted when the server begins to stop: the turn ends with a `server_stopping` error, stored `interrupted`. */
+  shutdownSignal?: AbortSignal;
 }
 
 export type ChatEvent =
@@ -58,6 +64,11 @@ export interface ChatServiceOptions {
   historyTokens?: number;
   /** Longest accepted user message, in characters. Default 32 000. */
   maxMessageChars?: number;
+  /**
+   * While an answer streams, its text so far is saved at most this often (and only when it grew), so a
+   * process that dies mid-answer leaves what was said. Default 1000 ms; 0 saves after every piece.
+   */
+  partialSaveIntervalMs?: number;
   /** Receives the full error of a failed turn, for operator logs (users only see a safe summary). */
   reportError?: (error: unknown, context: { conversationId: string; messageId: string }) => void;
 }
@@ -69,35 +80,48 @@ export class ChatService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Runs a turn, yielding events as they happen. Validation errors throw before anything is stored. */
+  /**
+   * Starts a turn and reads it up to its `start` event: the request is validated, the conversation exists, the
+   * user's message and the pending assistant row are stored. Validation errors throw here, before anything
+   * is stored. See {@link ChatTurn} for reading the rest.
+   */
+  async start(request: ChatRequest): Promise<ChatTurn> {
+    const cancel = new AbortController();
+    const abortSignal = request.abortSignal
+      ? AbortSignal.any([request.abortSignal, cancel.signal])
+      : cancel.signal;
+    const events = this.turn({ ...request, abortSignal });
+    const first = await events.next();
+    if (first.done || first.value.type !== 'start') {
+      await events.return(undefined);
+      throw new GodwitError('internal', 'The chat turn ended before it started.');
+    }
+    return new ChatTurn(first.value, events, cancel);
+  }
+
+  /**
+   * Runs a turn, yielding events as they happen. Validation errors throw before anything is stored. However
+   * the turn ends (answered, failed, cancelled, or the reader stopped reading and closed the generator), the
+   * assistant row is updated before the generator finishes: no caller needs to read to the end.
+   */
   async *turn(request: ChatRequest): AsyncGenerator<ChatEvent> {
     const prepared = await this.prepare(request);
     const { conversation, knowledgeBase, modelName, model } = prepared;
-    const { conversations, generateId } = this.options;
-    const history = await conversations.listMessages(request.tenantId, conversation.id);
-    const userMessage = await conversations.appendMessage(
-      this.newMessage(request, conversation.id, {
-        role: 'user',
-        content: request.message,
-        status: 'complete',
-      }),
-    );
-    const assistantMessageId = generateId();
-    await conversations.appendMessage(
-      this.newMessage(request, conversation.id, {
-        id: assistantMessageId,
-        role: 'assistant',
-        status: 'pending',
-        model: modelName,
-      }),
-    );
-    yield { type: 'start', conversation, userMessage, assistantMessageId, model: modelName };
-
+    const history = prepared.created
+      ? []
+      : await this.options.conversations.listMessages(request.tenantId, conversation.id);
+    const { userMessage, assistantMessageId } = await this.storeQuestion(request, prepared);
+    // Stops the model call when the reader closes the generator between events.
+    const stopModel = new AbortController();
+    const signals = [request.abortSignal, request.shutdownSignal, stopModel.signal];
+    const abortSignal = AbortSignal.any(signals.filter((signal) => signal !== undefined));
     const startedAt = Date.now();
     let text = '';
     let citations: Citation[] = [];
+    let recorded = false;
     try {
-      citations = knowledgeBase ? await this.retrieve(request, knowledgeBase) : [];
+      yield { type: 'start', conversation, userMessage, assistantMessageId, model: modelName };
+      citations = knowledgeBase ? await this.retrieve(request, knowledgeBase, abortSignal) : [];
       yield { type: 'citations', citations };
       const result = streamText({
         model,
@@ -106,16 +130,28 @@ export class ChatService {
           ...windowHistory(history, this.options.historyTokens ?? 3000),
           { role: 'user', content: request.message },
         ],
-        abortSignal: request.abortSignal,
+        abortSignal,
         maxRetries: 0,
         // Failures arrive as stream parts and are stored with the turn; the SDK need not print them too.
         onError: () => {},
       });
       let usage: Usage | null = null;
       let answeredBy = modelName;
+      const saver = new PartialAnswerSaver(
+        this.options.conversations,
+        { tenantId: request.tenantId, messageId: assistantMessageId },
+        this.options.partialSaveIntervalMs ?? 1000,
+        () => this.now().getTime(),
+        (error) =>
+          this.options.reportError?.(error, {
+            conversationId: conversation.id,
+            messageId: assistantMessageId,
+          }),
+      );
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') {
           text += part.text;
+          await saver.offer(text);
           yield { type: 'text', delta: part.text };
         } else if (part.type === 'error') {
           throw part.error;
@@ -134,46 +170,75 @@ export class ChatService {
         status: 'complete',
         error: null,
       });
+      recorded = true;
       yield { type: 'finish', message };
     } catch (error) {
-      const aborted = error instanceof ChatAbortedError || request.abortSignal?.aborted === true;
-      const reason = aborted
-        ? 'The request was cancelled before the answer finished.'
-        : publicErrorMessage(error);
+      const ending = endingOf(error, request);
       const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
         text,
         citations: keepCited(text, citations),
         usage: null,
-        status: aborted || text.length > 0 ? 'incomplete' : 'failed',
-        error: reason,
+        status: ending.status === 'failed' && text.length > 0 ? 'incomplete' : ending.status,
+        error: ending.reason,
       });
-      if (!aborted)
+      recorded = true;
+      if (ending.status === 'failed')
         this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
-      const code = aborted ? 'cancelled' : GodwitError.isInstance(error) ? error.code : 'provider_error';
-      yield { type: 'error', code, message: reason, assistantMessage: message };
+      yield { type: 'error', code: ending.code, message: ending.reason, assistantMessage: message };
+    } finally {
+      stopModel.abort();
+      if (!recorded) {
+        // The reader closed the generator mid-turn (a client that left, a channel that gave up).
+        const ending = endingOf(new ChatAbortedError(), request);
+        await this.finish(request, assistantMessageId, modelName, startedAt, {
+          text,
+          citations: keepCited(text, citations),
+          usage: null,
+          status: ending.status,
+          error: ending.reason,
+        });
+      }
     }
   }
 
-  private async prepare(request: ChatRequest): Promise<{
-    conversation: Conversation;
-    knowledgeBase: KnowledgeBase | null;
-    modelName: string;
-    model: LanguageModel;
-  }> {
-    const maxChars = this.options.maxMessageChars ?? 32_000;
-    if (request.message.trim().length === 0) {
-      throw new ValidationError('message is empty: send the question or instruction as text.', {
-        details: { field: 'message' },
-      });
-    }
-    if (request.message.length > maxChars) {
-      throw new ValidationError(
-        `message is ${request.message.length} characters; the limit is ${maxChars}. Shorten it or attach it as a document.`,
-        {
-          details: { field: 'message' },
-        },
+  /**
+   * Stores the user's message and the pending assistant row. If that fails in a conversation this turn
+   * created, the conversation is removed again: a failed request leaves no empty conversation behind.
+   */
+  private async storeQuestion(
+    request: ChatRequest,
+    prepared: PreparedTurn,
+  ): Promise<{ userMessage: Message; assistantMessageId: string }> {
+    const { conversations, generateId } = this.options;
+    const conversationId = prepared.conversation.id;
+    try {
+      const userMessage = await conversations.appendMessage(
+        this.newMessage(request, conversationId, {
+          role: 'user',
+          content: request.message,
+          status: 'complete',
+        }),
       );
+      const assistantMessageId = generateId();
+      await conversations.appendMessage(
+        this.newMessage(request, conversationId, {
+          id: assistantMessageId,
+          role: 'assistant',
+          status: 'pending',
+          model: prepared.modelName,
+        }),
+      );
+      return { userMessage, assistantMessageId };
+    } catch (error) {
+      if (prepared.created) {
+        await conversations.deleteConversation(request.tenantId, conversationId).catch(() => {});
+      }
+      throw error;
     }
+  }
+
+  private async prepare(request: ChatRequest): Promise<PreparedTurn> {
+    validateMessage(request.message, this.options.maxMessageChars ?? 32_000);
     const modelName = request.model ?? this.options.models.defaultModel;
     const model = this.options.models.languageModel(modelName);
     const existing = request.conversationId
@@ -193,7 +258,18 @@ export class ChatService {
         title: titleFrom(request.message),
         knowledgeBase: knowledgeBase?.name ?? null,
       }));
-    return { conversation, knowledgeBase, modelName, model };
+    return { conversation, created: existing === undefined, knowledgeBase, modelName, model };
+  }
+
+  /**
+   * Marks turns left `pending` by a process that died (started before `startedBefore`) as `interrupted`,
+   * keeping the text they saved. Returns how many. Call it when a server starts.
+   */
+  interruptPendingTurns(startedBefore: Date): Promise<number> {
+    return this.options.conversations.interruptPendingTurns(
+      startedBefore,
+      'The server stopped before the answer finished; the text so far is kept. Ask again to retry.',
+    );
   }
 
   private async requireConversation(tenantId: string, conversationId: string): Promise<Conversation> {
@@ -206,12 +282,16 @@ export class ChatService {
     return conversation;
   }
 
-  private async retrieve(request: ChatRequest, knowledgeBase: KnowledgeBase): Promise<Citation[]> {
+  private async retrieve(
+    request: ChatRequest,
+    knowledgeBase: KnowledgeBase,
+    abortSignal: AbortSignal,
+  ): Promise<Citation[]> {
     const hits = await this.options.retriever.search(request.tenantId, {
       knowledgeBase,
       query: request.message,
       k: request.k ?? this.options.defaultK ?? 6,
-      abortSignal: request.abortSignal,
+      abortSignal,
     });
     return hits.map((hit, position) => ({
       index: position + 1,
@@ -261,7 +341,7 @@ export class ChatService {
       cachedTokens: 0,
       costUsd,
       latencyMs,
-      outcome: outcome.status === 'complete' ? 'ok' : outcome.status === 'incomplete' ? 'cancelled' : 'error',
+      outcome: outcome.status === 'complete' ? 'ok' : outcome.status === 'failed' ? 'error' : 'cancelled',
       createdAt: this.now(),
     });
     return message;
@@ -292,7 +372,63 @@ export class ChatService {
   }
 }
 
+interface PreparedTurn {
+  conversation: Conversation;
+  /** Whether this turn created the conversation. */
+  created: boolean;
+  knowledgeBase: KnowledgeBase | null;
+  modelName: string;
+  model: LanguageModel;
+}
+
+/** Refuses a message no store can keep faithfully, before anything is stored. */
+function validateMessage(message: string, maxChars: number): void {
+  const invalid = (text: string) => new ValidationError(text, { details: { field: 'message' } });
+  if (message.trim().length === 0) {
+    throw invalid('message is empty: send the question or instruction as text.');
+  }
+  if (message.length > maxChars) {
+    throw invalid(
+      `message is ${message.length} characters; the limit is ${maxChars}. Shorten it or attach it as a document.`,
+    );
+  }
+  // With the u flag a surrogate pair is one code point, so only a lone half matches.
+  const loneSurrogate = /\p{Surrogate}/u.exec(message);
+  if (loneSurrogate) {
+    throw invalid(
+      `message has a lone UTF-16 surrogate at character ${loneSurrogate.index}: it is not valid Unicode text. Send the text as UTF-8 or with complete surrogate pairs.`,
+    );
+  }
+  const nul = message.indexOf('\u0000');
+  if (nul >= 0) {
+    throw invalid(`message has a NUL character at position ${nul}; remove it and send the text again.`);
+  }
+}
+
 class ChatAbortedError extends Error {}
+
+/** How a turn that did not finish is stored and reported: stopped by the server, by the caller, or failed. */
+function endingOf(
+  error: unknown,
+  request: ChatRequest,
+): { status: 'interrupted' | 'incomplete' | 'failed'; code: string; reason: string } {
+  if (request.shutdownSignal?.aborted) {
+    return {
+      status: 'interrupted',
+      code: 'server_stopping',
+      reason: 'The server is stopping; the answer was cut off. Ask again to retry.',
+    };
+  }
+  if (error instanceof ChatAbortedError || request.abortSignal?.aborted === true) {
+    return {
+      status: 'incomplete',
+      code: 'cancelled',
+      reason: 'The request was cancelled before the answer finished.',
+    };
+  }
+  const code = GodwitError.isInstance(error) ? error.code : 'provider_error';
+  return { status: 'failed', code, reason: publicErrorMessage(error) };
+}
 
 function toUsage(usage: {
   inputTokens: number | undefined;

@@ -27,6 +27,8 @@ export interface ChatCall extends UsageContext {
   userId: string;
   /** Aborted when the client disconnects; passed to the model call. */
   abort: AbortController;
+  /** Aborted when the server begins to stop (grounded turns end as `interrupted`). */
+  shutdownSignal?: AbortSignal | undefined;
   /** An error that ended a stream after its headers were sent (log it, count it). */
   onStreamError: (error: unknown) => void;
 }

@@ -4,8 +4,10 @@
  * there). Citations are returned in a `citations` extension field; the text cites them as [n].
  */
 import type { ChatEvent, ChatService } from '../../core/chat/chat-service.ts';
+import type { ChatTurn } from '../../core/chat/chat-turn.ts';
 import { type ErrorCode, GodwitError } from '../../core/errors.ts';
 import type { Message } from '../../core/types.ts';
+import { type EncodedChunk, type TurnEncoder, turnStream } from '../chat-turn/index.ts';
 import type { ChatCall } from './chat-call.ts';
 import { ChunkWriter, completionBody, toOpenAIUsage } from './completion-format.ts';
 import { lastUserText } from './map-messages.ts';
@@ -21,6 +23,7 @@ const TURN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'dependency_unavailable',
   'config_invalid',
   'internal',
+  'server_stopping',
 ]);
 
 /** A failed turn as the error the client sees; the service already stored and logged it. */
@@ -29,14 +32,15 @@ function turnError(event: Extract<ChatEvent, { type: 'error' }>): GodwitError {
   return new GodwitError(code, event.message, { details: { messageId: event.assistantMessage.id } });
 }
 
-function startTurn(chat: ChatService, call: ChatCall, knowledgeBase: string): AsyncGenerator<ChatEvent> {
-  return chat.turn({
+function startTurn(chat: ChatService, call: ChatCall, knowledgeBase: string): Promise<ChatTurn> {
+  return chat.start({
     tenantId: call.tenantId,
     userId: call.userId,
     apiKeyId: call.apiKeyId ?? null,
     message: lastUserText(call.request.messages),
     knowledgeBase,
     abortSignal: call.abort.signal,
+    ...(call.shutdownSignal ? { shutdownSignal: call.shutdownSignal } : {}),
   });
 }
 
@@ -51,77 +55,59 @@ function groundedBody(call: ChatCall, message: Message) {
 }
 
 export async function completeGrounded(chat: ChatService, call: ChatCall, knowledgeBase: string) {
-  for await (const event of startTurn(chat, call, knowledgeBase)) {
-    if (event.type === 'finish') return groundedBody(call, event.message);
-    if (event.type === 'error') throw turnError(event);
-  }
-  throw new GodwitError('internal', 'The chat turn ended without an answer or an error.');
+  const outcome = await (await startTurn(chat, call, knowledgeBase)).outcome();
+  if (outcome.type === 'error') throw turnError(outcome);
+  return groundedBody(call, outcome.message);
 }
 
-/** Reads up to the first text, answer or failure; a failure before any text is thrown as an HTTP error. */
-async function firstOutput(events: AsyncGenerator<ChatEvent>): Promise<ChatEvent> {
-  // Not `for await`: leaving that loop would close the generator, and the turn must go on.
-  for (let next = await events.next(); !next.done; next = await events.next()) {
-    const event = next.value;
-    if (event.type === 'error') throw turnError(event);
-    if (event.type === 'text' || event.type === 'finish') return event;
+/** A turn as `chat.completion.chunk` events; a failed turn ends with an OpenAI error object. */
+class OpenAIChunkEncoder implements TurnEncoder {
+  private readonly writer: ChunkWriter;
+
+  constructor(private readonly call: ChatCall) {
+    this.writer = new ChunkWriter(call.identity, call.request.stream_options?.include_usage === true);
   }
-  throw new GodwitError('internal', 'The chat turn ended without an answer or an error.');
+
+  open(): EncodedChunk[] {
+    return [this.writer.start()];
+  }
+
+  event(event: ChatEvent): EncodedChunk[] {
+    if (event.type === 'text') return event.delta ? [this.writer.text(event.delta)] : [];
+    if (event.type === 'finish') {
+      const { usage, citations } = event.message;
+      return this.writer.finish('stop', toOpenAIUsage(usage), citations);
+    }
+    if (event.type === 'error') {
+      const error = turnError(event);
+      this.call.onStreamError(error);
+      return [this.writer.error(openAIErrorReply(error, undefined).body)];
+    }
+    return [];
+  }
+
+  failure(error: { code: string; message: string }): EncodedChunk[] {
+    const code = TURN_CODES.has(error.code) ? (error.code as ErrorCode) : 'internal';
+    return [this.writer.error(openAIErrorReply(new GodwitError(code, error.message), undefined).body)];
+  }
 }
 
+/**
+ * Streams a grounded answer. Reads up to the first text, answer or failure before the headers are sent: a
+ * failure before any text is thrown as an HTTP error.
+ */
 export async function streamGrounded(
   chat: ChatService,
   call: ChatCall,
   knowledgeBase: string,
 ): Promise<ReadableStream<Uint8Array>> {
-  const events = startTurn(chat, call, knowledgeBase);
-  let pending: ChatEvent | undefined = await firstOutput(events);
-  const writer = new ChunkWriter(call.identity, call.request.stream_options?.include_usage === true);
-  let cancelled = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(writer.start());
-    },
-    async pull(controller) {
-      try {
-        for (;;) {
-          const next: IteratorResult<ChatEvent> = pending
-            ? { done: false, value: pending }
-            : await events.next();
-          pending = undefined;
-          if (cancelled) return;
-          if (next.done)
-            throw new GodwitError('internal', 'The chat turn ended without an answer or an error.');
-          const event = next.value;
-          if (event.type === 'text') {
-            if (event.delta) return controller.enqueue(writer.text(event.delta));
-          } else if (event.type === 'finish') {
-            const { usage, citations } = event.message;
-            for (const chunk of writer.finish('stop', toOpenAIUsage(usage), citations))
-              controller.enqueue(chunk);
-            return controller.close();
-          } else if (event.type === 'error') {
-            throw turnError(event);
-          }
-        }
-      } catch (error) {
-        if (cancelled) return;
-        call.onStreamError(error);
-        controller.enqueue(writer.error(openAIErrorReply(error, undefined).body));
-        controller.close();
-      }
-    },
-    async cancel() {
-      cancelled = true;
-      call.abort.abort();
-      // The service records the cut-off answer only when its generator runs to the end.
-      try {
-        while (!(await events.next()).done) {
-          // The client is gone: nothing to send.
-        }
-      } catch (error) {
-        call.onStreamError(error);
-      }
-    },
-  });
+  const turn = await startTurn(chat, call, knowledgeBase);
+  const first = await turn.peekUntil(
+    (event) => event.type === 'text' || event.type === 'finish' || event.type === 'error',
+  );
+  if (first?.type === 'error') {
+    await turn.cancel();
+    throw turnError(first);
+  }
+  return turnStream(turn, new OpenAIChunkEncoder(call), { onFailure: call.onStreamError });
 }

@@ -1,18 +1,20 @@
 /** `POST /api/chat`: one turn, answered as JSON or, when asked, as server-sent events. */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ChatEvent } from '../../core/chat/chat-service.ts';
-import { GodwitError } from '../../core/errors.ts';
+import type { ChatTurn } from '../../core/chat/chat-turn.ts';
 import type { GodwitServices } from '../../core/services.ts';
-import { abortWithRequest } from '../abort-with-request.ts';
-import type { AppEnv, GodwitApp, Logger } from '../app-env.ts';
+import type { AppEnv, GodwitApp, ResolvedAppOptions } from '../app-env.ts';
+import {
+  SERVER_SENT_EVENT_HEADERS,
+  ServerSentEventEncoder,
+  turnRequest,
+  turnStream,
+} from '../chat-turn/index.ts';
 import { describeForLog, errorBody, statusForCode } from '../http-errors.ts';
-import { callerOf } from '../middleware/auth.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
 import { CHAT_STREAM_DESCRIPTION, ChatRequestSchema, ChatResponseSchema } from '../schemas/chat-schemas.ts';
 import { ErrorResponseSchema, errorResponse } from '../schemas/common-schemas.ts';
 import { chatResultView } from '../views.ts';
-import { chatEventStream } from './chat-stream.ts';
 
 function chatRoute(maxBodyBytes: number) {
   return createRoute({
@@ -45,67 +47,37 @@ function wantsEventStream(c: Context, stream: boolean | undefined): boolean {
   return (c.req.header('accept') ?? '').includes('text/event-stream');
 }
 
-async function answerAsJson(
-  c: Context<AppEnv>,
-  first: ChatEvent,
-  events: AsyncGenerator<ChatEvent>,
-): Promise<Response> {
-  let conversationId = first.type === 'start' ? first.conversation.id : null;
-  for (
-    let next: IteratorResult<ChatEvent> = { done: false, value: first };
-    !next.done;
-    next = await events.next()
-  ) {
-    const event = next.value;
-    if (event.type === 'start') conversationId = event.conversation.id;
-    if (event.type === 'finish')
-      return c.json(chatResultView(event.message.conversationId, event.message), 200);
-    if (event.type === 'error') {
-      const details = { conversationId, messageId: event.assistantMessage.id };
-      return c.json(errorBody(event.code, event.message, details), statusForCode(event.code));
-    }
+async function answerAsJson(c: Context<AppEnv>, turn: ChatTurn): Promise<Response> {
+  const outcome = await turn.outcome();
+  if (outcome.type === 'finish') {
+    return c.json(chatResultView(outcome.message.conversationId, outcome.message), 200);
   }
-  throw new GodwitError('internal', 'The chat turn ended without an answer or an error.');
+  const details = { conversationId: turn.conversationId, messageId: outcome.assistantMessage.id };
+  return c.json(errorBody(outcome.code, outcome.message, details), statusForCode(outcome.code));
 }
 
 export function registerChatRoutes(
   app: GodwitApp,
   services: GodwitServices,
-  options: { maxBodyBytes: number; logger: Logger },
+  options: Pick<ResolvedAppOptions, 'maxBodyBytes' | 'logger' | 'shutdownSignal'>,
 ): void {
   app.openapi(chatRoute(options.maxBodyBytes), async (c) => {
     const body = c.req.valid('json');
-    const abort = abortWithRequest(c);
-    const events = services.chat.turn({
-      tenantId: c.var.tenantId,
-      userId: c.var.userId,
-      apiKeyId: callerOf(c).apiKeyId,
-      message: body.message,
-      conversationId: body.conversationId,
-      knowledgeBase: body.knowledgeBase,
-      model: body.model,
-      k: body.k,
-      abortSignal: abort.signal,
-    });
-    // The first event comes after validation: errors before it are still answered as plain JSON.
-    const first = await events.next();
-    if (first.done) throw new GodwitError('internal', 'The chat turn ended before it started.');
+    // Validation errors come before the turn starts and are answered as plain JSON.
+    const turn = await services.chat.start(turnRequest(c, body, options.shutdownSignal));
     // The route's typed responses cannot express an event stream or a status taken from the turn's error
     // code, so both answers are built as plain Responses and cast once here.
-    if (!wantsEventStream(c, body.stream)) return (await answerAsJson(c, first.value, events)) as never;
+    if (!wantsEventStream(c, body.stream)) return (await answerAsJson(c, turn)) as never;
     const requestId = c.var.requestId;
-    const stream = chatEventStream(first.value, events, abort, (error) => {
-      options.logger({
-        level: 'error',
-        message: 'chat stream failed',
-        requestId,
-        error: describeForLog(error),
-      });
+    const stream = turnStream(turn, new ServerSentEventEncoder(), {
+      onFailure: (error) =>
+        options.logger({
+          level: 'error',
+          message: 'chat stream failed',
+          requestId,
+          error: describeForLog(error),
+        }),
     });
-    return c.body(stream, 200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-    }) as never;
+    return c.body(stream, 200, SERVER_SENT_EVENT_HEADERS) as never;
   });
 }

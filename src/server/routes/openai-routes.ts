@@ -54,6 +54,8 @@ export interface OpenAIRouteOptions {
   generateId?: () => string;
   /** Forwarded answers wait for their usage row (see AppOptions.awaitUsageWrites). Default false. */
   awaitUsageWrites?: boolean;
+  /** Ends grounded turns still streaming when the server stops (see AppOptions.shutdownSignal). */
+  shutdownSignal?: AbortSignal | undefined;
 }
 
 const STREAM_DESCRIPTION =
@@ -197,6 +199,7 @@ export function registerOpenAIRoutes(
       request,
       userId: c.var.userId,
       abort: abortWithRequest(c),
+      shutdownSignal: options.shutdownSignal,
       onStreamError: (error) => {
         metrics.recordError(errorKind(error));
         logger({

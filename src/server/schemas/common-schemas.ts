@@ -67,7 +67,10 @@ export const MessageSchema = z
     usage: UsageSchema.nullable(),
     costUsd: z.number().nullable().openapi({ description: 'Null when the model has no known price.' }),
     latencyMs: z.number().nullable(),
-    status: z.enum(['pending', 'complete', 'incomplete', 'failed']),
+    status: z.enum(['pending', 'complete', 'incomplete', 'failed', 'interrupted']).openapi({
+      description:
+        '`pending` while the answer is written; `incomplete` when the request was cancelled; `failed` with the reason in `error`; `interrupted` when the server stopped or died mid-answer (the text said so far is kept). Retry by sending the question again.',
+    }),
     error: z.string().nullable().openapi({ description: 'Why the answer failed or stopped early.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
   })

@@ -232,7 +232,12 @@ export class DynamoDbConversationStore implements ConversationStore {
     };
     try {
       await this.table.run((client, TableName) =>
-        client.send(new PutCommand({ TableName, Item: { ...messageKey, ...toMessageItem(message) } })),
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: { ...messageKey, ...toMessageItem(message), ...pendingListKeys(message) },
+          }),
+        ),
       );
       await this.touch(conversationKey, input.conversationId, createdAt);
     } catch (error) {
@@ -264,6 +269,8 @@ export class DynamoDbConversationStore implements ConversationStore {
     if (patch.latencyMs !== undefined) set('latencyMs', patch.latencyMs);
     if (patch.status !== undefined) set('status', patch.status);
     if (patch.error !== undefined) set('error', patch.error);
+    // A turn that ended leaves the list of turns in flight.
+    const removals = patch.status !== undefined && patch.status !== 'pending' ? ' REMOVE gsi1pk, gsi1sk' : '';
     if (assignments.length === 0) {
       const item = await this.getItem(key);
       if (!item) throw messageNotFound(messageId);
@@ -275,7 +282,7 @@ export class DynamoDbConversationStore implements ConversationStore {
           new UpdateCommand({
             TableName,
             Key: key,
-            UpdateExpression: `SET ${assignments.join(', ')}`,
+            UpdateExpression: `SET ${assignments.join(', ')}${removals}`,
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeNames: Object.fromEntries(
               Object.keys(values).map((name) => [`#${name.slice(1)}`, name.slice(1)]),
@@ -290,6 +297,40 @@ export class DynamoDbConversationStore implements ConversationStore {
       if (isConditionFailure(error)) throw messageNotFound(messageId, error);
       throw error;
     }
+  }
+
+  async interruptPendingTurns(startedBefore: Date, reason: string): Promise<number> {
+    const pending = await this.table.queryAll({
+      IndexName: LIST_INDEX,
+      KeyConditionExpression: 'gsi1pk = :pending AND gsi1sk < :before',
+      ExpressionAttributeValues: { ':pending': keys.pendingTurns, ':before': sortableTime(startedBefore) },
+    });
+    let marked = 0;
+    for (const item of pending) {
+      try {
+        await this.table.run((client, TableName) =>
+          client.send(
+            new UpdateCommand({
+              TableName,
+              Key: { pk: item.pk, sk: item.sk },
+              UpdateExpression: 'SET #status = :interrupted, #error = :reason REMOVE gsi1pk, gsi1sk',
+              // The turn may have ended since the index was read (the index is eventually consistent).
+              ConditionExpression: '#status = :pending',
+              ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+              ExpressionAttributeValues: {
+                ':interrupted': 'interrupted',
+                ':reason': reason,
+                ':pending': 'pending',
+              },
+            }),
+          ),
+        );
+        marked++;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return marked;
   }
 
   async listMessages(tenantId: string, conversationId: string): Promise<Message[]> {
@@ -353,6 +394,14 @@ export class DynamoDbConversationStore implements ConversationStore {
     );
     return result.Item as DynamoDbItem | undefined;
   }
+}
+
+function pendingListKeys(message: Message): DynamoDbItem {
+  if (message.status !== 'pending') return {};
+  return {
+    gsi1pk: keys.pendingTurns,
+    gsi1sk: keys.pendingTurnSort(message.createdAt, message.tenantId, message.id),
+  };
 }
 
 function toMessageItem(message: Message): DynamoDbItem {

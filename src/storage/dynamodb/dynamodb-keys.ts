@@ -25,6 +25,13 @@ export const keys = {
     sk: '#CONV',
   }),
   conversationList: (tenantId: string) => tenantKey(tenantId, 'CONVS'),
+  /**
+   * Messages still being written carry this list key (and lose it when they end), so the list index holds
+   * only the turns in flight: a sparse index that finds turns a dead process left pending.
+   */
+  pendingTurns: 'PENDING_TURNS',
+  pendingTurnSort: (createdAt: Date, tenantId: string, messageId: string) =>
+    `${sortableTime(createdAt)}#${escapeKeyPart(tenantId)}#${escapeKeyPart(messageId)}`,
   conversationListSort: (updatedAt: Date, conversationId: string) =>
     `${sortableTime(updatedAt)}#${conversationId}`,
   /** Messages live in their conversation's partition, ordered by time then a per-conversation sequence. */

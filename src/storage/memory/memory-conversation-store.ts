@@ -126,6 +126,17 @@ export class MemoryConversationStore implements ConversationStore {
     return copy(stored.message);
   }
 
+  async interruptPendingTurns(startedBefore: Date, reason: string): Promise<number> {
+    let marked = 0;
+    for (const { message } of this.messages.values()) {
+      if (message.status !== 'pending' || message.createdAt >= startedBefore) continue;
+      message.status = 'interrupted';
+      message.error = reason;
+      marked++;
+    }
+    return marked;
+  }
+
   async listMessages(tenantId: string, conversationId: string): Promise<Message[]> {
     return [...this.messages.values()]
       .filter(

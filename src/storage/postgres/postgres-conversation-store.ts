@@ -162,6 +162,15 @@ export class PostgresConversationStore implements ConversationStore {
     return toMessage(row);
   }
 
+  async interruptPendingTurns(startedBefore: Date, reason: string): Promise<number> {
+    const rows = await this.client.query<{ id: string }>(
+      `UPDATE messages SET status = 'interrupted', error = $2
+        WHERE status = 'pending' AND created_at < $1 RETURNING id`,
+      [startedBefore, reason],
+    );
+    return rows.length;
+  }
+
   async listMessages(tenantId: string, conversationId: string): Promise<Message[]> {
     const rows = await this.client.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 AND conversation_id = $2

@@ -215,9 +215,19 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_recent_idx ON api_keys (tenant_id, created_at DESC);
 `;
 
+// A turn the server stopped (or died) during is `interrupted`, keeping the text said so far. Turns left
+// `pending` are found at start through a partial index, which stays as small as the turns in flight.
+const interruptedTurns = `
+ALTER TABLE messages DROP CONSTRAINT messages_status_check;
+ALTER TABLE messages ADD CONSTRAINT messages_status_check
+  CHECK (status IN ('pending', 'complete', 'incomplete', 'failed', 'interrupted'));
+CREATE INDEX messages_pending_idx ON messages (created_at) WHERE status = 'pending';
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'relational schema', sql: relationalSchema },
   { id: 2, name: 'pgvector embeddings', requires: 'vector', sql: vectorColumn },
   { id: 3, name: 'keyword postings', sql: keywordPostings },
   { id: 4, name: 'api keys', sql: apiKeys },
+  { id: 5, name: 'interrupted turns', sql: interruptedTurns },
 ];

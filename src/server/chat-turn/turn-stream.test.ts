@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../core/chat/chat-service.ts';
+import { ChatTurn } from '../../core/chat/chat-turn.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { Conversation, Message } from '../../core/types.ts';
-import { chatEventStream, formatServerSentEvent } from './chat-stream.ts';
+import { formatServerSentEvent, ServerSentEventEncoder } from './server-sent-event-encoder.ts';
+import { turnStream } from './turn-stream.ts';
 
 const at = new Date('2026-01-01T00:00:00Z');
 const conversation: Conversation = {
@@ -30,7 +32,7 @@ const userMessage: Message = {
   error: null,
   createdAt: at,
 };
-const start: ChatEvent = {
+const start: Extract<ChatEvent, { type: 'start' }> = {
   type: 'start',
   conversation,
   userMessage,
@@ -38,11 +40,20 @@ const start: ChatEvent = {
   model: 'mock:answer',
 };
 
+/** A started turn whose remaining events come from `events`, as ChatService.start returns it. */
+function turnOf(events: AsyncGenerator<ChatEvent>, cancelling = new AbortController()): ChatTurn {
+  return new ChatTurn(start, events, cancelling);
+}
+
+function sse(turn: ChatTurn, onFailure: (error: unknown) => void = () => {}) {
+  return turnStream(turn, new ServerSentEventEncoder(), { onFailure });
+}
+
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new Response(stream).text();
 }
 
-describe('chat event stream', () => {
+describe('turn stream with server-sent events', () => {
   it('frames one event per JSON line', () => {
     expect(formatServerSentEvent({ event: 'delta', data: { text: 'a\nb' } })).toBe(
       'event: delta\ndata: {"text":"a\\nb"}\n\n',
@@ -55,9 +66,7 @@ describe('chat event stream', () => {
       yield { type: 'text', delta: 'Hel' };
       throw new NotFoundError('Knowledge base "gone" was deleted during the answer.');
     }
-    const text = await readAll(
-      chatEventStream(start, events(), new AbortController(), (error) => failures.push(error)),
-    );
+    const text = await readAll(sse(turnOf(events()), (error) => failures.push(error)));
     expect(text.split('\n\n').filter(Boolean)).toEqual([
       'event: start\ndata: {"conversationId":"c1","messageId":"m2","userMessageId":"m1","model":"mock:answer"}',
       'event: delta\ndata: {"text":"Hel"}',
@@ -71,22 +80,27 @@ describe('chat event stream', () => {
       yield* [];
       throw new Error('socket hang up at 10.0.0.7');
     }
-    const text = await readAll(chatEventStream(start, events(), new AbortController(), () => {}));
+    const text = await readAll(sse(turnOf(events())));
     expect(text).toContain('"code":"internal"');
     expect(text).not.toContain('10.0.0.7');
   });
 
-  it('aborts and runs the turn to its end when the reader cancels', async () => {
+  it('cancels the turn and lets it record its ending when the reader cancels', async () => {
     const abort = new AbortController();
-    let finishedAfterAbort = false;
+    let recordedAfterAbort = false;
     async function* events(): AsyncGenerator<ChatEvent> {
-      yield { type: 'text', delta: 'partial' };
-      finishedAfterAbort = abort.signal.aborted;
+      try {
+        yield { type: 'text', delta: 'partial' };
+        yield { type: 'text', delta: ' never read' };
+      } finally {
+        recordedAfterAbort = abort.signal.aborted;
+      }
     }
-    const reader = chatEventStream(start, events(), abort, () => {}).getReader();
+    const reader = sse(turnOf(events(), abort)).getReader();
+    await reader.read();
     await reader.read();
     await reader.cancel();
     expect(abort.signal.aborted).toBe(true);
-    expect(finishedAfterAbort).toBe(true);
+    expect(recordedAfterAbort).toBe(true);
   });
 });

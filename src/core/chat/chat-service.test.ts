@@ -1,0 +1,207 @@
+import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import { simulateReadableStream } from 'ai';
+import { MockLanguageModelV4 } from 'ai/test';
+import { describe, expect, it } from 'vitest';
+import { createDocumentParser } from '../../ingest/index.ts';
+import { createModelRegistry } from '../../providers/index.ts';
+import { createMemoryStorage } from '../../storage/memory/index.ts';
+import { ValidationError } from '../errors.ts';
+import { KnowledgeService } from '../knowledge/knowledge-service.ts';
+import type { ConversationStore, MessagePatch } from '../ports.ts';
+import { Retriever } from '../retrieval/retriever.ts';
+import { type ChatEvent, ChatService, type ChatServiceOptions } from './chat-service.ts';
+
+const TENANT = 'tenant-a';
+const usage = {
+  inputTokens: { total: 12, noCache: 12, cacheRead: 0, cacheWrite: 0 },
+  outputTokens: { total: 3, text: 3, reasoning: 0 },
+};
+
+function streamOf(pieces: string[], finish = true): LanguageModelV4StreamPart[] {
+  return [
+    { type: 'stream-start', warnings: [] },
+    { type: 'text-start', id: 'text' },
+    ...pieces.map((delta): LanguageModelV4StreamPart => ({ type: 'text-delta', id: 'text', delta })),
+    ...(finish
+      ? ([
+          { type: 'text-end', id: 'text' },
+          { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
+        ] as LanguageModelV4StreamPart[])
+      : []),
+  ];
+}
+
+/** Writes `pieces`, then waits until the call is aborted (a model still thinking). */
+function hangingModel(pieces: string[]) {
+  return new MockLanguageModelV4({
+    doStream: async ({ abortSignal }) => ({
+      stream: new ReadableStream<LanguageModelV4StreamPart>({
+        start(controller) {
+          for (const part of streamOf(pieces, false)) controller.enqueue(part);
+          abortSignal?.addEventListener('abort', () => controller.error(abortSignal.reason), { once: true });
+        },
+      }),
+    }),
+  });
+}
+
+function answeringModel(pieces: string[]) {
+  return new MockLanguageModelV4({
+    doStream: async () => ({
+      stream: simulateReadableStream({
+        chunks: streamOf(pieces),
+        initialDelayInMs: null,
+        chunkDelayInMs: null,
+      }),
+    }),
+  });
+}
+
+function chatService(overrides: Partial<ChatServiceOptions> = {}) {
+  const storage = createMemoryStorage();
+  let nextId = 0;
+  const generateId = () => `id-${++nextId}`;
+  const models = createModelRegistry({
+    providers: {
+      mock: (id: string) => (id === 'hang' ? hangingModel(['Employees ', 'get ']) : answeringModel(['Yes.'])),
+    },
+    defaultModel: 'mock:answer',
+  });
+  const knowledge = new KnowledgeService({
+    knowledge: storage.knowledge,
+    index: storage.index,
+    parser: createDocumentParser(),
+    generateId,
+  });
+  const chat = new ChatService({
+    conversations: storage.conversations,
+    knowledge,
+    retriever: new Retriever({ index: storage.index, fuse: (lists, k) => lists.flat().slice(0, k) }),
+    models,
+    usage: storage.usage,
+    pricing: () => null,
+    generateId,
+    ...overrides,
+  });
+  return { chat, conversations: overrides.conversations ?? storage.conversations, usage: storage.usage };
+}
+
+async function assistantOf(conversations: ConversationStore, conversationId: string) {
+  const messages = await conversations.listMessages(TENANT, conversationId);
+  return messages.find((message) => message.role === 'assistant');
+}
+
+describe('ChatService', () => {
+  it('answers and stores the turn as complete', async () => {
+    const { chat, conversations } = chatService();
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' });
+    const outcome = await turn.outcome();
+    expect(outcome.type).toBe('finish');
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'complete',
+      content: 'Yes.',
+    });
+  });
+
+  it.each([
+    ['a lone surrogate', 'What about \ud800 this?', /lone UTF-16 surrogate at character 11/],
+    ['a NUL character', 'nul\u0000here', /NUL character at position 3/],
+    ['only spaces', '   ', /message is empty/],
+  ])('refuses a message with %s before storing anything', async (_label, message, reason) => {
+    const { chat, conversations } = chatService();
+    const refused = chat.start({ tenantId: TENANT, userId: 'u', message });
+    await expect(refused).rejects.toBeInstanceOf(ValidationError);
+    await expect(refused).rejects.toThrow(reason);
+    expect((await conversations.listConversations(TENANT)).conversations).toEqual([]);
+  });
+
+  it('accepts a complete surrogate pair (an emoji)', async () => {
+    const { chat } = chatService();
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Thanks 🙂' });
+    expect((await turn.outcome()).type).toBe('finish');
+  });
+
+  it('removes the new conversation when its first message cannot be stored', async () => {
+    const storage = createMemoryStorage();
+    const failing: ConversationStore = Object.assign(Object.create(storage.conversations), {
+      appendMessage: async () => {
+        throw new Error('disk full');
+      },
+    });
+    const { chat } = chatService({ conversations: failing });
+    await expect(chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' })).rejects.toThrow(
+      'disk full',
+    );
+    expect((await storage.conversations.listConversations(TENANT)).conversations).toEqual([]);
+  });
+
+  it('stores the answer so far as incomplete when the reader cancels, without reading on', async () => {
+    const { chat, conversations } = chatService();
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?', model: 'mock:hang' });
+    const seen: ChatEvent[] = [];
+    for await (const event of turn) {
+      seen.push(event);
+      if (event.type === 'text' && event.delta === 'get ') break;
+    }
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'incomplete',
+      content: 'Employees get ',
+      error: 'The request was cancelled before the answer finished.',
+    });
+  });
+
+  it('ends with server_stopping and stores the turn as interrupted when the server stops', async () => {
+    const { chat, conversations } = chatService();
+    const shutdown = new AbortController();
+    const turn = await chat.start({
+      tenantId: TENANT,
+      userId: 'u',
+      message: 'Leave?',
+      model: 'mock:hang',
+      shutdownSignal: shutdown.signal,
+    });
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
+    shutdown.abort();
+    const outcome = await turn.outcome();
+    expect(outcome).toMatchObject({ type: 'error', code: 'server_stopping' });
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'interrupted',
+      content: 'Employees get ',
+    });
+  });
+
+  it('saves the answer as it streams, so a process that dies leaves what was said', async () => {
+    const { chat, conversations } = chatService({ partialSaveIntervalMs: 0 });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?', model: 'mock:hang' });
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'pending',
+      content: 'Employees get ',
+    });
+    expect(await chat.interruptPendingTurns(new Date(Date.now() + 1000))).toBe(1);
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'interrupted',
+      content: 'Employees get ',
+      error: expect.stringMatching(/server stopped before the answer finished/),
+    });
+    await turn.cancel();
+  });
+
+  it('saves at most once per interval while the answer streams', async () => {
+    const updates: string[] = [];
+    const storage = createMemoryStorage();
+    const counting: ConversationStore = Object.assign(Object.create(storage.conversations), {
+      updateMessage: (tenantId: string, id: string, patch: MessagePatch) => {
+        if (patch.status === undefined) updates.push(patch.content ?? '');
+        return storage.conversations.updateMessage(tenantId, id, patch);
+      },
+    });
+    const frozenClock = new Date('2026-12-06T12:00:00Z');
+    const { chat } = chatService({ conversations: counting, now: () => frozenClock });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?', model: 'mock:hang' });
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
+    // The clock did not move: only the first piece was saved.
+    expect(updates).toEqual(['Employees ']);
+    await turn.cancel();
+  });
+});

@@ -1,0 +1,39 @@
+/** What an HTTP request asks of a chat turn, mapped once for every chat surface. */
+import type { Context } from 'hono';
+import type { ChatRequest } from '../../core/chat/chat-service.ts';
+import { abortWithRequest } from '../abort-with-request.ts';
+import type { AppEnv } from '../app-env.ts';
+import { callerOf } from '../middleware/auth.ts';
+
+/** The fields a surface takes from its own request body. */
+export interface TurnFields {
+  message: string;
+  conversationId?: string | null;
+  /** Knowledge base to answer from; null for a plain chat; absent for the conversation's own. */
+  knowledgeBase?: string | null;
+  model?: string;
+  k?: number;
+}
+
+/**
+ * The turn for this request: the caller's tenant, user and API key, aborted when the client disconnects,
+ * and ended as `interrupted` when `shutdownSignal` fires.
+ */
+export function turnRequest(
+  c: Context<AppEnv>,
+  fields: TurnFields,
+  shutdownSignal: AbortSignal | undefined,
+): ChatRequest {
+  return {
+    tenantId: c.var.tenantId,
+    userId: c.var.userId,
+    apiKeyId: callerOf(c).apiKeyId,
+    message: fields.message,
+    ...(fields.conversationId ? { conversationId: fields.conversationId } : {}),
+    ...(fields.knowledgeBase !== undefined ? { knowledgeBase: fields.knowledgeBase } : {}),
+    ...(fields.model !== undefined ? { model: fields.model } : {}),
+    ...(fields.k !== undefined ? { k: fields.k } : {}),
+    abortSignal: abortWithRequest(c).signal,
+    ...(shutdownSignal ? { shutdownSignal } : {}),
+  };
+}
