@@ -94,6 +94,14 @@ export class PostgresInstance {
     return { held: clients.length, release };
   }
 
+  /** A superuser session of its own, for work that must go on while every other slot is taken. */
+  async session(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
+    client.on('error', () => {});
+    await client.connect();
+    return client;
+  }
+
   /** Runs one statement as the superuser on a connection of its own. */
   async query<Row = Record<string, unknown>>(
     text: string,
