@@ -17,6 +17,7 @@ import type { GodwitServices } from '../core/services.ts';
 import type { UsageEntry } from '../core/types.ts';
 import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
 import { createPricing } from '../providers/pricing.ts';
+import { boundedHealthCheck } from './bounded-health-check.ts';
 import { createModels } from './create-models.ts';
 import { openComposedStorage } from './open-storage.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -120,11 +121,15 @@ export async function createGodwit(
     onUsage: usage.subscribe,
     circuitStates,
     cacheStats,
-    health: async (): Promise<HealthReport[]> => [
-      ...(await Promise.all(storage.health.map(({ name, check }) => safeHealth(name, check)))),
-      ...(blobs.health ? [await safeHealth('s3', blobs.health)] : []),
-      ...(cache.health ? [await safeHealth('redis', cache.health)] : []),
-    ],
+    health: async (): Promise<HealthReport[]> => {
+      const timeoutMs = config.server.readinessTimeoutMs;
+      const checks = [
+        ...storage.health,
+        ...(blobs.health ? [{ name: 's3', check: blobs.health }] : []),
+        ...(cache.health ? [{ name: 'redis', check: cache.health }] : []),
+      ];
+      return Promise.all(checks.map(({ name, check }) => boundedHealthCheck(name, check, timeoutMs)));
+    },
     close: async () => {
       await ledger.flush();
       await storage.close();
@@ -282,14 +287,6 @@ async function openBlobStore(
   }
   const { FileBlobStore } = await import('../storage/fs/index.ts');
   return { store: new FileBlobStore({ root: join(config.dataDir, 'blobs') }), close: () => {} };
-}
-
-async function safeHealth(name: string, check: () => Promise<HealthReport>): Promise<HealthReport> {
-  try {
-    return await check();
-  } catch (error) {
-    return { name, ok: false, detail: describeError(error) };
-  }
 }
 
 /** The ledger, telling subscribers (metrics) about each row once it is stored. */

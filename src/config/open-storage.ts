@@ -142,7 +142,18 @@ async function openRelational(config: GodwitConfig) {
     });
   }
   if (config.database.url) {
-    return openPostgresStorage({ url: config.database.url, schema: config.database.schema ?? undefined });
+    const { schema, poolSize, connectTimeoutMs, statementTimeoutMs, idleInTransactionTimeoutMs } =
+      config.database;
+    return openPostgresStorage({
+      url: config.database.url,
+      schema: schema ?? undefined,
+      poolSize,
+      timeouts: {
+        connectMs: connectTimeoutMs,
+        statementMs: statementTimeoutMs,
+        idleInTransactionMs: idleInTransactionTimeoutMs,
+      },
+    });
   }
   mkdirSync(config.dataDir, { recursive: true });
   return openPostgresStorage({ pglite: { dataDir: join(config.dataDir, 'db') } });

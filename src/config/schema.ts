@@ -404,6 +404,13 @@ export const configSchema = z
         allowedHosts: textList(z.string().min(1)).default([]),
         /** With auth off: origins (`http://localhost:5173`) whose pages may POST/PUT/PATCH/DELETE here. */
         allowedOrigins: textList(z.string().min(1)).default([]),
+        /**
+         * On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are
+         * closed. Default 25 s: inside the 30 s ECS (and Kubernetes) give a task between SIGTERM and SIGKILL.
+         */
+        shutdownGraceMs: z.number().int().min(0).max(600_000).default(25_000),
+        /** How long `/readyz` waits for one dependency's check before counting it as down. */
+        readinessTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
       })
       .strict()
       .default({
@@ -413,6 +420,8 @@ export const configSchema = z
         maxUploadBytes: 52_428_800,
         allowedHosts: [],
         allowedOrigins: [],
+        shutdownGraceMs: 25_000,
+        readinessTimeoutMs: 2_000,
       }),
     /** Fetches of user-supplied URLs (chat images, `godwit ingest https://…`) go through one guard. */
     urlFetch: z
@@ -488,13 +497,28 @@ export const configSchema = z
           .strict()
           .nullable()
           .optional(),
+        /** Connections each instance keeps open at most (database.url only). */
+        poolSize: z.number().int().min(1).max(1000).default(10),
+        /** Opening a connection, or waiting for a free one in the pool; then 503. */
+        connectTimeoutMs: z.number().int().min(1).max(600_000).default(5_000),
+        /** One statement (PostgreSQL's statement_timeout); 0 = no limit. Then 503. */
+        statementTimeoutMs: z.number().int().min(0).max(3_600_000).default(15_000),
+        /** A transaction left idle (idle_in_transaction_session_timeout); 0 = no limit. */
+        idleInTransactionTimeoutMs: z.number().int().min(0).max(3_600_000).default(15_000),
       })
       .strict()
       .refine((database) => !(database.url && database.dataApi), {
         message: 'set database.url or database.dataApi, not both',
         path: ['dataApi'],
       })
-      .default({ url: null, schema: null }),
+      .default({
+        url: null,
+        schema: null,
+        poolSize: 10,
+        connectTimeoutMs: 5_000,
+        statementTimeoutMs: 15_000,
+        idleInTransactionTimeoutMs: 15_000,
+      }),
     redis: z
       .object({ url: z.string().url().nullable().default(null) })
       .strict()

@@ -1,10 +1,29 @@
-/** Serves the Hono app on Node's HTTP server. */
-import { type ServerType, serve } from '@hono/node-server';
+/**
+ * Serves the Hono app on Node's HTTP server, and stops it gracefully: no new connections, requests in
+ * flight finish (each answered with `Connection: close`), and only what outlives the grace period is cut.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { serve } from '@hono/node-server';
+
+export interface DrainOutcome {
+  /** Requests still running when the grace period ran out, whose connections were closed. */
+  cut: number;
+  /** Requests that were running when the stop began. */
+  inFlightAtStart: number;
+}
 
 export interface NodeServer {
   url: string;
-  close(): Promise<void>;
+  /** Requests being served right now. */
+  readonly inFlight: number;
+  /**
+   * Stops accepting connections, lets the requests in flight finish for up to `graceMs` (default 25 s),
+   * then closes what is left. Resolves once every connection is closed.
+   */
+  close(options?: { graceMs?: number }): Promise<DrainOutcome>;
 }
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
 
 export function startNodeServer(options: {
   fetch: (request: Request) => Response | Promise<Response>;
@@ -12,7 +31,6 @@ export function startNodeServer(options: {
   port: number;
 }): Promise<NodeServer> {
   return new Promise((resolvePromise, reject) => {
-    let server: ServerType | undefined;
     const onError = (error: NodeJS.ErrnoException) => {
       const reason =
         error.code === 'EADDRINUSE'
@@ -20,19 +38,58 @@ export function startNodeServer(options: {
           : error.message;
       reject(new Error(`Cannot listen on ${options.host}:${options.port}: ${reason}`));
     };
-    server = serve({ fetch: options.fetch, hostname: options.host, port: options.port }, (info) => {
-      server?.off('error', onError);
+    const server = serve({ fetch: options.fetch, hostname: options.host, port: options.port }, (info) => {
+      server.off('error', onError);
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      resolvePromise({
-        url: `http://${host}:${info.port}`,
-        close: () =>
-          new Promise((done) => {
-            server?.close(() => done());
-            // Streaming responses keep sockets open; do not wait on them forever.
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      });
-    });
+      resolvePromise(drainableServer(server as Server, `http://${host}:${info.port}`));
+    }) as Server;
     server.once('error', onError);
+  });
+}
+
+function drainableServer(server: Server, url: string): NodeServer {
+  const active = new Set<ServerResponse>();
+  let draining = false;
+  let onSettled: (() => void) | undefined;
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    active.add(response);
+    // A request that arrives on a kept-alive connection during the drain is served, then the socket closes.
+    if (draining) response.shouldKeepAlive = false;
+    response.once('close', () => {
+      active.delete(response);
+      if (!draining) return;
+      server.closeIdleConnections();
+      if (active.size === 0) onSettled?.();
+    });
+  });
+  return {
+    url,
+    get inFlight() {
+      return active.size;
+    },
+    close: async ({ graceMs = DEFAULT_SHUTDOWN_GRACE_MS } = {}) => {
+      draining = true;
+      const inFlightAtStart = active.size;
+      for (const response of active) if (!response.headersSent) response.shouldKeepAlive = false;
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      const settled = active.size === 0 || (await waitForRequests(graceMs, (settle) => (onSettled = settle)));
+      const cut = settled ? 0 : active.size;
+      // Past the grace period: whatever still runs (a stream that would not end) is cut.
+      if (!settled) server.closeAllConnections();
+      await closed;
+      return { cut, inFlightAtStart };
+    },
+  };
+}
+
+/** True when the requests finished within `graceMs`, false when the time ran out first. */
+function waitForRequests(graceMs: number, register: (settle: () => void) => void): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), graceMs);
+    register(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }

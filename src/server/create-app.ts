@@ -5,7 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { type AppDeps, type AppEnv, type GodwitApp, resolveAppOptions } from './app-env.ts';
 import { AUTH_OFF } from './auth/auth-settings.ts';
-import { createErrorHandler, notFoundHandler } from './http-errors.ts';
+import { createErrorHandler, notFoundHandler, retryAfterOnUnavailable } from './http-errors.ts';
 import {
   connectServiceMetrics,
   createGodwitMetrics,
@@ -16,6 +16,7 @@ import {
 import { authenticate, requireAdmin } from './middleware/auth.ts';
 import { loopbackGuard } from './middleware/loopback-guard.ts';
 import { requestContext } from './middleware/request-log.ts';
+import { createReadiness, type Readiness } from './readiness.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConversationRoutes } from './routes/conversation-routes.ts';
 import { registerDocsRoutes } from './routes/docs-routes.ts';
@@ -36,6 +37,8 @@ export interface CreateAppDeps extends AppDeps {
   metrics?: GodwitMetrics;
   /** Where the built web app is served from. Default: `web/dist` of this package. */
   web?: WebRoutesOptions;
+  /** What `/readyz` answers from. Default: the services' checks, 2 s bound, logged through `logger`. */
+  readiness?: Readiness;
 }
 
 /**
@@ -57,6 +60,11 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
 
   app.use('*', httpMetrics(metrics));
   app.use('*', ...requestContext(options.logger));
+  app.use('*', retryAfterOnUnavailable());
+  // Before authentication: /api/healthz is the open alias of /healthz that load balancers probe.
+  const readiness =
+    deps.readiness ?? createReadiness(services, { logger: options.logger, shutdown: options.shutdownSignal });
+  registerHealthRoutes(app, services, readiness);
   // /healthz, /readyz, /openapi.json and /docs stay open; /metrics needs an admin when auth is required.
   const auth = deps.options?.auth ?? AUTH_OFF;
   // Without authentication, only this server's own names are served and only its own pages may write.
@@ -74,7 +82,6 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   app.onError(createErrorHandler(options.logger));
   app.notFound(notFoundHandler);
 
-  registerHealthRoutes(app, services);
   registerChatRoutes(app, services, options);
   registerUIChatRoutes(app, services, options);
   registerConversationRoutes(app, services, options);

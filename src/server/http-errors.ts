@@ -3,7 +3,7 @@
  * details? } }` body. Unexpected errors become a bare 500 that names the request id; their message and
  * stack go to the log only.
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type ErrorCode, GodwitError } from '../core/errors.ts';
@@ -48,7 +48,12 @@ export interface ErrorBody {
 export interface PublicError {
   status: ContentfulStatusCode;
   body: ErrorBody;
+  /** `Retry-After` for a 503 (and a 429 that says how long to wait). */
+  headers: Record<string, string>;
 }
+
+/** What a 503 asks clients to wait when the error does not say: dependencies usually return in seconds. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 2;
 
 /** Status for an error code; codes outside the known set (a model's own) count as a provider fault. */
 export function statusForCode(code: string): ContentfulStatusCode {
@@ -62,14 +67,47 @@ export function errorBody(code: string, message: string, details?: Record<string
 /** What the client may see of an error; undefined when the error is unexpected and must stay private. */
 export function toPublicError(error: unknown): PublicError | undefined {
   if (GodwitError.isInstance(error)) {
-    return { status: statusForCode(error.code), body: errorBody(error.code, error.message, error.details) };
+    const status = statusForCode(error.code);
+    return {
+      status,
+      body: errorBody(error.code, error.message, error.details),
+      headers: retryAfterHeaders(status, error.details?.retryAfterMs),
+    };
   }
   if (error instanceof HTTPException) {
     const code = CODE_BY_STATUS[error.status] ?? (error.status >= 500 ? 'internal' : 'bad_request');
     const message = error.message || `The request failed with status ${error.status}.`;
-    return { status: error.status as ContentfulStatusCode, body: errorBody(code, message) };
+    const status = error.status as ContentfulStatusCode;
+    return { status, body: errorBody(code, message), headers: retryAfterHeaders(status, undefined) };
   }
   return undefined;
+}
+
+/**
+ * `Retry-After` in whole seconds: on every 503 (the error's own `retryAfterMs`, else the default), and on
+ * a 429 that knows how long to wait.
+ */
+export function retryAfterHeaders(status: number, retryAfterMs: unknown): Record<string, string> {
+  const known = typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0;
+  if (status === 503) {
+    const seconds = known ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : DEFAULT_RETRY_AFTER_SECONDS;
+    return { 'retry-after': String(seconds) };
+  }
+  if (status === 429 && known) return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
+  return {};
+}
+
+/**
+ * Middleware: a 503 that a route built itself (a chat refused before its stream started) still tells the
+ * client when to come back.
+ */
+export function retryAfterOnUnavailable(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.res.status === 503 && !c.res.headers.has('retry-after')) {
+      c.res.headers.set('retry-after', String(DEFAULT_RETRY_AFTER_SECONDS));
+    }
+  };
 }
 
 /** An error as a log field: name, message, stack and cause. For logs only, never for responses. */
@@ -95,7 +133,7 @@ export function createErrorHandler(logger: Logger) {
           error: describeForLog(error),
         });
       }
-      return c.json(known.body, known.status);
+      return c.json(known.body, known.status, known.headers);
     }
     logger({ level: 'error', message: 'unexpected error', ...where, error: describeForLog(error) });
     const message = `Internal error. Quote request id ${requestId ?? '(none)'} when reporting it.`;

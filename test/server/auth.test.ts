@@ -230,8 +230,8 @@ describe('API keys', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('keeps /healthz, /readyz, /openapi.json and /docs open, and /metrics for admins', async () => {
-    for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs']) {
+  it('keeps /healthz, /api/healthz, /readyz, /openapi.json and /docs open, and /metrics for admins', async () => {
+    for (const path of ['/healthz', '/api/healthz', '/readyz', '/openapi.json', '/docs']) {
       expect((await app.request(path)).status, path).toBe(200);
     }
     expect((await app.request('/metrics')).status).toBe(401);

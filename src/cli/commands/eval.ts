@@ -34,7 +34,7 @@ export async function evalRetrievalCommand(options: EvalRetrievalOptions, output
   const services = await createGodwit({
     ...base,
     dataDir: scratch,
-    database: { url: null, schema: null },
+    database: { ...base.database, url: null, schema: null, dataApi: undefined },
     sample: false,
   });
   try {

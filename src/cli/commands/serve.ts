@@ -3,10 +3,12 @@ import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
 import { describeStorage } from '../../config/describe-storage.ts';
 import { createGodwit } from '../../config/index.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
-import { startNodeServer } from '../../runtime/node.ts';
+import { type NodeServer, startNodeServer } from '../../runtime/node.ts';
 import { checkAuthReadiness } from '../../server/auth/auth-readiness.ts';
 import { describeAuthMethods, resolveAuthSettings } from '../../server/auth/auth-settings.ts';
 import { createApp, createGodwitMetrics, createMetricsApp } from '../../server/index.ts';
+import { writeLogLine } from '../../server/log-writer.ts';
+import { createReadiness } from '../../server/readiness.ts';
 import { offerSample } from '../backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
@@ -42,12 +44,22 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     throw error;
   }
   if (options.sample && config.sample) await offerSample(services, config, output);
+  const shutdown = new AbortController();
+  const logger = writeLogLine;
+  const readiness = createReadiness(services, {
+    logger,
+    shutdown: shutdown.signal,
+    timeoutMs: config.server.readinessTimeoutMs,
+  });
   const metrics = createGodwitMetrics();
   const separateMetrics = config.metrics.port !== null;
   const app = createApp({
     services,
     metrics,
+    readiness,
     options: {
+      logger,
+      shutdownSignal: shutdown.signal,
       serveMetrics: !separateMetrics,
       maxBodyBytes: config.server.maxBodyBytes,
       maxUploadBytes: config.server.maxUploadBytes,
@@ -99,19 +111,48 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   output.info(
     `  metrics:   ${metricsServer ? `${metricsServer.url}/metrics (separate listener)` : `${server.url}/metrics${auth.mode === 'required' ? ' (admins only)' : ''}`}`,
   );
-  await new Promise<void>((resolveStop) => {
-    const stop = () => {
-      output.info('Stopping…');
-      resolveStop();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await server.close();
+  // Outages are logged as they happen, not only when a load balancer happens to probe /readyz.
+  const stopWatching = readiness.watch(READINESS_WATCH_INTERVAL_MS);
+  await stopSignal();
+  stopWatching();
+  await drain(server, shutdown, config.server.shutdownGraceMs, output);
   await metricsServer?.close();
   await services.close();
   lock?.release();
   return 0;
+}
+
+const READINESS_WATCH_INTERVAL_MS = 5_000;
+
+/** Resolves on the first SIGINT or SIGTERM; a second one during the drain ends the process at once. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolveStop) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      const force = () => process.exit(130);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolveStop(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/**
+ * Stops accepting, tells streams and readiness that the server is stopping, and waits up to `graceMs`
+ * for the requests in flight before closing what is left.
+ */
+async function drain(server: NodeServer, shutdown: AbortController, graceMs: number, output: Output) {
+  output.info(`Stopping: finishing ${server.inFlight} request(s) in flight (up to ${graceMs} ms)…`);
+  shutdown.abort();
+  const outcome = await server.close({ graceMs });
+  output.info(
+    outcome.cut === 0
+      ? `Stopped: every request in flight finished (${outcome.inFlightAtStart}).`
+      : `Stopped: ${outcome.cut} request(s) still running after ${graceMs} ms were cut (server.shutdownGraceMs).`,
+  );
 }
 
 /** postgres://user:secret@host/db → postgres://user:***@host/db */

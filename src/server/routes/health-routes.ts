@@ -1,61 +1,66 @@
-/** Liveness (`/healthz`: the process answers) and readiness (`/readyz`: every dependency answers). */
+/**
+ * Liveness (`/healthz`, and `/api/healthz` for probes that only reach `/api`: the process answers) and
+ * readiness (`/readyz`: the instance can serve; bounded in time, optional dependencies reported as
+ * `degraded` with a 200). Both are open without authentication, so neither shows file-system paths.
+ */
 import { createRoute } from '@hono/zod-openapi';
-import { describeError } from '../../core/errors.ts';
-import type { HealthReport } from '../../core/ports.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
+import { retryAfterHeaders } from '../http-errors.ts';
+import type { Readiness } from '../readiness.ts';
 import { LivenessSchema, ReadinessSchema } from '../schemas/operations-schemas.ts';
+
+const livenessResponses = {
+  200: { description: 'Alive', content: { 'application/json': { schema: LivenessSchema } } },
+};
 
 const livenessRoute = createRoute({
   method: 'get',
   path: '/healthz',
   tags: ['operations'],
+  security: [],
   summary: 'Liveness: 200 while the process serves requests',
-  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: LivenessSchema } } } },
+  responses: livenessResponses,
+});
+
+const livenessAliasRoute = createRoute({
+  method: 'get',
+  path: '/api/healthz',
+  tags: ['operations'],
+  security: [],
+  summary: 'Liveness, as /healthz, for health checks that only reach /api (open without authentication)',
+  responses: livenessResponses,
 });
 
 const readinessRoute = createRoute({
   method: 'get',
   path: '/readyz',
   tags: ['operations'],
-  summary: 'Readiness: 200 when every dependency is reachable, else 503',
+  security: [],
+  summary:
+    'Readiness: 200 when the instance can serve (status ok, or degraded when an optional dependency such as the Redis cache is down); 503 when a required dependency is down or the server is stopping',
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: ReadinessSchema } } },
     503: {
-      description: 'A dependency is down',
+      description: 'A required dependency is down, or the server is stopping',
       content: { 'application/json': { schema: ReadinessSchema } },
     },
   },
 });
 
-async function runHealthChecks(services: GodwitServices): Promise<HealthReport[]> {
-  try {
-    return await services.health();
-  } catch (error) {
-    // health() promises never to throw; if it does, readiness must still answer.
-    return [{ name: 'services', ok: false, detail: `health check failed: ${describeError(error)}` }];
-  }
-}
-
-export function registerHealthRoutes(app: GodwitApp, services: GodwitServices): void {
+export function registerHealthRoutes(app: GodwitApp, services: GodwitServices, readiness: Readiness): void {
   app.openapi(livenessRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(livenessAliasRoute, (c) => c.json({ status: 'ok' as const }, 200));
 
   app.openapi(readinessRoute, async (c) => {
-    const reports = await runHealthChecks(services);
-    const ready = reports.every((report) => report.ok);
-    const checks = reports.map((report) => ({
-      name: report.name,
-      ok: report.ok,
-      detail: report.detail,
-      ...(report.version === undefined ? {} : { version: report.version }),
-    }));
+    const { status, ready, checks } = await readiness.check();
     const { model, fallbackModels, embeddingModel, reason, availableModels } = services.provider;
     const body = {
-      status: ready ? ('ok' as const) : ('unavailable' as const),
+      status,
       checks,
       provider: { model, fallbackModels, embeddingModel, reason, availableModels },
       version: services.version,
     };
-    return ready ? c.json(body, 200) : c.json(body, 503);
+    return ready ? c.json(body, 200) : c.json(body, 503, retryAfterHeaders(503, undefined));
   });
 }

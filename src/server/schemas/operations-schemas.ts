@@ -4,9 +4,16 @@ export const LivenessSchema = z.object({ status: z.literal('ok') }).openapi('Liv
 
 export const ReadinessSchema = z
   .object({
-    status: z.enum(['ok', 'unavailable']),
+    status: z.enum(['ok', 'degraded', 'unavailable', 'stopping']),
     checks: z.array(
-      z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), version: z.string().optional() }),
+      z.object({
+        name: z.string(),
+        ok: z.boolean(),
+        /** False for a dependency the instance serves without (the Redis cache): down means degraded. */
+        required: z.boolean(),
+        detail: z.string(),
+        version: z.string().optional(),
+      }),
     ),
     provider: z.object({
       model: z.string(),

@@ -13,6 +13,7 @@ import type {
   VectorIndex,
 } from '../../core/ports.ts';
 import { type MigrationOutcome, migrateSchema, type VectorSupport } from './migrate-schema.ts';
+import type { PostgresTimeouts } from './node-postgres-client.ts';
 import { PostgresApiKeyStore } from './postgres-api-key-store.ts';
 import { PostgresAuditLog } from './postgres-audit-log.ts';
 import { PostgresConversationStore } from './postgres-conversation-store.ts';
@@ -29,6 +30,10 @@ export type PostgresStorageOptions = (
       url: string;
       /** A schema to create (if missing) and use first on the search_path. */
       schema?: string;
+      /** Connections kept open at most. Default 10. */
+      poolSize?: number;
+      /** Connect, statement and idle-in-transaction bounds; see `DEFAULT_POSTGRES_TIMEOUTS`. */
+      timeouts?: Partial<PostgresTimeouts>;
       pool?: pg.PoolConfig;
     }
   | {

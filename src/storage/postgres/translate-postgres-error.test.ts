@@ -54,6 +54,29 @@ describe('translatePostgresError', () => {
     expect(translatePostgresError(sqlError('3D000'), target).message).toContain('does not exist');
   });
 
+  it('reports connection faults as retryable, with the reason and a time to wait before retrying', () => {
+    const cases: Array<[unknown, string]> = [
+      [new Error('timeout exceeded when trying to connect'), 'pool_exhausted'],
+      [new Error('Connection terminated due to connection timeout'), 'unreachable'],
+      [new Error('Connection terminated unexpectedly'), 'connection_lost'],
+      [new Error('Client has encountered a connection error and is not queryable'), 'connection_lost'],
+      [new Error('Query read timeout'), 'answer_timeout'],
+      [sqlError('57014'), 'statement_timeout'],
+      [sqlError('57P01'), 'connection_lost'],
+      [sqlError('25P03'), 'idle_in_transaction_timeout'],
+      [sqlError('53300'), 'too_many_connections'],
+      [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'connection_lost'],
+    ];
+    for (const [vendor, reason] of cases) {
+      const error = translatePostgresError(vendor, target);
+      expect(error, String(vendor)).toBeInstanceOf(DependencyError);
+      expect(error.isRetryable).toBe(true);
+      expect(error.details).toMatchObject({ dependency: 'postgres', reason });
+      expect(error.details?.retryAfterMs).toBeGreaterThan(0);
+      expect(error.message).toContain(target);
+    }
+  });
+
   it('passes GodwitErrors through and marks anything else internal', () => {
     const own = new ValidationError('mine');
     expect(translatePostgresError(own, target)).toBe(own);

@@ -9,6 +9,14 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../core/errors.ts';
+import {
+  connectionFailure,
+  DATABASE_RETRY_AFTER_MS,
+  reasonForMessage,
+  reasonForState,
+} from './connection-failure.ts';
+
+export { isConnectionFailure } from './connection-failure.ts';
 
 /** Names our own constraints so a duplicate reads as a sentence, not as an index name. */
 const CONSTRAINT_MESSAGES: Record<string, string> = {
@@ -48,17 +56,17 @@ export function translatePostgresError(error: unknown, target: string): GodwitEr
   const code = typeof vendor.code === 'string' ? vendor.code : networkCode(vendor);
   const message = typeof vendor.message === 'string' ? vendor.message : String(error);
   if (code && NETWORK_CODES.has(code)) {
-    return new DependencyError(
-      `cannot reach PostgreSQL at ${target} (${code}); start the server or fix the database URL`,
-      { cause: error },
-    );
+    // A reset or broken pipe hits a connection that was open; the others mean none could be opened.
+    const reason = code === 'ECONNRESET' || code === 'EPIPE' ? 'connection_lost' : 'unreachable';
+    return connectionFailure(reason, target, code, error);
   }
-  if (code && /^[0-9A-Z]{5}$/.test(code)) return translateSqlState(code, message, vendor, target, error);
-  if (/connection terminated|timeout expired|connection timeout|Connection closed/i.test(message)) {
-    return new DependencyError(`lost the connection to PostgreSQL at ${target}: ${message}`, {
-      cause: error,
-    });
+  if (code && /^[0-9A-Z]{5}$/.test(code)) {
+    const reason = reasonForState(code);
+    if (reason) return connectionFailure(reason, target, `${code}: ${message}`, error);
+    return translateSqlState(code, message, vendor, target, error);
   }
+  const reason = reasonForMessage(message);
+  if (reason) return connectionFailure(reason, target, message, error);
   return new GodwitError('internal', `database error at ${target}: ${message}`, { cause: error });
 }
 
@@ -93,8 +101,11 @@ function translateSqlState(
       isRetryable: false,
     });
   }
-  if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57')) {
-    return new DependencyError(`PostgreSQL at ${target} is unavailable: ${message}`, { cause });
+  if (code.startsWith('53') || code.startsWith('57')) {
+    return new DependencyError(`PostgreSQL at ${target} is unavailable: ${message}`, {
+      cause,
+      details: { dependency: 'postgres', retryAfterMs: DATABASE_RETRY_AFTER_MS },
+    });
   }
   return new GodwitError('internal', `database error ${code} at ${target}: ${message}`, { cause });
 }
