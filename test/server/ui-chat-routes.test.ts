@@ -34,7 +34,7 @@ function userMessage(text: string): Message {
 
 const transport = () =>
   new DefaultChatTransport<Message>({
-    api: 'http://godwit.test/api/ui/chat',
+    api: 'http://localhost/api/ui/chat',
     fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
       app.request(String(input), init)) as typeof fetch,
   });
