@@ -3,7 +3,6 @@
  * so a process loads only the backends its configuration names.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AssistantCatalog } from '../core/agent/assistant-catalog.ts';
 import { ChatService } from '../core/chat/chat-service.ts';
