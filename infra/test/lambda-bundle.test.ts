@@ -179,7 +179,7 @@ describeWithPostgres('the bundled API on PostgreSQL', () => {
     expect(answer.statusCode).toBe(200);
     const body = JSON.parse(String(answer.body)) as { status: string; checks: Array<{ name: string }> };
     expect(body.status).toBe('ok');
-    expect(body.checks.map((check) => check.name)).toContain('postgres');
+    expect(body.checks.map((check) => check.name)).toContain('database');
   });
 });
 

@@ -61,14 +61,15 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   app.use('*', httpMetrics(metrics));
   app.use('*', ...requestContext(options.logger));
   app.use('*', retryAfterOnUnavailable());
+  const auth = deps.options?.auth ?? AUTH_OFF;
+  // Without authentication, only this server's own names are served (health checks included: a rebinding
+  // page learns nothing) and only its own pages may write.
+  if (auth.mode === 'off') app.use('*', loopbackGuard(deps.options?.loopback ?? { bindHost: '127.0.0.1' }));
   // Before authentication: /api/healthz is the open alias of /healthz that load balancers probe.
   const readiness =
     deps.readiness ?? createReadiness(services, { logger: options.logger, shutdown: options.shutdownSignal });
   registerHealthRoutes(app, services, readiness);
   // /healthz, /readyz, /openapi.json and /docs stay open; /metrics needs an admin when auth is required.
-  const auth = deps.options?.auth ?? AUTH_OFF;
-  // Without authentication, only this server's own names are served and only its own pages may write.
-  if (auth.mode === 'off') app.use('*', loopbackGuard(deps.options?.loopback ?? { bindHost: '127.0.0.1' }));
   const authenticated = authenticate(auth, services.apiKeys);
   app.use('/api/*', authenticated);
   app.use('/v1/*', authenticated);

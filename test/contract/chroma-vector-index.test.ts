@@ -571,6 +571,9 @@ describe('storage.vectors: chroma', () => {
       tenant: null,
       database: null,
       collectionPrefix: 'godwit',
+      token: null,
+      tokenHeader: 'Authorization',
+      headers: {},
     });
     const issue = configSchema.safeParse({ storage: { chroma: { collectionPrefix: '-bad' } } }).error
       ?.issues[0];

@@ -69,7 +69,7 @@ describe('storage.vectors in the config schema', () => {
       expect(hits[0]?.source).toBe('leave.md');
       expect(emulator.statements.some((statement) => statement.includes('chunk_terms'))).toBe(true);
       const reports = await services.health();
-      expect(reports.find((report) => report.name === 'postgres')).toMatchObject({
+      expect(reports.find((report) => report.name === 'database')).toMatchObject({
         ok: true,
         detail: expect.stringContaining('Aurora Data API'),
       });

@@ -37,7 +37,7 @@ describeWithPostgres('openPostgresStorage on PostgreSQL', () => {
       await client.connect();
       const rows = await client.query(`SELECT id FROM ${schema}.godwit_migrations ORDER BY id`);
       await client.end();
-      expect(rows.rows.map((row) => row.id)).toEqual(serverHasPgvector ? [1, 2, 3, 4] : [1, 3, 4]);
+      expect(rows.rows.map((row) => row.id)).toEqual(serverHasPgvector ? [1, 2, 3, 4, 5] : [1, 3, 4, 5]);
     } finally {
       await first.close();
       await second.close();
@@ -108,6 +108,7 @@ describe('openPostgresStorage on PGlite', () => {
         'pgvector embeddings',
         'keyword postings',
         'api keys',
+        'interrupted turns',
       ]);
       await first.knowledge.createKnowledgeBase('acme', { name: 'kept' });
       expect(await first.health()).toMatchObject({
