@@ -178,6 +178,26 @@ describe('ChatService', () => {
     expect(refused).toBe(attempts);
   });
 
+  it('removes the new conversation once the store is back when the outage also refused the clean-up', async () => {
+    const storage = createMemoryStorage();
+    let databaseDown = true;
+    const down = () => Promise.reject(new DependencyError('PostgreSQL is unreachable.'));
+    const flaky: ConversationStore = Object.assign(Object.create(storage.conversations), {
+      appendMessage: down,
+      deleteConversation: (tenantId: string, conversationId: string) =>
+        databaseDown ? down() : storage.conversations.deleteConversation(tenantId, conversationId),
+    });
+    const { chat } = chatService({ conversations: flaky, endingRetryDelaysMs: [0] });
+    await expect(chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' })).rejects.toThrow(
+      'PostgreSQL is unreachable.',
+    );
+    expect((await storage.conversations.listConversations(TENANT)).conversations).toHaveLength(1);
+    databaseDown = false;
+    await vi.waitFor(async () => {
+      expect((await storage.conversations.listConversations(TENANT)).conversations).toEqual([]);
+    });
+  });
+
   it('stores the answer so far as incomplete when the reader cancels, without reading on', async () => {
     const { chat, conversations } = chatService();
     const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?', model: 'mock:hang' });

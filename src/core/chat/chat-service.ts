@@ -21,7 +21,8 @@ import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
 import { PartialAnswerSaver } from './partial-answer-saver.ts';
 import { buildSystemPrompt, citedIndexes } from './prompt.ts';
-import { type EndingTarget, TurnEndingWriter } from './turn-ending-writer.ts';
+import { retryInBackground } from './retry-in-background.ts';
+import { DEFAULT_ENDING_RETRY_DELAYS_MS, type EndingTarget, TurnEndingWriter } from './turn-ending-writer.ts';
 
 export interface ChatRequest {
   tenantId: string;
@@ -303,7 +304,16 @@ export class ChatService {
       return { userMessage, assistantMessageId };
     } catch (error) {
       if (prepared.created) {
-        await conversations.deleteConversation(request.tenantId, conversationId).catch(() => {});
+        const remove = () => conversations.deleteConversation(request.tenantId, conversationId);
+        // The store that refused the question may refuse this too (an outage): then it is retried until
+        // the store is back, so no empty conversation stays behind.
+        await remove().catch(() =>
+          retryInBackground(remove, {
+            delaysMs: this.options.endingRetryDelaysMs ?? DEFAULT_ENDING_RETRY_DELAYS_MS,
+            onGiveUp: (cleanupError) =>
+              this.options.reportError?.(cleanupError, { conversationId, messageId: '' }),
+          }),
+        );
       }
       throw error;
     }
