@@ -91,13 +91,15 @@ const SCENARIO_TIMEOUT_MS = 60_000 + Math.max(...STALL_SECONDS) * 1000 + 2 * HAN
 vi.setConfig({ testTimeout: SCENARIO_TIMEOUT_MS });
 
 /**
- * No conversation is left without messages. Assistant messages left `pending` and conversations with a
- * question and no reply are counted and reported, not asserted: a turn whose last write fails while the
- * database is down stays pending until the next start marks it interrupted (see docs/RELIABILITY.md).
+ * No conversation is left without messages. Conversations with a question and no reply (the question was
+ * stored, the pending row was not) are counted and reported, not asserted.
  */
 function expectNoDebris(report: ScenarioReport): void {
   expect(report.debris.emptyConversations, `${report.scenario}: conversations without messages`).toBe(0);
 }
+
+/** How long the background writes that follow an outage may take once the database is back. */
+const PENDING_SETTLE_MS = 20_000;
 
 const pause = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
@@ -255,7 +257,15 @@ describeFaults('dependency faults under load', () => {
     expect(report.uncleanDetails, `${report.scenario}: unclean failures`).toEqual([]);
     expect(report.recoveryMs, `${report.scenario}: recovered`).not.toBeNull();
     expect(report.succeeded).toBeGreaterThan(0);
-    expectNoDebris(report);
+    // Clean-ups and turn endings the outage refused are written once the database is back.
+    await vi.waitFor(
+      async () => {
+        const { pendingMessages, emptyConversations } = await countDebris();
+        expect(emptyConversations, `${report.scenario}: conversations without messages`).toBe(0);
+        expect(pendingMessages, `${report.scenario}: assistant turns left pending`).toBe(0);
+      },
+      { timeout: PENDING_SETTLE_MS, interval: 250 },
+    );
   }
 
   /** Ends every session of the godwit role; returns how many. */

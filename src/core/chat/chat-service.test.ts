@@ -1,11 +1,11 @@
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createDocumentParser } from '../../ingest/index.ts';
 import { createModelRegistry } from '../../providers/index.ts';
 import { createMemoryStorage } from '../../storage/memory/index.ts';
-import { ValidationError } from '../errors.ts';
+import { DependencyError, ValidationError } from '../errors.ts';
 import { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ConversationStore, MessagePatch } from '../ports.ts';
 import { Retriever } from '../retrieval/retriever.ts';
@@ -133,6 +133,69 @@ describe('ChatService', () => {
       'disk full',
     );
     expect((await storage.conversations.listConversations(TENANT)).conversations).toEqual([]);
+  });
+
+  it('writes the ending once the store is back, so an outage as the turn ends leaves nothing pending', async () => {
+    const storage = createMemoryStorage();
+    let databaseDown = false;
+    const flaky: ConversationStore = Object.assign(Object.create(storage.conversations), {
+      updateMessage: (tenantId: string, messageId: string, patch: MessagePatch) => {
+        if (databaseDown) return Promise.reject(new DependencyError('PostgreSQL is unreachable.'));
+        return storage.conversations.updateMessage(tenantId, messageId, patch);
+      },
+    });
+    const { chat } = chatService({ conversations: flaky, endingRetryDelaysMs: [0] });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' });
+    databaseDown = true;
+    await expect(turn.outcome()).rejects.toThrow('PostgreSQL is unreachable.');
+    expect(await assistantOf(storage.conversations, turn.conversationId)).toMatchObject({
+      status: 'pending',
+    });
+    databaseDown = false;
+    // The model did answer: what is stored once the database is back is that answer, not a failure.
+    await vi.waitFor(async () => {
+      expect(await assistantOf(storage.conversations, turn.conversationId)).toMatchObject({
+        status: 'complete',
+        content: 'Yes.',
+      });
+    });
+  });
+
+  it('does not retry an ending the store refuses outright (an error that is not an outage)', async () => {
+    const storage = createMemoryStorage();
+    let refused = 0;
+    const refusing: ConversationStore = Object.assign(Object.create(storage.conversations), {
+      updateMessage: () => {
+        refused += 1;
+        return Promise.reject(new Error('constraint violated'));
+      },
+    });
+    const { chat } = chatService({ conversations: refusing, endingRetryDelaysMs: [0] });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' });
+    await expect(turn.outcome()).rejects.toThrow('constraint violated');
+    const attempts = refused;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(refused).toBe(attempts);
+  });
+
+  it('removes the new conversation once the store is back when the outage also refused the clean-up', async () => {
+    const storage = createMemoryStorage();
+    let databaseDown = true;
+    const down = () => Promise.reject(new DependencyError('PostgreSQL is unreachable.'));
+    const flaky: ConversationStore = Object.assign(Object.create(storage.conversations), {
+      appendMessage: down,
+      deleteConversation: (tenantId: string, conversationId: string) =>
+        databaseDown ? down() : storage.conversations.deleteConversation(tenantId, conversationId),
+    });
+    const { chat } = chatService({ conversations: flaky, endingRetryDelaysMs: [0] });
+    await expect(chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' })).rejects.toThrow(
+      'PostgreSQL is unreachable.',
+    );
+    expect((await storage.conversations.listConversations(TENANT)).conversations).toHaveLength(1);
+    databaseDown = false;
+    await vi.waitFor(async () => {
+      expect((await storage.conversations.listConversations(TENANT)).conversations).toEqual([]);
+    });
   });
 
   it('stores the answer so far as incomplete when the reader cancels, without reading on', async () => {

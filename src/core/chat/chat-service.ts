@@ -21,6 +21,8 @@ import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
 import { PartialAnswerSaver } from './partial-answer-saver.ts';
 import { buildSystemPrompt, citedIndexes } from './prompt.ts';
+import { retryInBackground } from './retry-in-background.ts';
+import { DEFAULT_ENDING_RETRY_DELAYS_MS, type EndingTarget, TurnEndingWriter } from './turn-ending-writer.ts';
 
 export interface ChatRequest {
   tenantId: string;
@@ -76,6 +78,11 @@ export interface ChatServiceOptions {
    * process that dies mid-answer leaves what was said. Default 1000 ms; 0 saves after every piece.
    */
   partialSaveIntervalMs?: number;
+  /**
+   * When the store is unavailable as a turn ends, the ending is written again after these waits (the last
+   * repeats, for up to 15 minutes), so an outage leaves no turn `pending`. Default 1, 2, 5, 10, 30, 60 s.
+   */
+  endingRetryDelaysMs?: readonly number[];
   /** Configured assistants (tool-calling agents); without it, requests naming an assistant are refused. */
   assistants?: AssistantCatalog;
   /** Receives the full error of a failed turn, for operator logs (users only see a safe summary). */
@@ -85,8 +92,15 @@ export interface ChatServiceOptions {
 export class ChatService {
   private readonly now: () => Date;
 
+  private readonly endings: TurnEndingWriter;
+
   constructor(private readonly options: ChatServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    this.endings = new TurnEndingWriter(options.conversations, {
+      ...(options.endingRetryDelaysMs ? { retryDelaysMs: options.endingRetryDelaysMs } : {}),
+      onGiveUp: (error, target) =>
+        options.reportError?.(error, { conversationId: target.conversationId, messageId: target.messageId }),
+    });
   }
 
   /**
@@ -120,6 +134,11 @@ export class ChatService {
       ? []
       : await this.options.conversations.listMessages(request.tenantId, conversation.id);
     const { userMessage, assistantMessageId } = await this.storeQuestion(request, prepared);
+    const target: EndingTarget = {
+      tenantId: request.tenantId,
+      conversationId: conversation.id,
+      messageId: assistantMessageId,
+    };
     // Stops the model call when the reader closes the generator between events.
     const stopModel = new AbortController();
     const signals = [request.abortSignal, request.shutdownSignal, stopModel.signal];
@@ -172,7 +191,10 @@ export class ChatService {
         if (event.type === 'text') await saver.offer(progress.text);
         yield event;
       }
-      const message = await this.finish(request, assistantMessageId, progress.answeredBy, startedAt, {
+      // Set before the write: if the store fails here, the answer's own ending is retried in the background
+      // (TurnEndingWriter) rather than replaced by a "failed" one; the error still reaches the caller.
+      recorded = true;
+      const message = await this.finish(request, target, progress.answeredBy, startedAt, {
         text: progress.text,
         citations: keepCited(progress.text, progress.citations),
         parts: progress.parts,
@@ -180,11 +202,12 @@ export class ChatService {
         status: progress.ending.status,
         error: progress.ending.note,
       });
-      recorded = true;
       yield { type: 'finish', message };
     } catch (error) {
+      if (recorded) throw error;
+      recorded = true;
       const ending = endingOf(error, request);
-      const message = await this.finish(request, assistantMessageId, modelName, startedAt, {
+      const message = await this.finish(request, target, modelName, startedAt, {
         text: progress.text,
         citations: keepCited(progress.text, progress.citations),
         parts: progress.parts,
@@ -192,7 +215,6 @@ export class ChatService {
         status: ending.status === 'failed' && progress.text.length > 0 ? 'incomplete' : ending.status,
         error: ending.reason,
       });
-      recorded = true;
       if (ending.status === 'failed')
         this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
       yield { type: 'error', code: ending.code, message: ending.reason, assistantMessage: message };
@@ -201,7 +223,7 @@ export class ChatService {
       if (!recorded) {
         // The reader closed the generator mid-turn (a client that left, a channel that gave up).
         const ending = endingOf(new ChatAbortedError(), request);
-        await this.finish(request, assistantMessageId, modelName, startedAt, {
+        await this.finish(request, target, modelName, startedAt, {
           text: progress.text,
           citations: keepCited(progress.text, progress.citations),
           parts: progress.parts,
@@ -282,7 +304,16 @@ export class ChatService {
       return { userMessage, assistantMessageId };
     } catch (error) {
       if (prepared.created) {
-        await conversations.deleteConversation(request.tenantId, conversationId).catch(() => {});
+        const remove = () => conversations.deleteConversation(request.tenantId, conversationId);
+        // The store that refused the question may refuse this too (an outage): then it is retried until
+        // the store is back, so no empty conversation stays behind.
+        await remove().catch(() =>
+          retryInBackground(remove, {
+            delaysMs: this.options.endingRetryDelaysMs ?? DEFAULT_ENDING_RETRY_DELAYS_MS,
+            onGiveUp: (cleanupError) =>
+              this.options.reportError?.(cleanupError, { conversationId, messageId: '' }),
+          }),
+        );
       }
       throw error;
     }
@@ -387,7 +418,7 @@ export class ChatService {
 
   private async finish(
     request: ChatRequest,
-    messageId: string,
+    target: EndingTarget,
     model: string,
     startedAt: number,
     outcome: {
@@ -402,7 +433,7 @@ export class ChatService {
   ): Promise<Message> {
     const latencyMs = Date.now() - startedAt;
     const costUsd = outcome.usage ? this.options.pricing(model, outcome.usage) : null;
-    const message = await this.options.conversations.updateMessage(request.tenantId, messageId, {
+    const message = await this.endings.write(target, {
       model,
       content: outcome.text,
       parts: outcome.parts ?? (outcome.text ? [{ type: 'text', text: outcome.text }] : []),
