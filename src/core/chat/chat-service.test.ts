@@ -17,7 +17,7 @@ const usage = {
   outputTokens: { total: 3, text: 3, reasoning: 0 },
 };
 
-function streamOf(pieces: string[], finish = true): LanguageModelV4StreamPart[] {
+function streamOf(pieces: string[], finish = true, reported = usage): LanguageModelV4StreamPart[] {
   return [
     { type: 'stream-start', warnings: [] },
     { type: 'text-start', id: 'text' },
@@ -25,7 +25,7 @@ function streamOf(pieces: string[], finish = true): LanguageModelV4StreamPart[] 
     ...(finish
       ? ([
           { type: 'text-end', id: 'text' },
-          { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
+          { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: reported },
         ] as LanguageModelV4StreamPart[])
       : []),
   ];
@@ -45,11 +45,17 @@ function hangingModel(pieces: string[]) {
   });
 }
 
-function answeringModel(pieces: string[]) {
+/** What an OpenAI-compatible proxy that averages or scales counts may report. */
+const fractionalUsage = {
+  inputTokens: { total: 43.4, noCache: 43.4, cacheRead: 0, cacheWrite: 0 },
+  outputTokens: { total: 2.6, text: 2.6, reasoning: 0 },
+};
+
+function answeringModel(pieces: string[], reported: typeof usage = usage) {
   return new MockLanguageModelV4({
     doStream: async () => ({
       stream: simulateReadableStream({
-        chunks: streamOf(pieces),
+        chunks: streamOf(pieces, true, reported),
         initialDelayInMs: null,
         chunkDelayInMs: null,
       }),
@@ -63,7 +69,12 @@ function chatService(overrides: Partial<ChatServiceOptions> = {}) {
   const generateId = () => `id-${++nextId}`;
   const models = createModelRegistry({
     providers: {
-      mock: (id: string) => (id === 'hang' ? hangingModel(['Employees ', 'get ']) : answeringModel(['Yes.'])),
+      mock: (id: string) =>
+        id === 'hang'
+          ? hangingModel(['Employees ', 'get '])
+          : id === 'fractional'
+            ? answeringModel(['Yes.'], fractionalUsage)
+            : answeringModel(['Yes.']),
     },
     defaultModel: 'mock:answer',
   });
@@ -101,6 +112,24 @@ describe('ChatService', () => {
       status: 'complete',
       content: 'Yes.',
     });
+  });
+
+  it('stores whole token counts when the provider reports fractions', async () => {
+    const { chat, conversations, usage: ledger } = chatService();
+    const turn = await chat.start({
+      tenantId: TENANT,
+      userId: 'u',
+      message: 'Hello?',
+      model: 'mock:fractional',
+    });
+    expect((await turn.outcome()).type).toBe('finish');
+    expect((await assistantOf(conversations, turn.conversationId))?.usage).toEqual({
+      inputTokens: 43,
+      outputTokens: 3,
+      totalTokens: 46,
+    });
+    const rows = await ledger.summarize(TENANT);
+    expect(rows.map((row) => [row.inputTokens, row.outputTokens])).toEqual([[43, 3]]);
   });
 
   it.each([

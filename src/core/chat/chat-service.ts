@@ -550,9 +550,16 @@ function toUsage(usage: {
   outputTokens: number | undefined;
   totalTokens?: number | undefined;
 }): Usage {
-  const inputTokens = usage.inputTokens ?? 0;
-  const outputTokens = usage.outputTokens ?? 0;
-  return { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens };
+  const inputTokens = wholeTokens(usage.inputTokens);
+  const outputTokens = wholeTokens(usage.outputTokens);
+  const totalTokens =
+    usage.totalTokens === undefined ? inputTokens + outputTokens : wholeTokens(usage.totalTokens);
+  return { inputTokens, outputTokens, totalTokens };
+}
+
+/** Token counts are whole; an OpenAI-compatible proxy may report `43.4`, which no ledger column takes. */
+function wholeTokens(count: number | undefined): number {
+  return count === undefined || !Number.isFinite(count) ? 0 : Math.max(0, Math.round(count));
 }
 
 /**
