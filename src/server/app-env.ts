@@ -3,7 +3,6 @@ import { createUrlGuard, type UrlGuard } from '../net/index.ts';
 import type { AuthSettings } from './auth/auth-settings.ts';
 import type { Caller } from './auth/caller.ts';
 import { writeLogLine } from './log-writer.ts';
-import type { LoopbackGuardSettings } from './middleware/loopback-guard.ts';
 
 /** Per-request values set by middleware and read by handlers. */
 export interface AppVariables {
@@ -90,3 +89,13 @@ export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions 
 
 /** The app every route module registers on. */
 export type GodwitApp = import('@hono/zod-openapi').OpenAPIHono<AppEnv>;
+
+/** With auth off: the host names served and the origins allowed to write (middleware/loopback-guard.ts). */
+export interface LoopbackGuardSettings {
+  /** The address the server binds (server.host); served as a host name besides the defaults. */
+  bindHost: string;
+  /** More Host names to serve: `name` (on the server's port) or `name:port`. */
+  allowedHosts?: readonly string[];
+  /** Origins whose pages may send POST, PUT, PATCH and DELETE (`http://localhost:5173`). */
+  allowedOrigins?: readonly string[];
+}

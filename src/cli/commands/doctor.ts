@@ -1,11 +1,11 @@
 import { connect } from 'node:net';
 import { readLockOwner } from '../../config/data-dir-lock.ts';
+import { redactPassword as redact } from '../../config/describe-storage.ts';
 import { createGodwit, loadConfig } from '../../config/index.ts';
 import type { HealthReport } from '../../core/ports.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GlobalOptions } from '../context.ts';
 import type { Output } from '../output.ts';
-import { redact } from './serve.ts';
 
 export interface DoctorOptions extends GlobalOptions {
   json?: boolean;

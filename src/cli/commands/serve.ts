@@ -154,14 +154,3 @@ async function drain(server: NodeServer, shutdown: AbortController, graceMs: num
       : `Stopped: ${outcome.cut} request(s) still running after ${graceMs} ms were cut (server.shutdownGraceMs).`,
   );
 }
-
-/** postgres://user:secret@host/db → postgres://user:***@host/db */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}

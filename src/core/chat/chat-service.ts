@@ -9,7 +9,6 @@
 import { type LanguageModel, type ModelMessage, streamText } from 'ai';
 import { type AnswerProgress, answerWithAssistant } from '../agent/answer-with-assistant.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../agent/assistant-catalog.ts';
-import type { ToolCallView } from '../agent/tool-call-view.ts';
 import { GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
 import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
@@ -17,6 +16,7 @@ import type { ConversationStore, UsageLedger } from '../ports.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
 import type { Citation, Conversation, KnowledgeBase, Message, MessagePart, Usage } from '../types.ts';
 import { answeringModel } from './answering-model.ts';
+import type { ChatEvent } from './chat-event.ts';
 import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
 import { PartialAnswerSaver } from './partial-answer-saver.ts';
@@ -43,20 +43,7 @@ export interface ChatRequest {
   shutdownSignal?: AbortSignal;
 }
 
-export type ChatEvent =
-  | {
-      type: 'start';
-      conversation: Conversation;
-      userMessage: Message;
-      assistantMessageId: string;
-      model: string;
-    }
-  | { type: 'citations'; citations: Citation[] }
-  | { type: 'text'; delta: string }
-  /** An assistant's tool call started, changed state (approval asked, result, error) or ended. */
-  | { type: 'tool'; call: ToolCallView }
-  | { type: 'finish'; message: Message }
-  | { type: 'error'; code: string; message: string; assistantMessage: Message };
+export type { ChatEvent } from './chat-event.ts';
 
 export interface ChatServiceOptions {
   conversations: ConversationStore;

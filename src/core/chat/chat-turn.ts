@@ -11,7 +11,7 @@
  * // or, for one answer: const ending = await turn.outcome(); // `finish` or `error`
  */
 import { GodwitError } from '../errors.ts';
-import type { ChatEvent } from './chat-service.ts';
+import type { ChatEvent } from './chat-event.ts';
 
 export type ChatStartEvent = Extract<ChatEvent, { type: 'start' }>;
 export type ChatFinishEvent = Extract<ChatEvent, { type: 'finish' }>;

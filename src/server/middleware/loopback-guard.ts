@@ -6,17 +6,8 @@
  * without an Origin header (curl, the CLI, SDKs) are not from a page and keep working.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app-env.ts';
+import type { AppEnv, LoopbackGuardSettings } from '../app-env.ts';
 import { errorBody } from '../http-errors.ts';
-
-export interface LoopbackGuardSettings {
-  /** The address the server binds (server.host); served as a host name besides the defaults. */
-  bindHost: string;
-  /** More Host names to serve: `name` (on the server's port) or `name:port`. */
-  allowedHosts?: readonly string[];
-  /** Origins whose pages may send POST, PUT, PATCH and DELETE (`http://localhost:5173`). */
-  allowedOrigins?: readonly string[];
-}
 
 const DEFAULT_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -57,6 +48,8 @@ function refuse(c: Context<AppEnv>, status: 403 | 421, code: string, message: st
  * @example
  *   app.use('*', loopbackGuard({ bindHost: '127.0.0.1', allowedOrigins: ['http://localhost:5173'] }));
  */
+export type { LoopbackGuardSettings };
+
 export function loopbackGuard(settings: LoopbackGuardSettings): MiddlewareHandler<AppEnv> {
   const entries = [...DEFAULT_HOSTS, bracketed(settings.bindHost), ...(settings.allowedHosts ?? [])]
     .map(parseHost)

@@ -1,0 +1,18 @@
+/** What a chat turn yields as it runs, in order: start, citations, text and tool events, then finish or error. */
+import type { ToolCallView } from '../agent/tool-call-view.ts';
+import type { Citation, Conversation, Message } from '../types.ts';
+
+export type ChatEvent =
+  | {
+      type: 'start';
+      conversation: Conversation;
+      userMessage: Message;
+      assistantMessageId: string;
+      model: string;
+    }
+  | { type: 'citations'; citations: Citation[] }
+  | { type: 'text'; delta: string }
+  /** An assistant's tool call started, changed state (approval asked, result, error) or ended. */
+  | { type: 'tool'; call: ToolCallView }
+  | { type: 'finish'; message: Message }
+  | { type: 'error'; code: string; message: string; assistantMessage: Message };
