@@ -29,12 +29,18 @@ function renameKeys(value: unknown, rename: (key: string) => string): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [rename(key), renameKeys(inner, rename)]));
 }
 
-/** The settings as the module's variables hold them (every key present, null where unset). */
+/**
+ * The settings as the module's variables hold them (every key present, null where unset). One exception:
+ * "no embedding model" is `models.embedding = ""` in Terraform, because an optional object attribute
+ * with a default cannot be set to null there.
+ */
 export function terraformSettings(settings: DeploySettings): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(TERRAFORM_SETTING_VARIABLES).map(([variable, key]) => [
       variable,
-      renameKeys(settings[key], snakeCase),
+      key === 'models'
+        ? { ...settings.models, embedding: settings.models.embedding ?? '' }
+        : renameKeys(settings[key], snakeCase),
     ]),
   );
 }
@@ -50,6 +56,8 @@ export function settingsFromTerraformVariables(variables: Record<string, unknown
     // null means "the module's default", as it does for a Terraform variable.
     if (value !== undefined && value !== null) settings[key] = renameKeys(value, camelCase);
   }
+  const models = settings.models as { embedding?: unknown } | undefined;
+  if (models?.embedding === '') settings.models = { ...models, embedding: null };
   return parseDeploySettings(settings, where, (path) => path.map((part) => snakeCase(String(part))).join('.'));
 }
 
