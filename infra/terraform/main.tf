@@ -46,7 +46,7 @@ locals {
 resource "aws_s3_bucket" "assets" {
   count = var.assets_bucket == null ? 1 : 0
 
-  bucket_prefix = "${substr(lower(var.stack_name), 0, 30)}-assets-"
+  bucket_prefix = "${substr(lower(var.stack_name), 0, 29)}-assets-" # at most 37 characters
   # Only build output lives here; every object can be uploaded again from a synth.
   force_destroy = true
   tags          = var.tags

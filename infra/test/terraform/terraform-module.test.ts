@@ -136,6 +136,12 @@ describe('the Terraform module', () => {
     expect(validationFailures(module, values)).toEqual([]);
     expect(withLocals(module, { var: values }).local).toMatchObject({ container_repository: 'team/godwit' });
   });
+  it('keeps the created bucket prefix within S3 limits for the longest stack name', () => {
+    const values = variableValues(module, { synth_dir: 'cdk.out', stack_name: `G${'o'.repeat(127)}` });
+    const prefix = evaluate(module.resources['aws_s3_bucket.assets']!.bucket_prefix, { var: values }) as string;
+    expect(prefix.length).toBeLessThanOrEqual(37);
+    expect(prefix).toMatch(/^[a-z0-9-]+$/);
+  });
 });
 
 describe('the Terraform example', () => {
