@@ -3,8 +3,10 @@
  * Terraform binary: HashiCorp's HCL parser reads every file, and the module's own validation rules and
  * type defaults are evaluated (hcl-expression.ts).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { deploySettingsSchema, parseDeploySettings } from '../../src/settings.ts';
 import { TERRAFORM_SETTING_VARIABLES, terraformSettings } from '../../src/terraform-settings.ts';
 import { canonical, evaluate } from './hcl-expression.ts';
@@ -174,6 +176,32 @@ describe('the Terraform example', () => {
     const backend = await parseHcl(join(EXAMPLE_DIR, 'environments', environment, 'backend.hcl'));
     expect(Object.keys(backend).sort()).toEqual(['bucket', 'dynamodb_table', 'encrypt', 'key', 'region']);
     expect(backend.key).toBe(`godwit/${environment}/terraform.tfstate`);
+  });
+
+  it('has a workflow that synthesizes, then plans and applies each environment with its own files', () => {
+    const workflow = parseYaml(readFileSync(join(EXAMPLE_DIR, 'github-actions-deploy.yml'), 'utf8')) as {
+      jobs: Record<string, { defaults: { run: { 'working-directory': string } }; steps: { run?: string }[] }>;
+    };
+    expect(Object.keys(workflow.jobs)).toEqual(['dev', 'prod']);
+    for (const [environment, job] of Object.entries(workflow.jobs)) {
+      expect(job.defaults.run['working-directory']).toBe('examples/terraform');
+      const commands = job.steps.flatMap((step) => (step.run ? [step.run] : []));
+      const synth = commands.findIndex((command) => command.includes('deploy synth --for terraform'));
+      const plan = commands.findIndex((command) => command.startsWith('terraform plan'));
+      const apply = commands.findIndex((command) => command.startsWith('terraform apply'));
+      expect(synth).toBeGreaterThanOrEqual(0);
+      expect(plan).toBeGreaterThan(synth);
+      expect(apply).toBeGreaterThan(plan);
+      const files = commands.flatMap((command) => [
+        ...command.matchAll(/(?:--settings |-backend-config=|-var-file=)(\S+)/g),
+      ]);
+      expect(files.length).toBe(3);
+      for (const [, file] of files) {
+        expect(file).toContain(`environments/${environment}/`);
+        expect(existsSync(join(EXAMPLE_DIR, file!)), file).toBe(true);
+      }
+      expect(existsSync(join(EXAMPLE_DIR, '../../bin/godwit.js'))).toBe(true);
+    }
   });
 
   it('refuses a tfvars file that sets a variable the example does not declare', () => {

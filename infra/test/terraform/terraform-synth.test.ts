@@ -53,7 +53,7 @@ async function moduleScope(
   options: { synthDir?: string; overrides?: Record<string, unknown>; locals?: Record<string, unknown> } = {},
 ): Promise<Scope> {
   const { moduleValues } = await exampleInputs(example, module, environment, options.overrides);
-  const values = { ...moduleValues, synth_dir: options.synthDir ?? out };
+  const values: Record<string, unknown> = { ...moduleValues, synth_dir: options.synthDir ?? out };
   return withLocals(
     module,
     {
