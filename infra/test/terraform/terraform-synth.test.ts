@@ -174,7 +174,7 @@ function synthTemplate(settings: Record<string, unknown>): { template: Template;
   return { template: JSON.parse(readFileSync(join(dir, manifest.template), 'utf8')) as Template, manifest };
 }
 
-describe('the module outputs', () => {
+describe('the module outputs', { timeout: 240_000 }, () => {
   const variants = {
     opensearch: { vectorStore: 'opensearch', auth: { cognito: true } },
     s3vectors: { vectorStore: 's3vectors' },
