@@ -9,20 +9,33 @@ import { parse as parseYaml } from 'yaml';
 import { GodwitStack } from './godwit-stack.ts';
 import { acknowledgeFindings } from './nag-acknowledgements.ts';
 import { type DeploySettings, parseDeploySettings } from './settings.ts';
+import { terraformSettings } from './terraform-settings.ts';
+import { TerraformStackSynthesizer } from './terraform-synthesizer.ts';
+
+export { readTerraformSettings } from './terraform-settings.ts';
+export { TERRAFORM_MANIFEST } from './terraform-synthesizer.ts';
+
+/** Who deploys the synthesized stack: the CDK CLI (bootstrapped account) or Terraform (infra/terraform/). */
+export type DeployTarget = 'cdk' | 'terraform';
 
 export interface CreateGodwitAppOptions extends AppProps {
   settings?: DeploySettings;
   /** Account and region; default: the CLI's (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION), else agnostic. */
   env?: { account?: string; region?: string };
+  /** Default cdk. terraform: no bootstrap; asset bucket and prefix are template parameters. */
+  target?: DeployTarget;
 }
 
 export function createGodwitApp(options: CreateGodwitAppOptions = {}): { app: App; stack: GodwitStack } {
-  const { settings: given, env, ...appProps } = options;
+  const { settings: given, env, target = 'cdk', ...appProps } = options;
   const app = new App(appProps);
   const settings = given ?? parseDeploySettings(app.node.tryGetContext('godwit'), 'CDK context "godwit"');
   const stack = new GodwitStack(app, settings.stackName, {
     settings,
     description: 'Godwit: AI assistant server with retrieval and citations',
+    ...(target === 'terraform'
+      ? { synthesizer: new TerraformStackSynthesizer({ settings: terraformSettings(settings) }) }
+      : {}),
     ...(env?.account || env?.region ? { env } : {}),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

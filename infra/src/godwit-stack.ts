@@ -54,6 +54,14 @@ export class GodwitStack extends Stack {
         }),
       ]),
     );
+    new CfnOutput(this, 'TableName', {
+      value: this.data.table.tableName,
+      description: 'DynamoDB table (conversations, usage, audit and API keys on the Lambda profile)',
+    });
+    new CfnOutput(this, 'DocumentsBucketName', {
+      value: this.data.documents.bucketName,
+      description: `Upload files to s3://BUCKET/${UPLOAD_PREFIX}<tenant>/<knowledge-base>/ to ingest them`,
+    });
     const jwt = this.identity(settings);
     const modelNames = [
       settings.models.default,
@@ -62,13 +70,17 @@ export class GodwitStack extends Stack {
     ].filter((name): name is string => name !== null);
 
     if (settings.compute === 'fargate') {
-      new ContainerService(this, 'Containers', {
+      const containers = new ContainerService(this, 'Containers', {
         settings,
         documents: this.data.documents,
         accessLogs: this.data.accessLogs,
         bedrock: bedrockStatements(modelNames),
         secrets,
         jwt,
+      });
+      new CfnOutput(this, 'ServiceUrl', {
+        value: `${settings.domain ? 'https' : 'http'}://${containers.service.loadBalancer.loadBalancerDnsName}`,
+        description: 'Load balancer in front of the containers',
       });
       return;
     }
@@ -168,7 +180,7 @@ export class GodwitStack extends Stack {
       }),
     );
 
-    new Observability(this, 'Observability', {
+    const observability = new Observability(this, 'Observability', {
       functions: { api: api.function, stream: stream.function, ingest: ingest.function },
       deadLetterQueue: deadLetters,
       email: settings.alarms.email,
@@ -184,11 +196,8 @@ export class GodwitStack extends Stack {
       description: 'HTTP API (buffered responses)',
     });
     new CfnOutput(this, 'StreamUrl', { value: url.url, description: 'Function URL (streamed responses)' });
-    new CfnOutput(this, 'DocumentsBucketName', {
-      value: this.data.documents.bucketName,
-      description: `Upload files to s3://BUCKET/${UPLOAD_PREFIX}<tenant>/<knowledge-base>/ to ingest them`,
-    });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
+    new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     for (const [key, value] of Object.entries(vectors.location)) {
       if (value) new CfnOutput(this, `Vectors${key[0]!.toUpperCase()}${key.slice(1)}`, { value });
     }

@@ -99,6 +99,13 @@ export function acknowledgeFindings(stack: GodwitStack, settings: DeploySettings
       'Load balancer access logs are turned on when the stack is bound to a region (`godwit deploy` with AWS_REGION set); this region-agnostic template cannot name the ELB log-delivery account.',
     );
   }
+  if (!settings.retainData && (settings.vectorStore === 'aurora' || settings.compute === 'fargate')) {
+    acknowledge(
+      stack,
+      'AwsSolutions-RDS10',
+      'retainData: false asks for the database to go with the stack (a throwaway environment), so deletion protection is off; the default keeps it on.',
+    );
+  }
   if (settings.vectorStore === 'aurora' || settings.compute === 'fargate') {
     acknowledge(
       stack,

@@ -80,12 +80,14 @@ export const deploySettingsSchema = z
 
 export type DeploySettings = z.infer<typeof deploySettingsSchema>;
 
-/** Validates settings; the error lists each wrong key and what was expected. */
-export function parseDeploySettings(value: unknown, where = 'deploy settings'): DeploySettings {
+/** Validates settings; the error lists each wrong key (named by `keyName`) and what was expected. */
+export function parseDeploySettings(
+  value: unknown,
+  where = 'deploy settings',
+  keyName: (path: PropertyKey[]) => string = (path) => path.join('.'),
+): DeploySettings {
   const parsed = deploySettingsSchema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map(
-    (issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-  );
+  const lines = parsed.error.issues.map((issue) => `  - ${keyName(issue.path) || '(root)'}: ${issue.message}`);
   throw new Error(`Invalid ${where}:\n${lines.join('\n')}\nSee docs/DEPLOYMENT.md for every key.`);
 }

@@ -239,7 +239,11 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
       'deploy to AWS with the CDK app in infra/: synth (no account needed), diff, or deploy (default)',
     )
     .option('--out <dir>', 'where synth writes the CloudFormation templates and Lambda bundles')
-    .option('--settings <file>', 'deploy settings (default: ./godwit.deploy.yaml when present)')
+    .option(
+      '--settings <file>',
+      'deploy settings: YAML, or a Terraform .tfvars file (default: ./godwit.deploy.yaml when present)',
+    )
+    .option('--for <target>', 'synth for cdk (default) or terraform (infra/terraform/, no cdk bootstrap)')
     .option('--require-approval <level>', 'never, any-change or broadening (cdk deploy)', 'broadening')
     .action(
       run(async (action: string | undefined, options) =>

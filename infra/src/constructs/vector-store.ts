@@ -32,6 +32,7 @@ export interface VectorStoreLocation {
   auroraSecretArn?: string;
   auroraDatabase?: string;
   openSearchEndpoint?: string;
+  openSearchCollectionId?: string;
   vectorBucketName?: string;
 }
 
@@ -156,6 +157,7 @@ export class VectorStore extends Construct {
     });
     collection.node.addDependency(access);
     this.location.openSearchEndpoint = collection.attrCollectionEndpoint;
+    this.location.openSearchCollectionId = collection.attrId;
     return (grantee: IGrantable) => {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['aoss:APIAccessAll'], resources: [collection.attrArn] }),

@@ -1,7 +1,9 @@
 /**
  * `godwit deploy synth --out DIR | diff | deploy`: the AWS CDK app in infra/. `synth` needs no AWS
  * account: it writes the CloudFormation template and the bundled Lambda code to DIR. `diff` and `deploy`
- * synthesize the same way, then hand the result to the pinned AWS CDK CLI.
+ * synthesize the same way, then hand the result to the pinned AWS CDK CLI. `synth --for terraform` writes
+ * the same stack for the Terraform module in infra/terraform/ (no `cdk bootstrap`; zipped assets and
+ * godwit-terraform.json beside the template).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -19,6 +21,8 @@ export interface DeployOptions {
   out?: string;
   /** Deploy settings file (YAML); default ./godwit.deploy.yaml when it exists. */
   settings?: string;
+  /** cdk (default) or terraform: who deploys what synth writes. */
+  for?: string;
   /** Passed to `cdk deploy --require-approval` (never, any-change, broadening). */
   requireApproval?: string;
   /** Where the infra workspace is; default: infra/ beside this package's src/. */
@@ -47,6 +51,15 @@ export async function deployCommand(action: string, options: DeployOptions, outp
   if (action === 'synth' && !options.out) {
     throw new ValidationError('godwit deploy synth needs --out DIR (where the templates and assets go).');
   }
+  const target = options.for ?? 'cdk';
+  if (target !== 'cdk' && target !== 'terraform') {
+    throw new ValidationError(`Unknown --for "${target}": use cdk or terraform.`);
+  }
+  if (target === 'terraform' && action !== 'synth') {
+    throw new ValidationError(
+      `--for terraform goes with synth only: run \`godwit deploy synth --for terraform --out DIR\`, then \`terraform plan\` and \`terraform apply\` (docs/DEPLOYMENT.md).`,
+    );
+  }
   if (action !== 'synth') requireCredentials(env);
   const infra = await loadInfra(infraDir);
   const settingsPath = options.settings
@@ -54,7 +67,11 @@ export async function deployCommand(action: string, options: DeployOptions, outp
     : existsSync(resolve(cwd, 'godwit.deploy.yaml'))
       ? resolve(cwd, 'godwit.deploy.yaml')
       : undefined;
-  const settings = wrapSettingsError(() => infra.readDeploySettings(settingsPath));
+  const settings = await wrapSettingsError(() =>
+    settingsPath && /\.tfvars(\.json)?$/.test(settingsPath)
+      ? infra.readTerraformSettings(settingsPath)
+      : infra.readDeploySettings(settingsPath),
+  );
   const outdir = options.out ? resolve(cwd, options.out) : mkdtempSync(join(tmpdir(), 'godwit-cdk-'));
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? env.CDK_DEFAULT_REGION;
   const account = env.CDK_DEFAULT_ACCOUNT;
@@ -65,13 +82,21 @@ export async function deployCommand(action: string, options: DeployOptions, outp
   const { app } = infra.createGodwitApp({
     settings,
     outdir,
+    target,
     ...(region || account ? { env: { region, account } } : {}),
   });
   app.synth();
-  const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+  const assets = readdirSync(outdir).filter(
+    (name) => name.startsWith('asset.') && (target === 'cdk' || name.endsWith('.zip')),
+  );
   output.info(
     `Wrote ${join(outdir, `${settings.stackName}.template.json`)} and ${assets.length} asset(s) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`,
   );
+  if (target === 'terraform') {
+    output.info(
+      `For Terraform: ${join(outdir, infra.TERRAFORM_MANIFEST)}; set the module's synth_dir to ${outdir}, then terraform plan.`,
+    );
+  }
   if (action === 'synth') return 0;
   const cdkArgs =
     action === 'diff'
@@ -118,9 +143,9 @@ async function loadInfra(infraDir: string): Promise<InfraApp> {
   return (await import(pathToFileURL(entry).href)) as InfraApp;
 }
 
-function wrapSettingsError<T>(read: () => T): T {
+async function wrapSettingsError<T>(read: () => T | Promise<T>): Promise<T> {
   try {
-    return read();
+    return await read();
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
