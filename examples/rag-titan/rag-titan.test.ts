@@ -18,6 +18,15 @@ import { createApp } from '../../src/server/index.ts';
 import { captureOutput } from '../../test/support/capture-output.ts';
 import { type Emulator, type EmulatorRequest, startEmulator } from '../../test/support/emulators/index.ts';
 import { type PgvectorPostgres, startPgvectorPostgres } from '../../test/support/pgvector-postgres.ts';
+import {
+  describeWithService,
+  dropSchema,
+  postgresHasPgvector,
+  postgresUrl,
+  uniqueSchemaName,
+} from '../../test/support/services.ts';
+
+const describeWithPostgres = await describeWithService('postgres');
 
 const EXAMPLE = import.meta.dirname;
 const CONFIG = join(EXAMPLE, 'godwit.yaml');
@@ -231,5 +240,33 @@ describe('examples/rag-titan (seed 001)', () => {
     expect(readFileSync(join(reportDir, 'report.md'), 'utf8')).toContain(
       `## bedrock:${TITAN_EXPRESS} against openai:gpt-4.1-mini`,
     );
+  });
+});
+
+describeWithPostgres('examples/rag-titan on the local PostgreSQL server', () => {
+  const schema = uniqueSchemaName('rag_titan');
+  afterAll(() => dropSchema(postgresUrl(), schema));
+
+  it('ingests with Titan embeddings where pgvector is installed, and otherwise says pgvector is missing', async () => {
+    const previous = { url: process.env.GODWIT_DATABASE_URL, schema: process.env.GODWIT_DATABASE__SCHEMA };
+    Object.assign(process.env, { GODWIT_DATABASE_URL: postgresUrl(), GODWIT_DATABASE__SCHEMA: schema });
+    try {
+      const result = await cli(['ingest', join(EXAMPLE, 'docs', 'payments.md'), '--kb', 'docs']);
+      if (await postgresHasPgvector()) {
+        expect(result.code, result.stderr).toBe(0);
+      } else {
+        // Debian 12's PostgreSQL 15 has no pgvector: the file is refused with the reason and the fix.
+        expect(result.code).toBe(1);
+        expect(result.stderr + result.stdout).toMatch(/pgvector is not installed on this PostgreSQL server/);
+      }
+    } finally {
+      for (const [key, value] of [
+        ['GODWIT_DATABASE_URL', previous.url],
+        ['GODWIT_DATABASE__SCHEMA', previous.schema],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });
