@@ -84,7 +84,7 @@ beforeAll(async () => {
       loopback: { bindHost: config.server.host, allowedOrigins: config.server.allowedOrigins },
     },
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await services?.close();
