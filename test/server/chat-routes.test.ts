@@ -160,6 +160,89 @@ describe('POST /api/chat as JSON', () => {
   });
 });
 
+describe('POST /api/chat restricted to chosen documents', () => {
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    await postJson(app, '/api/knowledge-bases', { name: 'contracts' });
+    const uploaded = await upload(
+      app,
+      'contracts',
+      multipart([
+        { name: 'acme.md', content: '# Acme\n\nThe Acme contract renews every year in March.\n' },
+        { name: 'globex.md', content: '# Globex\n\nThe Globex contract renews every two years in June.\n' },
+      ]),
+    );
+    expect(uploaded.status).toBe(201);
+    const listed = await app.request('/api/knowledge-bases/contracts/documents');
+    const { documents } = (await listed.json()) as { documents: Array<{ id: string; source: string }> };
+    for (const document of documents) ids[document.source] = document.id;
+  });
+
+  async function conversationCount(): Promise<number> {
+    const response = await app.request('/api/conversations');
+    return ((await response.json()) as { conversations: unknown[] }).conversations.length;
+  }
+
+  it('retrieves only from the documents named in documentIds', async () => {
+    for (const source of ['acme.md', 'globex.md']) {
+      const response = await postJson(app, '/api/chat', {
+        message: 'When does the contract renew?',
+        knowledgeBase: 'contracts',
+        documentIds: [ids[source]],
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as ChatBody;
+      expect(body.citations.map((citation) => citation.source)).toEqual([source]);
+      expect(body.message.citations).toEqual(body.citations);
+    }
+  });
+
+  it('refuses unknown documentIds with 400 naming them, and stores nothing', async () => {
+    const before = await conversationCount();
+    const response = await postJson(app, '/api/chat', {
+      message: 'When does the contract renew?',
+      knowledgeBase: 'contracts',
+      documentIds: [ids['acme.md'], 'missing-1', 'missing-1'],
+    });
+    expect(response.status).toBe(400);
+    const error = await errorOf(response);
+    expect(error.code).toBe('validation_failed');
+    expect(error.message).toBe(
+      'documentIds: "missing-1" is not a document of knowledge base "contracts". List its documents with GET /api/knowledge-bases/contracts/documents.',
+    );
+    expect(await conversationCount()).toBe(before);
+  });
+
+  it('refuses a document of another knowledge base', async () => {
+    const response = await postJson(app, '/api/chat', {
+      message: 'Vacation days?',
+      knowledgeBase: 'handbook',
+      documentIds: [ids['acme.md']],
+    });
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).message).toContain(
+      `"${ids['acme.md']}" is not a document of knowledge base "handbook"`,
+    );
+  });
+
+  it.each([
+    [
+      { knowledgeBase: null, documentIds: ['x'] },
+      'documentIds needs a knowledge base: set knowledgeBase to the knowledge base that holds the documents.',
+    ],
+    [
+      { knowledgeBase: 'contracts', documentIds: [] },
+      'documentIds: expected at least one document id; omit documentIds to use every document',
+    ],
+    [{ knowledgeBase: 'contracts', documentIds: [''] }, 'documentIds[0]: expected a non-empty string'],
+  ])('refuses %j with 400', async (fields, message) => {
+    const response = await postJson(app, '/api/chat', { message: 'Renewal?', ...fields });
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).message).toContain(message);
+  });
+});
+
 describe('POST /api/chat as server-sent events', () => {
   it('streams start, citations, deltas and done in order', async () => {
     const response = await postJson(app, '/api/chat', {

@@ -319,6 +319,58 @@ describe('POST /api/search', () => {
     expect(new Set(sources)).toEqual(new Set(['travel.txt']));
   });
 
+  async function documentIdOf(knowledgeBase: string, source: string): Promise<string> {
+    const response = await app.request(`/api/knowledge-bases/${knowledgeBase}/documents`);
+    const { documents } = (await response.json()) as { documents: Array<{ id: string; source: string }> };
+    const found = documents.find((document) => document.source === source);
+    if (!found) throw new Error(`no document ${source} in ${knowledgeBase}`);
+    return found.id;
+  }
+
+  it('searches only the documents named in documentIds', async () => {
+    const travel = await documentIdOf('search', 'travel.txt');
+    const response = await postJson(app, '/api/search', {
+      query: 'days',
+      knowledgeBase: 'search',
+      documentIds: [travel],
+    });
+    expect(response.status).toBe(200);
+    const { results } = (await response.json()) as { results: Array<{ documentId: string }> };
+    expect(results.length).toBeGreaterThan(0);
+    expect(new Set(results.map((hit) => hit.documentId))).toEqual(new Set([travel]));
+  });
+
+  it('refuses documentIds that are not documents of the knowledge base, naming them', async () => {
+    const travel = await documentIdOf('search', 'travel.txt');
+    await postJson(app, '/api/knowledge-bases', { name: 'search-other' });
+    await upload(app, 'search-other', multipart([{ name: 'other.md', content: LEAVE }]));
+    const elsewhere = await documentIdOf('search-other', 'other.md');
+    const response = await postJson(app, '/api/search', {
+      query: 'days',
+      knowledgeBase: 'search',
+      documentIds: [travel, 'no-such-document', elsewhere],
+    });
+    expect(response.status).toBe(400);
+    const error = await errorOf(response);
+    expect(error.code).toBe('validation_failed');
+    expect(error.message).toContain(
+      `"no-such-document", "${elsewhere}" are not documents of knowledge base "search"`,
+    );
+    expect(error.message).not.toContain(travel);
+  });
+
+  it('refuses documentIds together with filter.documentIds', async () => {
+    const travel = await documentIdOf('search', 'travel.txt');
+    const response = await postJson(app, '/api/search', {
+      query: 'days',
+      knowledgeBase: 'search',
+      documentIds: [travel],
+      filter: { documentIds: [travel] },
+    });
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).message).toMatch(/documentIds or filter\.documentIds, not both/);
+  });
+
   it.each([
     [{ knowledgeBase: 'search' }, 'query: is required'],
     [{ query: '', knowledgeBase: 'search' }, 'query: expected a non-empty string'],
@@ -327,6 +379,14 @@ describe('POST /api/search', () => {
     [
       { query: 'leave', knowledgeBase: 'search', mode: 'fuzzy' },
       'mode: expected "keyword", "vector" or "hybrid"',
+    ],
+    [
+      { query: 'leave', knowledgeBase: 'search', documentIds: [] },
+      'documentIds: expected at least one document id; omit documentIds to use every document',
+    ],
+    [
+      { query: 'leave', knowledgeBase: 'search', documentIds: 'abc' },
+      'documentIds: expected an array of document ids',
     ],
     [
       { query: 'leave', knowledgeBase: 'search', filter: { sources: 'leave.md' } },

@@ -36,6 +36,11 @@ export interface ChatRequest {
   assistant?: string;
   /** Passages to retrieve. Default 6. */
   k?: number;
+  /**
+   * Answer only from these documents of the knowledge base (ids as listed by its documents). Each must be a
+   * document of the turn's knowledge base; unknown ids are refused before anything is stored.
+   */
+  documentIds?: string[];
   apiKeyId?: string | null;
   /** Aborted when the caller gives up (a client that disconnected): the turn is stored `incomplete`. */
   abortSignal?: AbortSignal;
@@ -173,7 +178,11 @@ export class ChatService {
               },
               progress,
             )
-          : this.answerFromModel(request, { knowledgeBase, model, messages, abortSignal }, progress);
+          : this.answerFromModel(
+              request,
+              { knowledgeBase, documentIds: prepared.documentIds, model, messages, abortSignal },
+              progress,
+            );
       for await (const event of answer) {
         if (event.type === 'text') await saver.offer(progress.text);
         yield event;
@@ -227,6 +236,7 @@ export class ChatService {
     request: ChatRequest,
     input: {
       knowledgeBase: KnowledgeBase | null;
+      documentIds: string[] | null;
       model: LanguageModel;
       messages: ModelMessage[];
       abortSignal: AbortSignal;
@@ -234,7 +244,9 @@ export class ChatService {
     progress: AnswerProgress,
   ): AsyncGenerator<ChatEvent> {
     const { knowledgeBase, abortSignal } = input;
-    progress.citations = knowledgeBase ? await this.retrieve(request, knowledgeBase, abortSignal) : [];
+    progress.citations = knowledgeBase
+      ? await this.retrieve(request, knowledgeBase, input.documentIds, abortSignal)
+      : [];
     yield { type: 'citations', citations: progress.citations };
     const result = streamText({
       model: input.model,
@@ -323,6 +335,7 @@ export class ChatService {
     const knowledgeBase = knowledgeBaseName
       ? await this.options.knowledge.requireKnowledgeBase(request.tenantId, knowledgeBaseName)
       : null;
+    const documentIds = await this.prepareDocumentIds(request, knowledgeBase, assistant !== null);
     const conversation =
       existing ??
       (await this.options.conversations.createConversation({
@@ -332,7 +345,41 @@ export class ChatService {
         title: titleFrom(request.message),
         knowledgeBase: knowledgeBase?.name ?? null,
       }));
-    return { conversation, created: existing === undefined, knowledgeBase, modelName, model, assistant };
+    return {
+      conversation,
+      created: existing === undefined,
+      knowledgeBase,
+      documentIds,
+      modelName,
+      model,
+      assistant,
+    };
+  }
+
+  /** The documents a grounded turn is restricted to, checked against its knowledge base; null = all. */
+  private async prepareDocumentIds(
+    request: ChatRequest,
+    knowledgeBase: KnowledgeBase | null,
+    hasAssistant: boolean,
+  ): Promise<string[] | null> {
+    if (request.documentIds === undefined) return null;
+    const invalid = (text: string) => new ValidationError(text, { details: { field: 'documentIds' } });
+    if (hasAssistant) {
+      throw invalid(
+        'documentIds restricts a grounded answer over knowledgeBase; an assistant reads its knowledge bases through its tools. Drop documentIds or assistant.',
+      );
+    }
+    if (!knowledgeBase) {
+      throw invalid(
+        'documentIds needs a knowledge base: set knowledgeBase to the knowledge base that holds the documents.',
+      );
+    }
+    if (request.documentIds.length === 0) {
+      throw invalid(
+        'documentIds is empty: list at least one document id, or omit it to search every document.',
+      );
+    }
+    return this.options.knowledge.requireDocumentIds(request.tenantId, knowledgeBase, request.documentIds);
   }
 
   private prepareAssistant(name: string): PreparedAssistant {
@@ -384,12 +431,14 @@ export class ChatService {
   private async retrieve(
     request: ChatRequest,
     knowledgeBase: KnowledgeBase,
+    documentIds: string[] | null,
     abortSignal: AbortSignal,
   ): Promise<Citation[]> {
     const hits = await this.options.retriever.search(request.tenantId, {
       knowledgeBase,
       query: request.message,
       k: request.k ?? this.options.defaultK ?? 6,
+      ...(documentIds ? { filter: { documentIds } } : {}),
       abortSignal,
     });
     return hits.map((hit, position) => ({
@@ -478,6 +527,8 @@ interface PreparedTurn {
   /** Whether this turn created the conversation. */
   created: boolean;
   knowledgeBase: KnowledgeBase | null;
+  /** The documents a grounded answer is restricted to; null = the whole knowledge base. */
+  documentIds: string[] | null;
   modelName: string;
   model: LanguageModel;
   assistant: PreparedAssistant | null;

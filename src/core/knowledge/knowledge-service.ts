@@ -166,6 +166,30 @@ export class KnowledgeService {
     return this.ingest(tenantId, knowledgeBase, file, { force: true });
   }
 
+  /**
+   * Checks that every id names a document of `knowledgeBase` and returns them without repeats. Throws a
+   * ValidationError naming the ids that are not there (unknown, deleted, or in another knowledge base).
+   *
+   * @example await knowledge.requireDocumentIds(tenantId, base, ['doc-1', 'doc-2']) // ['doc-1', 'doc-2']
+   */
+  async requireDocumentIds(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    documentIds: readonly string[],
+  ): Promise<string[]> {
+    const unique = [...new Set(documentIds)];
+    const found = await Promise.all(unique.map((id) => this.options.knowledge.getDocument(tenantId, id)));
+    const missing = unique.filter((_, index) => found[index]?.knowledgeBaseId !== knowledgeBase.id);
+    if (missing.length > 0) {
+      const list = missing.map((id) => `"${id}"`).join(', ');
+      throw new ValidationError(
+        `documentIds: ${list} ${missing.length === 1 ? 'is not a document' : 'are not documents'} of knowledge base "${knowledgeBase.name}". List its documents with GET /api/knowledge-bases/${knowledgeBase.name}/documents.`,
+        { details: { field: 'documentIds', unknown: missing } },
+      );
+    }
+    return unique;
+  }
+
   private async requireDocument(
     tenantId: string,
     knowledgeBaseName: string,

@@ -6,6 +6,7 @@
  * instance roles) is loaded only when no keys are in the env.
  */
 import { type AmazonBedrockProvider, createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
+import { wrapLanguageModel } from 'ai';
 import { ConfigError } from '../../core/errors.ts';
 import { withErrorMapping } from '../resilience/error-mapping-middleware.ts';
 import {
@@ -22,6 +23,7 @@ import {
   detectBedrockCredentials,
 } from './bedrock-credentials.ts';
 import { type BedrockEmbedderOptions, planBedrockEmbedding } from './bedrock-embedding-models.ts';
+import { bedrockAcceptsSystemPrompt, systemPromptFoldingMiddleware } from './bedrock-system-prompt.ts';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -58,7 +60,13 @@ export function createBedrockProvider(
     name: 'bedrock',
     languageModel(modelId) {
       const id = requireModelId('bedrock', modelId);
-      return withErrorMapping(client(`bedrock:${id}`).languageModel(id), context(id));
+      const model = client(`bedrock:${id}`).languageModel(id);
+      // Titan text and a few older models refuse Converse's system block: their instructions travel in the
+      // first user message instead.
+      const accepted = bedrockAcceptsSystemPrompt(id)
+        ? model
+        : wrapLanguageModel({ model, middleware: systemPromptFoldingMiddleware, providerId: 'bedrock' });
+      return withErrorMapping(accepted, context(id));
     },
     embedder(modelId, options: BedrockEmbedderOptions = {}) {
       const id = requireModelId('bedrock', modelId);

@@ -12,3 +12,4 @@ export {
   type BedrockProviderSettings,
   createBedrockProvider,
 } from './bedrock-provider.ts';
+export { bedrockAcceptsSystemPrompt, foldSystemIntoUserMessage } from './bedrock-system-prompt.ts';

@@ -15,6 +15,8 @@ export interface TurnFields {
   /** A configured assistant that answers with its tools. */
   assistant?: string;
   k?: number;
+  /** Restricts a grounded answer to these documents of the knowledge base. */
+  documentIds?: string[];
 }
 
 /**
@@ -36,6 +38,7 @@ export function turnRequest(
     ...(fields.model !== undefined ? { model: fields.model } : {}),
     ...(fields.assistant !== undefined ? { assistant: fields.assistant } : {}),
     ...(fields.k !== undefined ? { k: fields.k } : {}),
+    ...(fields.documentIds !== undefined ? { documentIds: fields.documentIds } : {}),
     abortSignal: abortWithRequest(c).signal,
     ...(shutdownSignal ? { shutdownSignal } : {}),
   };

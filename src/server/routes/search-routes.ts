@@ -1,5 +1,6 @@
 /** `POST /api/search`: ranked passages from one knowledge base, without calling a model. */
 import { createRoute } from '@hono/zod-openapi';
+import { ValidationError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
@@ -34,12 +35,28 @@ export function registerSearchRoutes(
   app.openapi(searchRoute(options.maxBodyBytes), async (c) => {
     const body = c.req.valid('json');
     const knowledgeBase = await services.knowledge.requireKnowledgeBase(c.var.tenantId, body.knowledgeBase);
+    if (body.documentIds && body.filter?.documentIds) {
+      throw new ValidationError(
+        'Send documentIds or filter.documentIds, not both: documentIds checks that every id is a document of the knowledge base.',
+        { details: { field: 'documentIds' } },
+      );
+    }
+    const filter = body.documentIds
+      ? {
+          ...body.filter,
+          documentIds: await services.knowledge.requireDocumentIds(
+            c.var.tenantId,
+            knowledgeBase,
+            body.documentIds,
+          ),
+        }
+      : body.filter;
     const hits = await services.retriever.search(c.var.tenantId, {
       knowledgeBase,
       query: body.query,
       k: body.k,
       mode: body.mode,
-      filter: body.filter,
+      filter,
       abortSignal: c.req.raw.signal,
     });
     return c.json({ results: hits.map(searchResultView) }, 200);

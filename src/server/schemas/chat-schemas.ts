@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { boundedInteger, CitationSchema, MessageSchema, text } from './common-schemas.ts';
+import { boundedInteger, CitationSchema, DocumentIdsSchema, MessageSchema, text } from './common-schemas.ts';
 
 export const ChatRequestSchema = z
   .strictObject({
@@ -20,6 +20,11 @@ export const ChatRequestSchema = z
         'Answer as this configured assistant (its model, instructions and tools); see docs/AGENTS.md.',
     }),
     k: boundedInteger(1, 100).optional().openapi({ description: 'Passages to retrieve. Default 6.' }),
+    documentIds: DocumentIdsSchema.optional().openapi({
+      description:
+        'Answer only from these documents of `knowledgeBase` (ids from `GET /api/knowledge-bases/{name}/documents`). Unknown ids are refused with 400 naming them. Applies to this turn only.',
+      example: ['0f9c2b7e-…'],
+    }),
     stream: z
       .boolean({ error: 'expected true or false' })
       .optional()

@@ -31,6 +31,12 @@ export function boundedIntegerQuery(minimum: number, maximum: number) {
   return z.coerce.number({ error: message }).int(message).min(minimum, message).max(maximum, message);
 }
 
+/** Documents of one knowledge base, by id: 1 to 100 of them. */
+export const DocumentIdsSchema = z
+  .array(text(200), { error: 'expected an array of document ids' })
+  .min(1, 'expected at least one document id; omit documentIds to use every document')
+  .max(100, 'expected at most 100 document ids');
+
 export const LocationSchema = z
   .object({
     page: z.number().optional(),

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { boundedInteger, LocationSchema, text } from './common-schemas.ts';
+import { boundedInteger, DocumentIdsSchema, LocationSchema, text } from './common-schemas.ts';
 
 const MetadataValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: 'expected a string, number, boolean or null',
@@ -16,6 +16,10 @@ export const SearchRequestSchema = z
       .openapi({
         description: 'Default: hybrid when the knowledge base has usable embeddings, else keyword.',
       }),
+    documentIds: DocumentIdsSchema.optional().openapi({
+      description:
+        'Search only these documents of the knowledge base. Unknown ids are refused with 400 naming them (`filter.documentIds` filters without that check).',
+    }),
     filter: z
       .strictObject({
         sources: z.array(text(2000)).optional(),

@@ -88,7 +88,21 @@ export const bedrockDialect: DialectDefinition = {
   embed(context) {
     return context.model.startsWith('cohere.') ? cohereEmbeddings(context) : titanEmbedding(context);
   },
+  refuseChat(context) {
+    const system = context.body.system;
+    if (!TAKES_NO_SYSTEM_PROMPT.test(context.model) || !Array.isArray(system) || system.length === 0) {
+      return undefined;
+    }
+    return "This model doesn't support system messages. Try again without a system message or use a model that supports system messages.";
+  },
 };
+
+/**
+ * Models without system-prompt support in Converse ("Supported models and model features", Bedrock user
+ * guide): Amazon Titan text, Mistral AI Instruct, Cohere Command (text) and AI21 Jurassic-2.
+ */
+const TAKES_NO_SYSTEM_PROMPT =
+  /^(?:(?:us|eu|apac)\.)?(?:amazon\.titan-text-|amazon\.titan-tg1-|mistral\.mistral-7b-instruct|mistral\.mixtral-8x7b-instruct|cohere\.command-(?:light-)?text|ai21\.j2-)/;
 
 function usageOf(reply: ResolvedReply) {
   const { inputTokens, outputTokens } = reply.usage;

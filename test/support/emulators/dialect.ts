@@ -53,6 +53,8 @@ export interface DialectDefinition {
   /** A stream whose first event cannot be parsed. */
   malformedStream(context: RenderContext): StreamPlan;
   embed(context: RenderContext): unknown;
+  /** Why the service would refuse this chat request (a 400 naming the problem), or undefined to answer it. */
+  refuseChat?(context: RenderContext): string | undefined;
 }
 
 export function json(value: unknown): string {

@@ -33,6 +33,8 @@ export const DEFAULT_MODELS: Record<Dialect, string[]> = {
     'us.anthropic.claude-3-5-haiku-20241022-v1:0',
     'amazon.nova-lite-v1:0',
     'amazon.titan-text-express-v1',
+    'amazon.titan-text-lite-v1',
+    'amazon.titan-text-premier-v1:0',
     'meta.llama3-1-8b-instruct-v1:0',
     'mistral.mistral-large-2407-v1:0',
     'amazon.titan-embed-text-v1',
@@ -179,6 +181,8 @@ async function answer(
   if (authProblem) return send(response, dialect.error('unauthorized', 401, authProblem));
   if (!exchange.known[dialect.name].has(logged.model))
     return send(response, unknownModel(dialect, logged.model));
+  const refusal = logged.operation === 'chat' ? dialect.refuseChat?.(context) : undefined;
+  if (refusal) return send(response, dialect.error('bad-request', 400, refusal));
   const reply = resolveReply(exchange.queue.take(logged), context.body, () => exchange.nextId('call_'));
   if (reply.error) {
     const { status, retryAfter, message } = reply.error;

@@ -1,0 +1,223 @@
+/**
+ * The scheduling-agent example as shipped: examples/scheduling-agent/godwit.yaml loaded by the real config
+ * loader, with only endpoints overridden through the environment (Bedrock on its wire emulator, the Lambda
+ * Invoke API running the example's own action-group handler, the test PostgreSQL and Redis). Seed 000's key
+ * flow over HTTP: "book me a slot with Dr. Lee on Tuesday" → availability tool → booking tool, which waits
+ * for the user's approval; both calls stored with the conversation in PostgreSQL; FAQ answers cited.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { createGodwit } from '../../src/config/create-godwit.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import type { GodwitServices } from '../../src/core/services.ts';
+import { createApp } from '../../src/server/index.ts';
+import { captureOutput } from '../../test/support/capture-output.ts';
+import { type Emulator, startEmulator } from '../../test/support/emulators/index.ts';
+import {
+  type LambdaInvokeEmulator,
+  startLambdaInvokeEmulator,
+} from '../../test/support/lambda-invoke-emulator.ts';
+import {
+  describeWithService,
+  dropSchema,
+  postgresUrl,
+  redisUrl,
+  uniqueSchemaName,
+} from '../../test/support/services.ts';
+import { type Appointment, createPf360Handler } from './lambda/pf360-handler.ts';
+
+const EXAMPLE = import.meta.dirname;
+const REPOSITORY = join(EXAMPLE, '..', '..');
+const CONFIG = join(EXAMPLE, 'godwit.yaml');
+const SONNET = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
+const TUESDAY = '2026-12-08';
+
+const describeWithPostgres = await describeWithService('postgres');
+const describeWithRedis = await describeWithService('redis');
+
+let emulator: Emulator;
+let lambda: LambdaInvokeEmulator;
+let services: GodwitServices;
+let app: ReturnType<typeof createApp>;
+const schema = uniqueSchemaName('scheduling');
+const appointments = new Map<string, Appointment>();
+const saved = { ...process.env };
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
+type Json = any;
+
+async function chat(body: Record<string, unknown>) {
+  const response = await app.request('/api/chat', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ assistant: 'scheduler', ...body }),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+function sonnet(reply: {
+  text?: string;
+  toolCalls?: Array<{ name: string; input: Record<string, unknown> }>;
+}) {
+  emulator.script({ match: { dialect: 'bedrock', model: SONNET }, ...reply });
+}
+
+describeWithPostgres('examples/scheduling-agent (seed 000)', () => {
+  describeWithRedis('with PostgreSQL and Redis', () => {
+    beforeAll(async () => {
+      emulator = await startEmulator();
+      lambda = await startLambdaInvokeEmulator({
+        'pf360-scheduling': createPf360Handler(appointments) as never,
+      });
+      // What a user sets: credentials, region and endpoints. Everything else comes from godwit.yaml.
+      Object.assign(process.env, {
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'emulated-secret',
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulator.url,
+        OPENAI_API_KEY: 'sk-emulated',
+        OPENAI_BASE_URL: emulator.baseURLs.openai,
+        GODWIT_TOOLS__LAMBDA__PF360__ENDPOINT: lambda.endpoint,
+        GODWIT_DATABASE_URL: postgresUrl(),
+        GODWIT_DATABASE__SCHEMA: schema,
+        GODWIT_REDIS_URL: redisUrl(),
+        GODWIT_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'godwit-scheduling-')), 'data'),
+      });
+      // The tool document path in godwit.yaml is relative to the repository root, where the example runs.
+      const captured = captureOutput();
+      const previous = process.cwd();
+      process.chdir(REPOSITORY);
+      try {
+        const code = await main(
+          ['--config', CONFIG, 'ingest', join(EXAMPLE, 'faq'), '--kb', 'faq'],
+          captured.output,
+        );
+        expect(code, captured.stderr()).toBe(0);
+        const { config } = loadConfig({ configPath: CONFIG, env: process.env });
+        services = await createGodwit(config, { env: process.env });
+      } finally {
+        process.chdir(previous);
+      }
+      app = createApp({ services, options: { logger: () => {} } });
+    }, 120_000);
+
+    afterAll(async () => {
+      await services?.close();
+      process.env = saved;
+      await Promise.all([emulator?.close(), lambda?.close()]);
+      await dropSchema(postgresUrl(), schema).catch(() => {});
+    });
+
+    it('books Dr. Lee on Tuesday: availability runs, booking waits for approval, both calls are stored', async () => {
+      sonnet({ toolCalls: [{ name: 'current_time', input: {} }] });
+      sonnet({
+        toolCalls: [{ name: 'pf360__getAvailability', input: { providerId: 'dr-lee', date: TUESDAY } }],
+      });
+      sonnet({
+        text: 'Dr. Lee is free at 09:00 on Tuesday; booking it now.',
+        toolCalls: [
+          {
+            name: 'pf360__bookAppointment',
+            input: { body: { slotId: `dr-lee_${TUESDAY}_0900`, patientId: 'patient-42' } },
+          },
+        ],
+      });
+      const { status, body } = await chat({
+        message: 'Book me a slot with Dr. Lee on Tuesday. I am patient-42.',
+      });
+      expect(status, JSON.stringify(body)).toBe(200);
+      const calls = body.message.toolCalls as Json[];
+      expect(calls.map((call) => [call.toolName, call.state])).toEqual([
+        ['current_time', 'complete'],
+        ['pf360__getAvailability', 'complete'],
+        ['pf360__bookAppointment', 'awaiting-approval'],
+      ]);
+      expect(calls[1].output).toMatchObject({
+        providerId: 'dr-lee',
+        providerName: 'Dr. Lee',
+        date: TUESDAY,
+        slots: expect.arrayContaining([{ slotId: `dr-lee_${TUESDAY}_0900`, start: '09:00' }]),
+      });
+      expect(calls[2].input).toEqual({ body: { slotId: `dr-lee_${TUESDAY}_0900`, patientId: 'patient-42' } });
+      expect(calls[2].approval).toMatchObject({ state: 'requested', signature: expect.any(String) });
+
+      // The Lambda ran the availability lookup as a Bedrock Agents action group; the booking did not run.
+      expect(lambda.events.map((entry) => (entry.event as Json).apiPath)).toEqual([
+        '/providers/{providerId}/availability',
+      ]);
+      expect(lambda.events[0]!.event).toMatchObject({
+        actionGroup: 'SchedulingActions',
+        httpMethod: 'GET',
+        sessionId: body.conversationId,
+      });
+      expect(appointments.size).toBe(0);
+
+      // The conversation, with both PF360 calls, is in this example's PostgreSQL schema.
+      const client = new pg.Client({ connectionString: postgresUrl() });
+      await client.connect();
+      try {
+        const rows = await client.query(
+          `SELECT role, parts FROM ${schema}.messages WHERE conversation_id = $1 ORDER BY sequence`,
+          [body.conversationId],
+        );
+        expect(rows.rows.map((row) => row.role)).toEqual(['user', 'assistant']);
+        const parts = rows.rows[1].parts as Json[];
+        expect(parts.filter((part) => part.type === 'tool-call').map((part) => part.toolName)).toEqual([
+          'current_time',
+          'pf360__getAvailability',
+          'pf360__bookAppointment',
+        ]);
+        expect(
+          parts.find((part) => part.type === 'tool-result' && part.toolName === 'pf360__getAvailability'),
+        ).toBeDefined();
+        expect(parts.find((part) => part.toolName === 'pf360__bookAppointment')?.approval).toMatchObject({
+          state: 'requested',
+        });
+      } finally {
+        await client.end();
+      }
+    });
+
+    it('answers an FAQ question from the knowledge base with a citation', async () => {
+      sonnet({ toolCalls: [{ name: 'search_knowledge_base', input: { query: 'late cancellation fee' } }] });
+      sonnet({ text: 'Cancel at least 24 hours ahead to avoid the USD 25 late-cancellation fee [1].' });
+      const { status, body } = await chat({ message: 'Is there a fee if I cancel late?' });
+      expect(status, JSON.stringify(body)).toBe(200);
+      expect(body.message.toolCalls[0]).toMatchObject({
+        toolName: 'search_knowledge_base',
+        state: 'complete',
+      });
+      expect(body.citations[0]).toMatchObject({ source: 'booking-policy.md' });
+    });
+
+    it('asks before cancelling, and reports an unknown provider from the Lambda as a failed call', async () => {
+      sonnet({
+        toolCalls: [{ name: 'pf360__getAvailability', input: { providerId: 'dr-who', date: TUESDAY } }],
+      });
+      sonnet({ toolCalls: [{ name: 'pf360__cancelAppointment', input: { appointmentId: 'apt-0001' } }] });
+      const { status, body } = await chat({
+        message: 'Is Dr. Who free on Tuesday? Otherwise cancel apt-0001.',
+      });
+      expect(status).toBe(200);
+      const calls = body.message.toolCalls as Json[];
+      expect(calls[0]).toMatchObject({ toolName: 'pf360__getAvailability', state: 'failed' });
+      expect(calls[1]).toMatchObject({ toolName: 'pf360__cancelAppointment', state: 'awaiting-approval' });
+    });
+
+    it('uses Redis as the cache backend', async () => {
+      const health = await services.health();
+      expect(health.map((report) => report.name)).toContain('redis');
+      expect(health.every((report) => report.ok)).toBe(true);
+    });
+
+    it('refuses documentIds for an assistant, which reads its knowledge bases through its tools', async () => {
+      const { status, body } = await chat({ message: 'Hours?', knowledgeBase: 'faq', documentIds: ['x'] });
+      expect(status).toBe(400);
+      expect(body.error.message).toContain('an assistant reads its knowledge bases through its tools');
+    });
+  });
+});
