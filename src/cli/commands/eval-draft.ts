@@ -38,8 +38,8 @@ export async function evalDraftCommand(options: EvalDraftOptions, output: Output
   try {
     const services = await createGodwit(config);
     try {
-      const modelName = options.model ?? services.models?.defaultModel ?? 'local:extractive';
-      if (!services.models || modelName.startsWith('local:')) {
+      const modelName = options.model ?? services.models.defaultModel;
+      if (modelName.startsWith('local:')) {
         throw new ConfigError(
           `Drafting questions needs a generative model, and ${modelName} only quotes passages. Configure a provider (OPENAI_API_KEY, AWS credentials, …) or pass --model provider:model-id.`,
         );
