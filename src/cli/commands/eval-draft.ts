@@ -10,7 +10,7 @@ import { ConfigError, ValidationError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { type DraftPassage, draftGoldenSet, formatDraft } from '../../eval/index.ts';
-import { pickDefault } from '../backend.ts';
+import { pickDefault } from '../cli-backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 
