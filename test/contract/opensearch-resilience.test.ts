@@ -5,10 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '../../src/core/errors.ts';
-import {
-  CataloguedKnowledgeStore,
-  SqlDocumentCatalogue,
-} from '../../src/storage/opensearch/document-catalogue.ts';
+import { CataloguedKnowledgeStore, SqlDocumentCatalogue } from '../../src/storage/catalogue/index.ts';
 import {
   OpenSearchVectorIndex,
   type OpenSearchVectorIndexOptions,

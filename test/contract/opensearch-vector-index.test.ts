@@ -4,10 +4,7 @@
  * other adapter.
  */
 import { afterAll } from 'vitest';
-import {
-  CataloguedKnowledgeStore,
-  SqlDocumentCatalogue,
-} from '../../src/storage/opensearch/document-catalogue.ts';
+import { CataloguedKnowledgeStore, SqlDocumentCatalogue } from '../../src/storage/catalogue/index.ts';
 import { OpenSearchVectorIndex } from '../../src/storage/opensearch/opensearch-vector-index.ts';
 import { migrateSchema } from '../../src/storage/postgres/migrate-schema.ts';
 import { openPgliteClient } from '../../src/storage/postgres/pglite-client.ts';

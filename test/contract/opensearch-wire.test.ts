@@ -11,12 +11,12 @@ import { Retriever } from '../../src/core/retrieval/retriever.ts';
 import type { KnowledgeBase } from '../../src/core/types.ts';
 import {
   CataloguedKnowledgeStore,
+  indexName,
   SqlDocumentCatalogue,
-} from '../../src/storage/opensearch/document-catalogue.ts';
+} from '../../src/storage/catalogue/index.ts';
 import { OpenSearchHttp } from '../../src/storage/opensearch/opensearch-http.ts';
 import {
   createIndexBody,
-  indexName,
   keywordSearchBody,
   scanBody,
   vectorSearchBody,
