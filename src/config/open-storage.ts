@@ -89,9 +89,8 @@ async function openWithDatabase(config: GodwitConfig, env: Environment): Promise
     let index: VectorIndex = relational.index;
     let keywordSearch = true;
     if (config.storage.vectors !== 'postgres') {
-      const { CataloguedKnowledgeStore, SqlDocumentCatalogue } = await import(
-        '../storage/catalogue/index.ts'
-      );
+      const { CataloguedKnowledgeStore } = await import('../storage/catalogue/index.ts');
+      const { SqlDocumentCatalogue } = await import('../storage/postgres/index.ts');
       // The catalogue stays in the relational database, on the same client as everything else.
       const catalogue = new SqlDocumentCatalogue(relational.client);
       const vectors = await openVectorIndex(config, env, catalogue);

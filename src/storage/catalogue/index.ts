@@ -11,6 +11,5 @@ export {
   documentNotFound,
   KeyedSerialiser,
   requireVectorDocument,
-  SqlDocumentCatalogue,
 } from './document-catalogue.ts';
 export { canonicalJson, indexName, metadataTerm, metadataTerms } from './vector-store-names.ts';
