@@ -8,69 +8,18 @@ import { acquireDataDirLock, type DataDirLock, readLockOwner } from '../config/d
 import { createGodwit, type GodwitConfig } from '../config/index.ts';
 import { loadSampleKnowledgeBase, SAMPLE_KNOWLEDGE_BASE } from '../config/sample-knowledge-base.ts';
 import { formatLocation } from '../core/chat/prompt.ts';
-import { ValidationError } from '../core/errors.ts';
-import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
+import { DEFAULT_TENANT, DEFAULT_USER, type UsageSummaryRow } from '../core/types.ts';
 import {
-  type ChunkLocation,
-  DEFAULT_TENANT,
-  DEFAULT_USER,
-  type Usage,
-  type UsageSummaryRow,
-} from '../core/types.ts';
+  AskFailedError,
+  type CliBackend,
+  type KnowledgeBaseSummary,
+  parseDay,
+  pickDefault,
+} from './cli-backend.ts';
 import type { Output } from './output.ts';
 import { RemoteBackend } from './remote-backend.ts';
-
-export interface SearchResultView {
-  source: string;
-  location: string;
-  score: number;
-  text: string;
-}
-
-export interface AskView {
-  answer: string;
-  citations: Array<{ index: number; source: string; location: string; text: string }>;
-  model: string;
-  usage: Usage | null;
-  conversationId: string;
-  status: string;
-}
-
-export interface KnowledgeBaseSummary {
-  name: string;
-  description: string;
-  embeddingModel: string | null;
-  documents: number;
-  chunks: number;
-  failed: number;
-}
-
-export interface CliBackend {
-  readonly mode: 'local' | 'remote';
-  listKnowledgeBases(): Promise<KnowledgeBaseSummary[]>;
-  deleteKnowledgeBase(name: string): Promise<void>;
-  usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]>;
-  resolveKnowledgeBase(name: string | undefined): Promise<string>;
-  search(input: {
-    knowledgeBase: string;
-    query: string;
-    k: number;
-    mode?: SearchMode;
-  }): Promise<SearchResultView[]>;
-  ask(input: {
-    knowledgeBase: string | null;
-    question: string;
-    model?: string;
-    conversationId?: string;
-  }): Promise<AskView>;
-  ingest(
-    knowledgeBase: string,
-    file: { source: string; bytes: Uint8Array; mimeType?: string },
-  ): Promise<IngestOutcome>;
-  close(): Promise<void>;
-}
 
 export interface OpenBackendOptions {
   config: GodwitConfig;
@@ -132,10 +81,6 @@ export async function offerSample(
     );
   }
   writeFileSync(marker, new Date().toISOString());
-}
-
-export function locationText(location: ChunkLocation | string): string {
-  return typeof location === 'string' ? location : formatLocation(location);
 }
 
 class LocalBackend implements CliBackend {
@@ -237,37 +182,6 @@ class LocalBackend implements CliBackend {
   }
 }
 
-export class AskFailedError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Parses YYYY-MM-DD (UTC) or a full ISO timestamp. */
-export function parseDay(value: string, flag: string): Date {
-  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(date.getTime()))
-    throw new ValidationError(`${flag} must be a date like 2026-11-01; got "${value}".`);
-  return date;
-}
-
 function endOfDay(date: Date): Date {
   return new Date(date.getTime() + 86_400_000 - 1);
-}
-
-/** With no --kb: the only knowledge base, else the sample one, else ask the user to choose. */
-export function pickDefault(names: string[]): string {
-  if (names.length === 1) return names[0]!;
-  if (names.includes(SAMPLE_KNOWLEDGE_BASE)) return SAMPLE_KNOWLEDGE_BASE;
-  if (names.length === 0) {
-    throw new ValidationError(
-      'There are no knowledge bases yet. Ingest documents first: godwit ingest ./docs --kb NAME',
-    );
-  }
-  throw new ValidationError(
-    `Several knowledge bases exist (${names.join(', ')}): choose one with --kb NAME.`,
-  );
 }

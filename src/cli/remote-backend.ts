@@ -11,7 +11,7 @@ import {
   locationText,
   pickDefault,
   type SearchResultView,
-} from './backend.ts';
+} from './cli-backend.ts';
 
 /** An API key as the server lists it (dates as ISO strings). */
 export interface RemoteApiKey {

@@ -38,10 +38,10 @@ export interface ModelLayer {
   models: ModelResolver;
   embedders: Map<string, Embedder>;
   provider: ProviderInfo;
-  /** Hits and misses of the embedding and response caches (for metrics). */
-  cacheStats: () => Array<{ cache: string; hits: number; misses: number }>;
-  /** Circuit breaker state by `provider:model` (for metrics); undefined when circuit breaking is off. */
-  circuitStates?: () => Record<string, CircuitState>;
+  /** Hits and misses of the embedding and response caches (for metrics); null when no cache is in use. */
+  cacheStats: (() => Array<{ cache: string; hits: number; misses: number }>) | null;
+  /** Circuit breaker state by `provider:model` (for metrics); null when circuit breaking is off. */
+  circuitStates: (() => Record<string, CircuitState>) | null;
   /** Forwards `/v1/chat/completions` requests unchanged to providers that speak that API. */
   forwarder: ChatCompletionsForwarder;
 }
@@ -155,8 +155,11 @@ export async function createModels(
   return {
     models,
     embedders,
-    cacheStats: () => counters.map((entry) => ({ cache: entry.cache, ...pick(entry.counters.snapshot()) })),
-    circuitStates: breakers ? () => breakers.states() : undefined,
+    cacheStats:
+      counters.length > 0
+        ? () => counters.map((entry) => ({ cache: entry.cache, ...pick(entry.counters.snapshot()) }))
+        : null,
+    circuitStates: breakers ? () => breakers.states() : null,
     forwarder,
     provider: {
       model: defaultModel,

@@ -58,7 +58,7 @@ export async function openComposedStorage(config: GodwitConfig, env: Environment
 async function openServerless(config: GodwitConfig, env: Environment): Promise<ComposedStorage> {
   const records = await openDynamoDb(config);
   try {
-    const { CataloguedKnowledgeStore } = await import('../storage/opensearch/index.ts');
+    const { CataloguedKnowledgeStore } = await import('../storage/catalogue/index.ts');
     const vectors = await openVectorIndex(config, env, records.catalogue);
     return {
       ...pickRecords(records),
@@ -89,9 +89,8 @@ async function openWithDatabase(config: GodwitConfig, env: Environment): Promise
     let index: VectorIndex = relational.index;
     let keywordSearch = true;
     if (config.storage.vectors !== 'postgres') {
-      const { CataloguedKnowledgeStore, SqlDocumentCatalogue } = await import(
-        '../storage/opensearch/index.ts'
-      );
+      const { CataloguedKnowledgeStore } = await import('../storage/catalogue/index.ts');
+      const { SqlDocumentCatalogue } = await import('../storage/postgres/index.ts');
       // The catalogue stays in the relational database, on the same client as everything else.
       const catalogue = new SqlDocumentCatalogue(relational.client);
       const vectors = await openVectorIndex(config, env, catalogue);
@@ -171,8 +170,8 @@ async function openDynamoDb(config: GodwitConfig) {
   });
 }
 
-type DocumentCatalogue = import('../storage/opensearch/index.ts').DocumentCatalogue;
-type OutsideIndex = VectorIndex & import('../storage/opensearch/index.ts').ChunkRemover;
+type DocumentCatalogue = import('../storage/catalogue/index.ts').DocumentCatalogue;
+type OutsideIndex = VectorIndex & import('../storage/catalogue/index.ts').ChunkRemover;
 
 /** The outside vector store named by `storage.vectors`, reading and reporting to `catalogue`. */
 async function openVectorIndex(

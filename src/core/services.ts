@@ -40,26 +40,24 @@ export interface GodwitServices {
   usage: UsageLedger;
   provider: ProviderInfo;
   version: string;
-  // The fields below are optional so that hand-built service sets (tests) need not provide them;
-  // createGodwit provides each one it has. The OpenAI-compatible API and /metrics read them.
   /** Resolves `provider:model-id` names with resilience and the fallback chain (passthrough chat). */
-  models?: ModelResolver;
+  models: ModelResolver;
   /** Forwards `/v1/chat/completions` unchanged to providers that speak that API (the fast path). */
-  chatForwarder?: ChatCompletionsForwarder;
+  chatForwarder: ChatCompletionsForwarder;
   /** Embedding models by `provider:model-id` (`POST /v1/embeddings`). */
-  embedders?: ReadonlyMap<string, Embedder>;
+  embedders: ReadonlyMap<string, Embedder>;
   /** Prices a model call; null for an unpriced model. */
-  pricing?: Pricing;
+  pricing: Pricing;
   /** Calls `listener` after every usage-ledger row is recorded; returns the unsubscribe function. */
-  onUsage?: (listener: (entry: UsageEntry) => void) => () => void;
-  /** Circuit breaker state by `provider:model`, as the resilience layer sees it now. */
-  circuitStates?: () => Record<string, 'closed' | 'open' | 'half-open'>;
+  onUsage: (listener: (entry: UsageEntry) => void) => () => void;
+  /** Circuit breaker state by `provider:model`, as the resilience layer sees it now; null when breaking is off. */
+  circuitStates: (() => Record<string, 'closed' | 'open' | 'half-open'>) | null;
   /** API keys (hashed) for authentication and `godwit keys`. */
-  apiKeys?: ApiKeyStore;
-  /** Cumulative hit and miss counts of each cache (embedding, response), for the hit ratio. */
-  cacheStats?: () => Array<{ cache: string; hits: number; misses: number }>;
-  /** Configured assistants (tool-calling agents), for /v1 `assistant:<name>` and the web app's choices. */
-  assistants?: AssistantCatalog;
+  apiKeys: ApiKeyStore;
+  /** Cumulative hit and miss counts of each cache (embedding, response), for the hit ratio; null when none is used. */
+  cacheStats: (() => Array<{ cache: string; hits: number; misses: number }>) | null;
+  /** Configured assistants (tool-calling agents), for /v1 `assistant:<name>` and the web app; null when none are. */
+  assistants: AssistantCatalog | null;
   /** Reports on every configured dependency; never throws. */
   health(): Promise<HealthReport[]>;
   close(): Promise<void>;

@@ -50,7 +50,7 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
     const { config } = loadConfig({ env });
     const services = await (options.createServices ?? ((value) => createGodwit(value, { env })))(config);
     const modelLabel = modelLabelerFor(services);
-    services.onUsage?.((entry) => writeLog(usageEmfLine(entry, SERVICE, modelLabel)));
+    services.onUsage((entry) => writeLog(usageEmfLine(entry, SERVICE, modelLabel)));
     return createApp({
       services,
       options: {

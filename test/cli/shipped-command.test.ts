@@ -3,51 +3,21 @@
  * test/support/compiled-build.ts), in a child process with its own data directory. Covers what only the real
  * process shows: the version flag, and `godwit chat` reading a conversation from stdin.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { withServices } from '../../src/cli/context.ts';
 import { DEFAULT_TENANT } from '../../src/core/types.ts';
+import { type CliResult, GODWIT_ROOT, runCli } from '../support/godwit-process.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
-  .version;
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(join(GODWIT_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `godwit ARGS` with `input` written to its stdin at once, as a pipe or a pasted block delivers it. */
-function runGodwit(args: string[], input = ''): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/godwit.js'), ...args], {
-      cwd: mkdtempSync(join(tmpdir(), 'godwit-cwd-')),
-      env: providerFreeEnvironment(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-function providerFreeEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(OPENAI_|GOOGLE_|AWS_|OLLAMA_|GODWIT_)/.test(name)),
-  );
+/** Runs `godwit ARGS` in an empty directory with `input` written to its stdin at once. */
+function runGodwit(args: string[], input = ''): Promise<CliResult> {
+  return runCli(args, { input, cwd: mkdtempSync(join(tmpdir(), 'godwit-cwd-')) });
 }
 
 function freshDataDir(): string {

@@ -24,13 +24,10 @@ import { fuseResults } from '../../src/core/retrieval/fusion.ts';
 import { Retriever } from '../../src/core/retrieval/retriever.ts';
 import { type Chunk, DEFAULT_TENANT, type KnowledgeBase, type Metadata } from '../../src/core/types.ts';
 import { freePort } from '../../src/migrate/sources/chroma-process.ts';
+import { CataloguedKnowledgeStore, indexName } from '../../src/storage/catalogue/index.ts';
 import { ChromaHttp } from '../../src/storage/chroma/chroma-http.ts';
 import { CHROMA_VECTOR_ONLY_MESSAGE, ChromaVectorIndex } from '../../src/storage/chroma/index.ts';
-import {
-  CataloguedKnowledgeStore,
-  SqlDocumentCatalogue,
-} from '../../src/storage/opensearch/document-catalogue.ts';
-import { indexName } from '../../src/storage/opensearch/opensearch-queries.ts';
+import { SqlDocumentCatalogue } from '../../src/storage/postgres/index.ts';
 import { migrateSchema } from '../../src/storage/postgres/migrate-schema.ts';
 import { openPgliteClient } from '../../src/storage/postgres/pglite-client.ts';
 import { PostgresKnowledgeStore } from '../../src/storage/postgres/postgres-knowledge-store.ts';

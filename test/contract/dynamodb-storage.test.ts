@@ -13,17 +13,17 @@ import type {
 } from '../../src/core/ports.ts';
 import type { Chunk } from '../../src/core/types.ts';
 import {
+  CataloguedKnowledgeStore,
+  type ChunkRemover,
+  type DocumentCatalogue,
+} from '../../src/storage/catalogue/index.ts';
+import {
   type DynamoDbKnowledgeStore,
   type DynamoDbStorage,
   openDynamoDbStorage,
 } from '../../src/storage/dynamodb/index.ts';
 import { MemoryKnowledgeState } from '../../src/storage/memory/memory-knowledge-state.ts';
 import { MemoryVectorIndex } from '../../src/storage/memory/memory-vector-index.ts';
-import {
-  CataloguedKnowledgeStore,
-  type ChunkRemover,
-  type DocumentCatalogue,
-} from '../../src/storage/opensearch/document-catalogue.ts';
 import { type DynaliteServer, startDynalite } from '../support/dynalite-server.ts';
 import {
   describeApiKeyStoreContract,

@@ -5,14 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '../../src/core/errors.ts';
-import {
-  CataloguedKnowledgeStore,
-  SqlDocumentCatalogue,
-} from '../../src/storage/opensearch/document-catalogue.ts';
+import { CataloguedKnowledgeStore } from '../../src/storage/catalogue/index.ts';
 import {
   OpenSearchVectorIndex,
   type OpenSearchVectorIndexOptions,
 } from '../../src/storage/opensearch/opensearch-vector-index.ts';
+import { SqlDocumentCatalogue } from '../../src/storage/postgres/index.ts';
 import { migrateSchema } from '../../src/storage/postgres/migrate-schema.ts';
 import { openPgliteClient } from '../../src/storage/postgres/pglite-client.ts';
 import { PostgresKnowledgeStore } from '../../src/storage/postgres/postgres-knowledge-store.ts';

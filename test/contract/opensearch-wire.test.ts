@@ -9,14 +9,10 @@ import { ConfigError, DependencyError, ValidationError } from '../../src/core/er
 import { fuseResults } from '../../src/core/retrieval/fusion.ts';
 import { Retriever } from '../../src/core/retrieval/retriever.ts';
 import type { KnowledgeBase } from '../../src/core/types.ts';
-import {
-  CataloguedKnowledgeStore,
-  SqlDocumentCatalogue,
-} from '../../src/storage/opensearch/document-catalogue.ts';
+import { CataloguedKnowledgeStore, indexName } from '../../src/storage/catalogue/index.ts';
 import { OpenSearchHttp } from '../../src/storage/opensearch/opensearch-http.ts';
 import {
   createIndexBody,
-  indexName,
   keywordSearchBody,
   scanBody,
   vectorSearchBody,
@@ -25,6 +21,7 @@ import {
   OpenSearchVectorIndex,
   type OpenSearchVectorIndexOptions,
 } from '../../src/storage/opensearch/opensearch-vector-index.ts';
+import { SqlDocumentCatalogue } from '../../src/storage/postgres/index.ts';
 import { migrateSchema } from '../../src/storage/postgres/migrate-schema.ts';
 import { openPgliteClient } from '../../src/storage/postgres/pglite-client.ts';
 import { PostgresKnowledgeStore } from '../../src/storage/postgres/postgres-knowledge-store.ts';

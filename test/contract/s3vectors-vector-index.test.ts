@@ -15,10 +15,8 @@ import { ConflictError, DependencyError, NotFoundError, ValidationError } from '
 import { fuseResults } from '../../src/core/retrieval/fusion.ts';
 import { Retriever } from '../../src/core/retrieval/retriever.ts';
 import type { Chunk, KnowledgeBase } from '../../src/core/types.ts';
-import {
-  CataloguedKnowledgeStore,
-  SqlDocumentCatalogue,
-} from '../../src/storage/opensearch/document-catalogue.ts';
+import { CataloguedKnowledgeStore } from '../../src/storage/catalogue/index.ts';
+import { SqlDocumentCatalogue } from '../../src/storage/postgres/index.ts';
 import { migrateSchema } from '../../src/storage/postgres/migrate-schema.ts';
 import { openPgliteClient } from '../../src/storage/postgres/pglite-client.ts';
 import { PostgresKnowledgeStore } from '../../src/storage/postgres/postgres-knowledge-store.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readUntil } from '../server/http-helpers.ts';
 import { type Emulator, startEmulator } from '../support/emulators/index.ts';
-import { type GodwitProcess, startGodwit } from './godwit-process.ts';
+import { type GodwitProcess, startGodwit } from '../support/godwit-process.ts';
 
 let emulator: Emulator;
 let root: string;

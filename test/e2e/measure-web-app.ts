@@ -9,8 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { startGodwit } from '../support/godwit-process.ts';
 import { launchChromium } from './chromium.ts';
-import { startGodwit } from './godwit-process.ts';
 import { requireBuiltWebApp } from './web-dist.ts';
 
 const DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));

@@ -5,8 +5,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type GodwitProcess, runGodwit, startGodwit } from '../support/godwit-process.ts';
 import { describeWithChromium, launchChromium, visibleText } from './chromium.ts';
-import { type GodwitProcess, runGodwit, startGodwit } from './godwit-process.ts';
 import { saveScreenshot } from './screenshots.ts';
 import { requireBuiltWebApp } from './web-dist.ts';
 

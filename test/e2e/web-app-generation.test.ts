@@ -6,8 +6,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../support/emulators/index.ts';
+import { type GodwitProcess, startGodwit } from '../support/godwit-process.ts';
 import { describeWithChromium, launchChromium, visibleText } from './chromium.ts';
-import { type GodwitProcess, startGodwit } from './godwit-process.ts';
 import { saveScreenshot } from './screenshots.ts';
 import { requireBuiltWebApp } from './web-dist.ts';
 

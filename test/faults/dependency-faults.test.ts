@@ -11,9 +11,9 @@
 import { writeFileSync } from 'node:fs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type GodwitProcess, startGodwit } from '../support/godwit-process.ts';
 import { servicesRequired } from '../support/services.ts';
 import { FaultProxy } from './support/fault-proxy.ts';
-import { GodwitProcess } from './support/godwit-process.ts';
 import { findPostgresBinaries, PostgresInstance } from './support/postgres-instance.ts';
 import { findRedisServer, RedisInstance } from './support/redis-instance.ts';
 import { type Outcome, SteadyLoad } from './support/steady-load.ts';
@@ -118,16 +118,18 @@ describeFaults('dependency faults under load', () => {
     redis = await RedisInstance.create(redisServer!);
     postgresProxy = await FaultProxy.start({ host: '127.0.0.1', port: postgres.port });
     redisProxy = await FaultProxy.start({ host: '127.0.0.1', port: redis.port });
-    godwit = await GodwitProcess.start({
-      GODWIT_DATABASE_URL: `postgres://godwit@127.0.0.1:${postgresProxy.port}/godwit`,
-      GODWIT_DATABASE__SCHEMA: 'godwit',
-      GODWIT_DATABASE__POOL_SIZE: String(SETTINGS.poolSize),
-      GODWIT_DATABASE__CONNECT_TIMEOUT_MS: String(SETTINGS.connectTimeoutMs),
-      GODWIT_DATABASE__STATEMENT_TIMEOUT_MS: String(SETTINGS.statementTimeoutMs),
-      GODWIT_DATABASE__IDLE_IN_TRANSACTION_TIMEOUT_MS: String(SETTINGS.idleInTransactionTimeoutMs),
-      GODWIT_SERVER__SHUTDOWN_GRACE_MS: String(SETTINGS.shutdownGraceMs),
-      GODWIT_REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
-      GODWIT_SAMPLE: 'false',
+    godwit = await startGodwit({
+      env: {
+        GODWIT_DATABASE_URL: `postgres://godwit@127.0.0.1:${postgresProxy.port}/godwit`,
+        GODWIT_DATABASE__SCHEMA: 'godwit',
+        GODWIT_DATABASE__POOL_SIZE: String(SETTINGS.poolSize),
+        GODWIT_DATABASE__CONNECT_TIMEOUT_MS: String(SETTINGS.connectTimeoutMs),
+        GODWIT_DATABASE__STATEMENT_TIMEOUT_MS: String(SETTINGS.statementTimeoutMs),
+        GODWIT_DATABASE__IDLE_IN_TRANSACTION_TIMEOUT_MS: String(SETTINGS.idleInTransactionTimeoutMs),
+        GODWIT_SERVER__SHUTDOWN_GRACE_MS: String(SETTINGS.shutdownGraceMs),
+        GODWIT_REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+        GODWIT_SAMPLE: 'false',
+      },
     });
     const created = await fetch(`${godwit.url}/api/knowledge-bases`, {
       method: 'POST',
@@ -149,7 +151,7 @@ describeFaults('dependency faults under load', () => {
         );
       }
     }
-    await godwit?.destroy();
+    await godwit?.stop();
     await postgresProxy?.close();
     await redisProxy?.close();
     await redis?.destroy();

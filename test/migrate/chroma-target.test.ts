@@ -10,7 +10,7 @@ import { createGodwit, loadConfig } from '../../src/config/index.ts';
 import { DEFAULT_TENANT } from '../../src/core/types.ts';
 import { DumpSink } from '../../src/migrate/sinks/dump-sink.ts';
 import { freePort } from '../../src/migrate/sources/chroma-process.ts';
-import { indexName } from '../../src/storage/opensearch/opensearch-queries.ts';
+import { indexName } from '../../src/storage/catalogue/index.ts';
 import { type ChromaRecord, type ChromaTestServer, startChromaServer } from '../support/chroma-server.ts';
 import { freshDir, runCli, runMigrate, vectorFor } from './migrate-helpers.ts';
 

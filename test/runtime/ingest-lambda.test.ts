@@ -7,7 +7,7 @@ import {
   parseUploadKey,
   type SqsEvent,
 } from '../../src/runtime/ingest-lambda.ts';
-import { createTestServices, type TestServices } from '../server/test-services.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { type S3rverServer, startS3rver } from '../support/s3rver-server.ts';
 
 let s3server: S3rverServer;

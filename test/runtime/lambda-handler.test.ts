@@ -5,7 +5,7 @@ import { DEFAULT_TENANT } from '../../src/core/types.ts';
 import { createApiHandler, createStreamHandler } from '../../src/runtime/lambda.ts';
 import { MemoryApiKeyStore } from '../../src/storage/memory/memory-api-key-store.ts';
 import { parseEvents } from '../server/http-helpers.ts';
-import { ANSWER_PIECES, createTestServices, type TestServices } from '../server/test-services.ts';
+import { ANSWER_PIECES, createTestServices, type TestServices } from '../support/test-services.ts';
 import {
   apiGatewayV2Event,
   functionUrlEvent,

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type GodwitProcess, runGodwit, startGodwit } from '../e2e/godwit-process.ts';
-import { rawRequest, runCli, startTestHost, type TestHost } from './attack-support.ts';
+import { freePort, type GodwitProcess, runCli, runGodwit, startGodwit } from '../support/godwit-process.ts';
+import { rawRequest, startTestHost, type TestHost } from './attack-support.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 const STARTUP_MS = 540_000;
@@ -153,8 +153,7 @@ describe('SSRF through godwit ingest <url>', () => {
     const url = template.replace('{internal}', String(internal.port)).replace('{outside}', outside.url);
     const dataDir = join(emptyRoot, 'data');
     const result = await runCli(['ingest', url, '--kb', 'docs'], {
-      GODWIT_DATA_DIR: dataDir,
-      GODWIT_URL_FETCH__ALLOWED_HOSTS: '127.0.0.2',
+      env: { GODWIT_DATA_DIR: dataDir, GODWIT_URL_FETCH__ALLOWED_HOSTS: '127.0.0.2' },
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`is a ${range} address`);
@@ -164,8 +163,7 @@ describe('SSRF through godwit ingest <url>', () => {
 
   it('ingests a page from an allowed host into the running server (control)', async () => {
     const result = await runCli(['ingest', `${outside.url}/doc.md`, '--kb', 'web', '--json'], {
-      GODWIT_DATA_DIR: open.dataDir,
-      GODWIT_URL_FETCH__ALLOWED_HOSTS: '127.0.0.2',
+      env: { GODWIT_DATA_DIR: open.dataDir, GODWIT_URL_FETCH__ALLOWED_HOSTS: '127.0.0.2' },
     });
     expect(result.code, result.stderr).toBe(0);
     const listed = await fetch(`${open.url}/api/knowledge-bases/web/documents`);

@@ -1,15 +1,11 @@
 /**
- * What the attack suite needs besides a running `godwit serve`: a request with any Host header (fetch
- * cannot set one), a loopback HTTP server standing in for an internal service or an outside host, and a
- * `godwit` CLI run that reports its exit code and output instead of throwing.
+ * What the attack suite needs besides `godwit serve` and the CLI (test/support/godwit-process.ts): a request
+ * with any Host header (fetch cannot set one), and a loopback HTTP server standing in for an internal
+ * service or an outside host.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface RawResponse {
   status: number;
@@ -72,38 +68,4 @@ export async function startTestHost(address: string, handler: RequestListener): 
         server.close(() => resolve());
       }),
   };
-}
-
-/** Environment without credentials or Godwit settings from the machine running the tests. */
-function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (/^(OPENAI_|GOOGLE_|AWS_|OLLAMA_|GODWIT_)/.test(name)) continue;
-    env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-/** Runs `godwit <args>` through bin/godwit.js, as a user does, and reports how it ended. */
-export function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/godwit.js', ...args], {
-      cwd: ROOT,
-      env: cleanEnvironment(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 }

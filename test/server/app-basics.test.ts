@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '../../src/core/errors.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { createApp } from '../../src/server/index.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { errorOf, postJson } from './http-helpers.ts';
-import { createTestServices, type TestServices } from './test-services.ts';
 
 let services: TestServices;
 let app: ReturnType<typeof createApp>;

@@ -13,8 +13,8 @@ import { DEFAULT_TENANT } from '../../src/core/types.ts';
 import type { AuthSettings, JwtSettings } from '../../src/server/auth/auth-settings.ts';
 import { createApp } from '../../src/server/index.ts';
 import { MemoryApiKeyStore } from '../../src/storage/memory/memory-api-key-store.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { postJson } from './http-helpers.ts';
-import { createTestServices, type TestServices } from './test-services.ts';
 
 const ISSUER = 'https://issuer.example/pool-1';
 const AUDIENCE = 'client-abc';
@@ -490,8 +490,8 @@ describe('configuration', () => {
   it('refuses to build an app that requires auth but offers no way to authenticate', () => {
     expect(() =>
       createApp({
-        services: { ...services, apiKeys: undefined },
-        options: { auth: settings({ jwt: null }) },
+        services,
+        options: { auth: settings({ apiKeys: false, jwt: null }) },
       }),
     ).toThrow(ConfigError);
   });

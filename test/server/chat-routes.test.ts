@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/index.ts';
+import {
+  ANSWER_PIECES,
+  createTestServices,
+  PROVIDER_FAILURE,
+  type TestServices,
+} from '../support/test-services.ts';
 import { errorOf, multipart, parseEvents, postJson, readUntil, sendJson, upload } from './http-helpers.ts';
-import { ANSWER_PIECES, createTestServices, PROVIDER_FAILURE, type TestServices } from './test-services.ts';
 
 let services: TestServices;
 let app: ReturnType<typeof createApp>;

@@ -8,8 +8,8 @@ import { createDocumentParser } from '../../src/ingest/index.ts';
 import { createApp } from '../../src/server/index.ts';
 import { contentDisposition } from '../../src/server/routes/document-file-routes.ts';
 import { FileBlobStore } from '../../src/storage/fs/index.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { multipart, postJson, upload } from './http-helpers.ts';
-import { createTestServices, type TestServices } from './test-services.ts';
 
 let services: TestServices;
 let app: ReturnType<typeof createApp>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/index.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { errorOf, multipart, postJson, upload } from './http-helpers.ts';
-import { createTestServices, type TestServices } from './test-services.ts';
 
 let services: TestServices;
 let app: ReturnType<typeof createApp>;

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_MODEL, type Gateway, startGateway } from './openai-gateway-harness.ts';
+import { CHAT_MODEL, type Gateway, startGateway } from '../support/openai-gateway-harness.ts';
 
 let gateway: Gateway;
 let client: OpenAI;

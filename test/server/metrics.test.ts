@@ -6,8 +6,13 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/index.ts';
-import { CHAT_MODEL, EMBEDDING_MODEL, type Gateway, startGateway } from './openai-gateway-harness.ts';
-import { createTestServices } from './test-services.ts';
+import {
+  CHAT_MODEL,
+  EMBEDDING_MODEL,
+  type Gateway,
+  startGateway,
+} from '../support/openai-gateway-harness.ts';
+import { createTestServices } from '../support/test-services.ts';
 
 interface Sample {
   name: string;

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../src/server/index.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { readUntil } from './http-helpers.ts';
-import { createTestServices, type TestServices } from './test-services.ts';
 
 let services: TestServices;
 let server: ServerType;

@@ -12,7 +12,7 @@ import {
   KNOWLEDGE_BASE,
   POLICY_SOURCE,
   startGateway,
-} from './openai-gateway-harness.ts';
+} from '../support/openai-gateway-harness.ts';
 
 // `openai:` chat is forwarded unchanged to the provider by default; every other provider goes through the
 // AI SDK. Both paths must behave the same to an OpenAI client.

@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHAT_MODEL, type Gateway, startGateway } from './openai-gateway-harness.ts';
+import { CHAT_MODEL, type Gateway, startGateway } from '../support/openai-gateway-harness.ts';
 
 // `openai:` chat is forwarded unchanged to the provider by default; every other provider goes through the
 // AI SDK. Both paths must behave the same to an OpenAI client.

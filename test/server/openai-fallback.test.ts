@@ -5,7 +5,12 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_MODEL, FALLBACK_CHAT_MODEL, type Gateway, startGateway } from './openai-gateway-harness.ts';
+import {
+  CHAT_MODEL,
+  FALLBACK_CHAT_MODEL,
+  type Gateway,
+  startGateway,
+} from '../support/openai-gateway-harness.ts';
 
 describe.each([
   { path: 'forwarded unchanged', forwarding: true },

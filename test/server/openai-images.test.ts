@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUrlGuard } from '../../src/net/index.ts';
-import { CHAT_MODEL, type Gateway, startGateway } from './openai-gateway-harness.ts';
+import { CHAT_MODEL, type Gateway, startGateway } from '../support/openai-gateway-harness.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 

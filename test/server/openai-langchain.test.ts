@@ -11,7 +11,7 @@ import {
   type Gateway,
   KNOWLEDGE_BASE,
   startGateway,
-} from './openai-gateway-harness.ts';
+} from '../support/openai-gateway-harness.ts';
 
 let gateway: Gateway;
 

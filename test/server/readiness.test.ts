@@ -11,7 +11,7 @@ import { createApp } from '../../src/server/index.ts';
 import { createReadiness, hidePaths } from '../../src/server/readiness.ts';
 import { FaultProxy } from '../faults/support/fault-proxy.ts';
 import { describeWithService, dropSchema, postgresUrl, uniqueSchemaName } from '../support/services.ts';
-import { createTestServices } from './test-services.ts';
+import { createTestServices } from '../support/test-services.ts';
 
 const describeWithPostgres = await describeWithService('postgres');
 

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../../src/core/auth/index.ts';
 import { createApp } from '../../src/server/index.ts';
 import { MemoryApiKeyStore } from '../../src/storage/memory/memory-api-key-store.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { multipart, postJson } from './http-helpers.ts';
-import { createTestServices, type TestServices } from './test-services.ts';
 
 const HANDBOOK = '# Leave\n\nEmployees of Acme get 25 vacation days a year.\n';
 

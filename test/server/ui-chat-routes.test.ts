@@ -6,8 +6,13 @@ import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessa
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UIChatMetadata } from '../../src/server/chat-turn/index.ts';
 import { createApp } from '../../src/server/index.ts';
+import {
+  ANSWER_PIECES,
+  createTestServices,
+  PROVIDER_FAILURE,
+  type TestServices,
+} from '../support/test-services.ts';
 import { multipart, postJson, upload } from './http-helpers.ts';
-import { ANSWER_PIECES, createTestServices, PROVIDER_FAILURE, type TestServices } from './test-services.ts';
 
 type Message = UIMessage<UIChatMetadata>;
 

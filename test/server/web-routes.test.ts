@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/index.ts';
-import { createTestServices, type TestServices } from './test-services.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 
 let services: TestServices;
 let distDir: string;

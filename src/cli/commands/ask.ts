@@ -1,4 +1,5 @@
-import { AskFailedError, type AskView, type CliBackend, openBackend } from '../backend.ts';
+import { openBackend } from '../backend.ts';
+import { AskFailedError, type AskView, type CliBackend } from '../cli-backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
-import { AskFailedError, type CliBackend, openBackend } from '../backend.ts';
+import { openBackend } from '../backend.ts';
+import { AskFailedError, type CliBackend } from '../cli-backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 import { printAnswer } from './ask.ts';

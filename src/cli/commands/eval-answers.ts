@@ -18,7 +18,8 @@ import {
   renderMarkdownReport,
   type Threshold,
 } from '../../eval/index.ts';
-import { type CliBackend, openBackend } from '../backend.ts';
+import { openBackend } from '../backend.ts';
+import type { CliBackend } from '../cli-backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';

@@ -10,7 +10,7 @@ import { ConfigError, ValidationError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { type DraftPassage, draftGoldenSet, formatDraft } from '../../eval/index.ts';
-import { pickDefault } from '../backend.ts';
+import { pickDefault } from '../cli-backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 
@@ -38,8 +38,8 @@ export async function evalDraftCommand(options: EvalDraftOptions, output: Output
   try {
     const services = await createGodwit(config);
     try {
-      const modelName = options.model ?? services.models?.defaultModel ?? 'local:extractive';
-      if (!services.models || modelName.startsWith('local:')) {
+      const modelName = options.model ?? services.models.defaultModel;
+      if (modelName.startsWith('local:')) {
         throw new ConfigError(
           `Drafting questions needs a generative model, and ${modelName} only quotes passages. Configure a provider (OPENAI_API_KEY, AWS credentials, …) or pass --model provider:model-id.`,
         );

@@ -14,7 +14,7 @@ import {
   SECRET_WARNING,
   toApiKeyView,
 } from '../../core/auth/index.ts';
-import { ConfigError, ValidationError } from '../../core/errors.ts';
+import { ValidationError } from '../../core/errors.ts';
 import type { ApiKeyStore } from '../../core/ports.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
@@ -57,10 +57,6 @@ async function openKeys(config: GodwitConfig, command: string): Promise<KeysAcce
   const lock = config.database.url ? null : acquireDataDirLock(config.dataDir, command);
   try {
     const services = await createGodwit(config);
-    if (!services.apiKeys) {
-      await services.close();
-      throw new ConfigError('The configured storage has no API key store.');
-    }
     return {
       mode: 'local',
       store: services.apiKeys,

@@ -8,6 +8,7 @@
 import { GodwitError } from '../errors.ts';
 import type { ConversationStore, MessagePatch } from '../ports.ts';
 import type { Message } from '../types.ts';
+import { retryInBackground } from './retry-in-background.ts';
 
 /** Waits between background attempts; the last one repeats until about 15 minutes have passed. */
 export const DEFAULT_ENDING_RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
@@ -66,7 +67,7 @@ export class TurnEndingWriter {
         if (this.pending.get(messageId)?.patch === patch) this.pending.delete(messageId);
         throw error;
       }
-      if (!retrying) this.retryLater(messageId, 0, Date.now());
+      if (!retrying) this.retryLater(messageId);
       throw error;
     }
   }
@@ -87,30 +88,31 @@ export class TurnEndingWriter {
     return next;
   }
 
-  private retryLater(messageId: string, attempt: number, since: number): void {
-    const delay = this.delays[Math.min(attempt, this.delays.length - 1)] ?? 1_000;
-    const timer = setTimeout(() => void this.retry(messageId, attempt, since), delay);
-    // A process that is otherwise done may exit; the next start marks what is left `interrupted`.
-    timer.unref?.();
-  }
-
-  private async retry(messageId: string, attempt: number, since: number): Promise<void> {
-    const ending = this.pending.get(messageId);
-    if (!ending) return;
-    try {
-      await this.inOrder(messageId, () =>
-        this.conversations.updateMessage(ending.target.tenantId, messageId, ending.patch),
-      );
-      if (this.pending.get(messageId) === ending) this.pending.delete(messageId);
-      else this.retryLater(messageId, 0, Date.now());
-    } catch (error) {
-      if (isRetryable(error) && Date.now() - since < this.budgetMs) {
-        this.retryLater(messageId, attempt + 1, since);
-        return;
-      }
-      this.pending.delete(messageId);
-      this.options.onGiveUp?.(error, ending.target);
-    }
+  /**
+   * Retries the newest ending of `messageId` until it takes. When a newer ending arrives while an older one
+   * is being written, the newer one gets a retry of its own, with a fresh budget.
+   */
+  private retryLater(messageId: string): void {
+    retryInBackground(
+      async () => {
+        const ending = this.pending.get(messageId);
+        if (!ending) return;
+        await this.inOrder(messageId, () =>
+          this.conversations.updateMessage(ending.target.tenantId, messageId, ending.patch),
+        );
+        if (this.pending.get(messageId) === ending) this.pending.delete(messageId);
+        else this.retryLater(messageId);
+      },
+      {
+        delaysMs: this.delays,
+        budgetMs: this.budgetMs,
+        onGiveUp: (error) => {
+          const ending = this.pending.get(messageId);
+          this.pending.delete(messageId);
+          if (ending) this.options.onGiveUp?.(error, ending.target);
+        },
+      },
+    );
   }
 }
 

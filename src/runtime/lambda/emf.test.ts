@@ -68,6 +68,7 @@ describe('embedded metric format', () => {
 
   it('publishes a model the server does not know under its grouped label, keeping the name in the log', () => {
     const label = modelLabelerFor({
+      embedders: new Map(),
       provider: {
         model: 'openai:gpt-4.1-mini',
         fallbackModels: [],

@@ -19,25 +19,15 @@ export function connectServiceMetrics(metrics: GodwitMetrics, services: GodwitSe
   if (seen.has(services)) return;
   seen.add(services);
   metrics.labelModelsWith(modelLabelerFor(services));
-  services.onUsage?.((entry) => metrics.recordModelCall(entry));
+  services.onUsage((entry) => metrics.recordModelCall(entry));
   if (services.circuitStates) metrics.watchCircuits(services.circuitStates);
   if (services.cacheStats) metrics.watchCaches(services.cacheStats);
 }
 
 /**
  * Records a usage row for a call the HTTP layer made itself. Metrics see the row through
- * `services.onUsage` when the composition root wired it; otherwise they are told here, so a row is
- * never counted twice nor missed.
+ * `services.onUsage` (see `connectServiceMetrics`), so it is never counted twice.
  */
-export function createUsageRecorder(
-  services: GodwitServices,
-  metrics: GodwitMetrics,
-): (entry: UsageEntry) => Promise<void> {
-  return async (entry) => {
-    try {
-      await services.usage.record(entry);
-    } finally {
-      if (!services.onUsage) metrics.recordModelCall(entry);
-    }
-  };
+export function createUsageRecorder(services: GodwitServices): (entry: UsageEntry) => Promise<void> {
+  return (entry) => services.usage.record(entry);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { modelLabelerFor } from './model-labels.ts';
 
 const services = {
+  embedders: new Map(),
   provider: {
     model: 'openai:gpt-4.1-mini',
     fallbackModels: ['ollama:llama3.2'],

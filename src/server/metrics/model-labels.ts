@@ -58,7 +58,7 @@ export function modelLabelerFor(services: Pick<GodwitServices, 'provider' | 'emb
       ...fallbackModels,
       ...(embeddingModel ? [embeddingModel] : []),
       ...availableModels,
-      ...(services.embedders?.keys() ?? []),
+      ...services.embedders.keys(),
     ],
     providers: providers.filter((entry) => entry.configured).map((entry) => entry.provider),
   });

@@ -29,18 +29,15 @@ const CHALLENGE = 'Bearer realm="godwit"';
 
 /**
  * Builds the middleware once per app; the JWT key set is created here so its cache lives as long as the
- * app. Throws ConfigError when API keys are the only way in but no key store is wired.
+ * app. Throws ConfigError when auth is required but neither API keys nor JWTs are accepted.
  *
  * @example
  *   app.use('/api/*', authenticate(resolveAuthSettings(config), services.apiKeys));
  */
-export function authenticate(
-  settings: AuthSettings,
-  apiKeys: ApiKeyStore | undefined,
-): MiddlewareHandler<AppEnv> {
-  if (settings.mode === 'required' && !settings.jwt && !(settings.apiKeys && apiKeys)) {
+export function authenticate(settings: AuthSettings, apiKeys: ApiKeyStore): MiddlewareHandler<AppEnv> {
+  if (settings.mode === 'required' && !settings.jwt && !settings.apiKeys) {
     throw new ConfigError(
-      'Authentication is required but no way to authenticate is configured: enable auth.apiKeys with a key store, or set auth.jwt.issuer and auth.jwt.audience.',
+      'Authentication is required but no way to authenticate is configured: enable auth.apiKeys, or set auth.jwt.issuer and auth.jwt.audience.',
     );
   }
   const verifyJwt = settings.jwt ? createJwtVerifier(settings.jwt) : undefined;
@@ -63,7 +60,7 @@ export function authenticate(
 async function resolveCaller(
   c: Context<AppEnv>,
   settings: AuthSettings,
-  apiKeys: ApiKeyStore | undefined,
+  apiKeys: ApiKeyStore,
   verifyJwt: JwtVerifier | undefined,
   now: Date,
 ): Promise<Caller> {
@@ -75,7 +72,7 @@ async function resolveCaller(
     );
   }
   if (looksLikeApiKey(credential)) {
-    if (!settings.apiKeys || !apiKeys) {
+    if (!settings.apiKeys) {
       throw new AuthError(
         `API keys are not accepted by this server; it accepts ${describeAuthMethods(settings)}.`,
       );

@@ -56,7 +56,7 @@ export async function listModels(
     owned_by: ownedBy,
   });
   const models = listedProviderModels(services).map((name) => entry(name, providerOf(name)));
-  for (const name of services.embedders?.keys() ?? []) models.push(entry(name, providerOf(name)));
+  for (const name of services.embedders.keys()) models.push(entry(name, providerOf(name)));
   const knowledgeBases = await services.knowledgeStore.listKnowledgeBases(tenantId);
   for (const knowledgeBase of knowledgeBases) {
     const at = Math.floor(knowledgeBase.createdAt.getTime() / 1000);
@@ -100,7 +100,7 @@ export async function resolveChatTarget(
     }
     return { kind: 'assistant', name, assistant };
   }
-  if (!services.models || !isOffered(services, name)) {
+  if (!isOffered(services, name)) {
     throw modelNotFound(
       `The model "${name}" does not exist or is not configured on this server. ${availableSummary(services)}`,
     );
@@ -116,9 +116,9 @@ export async function resolveChatTarget(
 
 /** The configured embedder named `name`; throws a 404 `model_not_found` listing the embedding models. */
 export function resolveEmbedder(services: GodwitServices, name: string): Embedder {
-  const embedder = services.embedders?.get(name);
+  const embedder = services.embedders.get(name);
   if (embedder) return embedder;
-  const names = [...(services.embedders?.keys() ?? [])];
+  const names = [...services.embedders.keys()];
   const available =
     names.length > 0
       ? `Embedding models: ${names.join(', ')}.`

@@ -7,8 +7,7 @@ import {
   SECRET_WARNING,
   toApiKeyView,
 } from '../../core/auth/index.ts';
-import { AuthError, ConfigError } from '../../core/errors.ts';
-import type { ApiKeyStore } from '../../core/ports.ts';
+import { AuthError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
 import type { Caller } from '../auth/caller.ts';
@@ -132,13 +131,6 @@ function keyJson(view: ApiKeyView) {
   };
 }
 
-function requireStore(services: GodwitServices): ApiKeyStore {
-  if (!services.apiKeys) {
-    throw new ConfigError('This server has no API key store; API keys cannot be managed here.');
-  }
-  return services.apiKeys;
-}
-
 export function registerKeyRoutes(
   app: GodwitApp,
   services: GodwitServices,
@@ -149,7 +141,7 @@ export function registerKeyRoutes(
   app.openapi(listRoute, async (c) => {
     const caller = requireAdmin(c, 'list API keys');
     checkOwnTenant(caller, c.req.valid('query').tenant);
-    const keys = await requireStore(services).listApiKeys(caller.tenantId);
+    const keys = await services.apiKeys.listApiKeys(caller.tenantId);
     const at = now();
     return c.json({ keys: keys.map((key) => keyJson(toApiKeyView(key, at))) }, 200);
   });
@@ -160,7 +152,7 @@ export function registerKeyRoutes(
     checkOwnTenant(caller, body.tenant);
     const at = now();
     const { key, secret } = await issueApiKey(
-      requireStore(services),
+      services.apiKeys,
       {
         tenantId: caller.tenantId,
         name: body.name,
@@ -177,7 +169,7 @@ export function registerKeyRoutes(
     checkOwnTenant(caller, c.req.valid('query').tenant);
     const { id } = c.req.valid('param');
     const at = now();
-    const key = await requireStore(services).revokeApiKey(caller.tenantId, id, at);
+    const key = await services.apiKeys.revokeApiKey(caller.tenantId, id, at);
     return c.json({ key: keyJson(toApiKeyView(key, at)) }, 200);
   });
 }

@@ -143,12 +143,12 @@ function forwardTarget(
   body: Record<string, unknown>,
 ): ForwardTarget {
   const models = services.models;
-  const fallbacks = models?.fallbackModels.filter((fallback) => fallback !== name) ?? [];
+  const fallbacks = models.fallbackModels.filter((fallback) => fallback !== name);
   const first = fallbacks[0];
   return {
     forwarder,
     body,
-    ...(models && first ? { fallback: { name: first, model: () => models.languageModel(first) } } : {}),
+    ...(first ? { fallback: { name: first, model: () => models.languageModel(first) } } : {}),
   };
 }
 
@@ -165,7 +165,7 @@ export function registerOpenAIRoutes(
   const v1 = new OpenAPIHono<AppEnv>({ defaultHook: openAIValidationHook });
   v1.onError(createOpenAIErrorHandler(logger));
   const startedAt = Math.floor(Date.now() / 1000);
-  const recordUsage = createUsageRecorder(services, metrics);
+  const recordUsage = createUsageRecorder(services);
   const generateId = options.generateId ?? (() => crypto.randomUUID());
 
   const usageContext = (c: Context<AppEnv>): UsageContext => ({
@@ -232,7 +232,7 @@ export function registerOpenAIRoutes(
         return eventStream(c, await streamGrounded(services.chat, call, turnTarget)) as never;
       return c.json(await completeGrounded(services.chat, call, turnTarget), 200) as never;
     }
-    if (services.chatForwarder?.canForward(request.model)) {
+    if (services.chatForwarder.canForward(request.model)) {
       // The provider gets the request as written, but a message that cannot be valid is refused here,
       // naming its field, as on every other path.
       toModelMessages(request.messages);

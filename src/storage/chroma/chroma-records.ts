@@ -17,7 +17,7 @@
 import { ValidationError } from '../../core/errors.ts';
 import type { ChunkFilter } from '../../core/ports.ts';
 import type { Chunk, ChunkLocation, JsonValue, Metadata, SearchHit } from '../../core/types.ts';
-import { canonicalJson } from '../opensearch/opensearch-queries.ts';
+import { canonicalJson } from '../catalogue/index.ts';
 
 export type ChromaValue = string | number | boolean;
 export type ChromaMetadata = Record<string, ChromaValue>;

@@ -25,10 +25,10 @@ import type { Chunk, SearchHit } from '../../core/types.ts';
 import {
   type ChunkRemover,
   type DocumentCatalogue,
+  indexName,
   KeyedSerialiser,
   requireVectorDocument,
-} from '../opensearch/document-catalogue.ts';
-import { indexName } from '../opensearch/opensearch-queries.ts';
+} from '../catalogue/index.ts';
 import { type ChromaConnectionOptions, ChromaHttp } from './chroma-http.ts';
 import {
   documentWhere,

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { blobKeySegments } from '../../core/blob-key.ts';
 import { ConflictError, DependencyError, GodwitError, ValidationError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/ports.ts';
-import { blobKeySegments } from './blob-key.ts';
 
 export interface FileBlobStoreOptions {
   /** Directory that holds the blobs; created on first write. */

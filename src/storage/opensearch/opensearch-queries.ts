@@ -5,22 +5,13 @@
  * One index per knowledge base: BM25 statistics are per index, so a base's scores never depend on another
  * base. Every query filters by tenant as well.
  */
-import { createHash } from 'node:crypto';
 import type { ChunkFilter } from '../../core/ports.ts';
-import type { JsonValue, Metadata } from '../../core/types.ts';
+import { metadataTerm } from '../catalogue/index.ts';
 
 /** Lucene's HNSW with cosine similarity: the engine that applies filters inside the k-NN search. */
 export const KNN_METHOD = { name: 'hnsw', engine: 'lucene', space_type: 'cosinesimil' } as const;
 
-/** Metadata values longer than this are indexed by their hash (keyword terms have a size limit). */
-const MAX_TERM_LENGTH = 256;
-
 type Clause = Record<string, unknown>;
-
-export function indexName(prefix: string, knowledgeBaseId: string): string {
-  const digest = createHash('sha256').update(knowledgeBaseId).digest('hex').slice(0, 24);
-  return `${prefix}-${digest}`;
-}
 
 export function indexPattern(prefix: string): string {
   return `${prefix}-*`;
@@ -57,26 +48,6 @@ export function createIndexBody(dimension: number | null, service: 'aoss' | 'es'
   // Serverless collections manage shards themselves and refuse shard settings.
   const index: Clause = service === 'es' ? { knn: true, number_of_shards: 1 } : { knn: true };
   return { settings: { index }, mappings: { dynamic: 'strict', properties } };
-}
-
-export function metadataTerms(metadata: Metadata): string[] {
-  return Object.entries(metadata).map(([key, value]) => metadataTerm(key, value));
-}
-
-export function metadataTerm(key: string, value: JsonValue): string {
-  const term = `${key}=${canonicalJson(value)}`;
-  if (term.length <= MAX_TERM_LENGTH) return term;
-  return `${key}#${createHash('sha256').update(term).digest('hex')}`;
-}
-
-/** JSON with object keys sorted, so equal values give equal terms (as jsonb equality does). */
-export function canonicalJson(value: JsonValue): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Tenant and base, then the ChunkFilter: lists by membership (an empty list matches nothing). */

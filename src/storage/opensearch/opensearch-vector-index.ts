@@ -18,8 +18,10 @@ import {
   type ChunkRemover,
   type DocumentCatalogue,
   documentNotFound,
+  indexName,
   KeyedSerialiser,
-} from './document-catalogue.ts';
+  metadataTerms,
+} from '../catalogue/index.ts';
 import { type BulkOperation, sendBulk } from './opensearch-bulk.ts';
 import {
   type OpenSearchConnectionOptions,
@@ -32,11 +34,9 @@ import {
   countBody,
   createIndexBody,
   embeddingField,
-  indexName,
   indexPattern,
   keywordSearchBody,
   knowledgeBaseChunksQuery,
-  metadataTerms,
   scanBody,
   staleChunksQuery,
   vectorSearchBody,

@@ -14,4 +14,5 @@ export {
   type PostgresStorageOptions,
 } from './open-postgres-storage.ts';
 export type { SqlClient } from './sql-client.ts';
+export { SqlDocumentCatalogue } from './sql-document-catalogue.ts';
 export { redactDatabaseUrl } from './translate-postgres-error.ts';

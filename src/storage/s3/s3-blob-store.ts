@@ -11,9 +11,9 @@ import {
   type S3ClientConfig,
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
+import { blobKeySegments } from '../../core/blob-key.ts';
 import { ConfigError, DependencyError, GodwitError, ValidationError } from '../../core/errors.ts';
 import type { BlobStore, HealthReport } from '../../core/ports.ts';
-import { blobKeySegments } from '../fs/blob-key.ts';
 
 export interface S3BlobStoreOptions {
   bucket: string;

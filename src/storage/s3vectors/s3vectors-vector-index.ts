@@ -48,10 +48,12 @@ import type { Chunk, ChunkLocation, Metadata, SearchHit } from '../../core/types
 import {
   type ChunkRemover,
   type DocumentCatalogue,
+  indexName,
   KeyedSerialiser,
+  metadataTerm,
+  metadataTerms,
   requireVectorDocument,
-} from '../opensearch/document-catalogue.ts';
-import { indexName, metadataTerm, metadataTerms } from '../opensearch/opensearch-queries.ts';
+} from '../catalogue/index.ts';
 
 export interface S3VectorsIndexOptions {
   /** The vector bucket (create it once, e.g. with the CDK stack or `aws s3vectors create-vector-bucket`). */

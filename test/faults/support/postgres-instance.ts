@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, waitFor } from './free-port.ts';
+import { freePort, waitFor } from '../../support/free-port.ts';
 
 const SEARCH = ['/usr/lib/postgresql'];
 

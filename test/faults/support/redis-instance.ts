@@ -1,7 +1,7 @@
 /** A redis-server of the suite's own on a free loopback port, which the suite can kill, freeze and restart. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { freePort, waitFor } from './free-port.ts';
+import { freePort, waitFor } from '../../support/free-port.ts';
 
 export function findRedisServer(env = process.env): string | undefined {
   if (env.GODWIT_FAULTS_REDIS_SERVER) return env.GODWIT_FAULTS_REDIS_SERVER;

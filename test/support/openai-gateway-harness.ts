@@ -1,30 +1,26 @@
 /**
  * A running Godwit for OpenAI-client tests: the real app behind `@hono/node-server` on a loopback port,
- * wired like the composition root (registry with resilience, embedders, pricing, an observable usage
- * ledger, breaker states) with `openai:` models and embeddings served by the OpenAI wire-format emulator.
- * Storage is in memory so that the suite starts in well under a second.
+ * with services from the production wiring (`createModels` for the model layer: the registry with
+ * resilience, the fallback chain, the forwarder and embedders; `assembleServices` for the rest) and
+ * `openai:` models and embeddings served by the OpenAI wire-format emulator. Storage is in memory so that
+ * the suite starts in well under a second; no model cache, so every call reaches the emulator.
  */
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { ChatService } from '../../src/core/chat/chat-service.ts';
-import { KnowledgeService } from '../../src/core/knowledge/knowledge-service.ts';
-import type { Embedder, Pricing } from '../../src/core/models.ts';
-import type { UsageLedger } from '../../src/core/ports.ts';
-import { Retriever } from '../../src/core/retrieval/retriever.ts';
+import { createModels } from '../../src/config/create-models.ts';
+import { assembleServices } from '../../src/config/index.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import type { Pricing } from '../../src/core/models.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { DEFAULT_TENANT, type UsageEntry } from '../../src/core/types.ts';
-import { createDocumentParser } from '../../src/ingest/index.ts';
 import { createChatCompletionsForwarder } from '../../src/providers/forwarding/index.ts';
-import { createModelRegistry, localProvider, parseModelName } from '../../src/providers/index.ts';
-import { createOpenAIProvider } from '../../src/providers/openai/index.ts';
-import { createFallbackModel, createResilience } from '../../src/providers/resilience/index.ts';
 import type { AppOptions } from '../../src/server/app-env.ts';
 import { createApp } from '../../src/server/index.ts';
 import { createGodwitMetrics, type GodwitMetrics } from '../../src/server/metrics/index.ts';
 import { createMemoryStorage } from '../../src/storage/memory/index.ts';
-import { type Emulator, startEmulator } from '../support/emulators/index.ts';
+import { type Emulator, startEmulator } from './emulators/index.ts';
+import { testParts } from './test-parts.ts';
 
 export const CHAT_MODEL = 'openai:gpt-4.1-mini';
 /** Priced differently from CHAT_MODEL, so a test can tell which model a usage row was priced as. */
@@ -65,23 +61,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function observedLedger(inner: UsageLedger, rows: UsageEntry[]) {
-  const listeners = new Set<(entry: UsageEntry) => void>();
-  const ledger: UsageLedger = {
-    async record(entry) {
-      await inner.record(entry);
-      rows.push(entry);
-      for (const listener of listeners) listener(entry);
-    },
-    summarize: (tenantId, query) => inner.summarize(tenantId, query),
-  };
-  const subscribe = (listener: (entry: UsageEntry) => void) => {
-    listeners.add(listener);
-    return () => void listeners.delete(listener);
-  };
-  return { ledger, subscribe };
-}
-
 export interface GatewayOptions {
   /**
    * Forward `/v1/chat/completions` for `openai:` models unchanged, as the composition root does
@@ -96,91 +75,42 @@ export interface GatewayOptions {
 
 async function buildServices(
   emulator: Emulator,
-  rows: UsageEntry[],
   cacheCounts: Gateway['cacheCounts'],
   options: GatewayOptions,
-) {
-  const storage = createMemoryStorage();
-  const usage = observedLedger(storage.usage, rows);
-  const resilience = createResilience({ timeoutMs: 10_000, retry: false });
-  const openai = createOpenAIProvider({
-    env: { OPENAI_API_KEY: 'sk-emulated', OPENAI_BASE_URL: emulator.baseURLs.openai },
-  });
-  const chatForwarder = createChatCompletionsForwarder({
-    endpoint: (name) => {
-      if (options.forwarding === false) return undefined;
-      const { provider, modelId } = parseModelName(name);
-      return provider === 'openai' ? openai.chatCompletionsEndpoint?.(modelId) : undefined;
-    },
-    breakers: resilience.breakers,
-    retry: false,
-    timeoutMs: 10_000,
-  });
-  const models = createModelRegistry({
-    providers: { openai: resilience.wrapFactory(openai.languageModel), local: localProvider },
-    defaultModel: CHAT_MODEL,
-    fallbackModels: options.fallbackModels ?? [],
-    chain: (chain) => createFallbackModel(chain),
-  });
-  const embedders = new Map<string, Embedder>([
-    [
-      EMBEDDING_MODEL,
-      openai.embedder('text-embedding-3-small', { middleware: resilience.embeddingMiddleware('openai') }),
-    ],
-  ]);
-  const knowledge = new KnowledgeService({
-    knowledge: storage.knowledge,
-    index: storage.index,
-    parser: createDocumentParser(),
-    generateId: randomUUID,
-  });
-  const retriever = new Retriever({ index: storage.index, fuse: (lists, k) => lists.flat().slice(0, k) });
-  const chat = new ChatService({
-    conversations: storage.conversations,
-    knowledge,
-    retriever,
-    models,
-    usage: usage.ledger,
-    pricing: testPricing,
-    generateId: randomUUID,
-  });
-  const services: GodwitServices = {
-    knowledge,
-    knowledgeStore: storage.knowledge,
-    index: storage.index,
-    retriever,
-    chat,
-    conversations: storage.conversations,
-    usage: usage.ledger,
-    provider: {
-      model: CHAT_MODEL,
-      fallbackModels: options.fallbackModels ?? [],
-      embeddingModel: EMBEDDING_MODEL,
-      reason: 'test gateway',
-      availableModels: ['local:extractive', 'openai:*'],
-      providers: [{ provider: 'openai', configured: true, reason: 'emulator' }],
-    },
-    version: '0.0.0-test',
-    models,
-    chatForwarder,
-    embedders,
-    pricing: testPricing,
-    onUsage: usage.subscribe,
-    circuitStates: () => resilience.breakers?.states() ?? {},
-    cacheStats: () => [{ cache: 'embedding', ...cacheCounts }],
-    health: async () => [await storage.health()],
-    close: () => storage.close(),
+): Promise<GodwitServices> {
+  const fallbackModels = options.fallbackModels ?? [];
+  const config = {
+    models: { default: CHAT_MODEL, fallback: fallbackModels, embedding: EMBEDDING_MODEL },
+    resilience: { timeoutMs: 10_000, retries: 0 },
   };
-  return services;
+  const env = { OPENAI_API_KEY: 'sk-emulated', OPENAI_BASE_URL: emulator.baseURLs.openai };
+  const layer = await createModels(configSchema.parse(config), env);
+  const parts = testParts({
+    stores: createMemoryStorage(),
+    storesName: 'memory',
+    config,
+    pricing: testPricing,
+    models: {
+      ...layer,
+      ...(options.forwarding === false
+        ? { forwarder: createChatCompletionsForwarder({ endpoint: () => undefined }) }
+        : {}),
+      cacheStats: () => [{ cache: 'embedding', ...cacheCounts }],
+    },
+  });
+  return assembleServices({ ...parts, env });
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const emulator = await startEmulator();
   const usageRows: UsageEntry[] = [];
   const cacheCounts = { hits: 0, misses: 0 };
-  const services = await buildServices(emulator, usageRows, cacheCounts, options);
+  const services = await buildServices(emulator, cacheCounts, options);
+  services.onUsage((entry) => usageRows.push(entry));
+  // Keyword-only, so that seeding and grounded answers make no emulator calls a test would count.
   const knowledgeBase = await services.knowledge.createKnowledgeBase(DEFAULT_TENANT, {
     name: KNOWLEDGE_BASE,
+    embeddingModel: null,
   });
   await services.knowledge.ingest(DEFAULT_TENANT, knowledgeBase, {
     source: POLICY_SOURCE,
@@ -203,7 +133,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     cacheCounts,
     nextUsage: (match) =>
       new Promise((resolve) => {
-        const unsubscribe = services.onUsage!((entry) => {
+        const unsubscribe = services.onUsage((entry) => {
           if (!match(entry)) return;
           unsubscribe();
           resolve(entry);

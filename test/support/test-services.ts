@@ -1,22 +1,21 @@
 /**
- * Real core services for route tests: in-memory storage (or PGlite, on request), the real document parser
- * and retriever, and scripted language models (`mock:*`) beside the offline `local:extractive` one.
+ * Real core services for route tests, assembled by the production wiring (`assembleServices`): in-memory
+ * storage (or PGlite, on request), the real parser, retriever and usage ledger, and scripted language
+ * models (`mock:*`) beside the offline `local:extractive` one.
  */
-import { randomUUID } from 'node:crypto';
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
-import { ChatService } from '../../src/core/chat/chat-service.ts';
+import { assembleServices, type LogLine } from '../../src/config/index.ts';
 import { ProviderError } from '../../src/core/errors.ts';
-import { KnowledgeService } from '../../src/core/knowledge/knowledge-service.ts';
 import type { ConversationStore, MessagePatch } from '../../src/core/ports.ts';
-import { Retriever } from '../../src/core/retrieval/retriever.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import type { Message } from '../../src/core/types.ts';
-import { createDocumentParser } from '../../src/ingest/index.ts';
-import { createModelRegistry, localProvider } from '../../src/providers/index.ts';
+import { createChatCompletionsForwarder } from '../../src/providers/forwarding/index.ts';
+import { createLexicalEmbedder, createModelRegistry, localProvider } from '../../src/providers/index.ts';
 import { createMemoryStorage } from '../../src/storage/memory/index.ts';
 import { openPostgresStorage } from '../../src/storage/postgres/index.ts';
+import { testParts } from './test-parts.ts';
 
 export const ANSWER_PIECES = ['Employees get ', '25 vacation days', ' a year [1].'];
 export const PROVIDER_FAILURE = 'The model service failed (HTTP 500). Try again, or pick another model.';
@@ -115,15 +114,16 @@ class ObservedConversationStore implements ConversationStore {
 
 export interface TestServices extends GodwitServices {
   conversations: ObservedConversationStore;
+  /** Lines the services logged (a failed turn's report), in order. */
+  logs: LogLine[];
 }
 
 export async function createTestServices(
   options: { storage?: 'memory' | 'pglite' } = {},
 ): Promise<TestServices> {
-  const storage =
+  const stores =
     options.storage === 'pglite' ? await openPostgresStorage({ pglite: {} }) : createMemoryStorage();
-  const generateId = randomUUID;
-  const conversations = new ObservedConversationStore(storage.conversations);
+  const conversations = new ObservedConversationStore(stores.conversations);
   const mockProvider = (modelId: string) => {
     const build = MOCK_MODELS[modelId];
     if (!build) throw new Error(`no mock model "${modelId}"`);
@@ -133,41 +133,29 @@ export async function createTestServices(
     providers: { mock: mockProvider, local: localProvider },
     defaultModel: 'mock:answer',
   });
-  // Keyword-only knowledge bases never fuse; the concatenation only satisfies the option.
-  const retriever = new Retriever({ index: storage.index, fuse: (lists, k) => lists.flat().slice(0, k) });
-  const knowledge = new KnowledgeService({
-    knowledge: storage.knowledge,
-    index: storage.index,
-    parser: createDocumentParser(),
-    generateId,
-  });
-  const chat = new ChatService({
+  const lexical = createLexicalEmbedder();
+  const parts = testParts({
+    stores,
+    storesName: options.storage === 'pglite' ? 'database' : 'memory',
     conversations,
-    knowledge,
-    retriever,
-    models,
-    usage: storage.usage,
     pricing: (_model, used) => used.totalTokens * 0.000001,
-    generateId,
-  });
-  return {
-    knowledge,
-    knowledgeStore: storage.knowledge,
-    index: storage.index,
-    retriever,
-    chat,
-    conversations,
-    usage: storage.usage,
-    provider: {
-      model: 'mock:answer',
-      fallbackModels: [],
-      embeddingModel: null,
-      reason: 'test models',
-      availableModels: ['mock:answer', 'mock:fail', 'mock:hang', 'local:extractive'],
-      providers: [{ provider: 'mock', configured: true, reason: 'test models' }],
+    models: {
+      models,
+      embedders: new Map([[lexical.model, lexical]]),
+      // The scripted models speak no wire format, so nothing is forwarded.
+      forwarder: createChatCompletionsForwarder({ endpoint: () => undefined }),
+      cacheStats: null,
+      circuitStates: null,
+      provider: {
+        model: 'mock:answer',
+        fallbackModels: [],
+        embeddingModel: null,
+        reason: 'test models',
+        availableModels: ['mock:answer', 'mock:fail', 'mock:hang', 'local:extractive'],
+        providers: [{ provider: 'mock', configured: true, reason: 'test models' }],
+      },
     },
-    version: '0.0.0-test',
-    health: async () => [await storage.health()],
-    close: () => storage.close(),
-  };
+  });
+  const services = await assembleServices(parts);
+  return { ...services, conversations, logs: parts.logs, version: '0.0.0-test' };
 }

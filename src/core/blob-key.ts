@@ -1,5 +1,5 @@
 /** Blob keys are relative, slash-separated paths; anything that could escape the root is refused. */
-import { ValidationError } from '../../core/errors.ts';
+import { ValidationError } from './errors.ts';
 
 const MAX_KEY_LENGTH = 1024;
 

@@ -1,0 +1,95 @@
+/**
+ * What every CLI command sees of Godwit, whether the CLI opens the data directory itself (backend.ts) or
+ * talks to a running `godwit serve` (remote-backend.ts); and the helpers both share.
+ */
+import { SAMPLE_KNOWLEDGE_BASE } from '../config/sample-knowledge-base.ts';
+import { formatLocation } from '../core/chat/prompt.ts';
+import { ValidationError } from '../core/errors.ts';
+import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
+import type { SearchMode } from '../core/retrieval/retriever.ts';
+import type { ChunkLocation, Usage, UsageSummaryRow } from '../core/types.ts';
+
+export interface SearchResultView {
+  source: string;
+  location: string;
+  score: number;
+  text: string;
+}
+
+export interface AskView {
+  answer: string;
+  citations: Array<{ index: number; source: string; location: string; text: string }>;
+  model: string;
+  usage: Usage | null;
+  conversationId: string;
+  status: string;
+}
+
+export interface KnowledgeBaseSummary {
+  name: string;
+  description: string;
+  embeddingModel: string | null;
+  documents: number;
+  chunks: number;
+  failed: number;
+}
+
+export interface CliBackend {
+  readonly mode: 'local' | 'remote';
+  listKnowledgeBases(): Promise<KnowledgeBaseSummary[]>;
+  deleteKnowledgeBase(name: string): Promise<void>;
+  usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]>;
+  resolveKnowledgeBase(name: string | undefined): Promise<string>;
+  search(input: {
+    knowledgeBase: string;
+    query: string;
+    k: number;
+    mode?: SearchMode;
+  }): Promise<SearchResultView[]>;
+  ask(input: {
+    knowledgeBase: string | null;
+    question: string;
+    model?: string;
+    conversationId?: string;
+  }): Promise<AskView>;
+  ingest(
+    knowledgeBase: string,
+    file: { source: string; bytes: Uint8Array; mimeType?: string },
+  ): Promise<IngestOutcome>;
+  close(): Promise<void>;
+}
+
+export function locationText(location: ChunkLocation | string): string {
+  return typeof location === 'string' ? location : formatLocation(location);
+}
+
+export class AskFailedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses YYYY-MM-DD (UTC) or a full ISO timestamp. */
+export function parseDay(value: string, flag: string): Date {
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(date.getTime()))
+    throw new ValidationError(`${flag} must be a date like 2026-11-01; got "${value}".`);
+  return date;
+}
+
+/** With no --kb: the only knowledge base, else the sample one, else ask the user to choose. */
+export function pickDefault(names: string[]): string {
+  if (names.length === 1) return names[0]!;
+  if (names.includes(SAMPLE_KNOWLEDGE_BASE)) return SAMPLE_KNOWLEDGE_BASE;
+  if (names.length === 0) {
+    throw new ValidationError(
+      'There are no knowledge bases yet. Ingest documents first: godwit ingest ./docs --kb NAME',
+    );
+  }
+  throw new ValidationError(
+    `Several knowledge bases exist (${names.join(', ')}): choose one with --kb NAME.`,
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * The first half of the composition root: opens every adapter the configuration names (stores, blob store,
+ * cache, model layer, parser pool) and hands them over as `GodwitParts`. The second half,
+ * `assembleServices`, builds the services from those parts. Vendor adapters are imported lazily, so a
+ * process loads only the backends its configuration names.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { ConfigError } from '../core/errors.ts';
+import type { Embedder, Pricing } from '../core/models.ts';
+import type { BlobStore, Cache, DocumentParser, HealthReport } from '../core/ports.ts';
+import { createPricing } from '../providers/pricing.ts';
+import { createModels, type ModelLayer } from './create-models.ts';
+import { type ComposedStorage, openComposedStorage } from './open-storage.ts';
+import type { GodwitConfig } from './schema.ts';
+
+type Environment = Record<string, string | undefined>;
+
+/** An opened dependency beside its readiness check (none when it has nothing to reach) and its release. */
+export interface OpenedBlobStore {
+  store: BlobStore;
+  health?: () => Promise<HealthReport>;
+  close(): void | Promise<void>;
+}
+
+export interface OpenedCache {
+  cache: Cache;
+  health?: () => Promise<HealthReport>;
+  close(): Promise<void>;
+}
+
+export interface OpenedParser {
+  parser: DocumentParser;
+  close(): Promise<void>;
+}
+
+/** One structured log line (`level`, `message`, and whatever names the case). */
+export type LogLine = { level: 'error' | 'warn' | 'info'; message: string } & Record<string, unknown>;
+
+/** Everything `assembleServices` builds the services from. Production gets them from `openAdapters`. */
+export interface GodwitParts {
+  /** The validated configuration (retrieval, assistants, tools, readiness timeout, …). */
+  config: GodwitConfig;
+  /** Environment the assistants' tool sources resolve secrets from. */
+  env: Environment;
+  storage: ComposedStorage;
+  blobs: OpenedBlobStore;
+  cache: OpenedCache;
+  models: ModelLayer;
+  parser: OpenedParser;
+  /** Prices a model call (the price table). */
+  pricing: Pricing;
+  generateId: () => string;
+  /** Where failed chat turns and start-up warnings are reported. */
+  log: (line: LogLine) => void;
+}
+
+export interface OpenAdaptersOptions {
+  /** Extra embedders by model name (tests, custom providers). */
+  embedders?: Map<string, Embedder>;
+  /** Environment the provider adapters read (AWS_*, OPENAI_*, …). Default: process.env. */
+  env?: Environment;
+  generateId?: () => string;
+}
+
+/** Writes one JSON line on stderr: the production log of the composition root. */
+export function logToStderr(line: LogLine): void {
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+}
+
+/**
+ * Opens the adapters `config` names. When one fails to open, those already open are closed again.
+ *
+ * @example
+ *   const services = await assembleServices(await openAdapters(config, { env: process.env }));
+ */
+export async function openAdapters(
+  config: GodwitConfig,
+  options: OpenAdaptersOptions = {},
+): Promise<GodwitParts> {
+  const env = options.env ?? process.env;
+  const opened: Array<() => unknown> = [];
+  try {
+    const cache = await openCache(config);
+    opened.push(() => cache.close());
+    const models = await createModels(config, env, options.embedders, cache.cache);
+    const storage = await openComposedStorage(config, env);
+    opened.push(() => storage.close());
+    const blobs = await openBlobStore(config);
+    opened.push(() => blobs.close());
+    const parser = await openParserPool(config);
+    return {
+      config,
+      env,
+      storage,
+      blobs,
+      cache,
+      models,
+      parser,
+      pricing: createPricing(),
+      generateId: options.generateId ?? randomUUID,
+      log: logToStderr,
+    };
+  } catch (error) {
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});
+    throw error;
+  }
+}
+
+/** Parsing and chunking run on worker threads, off the event loop that serves requests. */
+async function openParserPool(config: GodwitConfig): Promise<OpenedParser> {
+  const { createParserPool } = await import('../ingest/index.ts');
+  const pool = createParserPool({
+    maxFileBytes: config.ingest.maxFileBytes,
+    maxChunkTokens: config.ingest.chunkTokens,
+    chunkOverlapTokens: config.ingest.chunkOverlapTokens,
+  });
+  return { parser: pool, close: () => pool.close() };
+}
+
+/** The shared cache: Redis when configured (cache.backend, or redis.url), else in process memory. */
+async function openCache(config: GodwitConfig): Promise<OpenedCache> {
+  const backend = config.cache.backend ?? (config.redis.url ? 'redis' : 'memory');
+  if (backend === 'memory') {
+    const { MemoryCache } = await import('../storage/memory/index.ts');
+    return { cache: new MemoryCache(), close: async () => {} };
+  }
+  if (!config.redis.url) {
+    throw new ConfigError(
+      'cache.backend is "redis" but redis.url is not set: set GODWIT_REDIS_URL=redis://host:6379.',
+    );
+  }
+  const { RedisCache } = await import('../storage/redis/index.ts');
+  const redis = new RedisCache({ url: config.redis.url, keyPrefix: 'godwit:cache:' });
+  return { cache: redis, health: () => redis.health(), close: () => redis.close() };
+}
+
+/** Original documents: files under dataDir (default) or an S3 bucket (storage.blobs = s3). */
+async function openBlobStore(config: GodwitConfig): Promise<OpenedBlobStore> {
+  if (config.storage.blobs === 's3') {
+    const settings = config.storage.s3;
+    const { S3BlobStore } = await import('../storage/s3/index.ts');
+    const store = new S3BlobStore({
+      bucket: settings.bucket ?? '',
+      ...(settings.prefix ? { prefix: settings.prefix } : {}),
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      forcePathStyle: settings.forcePathStyle,
+      ...(settings.serverSideEncryption ? { serverSideEncryption: settings.serverSideEncryption } : {}),
+      ...(settings.kmsKeyId ? { kmsKeyId: settings.kmsKeyId } : {}),
+    });
+    return { store, health: () => store.health(), close: () => store.close() };
+  }
+  const { FileBlobStore } = await import('../storage/fs/index.ts');
+  return { store: new FileBlobStore({ root: join(config.dataDir, 'blobs') }), close: () => {} };
+}

@@ -1,0 +1,15 @@
+/**
+ * What the outside vector stores share: the document catalogue (documents stay in the relational store or
+ * DynamoDB, chunks live in the outside index), the knowledge store on top of it, and how indexes and
+ * metadata terms are named.
+ */
+export {
+  type CataloguedDocument,
+  CataloguedKnowledgeStore,
+  type ChunkRemover,
+  type DocumentCatalogue,
+  documentNotFound,
+  KeyedSerialiser,
+  requireVectorDocument,
+} from './document-catalogue.ts';
+export { canonicalJson, indexName, metadataTerm, metadataTerms } from './vector-store-names.ts';
