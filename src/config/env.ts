@@ -69,6 +69,11 @@ export function variableFor(
   path: readonly (string | number | symbol)[],
   env: Record<string, string | undefined>,
 ): string | null {
+  // A list item (`server.cors.allowedOrigins.0`) came from the list's variable.
+  if (path.length > 1 && /^\d+$/.test(String(path.at(-1)))) {
+    const listVariable = variableFor(path.slice(0, -1), env);
+    if (listVariable) return listVariable;
+  }
   const key = path.map(String).join('.');
   for (const [variable, named] of Object.entries(NAMED)) {
     if (named.path.join('.') === key && env[variable] !== undefined) return variable;
