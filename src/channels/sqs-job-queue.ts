@@ -21,7 +21,8 @@ export class SqsJobQueue implements ChannelJobQueue {
 
   async enqueue(job: ChannelJob): Promise<void> {
     const { SendMessageCommand, SQSClient } = await import('@aws-sdk/client-sqs');
-    this.client ??= Promise.resolve(new SQSClient({}));
+    // The queue URL names the endpoint (a VPC endpoint or a local stand-in alike).
+    this.client ??= Promise.resolve(new SQSClient({ endpoint: new URL(this.settings.queueUrl).origin }));
     const client = await this.client;
     await client.send(
       new SendMessageCommand({
