@@ -95,7 +95,9 @@ function camelCase(segment: string): string {
 /** Numbers, booleans and null are recognised; anything else stays a string for the schema to judge. */
 function parseScalar(raw: string, _variable: string): unknown {
   const value = raw.trim();
-  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  // An integer too large for a number (a Discord id) stays text, digit for digit.
+  if (/^-?\d+$/.test(value)) return Number.isSafeInteger(Number(value)) ? Number(value) : raw;
+  if (/^-?\d+\.\d+$/.test(value)) return Number(value);
   if (value === 'true' || value === 'false') return value === 'true';
   if (value === 'null' || value === '') return null;
   return raw;

@@ -441,8 +441,13 @@ const channelsSchema = z
           .default(null),
         /** The application id; when set, interactions for another application are refused. */
         applicationId: z
-          .string()
-          .regex(/^\d+$/, 'expected the numeric "Application ID" from the Discord developer portal')
+          .preprocess(
+            // From an environment variable, a short id arrives as a number.
+            (value) => (typeof value === 'number' ? String(value) : value),
+            z
+              .string()
+              .regex(/^\d+$/, 'expected the numeric "Application ID" from the Discord developer portal'),
+          )
           .nullable()
           .default(null),
         apiBaseUrl: z.string().url().default('https://discord.com/api/v10'),

@@ -52,6 +52,16 @@ describe('channel configuration', () => {
     expect(on.slack).toBeNull();
   });
 
+  it('keeps a Discord id from the environment digit for digit', () => {
+    const { config } = loadWith({
+      GODWIT_CHANNELS__DISCORD__PUBLIC_KEY: KEY,
+      GODWIT_CHANNELS__DISCORD__APPLICATION_ID: '1234567890123456789',
+    })();
+    expect(config.channels.discord.applicationId).toBe('1234567890123456789');
+    const short = loadWith({ GODWIT_CHANNELS__DISCORD__APPLICATION_ID: '4242' })();
+    expect(short.config.channels.discord.applicationId).toBe('4242');
+  });
+
   it('refuses a CORS origin with a path', () => {
     expect(loadWith({ GODWIT_SERVER__CORS__ALLOWED_ORIGINS: 'https://app.example.com/chat' })).toThrow(
       /server\.cors\.allowedOrigins\.0 \(from GODWIT_SERVER__CORS__ALLOWED_ORIGINS\): expected an origin/,
