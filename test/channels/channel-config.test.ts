@@ -1,8 +1,11 @@
 /** Channel and CORS configuration: bad values stop start-up with the key and the fix; off channels say how to turn on. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { channelSettings } from '../../src/config/create-channels.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { resolveSecretEnvironment } from '../../src/runtime/lambda/secret-environment.ts';
 import { createLambdaApp } from '../../src/runtime/lambda.ts';
 import { createApp } from '../../src/server/index.ts';
 import { createTestServices } from '../server/test-services.ts';
@@ -77,6 +80,43 @@ describe('channel configuration', () => {
     const slack = await app.request('/channels/slack/events', { method: 'POST', body: '{}' });
     expect((await slack.json()).error.message).toContain('GODWIT_CHANNELS__SLACK__SIGNING_SECRET');
     await services.close();
+  });
+
+  it('takes the channel secrets from Secrets Manager through GODWIT_SECRET_ARNS', async () => {
+    const arn = (name: string) =>
+      `arn:aws:secretsmanager:eu-west-1:123456789012:secret:Godwit/${name}-AbCdEf`;
+    const values: Record<string, string> = {
+      [arn('GODWIT_CHANNELS__DISCORD__PUBLIC_KEY')]: KEY,
+      [arn('GODWIT_CHANNELS__SLACK__SIGNING_SECRET')]: 'signing-secret',
+      [arn('GODWIT_CHANNELS__SLACK__BOT_TOKEN')]: 'xoxb-from-secrets-manager',
+    };
+    // Speaks the Parameters and Secrets Lambda extension's API, as secret-environment.test.ts does.
+    const extension = createServer((request, response) => {
+      const secretId = new URL(request.url ?? '/', 'http://127.0.0.1').searchParams.get('secretId') ?? '';
+      const value = values[secretId];
+      if (!value) return void response.writeHead(404).end();
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ SecretString: value }));
+    });
+    await new Promise<void>((resolve) => extension.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = await resolveSecretEnvironment({
+        AWS_SESSION_TOKEN: 'session',
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String((extension.address() as AddressInfo).port),
+        GODWIT_SECRET_ARNS: JSON.stringify(
+          Object.fromEntries(Object.keys(values).map((value) => [value.split('/')[1]?.slice(0, -7), value])),
+        ),
+      });
+      const settings = channelSettings(loadConfig({ env, cwd: '/nonexistent-godwit-dir' }).config);
+      expect(settings.discord?.publicKey).toBe(KEY);
+      expect(settings.slack).toMatchObject({
+        signingSecret: 'signing-secret',
+        botToken: 'xoxb-from-secrets-manager',
+      });
+    } finally {
+      extension.close();
+    }
   });
 
   it('refuses to start a channel on Lambda without the worker queue', async () => {
