@@ -15,7 +15,7 @@ afterAll(async () => {
   await services.close();
 });
 
-function preflight(path: string, origin = FRONT_END, method = 'POST') {
+function preflight(origin = FRONT_END, method = 'POST') {
   return {
     method: 'OPTIONS',
     headers: {
@@ -38,7 +38,7 @@ async function documentedRoutes(app: ReturnType<typeof createApp>): Promise<Arra
 describe('CORS', () => {
   it('sends no CORS header when no origin is configured', async () => {
     const app = createApp({ services, options: { logger: () => {} } });
-    const response = await app.request('/api/chat', preflight('/api/chat'));
+    const response = await app.request('/api/chat', preflight());
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
     const get = await app.request('/healthz', { headers: { origin: FRONT_END } });
     expect(get.headers.get('access-control-allow-origin')).toBeNull();
@@ -52,7 +52,7 @@ describe('CORS', () => {
     const routes = await documentedRoutes(app);
     expect(routes.length).toBeGreaterThan(10);
     for (const [path, method] of [...routes, ['/v1/chat/completions', 'POST'] as [string, string]]) {
-      const response = await app.request(path, preflight(path, FRONT_END, method));
+      const response = await app.request(path, preflight(FRONT_END, method));
       expect(response.status, path).toBe(204);
       expect(response.headers.get('access-control-allow-origin'), path).toBe(FRONT_END);
       expect(response.headers.get('access-control-allow-methods'), path).toContain(method);
@@ -63,7 +63,7 @@ describe('CORS', () => {
 
   it('gives another origin no access', async () => {
     const app = createApp({ services, options: { logger: () => {}, cors: { allowedOrigins: [FRONT_END] } } });
-    const response = await app.request('/api/chat', preflight('/api/chat', 'https://evil.example.com'));
+    const response = await app.request('/api/chat', preflight('https://evil.example.com'));
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
     const write = await app.request('/api/chat', {
       method: 'POST',
@@ -94,10 +94,7 @@ describe('CORS', () => {
         cors: { allowedOrigins: [FRONT_END] },
       },
     });
-    const response = await app.request(
-      '/api/conversations',
-      preflight('/api/conversations', FRONT_END, 'GET'),
-    );
+    const response = await app.request('/api/conversations', preflight(FRONT_END, 'GET'));
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(FRONT_END);
     const unauthenticated = await app.request('/api/conversations', { headers: { origin: FRONT_END } });
