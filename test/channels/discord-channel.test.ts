@@ -204,10 +204,12 @@ describe('Discord interactions endpoint', () => {
     expect(body.data.content).toContain('not available yet');
   });
 
-  it('shows the reason when the question is refused before the model is asked', async () => {
-    await post(askInteraction('x'.repeat(40_000)));
+  it('shows the reason when the question is refused before the model is asked, and keeps no empty conversation', async () => {
+    await post(askInteraction('x'.repeat(40_000), { channel: '777' }));
     await harness.channels.idle();
     expect(harness.platform.calls[0]?.body.content).toMatch(/⚠️ .*(long|characters)/);
+    const conversationId = conversationIdFor(['discord', '100', '777', 'discord:111']);
+    expect(await harness.services.conversations.getConversation(TENANT, conversationId)).toBeUndefined();
   });
 
   it('asks for a question when /ask has none, without deferring', async () => {

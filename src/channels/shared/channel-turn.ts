@@ -52,16 +52,23 @@ export async function answerInChannel(
 ): Promise<ChannelAnswer> {
   const conversationId = conversationIdFor(question.place);
   try {
-    await ensureConversation(deps.conversations, question, conversationId);
+    const created = await ensureConversation(deps.conversations, question, conversationId);
     const { assistant, knowledgeBase } = question.target;
-    const turn = await deps.chat.start({
-      tenantId: question.tenantId,
-      userId: question.userId,
-      message: question.message,
-      conversationId,
-      ...(assistant ? { assistant } : { knowledgeBase }),
-      ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
-    });
+    const turn = await deps.chat
+      .start({
+        tenantId: question.tenantId,
+        userId: question.userId,
+        message: question.message,
+        conversationId,
+        ...(assistant ? { assistant } : { knowledgeBase }),
+        ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
+      })
+      .catch(async (error: unknown) => {
+        // A first question refused before anything was stored leaves no empty conversation behind.
+        if (created)
+          await deps.conversations.deleteConversation(question.tenantId, conversationId).catch(() => {});
+        throw error;
+      });
     const outcome = await turn.outcome();
     const message = outcome.type === 'finish' ? outcome.message : outcome.assistantMessage;
     const approvals = toolCallViews(message.parts ?? []).filter((call) => call.state === 'awaiting-approval');
@@ -88,12 +95,13 @@ export async function answerInChannel(
   }
 }
 
+/** Creates the place's conversation on its first question; true when this call created it. */
 async function ensureConversation(
   conversations: ConversationStore,
   question: ChannelQuestion,
   conversationId: string,
-): Promise<void> {
-  if (await conversations.getConversation(question.tenantId, conversationId)) return;
+): Promise<boolean> {
+  if (await conversations.getConversation(question.tenantId, conversationId)) return false;
   try {
     await conversations.createConversation({
       id: conversationId,
@@ -102,9 +110,11 @@ async function ensureConversation(
       title: titleOf(question.message),
       knowledgeBase: question.target.assistant ? null : question.target.knowledgeBase,
     });
+    return true;
   } catch (error) {
     // Two first messages in the same place at once: the other one created it.
     if (!(error instanceof ConflictError)) throw error;
+    return false;
   }
 }
 
