@@ -20,6 +20,7 @@ import { type Emulator, startEmulator } from '../support/emulators/index.ts';
 export const TENANT = 'acme';
 export const APPLICATION_ID = '4242';
 export const APPROVAL_GUILD = '900';
+export const APPROVAL_CHANNEL = 'C900';
 export const SLACK_SECRET = 'slack-signing-secret-for-tests';
 export const SLACK_BOT_TOKEN = 'xoxb-test-token';
 export const SOURCE_URL = 'https://intranet.example.com/leave-policy';
@@ -33,6 +34,8 @@ export interface ChannelHarness {
   platform: ChannelApiFake;
   discordKey: { publicHex: string; privateKey: KeyObject };
   env: Record<string, string>;
+  /** Faults of channel jobs (a platform refusing a message), in order. */
+  jobErrors: unknown[];
   close(): Promise<void>;
 }
 
@@ -72,6 +75,8 @@ channels:
     apiBaseUrl: ${platform.url}
     tenant: ${TENANT}
     knowledgeBase: handbook
+    channels:
+      ${APPROVAL_CHANNEL}: { assistant: approver }
 `,
   );
   // The secrets come from the environment, as GODWIT_SECRET_ARNS fills them on Lambda.
@@ -89,12 +94,11 @@ channels:
     bytes: new TextEncoder().encode('# Leave\n\nNew employees get 20 vacation days a year.\n'),
     mimeType: 'text/markdown',
   });
+  const jobErrors: unknown[] = [];
   const channels = createConfiguredChannels(config, {
     chat: services.chat,
     conversations: services.conversations,
-    reportError: (error) => {
-      throw error;
-    },
+    reportError: (error) => jobErrors.push(error),
   });
   const app = createApp({ services, channels, options: { logger: () => {} } });
   return {
@@ -106,6 +110,7 @@ channels:
     platform,
     discordKey,
     env,
+    jobErrors,
     close: async () => {
       await channels.idle();
       await services.close();

@@ -2,7 +2,7 @@
  * The Discord channel end to end: signed interactions in, deferred responses out at once, answers written
  * to the fake Discord API by editing the original response, conversations per user and channel.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { conversationIdFor } from '../../src/channels/index.ts';
 import {
   APPLICATION_ID,
@@ -30,6 +30,11 @@ afterAll(async () => {
 
 beforeEach(() => {
   harness.platform.calls.length = 0;
+});
+
+afterEach(() => {
+  // Every answer reached the fake Discord API, unless a test says otherwise.
+  expect(harness.jobErrors.splice(0)).toEqual([]);
 });
 
 function post(body: unknown, timestamp?: string) {
@@ -210,6 +215,20 @@ describe('Discord interactions endpoint', () => {
     expect(harness.platform.calls[0]?.body.content).toMatch(/⚠️ .*(long|characters)/);
     const conversationId = conversationIdFor(['discord', '100', '777', 'discord:111']);
     expect(await harness.services.conversations.getConversation(TENANT, conversationId)).toBeUndefined();
+  });
+
+  it('reports an answer Discord refuses (an expired interaction token) to the operator log', async () => {
+    harness.emulator.script({ text: 'Too late.' });
+    harness.platform.refuse('/webhooks/', 404);
+    try {
+      await post(askInteraction('Still there?'));
+      await harness.channels.idle();
+    } finally {
+      harness.platform.refuse('/webhooks/', 0);
+    }
+    expect(harness.jobErrors.splice(0).map(String)).toEqual([
+      expect.stringContaining("Discord refused the answer's message 1 with HTTP 404"),
+    ]);
   });
 
   it('asks for a question when /ask has none, without deferring', async () => {

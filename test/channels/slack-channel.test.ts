@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { conversationIdFor } from '../../src/channels/index.ts';
 import {
+  APPROVAL_CHANNEL,
   type ChannelHarness,
   nowSeconds,
   SLACK_BOT_TOKEN,
@@ -28,6 +29,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   harness.platform.calls.length = 0;
+  harness.jobErrors.length = 0;
 });
 
 function mention(
@@ -194,6 +196,58 @@ describe('Slack events endpoint', () => {
       .catch((error: unknown) => errors.push(error));
     expect(String(errors[0])).toContain('not a Slack address');
     expect(harness.platform.calls).toHaveLength(0);
+  });
+
+  it('acknowledges before a slow model answers', async () => {
+    harness.emulator.script({ text: 'Slow but sure.', firstTokenDelayMs: 3_500 });
+    const response = await post(mention('Take your time', { channel: 'C6' }));
+    expect(response.status).toBe(200);
+    expect(harness.platform.calls).toHaveLength(0);
+    const [call] = await harness.platform.waitForCalls(1);
+    expect(call?.body.text).toContain('Slow but sure.');
+  }, 20_000);
+
+  it('reports a message Slack refuses to the operator log', async () => {
+    harness.emulator.script({ text: 'Nobody will see this.' });
+    harness.platform.refuse('/chat.postMessage', 500);
+    try {
+      await post(mention('Are you there?', { channel: 'C7' }));
+      await harness.channels.idle();
+    } finally {
+      harness.platform.refuse('/chat.postMessage', 0);
+    }
+    expect(String(harness.jobErrors[0])).toContain('Slack refused chat.postMessage: HTTP 500');
+  });
+
+  it('shows a tool call waiting for approval as buttons, and says privately that deciding is not available', async () => {
+    harness.emulator.script({ toolCalls: [{ name: 'calculator', input: { expression: '21*2' } }] });
+    await post(mention('What is 21 times 2?', { channel: APPROVAL_CHANNEL }));
+    await harness.channels.idle();
+    const [call] = harness.platform.calls;
+    expect(call?.body.text).toContain('*Waiting for your approval*');
+    const actions = call?.body.blocks.find((block: { type: string }) => block.type === 'actions');
+    expect(actions.elements.map((button: { action_id: string }) => button.action_id)).toEqual([
+      'godwit_approve',
+      'godwit_deny',
+    ]);
+
+    const payload = JSON.stringify({
+      type: 'block_actions',
+      response_url: `${harness.platform.url}/response/click`,
+      actions: [{ action_id: 'godwit_approve', value: actions.elements[0].value }],
+    });
+    const click = await harness.app.request(
+      ENDPOINT,
+      slackRequest(new URLSearchParams({ payload }).toString(), {
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+    );
+    expect(click.status).toBe(200);
+    await harness.channels.idle();
+    const reply = harness.platform.calls.at(-1);
+    expect(reply?.path).toBe('/response/click');
+    expect(reply?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(reply?.body.text).toContain('not available yet');
   });
 
   it('refuses a form that is neither a command nor an interaction with 400', async () => {

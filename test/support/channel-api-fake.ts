@@ -19,7 +19,7 @@ export interface ChannelApiFake {
   calls: RecordedCall[];
   /** Resolves once `count` calls were recorded in all. */
   waitForCalls(count: number): Promise<RecordedCall[]>;
-  /** Answers calls whose path starts with `prefix` with this HTTP status from now on. */
+  /** Answers calls whose path starts with `prefix` with this HTTP status from now on (0: normally again). */
   refuse(prefix: string, status: number): void;
   close(): Promise<void>;
 }
@@ -39,7 +39,7 @@ export async function startChannelApiFake(): Promise<ChannelApiFake> {
       body: text ? JSON.parse(text) : null,
     });
     for (const waiter of waiters.filter((candidate) => calls.length >= candidate.count)) waiter.resolve();
-    const status = [...refused].find(([prefix]) => path.startsWith(prefix))?.[1];
+    const status = [...refused].find(([prefix, code]) => code > 0 && path.startsWith(prefix))?.[1];
     response.setHeader('content-type', 'application/json');
     if (status) {
       response.statusCode = status;
