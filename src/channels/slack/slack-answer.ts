@@ -71,7 +71,7 @@ export async function answerSlackCommand(
     userId,
     // Commands have no thread: one conversation per user and channel.
     place: ['slack', command.team_id, command.channel_id, 'command', userId],
-    message: `${command.text}`,
+    message: command.text,
     target: settings.channels[command.channel_id] ?? settings.target,
   });
   const quoted = `> ${escapeText(command.text).slice(0, 500)}`;
