@@ -50,7 +50,12 @@ export function createDiscordInteractions(options: DiscordInteractionsOptions) {
     );
     if (problem) return errorResponse(401, 'unauthorized', `Invalid request signature: ${problem}`);
     const interaction = parseJson(body) as DiscordInteraction | undefined;
-    if (!interaction || typeof interaction !== 'object' || typeof interaction.type !== 'number') {
+    if (
+      !interaction ||
+      typeof interaction !== 'object' ||
+      typeof interaction.type !== 'number' ||
+      typeof interaction.id !== 'string'
+    ) {
       return errorResponse(400, 'validation_failed', 'The body is not a Discord interaction.');
     }
     if (options.applicationId && interaction.application_id !== options.applicationId) {
