@@ -69,6 +69,22 @@ export interface ConfiguredChannels {
 }
 
 /**
+ * The channel endpoints of a function whose work goes to the queue (`channels.queueUrl`): they need no
+ * services, so a Lambda acknowledges Discord and Slack without waiting for its stores and models to start.
+ */
+export function createQueuedChannelHandlers(config: GodwitConfig): {
+  discord: ChannelHandler | null;
+  slack: ChannelHandler | null;
+} {
+  const settings = channelSettings(config);
+  const { queueUrl } = config.channels;
+  if (!queueUrl) return { discord: null, slack: null };
+  return createChannelHandlers(settings, new SqsJobQueue({ queueUrl }), {
+    maxBodyBytes: config.server.maxBodyBytes,
+  });
+}
+
+/**
  * Channels for the server and the worker.
  *
  * @example

@@ -1,6 +1,11 @@
 /** Configuration and the composition root. */
 
-export { type ConfiguredChannels, channelSettings, createConfiguredChannels } from './create-channels.ts';
+export {
+  type ConfiguredChannels,
+  channelSettings,
+  createConfiguredChannels,
+  createQueuedChannelHandlers,
+} from './create-channels.ts';
 export { type CreateGodwitOptions, createGodwit } from './create-godwit.ts';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.ts';
 export { configSchema, type GodwitConfig } from './schema.ts';

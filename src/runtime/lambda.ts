@@ -15,6 +15,7 @@ import {
   channelSettings,
   createConfiguredChannels,
   createGodwit,
+  createQueuedChannelHandlers,
   type GodwitConfig,
   loadConfig,
 } from '../config/index.ts';
@@ -90,6 +91,28 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
     });
   };
   const outer = new Hono();
+  // Discord and Slack give up after 3 seconds: their acknowledgements do not wait for the services to start.
+  let channelsStarting: Promise<ReturnType<typeof createQueuedChannelHandlers>> | null = null;
+  const startChannels = async () => {
+    const { config } = loadConfig({ env: await resolveSecretEnvironment(options.env) });
+    checkChannelQueue(config);
+    return createQueuedChannelHandlers(config);
+  };
+  for (const [path, channel] of CHANNEL_PATHS) {
+    outer.post(path, async (context, next) => {
+      channelsStarting ??= startChannels();
+      let handlers: Awaited<typeof channelsStarting>;
+      try {
+        handlers = await channelsStarting;
+      } catch {
+        channelsStarting = null;
+        // The full start below reports the configuration error the same way as for any request.
+        return next();
+      }
+      const handler = handlers[channel];
+      return handler ? handler(context.req.raw) : next();
+    });
+  }
   outer.all('*', async (context) => {
     starting ??= start();
     let app: Awaited<typeof starting>;
@@ -116,6 +139,11 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
   });
   return outer;
 }
+
+const CHANNEL_PATHS = [
+  ['/channels/discord/interactions', 'discord'],
+  ['/channels/slack/events', 'slack'],
+] as const;
 
 /**
  * A channel's answer outlives its acknowledgement, and Lambda freezes once it has responded: on Lambda the

@@ -77,6 +77,43 @@ describe('channel jobs through the worker queue', () => {
     expect(logs.some((line) => line.includes('"channel job done"'))).toBe(true);
   });
 
+  it('acknowledges without waiting for the services to start (a cold start must stay inside 3 seconds)', async () => {
+    let started = false;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let asked: () => void = () => {};
+    const servicesAsked = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    const app = createLambdaApp({
+      env: functionEnv(),
+      createServices: async () => {
+        asked();
+        await gate;
+        started = true;
+        return { ...services, apiKeys: new MemoryApiKeyStore() };
+      },
+      writeLog: () => {},
+    });
+    const before = sqs.messages.length;
+    const interaction = askInteraction('Cold start?');
+    const response = await app.request(
+      '/channels/discord/interactions',
+      discordRequest(JSON.stringify(interaction), key.privateKey),
+    );
+    expect(await response.json()).toEqual({ type: 5 });
+    expect(sqs.messages).toHaveLength(before + 1);
+    // Other routes still wait for the services, which have not started.
+    const health = app.request('/healthz');
+    await servicesAsked;
+    expect(started).toBe(false);
+    release();
+    expect((await health).status).toBe(200);
+    expect(started).toBe(true);
+  });
+
   it('logs a job whose answer Discord refuses, without returning it to the queue', async () => {
     platform.refuse('/webhooks/', 404);
     const logs: string[] = [];
