@@ -20,9 +20,10 @@ import {
 let harness: ChannelHarness;
 const ENDPOINT = '/channels/discord/interactions';
 
+// A new embedded database is the slow part (PGlite's first start), more so on a busy machine.
 beforeAll(async () => {
   harness = await startChannelHarness();
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await harness?.close();

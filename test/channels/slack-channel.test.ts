@@ -19,9 +19,10 @@ let harness: ChannelHarness;
 const ENDPOINT = '/channels/slack/events';
 let eventCounter = 0;
 
+// A new embedded database is the slow part (PGlite's first start), more so on a busy machine.
 beforeAll(async () => {
   harness = await startChannelHarness();
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await harness?.close();
