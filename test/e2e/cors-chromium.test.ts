@@ -37,7 +37,7 @@ describeWithChromium('CORS from a page on another origin', () => {
     });
     api = await startNodeServer({ fetch: app.fetch, host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
