@@ -4,12 +4,12 @@
  * configured models, secrets, alarms, a dashboard and a budget. `compute: fargate` adds the container
  * service (ECS Fargate, Aurora PostgreSQL, ElastiCache Redis) instead of the functions.
  */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { type CfnStage, DomainName, HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnStage, CorsHttpMethod, DomainName, HttpApi, HttpMethod as ApiMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
-import { FunctionUrlAuthType, InvokeMode } from 'aws-cdk-lib/aws-lambda';
+import { FunctionUrlAuthType, HttpMethod, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType } from 'aws-cdk-lib/aws-s3';
@@ -25,7 +25,7 @@ import { Observability } from './constructs/observability.ts';
 import { VectorStore } from './constructs/vector-store.ts';
 import { documentAccess } from './document-access.ts';
 import { type ServerResources, serverEnvironment } from './server-environment.ts';
-import type { DeploySettings } from './settings.ts';
+import { type DeploySettings, hasChannels, secretVariables } from './settings.ts';
 
 export interface GodwitStackProps extends StackProps {
   settings: DeploySettings;
@@ -37,6 +37,10 @@ export const UPLOAD_PREFIX = 'incoming/';
 /** Seconds an ingest invocation may run; the queue hides a message 6 times longer (AWS guidance). */
 const INGEST_TIMEOUT = Duration.minutes(5);
 
+/** The same request and response headers the server's own CORS middleware allows (src/server/middleware/cors.ts). */
+const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'last-event-id'] as const;
+const CORS_EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'x-vercel-ai-ui-message-stream', 'content-disposition'] as const;
+
 export class GodwitStack extends Stack {
   readonly data: DataStores;
 
@@ -45,12 +49,18 @@ export class GodwitStack extends Stack {
     const { settings } = props;
     const tablePrefix = `${this.stackName.toLowerCase()}-`;
     this.data = new DataStores(this, 'Data', { retainData: settings.retainData, tablePrefix });
+    const secretNames = secretVariables(settings);
     const secrets = Object.fromEntries(
-      settings.secrets.map((variable) => [
+      secretNames.map((variable) => [
         variable,
         new Secret(this, `Secret${variable}`, {
           secretName: `${this.stackName}/${variable}`,
           description: `Godwit: ${variable}. Set its value after the first deploy (docs/DEPLOYMENT.md).`,
+          // A placeholder the configuration accepts (a random value would fail its xoxb- check and stop the
+          // server): Slack refuses it until the real token is put.
+          ...(variable === 'GODWIT_CHANNELS__SLACK__BOT_TOKEN'
+            ? { secretStringValue: SecretValue.unsafePlainText('xoxb-set-after-deploy') }
+            : {}),
         }),
       ]),
     );
@@ -108,7 +118,7 @@ export class GodwitStack extends Stack {
           memorySize: 1024,
           timeout: Duration.seconds(29),
           environment,
-          readsSecrets: settings.secrets.length > 0,
+          readsSecrets: secretNames.length > 0,
         }),
       stream: (environment: Record<string, string>) =>
         new GodwitFunction(this, 'Stream', {
@@ -118,7 +128,7 @@ export class GodwitStack extends Stack {
           memorySize: 1024,
           timeout: Duration.minutes(5),
           environment,
-          readsSecrets: settings.secrets.length > 0,
+          readsSecrets: secretNames.length > 0,
         }),
       ingest: (environment: Record<string, string>) =>
         new GodwitFunction(this, 'Ingest', {
@@ -128,7 +138,7 @@ export class GodwitStack extends Stack {
           memorySize: 2048,
           timeout: INGEST_TIMEOUT,
           environment,
-          readsSecrets: settings.secrets.length > 0,
+          readsSecrets: secretNames.length > 0,
         }),
     };
     const environment = serverEnvironment(settings, resources, (value) => this.toJsonString(value));
@@ -149,11 +159,24 @@ export class GodwitStack extends Stack {
     }
 
     const httpApi = this.httpApi(settings, api);
+    const { allowedOrigins } = settings.cors;
     const url = stream.function.addFunctionUrl({
       // The app authenticates every request itself (API keys and OIDC JWTs): IAM auth would need SigV4
       // signing in every client.
       authType: FunctionUrlAuthType.NONE,
       invokeMode: InvokeMode.RESPONSE_STREAM,
+      // The Function URL answers preflights itself and sets the CORS headers of every response.
+      ...(allowedOrigins.length > 0
+        ? {
+            cors: {
+              allowedOrigins,
+              allowedMethods: [HttpMethod.ALL],
+              allowedHeaders: [...CORS_ALLOWED_HEADERS],
+              exposedHeaders: [...CORS_EXPOSED_HEADERS],
+              maxAge: Duration.minutes(10),
+            },
+          }
+        : {}),
     });
 
     const deadLetters = new Queue(this, 'IngestDeadLetters', {
@@ -179,6 +202,8 @@ export class GodwitStack extends Stack {
         maxConcurrency: 5,
       }),
     );
+
+    if (hasChannels(settings)) this.channelQueue(settings, { api, stream, ingest }, deadLetters, httpApi);
 
     const observability = new Observability(this, 'Observability', {
       functions: { api: api.function, stream: stream.function, ingest: ingest.function },
@@ -234,6 +259,46 @@ export class GodwitStack extends Stack {
       : null;
   }
 
+  /**
+   * Channel jobs: the API functions acknowledge Discord and Slack at once and queue the work; the worker
+   * (the ingest function, which knows both message kinds) answers. A queue of its own, read one message at a
+   * time without a batching window, so no question waits behind uploads.
+   */
+  private channelQueue(
+    settings: DeploySettings,
+    functions: { api: GodwitFunction; stream: GodwitFunction; ingest: GodwitFunction },
+    deadLetters: Queue,
+    httpApi: HttpApi,
+  ): void {
+    const queue = new Queue(this, 'ChannelQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 3 },
+    });
+    for (const fn of [functions.api, functions.stream]) {
+      fn.function.addEnvironment('GODWIT_CHANNELS__QUEUE_URL', queue.queueUrl);
+      queue.grantSendMessages(fn.function);
+    }
+    // The worker reads channel settings too (to post answers), and never sends.
+    functions.ingest.function.addEnvironment('GODWIT_CHANNELS__QUEUE_URL', queue.queueUrl);
+    functions.ingest.function.addEventSource(
+      new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+    const integration = new HttpLambdaIntegration('Channels', functions.api.function);
+    const endpoints = [
+      ...(settings.channels.discord ? [['Discord', '/channels/discord/interactions'] as const] : []),
+      ...(settings.channels.slack ? [['Slack', '/channels/slack/events'] as const] : []),
+    ];
+    for (const [name, path] of endpoints) {
+      httpApi.addRoutes({ path, methods: [ApiMethod.POST], integration });
+      new CfnOutput(this, `${name}EndpointUrl`, {
+        value: `${httpApi.apiEndpoint}${path}`,
+        description: `${name}: the URL to enter in the app's settings (docs/CHANNELS.md)`,
+      });
+    }
+  }
+
   private httpApi(settings: DeploySettings, api: GodwitFunction): HttpApi {
     const domain = settings.domain
       ? new DomainName(this, 'Domain', {
@@ -244,6 +309,18 @@ export class GodwitStack extends Stack {
     const httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Godwit HTTP API',
       defaultIntegration: new HttpLambdaIntegration('Server', api.function),
+      // API Gateway answers preflights itself (they never reach the function) for the allowed origins.
+      ...(settings.cors.allowedOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: settings.cors.allowedOrigins,
+              allowMethods: [CorsHttpMethod.ANY],
+              allowHeaders: [...CORS_ALLOWED_HEADERS],
+              exposeHeaders: [...CORS_EXPOSED_HEADERS],
+              maxAge: Duration.minutes(10),
+            },
+          }
+        : {}),
       ...(domain ? { defaultDomainMapping: { domainName: domain } } : {}),
     });
     const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', { retention: RetentionDays.ONE_MONTH });

@@ -6,7 +6,7 @@ import { type CfnResource, type Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { bedrockModelId } from './bedrock-access.ts';
 import type { GodwitStack } from './godwit-stack.ts';
-import type { DeploySettings } from './settings.ts';
+import { type DeploySettings, secretVariables } from './settings.ts';
 
 const BASIC_EXECUTION =
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
@@ -65,7 +65,7 @@ export function acknowledgeFindings(stack: GodwitStack, settings: DeploySettings
       'The server authenticates every request itself (API keys, and JWTs from the configured OIDC issuer); an HTTP API authorizer cannot check Godwit API keys, and /healthz must stay open for health checks.',
     );
   }
-  for (const variable of settings.secrets) {
+  for (const variable of secretVariables(settings)) {
     const secret = stack.node.tryFindChild(`Secret${variable}`);
     if (!secret) continue;
     acknowledge(

@@ -61,6 +61,14 @@ export function serverEnvironment(
     environment.GODWIT_AUTH__JWT__ISSUER = resources.jwt.issuer;
     if (resources.jwt.audience) environment.GODWIT_AUTH__JWT__AUDIENCE = resources.jwt.audience;
   }
+  if (settings.cors.allowedOrigins.length > 0) {
+    environment.GODWIT_SERVER__CORS__ALLOWED_ORIGINS = settings.cors.allowedOrigins.join(',');
+  }
+  const { discord } = settings.channels;
+  if (discord) {
+    environment.GODWIT_CHANNELS__DISCORD__PUBLIC_KEY = discord.publicKey;
+    if (discord.applicationId) environment.GODWIT_CHANNELS__DISCORD__APPLICATION_ID = discord.applicationId;
+  }
   if (Object.keys(resources.secretArns).length > 0) {
     environment[SECRET_ARNS_VARIABLE] = toJson(resources.secretArns);
   }

@@ -73,12 +73,55 @@ export const deploySettingsSchema = z
       })
       .strict()
       .default({ monthlyUsd: 100, email: null }),
+    /** Origins of front ends hosted elsewhere that may call the API (CORS on the HTTP API and Function URL). */
+    cors: z
+      .object({
+        allowedOrigins: z
+          .array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'expected an origin like https://app.example.com'))
+          .default([]),
+      })
+      .strict()
+      .default({ allowedOrigins: [] }),
+    /** Discord and Slack bots (docs/CHANNELS.md); on Lambda, answers are written by the worker from a queue. */
+    channels: z
+      .object({
+        discord: z
+          .object({
+            /** The application's public key (not a secret: Discord shows it to anyone with the app). */
+            publicKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected the 64 hex digits of the Discord public key'),
+            applicationId: z.string().regex(/^\d+$/).nullable().default(null),
+          })
+          .strict()
+          .nullable()
+          .default(null),
+        /** Creates the Slack signing secret and bot token secrets; put their values after the first deploy. */
+        slack: z.boolean().default(false),
+      })
+      .strict()
+      .default({ discord: null, slack: false }),
     /** Keep data (tables, buckets, database) when the stack is deleted. */
     retainData: z.boolean().default(true),
   })
   .strict();
 
 export type DeploySettings = z.infer<typeof deploySettingsSchema>;
+
+/** The Slack channel's secrets, as the variables they provide. */
+export const SLACK_SECRET_VARIABLES = [
+  'GODWIT_CHANNELS__SLACK__SIGNING_SECRET',
+  'GODWIT_CHANNELS__SLACK__BOT_TOKEN',
+] as const;
+
+/** Every variable the stack keeps in Secrets Manager: `secrets` plus those of the channels turned on. */
+export function secretVariables(settings: DeploySettings): string[] {
+  const channel = settings.channels.slack ? SLACK_SECRET_VARIABLES : [];
+  return [...new Set([...settings.secrets, ...channel])];
+}
+
+/** True when a Discord or Slack channel is on. */
+export function hasChannels(settings: DeploySettings): boolean {
+  return settings.channels.discord !== null || settings.channels.slack;
+}
 
 /** Validates settings; the error lists each wrong key (named by `keyName`) and what was expected. */
 export function parseDeploySettings(

@@ -59,7 +59,9 @@ export function templateEnvironmentOf(template: Template): Record<string, string
   const standIn = (name: string) =>
     name.endsWith('_ARN')
       ? 'arn:aws:service:eu-west-1:123456789012:resource/x'
-      : name.endsWith('_ENDPOINT') || name.endsWith('_ISSUER')
+      : name.endsWith('_QUEUE_URL')
+        ? 'https://sqs.eu-west-1.amazonaws.com/123456789012/resolved'
+        : name.endsWith('_ENDPOINT') || name.endsWith('_ISSUER')
         ? 'https://resolved.example.com'
         : 'resolved-at-deploy';
   return Object.fromEntries(

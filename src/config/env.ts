@@ -69,6 +69,11 @@ export function variableFor(
   path: readonly (string | number | symbol)[],
   env: Record<string, string | undefined>,
 ): string | null {
+  // A list item (`server.cors.allowedOrigins.0`) came from the list's variable.
+  if (path.length > 1 && /^\d+$/.test(String(path.at(-1)))) {
+    const listVariable = variableFor(path.slice(0, -1), env);
+    if (listVariable) return listVariable;
+  }
   const key = path.map(String).join('.');
   for (const [variable, named] of Object.entries(NAMED)) {
     if (named.path.join('.') === key && env[variable] !== undefined) return variable;
@@ -90,7 +95,9 @@ function camelCase(segment: string): string {
 /** Numbers, booleans and null are recognised; anything else stays a string for the schema to judge. */
 function parseScalar(raw: string, _variable: string): unknown {
   const value = raw.trim();
-  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  // An integer too large for a number (a Discord id) stays text, digit for digit.
+  if (/^-?\d+$/.test(value)) return Number.isSafeInteger(Number(value)) ? Number(value) : raw;
+  if (/^-?\d+\.\d+$/.test(value)) return Number(value);
   if (value === 'true' || value === 'false') return value === 'true';
   if (value === 'null' || value === '') return null;
   return raw;

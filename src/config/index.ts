@@ -1,5 +1,12 @@
 /** Configuration and the composition root. */
 export { assembleServices } from './assemble-services.ts';
+
+export {
+  type ConfiguredChannels,
+  channelSettings,
+  createConfiguredChannels,
+  createQueuedChannelHandlers,
+} from './create-channels.ts';
 export { type CreateGodwitOptions, createGodwit } from './create-godwit.ts';
 export type { ModelLayer } from './create-models.ts';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig } from './load-config.ts';

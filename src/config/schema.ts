@@ -388,6 +388,117 @@ const STORAGE_DEFAULTS = {
   s3: S3_DEFAULTS,
 };
 
+/** Where a channel's messages go: an assistant (with its tools) or a plain answer from a knowledge base. */
+const channelTarget = z
+  .object({
+    /** A configured assistant (`assistants.<name>`); null = a plain answer. */
+    assistant: z.string().min(1).nullable().default(null),
+    /** Knowledge base for plain answers; null = a plain chat. Ignored when an assistant answers. */
+    knowledgeBase: z.string().min(1).nullable().default(null),
+  })
+  .strict();
+
+const DISCORD_DEFAULTS = {
+  publicKey: null,
+  applicationId: null,
+  apiBaseUrl: 'https://discord.com/api/v10',
+  tenant: 'default',
+  assistant: null,
+  knowledgeBase: null,
+  servers: {},
+};
+
+const SLACK_DEFAULTS = {
+  signingSecret: null,
+  botToken: null,
+  apiBaseUrl: 'https://slack.com/api',
+  tenant: 'default',
+  assistant: null,
+  knowledgeBase: null,
+  channels: {},
+};
+
+const CHANNELS_DEFAULTS = { queueUrl: null, discord: DISCORD_DEFAULTS, slack: SLACK_DEFAULTS };
+
+/** Discord and Slack bots over the same chat turn: see docs/CHANNELS.md. */
+const channelsSchema = z
+  .object({
+    /**
+     * An SQS queue URL: a channel's acknowledgement returns at once and the answer is written by the worker
+     * function that reads this queue (AWS Lambda freezes once it has responded). null = in this process.
+     */
+    queueUrl: z.string().url().nullable().default(null),
+    discord: z
+      .object({
+        /** The application's public key (64 hex digits); the Discord channel is on when it is set. */
+        publicKey: z
+          .string()
+          .regex(
+            /^[0-9a-fA-F]{64}$/,
+            'expected the 64 hex digits of "Public Key" in the Discord developer portal',
+          )
+          .nullable()
+          .default(null),
+        /** The application id; when set, interactions for another application are refused. */
+        applicationId: z
+          .preprocess(
+            // From an environment variable, a short id arrives as a number.
+            (value) => (typeof value === 'number' ? String(value) : value),
+            z
+              .string()
+              .regex(/^\d+$/, 'expected the numeric "Application ID" from the Discord developer portal'),
+          )
+          .nullable()
+          .default(null),
+        apiBaseUrl: z.string().url().default('https://discord.com/api/v10'),
+        /** The tenant whose users Discord users become (`discord:<user id>`). */
+        tenant: z.string().min(1).default('default'),
+        ...channelTarget.shape,
+        /** Per server (guild id): who answers there, overriding the defaults above. */
+        servers: z
+          .record(z.string().regex(/^\d+$/, 'expected a numeric guild id'), channelTarget)
+          .default({}),
+      })
+      .strict()
+      .default(DISCORD_DEFAULTS),
+    slack: z
+      .object({
+        /** The app's signing secret; the Slack channel is on when it is set. */
+        signingSecret: z.string().min(1).nullable().default(null),
+        /** The bot token (`xoxb-…`) that posts answers; required with signingSecret. */
+        botToken: z
+          .string()
+          .startsWith(
+            'xoxb-',
+            'expected a bot token starting with xoxb- ("OAuth & Permissions" in the Slack app)',
+          )
+          .nullable()
+          .default(null),
+        apiBaseUrl: z.string().url().default('https://slack.com/api'),
+        /** The tenant whose users Slack users become (`slack:<team id>:<user id>`). */
+        tenant: z.string().min(1).default('default'),
+        ...channelTarget.shape,
+        /** Per channel id (`C0123…`): who answers there, overriding the defaults above. */
+        channels: z.record(z.string().min(1), channelTarget).default({}),
+      })
+      .strict()
+      .refine((slack) => !slack.signingSecret || slack.botToken, {
+        message:
+          'a Slack signing secret needs a bot token to post answers: set channels.slack.botToken (GODWIT_CHANNELS__SLACK__BOT_TOKEN)',
+        path: ['botToken'],
+      })
+      .default(SLACK_DEFAULTS),
+  })
+  .strict();
+
+/** An origin is scheme, host and port only: `https://app.example.com`, `http://localhost:5173`. */
+const origin = z
+  .string()
+  .regex(
+    /^https?:\/\/[^/\s]+$/,
+    'expected an origin like https://app.example.com (no path, no trailing slash)',
+  );
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1).default('./.godwit'),
@@ -411,6 +522,16 @@ export const configSchema = z
         shutdownGraceMs: z.number().int().min(0).max(600_000).default(25_000),
         /** How long `/readyz` waits for one dependency's check before counting it as down. */
         readinessTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
+        /** Cross-origin browser access (a front end hosted elsewhere): see docs/CONFIGURATION.md, "CORS". */
+        cors: z
+          .object({
+            /** Origins whose pages may call the API; default none (same origin only). */
+            allowedOrigins: textList(origin).default([]),
+            /** How long a browser may cache a preflight answer. */
+            maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
+          })
+          .strict()
+          .default({ allowedOrigins: [], maxAgeSeconds: 600 }),
       })
       .strict()
       .default({
@@ -422,6 +543,7 @@ export const configSchema = z
         allowedOrigins: [],
         shutdownGraceMs: 25_000,
         readinessTimeoutMs: 2_000,
+        cors: { allowedOrigins: [], maxAgeSeconds: 600 },
       }),
     /** Fetches of user-supplied URLs (chat images, `godwit ingest https://…`) go through one guard. */
     urlFetch: z
@@ -603,6 +725,8 @@ export const configSchema = z
     assistants: z.record(toolName, assistantSchema).default({}),
     /** Tool sources (OpenAPI, Lambda) and tool-call limits: see docs/AGENTS.md. */
     tools: toolsSchema.default(TOOLS_DEFAULTS),
+    /** Discord and Slack bots: see docs/CHANNELS.md. */
+    channels: channelsSchema.default(CHANNELS_DEFAULTS),
     /** Load the sample knowledge base `handbook` into a new data dir. */
     sample: z.boolean().default(true),
   })
@@ -611,3 +735,4 @@ export const configSchema = z
 export type GodwitConfig = z.infer<typeof configSchema>;
 export type AssistantConfig = z.infer<typeof assistantSchema>;
 export type ToolsConfig = z.infer<typeof toolsSchema>;
+export type ChannelsConfig = z.infer<typeof channelsSchema>;

@@ -6,11 +6,16 @@
  * (with any sub-folders) becomes the document's source. Ingestion is idempotent: the same bytes under the
  * same source are a no-op, so SQS redelivery is harmless.
  *
+ * The same queue carries chat-channel jobs (a Discord or Slack question acknowledged by the API function,
+ * `{"godwitChannelJob": …}`): each is answered here and its answer posted to the platform. A channel job is
+ * never returned to the queue: asking the model twice would post two answers; its failure is logged.
+ *
  * The handler reports partial batch failures (`batchItemFailures`): only the messages that failed return
  * to the queue, and after the queue's receive limit they move to its dead-letter queue.
  */
 import { createHash } from 'node:crypto';
-import { createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
+import { channelJobInMessage } from '../channels/index.ts';
+import { createConfiguredChannels, createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
 import { IngestError, ValidationError } from '../core/errors.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { emfLine } from './lambda/emf.ts';
@@ -46,6 +51,8 @@ export interface IngestLambdaOptions {
   writeLog?: (line: string) => void;
   /** Key prefix of uploads; default `incoming/`. */
   prefix?: string;
+  /** Reaches the Discord and Slack Web APIs for channel jobs. Default the global fetch. */
+  channelFetch?: typeof fetch;
 }
 
 export interface UploadTarget {
@@ -111,8 +118,12 @@ export function createIngestHandler(
   options: IngestLambdaOptions,
 ): (event: unknown) => Promise<SqsBatchResponse> {
   const writeLog = options.writeLog ?? ((line: string) => process.stdout.write(`${line}\n`));
-  let started: Promise<{ godwit: GodwitServices; config: GodwitConfig; readObject: ObjectReader }> | null =
-    null;
+  let started: Promise<{
+    godwit: GodwitServices;
+    config: GodwitConfig;
+    readObject: ObjectReader;
+    runChannelJob: ReturnType<typeof createConfiguredChannels>['runJob'];
+  }> | null = null;
   const start = () => {
     started ??= (async () => {
       const env = await resolveSecretEnvironment(options.env);
@@ -120,7 +131,21 @@ export function createIngestHandler(
       const godwit = await (options.createServices ?? ((value) => createGodwit(value, { env })))(config);
       const readObject =
         options.readObject ?? s3ObjectReader(config.storage.s3, options.s3 ?? {}, env.AWS_REGION);
-      return { godwit, config, readObject };
+      const channels = createConfiguredChannels(config, {
+        chat: godwit.chat,
+        conversations: godwit.conversations,
+        ...(options.channelFetch ? { fetch: options.channelFetch } : {}),
+        reportError: (error, context) =>
+          writeLog(
+            JSON.stringify({
+              level: 'error',
+              message: 'channel job fault',
+              job: context.job,
+              error: error instanceof Error ? error.message : String(error),
+            }),
+          ),
+      });
+      return { godwit, config, readObject, runChannelJob: channels.runJob };
     })();
     started.catch(() => {
       started = null;
@@ -164,6 +189,31 @@ export function createIngestHandler(
     }
     let ingested = 0;
     for (const record of event.Records) {
+      const job = channelJobInMessage(record.body);
+      if (job) {
+        try {
+          await (await start()).runChannelJob(job);
+          writeLog(
+            JSON.stringify({
+              level: 'info',
+              message: 'channel job done',
+              messageId: record.messageId,
+              job: job.kind,
+            }),
+          );
+        } catch (error) {
+          writeLog(
+            JSON.stringify({
+              level: 'error',
+              message: 'channel job failed; not retried, so the question is not answered twice',
+              messageId: record.messageId,
+              job: job.kind,
+              error: error instanceof Error ? error.message : String(error),
+            }),
+          );
+        }
+        continue;
+      }
       try {
         for (const { bucket, key } of objectsInMessage(record.body)) {
           const result = await ingestObject(bucket, key);

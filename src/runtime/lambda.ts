@@ -11,8 +11,15 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { createConfiguredUrlGuard } from '../config/configured-url-guard.ts';
-import { createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
-import { GodwitError } from '../core/errors.ts';
+import {
+  channelSettings,
+  createConfiguredChannels,
+  createGodwit,
+  createQueuedChannelHandlers,
+  type GodwitConfig,
+  loadConfig,
+} from '../config/index.ts';
+import { ConfigError, GodwitError } from '../core/errors.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { resolveAuthSettings } from '../server/auth/index.ts';
 import { createApp } from '../server/index.ts';
@@ -48,11 +55,27 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
   const start = async () => {
     const env = await resolveSecretEnvironment(options.env);
     const { config } = loadConfig({ env });
+    checkChannelQueue(config);
     const services = await (options.createServices ?? ((value) => createGodwit(value, { env })))(config);
+    const channels = createConfiguredChannels(config, {
+      chat: services.chat,
+      conversations: services.conversations,
+      reportError: (error, context) =>
+        writeLog(
+          JSON.stringify({
+            time: new Date().toISOString(),
+            level: 'error',
+            message: 'channel job failed',
+            job: context.job,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        ),
+    });
     const modelLabel = modelLabelerFor(services);
     services.onUsage((entry) => writeLog(usageEmfLine(entry, SERVICE, modelLabel)));
     return createApp({
       services,
+      channels,
       options: {
         // A function behind API Gateway or a Function URL is reachable from anywhere: auth is required.
         auth: resolveAuthSettings(config, { exposed: true }),
@@ -62,11 +85,34 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
         maxUploadBytes: config.server.maxUploadBytes,
         urlGuard: createConfiguredUrlGuard(config),
         maxImageBytes: config.urlFetch.maxImageBytes,
+        cors: config.server.cors,
         logger: (entry) => writeLog(JSON.stringify({ time: new Date().toISOString(), ...entry })),
       },
     });
   };
   const outer = new Hono();
+  // Discord and Slack give up after 3 seconds: their acknowledgements do not wait for the services to start.
+  let channelsStarting: Promise<ReturnType<typeof createQueuedChannelHandlers>> | null = null;
+  const startChannels = async () => {
+    const { config } = loadConfig({ env: await resolveSecretEnvironment(options.env) });
+    checkChannelQueue(config);
+    return createQueuedChannelHandlers(config);
+  };
+  for (const [path, channel] of CHANNEL_PATHS) {
+    outer.post(path, async (context, next) => {
+      channelsStarting ??= startChannels();
+      let handlers: Awaited<typeof channelsStarting>;
+      try {
+        handlers = await channelsStarting;
+      } catch {
+        channelsStarting = null;
+        // The full start below reports the configuration error the same way as for any request.
+        return next();
+      }
+      const handler = handlers[channel];
+      return handler ? handler(context.req.raw) : next();
+    });
+  }
   outer.all('*', async (context) => {
     starting ??= start();
     let app: Awaited<typeof starting>;
@@ -92,6 +138,24 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
     return app.fetch(context.req.raw, context.env);
   });
   return outer;
+}
+
+const CHANNEL_PATHS = [
+  ['/channels/discord/interactions', 'discord'],
+  ['/channels/slack/events', 'slack'],
+] as const;
+
+/**
+ * A channel's answer outlives its acknowledgement, and Lambda freezes once it has responded: on Lambda the
+ * work must go through the worker's queue.
+ */
+function checkChannelQueue(config: GodwitConfig): void {
+  const settings = channelSettings(config);
+  if ((settings.discord || settings.slack) && !config.channels.queueUrl) {
+    throw new ConfigError(
+      'channels.queueUrl: a Discord or Slack channel on AWS Lambda needs the worker queue, which answers after the acknowledgement. Set GODWIT_CHANNELS__QUEUE_URL to the ingest queue URL (the CDK stack sets it).',
+    );
+  }
 }
 
 function defaultWriteLog(line: string): void {

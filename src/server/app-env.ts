@@ -51,6 +51,8 @@ export interface AppOptions {
    * Default: bound to 127.0.0.1, no extra names or origins.
    */
   loopback?: LoopbackGuardSettings;
+  /** Cross-origin access for front ends hosted elsewhere (server.cors). Default: no origin allowed. */
+  cors?: { allowedOrigins: readonly string[]; maxAgeSeconds?: number };
   /** Whether `GET /metrics` is served by this app. Default true; false when a separate listener serves it. */
   serveMetrics?: boolean;
 }

@@ -14,9 +14,11 @@ import {
   registerMetricsRoute,
 } from './metrics/index.ts';
 import { authenticate, requireAdmin } from './middleware/auth.ts';
+import { corsMiddleware } from './middleware/cors.ts';
 import { loopbackGuard } from './middleware/loopback-guard.ts';
 import { requestContext } from './middleware/request-log.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
+import { type ChannelRoutes, registerChannelRoutes } from './routes/channel-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConversationRoutes } from './routes/conversation-routes.ts';
 import { registerDocsRoutes } from './routes/docs-routes.ts';
@@ -39,6 +41,8 @@ export interface CreateAppDeps extends AppDeps {
   web?: WebRoutesOptions;
   /** What `/readyz` answers from. Default: the services' checks, 2 s bound, logged through `logger`. */
   readiness?: Readiness;
+  /** The Discord and Slack endpoints (config/create-channels.ts). Default: both off (404 with the fix). */
+  channels?: ChannelRoutes;
 }
 
 /**
@@ -62,9 +66,22 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   app.use('*', ...requestContext(options.logger));
   app.use('*', retryAfterOnUnavailable());
   const auth = deps.options?.auth ?? AUTH_OFF;
+  const corsOrigins = deps.options?.cors?.allowedOrigins ?? [];
+  // Before the guard and authentication: a preflight carries no credentials and must still be answered.
+  const cors = corsMiddleware({
+    allowedOrigins: corsOrigins,
+    maxAgeSeconds: deps.options?.cors?.maxAgeSeconds ?? 600,
+  });
+  if (cors) app.use('*', cors);
   // Without authentication, only this server's own names are served (health checks included: a rebinding
-  // page learns nothing) and only its own pages may write.
-  if (auth.mode === 'off') app.use('*', loopbackGuard(deps.options?.loopback ?? { bindHost: '127.0.0.1' }));
+  // page learns nothing) and only its own pages, or origins allowed cross-origin access, may write.
+  if (auth.mode === 'off') {
+    const loopback = deps.options?.loopback ?? { bindHost: '127.0.0.1' };
+    app.use(
+      '*',
+      loopbackGuard({ ...loopback, allowedOrigins: [...(loopback.allowedOrigins ?? []), ...corsOrigins] }),
+    );
+  }
   // Before authentication: /api/healthz is the open alias of /healthz that load balancers probe.
   const readiness =
     deps.readiness ?? createReadiness(services, { logger: options.logger, shutdown: options.shutdownSignal });
@@ -95,6 +112,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   registerOpenAIRoutes(app, services, { ...options, metrics });
   if (serveMetrics) registerMetricsRoute(app, metrics);
   registerDocsRoutes(app, services);
+  registerChannelRoutes(app, deps.channels);
   // Last: the web app answers every GET that no route above claimed.
   registerWebRoutes(app, deps.web);
   return app;

@@ -1,7 +1,7 @@
 import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
 import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
 import { describeStorage } from '../../config/describe-storage.ts';
-import { createGodwit } from '../../config/index.ts';
+import { channelSettings, createConfiguredChannels, createGodwit } from '../../config/index.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { type NodeServer, startNodeServer } from '../../runtime/node.ts';
 import { checkAuthReadiness } from '../../server/auth/auth-readiness.ts';
@@ -31,6 +31,8 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   const auth = resolveAuthSettings(config);
   // Built before anything is opened: a bad urlFetch.allowedHosts entry stops here, leaving nothing held.
   const urlGuard = createConfiguredUrlGuard(config);
+  // So is a channel that names an assistant that does not exist.
+  channelSettings(config);
   const lock = config.database.url ? null : acquireDataDirLock(config.dataDir, 'serve');
   const services = await createGodwit(config).catch((error) => {
     lock?.release();
@@ -51,12 +53,25 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     shutdown: shutdown.signal,
     timeoutMs: config.server.readinessTimeoutMs,
   });
+  const channels = createConfiguredChannels(config, {
+    chat: services.chat,
+    conversations: services.conversations,
+    shutdownSignal: shutdown.signal,
+    reportError: (error, context) =>
+      logger({
+        level: 'error',
+        message: 'channel job failed',
+        job: context.job,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
   const metrics = createGodwitMetrics();
   const separateMetrics = config.metrics.port !== null;
   const app = createApp({
     services,
     metrics,
     readiness,
+    channels,
     options: {
       logger,
       shutdownSignal: shutdown.signal,
@@ -70,6 +85,7 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
         allowedHosts: config.server.allowedHosts,
         allowedOrigins: config.server.allowedOrigins,
       },
+      cors: config.server.cors,
       maxImageBytes: config.urlFetch.maxImageBytes,
     },
   });
@@ -116,6 +132,11 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   await stopSignal();
   stopWatching();
   await drain(server, shutdown, config.server.shutdownGraceMs, output);
+  // Channel answers still being posted (their turns were told to stop): bounded like the requests.
+  await Promise.race([
+    channels.idle(),
+    new Promise((done) => setTimeout(done, config.server.shutdownGraceMs).unref()),
+  ]);
   await metricsServer?.close();
   await services.close();
   lock?.release();
