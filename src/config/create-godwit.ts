@@ -191,7 +191,26 @@ async function createAssistants(
     retriever: parts.retriever,
     k: config.retrieval.k,
     env: parts.env,
+    ...(Object.values(config.assistants).some((assistant) => assistant.bedrockAgent)
+      ? { bedrockAgent: await bedrockAgentFactory(parts.env) }
+      : {}),
   });
+}
+
+/** Bedrock Agents answer for assistants with `bedrockAgent`; their AWS SDK client loads only then. */
+async function bedrockAgentFactory(
+  env: Record<string, string | undefined>,
+): Promise<import('../tools/managed-agent-assistants.ts').BedrockAgentFactory> {
+  const { createBedrockAgent } = await import('../providers/bedrock/bedrock-agent.ts');
+  return (settings) =>
+    createBedrockAgent({
+      agentId: settings.agentId,
+      aliasId: settings.aliasId,
+      region: settings.region,
+      endpoint: settings.endpoint,
+      key: settings.key,
+      env,
+    });
 }
 
 /** The shared cache: Redis when configured (cache.backend, or redis.url), else in process memory. */

@@ -86,7 +86,8 @@ async function collect(client: BedrockAgentRuntimeClient, sessionId = 'conv-1') 
     }),
   );
   const events: Array<Record<string, unknown>> = [];
-  for await (const event of response.completion ?? []) events.push(event as Record<string, unknown>);
+  for await (const event of response.completion ?? [])
+    events.push(event as unknown as Record<string, unknown>);
   return events;
 }
 
