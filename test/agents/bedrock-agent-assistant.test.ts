@@ -288,7 +288,7 @@ describe('an assistant backed by a Bedrock Agent', () => {
     const client = new OpenAI({
       apiKey: 'unused',
       baseURL: 'http://localhost/v1',
-      fetch: (url, init) => app.request(String(url), init as RequestInit),
+      fetch: async (url, init) => app.request(String(url), init as RequestInit),
     });
     managed.scriptAgent(
       { events: [agentEvents.chunk('Hello from the agent.')] },
