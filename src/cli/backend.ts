@@ -63,6 +63,8 @@ export interface CliBackend {
     knowledgeBase: string | null;
     question: string;
     model?: string;
+    /** Answer as this configured assistant (its tools, or its Bedrock Agent). */
+    assistant?: string;
     conversationId?: string;
   }): Promise<AskView>;
   ingest(
@@ -194,6 +196,7 @@ class LocalBackend implements CliBackend {
     knowledgeBase: string | null;
     question: string;
     model?: string;
+    assistant?: string;
     conversationId?: string;
   }) {
     const turn = await this.services.chat.start({
@@ -202,6 +205,7 @@ class LocalBackend implements CliBackend {
       message: input.question,
       knowledgeBase: input.knowledgeBase,
       ...(input.model ? { model: input.model } : {}),
+      ...(input.assistant ? { assistant: input.assistant } : {}),
       ...(input.conversationId ? { conversationId: input.conversationId } : {}),
     });
     const outcome = await turn.outcome();
