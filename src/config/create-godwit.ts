@@ -18,6 +18,7 @@ import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.
 import { createPricing } from '../providers/pricing.ts';
 import { boundedHealthCheck } from './bounded-health-check.ts';
 import { createModels } from './create-models.ts';
+import { openGuardrails } from './guardrails.ts';
 import { openComposedStorage } from './open-storage.ts';
 import type { GodwitConfig } from './schema.ts';
 import { VERSION } from './version.ts';
@@ -35,12 +36,12 @@ export async function createGodwit(
   options: CreateGodwitOptions = {},
 ): Promise<GodwitServices> {
   const cache = await openCache(config);
-  const { models, embedders, provider, circuitStates, cacheStats, forwarder } = await createModels(
-    config,
-    options.env ?? process.env,
-    options.embedders,
-    cache.cache,
-  );
+  const created = await createModels(config, options.env ?? process.env, options.embedders, cache.cache);
+  const { embedders, provider, circuitStates, cacheStats } = created;
+  const guardrails = await openGuardrails(config, options.env ?? process.env);
+  // Chat and /v1 answer under the global guardrail; query expansion uses the models as they are.
+  const models = guardrails.models(created.models);
+  const forwarder = guardrails.forwarder(created.forwarder);
   const storage = await openComposedStorage(config, options.env ?? process.env);
   // Group commit: under load, the ledger rows of many model calls share one write.
   const ledger = new GroupCommitUsageLedger(storage.usage, { windowMs: 20 });
@@ -60,7 +61,16 @@ export async function createGodwit(
     embedders,
     ...(storage.keywordSearch ? {} : { keywordSearch: false }),
     ...(config.retrieval.expansion.model
-      ? { expandQuery: await createExpansion(config, models, cache.cache, usage.ledger, pricing, generateId) }
+      ? {
+          expandQuery: await createExpansion(
+            config,
+            created.models,
+            cache.cache,
+            usage.ledger,
+            pricing,
+            generateId,
+          ),
+        }
       : {}),
     fuse: (lists, k, knowledgeBase) =>
       fuseResults(lists, {
@@ -78,13 +88,14 @@ export async function createGodwit(
     defaultEmbeddingModel: config.models.embedding,
     generateId,
   });
-  const assistants = await createAssistants(config, {
-    models,
+  const catalog = await createAssistants(config, {
+    models: created.models,
     knowledge,
     retriever,
     env: options.env ?? process.env,
     defaultModel: provider.model,
   });
+  const assistants = catalog ? guardrails.assistants(catalog) : undefined;
   const chat = new ChatService({
     conversations: storage.conversations,
     knowledge,
