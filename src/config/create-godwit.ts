@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import type { AssistantCatalog } from '../core/agent/assistant-catalog.ts';
 import { ChatService } from '../core/chat/chat-service.ts';
 import { ConfigError, describeError } from '../core/errors.ts';
+import {
+  type ExternalKnowledgeBase,
+  externalSearch,
+  withExternalKnowledgeBases,
+} from '../core/knowledge/external-knowledge-store.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Embedder, ModelResolver, Pricing } from '../core/models.ts';
 import type { BlobStore, Cache, HealthReport, UsageLedger } from '../core/ports.ts';
@@ -42,7 +47,9 @@ export async function createGodwit(
   // Chat and /v1 answer under the global guardrail; query expansion uses the models as they are.
   const models = guardrails.models(created.models);
   const forwarder = guardrails.forwarder(created.forwarder);
-  const storage = await openComposedStorage(config, options.env ?? process.env);
+  const opened = await openComposedStorage(config, options.env ?? process.env);
+  const externals = await openBedrockKnowledgeBases(config, options.env ?? process.env);
+  const storage = { ...opened, knowledge: withExternalKnowledgeBases(opened.knowledge, externals) };
   // Group commit: under load, the ledger rows of many model calls share one write.
   const ledger = new GroupCommitUsageLedger(storage.usage, { windowMs: 20 });
   const usage = observableUsageLedger(ledger);
@@ -60,6 +67,7 @@ export async function createGodwit(
     index: storage.index,
     embedders,
     ...(storage.keywordSearch ? {} : { keywordSearch: false }),
+    ...(externals.length > 0 ? { externalSearch: externalSearch(externals) } : {}),
     ...(config.retrieval.expansion.model
       ? {
           expandQuery: await createExpansion(
@@ -222,6 +230,27 @@ async function bedrockAgentFactory(
       key: settings.key,
       env,
     });
+}
+
+/** Bedrock Knowledge Bases named in config (knowledgeBases.<name>.bedrock); their AWS SDK client loads only then. */
+async function openBedrockKnowledgeBases(
+  config: GodwitConfig,
+  env: Record<string, string | undefined>,
+): Promise<ExternalKnowledgeBase[]> {
+  const entries = Object.entries(config.knowledgeBases);
+  if (entries.length === 0) return [];
+  const { createBedrockKnowledgeBase } = await import('../providers/bedrock/bedrock-knowledge-base.ts');
+  return entries.map(([name, settings]) =>
+    createBedrockKnowledgeBase({
+      name,
+      description: settings.description,
+      knowledgeBaseId: settings.bedrock.knowledgeBaseId,
+      region: settings.bedrock.region,
+      endpoint: settings.bedrock.endpoint,
+      filter: settings.bedrock.filter,
+      env,
+    }),
+  );
 }
 
 /** The shared cache: Redis when configured (cache.backend, or redis.url), else in process memory. */

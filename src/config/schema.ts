@@ -654,6 +654,33 @@ export const configSchema = z
     assistants: z.record(toolName, assistantSchema).default({}),
     /** Tool sources (OpenAPI, Lambda) and tool-call limits: see docs/AGENTS.md. */
     tools: toolsSchema.default(TOOLS_DEFAULTS),
+    /** Knowledge bases kept elsewhere, by name: a Bedrock Knowledge Base (read-only in Godwit). */
+    knowledgeBases: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use 1-63 lower-case letters, digits, "-" or "_"'),
+        z
+          .object({
+            description: z.string().default(''),
+            bedrock: z
+              .object({
+                knowledgeBaseId: z
+                  .string()
+                  .regex(
+                    /^[0-9A-Za-z]{10}$/,
+                    'expected the 10-character knowledge base id, for example KB12345678',
+                  ),
+                /** null = AWS_REGION. */
+                region: z.string().min(1).nullable().default(null),
+                /** null = AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME, then AWS's. */
+                endpoint: z.string().url().nullable().default(null),
+                /** A Bedrock RetrievalFilter applied to every search (`{ equals: { key, value } }`, `andAll`, …). */
+                filter: z.record(z.string(), z.unknown()).nullable().default(null),
+              })
+              .strict(),
+          })
+          .strict(),
+      )
+      .default({}),
     /** A Bedrock guardrail on every chat turn and /v1 answer (assistants may name their own). */
     guardrail: guardrailSchema.nullable().default(null),
     /** Load the sample knowledge base `handbook` into a new data dir. */
