@@ -41,10 +41,9 @@ export function withExternalKnowledgeBases(
       return external ? forTenant(external, tenantId) : store.getKnowledgeBase(tenantId, name);
     },
     async listKnowledgeBases(tenantId) {
-      const stored = await store.listKnowledgeBases(tenantId);
-      const names = new Set(stored.map((base) => base.name));
-      const extra = externals.filter((external) => !names.has(external.knowledgeBase.name));
-      return [...stored, ...extra.map((external) => forTenant(external, tenantId))];
+      // A configured base hides a stored one of the same name, as getKnowledgeBase does.
+      const stored = (await store.listKnowledgeBases(tenantId)).filter((base) => !byName.has(base.name));
+      return [...stored, ...externals.map((external) => forTenant(external, tenantId))];
     },
     async knowledgeBaseStats(tenantId, knowledgeBaseId) {
       if (byId.has(knowledgeBaseId)) return { documents: 0, chunks: 0, failed: 0 };
