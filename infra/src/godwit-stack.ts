@@ -9,6 +9,7 @@ import { type CfnStage, CorsHttpMethod, DomainName, HttpApi, HttpMethod as ApiMe
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, HttpMethod, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -21,6 +22,7 @@ import { bedrockStatements } from './bedrock-access.ts';
 import { ContainerService } from './constructs/container-service.ts';
 import { DataStores } from './constructs/data-stores.ts';
 import { GodwitFunction } from './constructs/godwit-function.ts';
+import { ManagedAgents } from './constructs/managed-agents.ts';
 import { Observability } from './constructs/observability.ts';
 import { VectorStore } from './constructs/vector-store.ts';
 import { documentAccess } from './document-access.ts';
@@ -73,6 +75,15 @@ export class GodwitStack extends Stack {
       description: `Upload files to s3://BUCKET/${UPLOAD_PREFIX}<tenant>/<knowledge-base>/ to ingest them`,
     });
     const jwt = this.identity(settings);
+    const managed =
+      settings.managedAgents.assistants.length > 0
+        ? new ManagedAgents(this, 'ManagedAgents', {
+            stackName: this.stackName,
+            configPath: settings.managedAgents.config,
+            assistants: settings.managedAgents.assistants,
+            defaultModel: settings.models.default,
+          })
+        : undefined;
     const modelNames = [
       settings.models.default,
       ...settings.models.fallback,
@@ -156,6 +167,11 @@ export class GodwitStack extends Stack {
       vectors.grantReadWrite(fn.role);
       for (const statement of bedrockStatements(modelNames)) fn.role.addToPrincipalPolicy(statement);
       for (const secret of Object.values(secrets)) secret.grantRead(fn.role);
+      if (managed && fn !== ingest) {
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: managed.aliasArns }),
+        );
+      }
     }
 
     const httpApi = this.httpApi(settings, api);

@@ -99,6 +99,18 @@ export const deploySettingsSchema = z
       })
       .strict()
       .default({ discord: null, slack: false }),
+    /**
+     * Opt-in: these assistants of godwit.config.yaml also become managed Bedrock Agents (CfnAgent with
+     * their instructions, model, OpenAPI/Lambda action groups and Bedrock knowledge bases). Empty: none.
+     */
+    managedAgents: z
+      .object({
+        /** The Godwit config file that defines the assistants, relative to the working directory. */
+        config: z.string().min(1).default('godwit.config.yaml'),
+        assistants: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ config: 'godwit.config.yaml', assistants: [] }),
     /** Keep data (tables, buckets, database) when the stack is deleted. */
     retainData: z.boolean().default(true),
   })

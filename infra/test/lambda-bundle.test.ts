@@ -103,11 +103,13 @@ function inputsLoadedAtInit(metafile: Metafile): string[] {
 
 describe('Lambda bundles', () => {
   // 6 MB since the bundles carry pdf.js's worker (about 1.3 MB, loaded only when a PDF arrives), without
-  // which PDFs cannot be read on Lambda; before it they were under 5 MB. 6.1 MB since the API bundle carries
-  // the SQS client that queues channel jobs (about 31 kB, loaded with the first Discord or Slack question).
-  it('stay under 6.1 MB unpacked, with the pdf.js worker as a chunk of its own', () => {
+  // which PDFs cannot be read on Lambda; before it they were under 5 MB. 6.5 MB since they also carry the
+  // SQS client that queues channel jobs (about 31 kB, loaded with the first Discord or Slack question) and the
+  // Bedrock Agent Runtime and Runtime clients (Bedrock Agents, Knowledge Bases, Guardrails: about 0.1 MB,
+  // chunks loaded only when one is configured; the test below checks nothing of them loads at init).
+  it('stay under 6.5 MB unpacked, with the pdf.js worker as a chunk of its own', () => {
     for (const bundle of [api, ingest]) {
-      expect(bundle.totalBytes).toBeLessThan(6_100_000);
+      expect(bundle.totalBytes).toBeLessThan(6_500_000);
       expect(
         Object.values(bundle.metafile.outputs).some((output) =>
           Object.keys(output.inputs).some((input) => input.endsWith('pdfjs-dist/legacy/build/pdf.worker.mjs')),

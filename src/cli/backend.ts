@@ -139,6 +139,7 @@ class LocalBackend implements CliBackend {
     knowledgeBase: string | null;
     question: string;
     model?: string;
+    assistant?: string;
     conversationId?: string;
   }) {
     const turn = await this.services.chat.start({
@@ -147,6 +148,7 @@ class LocalBackend implements CliBackend {
       message: input.question,
       knowledgeBase: input.knowledgeBase,
       ...(input.model ? { model: input.model } : {}),
+      ...(input.assistant ? { assistant: input.assistant } : {}),
       ...(input.conversationId ? { conversationId: input.conversationId } : {}),
     });
     const outcome = await turn.outcome();

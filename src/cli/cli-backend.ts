@@ -50,6 +50,8 @@ export interface CliBackend {
     knowledgeBase: string | null;
     question: string;
     model?: string;
+    /** Answer as this configured assistant (its tools, or its Bedrock Agent). */
+    assistant?: string;
     conversationId?: string;
   }): Promise<AskView>;
   ingest(

@@ -155,6 +155,7 @@ export class RemoteBackend implements CliBackend {
     knowledgeBase: string | null;
     question: string;
     model?: string;
+    assistant?: string;
     conversationId?: string;
   }): Promise<AskView> {
     const body = await this.post<{
@@ -165,6 +166,7 @@ export class RemoteBackend implements CliBackend {
       message: input.question,
       knowledgeBase: input.knowledgeBase,
       ...(input.model ? { model: input.model } : {}),
+      ...(input.assistant ? { assistant: input.assistant } : {}),
       ...(input.conversationId ? { conversationId: input.conversationId } : {}),
     });
     return {

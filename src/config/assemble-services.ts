@@ -7,6 +7,11 @@
 import type { AssistantCatalog } from '../core/agent/assistant-catalog.ts';
 import { ChatService } from '../core/chat/chat-service.ts';
 import { describeError } from '../core/errors.ts';
+import {
+  type ExternalKnowledgeBase,
+  externalSearch,
+  withExternalKnowledgeBases,
+} from '../core/knowledge/external-knowledge-store.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../core/models.ts';
 import type { Cache, HealthReport, UsageLedger } from '../core/ports.ts';
@@ -16,6 +21,7 @@ import type { GodwitServices } from '../core/services.ts';
 import type { UsageEntry } from '../core/types.ts';
 import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
 import { boundedHealthCheck } from './bounded-health-check.ts';
+import { openGuardrails } from './guardrails.ts';
 import type { GodwitParts, LogLine } from './open-adapters.ts';
 import type { GodwitConfig } from './schema.ts';
 import { VERSION } from './version.ts';
@@ -31,13 +37,22 @@ const LEDGER_WINDOW_MS = 20;
  *   const services = await assembleServices({ ...parts, models: scriptedModels });
  */
 export async function assembleServices(parts: GodwitParts): Promise<GodwitServices> {
-  const { config, storage, models: layer, pricing, generateId, log } = parts;
+  const { config, models: layer, pricing, generateId, log } = parts;
+  const guardrails = await openGuardrails(config, parts.env);
+  // Chat and /v1 answer under the global guardrail; query expansion uses the models as they are.
+  const models = guardrails.models(layer.models);
+  const externals = await openBedrockKnowledgeBases(config, parts.env);
+  const storage = {
+    ...parts.storage,
+    knowledge: withExternalKnowledgeBases(parts.storage.knowledge, externals),
+  };
   const ledger = new GroupCommitUsageLedger(storage.usage, { windowMs: LEDGER_WINDOW_MS });
   const usage = observableUsageLedger(ledger);
   const retriever = new Retriever({
     index: storage.index,
     embedders: layer.embedders,
     ...(storage.keywordSearch ? {} : { keywordSearch: false }),
+    ...(externals.length > 0 ? { externalSearch: externalSearch(externals) } : {}),
     ...(config.retrieval.expansion.model
       ? {
           expandQuery: await createExpansion(
@@ -66,18 +81,19 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
     defaultEmbeddingModel: config.models.embedding,
     generateId,
   });
-  const assistants = await createAssistants(config, {
+  const catalog = await createAssistants(config, {
     models: layer.models,
     knowledge,
     retriever,
     env: parts.env,
     defaultModel: layer.provider.model,
   });
+  const assistants = catalog ? guardrails.assistants(catalog) : null;
   const chat = new ChatService({
     conversations: storage.conversations,
     knowledge,
     retriever,
-    models: layer.models,
+    models,
     ...(assistants ? { assistants } : {}),
     usage: usage.ledger,
     pricing,
@@ -99,8 +115,8 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
     version: VERSION,
     apiKeys: storage.apiKeys,
     assistants,
-    models: layer.models,
-    chatForwarder: layer.forwarder,
+    models,
+    chatForwarder: guardrails.forwarder(layer.forwarder),
     embedders: layer.embedders,
     pricing,
     onUsage: usage.subscribe,
@@ -180,7 +196,47 @@ async function createAssistants(
     retriever: parts.retriever,
     k: config.retrieval.k,
     env: parts.env,
+    ...(Object.values(config.assistants).some((assistant) => assistant.bedrockAgent)
+      ? { bedrockAgent: await bedrockAgentFactory(parts.env) }
+      : {}),
   });
+}
+
+/** Bedrock Agents answer for assistants with `bedrockAgent`; their AWS SDK client loads only then. */
+async function bedrockAgentFactory(
+  env: Record<string, string | undefined>,
+): Promise<import('../tools/managed-agent-assistants.ts').BedrockAgentFactory> {
+  const { createBedrockAgent } = await import('../providers/bedrock/bedrock-agent.ts');
+  return (settings) =>
+    createBedrockAgent({
+      agentId: settings.agentId,
+      aliasId: settings.aliasId,
+      region: settings.region,
+      endpoint: settings.endpoint,
+      key: settings.key,
+      env,
+    });
+}
+
+/** Bedrock Knowledge Bases named in config (knowledgeBases.<name>.bedrock); their AWS SDK client loads only then. */
+async function openBedrockKnowledgeBases(
+  config: GodwitConfig,
+  env: Record<string, string | undefined>,
+): Promise<ExternalKnowledgeBase[]> {
+  const entries = Object.entries(config.knowledgeBases);
+  if (entries.length === 0) return [];
+  const { createBedrockKnowledgeBase } = await import('../providers/bedrock/bedrock-knowledge-base.ts');
+  return entries.map(([name, settings]) =>
+    createBedrockKnowledgeBase({
+      name,
+      description: settings.description,
+      knowledgeBaseId: settings.bedrock.knowledgeBaseId,
+      region: settings.bedrock.region,
+      endpoint: settings.bedrock.endpoint,
+      filter: settings.bedrock.filter,
+      env,
+    }),
+  );
 }
 
 /** Query expansion (retrieval.expansion.model): paraphrases widen keyword recall; each call is metered. */

@@ -288,6 +288,41 @@ const approvalSchema = z
   })
   .strict();
 
+/** A Bedrock Agent (its id and alias) that answers for an assistant. */
+const bedrockAgentSchema = z
+  .object({
+    agentId: z
+      .string()
+      .regex(/^[0-9A-Za-z]{10}$/, 'expected the 10-character agent id, for example AGENT12345'),
+    aliasId: z
+      .string()
+      .regex(/^[0-9A-Za-z]{10}$/, 'expected the 10-character alias id, for example TSTALIASID'),
+    /** null = AWS_REGION. */
+    region: z.string().min(1).nullable().default(null),
+    /** A private or local endpoint; null = AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME, then AWS's. */
+    endpoint: z.string().url().nullable().default(null),
+    /** The agent's foundation model (`bedrock:<model-id>`), to price its token usage; null = unpriced. */
+    model: modelName.nullable().default(null),
+    /** Agent action group name → Godwit tool source that runs its returned calls; default: the same name. */
+    actionGroups: z.record(z.string().min(1), toolName).default({}),
+  })
+  .strict();
+
+/** A Bedrock guardrail (id or ARN, and version) applied to questions and answers. */
+const guardrailSchema = z
+  .object({
+    id: z.string().min(1),
+    /** A version number or DRAFT. */
+    version: z.string().regex(/^([1-9][0-9]{0,7}|DRAFT)$/, 'expected a version number or DRAFT'),
+    /** null = AWS_REGION. */
+    region: z.string().min(1).nullable().default(null),
+    /** A private or local endpoint for ApplyGuardrail; null = AWS_ENDPOINT_URL_BEDROCK_RUNTIME, then AWS's. */
+    endpoint: z.string().url().nullable().default(null),
+    /** Answers from other providers are checked every this many characters as they stream (and at the end). */
+    outputCheckChars: z.number().int().min(50).max(100_000).default(600),
+  })
+  .strict();
+
 /** An assistant that may call tools: a model on /v1 as `assistant:<name>` and a chat target. */
 const assistantSchema = z
   .object({
@@ -304,8 +339,24 @@ const assistantSchema = z
     /** Model calls in one turn, tool steps included. */
     maxSteps: z.number().int().min(1).max(50).default(8),
     approval: approvalSchema.default({ mode: 'auto', tools: {} }),
+    /** A managed Bedrock Agent answers instead of Godwit's tool loop: see docs/AGENTS.md. */
+    bedrockAgent: bedrockAgentSchema.nullable().default(null),
+    /** A Bedrock guardrail on this assistant's questions and answers; null = guardrail (the global one). */
+    guardrail: guardrailSchema.nullable().default(null),
   })
-  .strict();
+  .strict()
+  .superRefine((assistant, context) => {
+    if (!assistant.bedrockAgent) return;
+    for (const key of ['model', 'fallbacks'] as const) {
+      if (assistant[key] !== null) {
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `a Bedrock agent answers with its own model: remove ${key} (set bedrockAgent.model to price its usage)`,
+        });
+      }
+    }
+  });
 
 /** Where a secret comes from: the name of an environment variable (never the secret itself). */
 const secretReference = z
@@ -727,6 +778,35 @@ export const configSchema = z
     tools: toolsSchema.default(TOOLS_DEFAULTS),
     /** Discord and Slack bots: see docs/CHANNELS.md. */
     channels: channelsSchema.default(CHANNELS_DEFAULTS),
+    /** Knowledge bases kept elsewhere, by name: a Bedrock Knowledge Base (read-only in Godwit). */
+    knowledgeBases: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use 1-63 lower-case letters, digits, "-" or "_"'),
+        z
+          .object({
+            description: z.string().default(''),
+            bedrock: z
+              .object({
+                knowledgeBaseId: z
+                  .string()
+                  .regex(
+                    /^[0-9A-Za-z]{10}$/,
+                    'expected the 10-character knowledge base id, for example KB12345678',
+                  ),
+                /** null = AWS_REGION. */
+                region: z.string().min(1).nullable().default(null),
+                /** null = AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME, then AWS's. */
+                endpoint: z.string().url().nullable().default(null),
+                /** A Bedrock RetrievalFilter applied to every search (`{ equals: { key, value } }`, `andAll`, …). */
+                filter: z.record(z.string(), z.unknown()).nullable().default(null),
+              })
+              .strict(),
+          })
+          .strict(),
+      )
+      .default({}),
+    /** A Bedrock guardrail on every chat turn and /v1 answer (assistants may name their own). */
+    guardrail: guardrailSchema.nullable().default(null),
     /** Load the sample knowledge base `handbook` into a new data dir. */
     sample: z.boolean().default(true),
   })

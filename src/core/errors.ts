@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'dependency_unavailable'
   /** The server began to stop while the request was answered; retry (on another instance). */
   | 'server_stopping'
+  /** A guardrail blocked the question or the answer; the stored message names the guardrail and policy. */
+  | 'guardrail_intervened'
   | 'internal';
 
 export interface GodwitErrorOptions {
@@ -107,6 +109,32 @@ export class ProviderError extends GodwitError {
 export class DependencyError extends GodwitError {
   constructor(message: string, options: GodwitErrorOptions = {}) {
     super('dependency_unavailable', message, { isRetryable: true, ...options });
+  }
+}
+
+/**
+ * A guardrail (Bedrock Guardrails) blocked the question or the answer. The message says which guardrail,
+ * on which side and under which policies; `details` carries the same as data.
+ */
+export class GuardrailInterventionError extends GodwitError {
+  constructor(
+    readonly intervention: {
+      guardrail: string;
+      source: 'input' | 'output';
+      policies: string[];
+      /** The text the guardrail returns in place of the blocked one, when it gives one. */
+      replacement?: string;
+    },
+  ) {
+    const what = intervention.source === 'input' ? 'the question' : 'the answer';
+    const policies = intervention.policies.length > 0 ? ` (${intervention.policies.join('; ')})` : '';
+    super('guardrail_intervened', `Guardrail ${intervention.guardrail} blocked ${what}${policies}.`, {
+      details: {
+        guardrail: intervention.guardrail,
+        source: intervention.source,
+        policies: intervention.policies,
+      },
+    });
   }
 }
 

@@ -30,6 +30,11 @@ export interface KnowledgeBase {
   embeddingDimension: number | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * Set for a knowledge base kept outside Godwit (a Bedrock Knowledge Base): searched there, read-only
+   * here (its documents are ingested where it lives).
+   */
+  external?: { provider: 'bedrock'; id: string; region: string };
 }
 
 export interface KnowledgeBaseStats {

@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   provider_unavailable: 503,
   dependency_unavailable: 503,
   server_stopping: 503,
+  guardrail_intervened: 422,
   internal: 500,
 };
 

@@ -83,6 +83,10 @@ export function knowledgeBaseView(knowledgeBase: KnowledgeBase, stats: Knowledge
     createdAt: knowledgeBase.createdAt.toISOString(),
     updatedAt: knowledgeBase.updatedAt.toISOString(),
     stats: { documents: stats.documents, chunks: stats.chunks, failed: stats.failed },
+    /** `bedrock`: a Bedrock Knowledge Base, searched there and read-only here. */
+    source: knowledgeBase.external ? knowledgeBase.external.provider : ('godwit' as const),
+    readOnly: knowledgeBase.external !== undefined,
+    ...(knowledgeBase.external ? { externalId: knowledgeBase.external.id } : {}),
   };
 }
 

@@ -14,6 +14,11 @@ import { calculatorTool, currentTimeTool } from './builtin/basic-tools.ts';
 import { knowledgeTools } from './builtin/knowledge-tools.ts';
 import type { LambdaInvoke } from './lambda/lambda-tools.ts';
 import { lambdaTools } from './lambda/lambda-tools.ts';
+import {
+  type BedrockAgentFactory,
+  type ManagedAssistants,
+  managedAssistants,
+} from './managed-agent-assistants.ts';
 import { loadOpenApiDocument } from './openapi/load-openapi-document.ts';
 import { openApiTools } from './openapi/openapi-tools.ts';
 import type { AssistantsConfig, ToolSourcesConfig } from './tool-config.ts';
@@ -33,6 +38,8 @@ export interface AssistantCatalogOptions {
   fetch?: typeof globalThis.fetch;
   /** Lambda invocation; default: the AWS SDK (loaded only when a Lambda source is configured). */
   lambdaInvoke?: (settings: { region?: string; endpoint?: string }) => Promise<LambdaInvoke>;
+  /** Clients of the Bedrock Agents that answer for assistants with `bedrockAgent`. */
+  bedrockAgent?: BedrockAgentFactory;
 }
 
 const BUILTIN_NAMES = ['search_knowledge_base', 'get_document', 'current_time', 'calculator'];
@@ -93,6 +100,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
   for (const [name, assistant] of Object.entries(options.assistants)) {
     for (const wanted of assistant.tools) selectTools(wanted, sourceTools, `assistants.${name}.tools`);
   }
+  const managed = await managedAssistants(options.assistants, sources, options.bedrockAgent);
   const settings = {
     limits: { timeoutMs: sources.timeoutMs, maxOutputBytes: sources.maxOutputBytes, secrets },
     // Without a configured key, approvals are signed with a key that lives as long as the process.
@@ -101,7 +109,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
   return {
     settings,
     names: () => Object.keys(options.assistants),
-    prepare: (name) => prepareAssistant(options, sourceTools, name),
+    prepare: (name) => prepareAssistant(options, sourceTools, name, managed),
   };
 }
 
@@ -109,6 +117,7 @@ function prepareAssistant(
   options: AssistantCatalogOptions,
   sourceTools: Map<string, AgentTool[]>,
   name: string,
+  managed: ManagedAssistants,
 ): PreparedAssistant {
   const assistant = Object.hasOwn(options.assistants, name) ? options.assistants[name] : undefined;
   if (!assistant) {
@@ -118,18 +127,15 @@ function prepareAssistant(
     );
   }
   const modelName = assistant.model ?? options.defaultModel;
+  if (assistant.bedrockAgent)
+    return managed.prepare(name, assistant, assistantTools(options, sourceTools, name));
   if (modelName.startsWith('local:')) {
     throw new ValidationError(
       `Assistant "${name}" uses ${modelName}, which cannot call tools (it only quotes passages). Set assistants.${name}.model to a tool-calling model: a local Ollama model (ollama:llama3.1:8b, with OLLAMA_HOST) or a provider model (openai:gpt-4.1-mini, bedrock:anthropic.claude-3-5-haiku-20241022-v1:0).`,
       { details: { field: 'assistant' } },
     );
   }
-  const tools = [
-    ...builtinTools(options, assistant.knowledgeBases).filter((tool) => assistant.tools.includes(tool.name)),
-    ...assistant.tools.flatMap((wanted) =>
-      BUILTIN_NAMES.includes(wanted) ? [] : selectTools(wanted, sourceTools, `assistants.${name}.tools`),
-    ),
-  ];
+  const tools = assistantTools(options, sourceTools, name);
   return {
     definition: {
       name,
@@ -142,6 +148,20 @@ function prepareAssistant(
     model: options.languageModel(modelName, assistant.fallbacks ?? []),
     tools,
   };
+}
+
+function assistantTools(
+  options: AssistantCatalogOptions,
+  sourceTools: Map<string, AgentTool[]>,
+  name: string,
+): AgentTool[] {
+  const assistant = options.assistants[name]!;
+  return [
+    ...builtinTools(options, assistant.knowledgeBases).filter((tool) => assistant.tools.includes(tool.name)),
+    ...assistant.tools.flatMap((wanted) =>
+      BUILTIN_NAMES.includes(wanted) ? [] : selectTools(wanted, sourceTools, `assistants.${name}.tools`),
+    ),
+  ];
 }
 
 function builtinTools(options: AssistantCatalogOptions, knowledgeBases: readonly string[]): AgentTool[] {

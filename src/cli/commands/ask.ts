@@ -6,6 +6,7 @@ import type { Output } from '../output.ts';
 export interface AskCommandOptions extends GlobalOptions {
   kb?: string;
   model?: string;
+  assistant?: string;
   json?: boolean;
   sample: boolean;
 }
@@ -23,11 +24,13 @@ export async function askCommand(
     sample: options.sample,
   });
   try {
-    const knowledgeBase = await backend.resolveKnowledgeBase(options.kb);
+    // An assistant reads its own knowledge bases (through its tools, or its Bedrock Agent).
+    const knowledgeBase = options.assistant ? null : await backend.resolveKnowledgeBase(options.kb);
     const answer = await backend.ask({
       knowledgeBase,
       question,
       ...(options.model ? { model: options.model } : {}),
+      ...(options.assistant ? { assistant: options.assistant } : {}),
     });
     if (options.json) {
       const citations = answer.citations.map(({ source, location, text }) => ({ source, location, text }));

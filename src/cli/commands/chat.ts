@@ -8,6 +8,7 @@ import { printAnswer } from './ask.ts';
 export interface ChatCommandOptions extends GlobalOptions {
   kb?: string;
   model?: string;
+  assistant?: string;
   sample: boolean;
 }
 
@@ -34,9 +35,18 @@ export async function chatCommand(options: ChatCommandOptions, output: Output): 
   const terminal = Boolean(process.stdin.isTTY);
   const lines = createInterface({ input: process.stdin, output: process.stderr, terminal, prompt: 'you> ' });
   try {
-    const knowledgeBase = await backend.resolveKnowledgeBase(options.kb);
-    output.info(`Chatting with knowledge base "${knowledgeBase}". /help lists the commands, /exit leaves.`);
-    const conversation = new ChatConversation(backend, knowledgeBase, options.model, output);
+    const knowledgeBase = options.assistant ? null : await backend.resolveKnowledgeBase(options.kb);
+    const partner = options.assistant
+      ? `assistant "${options.assistant}"`
+      : `knowledge base "${knowledgeBase}"`;
+    output.info(`Chatting with ${partner}. /help lists the commands, /exit leaves.`);
+    const conversation = new ChatConversation(
+      backend,
+      knowledgeBase,
+      options.model,
+      output,
+      options.assistant,
+    );
     lines.prompt();
     // The async iterator buffers lines read during an answer; readline's question() would drop them.
     for await (const line of lines) {
@@ -56,9 +66,10 @@ class ChatConversation {
 
   constructor(
     private readonly backend: CliBackend,
-    private readonly knowledgeBase: string,
+    private readonly knowledgeBase: string | null,
     private readonly model: string | undefined,
     private readonly output: Output,
+    private readonly assistant?: string,
   ) {}
 
   async handle(line: string): Promise<'exit' | 'continue'> {
@@ -85,6 +96,7 @@ class ChatConversation {
         knowledgeBase: this.knowledgeBase,
         question,
         ...(this.model ? { model: this.model } : {}),
+        ...(this.assistant ? { assistant: this.assistant } : {}),
         ...(this.conversationId ? { conversationId: this.conversationId } : {}),
       });
       this.conversationId = answer.conversationId;

@@ -5,11 +5,14 @@
 import type { LanguageModel } from 'ai';
 import type { AgentRunSettings, AssistantDefinition } from './agent-run.ts';
 import type { AgentTool } from './agent-tool.ts';
+import type { ManagedAssistantBinding } from './managed-agent.ts';
 
 export interface PreparedAssistant {
   definition: AssistantDefinition;
   model: LanguageModel;
   tools: AgentTool[];
+  /** Set when a managed agent (a Bedrock Agent) answers instead of Godwit's tool loop. */
+  managed?: ManagedAssistantBinding;
 }
 
 export interface AssistantCatalog {

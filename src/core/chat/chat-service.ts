@@ -8,6 +8,7 @@
 
 import { type LanguageModel, type ModelMessage, streamText } from 'ai';
 import { type AnswerProgress, answerWithAssistant } from '../agent/answer-with-assistant.ts';
+import { answerWithManagedAgent } from '../agent/answer-with-managed-agent.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../agent/assistant-catalog.ts';
 import { GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
 import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
@@ -163,12 +164,13 @@ export class ChatService {
           }),
       );
       const answer =
-        assistant && this.options.assistants
-          ? answerWithAssistant(
-              this.options.assistants,
-              assistant,
+        assistant?.managed && this.options.assistants
+          ? answerWithManagedAgent(
               {
-                messages,
+                definition: assistant.definition,
+                binding: assistant.managed,
+                tools: assistant.tools,
+                message: request.message,
                 context: {
                   tenantId: request.tenantId,
                   userId: request.userId,
@@ -176,13 +178,29 @@ export class ChatService {
                 },
                 abortSignal,
               },
+              this.options.assistants.settings,
               progress,
             )
-          : this.answerFromModel(
-              request,
-              { knowledgeBase, documentIds: prepared.documentIds, model, messages, abortSignal },
-              progress,
-            );
+          : assistant && this.options.assistants
+            ? answerWithAssistant(
+                this.options.assistants,
+                assistant,
+                {
+                  messages,
+                  context: {
+                    tenantId: request.tenantId,
+                    userId: request.userId,
+                    conversationId: conversation.id,
+                  },
+                  abortSignal,
+                },
+                progress,
+              )
+            : this.answerFromModel(
+                request,
+                { knowledgeBase, documentIds: prepared.documentIds, model, messages, abortSignal },
+                progress,
+              );
       for await (const event of answer) {
         if (event.type === 'text') await saver.offer(progress.text);
         yield event;

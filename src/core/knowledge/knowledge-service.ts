@@ -121,6 +121,7 @@ export class KnowledgeService {
   /** Deletes the knowledge base, its documents, chunks and original files. */
   async deleteKnowledgeBase(tenantId: string, name: string): Promise<void> {
     const knowledgeBase = await this.requireKnowledgeBase(tenantId, name);
+    refuseReadOnly(knowledgeBase, 'deleted');
     const documents = await this.options.knowledge.listDocuments(tenantId, knowledgeBase.id);
     await this.options.knowledge.deleteKnowledgeBase(tenantId, name);
     const { blobs } = this.options;
@@ -130,6 +131,7 @@ export class KnowledgeService {
 
   async deleteDocument(tenantId: string, knowledgeBaseName: string, documentId: string): Promise<void> {
     const knowledgeBase = await this.requireKnowledgeBase(tenantId, knowledgeBaseName);
+    refuseReadOnly(knowledgeBase, 'changed (documents are removed from its data source in Bedrock)');
     const document = await this.options.knowledge.getDocument(tenantId, documentId);
     if (!document || document.knowledgeBaseId !== knowledgeBase.id) {
       throw new NotFoundError(`Document "${documentId}" is not in knowledge base "${knowledgeBaseName}".`);
@@ -229,6 +231,7 @@ export class KnowledgeService {
     file: IngestFile,
     force: boolean,
   ): Promise<IngestOutcome> {
+    refuseReadOnly(knowledgeBase, 'changed (add documents to its data source in Bedrock and sync it there)');
     const { knowledge, index, parser, blobs } = this.options;
     const sha256 = createHash('sha256').update(file.bytes).digest('hex');
     const existing = await knowledge.findDocumentBySource(tenantId, knowledgeBase.id, file.source);
@@ -328,6 +331,17 @@ export class KnowledgeService {
     }
     return embedder;
   }
+}
+
+/** A knowledge base kept outside Godwit is read-only here: a ConflictError (409) that says where it lives. */
+function refuseReadOnly(knowledgeBase: KnowledgeBase, action: string): void {
+  if (!knowledgeBase.external) return;
+  throw new ConflictError(
+    `Knowledge base "${knowledgeBase.name}" is Bedrock Knowledge Base ${knowledgeBase.external.id} (${knowledgeBase.external.region}) and is read-only in Godwit: it cannot be ${action}.`,
+    {
+      details: { knowledgeBase: knowledgeBase.name, source: knowledgeBase.external.provider, readOnly: true },
+    },
+  );
 }
 
 /** An all-zero vector (text with no indexable words) has no direction: store none rather than NaN distances. */

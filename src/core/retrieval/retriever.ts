@@ -47,6 +47,8 @@ export interface RetrieverOptions {
    * vector alone, and keyword mode is refused. Default true.
    */
   keywordSearch?: boolean;
+  /** Searches a knowledge base kept outside Godwit (`knowledgeBase.external`), such as a Bedrock KB. */
+  externalSearch?: (tenantId: string, request: RetrievalRequest) => Promise<SearchHit[]>;
 }
 
 /** Keyword lists are searched at least this deep before feedback and fusion cut them to k. */
@@ -68,6 +70,12 @@ export class Retriever {
     if (query.length === 0) throw new ValidationError('query is empty: send the text to search for.');
     if (!Number.isInteger(request.k) || request.k < 1 || request.k > MAX_K) {
       throw new ValidationError(`k must be an integer from 1 to ${MAX_K}; got ${request.k}.`);
+    }
+    if (request.knowledgeBase.external) {
+      if (!this.options.externalSearch) {
+        throw new ValidationError(`Knowledge base "${request.knowledgeBase.name}" cannot be searched here.`);
+      }
+      return this.options.externalSearch(tenantId, { ...request, query });
     }
     const embedder = this.embedderFor(request.knowledgeBase);
     const keywordSearch = this.options.keywordSearch !== false;

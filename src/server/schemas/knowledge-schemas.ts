@@ -11,6 +11,12 @@ export const KnowledgeBaseSchema = z
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
     stats: z.object({ documents: z.number(), chunks: z.number(), failed: z.number() }),
+    source: z.enum(['godwit', 'bedrock']).openapi({
+      description:
+        '`bedrock`: a Bedrock Knowledge Base (searched there; its documents are managed in Bedrock).',
+    }),
+    readOnly: z.boolean().openapi({ description: 'Uploads and deletions are refused (409).' }),
+    externalId: z.string().optional().openapi({ description: 'The Bedrock Knowledge Base id.' }),
   })
   .openapi('KnowledgeBase');
 

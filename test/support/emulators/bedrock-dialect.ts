@@ -58,7 +58,9 @@ export const bedrockDialect: DialectDefinition = {
       body: json({ message }),
     };
   },
-  chat(reply) {
+  chat(reply, context) {
+    const guardrail = guardrailOf(reply, context);
+    if (guardrail) return guardrailReply(reply, guardrail);
     return {
       output: {
         message: {
@@ -76,8 +78,12 @@ export const bedrockDialect: DialectDefinition = {
       metrics: { latencyMs: 12 },
     };
   },
-  chatStream(reply) {
-    return { contentType: 'application/vnd.amazon.eventstream', frames: streamFrames(reply) };
+  chatStream(reply, context) {
+    const guardrail = guardrailOf(reply, context);
+    return {
+      contentType: 'application/vnd.amazon.eventstream',
+      frames: guardrail ? guardrailFrames(reply, guardrail) : streamFrames(reply),
+    };
   },
   malformedStream() {
     return {
@@ -153,6 +159,77 @@ function streamFrames(reply: ResolvedReply): StreamFrame[] {
   }
   frames.push(event('messageStop', { stopReason: STOP_REASON[reply.finish] }));
   frames.push(event('metadata', { usage: usageOf(reply), metrics: { latencyMs: 12 } }));
+  return frames;
+}
+
+interface ActiveGuardrail {
+  identifier: string;
+  source: 'input' | 'output';
+  afterChunks: number;
+  topics: string[];
+  message: string;
+}
+
+/** A scripted intervention applies only when the request names a guardrail, as on the real service. */
+function guardrailOf(reply: ResolvedReply, context: RenderContext): ActiveGuardrail | undefined {
+  const config = context.body.guardrailConfig as { guardrailIdentifier?: unknown } | undefined;
+  if (!reply.guardrail || typeof config?.guardrailIdentifier !== 'string') return undefined;
+  return {
+    identifier: config.guardrailIdentifier,
+    source: reply.guardrail.source,
+    afterChunks: reply.guardrail.source === 'input' ? 0 : (reply.guardrail.afterChunks ?? 0),
+    topics: reply.guardrail.topics ?? ['Blocked topic'],
+    message: reply.guardrail.message ?? 'Sorry, the model cannot answer this question.',
+  };
+}
+
+/** `trace.guardrail` as Converse reports it: assessments keyed by guardrail id. */
+function guardrailTrace(guardrail: ActiveGuardrail) {
+  const assessment = {
+    topicPolicy: {
+      topics: guardrail.topics.map((name) => ({ name, type: 'DENY', action: 'BLOCKED', detected: true })),
+    },
+  };
+  return {
+    guardrail: {
+      actionReason: 'Guardrail blocked.',
+      ...(guardrail.source === 'input'
+        ? { inputAssessment: { [guardrail.identifier]: assessment } }
+        : { outputAssessments: { [guardrail.identifier]: [assessment] } }),
+    },
+  };
+}
+
+function guardrailReply(reply: ResolvedReply, guardrail: ActiveGuardrail) {
+  return {
+    output: { message: { role: 'assistant', content: [{ text: guardrail.message }] } },
+    stopReason: 'guardrail_intervened',
+    usage: usageOf(reply),
+    metrics: { latencyMs: 12 },
+    trace: guardrailTrace(guardrail),
+  };
+}
+
+/**
+ * A stream the guardrail stops: the chunks it let through (none for a blocked input, then the blocked
+ * message), `guardrail_intervened`, and the trace in the metadata event.
+ */
+function guardrailFrames(reply: ResolvedReply, guardrail: ActiveGuardrail): StreamFrame[] {
+  const frames: StreamFrame[] = [event('messageStart', { role: 'assistant' })];
+  const passed =
+    guardrail.source === 'input' ? [guardrail.message] : reply.chunks.slice(0, guardrail.afterChunks);
+  for (const text of passed) {
+    frames.push(event('contentBlockDelta', { contentBlockIndex: 0, delta: { text } }, true));
+  }
+  if (passed.length > 0) frames.push(event('contentBlockStop', { contentBlockIndex: 0 }));
+  frames.push(event('messageStop', { stopReason: 'guardrail_intervened' }));
+  frames.push(
+    event('metadata', {
+      usage: usageOf(reply),
+      metrics: { latencyMs: 12 },
+      trace: guardrailTrace(guardrail),
+    }),
+  );
   return frames;
 }
 

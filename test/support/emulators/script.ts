@@ -39,6 +39,20 @@ export interface ScriptedReply {
   cutAfterChunks?: number;
   /** Send a body the client cannot parse (JSON: invalid JSON; streams: an invalid first event). */
   malformed?: boolean;
+  /**
+   * Bedrock Converse only, when the request names a `guardrailConfig`: the guardrail intervenes on the
+   * input (the blocked-input message, nothing else) or on the output after `afterChunks` text chunks.
+   */
+  guardrail?: ScriptedGuardrail;
+}
+
+export interface ScriptedGuardrail {
+  source: 'input' | 'output';
+  afterChunks?: number;
+  /** Denied topics reported in the trace. Default ['Blocked topic']. */
+  topics?: string[];
+  /** The guardrail's blocked message. */
+  message?: string;
 }
 
 export interface EmulatorRequest {
@@ -67,6 +81,7 @@ export interface ResolvedReply {
   chunkDelayMs: number;
   cutAfterChunks: number | undefined;
   malformed: boolean;
+  guardrail: ScriptedGuardrail | undefined;
 }
 
 export const DEFAULT_TEXT = 'Hello from the emulator.';
@@ -126,6 +141,7 @@ export function resolveReply(
     chunkDelayMs: reply.chunkDelayMs ?? 0,
     cutAfterChunks: reply.cutAfterChunks,
     malformed: reply.malformed ?? false,
+    guardrail: reply.guardrail,
   };
 }
 

@@ -43,6 +43,10 @@ export interface KnowledgeBase {
   embeddingModel: string | null;
   stats: { documents: number; chunks: number; failed: number };
   createdAt: string;
+  /** `bedrock`: a Bedrock Knowledge Base, searched there; its documents are managed in Bedrock. */
+  source?: 'godwit' | 'bedrock';
+  readOnly?: boolean;
+  externalId?: string;
 }
 
 export interface KnowledgeDocument {

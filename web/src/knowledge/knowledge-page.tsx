@@ -239,7 +239,9 @@ export function KnowledgePage() {
                   >
                     <span className="kb-name">{base.name}</span>
                     <span className="muted">
-                      {base.stats.documents} documents · {base.stats.chunks} chunks
+                      {base.readOnly
+                        ? 'Bedrock Knowledge Base · read-only'
+                        : `${base.stats.documents} documents · ${base.stats.chunks} chunks`}
                     </span>
                   </button>
                 </li>
@@ -260,10 +262,13 @@ export function KnowledgePage() {
                 <div>
                   <h2>{current.name}</h2>
                   <p className="muted">
-                    {current.description || 'No description.'} Embeddings: {current.embeddingModel ?? 'none (keyword search)'}.
+                    {current.description || 'No description.'}{' '}
+                    {current.readOnly
+                      ? `Bedrock Knowledge Base ${current.externalId ?? ''}: searched in Bedrock and read-only here; add or remove its documents in its Bedrock data source.`
+                      : `Embeddings: ${current.embeddingModel ?? 'none (keyword search)'}.`}
                   </p>
                 </div>
-                {confirmDelete ? (
+                {current.readOnly ? null : confirmDelete ? (
                   <span>
                     <button
                       type="button"
@@ -291,10 +296,14 @@ export function KnowledgePage() {
                   </button>
                 )}
               </div>
-              <DropZone onFiles={uploads.add} disabled={!selected} />
-              <UploadList items={uploads.items} />
-              <h3>Documents</h3>
-              <DocumentTable base={current.name} documents={documents} onChanged={refresh} />
+              {current.readOnly ? null : (
+                <>
+                  <DropZone onFiles={uploads.add} disabled={!selected} />
+                  <UploadList items={uploads.items} />
+                  <h3>Documents</h3>
+                  <DocumentTable base={current.name} documents={documents} onChanged={refresh} />
+                </>
+              )}
             </>
           ) : (
             <p className="muted">Create a knowledge base to upload documents.</p>
