@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { AssistantCatalog } from '../core/agent/assistant-catalog.ts';
+import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
 import { ChatService } from '../core/chat/chat-service.ts';
 import { ConfigError, describeError } from '../core/errors.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
@@ -28,6 +29,11 @@ export interface CreateGodwitOptions {
   /** Environment the provider adapters read (AWS_*, OPENAI_*, …). Default: process.env. */
   env?: Record<string, string | undefined>;
   generateId?: () => string;
+  /**
+   * Told once per assistant tool call when it ends (complete, failed or denied), with tenant, user,
+   * conversation, tool, input, outcome and approval: the hook an audit log or metrics use.
+   */
+  onToolCall?: ToolCallListener;
 }
 
 export async function createGodwit(
@@ -84,6 +90,7 @@ export async function createGodwit(
     retriever,
     env: options.env ?? process.env,
     defaultModel: provider.model,
+    ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
   });
   const chat = new ChatService({
     conversations: storage.conversations,
@@ -174,6 +181,7 @@ async function createAssistants(
     retriever: Retriever;
     env: Record<string, string | undefined>;
     defaultModel: string;
+    onToolCall?: ToolCallListener;
   },
 ): Promise<AssistantCatalog | undefined> {
   if (Object.keys(config.assistants).length === 0) return undefined;
@@ -191,6 +199,7 @@ async function createAssistants(
     retriever: parts.retriever,
     k: config.retrieval.k,
     env: parts.env,
+    ...(parts.onToolCall ? { onToolCall: parts.onToolCall } : {}),
   });
 }
 
