@@ -18,6 +18,7 @@ import type { UsageEntry } from '../core/types.ts';
 import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
 import { createPricing } from '../providers/pricing.ts';
 import { boundedHealthCheck } from './bounded-health-check.ts';
+import { createConfiguredUrlGuard } from './configured-url-guard.ts';
 import { createModels } from './create-models.ts';
 import { openComposedStorage } from './open-storage.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -142,6 +143,7 @@ export async function createGodwit(
       blobs.close();
       await cache.close();
       await parser.close();
+      await assistants?.close?.();
     },
   };
 }
@@ -199,6 +201,7 @@ async function createAssistants(
     retriever: parts.retriever,
     k: config.retrieval.k,
     env: parts.env,
+    urlGuard: createConfiguredUrlGuard(config),
     ...(parts.onToolCall ? { onToolCall: parts.onToolCall } : {}),
   });
 }

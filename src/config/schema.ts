@@ -355,12 +355,40 @@ const lambdaToolSourceSchema = z
   })
   .strict();
 
+/**
+ * An MCP server whose tools assistants may call: streamable HTTP (or SSE) by `url`, or a process started
+ * over stdio by `command` (not on Lambda). Tools are named `<server>__<tool>`.
+ */
+const mcpToolSourceSchema = z
+  .object({
+    /** http(s) URL of a streamable HTTP (or SSE) endpoint; checked by the URL guard (urlFetch.allowedHosts). */
+    url: z.string().url().nullable().default(null),
+    transport: z.enum(['http', 'sse']).default('http'),
+    /** A header whose value is a secret (e.g. `Authorization` with prefix `Bearer `). */
+    auth: toolAuthSchema.nullable().default(null),
+    /** The program of a stdio server, started by Godwit. */
+    command: z.string().min(1).nullable().default(null),
+    args: z.array(z.string()).default([]),
+    /** Environment of the stdio process (besides PATH): values, or secrets by reference. */
+    env: z.record(z.string(), z.union([z.string(), secretReference])).default({}),
+    /** The server's tools assistants may use (the admin allow-list); null = all it lists. */
+    tools: z.array(z.string().min(1)).nullable().default(null),
+  })
+  .strict()
+  .refine((source) => (source.url === null) !== (source.command === null), {
+    message: 'set exactly one of url (an HTTP server) or command (a stdio server)',
+  })
+  .refine((source) => source.auth === null || (source.url !== null && source.auth.header), {
+    message: 'auth sends a header to an HTTP server: set url and auth.header',
+  });
+
 const TOOLS_DEFAULTS = {
   timeoutMs: 30_000,
   maxOutputBytes: 65_536,
   approvalSecret: null,
   openapi: {},
   lambda: {},
+  mcp: {},
 };
 
 /** Tool sources and the limits every tool call runs under. */
@@ -374,6 +402,7 @@ const toolsSchema = z
     approvalSecret: z.string().min(16, 'use at least 16 characters').nullable().default(null),
     openapi: z.record(toolName, openApiToolSourceSchema).default({}),
     lambda: z.record(toolName, lambdaToolSourceSchema).default({}),
+    mcp: z.record(toolName, mcpToolSourceSchema).default({}),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 /**
- * Assistants from config, with their tools: built-ins, OpenAPI operations and action-group Lambdas. Tool
+ * Assistants from config, with their tools: built-ins, OpenAPI operations, action-group Lambdas and MCP servers. Tool
  * sources are read and checked once at startup (a bad document or a missing secret is a ConfigError that
  * names the key); each request gets a fresh tool set bound to its knowledge bases.
  */
@@ -11,10 +11,12 @@ import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Retriever } from '../core/retrieval/retriever.ts';
+import type { UrlGuard } from '../net/index.ts';
 import { calculatorTool, currentTimeTool } from './builtin/basic-tools.ts';
 import { knowledgeTools } from './builtin/knowledge-tools.ts';
 import type { LambdaInvoke } from './lambda/lambda-tools.ts';
 import { lambdaTools } from './lambda/lambda-tools.ts';
+import { connectMcpSource, type McpSource } from './mcp/mcp-tools.ts';
 import { loadOpenApiDocument } from './openapi/load-openapi-document.ts';
 import { openApiTools } from './openapi/openapi-tools.ts';
 import type { AssistantsConfig, ToolSourcesConfig } from './tool-config.ts';
@@ -34,6 +36,8 @@ export interface AssistantCatalogOptions {
   fetch?: typeof globalThis.fetch;
   /** Lambda invocation; default: the AWS SDK (loaded only when a Lambda source is configured). */
   lambdaInvoke?: (settings: { region?: string; endpoint?: string }) => Promise<LambdaInvoke>;
+  /** Checks MCP servers' URLs (the configured URL guard). */
+  urlGuard: UrlGuard;
   /** Told once per tool call when it ends (for an audit log). */
   onToolCall?: ToolCallListener;
 }
@@ -93,8 +97,25 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
       }),
     );
   }
-  for (const [name, assistant] of Object.entries(options.assistants)) {
-    for (const wanted of assistant.tools) selectTools(wanted, sourceTools, `assistants.${name}.tools`);
+  const connections: McpSource[] = [];
+  try {
+    for (const [source, settings] of Object.entries(sources.mcp)) {
+      const connection = await connectMcpSource({
+        source,
+        settings,
+        env: options.env,
+        urlGuard: options.urlGuard,
+        secrets,
+      });
+      connections.push(connection);
+      sourceTools.set(source, connection.tools);
+    }
+    for (const [name, assistant] of Object.entries(options.assistants)) {
+      for (const wanted of assistant.tools) selectTools(wanted, sourceTools, `assistants.${name}.tools`);
+    }
+  } catch (error) {
+    await closeAll(connections);
+    throw error;
   }
   const settings = {
     limits: { timeoutMs: sources.timeoutMs, maxOutputBytes: sources.maxOutputBytes, secrets },
@@ -106,7 +127,12 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     settings,
     names: () => Object.keys(options.assistants),
     prepare: (name) => prepareAssistant(options, sourceTools, name),
+    close: () => closeAll(connections),
   };
+}
+
+async function closeAll(connections: readonly McpSource[]): Promise<void> {
+  await Promise.allSettled(connections.map((connection) => connection.close()));
 }
 
 function prepareAssistant(
