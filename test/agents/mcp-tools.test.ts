@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { createUrlGuard } from '../../src/net/index.ts';
 import { createApp } from '../../src/server/index.ts';
-import { connectMcpSource } from '../../src/tools/mcp/mcp-tools.ts';
+import { connectMcpSource, type McpSourceConfig } from '../../src/tools/mcp/mcp-tools.ts';
 import { type Emulator, startEmulator } from '../support/emulators/index.ts';
 
 const SERVER = join(import.meta.dirname, 'fixtures', 'mcp-iam-server.mjs');
@@ -208,7 +208,7 @@ describe('MCP tools in the loop', () => {
 
 describe('MCP servers checked at startup', () => {
   const guard = createUrlGuard({ allowedHosts: ['127.0.0.1'] });
-  const base = {
+  const base: McpSourceConfig = {
     url: null,
     transport: 'http',
     auth: null,
@@ -216,7 +216,7 @@ describe('MCP servers checked at startup', () => {
     args: [],
     env: {},
     tools: null,
-  } as const;
+  };
 
   it('names the key when an HTTP server cannot be reached', async () => {
     await expect(
