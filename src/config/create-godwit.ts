@@ -202,6 +202,7 @@ async function createAssistants(
     k: config.retrieval.k,
     env: parts.env,
     urlGuard: createConfiguredUrlGuard(config),
+    databaseUrl: config.database.url,
     ...(parts.onToolCall ? { onToolCall: parts.onToolCall } : {}),
   });
 }

@@ -382,6 +382,59 @@ const mcpToolSourceSchema = z
     message: 'auth sends a header to an HTTP server: set url and auth.header',
   });
 
+/** An SQL identifier, optionally schema-qualified (`iam.users`): checked, then quoted, never interpolated raw. */
+const sqlIdentifier = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/,
+    'expected a table or column name (letters, digits, _; schema.table allowed)',
+  );
+
+/** One named, parameterised, read-only query: the model supplies the parameters, never the SQL. */
+const sqlQuerySchema = z
+  .object({
+    description: z.string().min(1),
+    /** The statement, with `$1`, `$2`, … for the parameters in the order they are declared. */
+    sql: z.string().min(1),
+    parameters: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+        z
+          .object({
+            type: z.enum(['string', 'integer', 'number', 'boolean']).default('string'),
+            description: z.string().default(''),
+          })
+          .strict(),
+      )
+      .default({}),
+  })
+  .strict();
+
+/** A kind of entity `resolve_entity` can find by name: the table, the column matched, the columns returned. */
+const sqlEntitySchema = z
+  .object({
+    table: sqlIdentifier,
+    column: sqlIdentifier,
+    returns: z.array(sqlIdentifier).min(1),
+  })
+  .strict();
+
+/** A PostgreSQL/Aurora database that named queries and `resolve_entity` read, in read-only transactions. */
+const sqlToolSourceSchema = z
+  .object({
+    /** The connection URL, by environment variable (it holds a password); null = database.url. */
+    url: secretReference.nullable().default(null),
+    /** Each statement is stopped after this long. */
+    statementTimeoutMs: z.number().int().positive().max(120_000).default(5_000),
+    /** Rows returned at most; more are cut and marked truncated. */
+    maxRows: z.number().int().min(1).max(10_000).default(100),
+    queries: z.record(toolName, sqlQuerySchema).default({}),
+    entities: z.record(toolName, sqlEntitySchema).default({}),
+    /** Lowest pg_trgm similarity (0–1) for a candidate of resolve_entity. */
+    minSimilarity: z.number().min(0).max(1).default(0.3),
+  })
+  .strict();
+
 const TOOLS_DEFAULTS = {
   timeoutMs: 30_000,
   maxOutputBytes: 65_536,
@@ -389,6 +442,7 @@ const TOOLS_DEFAULTS = {
   openapi: {},
   lambda: {},
   mcp: {},
+  sql: {},
 };
 
 /** Tool sources and the limits every tool call runs under. */
@@ -403,6 +457,7 @@ const toolsSchema = z
     openapi: z.record(toolName, openApiToolSourceSchema).default({}),
     lambda: z.record(toolName, lambdaToolSourceSchema).default({}),
     mcp: z.record(toolName, mcpToolSourceSchema).default({}),
+    sql: z.record(toolName, sqlToolSourceSchema).default({}),
   })
   .strict();
 

@@ -16,9 +16,10 @@ import { calculatorTool, currentTimeTool } from './builtin/basic-tools.ts';
 import { knowledgeTools } from './builtin/knowledge-tools.ts';
 import type { LambdaInvoke } from './lambda/lambda-tools.ts';
 import { lambdaTools } from './lambda/lambda-tools.ts';
-import { connectMcpSource, type McpSource } from './mcp/mcp-tools.ts';
+import { connectMcpSource } from './mcp/mcp-tools.ts';
 import { loadOpenApiDocument } from './openapi/load-openapi-document.ts';
 import { openApiTools } from './openapi/openapi-tools.ts';
+import { connectSqlSource } from './sql/sql-tools.ts';
 import type { AssistantsConfig, ToolSourcesConfig } from './tool-config.ts';
 
 export interface AssistantCatalogOptions {
@@ -36,6 +37,8 @@ export interface AssistantCatalogOptions {
   fetch?: typeof globalThis.fetch;
   /** Lambda invocation; default: the AWS SDK (loaded only when a Lambda source is configured). */
   lambdaInvoke?: (settings: { region?: string; endpoint?: string }) => Promise<LambdaInvoke>;
+  /** The connection URL SQL tool sources use when they name none (database.url). */
+  databaseUrl?: string | null;
   /** Checks MCP servers' URLs (the configured URL guard). */
   urlGuard: UrlGuard;
   /** Told once per tool call when it ends (for an audit log). */
@@ -97,7 +100,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
       }),
     );
   }
-  const connections: McpSource[] = [];
+  const connections: Array<{ close(): Promise<void> }> = [];
   try {
     for (const [source, settings] of Object.entries(sources.mcp)) {
       const connection = await connectMcpSource({
@@ -107,6 +110,18 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
         urlGuard: options.urlGuard,
         secrets,
       });
+      connections.push(connection);
+      sourceTools.set(source, connection.tools);
+    }
+    for (const [source, settings] of Object.entries(sources.sql)) {
+      const key = `tools.sql.${source}`;
+      const url = settings.url ? secretValue(options.env, `${key}.url`, settings.url.env) : options.databaseUrl;
+      if (!url) {
+        throw new ConfigError(
+          `${key}.url is not set and there is no database.url: name the environment variable that holds the connection URL (url: { env: IAM_DATABASE_URL }).`,
+        );
+      }
+      const connection = await connectSqlSource({ source, settings, url });
       connections.push(connection);
       sourceTools.set(source, connection.tools);
     }
@@ -131,7 +146,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
   };
 }
 
-async function closeAll(connections: readonly McpSource[]): Promise<void> {
+async function closeAll(connections: ReadonlyArray<{ close(): Promise<void> }>): Promise<void> {
   await Promise.allSettled(connections.map((connection) => connection.close()));
 }
 
