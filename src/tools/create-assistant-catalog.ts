@@ -115,7 +115,9 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     }
     for (const [source, settings] of Object.entries(sources.sql)) {
       const key = `tools.sql.${source}`;
-      const url = settings.url ? secretValue(options.env, `${key}.url`, settings.url.env) : options.databaseUrl;
+      const url = settings.url
+        ? secretValue(options.env, `${key}.url`, settings.url.env)
+        : options.databaseUrl;
       if (!url) {
         throw new ConfigError(
           `${key}.url is not set and there is no database.url: name the environment variable that holds the connection URL (url: { env: IAM_DATABASE_URL }).`,
