@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { acquireDataDirLock, type DataDirLock, readLockOwner } from '../config/data-dir-lock.ts';
 import { createGodwit, type GodwitConfig } from '../config/index.ts';
 import { loadSampleKnowledgeBase, SAMPLE_KNOWLEDGE_BASE } from '../config/sample-knowledge-base.ts';
+import { toolCallViews } from '../core/agent/tool-call-view.ts';
+import type { ChatTurn } from '../core/chat/chat-turn.ts';
 import { formatLocation } from '../core/chat/prompt.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
@@ -36,6 +38,15 @@ export interface AskView {
   usage: Usage | null;
   conversationId: string;
   status: string;
+  /** An assistant's tool calls: name, state, and the approval id of a call that waits. */
+  toolCalls: ToolCallSummary[];
+}
+
+export interface ToolCallSummary {
+  toolName: string;
+  state: string;
+  error?: string;
+  approvalId?: string;
 }
 
 export interface KnowledgeBaseSummary {
@@ -63,8 +74,15 @@ export interface CliBackend {
     knowledgeBase: string | null;
     question: string;
     model?: string;
+    /** Answer as this configured assistant, with its tools. */
+    assistant?: string;
     conversationId?: string;
   }): Promise<AskView>;
+  /** Approves or denies the tool calls the conversation's last answer waits for, and continues it. */
+  decide(
+    conversationId: string,
+    decisions: Array<{ approvalId: string; approved: boolean; reason?: string }>,
+  ): Promise<AskView>;
   ingest(
     knowledgeBase: string,
     file: { source: string; bytes: Uint8Array; mimeType?: string },
@@ -194,6 +212,7 @@ class LocalBackend implements CliBackend {
     knowledgeBase: string | null;
     question: string;
     model?: string;
+    assistant?: string;
     conversationId?: string;
   }) {
     const turn = await this.services.chat.start({
@@ -202,8 +221,26 @@ class LocalBackend implements CliBackend {
       message: input.question,
       knowledgeBase: input.knowledgeBase,
       ...(input.model ? { model: input.model } : {}),
+      ...(input.assistant ? { assistant: input.assistant } : {}),
       ...(input.conversationId ? { conversationId: input.conversationId } : {}),
     });
+    return this.answerOf(turn);
+  }
+
+  async decide(
+    conversationId: string,
+    decisions: Array<{ approvalId: string; approved: boolean; reason?: string }>,
+  ) {
+    const turn = await this.services.chat.resume({
+      tenantId: DEFAULT_TENANT,
+      userId: DEFAULT_USER,
+      conversationId,
+      decisions,
+    });
+    return this.answerOf(turn);
+  }
+
+  private async answerOf(turn: ChatTurn): Promise<AskView> {
     const outcome = await turn.outcome();
     if (outcome.type === 'error') throw new AskFailedError(outcome.code, outcome.message);
     const message = outcome.message;
@@ -219,6 +256,7 @@ class LocalBackend implements CliBackend {
       usage: message.usage,
       conversationId: turn.conversationId,
       status: message.status,
+      toolCalls: toolCallViews(message.parts).map(summarizeToolCall),
     };
   }
 
@@ -270,4 +308,19 @@ export function pickDefault(names: string[]): string {
   throw new ValidationError(
     `Several knowledge bases exist (${names.join(', ')}): choose one with --kb NAME.`,
   );
+}
+
+/** A tool call as the CLI prints it. */
+export function summarizeToolCall(call: {
+  toolName: string;
+  state: string;
+  error?: string;
+  approval?: { id: string; state: string };
+}): ToolCallSummary {
+  return {
+    toolName: call.toolName,
+    state: call.state,
+    ...(call.error ? { error: call.error } : {}),
+    ...(call.state === 'awaiting-approval' && call.approval ? { approvalId: call.approval.id } : {}),
+  };
 }

@@ -83,6 +83,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .description('answer one question from a knowledge base, with citations')
     .option('--kb <name>', 'knowledge base (default: the only one, or handbook)')
     .option('--model <model>', 'provider:model-id (default: GODWIT_MODEL)')
+    .option('--assistant <name>', 'answer as a configured assistant, with its tools')
     .option('--json', 'print {"answer","citations","model","usage"}')
     .addOption(noSample)
     .action(
@@ -96,6 +97,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .description('talk with a knowledge base interactively')
     .option('--kb <name>', 'knowledge base')
     .option('--model <model>', 'provider:model-id')
+    .option('--assistant <name>', 'talk with a configured assistant (/approve and /deny its tool calls)')
     .addOption(noSample)
     .action(
       run(async (options) =>

@@ -439,6 +439,7 @@ const TOOLS_DEFAULTS = {
   timeoutMs: 30_000,
   maxOutputBytes: 65_536,
   approvalSecret: null,
+  rateLimit: { perMinute: null, tools: {} },
   openapi: {},
   lambda: {},
   mcp: {},
@@ -454,6 +455,14 @@ const toolsSchema = z
     maxOutputBytes: z.number().int().min(1024).max(10_485_760).default(65_536),
     /** HMAC key that signs approval requests; null = a random key per process (approvals end with it). */
     approvalSecret: z.string().min(16, 'use at least 16 characters').nullable().default(null),
+    /** Calls per minute per tool and tenant (in each server process); over it, a call fails without running. */
+    rateLimit: z
+      .object({
+        perMinute: z.number().int().positive().nullable().default(null),
+        tools: z.record(z.string(), z.number().int().positive()).default({}),
+      })
+      .strict()
+      .default({ perMinute: null, tools: {} }),
     openapi: z.record(toolName, openApiToolSourceSchema).default({}),
     lambda: z.record(toolName, lambdaToolSourceSchema).default({}),
     mcp: z.record(toolName, mcpToolSourceSchema).default({}),

@@ -8,6 +8,7 @@ import type { LanguageModel } from 'ai';
 import type { AgentTool } from '../core/agent/agent-tool.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../core/agent/assistant-catalog.ts';
 import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
+import { ToolRateLimiter } from '../core/agent/tool-rate-limit.ts';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Retriever } from '../core/retrieval/retriever.ts';
@@ -138,6 +139,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     limits: { timeoutMs: sources.timeoutMs, maxOutputBytes: sources.maxOutputBytes, secrets },
     // Without a configured key, approvals are signed with a key that lives as long as the process.
     approvalSecret: sources.approvalSecret ?? randomBytes(32).toString('base64url'),
+    rateLimiter: new ToolRateLimiter(sources.rateLimit),
     ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
   };
   return {

@@ -51,6 +51,7 @@ models:
   default: openai:gpt-4.1-mini
 tools:
   approvalSecret: approval-secret-for-tests-0123456789
+  rateLimit: { tools: { calculator: 1 } }
   openapi:
     scheduling:
       document: ${DOCUMENT}
@@ -238,6 +239,27 @@ describe('POST /api/conversations/:id/tool-approvals', () => {
     const [, ended] = await services.conversations.listMessages('default', conversationId);
     expect(ended?.status).toBe('failed');
     expect(ended?.parts.find((part) => part.type === 'tool-result')).toMatchObject({ isError: true });
+  });
+});
+
+describe('per-tool rate limit', () => {
+  it('fails a call over the limit without running it, and tells the model when to retry', async () => {
+    emulator.script(
+      {
+        match: { dialect: 'openai' },
+        toolCalls: [
+          { name: 'calculator', input: { expression: '1+1' } },
+          { name: 'calculator', input: { expression: '2+2' } },
+        ],
+      },
+      { match: { dialect: 'openai' }, text: 'Two, and the second must wait.' },
+    );
+    const { body } = await post('/api/chat', { assistant: 'scheduler', message: 'Add twice.' });
+    expect(body.message.toolCalls.map((call: Body) => call.state)).toEqual(['complete', 'failed']);
+    expect(body.message.toolCalls[1].error).toMatch(
+      /^Tool "calculator" reached its limit of 1 calls per minute; it did not run\. Try again in \d+ s\.$/,
+    );
+    expect(JSON.stringify(emulator.requests.at(-1)?.body)).toContain('reached its limit');
   });
 });
 

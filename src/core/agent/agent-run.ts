@@ -24,6 +24,7 @@ import { CitationCollector } from './citation-collector.ts';
 import { guardedExecute, redactText, type ToolLimits } from './guarded-execute.ts';
 import type { ToolCallListener } from './tool-call-event.ts';
 import { type ToolCallView, toolCallViews } from './tool-call-view.ts';
+import type { ToolRateLimiter } from './tool-rate-limit.ts';
 
 export interface AssistantDefinition {
   name: string;
@@ -52,6 +53,8 @@ export interface AgentRunSettings {
   limits: ToolLimits;
   /** HMAC key for approval requests: a client cannot forge an approval without it. */
   approvalSecret: string;
+  /** Calls per minute per tool and tenant (shared by every run of the catalogue). */
+  rateLimiter?: ToolRateLimiter;
   /** Told once per call when it ends (complete, failed or denied); see {@link ToolCallEvent}. */
   onToolCall?: ToolCallListener;
 }
@@ -208,6 +211,7 @@ export class AgentRun {
         execute: async (input: unknown, options) => {
           const startedAt = performance.now();
           try {
+            this.settings.rateLimiter?.take(context.tenantId, agentTool.name);
             return await guardedExecute(
               agentTool,
               input,
