@@ -1,7 +1,8 @@
 /**
- * `godwit ask --assistant`: a configured assistant answers on the command line, its tool calls listed,
- * with the model scripted on the OpenAI wire emulator.
+ * `godwit ask --assistant` and `godwit chat --assistant`: a configured assistant answers on the command line,
+ * its tool calls listed, waiting calls approved with /approve; the model scripted on the OpenAI wire emulator.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,9 @@ models:
 assistants:
   helper:
     tools: [calculator]
+  careful:
+    tools: [calculator]
+    approval: { mode: always }
 `,
   );
 });
@@ -73,7 +77,51 @@ describe('godwit ask --assistant', () => {
 
   it('exits 1 with the reason for an unknown assistant', async () => {
     const result = await run(['ask', 'Hi', '--assistant', 'nobody']);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('There is no assistant "nobody". Assistants: helper.');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('There is no assistant "nobody". Assistants: helper, careful.');
   });
+});
+
+/** The shipped command (`node bin/godwit.js`, the compiled build) with `input` piped to its stdin. */
+function shippedChat(
+  args: string[],
+  input: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/godwit.js', '--config', configPath, ...args], {
+      env: { ...process.env, OPENAI_API_KEY: 'sk-emulated', OPENAI_BASE_URL: emulator.baseURLs.openai },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe('godwit chat --assistant', () => {
+  it('shows a waiting tool call, runs it on /approve and prints the continued answer', async () => {
+    emulator.script(
+      { match: { dialect: 'openai' }, toolCalls: [{ name: 'calculator', input: { expression: '6*7' } }] },
+      { match: { dialect: 'openai' }, text: 'Six times seven is 42.' },
+    );
+    const result = await shippedChat(['chat', '--assistant', 'careful'], 'What is 6*7?\n/approve\n/exit\n');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('Chatting with assistant "careful".');
+    expect(result.stdout).toContain('  [tool] calculator awaiting-approval (waits for your approval)');
+    expect(result.stdout).toContain('  [tool] calculator complete\nSix times seven is 42.');
+  }, 120_000);
+
+  it('says so when /approve has nothing to decide', async () => {
+    const result = await shippedChat(['chat', '--assistant', 'careful'], '/approve\n/exit\n');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('No tool call waits for approval.');
+  }, 120_000);
 });
