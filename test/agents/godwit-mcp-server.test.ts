@@ -40,6 +40,9 @@ assistants:
   helper:
     instructions: You help with arithmetic.
     tools: [calculator]
+  careful:
+    tools: [calculator]
+    approval: { mode: always }
 `,
   );
   const env = { OPENAI_API_KEY: 'sk-emulated', OPENAI_BASE_URL: emulator.baseURLs.openai };
@@ -88,6 +91,7 @@ describe('/mcp with the official MCP client', () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
       'ask',
+      'assistant_careful',
       'assistant_helper',
       'get_document',
       'list_knowledge_bases',
@@ -154,6 +158,22 @@ describe('/mcp with the official MCP client', () => {
     expect(result).toMatchObject({ answer: 'It is 42.', status: 'complete' });
     const stored = await services.conversations.listMessages('acme', result.conversationId);
     expect(stored.at(-1)?.parts.some((part) => part.type === 'tool-result')).toBe(true);
+  });
+
+  it('returns the calls an assistant waits on, for the user to decide in Godwit', async () => {
+    emulator.script({
+      match: { dialect: 'openai' },
+      toolCalls: [{ name: 'calculator', input: { expression: '2*21' } }],
+    });
+    const client = await connect(acmeKey);
+    const answered = await client.callTool({
+      name: 'assistant_careful',
+      arguments: { message: 'What is 2*21?' },
+    });
+    expect(answered.structuredContent).toMatchObject({
+      awaitingApproval: [{ toolName: 'calculator', input: { expression: '2*21' } }],
+      note: expect.stringContaining('/tool-approvals'),
+    });
   });
 
   it('reports bad arguments as a tool error', async () => {
