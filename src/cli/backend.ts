@@ -7,16 +7,20 @@ import { join } from 'node:path';
 import { acquireDataDirLock, type DataDirLock, readLockOwner } from '../config/data-dir-lock.ts';
 import { createGodwit, type GodwitConfig } from '../config/index.ts';
 import { loadSampleKnowledgeBase, SAMPLE_KNOWLEDGE_BASE } from '../config/sample-knowledge-base.ts';
+import { toolCallViews } from '../core/agent/tool-call-view.ts';
+import type { ChatTurn } from '../core/chat/chat-turn.ts';
 import { formatLocation } from '../core/chat/prompt.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { DEFAULT_TENANT, DEFAULT_USER, type UsageSummaryRow } from '../core/types.ts';
 import {
   AskFailedError,
+  type AskView,
   type CliBackend,
   type KnowledgeBaseSummary,
   parseDay,
   pickDefault,
+  summarizeToolCall,
 } from './cli-backend.ts';
 import type { Output } from './output.ts';
 import { RemoteBackend } from './remote-backend.ts';
@@ -151,6 +155,23 @@ class LocalBackend implements CliBackend {
       ...(input.assistant ? { assistant: input.assistant } : {}),
       ...(input.conversationId ? { conversationId: input.conversationId } : {}),
     });
+    return this.answerOf(turn);
+  }
+
+  async decide(
+    conversationId: string,
+    decisions: Array<{ approvalId: string; approved: boolean; reason?: string }>,
+  ) {
+    const turn = await this.services.chat.resume({
+      tenantId: DEFAULT_TENANT,
+      userId: DEFAULT_USER,
+      conversationId,
+      decisions,
+    });
+    return this.answerOf(turn);
+  }
+
+  private async answerOf(turn: ChatTurn): Promise<AskView> {
     const outcome = await turn.outcome();
     if (outcome.type === 'error') throw new AskFailedError(outcome.code, outcome.message);
     const message = outcome.message;
@@ -166,6 +187,7 @@ class LocalBackend implements CliBackend {
       usage: message.usage,
       conversationId: turn.conversationId,
       status: message.status,
+      toolCalls: toolCallViews(message.parts).map(summarizeToolCall),
     };
   }
 

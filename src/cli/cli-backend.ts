@@ -23,6 +23,15 @@ export interface AskView {
   usage: Usage | null;
   conversationId: string;
   status: string;
+  /** An assistant's tool calls: name, state, and the approval id of a call that waits. */
+  toolCalls: ToolCallSummary[];
+}
+
+export interface ToolCallSummary {
+  toolName: string;
+  state: string;
+  error?: string;
+  approvalId?: string;
 }
 
 export interface KnowledgeBaseSummary {
@@ -54,6 +63,11 @@ export interface CliBackend {
     assistant?: string;
     conversationId?: string;
   }): Promise<AskView>;
+  /** Approves or denies the tool calls the conversation's last answer waits for, and continues it. */
+  decide(
+    conversationId: string,
+    decisions: Array<{ approvalId: string; approved: boolean; reason?: string }>,
+  ): Promise<AskView>;
   ingest(
     knowledgeBase: string,
     file: { source: string; bytes: Uint8Array; mimeType?: string },
@@ -94,4 +108,19 @@ export function pickDefault(names: string[]): string {
   throw new ValidationError(
     `Several knowledge bases exist (${names.join(', ')}): choose one with --kb NAME.`,
   );
+}
+
+/** A tool call as the CLI prints it. */
+export function summarizeToolCall(call: {
+  toolName: string;
+  state: string;
+  error?: string;
+  approval?: { id: string; state: string };
+}): ToolCallSummary {
+  return {
+    toolName: call.toolName,
+    state: call.state,
+    ...(call.error ? { error: call.error } : {}),
+    ...(call.state === 'awaiting-approval' && call.approval ? { approvalId: call.approval.id } : {}),
+  };
 }

@@ -97,7 +97,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .description('talk with a knowledge base interactively')
     .option('--kb <name>', 'knowledge base')
     .option('--model <model>', 'provider:model-id')
-    .option('--assistant <name>', 'talk with a configured assistant')
+    .option('--assistant <name>', 'talk with a configured assistant (/approve and /deny its tool calls)')
     .addOption(noSample)
     .action(
       run(async (options) =>

@@ -11,6 +11,7 @@ import {
   locationText,
   pickDefault,
   type SearchResultView,
+  summarizeToolCall,
 } from './cli-backend.ts';
 
 /** An API key as the server lists it (dates as ISO strings). */
@@ -158,30 +159,27 @@ export class RemoteBackend implements CliBackend {
     assistant?: string;
     conversationId?: string;
   }): Promise<AskView> {
-    const body = await this.post<{
-      conversationId: string;
-      message: { content: string; model: string; usage: AskView['usage']; status: string };
-      citations: Array<{ index: number; source: string; location: unknown; text: string }>;
-    }>('/api/chat', {
-      message: input.question,
-      knowledgeBase: input.knowledgeBase,
-      ...(input.model ? { model: input.model } : {}),
-      ...(input.assistant ? { assistant: input.assistant } : {}),
-      ...(input.conversationId ? { conversationId: input.conversationId } : {}),
-    });
-    return {
-      answer: body.message.content,
-      citations: body.citations.map((citation) => ({
-        index: citation.index,
-        source: citation.source,
-        location: locationText(citation.location as never),
-        text: citation.text,
-      })),
-      model: body.message.model,
-      usage: body.message.usage,
-      conversationId: body.conversationId,
-      status: body.message.status,
-    };
+    return answerView(
+      await this.post<ChatResponseBody>('/api/chat', {
+        message: input.question,
+        ...(input.assistant ? {} : { knowledgeBase: input.knowledgeBase }),
+        ...(input.model ? { model: input.model } : {}),
+        ...(input.assistant ? { assistant: input.assistant } : {}),
+        ...(input.conversationId ? { conversationId: input.conversationId } : {}),
+      }),
+    );
+  }
+
+  async decide(
+    conversationId: string,
+    decisions: Array<{ approvalId: string; approved: boolean; reason?: string }>,
+  ): Promise<AskView> {
+    return answerView(
+      await this.post<ChatResponseBody>(
+        `/api/conversations/${encodeURIComponent(conversationId)}/tool-approvals`,
+        { approvals: decisions },
+      ),
+    );
   }
 
   async ingest(
@@ -219,4 +217,38 @@ export class RemoteBackend implements CliBackend {
   }
 
   async close(): Promise<void> {}
+}
+
+interface ChatResponseBody {
+  conversationId: string;
+  message: {
+    content: string;
+    model: string;
+    usage: AskView['usage'];
+    status: string;
+    toolCalls?: Array<{
+      toolName: string;
+      state: string;
+      error?: string;
+      approval?: { id: string; state: string };
+    }>;
+  };
+  citations: Array<{ index: number; source: string; location: unknown; text: string }>;
+}
+
+function answerView(body: ChatResponseBody): AskView {
+  return {
+    answer: body.message.content,
+    citations: body.citations.map((citation) => ({
+      index: citation.index,
+      source: citation.source,
+      location: locationText(citation.location as never),
+      text: citation.text,
+    })),
+    model: body.message.model,
+    usage: body.message.usage,
+    conversationId: body.conversationId,
+    status: body.message.status,
+    toolCalls: (body.message.toolCalls ?? []).map(summarizeToolCall),
+  };
 }

@@ -5,6 +5,7 @@
  * error reporting, hybrid fusion, query expansion, assistants and the readiness checks.
  */
 import type { AssistantCatalog } from '../core/agent/assistant-catalog.ts';
+import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
 import { ChatService } from '../core/chat/chat-service.ts';
 import { describeError } from '../core/errors.ts';
 import {
@@ -21,6 +22,7 @@ import type { GodwitServices } from '../core/services.ts';
 import type { UsageEntry } from '../core/types.ts';
 import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
 import { boundedHealthCheck } from './bounded-health-check.ts';
+import { createConfiguredUrlGuard } from './configured-url-guard.ts';
 import { openGuardrails } from './guardrails.ts';
 import type { GodwitParts, LogLine } from './open-adapters.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -87,6 +89,7 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
     retriever,
     env: parts.env,
     defaultModel: layer.provider.model,
+    ...(parts.onToolCall ? { onToolCall: parts.onToolCall } : {}),
   });
   const assistants = catalog ? guardrails.assistants(catalog) : null;
   const chat = new ChatService({
@@ -137,6 +140,7 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
       await parts.blobs.close();
       await parts.cache.close();
       await parts.parser.close();
+      await catalog?.close?.();
     },
   };
 }
@@ -179,6 +183,7 @@ async function createAssistants(
     retriever: Retriever;
     env: Record<string, string | undefined>;
     defaultModel: string;
+    onToolCall?: ToolCallListener;
   },
 ): Promise<AssistantCatalog | null> {
   if (Object.keys(config.assistants).length === 0) return null;
@@ -196,6 +201,9 @@ async function createAssistants(
     retriever: parts.retriever,
     k: config.retrieval.k,
     env: parts.env,
+    urlGuard: createConfiguredUrlGuard(config),
+    databaseUrl: config.database.url,
+    ...(parts.onToolCall ? { onToolCall: parts.onToolCall } : {}),
     ...(Object.values(config.assistants).some((assistant) => assistant.bedrockAgent)
       ? { bedrockAgent: await bedrockAgentFactory(parts.env) }
       : {}),

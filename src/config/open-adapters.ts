@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Embedder, Pricing } from '../core/models.ts';
 import type { BlobStore, Cache, DocumentParser, HealthReport } from '../core/ports.ts';
@@ -53,6 +54,11 @@ export interface GodwitParts {
   generateId: () => string;
   /** Where failed chat turns and start-up warnings are reported. */
   log: (line: LogLine) => void;
+  /**
+   * Told once per assistant tool call when it ends (complete, failed or denied), with tenant, user,
+   * conversation, tool, input, outcome and approval: the hook an audit log or metrics use.
+   */
+  onToolCall?: ToolCallListener;
 }
 
 export interface OpenAdaptersOptions {
@@ -61,6 +67,8 @@ export interface OpenAdaptersOptions {
   /** Environment the provider adapters read (AWS_*, OPENAI_*, …). Default: process.env. */
   env?: Environment;
   generateId?: () => string;
+  /** See `GodwitParts.onToolCall`. */
+  onToolCall?: ToolCallListener;
 }
 
 /** Writes one JSON line on stderr: the production log of the composition root. */
@@ -100,6 +108,7 @@ export async function openAdapters(
       pricing: createPricing(),
       generateId: options.generateId ?? randomUUID,
       log: logToStderr,
+      ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
     };
   } catch (error) {
     for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});

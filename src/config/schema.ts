@@ -406,12 +406,95 @@ const lambdaToolSourceSchema = z
   })
   .strict();
 
+/**
+ * An MCP server whose tools assistants may call: streamable HTTP (or SSE) by `url`, or a process started
+ * over stdio by `command` (not on Lambda). Tools are named `<server>__<tool>`.
+ */
+const mcpToolSourceSchema = z
+  .object({
+    /** http(s) URL of a streamable HTTP (or SSE) endpoint; checked by the URL guard (urlFetch.allowedHosts). */
+    url: z.string().url().nullable().default(null),
+    transport: z.enum(['http', 'sse']).default('http'),
+    /** A header whose value is a secret (e.g. `Authorization` with prefix `Bearer `). */
+    auth: toolAuthSchema.nullable().default(null),
+    /** The program of a stdio server, started by Godwit. */
+    command: z.string().min(1).nullable().default(null),
+    args: z.array(z.string()).default([]),
+    /** Environment of the stdio process (besides PATH): values, or secrets by reference. */
+    env: z.record(z.string(), z.union([z.string(), secretReference])).default({}),
+    /** The server's tools assistants may use (the admin allow-list); null = all it lists. */
+    tools: z.array(z.string().min(1)).nullable().default(null),
+  })
+  .strict()
+  .refine((source) => (source.url === null) !== (source.command === null), {
+    message: 'set exactly one of url (an HTTP server) or command (a stdio server)',
+  })
+  .refine((source) => source.auth === null || (source.url !== null && source.auth.header), {
+    message: 'auth sends a header to an HTTP server: set url and auth.header',
+  });
+
+/** An SQL identifier, optionally schema-qualified (`iam.users`): checked, then quoted, never interpolated raw. */
+const sqlIdentifier = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/,
+    'expected a table or column name (letters, digits, _; schema.table allowed)',
+  );
+
+/** One named, parameterised, read-only query: the model supplies the parameters, never the SQL. */
+const sqlQuerySchema = z
+  .object({
+    description: z.string().min(1),
+    /** The statement, with `$1`, `$2`, … for the parameters in the order they are declared. */
+    sql: z.string().min(1),
+    parameters: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+        z
+          .object({
+            type: z.enum(['string', 'integer', 'number', 'boolean']).default('string'),
+            description: z.string().default(''),
+          })
+          .strict(),
+      )
+      .default({}),
+  })
+  .strict();
+
+/** A kind of entity `resolve_entity` can find by name: the table, the column matched, the columns returned. */
+const sqlEntitySchema = z
+  .object({
+    table: sqlIdentifier,
+    column: sqlIdentifier,
+    returns: z.array(sqlIdentifier).min(1),
+  })
+  .strict();
+
+/** A PostgreSQL/Aurora database that named queries and `resolve_entity` read, in read-only transactions. */
+const sqlToolSourceSchema = z
+  .object({
+    /** The connection URL, by environment variable (it holds a password); null = database.url. */
+    url: secretReference.nullable().default(null),
+    /** Each statement is stopped after this long. */
+    statementTimeoutMs: z.number().int().positive().max(120_000).default(5_000),
+    /** Rows returned at most; more are cut and marked truncated. */
+    maxRows: z.number().int().min(1).max(10_000).default(100),
+    queries: z.record(toolName, sqlQuerySchema).default({}),
+    entities: z.record(toolName, sqlEntitySchema).default({}),
+    /** Lowest pg_trgm similarity (0–1) for a candidate of resolve_entity. */
+    minSimilarity: z.number().min(0).max(1).default(0.3),
+  })
+  .strict();
+
 const TOOLS_DEFAULTS = {
   timeoutMs: 30_000,
   maxOutputBytes: 65_536,
   approvalSecret: null,
+  rateLimit: { perMinute: null, tools: {} },
   openapi: {},
   lambda: {},
+  mcp: {},
+  sql: {},
 };
 
 /** Tool sources and the limits every tool call runs under. */
@@ -423,8 +506,18 @@ const toolsSchema = z
     maxOutputBytes: z.number().int().min(1024).max(10_485_760).default(65_536),
     /** HMAC key that signs approval requests; null = a random key per process (approvals end with it). */
     approvalSecret: z.string().min(16, 'use at least 16 characters').nullable().default(null),
+    /** Calls per minute per tool and tenant (in each server process); over it, a call fails without running. */
+    rateLimit: z
+      .object({
+        perMinute: z.number().int().positive().nullable().default(null),
+        tools: z.record(z.string(), z.number().int().positive()).default({}),
+      })
+      .strict()
+      .default({ perMinute: null, tools: {} }),
     openapi: z.record(toolName, openApiToolSourceSchema).default({}),
     lambda: z.record(toolName, lambdaToolSourceSchema).default({}),
+    mcp: z.record(toolName, mcpToolSourceSchema).default({}),
+    sql: z.record(toolName, sqlToolSourceSchema).default({}),
   })
   .strict();
 

@@ -119,6 +119,8 @@ export interface ToolApproval {
   state: 'requested' | 'approved' | 'denied';
   signature?: string;
   reason?: string;
+  /** The assistant whose turn waits for the decision, so the turn can be resumed by conversation alone. */
+  assistant?: string;
 }
 
 /** `step` numbers the model calls of an assistant turn (0-based), so the loop can be resumed after approval. */

@@ -47,6 +47,12 @@ export interface UrlGuard {
    * @throws UrlRefusedError naming the URL and the check it failed.
    */
   fetch(url: string, options?: GuardedFetchOptions): Promise<FetchedUrl>;
+  /**
+   * Checks `url` (http or https; the host resolved and every address checked) for clients that make their
+   * own requests, such as an MCP transport. Redirects are theirs to refuse.
+   * @throws UrlRefusedError naming the URL and the check it failed.
+   */
+  check(url: string): Promise<void>;
 }
 
 export const DEFAULT_URL_FETCH_TIMEOUT_MS = 30_000;
@@ -134,6 +140,9 @@ export function createUrlGuard(settings: UrlGuardSettings = {}): UrlGuard {
   }
 
   return {
+    async check(text) {
+      await resolveCheckedAddresses(parseHttpUrl(text), resolve, allowList, allowSetting);
+    },
     async fetch(text, options = {}) {
       const url = parseHttpUrl(text);
       const timeout = AbortSignal.timeout(timeoutMs);

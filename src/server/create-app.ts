@@ -6,6 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { type AppDeps, type AppEnv, type GodwitApp, resolveAppOptions } from './app-env.ts';
 import { AUTH_OFF } from './auth/auth-settings.ts';
 import { createErrorHandler, notFoundHandler, retryAfterOnUnavailable } from './http-errors.ts';
+import { registerMcpRoutes } from './mcp/mcp-routes.ts';
 import {
   connectServiceMetrics,
   createGodwitMetrics,
@@ -90,6 +91,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   const authenticated = authenticate(auth, services.apiKeys);
   app.use('/api/*', authenticated);
   app.use('/v1/*', authenticated);
+  app.use('/mcp', authenticated);
   const serveMetrics = deps.options?.serveMetrics !== false;
   if (auth.mode === 'required' && serveMetrics) {
     app.use('/metrics', authenticated, async (c, next) => {
@@ -102,6 +104,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
 
   registerChatRoutes(app, services, options);
   registerUIChatRoutes(app, services, options);
+  registerMcpRoutes(app, services, options);
   registerConversationRoutes(app, services, options);
   registerSearchRoutes(app, services, options);
   registerKnowledgeBaseRoutes(app, services, options);

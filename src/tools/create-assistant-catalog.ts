@@ -1,5 +1,5 @@
 /**
- * Assistants from config, with their tools: built-ins, OpenAPI operations and action-group Lambdas. Tool
+ * Assistants from config, with their tools: built-ins, OpenAPI operations, action-group Lambdas and MCP servers. Tool
  * sources are read and checked once at startup (a bad document or a missing secret is a ConfigError that
  * names the key); each request gets a fresh tool set bound to its knowledge bases.
  */
@@ -7,9 +7,12 @@ import { randomBytes } from 'node:crypto';
 import type { LanguageModel } from 'ai';
 import type { AgentTool } from '../core/agent/agent-tool.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../core/agent/assistant-catalog.ts';
+import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
+import { ToolRateLimiter } from '../core/agent/tool-rate-limit.ts';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Retriever } from '../core/retrieval/retriever.ts';
+import type { UrlGuard } from '../net/index.ts';
 import { calculatorTool, currentTimeTool } from './builtin/basic-tools.ts';
 import { knowledgeTools } from './builtin/knowledge-tools.ts';
 import type { LambdaInvoke } from './lambda/lambda-tools.ts';
@@ -19,8 +22,10 @@ import {
   type ManagedAssistants,
   managedAssistants,
 } from './managed-agent-assistants.ts';
+import { connectMcpSource } from './mcp/mcp-tools.ts';
 import { loadOpenApiDocument } from './openapi/load-openapi-document.ts';
 import { openApiTools } from './openapi/openapi-tools.ts';
+import { connectSqlSource } from './sql/sql-tools.ts';
 import type { AssistantsConfig, ToolSourcesConfig } from './tool-config.ts';
 
 export interface AssistantCatalogOptions {
@@ -40,6 +45,12 @@ export interface AssistantCatalogOptions {
   lambdaInvoke?: (settings: { region?: string; endpoint?: string }) => Promise<LambdaInvoke>;
   /** Clients of the Bedrock Agents that answer for assistants with `bedrockAgent`. */
   bedrockAgent?: BedrockAgentFactory;
+  /** The connection URL SQL tool sources use when they name none (database.url). */
+  databaseUrl?: string | null;
+  /** Checks MCP servers' URLs (the configured URL guard). */
+  urlGuard: UrlGuard;
+  /** Told once per tool call when it ends (for an audit log). */
+  onToolCall?: ToolCallListener;
 }
 
 const BUILTIN_NAMES = ['search_knowledge_base', 'get_document', 'current_time', 'calculator'];
@@ -97,20 +108,58 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
       }),
     );
   }
-  for (const [name, assistant] of Object.entries(options.assistants)) {
-    for (const wanted of assistant.tools) selectTools(wanted, sourceTools, `assistants.${name}.tools`);
+  const connections: Array<{ close(): Promise<void> }> = [];
+  try {
+    for (const [source, settings] of Object.entries(sources.mcp)) {
+      const connection = await connectMcpSource({
+        source,
+        settings,
+        env: options.env,
+        urlGuard: options.urlGuard,
+        secrets,
+      });
+      connections.push(connection);
+      sourceTools.set(source, connection.tools);
+    }
+    for (const [source, settings] of Object.entries(sources.sql)) {
+      const key = `tools.sql.${source}`;
+      const url = settings.url
+        ? secretValue(options.env, `${key}.url`, settings.url.env)
+        : options.databaseUrl;
+      if (!url) {
+        throw new ConfigError(
+          `${key}.url is not set and there is no database.url: name the environment variable that holds the connection URL (url: { env: IAM_DATABASE_URL }).`,
+        );
+      }
+      const connection = await connectSqlSource({ source, settings, url });
+      connections.push(connection);
+      sourceTools.set(source, connection.tools);
+    }
+    for (const [name, assistant] of Object.entries(options.assistants)) {
+      for (const wanted of assistant.tools) selectTools(wanted, sourceTools, `assistants.${name}.tools`);
+    }
+  } catch (error) {
+    await closeAll(connections);
+    throw error;
   }
   const managed = await managedAssistants(options.assistants, sources, options.bedrockAgent);
   const settings = {
     limits: { timeoutMs: sources.timeoutMs, maxOutputBytes: sources.maxOutputBytes, secrets },
     // Without a configured key, approvals are signed with a key that lives as long as the process.
     approvalSecret: sources.approvalSecret ?? randomBytes(32).toString('base64url'),
+    rateLimiter: new ToolRateLimiter(sources.rateLimit),
+    ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
   };
   return {
     settings,
     names: () => Object.keys(options.assistants),
     prepare: (name) => prepareAssistant(options, sourceTools, name, managed),
+    close: () => closeAll(connections),
   };
+}
+
+async function closeAll(connections: ReadonlyArray<{ close(): Promise<void> }>): Promise<void> {
+  await Promise.allSettled(connections.map((connection) => connection.close()));
 }
 
 function prepareAssistant(

@@ -275,6 +275,7 @@ describe('API documentation', () => {
       '/api/chat',
       '/api/conversations',
       '/api/conversations/{id}',
+      '/api/conversations/{id}/tool-approvals',
       '/api/healthz',
       '/api/keys',
       '/api/keys/{id}',

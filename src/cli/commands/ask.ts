@@ -6,6 +6,7 @@ import type { Output } from '../output.ts';
 export interface AskCommandOptions extends GlobalOptions {
   kb?: string;
   model?: string;
+  /** Answer as this configured assistant, with its tools (no knowledge base is chosen). */
   assistant?: string;
   json?: boolean;
   sample: boolean;
@@ -34,7 +35,13 @@ export async function askCommand(
     });
     if (options.json) {
       const citations = answer.citations.map(({ source, location, text }) => ({ source, location, text }));
-      output.json({ answer: answer.answer, citations, model: answer.model, usage: answer.usage });
+      output.json({
+        answer: answer.answer,
+        citations,
+        model: answer.model,
+        usage: answer.usage,
+        ...(options.assistant ? { toolCalls: answer.toolCalls, conversationId: answer.conversationId } : {}),
+      });
     } else {
       printAnswer(answer, output);
     }
@@ -53,6 +60,15 @@ export async function askCommand(
 }
 
 export function printAnswer(answer: AskView, output: Output): void {
+  for (const call of answer.toolCalls) {
+    const detail = call.error ? `: ${call.error}` : call.approvalId ? ' (waits for your approval)' : '';
+    output.line(`  [tool] ${call.toolName} ${call.state}${detail}`);
+  }
+  if (answer.toolCalls.some((call) => call.approvalId)) {
+    output.line(
+      `  Approve or deny: godwit chat --assistant … then /approve or /deny, or POST /api/conversations/${answer.conversationId}/tool-approvals`,
+    );
+  }
   output.line(answer.answer);
   if (answer.citations.length > 0) {
     output.line('');

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { openBackend } from '../backend.ts';
-import { AskFailedError, type CliBackend } from '../cli-backend.ts';
+import { AskFailedError, type AskView, type CliBackend } from '../cli-backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 import { printAnswer } from './ask.ts';
@@ -8,6 +8,7 @@ import { printAnswer } from './ask.ts';
 export interface ChatCommandOptions extends GlobalOptions {
   kb?: string;
   model?: string;
+  /** Talk with this configured assistant (its tools run; calls that need approval wait for /approve). */
   assistant?: string;
   sample: boolean;
 }
@@ -16,6 +17,8 @@ const HELP = [
   'Commands:',
   '  /help   show this list',
   '  /new    start a new conversation (the next question has no history)',
+  '  /approve        run the tool calls the last answer waits for',
+  '  /deny [reason]  refuse them (the assistant is told why)',
   '  /exit   leave (also /quit, or Ctrl-D)',
   'Anything else is a question for the knowledge base.',
 ].join('\n');
@@ -36,17 +39,10 @@ export async function chatCommand(options: ChatCommandOptions, output: Output): 
   const lines = createInterface({ input: process.stdin, output: process.stderr, terminal, prompt: 'you> ' });
   try {
     const knowledgeBase = options.assistant ? null : await backend.resolveKnowledgeBase(options.kb);
-    const partner = options.assistant
-      ? `assistant "${options.assistant}"`
-      : `knowledge base "${knowledgeBase}"`;
-    output.info(`Chatting with ${partner}. /help lists the commands, /exit leaves.`);
-    const conversation = new ChatConversation(
-      backend,
-      knowledgeBase,
-      options.model,
-      output,
-      options.assistant,
+    output.info(
+      `Chatting with ${options.assistant ? `assistant "${options.assistant}"` : `knowledge base "${knowledgeBase}"`}. /help lists the commands, /exit leaves.`,
     );
+    const conversation = new ChatConversation(backend, { knowledgeBase, ...options }, output);
     lines.prompt();
     // The async iterator buffers lines read during an answer; readline's question() would drop them.
     for await (const line of lines) {
@@ -63,20 +59,39 @@ export async function chatCommand(options: ChatCommandOptions, output: Output): 
 
 class ChatConversation {
   private conversationId: string | undefined;
+  /** Approval ids the last answer waits for. */
+  private waiting: string[] = [];
 
   constructor(
     private readonly backend: CliBackend,
-    private readonly knowledgeBase: string | null,
-    private readonly model: string | undefined,
+    private readonly target: { knowledgeBase: string | null; model?: string; assistant?: string },
     private readonly output: Output,
-    private readonly assistant?: string,
   ) {}
 
   async handle(line: string): Promise<'exit' | 'continue'> {
     if (line.length === 0) return 'continue';
+    if (/^\/(approve|deny)\b/i.test(line)) {
+      await this.decide(line);
+      return 'continue';
+    }
     if (line.startsWith('/')) return this.command(line);
     await this.ask(line);
     return 'continue';
+  }
+
+  private async decide(line: string): Promise<void> {
+    if (!this.conversationId || this.waiting.length === 0) {
+      this.output.info('No tool call waits for approval.');
+      return;
+    }
+    const approved = line.toLowerCase().startsWith('/approve');
+    const reason = line.replace(/^\/\w+\s*/, '').trim();
+    await this.answer(() =>
+      this.backend.decide(
+        this.conversationId!,
+        this.waiting.map((approvalId) => ({ approvalId, approved, ...(reason ? { reason } : {}) })),
+      ),
+    );
   }
 
   private command(line: string): 'exit' | 'continue' {
@@ -90,17 +105,27 @@ class ChatConversation {
     return 'continue';
   }
 
-  private async ask(question: string): Promise<void> {
-    try {
-      const answer = await this.backend.ask({
-        knowledgeBase: this.knowledgeBase,
+  private ask(question: string): Promise<void> {
+    const { knowledgeBase, model, assistant } = this.target;
+    return this.answer(() =>
+      this.backend.ask({
+        knowledgeBase,
         question,
-        ...(this.model ? { model: this.model } : {}),
-        ...(this.assistant ? { assistant: this.assistant } : {}),
+        ...(model ? { model } : {}),
+        ...(assistant ? { assistant } : {}),
         ...(this.conversationId ? { conversationId: this.conversationId } : {}),
-      });
+      }),
+    );
+  }
+
+  private async answer(request: () => Promise<AskView>): Promise<void> {
+    try {
+      const answer = await request();
       this.conversationId = answer.conversationId;
+      this.waiting = answer.toolCalls.flatMap((call) => (call.approvalId ? [call.approvalId] : []));
       printAnswer(answer, this.output);
+      if (this.waiting.length > 0)
+        this.output.info('Type /approve to run the waiting tool calls, or /deny [reason].');
       this.output.line('');
     } catch (error) {
       if (!(error instanceof AskFailedError)) throw error;

@@ -16,13 +16,15 @@ import {
   tool,
 } from 'ai';
 import { answeringModel } from '../chat/answering-model.ts';
-import { GodwitError } from '../errors.ts';
+import { ConflictError, GodwitError } from '../errors.ts';
 import type { Citation, JsonValue, MessagePart, Usage } from '../types.ts';
 import type { AgentTool } from './agent-tool.ts';
 import { type ApprovalPolicy, needsApproval } from './approval-policy.ts';
 import { CitationCollector } from './citation-collector.ts';
 import { guardedExecute, redactText, type ToolLimits } from './guarded-execute.ts';
+import type { ToolCallListener } from './tool-call-event.ts';
 import { type ToolCallView, toolCallViews } from './tool-call-view.ts';
+import type { ToolRateLimiter } from './tool-rate-limit.ts';
 
 export interface AssistantDefinition {
   name: string;
@@ -51,6 +53,10 @@ export interface AgentRunSettings {
   limits: ToolLimits;
   /** HMAC key for approval requests: a client cannot forge an approval without it. */
   approvalSecret: string;
+  /** Calls per minute per tool and tenant (shared by every run of the catalogue). */
+  rateLimiter?: ToolRateLimiter;
+  /** Told once per call when it ends (complete, failed or denied); see {@link ToolCallEvent}. */
+  onToolCall?: ToolCallListener;
 }
 
 export type AgentEvent =
@@ -140,6 +146,7 @@ export class AgentRun {
           this.setApproval(part.toolCall.toolCallId, {
             id: part.approvalId,
             state: 'requested',
+            assistant: this.input.assistant.name,
             ...(part.signature ? { signature: part.signature } : {}),
           });
           yield this.view(part.toolCall.toolCallId);
@@ -157,12 +164,13 @@ export class AgentRun {
           break;
         case 'tool-output-denied':
           this.recordResult(part.toolCallId, part.toolName, {
-            output: 'The user denied this tool call.',
+            output: deniedOutput(this.findCall(part.toolCallId)?.approval?.reason),
             denied: true,
           });
           yield this.view(part.toolCallId);
           break;
         case 'error':
+          if (InvalidToolApprovalSignatureError.isInstance(part.error)) throw this.refuseApprovals();
           throw part.error;
         case 'abort':
           throw new AgentAbortedError('The request was cancelled before the answer finished.');
@@ -176,6 +184,23 @@ export class AgentRun {
 
   private readonly durations = new Map<string, number>();
 
+  /**
+   * A decided call whose stored request no longer matches its signature (changed input, forged approval):
+   * the SDK refuses to run anything, so each decided call is recorded as failed and the turn ends.
+   */
+  private refuseApprovals(): ConflictError {
+    const message =
+      'The approval does not match the tool call as it was requested (its input or signature changed), so the call did not run. Ask again to start a new turn.';
+    const answered = new Set(
+      this.parts.flatMap((part) => (part.type === 'tool-result' ? [part.toolCallId] : [])),
+    );
+    for (const call of toolCallViews(this.parts)) {
+      if (answered.has(call.toolCallId) || !call.approval || call.approval.state === 'requested') continue;
+      this.recordResult(call.toolCallId, call.toolName, { output: message, isError: true });
+    }
+    return new ConflictError(message, { details: { field: 'approvals' } });
+  }
+
   private sdkTools(): ToolSet {
     const tools: ToolSet = {};
     const { context, abortSignal } = this.input;
@@ -186,6 +211,7 @@ export class AgentRun {
         execute: async (input: unknown, options) => {
           const startedAt = performance.now();
           try {
+            this.settings.rateLimiter?.take(context.tenantId, agentTool.name);
             return await guardedExecute(
               agentTool,
               input,
@@ -223,6 +249,26 @@ export class AgentRun {
       ...(durationMs === undefined ? {} : { durationMs }),
       step: call?.step ?? this.step,
     });
+    this.report(toolCallId, toolName);
+  }
+
+  private report(toolCallId: string, toolName: string): void {
+    const listener = this.settings.onToolCall;
+    const call = toolCallViews(this.parts).find((candidate) => candidate.toolCallId === toolCallId);
+    if (!listener || !call) return;
+    const { context, assistant, tools } = this.input;
+    try {
+      listener({
+        tenantId: context.tenantId,
+        userId: context.userId,
+        conversationId: context.conversationId,
+        assistant: assistant.name,
+        kind: tools.find((candidate) => candidate.name === toolName)?.kind ?? 'unknown',
+        call,
+      });
+    } catch {
+      // A listener's failure is its own: the turn and its stored record go on.
+    }
   }
 
   private setApproval(
@@ -275,6 +321,10 @@ export class AgentRun {
 /** Invalid tool calls (unknown tool, bad arguments) reach the stream as the SDK's message text. */
 function isUnavailableToolMessage(error: unknown): boolean {
   return typeof error === 'string' && error.includes('Model tried to call unavailable tool');
+}
+
+function deniedOutput(reason: string | undefined): string {
+  return reason ? `The user denied this tool call: ${reason}` : 'The user denied this tool call.';
 }
 
 function shorten(text: string): string {

@@ -24,4 +24,6 @@ export interface AssistantCatalog {
    */
   prepare(name: string): PreparedAssistant;
   readonly settings: AgentRunSettings;
+  /** Closes connections held for tools (MCP clients, stdio server processes). */
+  close?(): Promise<void>;
 }

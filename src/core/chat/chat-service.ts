@@ -10,13 +10,15 @@ import { type LanguageModel, type ModelMessage, streamText } from 'ai';
 import { type AnswerProgress, answerWithAssistant } from '../agent/answer-with-assistant.ts';
 import { answerWithManagedAgent } from '../agent/answer-with-managed-agent.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../agent/assistant-catalog.ts';
-import { GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
+import { resumeMessages } from '../agent/resume-messages.ts';
+import { ConflictError, GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
 import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
 import type { Citation, Conversation, KnowledgeBase, Message, MessagePart, Usage } from '../types.ts';
 import { answeringModel } from './answering-model.ts';
+import { type ApprovalDecision, applyDecisions, messageAwaitingApproval } from './approval-decisions.ts';
 import type { ChatEvent } from './chat-event.ts';
 import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
@@ -122,11 +124,88 @@ export class ChatService {
    */
   async *turn(request: ChatRequest): AsyncGenerator<ChatEvent> {
     const prepared = await this.prepare(request);
-    const { conversation, knowledgeBase, modelName, model, assistant } = prepared;
     const history = prepared.created
       ? []
-      : await this.options.conversations.listMessages(request.tenantId, conversation.id);
+      : await this.options.conversations.listMessages(request.tenantId, prepared.conversation.id);
     const { userMessage, assistantMessageId } = await this.storeQuestion(request, prepared);
+    yield* this.answer(request, {
+      ...prepared,
+      userMessage,
+      assistantMessageId,
+      messages: [
+        ...windowHistory(history, this.options.historyTokens ?? 3000),
+        { role: 'user', content: request.message },
+      ],
+      resumed: null,
+    });
+  }
+
+  /**
+   * Continues an assistant turn that waits for approvals, once the user has decided every waiting call:
+   * approved calls run, denied ones are reported to the model as denied, and the loop goes on in the same
+   * assistant message. Bad decisions throw (ValidationError, ConflictError) before anything changes.
+   * The turn is read as from {@link start}; its `start` event names the user message it answers.
+   */
+  async resume(request: ResumeRequest): Promise<ChatTurn> {
+    const cancel = new AbortController();
+    const abortSignal = request.abortSignal
+      ? AbortSignal.any([request.abortSignal, cancel.signal])
+      : cancel.signal;
+    const events = this.resumeTurn({ ...request, abortSignal });
+    const first = await events.next();
+    if (first.done || first.value.type !== 'start') {
+      await events.return(undefined);
+      throw new GodwitError('internal', 'The resumed turn ended before it started.');
+    }
+    return new ChatTurn(first.value, events, cancel);
+  }
+
+  private readonly resuming = new Set<string>();
+
+  private async *resumeTurn(request: ResumeRequest): AsyncGenerator<ChatEvent> {
+    const { tenantId, conversationId } = request;
+    const conversation = await this.requireConversation(tenantId, conversationId);
+    const history = await this.options.conversations.listMessages(tenantId, conversationId);
+    const waiting = messageAwaitingApproval(conversationId, history);
+    const { parts, assistant: assistantName } = applyDecisions(waiting, request.decisions);
+    if (this.resuming.has(waiting.id)) {
+      throw new ConflictError(
+        `The approvals of message "${waiting.id}" are being handled by another request.`,
+      );
+    }
+    const assistant = this.prepareAssistant(assistantName);
+    const before = history.slice(0, history.indexOf(waiting));
+    const userMessage = before.findLast((message) => message.role === 'user');
+    if (!userMessage) {
+      throw new ConflictError(`Message "${waiting.id}" answers no user message, so it cannot be resumed.`);
+    }
+    this.resuming.add(waiting.id);
+    try {
+      await this.options.conversations.updateMessage(tenantId, waiting.id, { parts, status: 'pending' });
+      yield* this.answer(
+        { ...request, message: userMessage.content, assistant: assistantName },
+        {
+          conversation,
+          userMessage,
+          assistantMessageId: waiting.id,
+          knowledgeBase: null,
+          documentIds: null,
+          modelName: assistant.definition.model,
+          model: assistant.model,
+          assistant,
+          messages: [...windowHistory(before, this.options.historyTokens ?? 3000), ...resumeMessages(parts)],
+          resumed: { parts, citations: waiting.citations, text: waiting.content },
+        },
+      );
+    } finally {
+      this.resuming.delete(waiting.id);
+    }
+  }
+
+  /** Answers a stored question (or resumes a stored answer) and records how the answer ended. */
+  private async *answer(request: ChatRequest, setup: AnswerSetup): AsyncGenerator<ChatEvent> {
+    const { conversation, knowledgeBase, modelName, model, assistant, userMessage, assistantMessageId } =
+      setup;
     const target: EndingTarget = {
       tenantId: request.tenantId,
       conversationId: conversation.id,
@@ -138,9 +217,9 @@ export class ChatService {
     const abortSignal = AbortSignal.any(signals.filter((signal) => signal !== undefined));
     const startedAt = Date.now();
     const progress: AnswerProgress = {
-      text: '',
-      citations: [],
-      parts: null,
+      text: setup.resumed?.text ?? '',
+      citations: setup.resumed ? [...setup.resumed.citations] : [],
+      parts: setup.resumed ? [...setup.resumed.parts] : null,
       usage: null,
       answeredBy: modelName,
       ending: { status: 'complete', note: null },
@@ -148,10 +227,7 @@ export class ChatService {
     let recorded = false;
     try {
       yield { type: 'start', conversation, userMessage, assistantMessageId, model: modelName };
-      const messages: ModelMessage[] = [
-        ...windowHistory(history, this.options.historyTokens ?? 3000),
-        { role: 'user', content: request.message },
-      ];
+      const messages = setup.messages;
       const saver = new PartialAnswerSaver(
         this.options.conversations,
         { tenantId: request.tenantId, messageId: assistantMessageId },
@@ -193,12 +269,15 @@ export class ChatService {
                     conversationId: conversation.id,
                   },
                   abortSignal,
+                  ...(setup.resumed
+                    ? { resumeParts: setup.resumed.parts, resumeCitations: setup.resumed.citations }
+                    : {}),
                 },
                 progress,
               )
             : this.answerFromModel(
                 request,
-                { knowledgeBase, documentIds: prepared.documentIds, model, messages, abortSignal },
+                { knowledgeBase, documentIds: setup.documentIds, model, messages, abortSignal },
                 progress,
               );
       for await (const event of answer) {
@@ -538,6 +617,25 @@ export class ChatService {
       createdAt: this.now(),
     };
   }
+}
+
+/** A decision on each tool call waiting in the conversation's newest answer. */
+export interface ResumeRequest {
+  tenantId: string;
+  userId: string;
+  conversationId: string;
+  decisions: ApprovalDecision[];
+  apiKeyId?: string | null;
+  abortSignal?: AbortSignal;
+  shutdownSignal?: AbortSignal;
+}
+
+interface AnswerSetup extends Omit<PreparedTurn, 'created'> {
+  userMessage: Message;
+  assistantMessageId: string;
+  messages: ModelMessage[];
+  /** The stored answer a resumed turn continues. */
+  resumed: { parts: MessagePart[]; citations: Citation[]; text: string } | null;
 }
 
 interface PreparedTurn {

@@ -9,7 +9,7 @@ export {
   SERVER_SENT_EVENT_HEADERS,
   ServerSentEventEncoder,
 } from './server-sent-event-encoder.ts';
-export { type TurnFields, turnRequest } from './turn-request.ts';
+export { resumeRequest, type TurnFields, turnRequest } from './turn-request.ts';
 export {
   type EncodedChunk,
   publicFailure,

@@ -1,6 +1,6 @@
 /** What an HTTP request asks of a chat turn, mapped once for every chat surface. */
 import type { Context } from 'hono';
-import type { ChatRequest } from '../../core/chat/chat-service.ts';
+import type { ChatRequest, ResumeRequest } from '../../core/chat/chat-service.ts';
 import { abortWithRequest } from '../abort-with-request.ts';
 import type { AppEnv } from '../app-env.ts';
 import { callerOf } from '../middleware/auth.ts';
@@ -39,6 +39,20 @@ export function turnRequest(
     ...(fields.assistant !== undefined ? { assistant: fields.assistant } : {}),
     ...(fields.k !== undefined ? { k: fields.k } : {}),
     ...(fields.documentIds !== undefined ? { documentIds: fields.documentIds } : {}),
+    abortSignal: abortWithRequest(c).signal,
+    ...(shutdownSignal ? { shutdownSignal } : {}),
+  };
+}
+
+/** Who resumes a turn after tool approvals: the caller's tenant, user and key, with the same signals. */
+export function resumeRequest(
+  c: Context<AppEnv>,
+  shutdownSignal: AbortSignal | undefined,
+): Pick<ResumeRequest, 'tenantId' | 'userId' | 'apiKeyId' | 'abortSignal' | 'shutdownSignal'> {
+  return {
+    tenantId: c.var.tenantId,
+    userId: c.var.userId,
+    apiKeyId: callerOf(c).apiKeyId,
     abortSignal: abortWithRequest(c).signal,
     ...(shutdownSignal ? { shutdownSignal } : {}),
   };

@@ -1,10 +1,11 @@
 /** `POST /api/chat`: one turn, answered as JSON or, when asked, as server-sent events. */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ChatTurn } from '../../core/chat/chat-turn.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { AppEnv, GodwitApp, ResolvedAppOptions } from '../app-env.ts';
 import {
+  resumeRequest,
   SERVER_SENT_EVENT_HEADERS,
   ServerSentEventEncoder,
   turnRequest,
@@ -12,7 +13,12 @@ import {
 } from '../chat-turn/index.ts';
 import { describeForLog, errorBody, statusForCode } from '../http-errors.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
-import { CHAT_STREAM_DESCRIPTION, ChatRequestSchema, ChatResponseSchema } from '../schemas/chat-schemas.ts';
+import {
+  CHAT_STREAM_DESCRIPTION,
+  ChatRequestSchema,
+  ChatResponseSchema,
+  ToolApprovalsRequestSchema,
+} from '../schemas/chat-schemas.ts';
 import { ErrorResponseSchema, errorResponse } from '../schemas/common-schemas.ts';
 import { chatResultView } from '../views.ts';
 
@@ -34,6 +40,36 @@ function chatRoute(maxBodyBytes: number) {
       },
       400: errorResponse('Invalid request (empty message, unknown model, bad field)'),
       404: errorResponse('Unknown conversation or knowledge base'),
+      502: {
+        description: 'The model failed; the turn is stored as failed',
+        content: { 'application/json': { schema: ErrorResponseSchema } },
+      },
+    },
+  });
+}
+
+function toolApprovalsRoute(maxBodyBytes: number) {
+  return createRoute({
+    method: 'post',
+    path: '/api/conversations/{id}/tool-approvals',
+    tags: ['chat'],
+    summary: "Approve or deny the tool calls an assistant's answer waits for, and continue the answer",
+    middleware: [jsonBody(maxBodyBytes)] as const,
+    request: {
+      params: z.object({ id: z.string().openapi({ description: 'Conversation id' }) }),
+      body: { required: true, content: { 'application/json': { schema: ToolApprovalsRequestSchema } } },
+    },
+    responses: {
+      200: {
+        description: `The continued answer, as from POST /api/chat (JSON, or ${CHAT_STREAM_DESCRIPTION})`,
+        content: {
+          'application/json': { schema: ChatResponseSchema },
+          'text/event-stream': { schema: { type: 'string' } },
+        },
+      },
+      400: errorResponse('A decision for a call that does not wait, or a waiting call without a decision'),
+      404: errorResponse('Unknown conversation'),
+      409: errorResponse('Nothing waits for approval in this conversation'),
       502: {
         description: 'The model failed; the turn is stored as failed',
         content: { 'application/json': { schema: ErrorResponseSchema } },
@@ -67,6 +103,31 @@ export function registerChatRoutes(
     const turn = await services.chat.start(turnRequest(c, body, options.shutdownSignal));
     // The route's typed responses cannot express an event stream or a status taken from the turn's error
     // code, so both answers are built as plain Responses and cast once here.
+    if (!wantsEventStream(c, body.stream)) return (await answerAsJson(c, turn)) as never;
+    const requestId = c.var.requestId;
+    const stream = turnStream(turn, new ServerSentEventEncoder(), {
+      onFailure: (error) =>
+        options.logger({
+          level: 'error',
+          message: 'chat stream failed',
+          requestId,
+          error: describeForLog(error),
+        }),
+    });
+    return c.body(stream, 200, SERVER_SENT_EVENT_HEADERS) as never;
+  });
+
+  app.openapi(toolApprovalsRoute(options.maxBodyBytes), async (c) => {
+    const body = c.req.valid('json');
+    const turn = await services.chat.resume({
+      ...resumeRequest(c, options.shutdownSignal),
+      conversationId: c.req.valid('param').id,
+      decisions: body.approvals.map((decision) => ({
+        approvalId: decision.approvalId,
+        approved: decision.approved,
+        ...(decision.reason ? { reason: decision.reason } : {}),
+      })),
+    });
     if (!wantsEventStream(c, body.stream)) return (await answerAsJson(c, turn)) as never;
     const requestId = c.var.requestId;
     const stream = turnStream(turn, new ServerSentEventEncoder(), {

@@ -49,3 +49,26 @@ export const CHAT_STREAM_DESCRIPTION = [
   '`done` the same body as the JSON response;',
   '`error` {code, message, conversationId, messageId}.',
 ].join(' ');
+
+export const ToolApprovalsRequestSchema = z
+  .strictObject({
+    approvals: z
+      .array(
+        z.strictObject({
+          approvalId: text(200).openapi({
+            description: '`approval.id` of a call in state `awaiting-approval`.',
+          }),
+          approved: z.boolean({ error: 'expected true or false' }),
+          reason: text(1000)
+            .optional()
+            .openapi({ description: 'Why; a denial reason is shown to the model.' }),
+        }),
+      )
+      .min(1, { error: 'send a decision for each call waiting for approval' })
+      .max(100),
+    stream: z
+      .boolean({ error: 'expected true or false' })
+      .optional()
+      .openapi({ description: 'Answer as server-sent events (also chosen by `Accept: text/event-stream`).' }),
+  })
+  .openapi('ToolApprovalsRequest');

@@ -35,6 +35,18 @@ export interface StoredMessage {
   status: 'pending' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
   error: string | null;
   createdAt: string;
+  /** An assistant's tool calls, in order. */
+  toolCalls?: StoredToolCall[];
+}
+
+export interface StoredToolCall {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+  state: 'running' | 'awaiting-approval' | 'complete' | 'failed' | 'denied';
+  output?: unknown;
+  error?: string;
+  approval?: { id: string; state: 'requested' | 'approved' | 'denied'; reason?: string };
 }
 
 export interface KnowledgeBase {

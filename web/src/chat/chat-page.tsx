@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { apiJson, describeError } from '../api/api-client.ts';
+import { apiJson, authHeaders, describeError } from '../api/api-client.ts';
 import type { Conversation, KnowledgeBase, Readiness, StoredMessage } from '../api/types.ts';
 import { navigate } from '../shell/router.ts';
 import { ChatSession } from './chat-session.tsx';
@@ -69,8 +69,19 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     // which the knowledge-base picker covers). /readyz answers with the report even when it says 503.
     fetch('/readyz')
       .then((response) => response.json() as Promise<Readiness>)
-      .then((body) => setModels(body.provider.availableModels.filter((id) => !id.includes('*'))))
-      .catch(() => setModels([]));
+      .then((body) => {
+        const provided = body.provider.availableModels.filter((id) => !id.includes('*'));
+        setModels((current) => [...provided, ...current.filter((id) => id.startsWith('assistant:'))]);
+      })
+      .catch(() => {});
+    // Configured assistants (tool-calling agents) are models on /v1 as `assistant:<name>`.
+    fetch('/v1/models', { headers: authHeaders() })
+      .then((response) => (response.ok ? (response.json() as Promise<{ data: Array<{ id: string }> }>) : { data: [] }))
+      .then((body) => {
+        const assistants = body.data.map((entry) => entry.id).filter((id) => id.startsWith('assistant:'));
+        setModels((current) => [...current.filter((id) => !id.startsWith('assistant:')), ...assistants]);
+      })
+      .catch(() => {});
   }, []);
 
   // Open the conversation the address names, unless it is the one on screen (a new chat that got its id).

@@ -1,5 +1,5 @@
 import { useChat } from '@ai-sdk/react';
-import { DefaultChatTransport } from 'ai';
+import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses } from 'ai';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { authHeaders, describeError, notifyUnauthorized } from '../api/api-client.ts';
 import type { Citation } from '../api/types.ts';
@@ -32,6 +32,12 @@ interface Props {
   onTurnEnded: () => void;
 }
 
+/** `assistant:<name>` (as /v1/models lists assistants) answers as that assistant, with its tools. */
+function modelOrAssistant(model: string | null): { model?: string; assistant?: string } {
+  if (!model) return {};
+  return model.startsWith('assistant:') ? { assistant: model.slice('assistant:'.length) } : { model };
+}
+
 /** One conversation's messages and message box, streaming through `useChat`. */
 export function ChatSession(props: Props) {
   const { sessionId, initialMessages, knowledgeBase, model, onConversationStarted, onTurnEnded } = props;
@@ -51,7 +57,7 @@ export function ChatSession(props: Props) {
         body: () => ({
           conversationId: conversationId.current,
           knowledgeBase: request.current.knowledgeBase,
-          ...(request.current.model ? { model: request.current.model } : {}),
+          ...modelOrAssistant(request.current.model),
         }),
         // Earlier turns are stored on the server: send only the new message.
         prepareSendMessagesRequest: ({ id, messages, body }) => ({
@@ -70,6 +76,8 @@ export function ChatSession(props: Props) {
     id: sessionId,
     messages: initialMessages,
     transport,
+    // Once every waiting tool call is approved or denied, the answer continues on the server.
+    sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses,
     onFinish: () => onTurnEnded(),
     onError: () => {
       // Nothing was stored for a request that failed before the answer started: take the message back
@@ -111,6 +119,10 @@ export function ChatSession(props: Props) {
     chat.clearError();
     void chat.sendMessage({ text });
   };
+  const decide = (approvalId: string, approved: boolean) => {
+    chat.clearError();
+    void chat.addToolApprovalResponse({ id: approvalId, approved });
+  };
   const retry = () => {
     chat.clearError();
     void chat.regenerate();
@@ -144,6 +156,7 @@ export function ChatSession(props: Props) {
                 onRetry={retry}
                 onOpenCitation={setSelected}
                 selectedCitation={selected}
+                onDecide={decide}
               />
             );
           })}

@@ -1,5 +1,5 @@
-import type { UIMessage } from 'ai';
-import type { AnswerMetadata, Citation, StoredMessage } from '../api/types.ts';
+import type { DynamicToolUIPart, UIMessage } from 'ai';
+import type { AnswerMetadata, Citation, StoredMessage, StoredToolCall } from '../api/types.ts';
 
 export interface CitationsData {
   /** False while the answer streams (every retrieved passage); true at the end (the ones it cites). */
@@ -27,7 +27,7 @@ export function toChatMessages(
   return messages
     .filter((message) => message.role === 'user' || message.role === 'assistant')
     .map((message): ChatMessage => {
-      const parts: ChatMessage['parts'] = [];
+      const parts: ChatMessage['parts'] = (message.toolCalls ?? []).map(toolPart);
       if (message.content) parts.push({ type: 'text', text: message.content });
       if (message.role === 'assistant' && message.citations.length > 0) {
         const citations = message.citations.map((citation) => ({ ...citation, knowledgeBase }));
@@ -46,4 +46,22 @@ export function toChatMessages(
         },
       };
     });
+}
+
+/** A stored tool call as the dynamic tool part `useChat` streams, so a waiting call can be approved after a reload. */
+export function toolPart(call: StoredToolCall): DynamicToolUIPart {
+  const common = { type: 'dynamic-tool', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input } as const;
+  const approval = call.approval ? { id: call.approval.id } : undefined;
+  switch (call.state) {
+    case 'awaiting-approval':
+      return { ...common, state: 'approval-requested', approval: { id: call.approval?.id ?? '' } };
+    case 'complete':
+      return { ...common, state: 'output-available', output: call.output, ...(approval ? { approval: { ...approval, approved: true } } : {}) };
+    case 'failed':
+      return { ...common, state: 'output-error', errorText: call.error ?? 'The tool call failed.' };
+    case 'denied':
+      return { ...common, state: 'output-denied', approval: { id: call.approval?.id ?? '', approved: false } };
+    default:
+      return { ...common, state: 'input-available' };
+  }
 }

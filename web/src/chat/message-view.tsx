@@ -3,6 +3,7 @@ import type { Citation } from '../api/types.ts';
 import { type ChatMessage, messageCitations, messageText } from './chat-types.ts';
 import { CitationChips } from './citation-chips.tsx';
 import { Markdown } from './markdown.tsx';
+import { ToolCallCard } from './tool-call-card.tsx';
 
 interface Props {
   message: ChatMessage;
@@ -11,6 +12,8 @@ interface Props {
   onRetry: () => void;
   onOpenCitation: (citation: Citation) => void;
   selectedCitation: Citation | null;
+  /** Approve or deny a tool call that waits for the user. */
+  onDecide?: (approvalId: string, approved: boolean) => void;
 }
 
 function CopyButton({ text }: { text: string }) {
@@ -39,7 +42,15 @@ const FAILURE_LABELS: Record<string, string> = {
 };
 
 /** One message: the user's text, or an answer with Markdown, its sources and actions. */
-export function MessageView({ message, streaming, canRetry, onRetry, onOpenCitation, selectedCitation }: Props) {
+export function MessageView({
+  message,
+  streaming,
+  canRetry,
+  onRetry,
+  onOpenCitation,
+  selectedCitation,
+  onDecide,
+}: Props) {
   const text = messageText(message);
   if (message.role === 'user') {
     return (
@@ -53,6 +64,11 @@ export function MessageView({ message, streaming, canRetry, onRetry, onOpenCitat
   const status = message.metadata?.status;
   return (
     <article className="message assistant" aria-label="Answer" aria-busy={streaming}>
+      {message.parts.map((part) =>
+        part.type === 'dynamic-tool' ? (
+          <ToolCallCard key={part.toolCallId} part={part} {...(!streaming && onDecide ? { onDecide } : {})} />
+        ) : null,
+      )}
       {text ? <Markdown text={text} /> : streaming ? <p className="thinking">Thinking…</p> : null}
       {failure ? (
         <p className="message-error" role="alert">
