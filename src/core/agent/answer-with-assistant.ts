@@ -4,7 +4,7 @@
  */
 import type { ModelMessage } from 'ai';
 import { citedIndexes } from '../chat/prompt.ts';
-import type { Citation, MessagePart, Usage } from '../types.ts';
+import type { Citation, MessageDegraded, MessagePart, Usage } from '../types.ts';
 import { AgentRun } from './agent-run.ts';
 import type { AssistantCatalog, PreparedAssistant } from './assistant-catalog.ts';
 import type { ToolCallView } from './tool-call-view.ts';
@@ -18,6 +18,8 @@ export interface AnswerProgress {
   answeredBy: string;
   /** Why a finished loop is not a complete answer (step limit), or that it waits for an approval. */
   ending: { status: 'complete' | 'incomplete'; note: string | null };
+  /** Set when the answer's sources were found by keyword only (the embedding provider was unavailable). */
+  degraded?: MessageDegraded;
 }
 
 export type AssistantEvent =

@@ -14,7 +14,15 @@ import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
-import type { Citation, Conversation, KnowledgeBase, Message, MessagePart, Usage } from '../types.ts';
+import type {
+  Citation,
+  Conversation,
+  KnowledgeBase,
+  Message,
+  MessageDegraded,
+  MessagePart,
+  Usage,
+} from '../types.ts';
 import { answeringModel } from './answering-model.ts';
 import type { ChatEvent } from './chat-event.ts';
 import { ChatTurn } from './chat-turn.ts';
@@ -188,6 +196,7 @@ export class ChatService {
         usage: progress.usage,
         status: progress.ending.status,
         error: progress.ending.note,
+        degraded: progress.degraded,
       });
       yield { type: 'finish', message };
     } catch (error) {
@@ -201,6 +210,7 @@ export class ChatService {
         usage: null,
         status: ending.status === 'failed' && progress.text.length > 0 ? 'incomplete' : ending.status,
         error: ending.reason,
+        degraded: progress.degraded,
       });
       if (ending.status === 'failed')
         this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
@@ -217,6 +227,7 @@ export class ChatService {
           usage: null,
           status: ending.status,
           error: ending.reason,
+          degraded: progress.degraded,
         });
       }
     }
@@ -234,7 +245,13 @@ export class ChatService {
     progress: AnswerProgress,
   ): AsyncGenerator<ChatEvent> {
     const { knowledgeBase, abortSignal } = input;
-    progress.citations = knowledgeBase ? await this.retrieve(request, knowledgeBase, abortSignal) : [];
+    const onDegraded = (reason: string) => {
+      progress.degraded = { reason };
+    };
+    progress.citations = knowledgeBase
+      ? await this.retrieve(request, knowledgeBase, abortSignal, onDegraded)
+      : [];
+    if (progress.degraded) yield { type: 'degraded', reason: progress.degraded.reason };
     yield { type: 'citations', citations: progress.citations };
     const result = streamText({
       model: input.model,
@@ -385,12 +402,14 @@ export class ChatService {
     request: ChatRequest,
     knowledgeBase: KnowledgeBase,
     abortSignal: AbortSignal,
+    onDegraded: (reason: string) => void,
   ): Promise<Citation[]> {
     const hits = await this.options.retriever.search(request.tenantId, {
       knowledgeBase,
       query: request.message,
       k: request.k ?? this.options.defaultK ?? 6,
       abortSignal,
+      onDegraded,
     });
     return hits.map((hit, position) => ({
       index: position + 1,
@@ -416,6 +435,7 @@ export class ChatService {
       usage: Usage | null;
       status: Message['status'];
       error: string | null;
+      degraded?: MessageDegraded | undefined;
     },
   ): Promise<Message> {
     const latencyMs = Date.now() - startedAt;
@@ -430,6 +450,7 @@ export class ChatService {
       latencyMs,
       status: outcome.status,
       error: outcome.error,
+      ...(outcome.degraded ? { degraded: outcome.degraded } : {}),
     });
     await this.options.usage.record({
       id: this.options.generateId(),

@@ -50,9 +50,15 @@ export function MessageView({ message, streaming, canRetry, onRetry, onOpenCitat
   }
   const citations = messageCitations(message);
   const failure = message.metadata?.error;
+  const degraded = message.metadata?.degraded;
   const status = message.metadata?.status;
   return (
     <article className="message assistant" aria-label="Answer" aria-busy={streaming}>
+      {degraded ? (
+        <p className="message-notice" role="status">
+          Degraded answer: {degraded.reason}
+        </p>
+      ) : null}
       {text ? <Markdown text={text} /> : streaming ? <p className="thinking">Thinking…</p> : null}
       {failure ? (
         <p className="message-error" role="alert">
