@@ -27,6 +27,9 @@ export interface RemoteApiKey {
   lastUsedAt: string | null;
 }
 
+/** Status checks of one direct upload before giving up (about 10 minutes at the default interval). */
+const DIRECT_UPLOAD_POLLS = 600;
+
 function tenantQuery(tenant: string | undefined): string {
   return tenant === undefined ? '' : `?${new URLSearchParams({ tenant })}`;
 }
@@ -38,6 +41,8 @@ export class RemoteBackend implements CliBackend {
   constructor(
     private readonly baseUrl: string,
     private readonly apiKey: string | null = clientApiKey(),
+    /** Wait between status checks of a direct upload. */
+    private readonly pollIntervalMs = 1000,
   ) {}
 
   /** `fetch` with the API key, when there is one. */
@@ -187,6 +192,11 @@ export class RemoteBackend implements CliBackend {
     file: { source: string; bytes: Uint8Array; mimeType?: string },
   ): Promise<IngestOutcome> {
     await this.ensureKnowledgeBase(knowledgeBase);
+    this.uploadSettings ??= this.call<{ direct: boolean }>('/api/uploads').catch((error: unknown) => {
+      this.uploadSettings = undefined;
+      throw error;
+    });
+    if ((await this.uploadSettings).direct) return this.ingestDirect(knowledgeBase, file);
     const form = new FormData();
     form.append(
       'file',
@@ -208,6 +218,74 @@ export class RemoteBackend implements CliBackend {
     throw new GodwitError(
       body.error?.code ?? 'internal',
       body.error?.message ?? `HTTP ${response.status} while uploading ${file.source}`,
+    );
+  }
+
+  private uploadSettings: Promise<{ direct: boolean }> | undefined;
+
+  /**
+   * Where the server says files go direct (AWS Lambda, whose requests stop at 6 MB): PUT to the presigned
+   * URL it hands out, then follow the upload until the Ingest function has read it.
+   */
+  private async ingestDirect(
+    knowledgeBase: string,
+    file: { source: string; bytes: Uint8Array; mimeType?: string },
+  ): Promise<IngestOutcome> {
+    const signed = await this.post<{
+      url: string;
+      method: string;
+      headers: Record<string, string>;
+      statusUrl: string;
+    }>(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/uploads`, {
+      filename: file.source,
+      bytes: file.bytes.byteLength,
+      ...(file.mimeType ? { contentType: file.mimeType } : {}),
+    });
+    const put = await fetch(signed.url, {
+      method: signed.method,
+      headers: signed.headers,
+      body: file.bytes as Uint8Array<ArrayBuffer>,
+    }).catch((error: Error) => {
+      throw new GodwitError(
+        'dependency_unavailable',
+        `Cannot reach storage to upload ${file.source}: ${error.message}`,
+      );
+    });
+    if (!put.ok) {
+      throw new GodwitError(
+        'dependency_unavailable',
+        `Storage refused ${file.source} (HTTP ${put.status}); the signed upload may have expired. Run the command again.`,
+      );
+    }
+    for (let attempt = 0; attempt < DIRECT_UPLOAD_POLLS; attempt++) {
+      const progress = await this.call<{
+        status: string;
+        document: {
+          id: string;
+          status: string;
+          error: string | null;
+          chunkCount: number;
+          createdAt: string;
+          updatedAt: string;
+        } | null;
+      }>(signed.statusUrl);
+      const document = progress.document;
+      if (document && (progress.status === 'ready' || progress.status === 'failed')) {
+        const failed = progress.status === 'failed';
+        return {
+          source: file.source,
+          status: failed ? 'failed' : document.createdAt === document.updatedAt ? 'created' : 'updated',
+          documentId: document.id,
+          chunks: document.chunkCount,
+          error: failed ? (document.error ?? `${file.source} could not be ingested.`) : null,
+          errorCode: failed ? 'ingest_failed' : null,
+        };
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.pollIntervalMs));
+    }
+    throw new GodwitError(
+      'dependency_unavailable',
+      `${file.source} was uploaded but not ingested yet; check the knowledge base's documents (GET /api/knowledge-bases/{name}/documents) later.`,
     );
   }
 

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
 import { IngestError, ValidationError } from '../core/errors.ts';
+import { UPLOAD_ID_PATTERN } from '../core/knowledge/direct-upload-key.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { emfLine } from './lambda/emf.ts';
 import { resolveSecretEnvironment } from './lambda/secret-environment.ts';
@@ -58,12 +59,14 @@ const SERVICE = 'ingest';
 
 /**
  * `incoming/acme/handbook/policies/leave.pdf` → tenant `acme`, knowledge base `handbook`, source
- * `policies/leave.pdf`. S3 notifications URL-encode keys with `+` for spaces.
+ * `policies/leave.pdf`. A direct upload's id folder (`incoming/acme/handbook/upload-<32 hex>/leave.pdf`) is
+ * not part of the source. S3 notifications URL-encode keys with `+` for spaces.
  */
 export function parseUploadKey(encodedKey: string, prefix = 'incoming/'): UploadTarget {
   const key = decodeURIComponent(encodedKey.replace(/\+/g, ' '));
   const rest = key.startsWith(prefix) ? key.slice(prefix.length) : null;
   const [tenantId, knowledgeBase, ...path] = rest?.split('/') ?? [];
+  if (path.length > 1 && UPLOAD_ID_PATTERN.test(path[0] ?? '')) path.shift();
   const source = path.join('/');
   if (!tenantId || !knowledgeBase || !source) {
     throw new ValidationError(
