@@ -36,6 +36,8 @@ export interface AskView {
   usage: Usage | null;
   conversationId: string;
   status: string;
+  /** Why the answer is degraded (its sources were found by keyword search alone); null when it is not. */
+  degraded?: string | null;
 }
 
 export interface KnowledgeBaseSummary {
@@ -219,6 +221,7 @@ class LocalBackend implements CliBackend {
       usage: message.usage,
       conversationId: turn.conversationId,
       status: message.status,
+      degraded: message.degraded?.reason ?? null,
     };
   }
 

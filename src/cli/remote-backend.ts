@@ -166,6 +166,7 @@ export class RemoteBackend implements CliBackend {
       conversationId: string;
       message: { content: string; model: string; usage: AskView['usage']; status: string };
       citations: Array<{ index: number; source: string; location: unknown; text: string }>;
+      degraded?: { reason: string } | null;
     }>('/api/chat', {
       message: input.question,
       knowledgeBase: input.knowledgeBase,
@@ -182,6 +183,7 @@ export class RemoteBackend implements CliBackend {
       })),
       model: body.message.model,
       usage: body.message.usage,
+      degraded: body.degraded?.reason ?? null,
       conversationId: body.conversationId,
       status: body.message.status,
     };

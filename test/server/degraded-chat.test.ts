@@ -5,13 +5,18 @@
  * the OpenAI wire emulator, which is stopped to take the embedding provider away.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printAnswer } from '../../src/cli/commands/ask.ts';
+import { RemoteBackend } from '../../src/cli/remote-backend.ts';
 import { createGodwit } from '../../src/config/create-godwit.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { createApp } from '../../src/server/index.ts';
+import { captureOutput } from '../support/capture-output.ts';
 import { type Emulator, startEmulator } from '../support/emulators/index.ts';
 import { multipart, parseEvents, postJson, upload } from './http-helpers.ts';
 
@@ -138,6 +143,25 @@ describe('a grounded answer', () => {
         .filter((block) => block.startsWith('data: {'))
         .map((block) => JSON.parse(block.slice('data: '.length)) as { degraded?: { reason: string } });
       expect(chunks.find((chunk) => chunk.degraded)?.degraded?.reason).toMatch(REASON);
+    });
+
+    it('reaches godwit ask through a server: the answer view carries the reason, and it is printed first', async () => {
+      const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+      await new Promise((resolve) => server.once('listening', resolve));
+      try {
+        const backend = new RemoteBackend(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, null);
+        const answer = await backend.ask({
+          knowledgeBase: 'handbook',
+          question: 'Vacation days carried over?',
+        });
+        expect(answer.degraded).toMatch(REASON);
+        const captured = captureOutput();
+        printAnswer(answer, captured.output);
+        expect(captured.stderr()).toContain(`Degraded answer: ${answer.degraded}`);
+        expect(captured.stdout()).toContain(answer.answer);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it('still refuses a vector search, which has no keyword half to fall back on', async () => {

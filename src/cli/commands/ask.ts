@@ -30,7 +30,13 @@ export async function askCommand(
     });
     if (options.json) {
       const citations = answer.citations.map(({ source, location, text }) => ({ source, location, text }));
-      output.json({ answer: answer.answer, citations, model: answer.model, usage: answer.usage });
+      output.json({
+        answer: answer.answer,
+        citations,
+        model: answer.model,
+        usage: answer.usage,
+        degraded: answer.degraded ? { reason: answer.degraded } : null,
+      });
     } else {
       printAnswer(answer, output);
     }
@@ -49,6 +55,7 @@ export async function askCommand(
 }
 
 export function printAnswer(answer: AskView, output: Output): void {
+  if (answer.degraded) output.info(`Degraded answer: ${answer.degraded}`);
   output.line(answer.answer);
   if (answer.citations.length > 0) {
     output.line('');
