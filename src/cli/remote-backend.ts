@@ -1,4 +1,5 @@
 /** The CLI as an HTTP client of a running `godwit serve` (same data, no second database process). */
+import { createHash } from 'node:crypto';
 import { clientApiKey } from '../config/env.ts';
 import { type ErrorCode, GodwitError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
@@ -233,16 +234,33 @@ export class RemoteBackend implements CliBackend {
     knowledgeBase: string,
     file: { source: string; bytes: Uint8Array; mimeType?: string },
   ): Promise<IngestOutcome> {
-    const signed = await this.post<{
-      url: string;
-      method: string;
-      headers: Record<string, string>;
-      statusUrl: string;
-    }>(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/uploads`, {
+    const answer = await this.post<
+      | { status: 'unchanged'; document: { id: string; chunkCount: number } }
+      | {
+          status?: undefined;
+          url: string;
+          method: string;
+          headers: Record<string, string>;
+          statusUrl: string;
+        }
+    >(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/uploads`, {
       filename: file.source,
       bytes: file.bytes.byteLength,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
       ...(file.mimeType ? { contentType: file.mimeType } : {}),
     });
+    if (answer.status === 'unchanged') {
+      const { document } = answer;
+      return {
+        source: file.source,
+        status: 'unchanged',
+        documentId: document.id,
+        chunks: document.chunkCount,
+        error: null,
+        errorCode: null,
+      };
+    }
+    const signed = answer;
     const put = await fetch(signed.url, {
       method: signed.method,
       headers: signed.headers,

@@ -53,6 +53,8 @@ export interface UploadTarget {
   tenantId: string;
   knowledgeBase: string;
   source: string;
+  /** The id folder of a direct upload (POST /api/knowledge-bases/:name/uploads); absent otherwise. */
+  uploadId?: string;
 }
 
 const SERVICE = 'ingest';
@@ -66,14 +68,14 @@ export function parseUploadKey(encodedKey: string, prefix = 'incoming/'): Upload
   const key = decodeURIComponent(encodedKey.replace(/\+/g, ' '));
   const rest = key.startsWith(prefix) ? key.slice(prefix.length) : null;
   const [tenantId, knowledgeBase, ...path] = rest?.split('/') ?? [];
-  if (path.length > 1 && UPLOAD_ID_PATTERN.test(path[0] ?? '')) path.shift();
+  const uploadId = path.length > 1 && UPLOAD_ID_PATTERN.test(path[0] ?? '') ? path.shift() : undefined;
   const source = path.join('/');
   if (!tenantId || !knowledgeBase || !source) {
     throw new ValidationError(
       `Object key "${key}" is not an upload: put files under ${prefix}<tenant>/<knowledge-base>/<file name>.`,
     );
   }
-  return { tenantId, knowledgeBase, source };
+  return uploadId ? { tenantId, knowledgeBase, source, uploadId } : { tenantId, knowledgeBase, source };
 }
 
 interface S3Notification {
@@ -138,12 +140,19 @@ export function createIngestHandler(
     const object = await readObject(bucket, objectKey);
     const knowledgeBase = await godwit.knowledge.ensureKnowledgeBase(target.tenantId, target.knowledgeBase);
     const storedBlobKey = blobKeyInDocumentsBucket(config, bucket, objectKey);
-    const outcome = await godwit.knowledge.ingest(target.tenantId, knowledgeBase, {
-      source: target.source,
-      bytes: object.bytes,
-      ...(object.contentType ? { mimeType: object.contentType } : {}),
-      ...(storedBlobKey ? { storedBlobKey } : {}),
-    });
+    // A direct upload is followed by its object (GET …/uploads/:id): the document must point at it, so
+    // identical bytes are indexed again rather than left pointing at an earlier copy.
+    const outcome = await godwit.knowledge.ingest(
+      target.tenantId,
+      knowledgeBase,
+      {
+        source: target.source,
+        bytes: object.bytes,
+        ...(object.contentType ? { mimeType: object.contentType } : {}),
+        ...(storedBlobKey ? { storedBlobKey } : {}),
+      },
+      { force: target.uploadId !== undefined },
+    );
     if (outcome.status === 'failed') {
       const reason = outcome.error ?? `${target.source} could not be ingested.`;
       await recordFailedUpload(godwit, target, knowledgeBase.id, object, reason);

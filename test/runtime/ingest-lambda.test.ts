@@ -230,6 +230,7 @@ describe('upload keys', () => {
       tenantId: 'acme',
       knowledgeBase: 'hr',
       source: 'big handbook.pdf',
+      uploadId: id,
     });
     expect(parseUploadKey('incoming/acme/hr/upload-2026/plan.md').source).toBe('upload-2026/plan.md');
     expect(() => parseUploadKey(`incoming/acme/hr/${id}`)).not.toThrow();

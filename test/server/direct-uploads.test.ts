@@ -4,6 +4,7 @@
  * the Ingest handler takes the S3 notification, and the status route follows it to `ready`. Bad requests
  * get clear errors and sign nothing.
  */
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { serve } from '@hono/node-server';
@@ -150,6 +151,55 @@ describe('direct uploads', () => {
     expect(documents.documents.map((document) => document.source)).toContain('travel policy.md');
   });
 
+  it('signs nothing for a file whose ready document already has its SHA-256', async () => {
+    const text = '# Badges\n\nBadges are worn visibly.\n';
+    const bytes = new TextEncoder().encode(text);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const handbook = await services.knowledge.requireKnowledgeBase('default', 'handbook');
+    await services.knowledge.ingest('default', handbook, { source: 'badges.md', bytes });
+    const same = await postJson(app, '/api/knowledge-bases/handbook/uploads', {
+      filename: 'badges.md',
+      bytes: bytes.byteLength,
+      sha256,
+    });
+    expect(same.status).toBe(200);
+    expect(await same.json()).toMatchObject({
+      status: 'unchanged',
+      source: 'badges.md',
+      document: { source: 'badges.md', status: 'ready' },
+    });
+    const changed = await postJson(app, '/api/knowledge-bases/handbook/uploads', {
+      filename: 'badges.md',
+      bytes: bytes.byteLength,
+      sha256: 'f'.repeat(64),
+    });
+    expect(changed.status).toBe(201);
+  });
+
+  it('indexes a direct upload of identical bytes again, so the status follows it to ready', async () => {
+    const bytes = new TextEncoder().encode('# Lockers\n\nLockers are on level one.\n');
+    const signedOnce = async () =>
+      (await (
+        await postJson(app, '/api/knowledge-bases/handbook/uploads', {
+          filename: 'lockers.md',
+          bytes: bytes.byteLength,
+        })
+      ).json()) as SignedUpload;
+    const updates: string[] = [];
+    for (const signed of [await signedOnce(), await signedOnce()]) {
+      const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: bytes });
+      expect(put.status).toBe(200);
+      expect(await ingestHandler()({ Records: [s3Notification(signed.key)] })).toEqual({
+        batchItemFailures: [],
+      });
+      const done = await status(signed.statusUrl);
+      expect(done.status).toBe('ready');
+      updates.push((done.document as unknown as { updatedAt: string }).updatedAt);
+    }
+    // Indexed again (not left `unchanged`): the document changed after the second upload arrived.
+    expect(updates[1]! > updates[0]!).toBe(true);
+  });
+
   it.each([
     [{ filename: '../b.md', bytes: 10 }, 400, '".." folder'],
     [{ filename: 'a//b.md', bytes: 10 }, 400, 'an empty'],
@@ -161,6 +211,7 @@ describe('direct uploads', () => {
     [{ filename: 'setup.exe', bytes: 10 }, 415, 'not a file type Godwit reads'],
     [{ filename: 'notes.md', bytes: 10, contentType: 'application/pdf' }, 400, 'does not match'],
     [{ filename: 'notes.md', bytes: 10, tenant: 'other' }, 400, 'unknown field'],
+    [{ filename: 'notes.md', bytes: 10, sha256: 'abc' }, 400, '64 lower-case hex digits'],
   ])('refuses %j with %i and a reason, signing nothing', async (body, code, reason) => {
     const response = await postJson(app, '/api/knowledge-bases/handbook/uploads', body);
     expect(response.status).toBe(code);

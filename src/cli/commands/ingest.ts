@@ -35,11 +35,12 @@ export async function ingestCommand(
   output: Output,
 ): Promise<number> {
   const started = performance.now();
+  const server = options.server === undefined ? undefined : serverUrl(options.server);
   const config = readConfig(options);
   const urlGuard = createConfiguredUrlGuard(config, config.ingest.maxFileBytes);
   const input = await collectInput(target, SUPPORTED_EXTENSIONS, urlGuard);
-  const backend = options.server
-    ? new RemoteBackend(serverUrl(options.server))
+  const backend = server
+    ? new RemoteBackend(server)
     : await openBackend({ config, command: 'ingest', output, sample: false });
   const outcomes: IngestOutcome[] = [];
   const progress = createProgress(output, input.files.length, options.json === true && !output.interactive);

@@ -21,6 +21,7 @@ import { KnowledgeBaseParamsSchema } from '../schemas/knowledge-schemas.ts';
 import {
   CreateUploadSchema,
   SignedUploadSchema,
+  UnchangedUploadSchema,
   UploadParamsSchema,
   UploadSettingsSchema,
   UploadStatusSchema,
@@ -62,6 +63,10 @@ const createUploadRoute = createRoute({
     body: { required: true, content: { 'application/json': { schema: CreateUploadSchema } } },
   },
   responses: {
+    200: {
+      description: 'Nothing to upload: a ready document of this source has the same SHA-256',
+      content: { 'application/json': { schema: UnchangedUploadSchema } },
+    },
     201: { description: 'Signed', content: { 'application/json': { schema: SignedUploadSchema } } },
     400: errorResponse('A bad file name, size or media type'),
     404: errorResponse('Unknown knowledge base'),
@@ -115,7 +120,20 @@ export function registerUploadRoutes(
     checkSize(body.bytes, options.maxUploadBytes);
     const contentType = contentTypeFor(filename, body.contentType);
     const tenantId = checkTenant(c.var.tenantId);
-    await services.knowledge.requireKnowledgeBase(tenantId, name);
+    const knowledgeBase = await services.knowledge.requireKnowledgeBase(tenantId, name);
+    if (body.sha256) {
+      const existing = await services.knowledgeStore.findDocumentBySource(
+        tenantId,
+        knowledgeBase.id,
+        filename,
+      );
+      if (existing?.status === 'ready' && existing.sha256 === body.sha256) {
+        return c.json(
+          { status: 'unchanged' as const, source: filename, document: documentView(existing) },
+          200,
+        );
+      }
+    }
     const id = newUploadId();
     const key = `${uploadFolder(prefix, tenantId, name, id)}${filename}`;
     const signed = await store.signUpload({

@@ -32,12 +32,24 @@ export const CreateUploadSchema = z
     contentType: text(200)
       .optional()
       .openapi({ description: 'The media type; default: from the file name.', example: 'application/pdf' }),
+    sha256: z
+      .string({ error: 'expected a string' })
+      .regex(/^[0-9a-f]{64}$/, 'expected the SHA-256 of the file as 64 lower-case hex digits')
+      .optional()
+      .openapi({
+        description:
+          'The SHA-256 of the file; when a ready document of the same source has it, nothing is uploaded (200, status `unchanged`).',
+      }),
   })
   .openapi('CreateUpload');
 
 export const UploadParamsSchema = KnowledgeBaseParamsSchema.extend({
   id: text(200).openapi({ param: { name: 'id', in: 'path' } }),
 });
+
+export const UnchangedUploadSchema = z
+  .object({ status: z.literal('unchanged'), source: z.string(), document: DocumentSchema })
+  .openapi('UnchangedUpload');
 
 export const SignedUploadSchema = z
   .object({

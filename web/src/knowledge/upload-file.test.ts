@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -87,7 +88,12 @@ describe('uploadFile on a server whose uploads go direct', () => {
     });
     expect(calls[1]).toEqual({
       url: '/api/knowledge-bases/handbook/uploads',
-      body: { filename: 'big.md', bytes: file.size, contentType: 'text/markdown' },
+      body: {
+        filename: 'big.md',
+        bytes: file.size,
+        sha256: createHash('sha256').update('# Big file\n').digest('hex'),
+        contentType: 'text/markdown',
+      },
     });
     expect(received).toEqual([
       {
@@ -104,6 +110,17 @@ describe('uploadFile on a server whose uploads go direct', () => {
     directServer(['failed']);
     const outcome = await uploadFile('handbook', new File(['x'], 'big.md'), () => {});
     expect(outcome).toMatchObject({ status: 'failed', error: 'big.md: broken', errorCode: 'ingest_failed' });
+  });
+
+  it('sends nothing when the server already has a ready document with the same SHA-256', async () => {
+    const document = { id: 'd9', status: 'ready', chunkCount: 4, error: null };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Response.json({ status: 'unchanged', source: 'big.md', document })),
+    );
+    const outcome = await uploadFile('handbook', new File(['same'], 'big.md'), () => {});
+    expect(outcome).toMatchObject({ status: 'unchanged', documentId: 'd9', chunks: 4 });
+    expect(received).toEqual([]);
   });
 
   it('says storage refused the file when the PUT is not accepted', async () => {

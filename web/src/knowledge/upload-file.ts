@@ -26,6 +26,23 @@ interface UploadStatus {
   document: (KnowledgeDocument & { sha256?: string }) | null;
 }
 
+interface Unchanged {
+  status: 'unchanged';
+  document: KnowledgeDocument;
+}
+
+/** The file's SHA-256 in hex, so an unchanged file is not sent again; null where Web Crypto is missing. */
+async function digest(file: File): Promise<string | null> {
+  if (!globalThis.crypto?.subtle) return null;
+  try {
+    const hash = await globalThis.crypto.subtle.digest('SHA-256', new Uint8Array(await file.arrayBuffer()));
+    return [...new Uint8Array(hash)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  } catch {
+    // Without a digest the file is simply sent; the server indexes it either way.
+    return null;
+  }
+}
+
 let settings: Promise<UploadSettings> | null = null;
 
 /** How this server takes files (asked once): multipart requests, or direct to object storage (AWS Lambda). */
@@ -61,10 +78,31 @@ async function uploadDirect(
   file: File,
   onProgress: (fraction: number) => void,
 ): Promise<IngestOutcome> {
-  const signed = await apiJson<SignedUpload>(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/uploads`, {
-    method: 'POST',
-    body: JSON.stringify({ filename: file.name, bytes: file.size, ...(file.type ? { contentType: file.type } : {}) }),
-  });
+  const sha256 = await digest(file);
+  const answer = await apiJson<SignedUpload | Unchanged>(
+    `/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/uploads`,
+    {
+      method: 'POST',
+      body: JSON.stringify({
+        filename: file.name,
+        bytes: file.size,
+        ...(sha256 ? { sha256 } : {}),
+        ...(file.type ? { contentType: file.type } : {}),
+      }),
+    },
+  );
+  if ('status' in answer && answer.status === 'unchanged') {
+    onProgress(1);
+    return {
+      source: file.name,
+      status: 'unchanged',
+      documentId: answer.document.id,
+      chunks: answer.document.chunkCount,
+      error: null,
+      errorCode: null,
+    };
+  }
+  const signed = answer as SignedUpload;
   await new Promise<void>((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open(signed.method, signed.url);
