@@ -23,6 +23,7 @@ export interface AnswerProgress {
 }
 
 export type AssistantEvent =
+  | { type: 'degraded'; reason: string }
   | { type: 'text'; delta: string }
   | { type: 'citations'; citations: Citation[] }
   | { type: 'tool'; call: ToolCallView };
@@ -61,11 +62,17 @@ export async function* answerWithAssistant(
   };
   try {
     for await (const event of run.events()) {
+      const announced = progress.degraded !== undefined;
       sync();
+      if (run.degraded && !announced) {
+        progress.degraded = { reason: run.degraded };
+        yield { type: 'degraded', reason: run.degraded };
+      }
       yield event;
     }
   } finally {
     sync();
+    if (run.degraded) progress.degraded ??= { reason: run.degraded };
   }
   if (run.stepLimitReached) {
     progress.ending = {
