@@ -55,6 +55,12 @@ describe('default stack (Lambda, Aurora Serverless v2 vectors)', () => {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]),
       },
+      // Direct uploads from the web app: a presigned PUT, whatever page origin sends it.
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({ AllowedMethods: ['PUT'], AllowedOrigins: ['*'], ExposedHeaders: ['ETag'] }),
+        ],
+      },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {

@@ -188,6 +188,7 @@ class LocalBackend implements CliBackend {
       conversationId: turn.conversationId,
       status: message.status,
       toolCalls: toolCallViews(message.parts).map(summarizeToolCall),
+      degraded: message.degraded?.reason ?? null,
     };
   }
 

@@ -23,6 +23,8 @@ export interface AskView {
   usage: Usage | null;
   conversationId: string;
   status: string;
+  /** Why the answer is degraded (its sources were found by keyword search alone); null when it is not. */
+  degraded?: string | null;
   /** An assistant's tool calls: name, state, and the approval id of a call that waits. */
   toolCalls: ToolCallSummary[];
 }

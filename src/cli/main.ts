@@ -71,6 +71,10 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .command('ingest <target>')
     .description('index a file, a folder or an http(s) URL into a knowledge base')
     .option('--kb <name>', 'knowledge base (created when missing)', 'default')
+    .option(
+      '--server <url>',
+      'send the files to this Godwit server (e.g. the AWS stack ApiUrl; key in GODWIT_API_KEY)',
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       run(async (target: string, options) =>

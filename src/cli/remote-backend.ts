@@ -1,4 +1,5 @@
 /** The CLI as an HTTP client of a running `godwit serve` (same data, no second database process). */
+import { createHash } from 'node:crypto';
 import { clientApiKey } from '../config/env.ts';
 import { type ErrorCode, GodwitError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
@@ -28,6 +29,9 @@ export interface RemoteApiKey {
   lastUsedAt: string | null;
 }
 
+/** Status checks of one direct upload before giving up (about 10 minutes at the default interval). */
+const DIRECT_UPLOAD_POLLS = 600;
+
 function tenantQuery(tenant: string | undefined): string {
   return tenant === undefined ? '' : `?${new URLSearchParams({ tenant })}`;
 }
@@ -39,6 +43,8 @@ export class RemoteBackend implements CliBackend {
   constructor(
     private readonly baseUrl: string,
     private readonly apiKey: string | null = clientApiKey(),
+    /** Wait between status checks of a direct upload. */
+    private readonly pollIntervalMs = 1000,
   ) {}
 
   /** `fetch` with the API key, when there is one. */
@@ -187,6 +193,11 @@ export class RemoteBackend implements CliBackend {
     file: { source: string; bytes: Uint8Array; mimeType?: string },
   ): Promise<IngestOutcome> {
     await this.ensureKnowledgeBase(knowledgeBase);
+    this.uploadSettings ??= this.call<{ direct: boolean }>('/api/uploads').catch((error: unknown) => {
+      this.uploadSettings = undefined;
+      throw error;
+    });
+    if ((await this.uploadSettings).direct) return this.ingestDirect(knowledgeBase, file);
     const form = new FormData();
     form.append(
       'file',
@@ -208,6 +219,91 @@ export class RemoteBackend implements CliBackend {
     throw new GodwitError(
       body.error?.code ?? 'internal',
       body.error?.message ?? `HTTP ${response.status} while uploading ${file.source}`,
+    );
+  }
+
+  private uploadSettings: Promise<{ direct: boolean }> | undefined;
+
+  /**
+   * Where the server says files go direct (AWS Lambda, whose requests stop at 6 MB): PUT to the presigned
+   * URL it hands out, then follow the upload until the Ingest function has read it.
+   */
+  private async ingestDirect(
+    knowledgeBase: string,
+    file: { source: string; bytes: Uint8Array; mimeType?: string },
+  ): Promise<IngestOutcome> {
+    const answer = await this.post<
+      | { status: 'unchanged'; document: { id: string; chunkCount: number } }
+      | {
+          status?: undefined;
+          url: string;
+          method: string;
+          headers: Record<string, string>;
+          statusUrl: string;
+        }
+    >(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/uploads`, {
+      filename: file.source,
+      bytes: file.bytes.byteLength,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      ...(file.mimeType ? { contentType: file.mimeType } : {}),
+    });
+    if (answer.status === 'unchanged') {
+      const { document } = answer;
+      return {
+        source: file.source,
+        status: 'unchanged',
+        documentId: document.id,
+        chunks: document.chunkCount,
+        error: null,
+        errorCode: null,
+      };
+    }
+    const signed = answer;
+    const put = await fetch(signed.url, {
+      method: signed.method,
+      headers: signed.headers,
+      body: file.bytes as Uint8Array<ArrayBuffer>,
+    }).catch((error: Error) => {
+      throw new GodwitError(
+        'dependency_unavailable',
+        `Cannot reach storage to upload ${file.source}: ${error.message}`,
+      );
+    });
+    if (!put.ok) {
+      throw new GodwitError(
+        'dependency_unavailable',
+        `Storage refused ${file.source} (HTTP ${put.status}); the signed upload may have expired. Run the command again.`,
+      );
+    }
+    for (let attempt = 0; attempt < DIRECT_UPLOAD_POLLS; attempt++) {
+      const progress = await this.call<{
+        status: string;
+        document: {
+          id: string;
+          status: string;
+          error: string | null;
+          chunkCount: number;
+          createdAt: string;
+          updatedAt: string;
+        } | null;
+      }>(signed.statusUrl);
+      const document = progress.document;
+      if (document && (progress.status === 'ready' || progress.status === 'failed')) {
+        const failed = progress.status === 'failed';
+        return {
+          source: file.source,
+          status: failed ? 'failed' : document.createdAt === document.updatedAt ? 'created' : 'updated',
+          documentId: document.id,
+          chunks: document.chunkCount,
+          error: failed ? (document.error ?? `${file.source} could not be ingested.`) : null,
+          errorCode: failed ? 'ingest_failed' : null,
+        };
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.pollIntervalMs));
+    }
+    throw new GodwitError(
+      'dependency_unavailable',
+      `${file.source} was uploaded but not ingested yet; check the knowledge base's documents (GET /api/knowledge-bases/{name}/documents) later.`,
     );
   }
 
@@ -234,6 +330,7 @@ interface ChatResponseBody {
     }>;
   };
   citations: Array<{ index: number; source: string; location: unknown; text: string }>;
+  degraded?: { reason: string } | null;
 }
 
 function answerView(body: ChatResponseBody): AskView {
@@ -247,6 +344,7 @@ function answerView(body: ChatResponseBody): AskView {
     })),
     model: body.message.model,
     usage: body.message.usage,
+    degraded: body.degraded?.reason ?? null,
     conversationId: body.conversationId,
     status: body.message.status,
     toolCalls: (body.message.toolCalls ?? []).map(summarizeToolCall),

@@ -147,7 +147,10 @@ export interface ConversationPage {
 export type NewMessage = Omit<Message, 'createdAt'> & { createdAt?: Date };
 
 export type MessagePatch = Partial<
-  Pick<Message, 'content' | 'parts' | 'citations' | 'model' | 'usage' | 'costUsd' | 'latencyMs' | 'error'>
+  Pick<
+    Message,
+    'content' | 'parts' | 'citations' | 'model' | 'usage' | 'costUsd' | 'latencyMs' | 'error' | 'degraded'
+  >
 > & { status?: MessageStatus };
 
 export interface ConversationStore {
@@ -209,6 +212,30 @@ export interface BlobStore {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
   get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
   delete(key: string): Promise<void>;
+}
+
+/**
+ * Uploads that go straight to object storage, past a request-size limit (AWS Lambda's 6 MB): a signed
+ * single-object PUT, and what has arrived under a key prefix. Keys are the bucket's own.
+ */
+export interface DirectUploadStore {
+  /** Signs a PUT of exactly `bytes` bytes of `contentType` to `key`, valid for `expiresInSeconds`. */
+  signUpload(input: {
+    key: string;
+    contentType: string;
+    bytes: number;
+    expiresInSeconds: number;
+  }): Promise<SignedUpload>;
+  /** The first object stored under `prefix`, if one arrived. */
+  findUpload(prefix: string): Promise<{ key: string; bytes: number; lastModified: Date } | undefined>;
+}
+
+export interface SignedUpload {
+  method: 'PUT';
+  url: string;
+  /** Headers the PUT must carry, as signed (Content-Length is set by the client from the body). */
+  headers: Record<string, string>;
+  expiresAt: Date;
 }
 
 export interface Cache {

@@ -171,7 +171,17 @@ export interface Message {
   latencyMs: number | null;
   status: MessageStatus;
   error: string | null;
+  /**
+   * Set when the answer was grounded on less than usual: the embedding provider was unavailable, so the
+   * knowledge base was searched by keyword only. Absent on an answer that was not degraded.
+   */
+  degraded?: MessageDegraded | null;
   createdAt: Date;
+}
+
+/** Why an answer is degraded, in words a user can act on. */
+export interface MessageDegraded {
+  reason: string;
 }
 
 export interface UsageEntry {

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { channelJobInMessage } from '../channels/index.ts';
 import { createConfiguredChannels, createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
 import { IngestError, ValidationError } from '../core/errors.ts';
+import { UPLOAD_ID_PATTERN } from '../core/knowledge/direct-upload-key.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { emfLine } from './lambda/emf.ts';
 import { resolveSecretEnvironment } from './lambda/secret-environment.ts';
@@ -59,25 +60,29 @@ export interface UploadTarget {
   tenantId: string;
   knowledgeBase: string;
   source: string;
+  /** The id folder of a direct upload (POST /api/knowledge-bases/:name/uploads); absent otherwise. */
+  uploadId?: string;
 }
 
 const SERVICE = 'ingest';
 
 /**
  * `incoming/acme/handbook/policies/leave.pdf` → tenant `acme`, knowledge base `handbook`, source
- * `policies/leave.pdf`. S3 notifications URL-encode keys with `+` for spaces.
+ * `policies/leave.pdf`. A direct upload's id folder (`incoming/acme/handbook/upload-<32 hex>/leave.pdf`) is
+ * not part of the source. S3 notifications URL-encode keys with `+` for spaces.
  */
 export function parseUploadKey(encodedKey: string, prefix = 'incoming/'): UploadTarget {
   const key = decodeURIComponent(encodedKey.replace(/\+/g, ' '));
   const rest = key.startsWith(prefix) ? key.slice(prefix.length) : null;
   const [tenantId, knowledgeBase, ...path] = rest?.split('/') ?? [];
+  const uploadId = path.length > 1 && UPLOAD_ID_PATTERN.test(path[0] ?? '') ? path.shift() : undefined;
   const source = path.join('/');
   if (!tenantId || !knowledgeBase || !source) {
     throw new ValidationError(
       `Object key "${key}" is not an upload: put files under ${prefix}<tenant>/<knowledge-base>/<file name>.`,
     );
   }
-  return { tenantId, knowledgeBase, source };
+  return uploadId ? { tenantId, knowledgeBase, source, uploadId } : { tenantId, knowledgeBase, source };
 }
 
 interface S3Notification {
@@ -160,12 +165,19 @@ export function createIngestHandler(
     const object = await readObject(bucket, objectKey);
     const knowledgeBase = await godwit.knowledge.ensureKnowledgeBase(target.tenantId, target.knowledgeBase);
     const storedBlobKey = blobKeyInDocumentsBucket(config, bucket, objectKey);
-    const outcome = await godwit.knowledge.ingest(target.tenantId, knowledgeBase, {
-      source: target.source,
-      bytes: object.bytes,
-      ...(object.contentType ? { mimeType: object.contentType } : {}),
-      ...(storedBlobKey ? { storedBlobKey } : {}),
-    });
+    // A direct upload is followed by its object (GET …/uploads/:id): the document must point at it, so
+    // identical bytes are indexed again rather than left pointing at an earlier copy.
+    const outcome = await godwit.knowledge.ingest(
+      target.tenantId,
+      knowledgeBase,
+      {
+        source: target.source,
+        bytes: object.bytes,
+        ...(object.contentType ? { mimeType: object.contentType } : {}),
+        ...(storedBlobKey ? { storedBlobKey } : {}),
+      },
+      { force: target.uploadId !== undefined },
+    );
     if (outcome.status === 'failed') {
       const reason = outcome.error ?? `${target.source} could not be ingested.`;
       await recordFailedUpload(godwit, target, knowledgeBase.id, object, reason);

@@ -24,6 +24,7 @@ import type { GodwitServices } from '../core/services.ts';
 import { resolveAuthSettings } from '../server/auth/index.ts';
 import { createApp } from '../server/index.ts';
 import { modelLabelerFor } from '../server/metrics/index.ts';
+import type { DirectUploadSettings } from '../server/routes/upload-routes.ts';
 import { usageEmfLine } from './lambda/emf.ts';
 import { checkHttpEvent, errorBody } from './lambda/http-event.ts';
 import { resolveSecretEnvironment } from './lambda/secret-environment.ts';
@@ -86,6 +87,9 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
         urlGuard: createConfiguredUrlGuard(config),
         maxImageBytes: config.urlFetch.maxImageBytes,
         cors: config.server.cors,
+        ...(config.storage.blobs === 's3' && config.storage.s3.bucket
+          ? { directUploads: await lambdaDirectUploads(config.storage.s3, env.AWS_REGION) }
+          : {}),
         logger: (entry) => writeLog(JSON.stringify({ time: new Date().toISOString(), ...entry })),
       },
     });
@@ -138,6 +142,34 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
     return app.fetch(context.req.raw, context.env);
   });
   return outer;
+}
+
+/**
+ * A Lambda request carries at most 6 MB, and a file in a multipart body arrives base64-encoded (4/3 larger):
+ * files up to this size can still be posted; larger ones go to S3 through a presigned PUT, and the Ingest
+ * function (S3 → SQS) picks them up under `incoming/`.
+ */
+export const LAMBDA_MAX_MULTIPART_BYTES = 4_400_000;
+
+async function lambdaDirectUploads(
+  s3: GodwitConfig['storage']['s3'],
+  functionRegion: string | undefined,
+): Promise<DirectUploadSettings> {
+  // Loaded with the services, not at import: the S3 SDK also sets an empty `awslambda` global on load.
+  const { S3DirectUploads } = await import('../storage/s3/s3-direct-uploads.ts');
+  const region = s3.region ?? functionRegion;
+  return {
+    store: new S3DirectUploads({
+      bucket: s3.bucket ?? '',
+      ...(region ? { region } : {}),
+      ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+      forcePathStyle: s3.forcePathStyle,
+      ...(s3.serverSideEncryption ? { serverSideEncryption: s3.serverSideEncryption } : {}),
+      ...(s3.kmsKeyId ? { kmsKeyId: s3.kmsKeyId } : {}),
+    }),
+    prefix: 'incoming/',
+    maxRequestBytes: LAMBDA_MAX_MULTIPART_BYTES,
+  };
 }
 
 const CHANNEL_PATHS = [
@@ -201,8 +233,10 @@ export function createStreamHandler(options: LambdaAppOptions) {
   );
 }
 
+/** The Node.js runtime's streaming API; the AWS SDK leaves an empty `awslambda` object behind elsewhere. */
 function hasStreamingRuntime(): boolean {
-  return typeof (globalThis as { awslambda?: unknown }).awslambda === 'object';
+  const runtime = (globalThis as { awslambda?: { streamifyResponse?: unknown } }).awslambda;
+  return typeof runtime?.streamifyResponse === 'function';
 }
 
 // Entry points named in the CDK app: runtime/lambda.handler and runtime/lambda.streamHandler.

@@ -3,6 +3,7 @@ import { createUrlGuard, type UrlGuard } from '../net/index.ts';
 import type { AuthSettings } from './auth/auth-settings.ts';
 import type { Caller } from './auth/caller.ts';
 import { writeLogLine } from './log-writer.ts';
+import type { DirectUploadSettings } from './routes/upload-routes.ts';
 
 /** Per-request values set by middleware and read by handlers. */
 export interface AppVariables {
@@ -55,6 +56,11 @@ export interface AppOptions {
   cors?: { allowedOrigins: readonly string[]; maxAgeSeconds?: number };
   /** Whether `GET /metrics` is served by this app. Default true; false when a separate listener serves it. */
   serveMetrics?: boolean;
+  /**
+   * Presigned uploads straight to object storage, for a deployment whose requests cannot carry large files
+   * (AWS Lambda). Default none: files are sent as multipart requests.
+   */
+  directUploads?: DirectUploadSettings;
 }
 
 export interface AppDeps {
@@ -71,6 +77,7 @@ export interface ResolvedAppOptions {
   shutdownSignal: AbortSignal | undefined;
   urlGuard: UrlGuard;
   maxImageBytes: number;
+  directUploads: DirectUploadSettings | undefined;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -86,6 +93,7 @@ export function resolveAppOptions(options: AppOptions = {}): ResolvedAppOptions 
     shutdownSignal: options.shutdownSignal,
     urlGuard: options.urlGuard ?? createUrlGuard(),
     maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
+    directUploads: options.directUploads,
   };
 }
 

@@ -31,6 +31,7 @@ import { registerKnowledgeBaseRoutes } from './routes/knowledge-base-routes.ts';
 import { registerOpenAIRoutes } from './routes/openai-routes.ts';
 import { registerSearchRoutes } from './routes/search-routes.ts';
 import { registerUIChatRoutes } from './routes/ui-chat-routes.ts';
+import { registerUploadRoutes } from './routes/upload-routes.ts';
 import { registerUsageRoutes } from './routes/usage-routes.ts';
 import { registerWebRoutes, type WebRoutesOptions } from './routes/web-routes.ts';
 import { validationHook } from './validation.ts';
@@ -109,6 +110,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   registerSearchRoutes(app, services, options);
   registerKnowledgeBaseRoutes(app, services, options);
   registerDocumentRoutes(app, services, options);
+  registerUploadRoutes(app, services, options);
   registerDocumentFileRoutes(app, services);
   registerUsageRoutes(app, services);
   registerKeyRoutes(app, services, { ...options, now: auth.now });

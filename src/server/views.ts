@@ -38,6 +38,7 @@ export function messageView(message: Message) {
     latencyMs: message.latencyMs,
     status: message.status,
     error: message.error,
+    degraded: message.degraded ?? null,
     /** An assistant's tool calls: name, input, state, output or error, duration, approval. */
     toolCalls: toolCallViews(message.parts),
     createdAt: message.createdAt.toISOString(),
@@ -49,7 +50,13 @@ export type MessageView = ReturnType<typeof messageView>;
 /** The JSON answer to a chat turn, also the data of the `done` event. */
 export function chatResultView(conversationId: string, message: Message) {
   const view = messageView(message);
-  return { conversationId, message: view, answer: view.content, citations: view.citations };
+  return {
+    conversationId,
+    message: view,
+    answer: view.content,
+    citations: view.citations,
+    degraded: view.degraded,
+  };
 }
 
 export function conversationView(conversation: Conversation) {

@@ -4,7 +4,9 @@ import type { AgentTool } from '../../src/core/agent/agent-tool.ts';
 import { jsonSchemaInput } from '../../src/core/agent/json-schema-input.ts';
 import { resumeMessages } from '../../src/core/agent/resume-messages.ts';
 import { toolCallViews } from '../../src/core/agent/tool-call-view.ts';
+import { GodwitError } from '../../src/core/errors.ts';
 import { KnowledgeService } from '../../src/core/knowledge/knowledge-service.ts';
+import type { Embedder } from '../../src/core/models.ts';
 import { Retriever } from '../../src/core/retrieval/retriever.ts';
 import type { MessagePart } from '../../src/core/types.ts';
 import { createDocumentParser } from '../../src/ingest/index.ts';
@@ -294,6 +296,67 @@ describe('AgentRun on ToolLoopAgent', () => {
     await expect(drain(agentRun)).rejects.toThrow();
     expect(toolCallViews(agentRun.parts)[0]?.toolName).toBe('wait');
     expect(agentRun.text).toBe('');
+  });
+});
+
+describe('AgentRun with the embedding provider down', () => {
+  it('searches by keyword alone and records why the answer is degraded', async () => {
+    let down = false;
+    const embedder: Embedder = {
+      model: 'mock:embed',
+      version: '1',
+      dimension: 2,
+      embed: async (texts) => {
+        if (down) throw new GodwitError('provider_unavailable', 'The embedding service is unreachable.');
+        return texts.map((text) => [text.length, 1]);
+      },
+    };
+    const embedders = new Map([[embedder.model, embedder]]);
+    const storage = createMemoryStorage();
+    const embeddedRetriever = new Retriever({
+      index: storage.index,
+      embedders,
+      fuse: (lists, k) => lists.flat().slice(0, k),
+    });
+    const embeddedKnowledge = new KnowledgeService({
+      knowledge: storage.knowledge,
+      index: storage.index,
+      parser: createDocumentParser(),
+      generateId: () => crypto.randomUUID(),
+      embedders,
+    });
+    const base = await embeddedKnowledge.createKnowledgeBase(TENANT, {
+      name: 'handbook',
+      embeddingModel: 'mock:embed',
+    });
+    await embeddedKnowledge.ingest(TENANT, base, {
+      source: 'leave-policy.md',
+      bytes: new TextEncoder().encode(POLICY),
+    });
+    down = true;
+    const agentRun = new AgentRun(
+      {
+        assistant,
+        model: scriptedModel([
+          { toolCalls: [{ name: 'search_knowledge_base', input: { query: 'vacation days first year' } }] },
+          { text: 'You get 20 days [1].' },
+        ]),
+        tools: knowledgeTools({
+          knowledge: embeddedKnowledge,
+          retriever: embeddedRetriever,
+          knowledgeBases: ['handbook'],
+        }),
+        messages: [{ role: 'user', content: 'How many vacation days do I get?' }],
+        context: { tenantId: TENANT, userId: 'ann', conversationId: 'c1' },
+      },
+      { limits: { timeoutMs: 2_000, maxOutputBytes: 4_096, secrets: [] }, approvalSecret: SECRET },
+    );
+    await drain(agentRun);
+    expect(toolCallViews(agentRun.parts).map((call) => call.state)).toEqual(['complete']);
+    expect(agentRun.citations.all()[0]).toMatchObject({ source: 'leave-policy.md' });
+    expect(agentRun.degraded).toBe(
+      'The embedding model mock:embed is unavailable, so knowledge base "handbook" was searched by keyword only.',
+    );
   });
 });
 

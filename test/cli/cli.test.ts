@@ -162,6 +162,24 @@ describe('godwit CLI', () => {
     expect(result.stderr).toMatch(/--from must be a date like 2026-11-01/);
   });
 
+  it('rejects an ingest --server that is not an http(s) URL with exit 2, before reading any file', async () => {
+    for (const [server, reason] of [
+      ['not a url', /--server: "not a url" is not a URL/],
+      ['ftp://files.example.com', /--server: "ftp:\/\/files.example.com" is not an http\(s\) URL/],
+    ] as const) {
+      const result = await run([
+        '--data-dir',
+        freshDataDir(),
+        'ingest',
+        '/no/such/folder',
+        '--server',
+        server,
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(reason);
+    }
+  });
+
   it('exits 1 for a path that does not exist', async () => {
     const result = await run(['--data-dir', freshDataDir(), 'ingest', '/no/such/folder', '--kb', 'x']);
     expect(result.code).toBe(1);

@@ -227,6 +227,30 @@ export function describeConversationStoreContract(
       expect(await stores().conversations.listMessages(tenant, chat.id)).toEqual([sent]);
     });
 
+    it('keeps why an answer is degraded, and leaves it absent on one that is not', async () => {
+      const tenant = newTenant();
+      const chat = await conversation(tenant);
+      const pending = await stores().conversations.appendMessage(
+        message(chat, { role: 'assistant', content: '', parts: [], status: 'pending', createdAt: at(1) }),
+      );
+      expect(pending.degraded).toBeUndefined();
+      const reason =
+        'The embedding model is unavailable, so knowledge base "faq" was searched by keyword only.';
+      const done = await stores().conversations.updateMessage(tenant, pending.id, {
+        content: 'Answer',
+        status: 'complete',
+        degraded: { reason },
+      });
+      expect(done.degraded).toEqual({ reason });
+      expect((await stores().conversations.listMessages(tenant, chat.id))[0]?.degraded).toEqual({ reason });
+      const cleared = await stores().conversations.updateMessage(tenant, pending.id, { degraded: null });
+      expect(cleared.degraded).toBeUndefined();
+      const copied = await stores().conversations.appendMessage(
+        message(chat, { role: 'assistant', content: 'Copy', status: 'complete', degraded: { reason } }),
+      );
+      expect(copied.degraded).toEqual({ reason });
+    });
+
     it('updates only the fields given', async () => {
       const tenant = newTenant();
       const chat = await conversation(tenant);

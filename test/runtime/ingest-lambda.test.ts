@@ -224,6 +224,19 @@ describe('upload keys', () => {
     });
   });
 
+  it("leaves a direct upload's id folder out of the source, but not a folder that only looks like one", () => {
+    const id = 'upload-0123456789abcdef0123456789abcdef';
+    expect(parseUploadKey(`incoming/acme/hr/${id}/big+handbook.pdf`)).toEqual({
+      tenantId: 'acme',
+      knowledgeBase: 'hr',
+      source: 'big handbook.pdf',
+      uploadId: id,
+    });
+    expect(parseUploadKey('incoming/acme/hr/upload-2026/plan.md').source).toBe('upload-2026/plan.md');
+    expect(() => parseUploadKey(`incoming/acme/hr/${id}`)).not.toThrow();
+    expect(parseUploadKey(`incoming/acme/hr/${id}`).source).toBe(id);
+  });
+
   it('rejects keys without a tenant, knowledge base and file name', () => {
     expect(() => parseUploadKey('incoming/acme/hr')).toThrow(/incoming\/<tenant>\/<knowledge-base>/);
     expect(() => parseUploadKey('uploads/acme/hr/a.md')).toThrow(/not an upload/);

@@ -4,9 +4,11 @@
  * `Environment.Variables` (references resolved to local emulators reached through AWS_ENDPOINT_URL_*),
  * fed the events API Gateway, Function URLs and SQS send. Nothing here builds settings or services.
  */
+import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../../src/core/auth/index.ts';
 import { buildDocx, buildPdf } from '../../src/ingest/fixtures/sample-files.ts';
@@ -264,6 +266,47 @@ describe.each(PROFILES)('the synthesized $name stack', (profile) => {
     expect(added.sort()).toEqual(files.map((file) => file.key).sort());
   });
 
+  it('takes a file over 6 MB through a presigned upload that the Ingest function picks up', async () => {
+    const settings = await apiCall({ method: 'GET', path: '/api/uploads' });
+    expect(settings.json()).toMatchObject({ direct: true, maxRequestBytes: 4_400_000 });
+    // A real document padded past Lambda's 6 MB with an unreferenced, incompressible part.
+    const docx = unzipSync(
+      await buildDocx([{ text: 'Fire drills take place on the first Monday of each quarter.' }]),
+    );
+    docx['word/media/filler.bin'] = randomBytes(7 * 1024 * 1024);
+    const bytes = zipSync(docx, { level: 0 });
+    expect(bytes.byteLength).toBeGreaterThan(6 * 1024 * 1024);
+    const signed = await apiCall({
+      method: 'POST',
+      path: '/api/knowledge-bases/dropbox/uploads',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'safety.docx', bytes: bytes.byteLength }),
+    });
+    expect(signed.status, signed.body).toBe(201);
+    const upload = signed.json() as {
+      key: string;
+      url: string;
+      headers: Record<string, string>;
+      statusUrl: string;
+    };
+    expect(upload.key).toMatch(/^incoming\/default\/dropbox\/upload-[0-9a-f]{32}\/safety\.docx$/);
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+    expect(put.status, await put.text()).toBe(200);
+    expect((await apiCall({ method: 'GET', path: upload.statusUrl })).json().status).toBe('queued');
+    const reply = await ingest.invoke({ Records: [sqsRecord('big-1', s3.bucket, upload.key)] });
+    expect(reply.result).toEqual({ batchItemFailures: [] });
+    const done = (await apiCall({ method: 'GET', path: upload.statusUrl })).json();
+    expect(done).toMatchObject({ status: 'ready', source: 'safety.docx', document: { status: 'ready' } });
+    // A multipart request of the same file is over Lambda's limit; the file went direct instead.
+    const tooLarge = await apiCall({
+      method: 'POST',
+      path: '/api/knowledge-bases/dropbox/uploads',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'huge.pdf', bytes: 60 * 1024 * 1024 }),
+    });
+    expect(tooLarge.status).toBe(413);
+  });
+
   it('searches the knowledge base', async () => {
     const found = await apiCall({
       method: 'POST',
@@ -357,7 +400,7 @@ describe.each(PROFILES)('the synthesized $name stack', (profile) => {
     expect((await apiCall({ method: 'GET', path: '/healthz' }, null)).status).toBe(200);
   });
 
-  it('with Bedrock unreachable, a Bedrock chat fails cleanly, an extractive one answers from keyword search', async () => {
+  it('with Bedrock unreachable, a Bedrock chat fails cleanly, an extractive one answers from keyword search and says it is degraded', async () => {
     await bedrock.close();
     const response = await streamCall({
       method: 'POST',
@@ -375,16 +418,43 @@ describe.each(PROFILES)('the synthesized $name stack', (profile) => {
         method: 'POST',
         path: '/api/chat',
         headers: { 'content-type': 'application/json' },
+        // A question not asked before: query embeddings are cached, and a cached one needs no Bedrock.
         body: JSON.stringify({
-          message: 'How many vacation days do employees get?',
+          message: 'How many vacation days does an employee get each year?',
           knowledgeBase: 'handbook',
           model: 'local:extractive',
         }),
       });
       expect(extractive.statusCode, extractive.body).toBe(200);
-      const answer = JSON.parse(extractive.body) as { answer: string; citations: Array<{ source: string }> };
+      const answer = JSON.parse(extractive.body) as {
+        conversationId: string;
+        answer: string;
+        citations: Array<{ source: string }>;
+        degraded: { reason: string } | null;
+      };
       expect(answer.answer).toContain('25 vacation days');
       expect(answer.citations.map((citation) => citation.source)).toContain('leave.md');
+      // The answer says it was grounded by keyword search alone, and the stored turn keeps saying so.
+      expect(answer.degraded?.reason).toMatch(
+        /unavailable, so knowledge base "handbook" was searched by keyword only/,
+      );
+      const stored = await apiCall({ method: 'GET', path: `/api/conversations/${answer.conversationId}` });
+      const messages = stored.json().messages as Array<{ role: string; degraded: { reason: string } | null }>;
+      expect(messages.at(-1)).toMatchObject({ role: 'assistant', degraded: answer.degraded });
+      const streamed = await streamCall({
+        method: 'POST',
+        path: '/api/chat',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({
+          message: 'Do unused vacation days carry over?',
+          knowledgeBase: 'handbook',
+          model: 'local:extractive',
+          stream: true,
+        }),
+      });
+      const events = parseEvents(streamed.body);
+      expect(events.map((event) => event.event).slice(0, 3)).toEqual(['start', 'degraded', 'citations']);
+      expect(events.at(-1)?.event).toBe('done');
     }
   });
 });

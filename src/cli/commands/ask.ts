@@ -41,6 +41,7 @@ export async function askCommand(
         model: answer.model,
         usage: answer.usage,
         ...(options.assistant ? { toolCalls: answer.toolCalls, conversationId: answer.conversationId } : {}),
+        degraded: answer.degraded ? { reason: answer.degraded } : null,
       });
     } else {
       printAnswer(answer, output);
@@ -69,6 +70,7 @@ export function printAnswer(answer: AskView, output: Output): void {
       `  Approve or deny: godwit chat --assistant … then /approve or /deny, or POST /api/conversations/${answer.conversationId}/tool-approvals`,
     );
   }
+  if (answer.degraded) output.info(`Degraded answer: ${answer.degraded}`);
   output.line(answer.answer);
   if (answer.citations.length > 0) {
     output.line('');

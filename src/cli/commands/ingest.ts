@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
+import { ValidationError } from '../../core/errors.ts';
 import type { IngestOutcome } from '../../core/knowledge/knowledge-service.ts';
 import { SUPPORTED_EXTENSIONS } from '../../ingest/index.ts';
 import { openBackend } from '../backend.ts';
@@ -7,10 +8,13 @@ import { type GlobalOptions, readConfig } from '../context.ts';
 import { collectInput } from '../files.ts';
 import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
+import { RemoteBackend } from '../remote-backend.ts';
 
 export interface IngestCommandOptions extends GlobalOptions {
   kb: string;
   json?: boolean;
+  /** A Godwit server to send the files to (`--server URL`), instead of this machine's data dir. */
+  server?: string;
 }
 
 export interface IngestSummary {
@@ -31,10 +35,13 @@ export async function ingestCommand(
   output: Output,
 ): Promise<number> {
   const started = performance.now();
+  const server = options.server === undefined ? undefined : serverUrl(options.server);
   const config = readConfig(options);
   const urlGuard = createConfiguredUrlGuard(config, config.ingest.maxFileBytes);
   const input = await collectInput(target, SUPPORTED_EXTENSIONS, urlGuard);
-  const backend = await openBackend({ config, command: 'ingest', output, sample: false });
+  const backend = server
+    ? new RemoteBackend(server)
+    : await openBackend({ config, command: 'ingest', output, sample: false });
   const outcomes: IngestOutcome[] = [];
   const progress = createProgress(output, input.files.length, options.json === true && !output.interactive);
   try {
@@ -57,6 +64,21 @@ export async function ingestCommand(
   else printSummary(summary, output);
   const bad = outcomes.some((outcome) => outcome.status === 'failed');
   return bad || input.files.length === 0 ? 1 : 0;
+}
+
+function serverUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError(
+      `--server: "${value}" is not a URL; give the server's base URL, e.g. https://api.example.com.`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ValidationError(`--server: "${value}" is not an http(s) URL; give the server's base URL.`);
+  }
+  return url.href;
 }
 
 function summarize(

@@ -79,6 +79,8 @@ export class AgentRun {
   answeredBy: string;
   /** The loop stopped at the step limit while the model still wanted to call tools. */
   stepLimitReached = false;
+  /** Why a tool's search fell back to keyword search alone (the embedding provider was down); the first. */
+  degraded: string | null = null;
   private step: number;
 
   constructor(
@@ -220,6 +222,9 @@ export class AgentRun {
                 toolCallId: options.toolCallId,
                 abortSignal: options.abortSignal ?? abortSignal ?? new AbortController().signal,
                 citations: this.citations,
+                onDegraded: (reason) => {
+                  this.degraded ??= reason;
+                },
               },
               this.settings.limits,
             );

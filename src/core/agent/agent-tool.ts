@@ -20,6 +20,8 @@ export interface ToolContext {
   abortSignal: AbortSignal;
   /** Numbers passages as "Source N" across the whole turn, so an answer can cite them. */
   citations: CitationCollector;
+  /** Says the turn's sources were found by keyword search alone (the embedding provider is down). */
+  onDegraded?: (reason: string) => void;
 }
 
 export interface AgentTool {

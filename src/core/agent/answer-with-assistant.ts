@@ -4,7 +4,7 @@
  */
 import type { ModelMessage } from 'ai';
 import { citedIndexes } from '../chat/prompt.ts';
-import type { Citation, MessagePart, Usage } from '../types.ts';
+import type { Citation, MessageDegraded, MessagePart, Usage } from '../types.ts';
 import { AgentRun } from './agent-run.ts';
 import type { AssistantCatalog, PreparedAssistant } from './assistant-catalog.ts';
 import type { ToolCallView } from './tool-call-view.ts';
@@ -18,9 +18,12 @@ export interface AnswerProgress {
   answeredBy: string;
   /** Why a finished loop is not a complete answer (step limit), or that it waits for an approval. */
   ending: { status: 'complete' | 'incomplete'; note: string | null };
+  /** Set when the answer's sources were found by keyword only (the embedding provider was unavailable). */
+  degraded?: MessageDegraded;
 }
 
 export type AssistantEvent =
+  | { type: 'degraded'; reason: string }
   | { type: 'text'; delta: string }
   | { type: 'citations'; citations: Citation[] }
   | { type: 'tool'; call: ToolCallView };
@@ -59,11 +62,17 @@ export async function* answerWithAssistant(
   };
   try {
     for await (const event of run.events()) {
+      const announced = progress.degraded !== undefined;
       sync();
+      if (run.degraded && !announced) {
+        progress.degraded = { reason: run.degraded };
+        yield { type: 'degraded', reason: run.degraded };
+      }
       yield event;
     }
   } finally {
     sync();
+    if (run.degraded) progress.degraded ??= { reason: run.degraded };
   }
   if (run.stepLimitReached) {
     progress.ending = {

@@ -1,4 +1,7 @@
-/** What a chat turn yields as it runs, in order: start, citations, text and tool events, then finish or error. */
+/**
+ * What a chat turn yields as it runs, in order: start, (degraded), citations, text and tool events, then
+ * finish or error.
+ */
 import type { ToolCallView } from '../agent/tool-call-view.ts';
 import type { Citation, Conversation, Message } from '../types.ts';
 
@@ -10,6 +13,8 @@ export type ChatEvent =
       assistantMessageId: string;
       model: string;
     }
+  /** The sources were found by keyword only (the embedding provider was unavailable); says why. */
+  | { type: 'degraded'; reason: string }
   | { type: 'citations'; citations: Citation[] }
   | { type: 'text'; delta: string }
   /** An assistant's tool call started, changed state (approval asked, result, error) or ended. */

@@ -16,7 +16,15 @@ import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
-import type { Citation, Conversation, KnowledgeBase, Message, MessagePart, Usage } from '../types.ts';
+import type {
+  Citation,
+  Conversation,
+  KnowledgeBase,
+  Message,
+  MessageDegraded,
+  MessagePart,
+  Usage,
+} from '../types.ts';
 import { answeringModel } from './answering-model.ts';
 import { type ApprovalDecision, applyDecisions, messageAwaitingApproval } from './approval-decisions.ts';
 import type { ChatEvent } from './chat-event.ts';
@@ -294,6 +302,7 @@ export class ChatService {
         usage: progress.usage,
         status: progress.ending.status,
         error: progress.ending.note,
+        degraded: progress.degraded,
       });
       yield { type: 'finish', message };
     } catch (error) {
@@ -307,6 +316,7 @@ export class ChatService {
         usage: null,
         status: ending.status === 'failed' && progress.text.length > 0 ? 'incomplete' : ending.status,
         error: ending.reason,
+        degraded: progress.degraded,
       });
       if (ending.status === 'failed')
         this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
@@ -323,6 +333,7 @@ export class ChatService {
           usage: null,
           status: ending.status,
           error: ending.reason,
+          degraded: progress.degraded,
         });
       }
     }
@@ -341,9 +352,13 @@ export class ChatService {
     progress: AnswerProgress,
   ): AsyncGenerator<ChatEvent> {
     const { knowledgeBase, abortSignal } = input;
+    const onDegraded = (reason: string) => {
+      progress.degraded = { reason };
+    };
     progress.citations = knowledgeBase
-      ? await this.retrieve(request, knowledgeBase, input.documentIds, abortSignal)
+      ? await this.retrieve(request, knowledgeBase, input.documentIds, abortSignal, onDegraded)
       : [];
+    if (progress.degraded) yield { type: 'degraded', reason: progress.degraded.reason };
     yield { type: 'citations', citations: progress.citations };
     const result = streamText({
       model: input.model,
@@ -530,6 +545,7 @@ export class ChatService {
     knowledgeBase: KnowledgeBase,
     documentIds: string[] | null,
     abortSignal: AbortSignal,
+    onDegraded: (reason: string) => void,
   ): Promise<Citation[]> {
     const hits = await this.options.retriever.search(request.tenantId, {
       knowledgeBase,
@@ -537,6 +553,7 @@ export class ChatService {
       k: request.k ?? this.options.defaultK ?? 6,
       ...(documentIds ? { filter: { documentIds } } : {}),
       abortSignal,
+      onDegraded,
     });
     return hits.map((hit, position) => ({
       index: position + 1,
@@ -562,6 +579,7 @@ export class ChatService {
       usage: Usage | null;
       status: Message['status'];
       error: string | null;
+      degraded?: MessageDegraded | undefined;
     },
   ): Promise<Message> {
     const latencyMs = Date.now() - startedAt;
@@ -576,6 +594,7 @@ export class ChatService {
       latencyMs,
       status: outcome.status,
       error: outcome.error,
+      ...(outcome.degraded ? { degraded: outcome.degraded } : {}),
     });
     await this.options.usage.record({
       id: this.options.generateId(),

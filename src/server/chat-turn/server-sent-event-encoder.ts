@@ -1,5 +1,6 @@
 /**
- * `POST /api/chat` with `stream: true`: Godwit's own server-sent events, `start`, `citations`, `delta`, then
+ * `POST /api/chat` with `stream: true`: Godwit's own server-sent events, `start`, `degraded` (only when the
+ * sources were found by keyword alone), `citations`, `delta`, then
  * `done` (the JSON answer) or `error` (code, message, conversation and message ids).
  */
 import type { ChatEvent } from '../../core/chat/chat-service.ts';
@@ -7,7 +8,7 @@ import { chatResultView, citationView } from '../views.ts';
 import type { EncodedChunk, TurnEncoder } from './turn-stream.ts';
 
 export interface ServerSentEvent {
-  event: 'start' | 'citations' | 'delta' | 'tool' | 'done' | 'error';
+  event: 'start' | 'degraded' | 'citations' | 'delta' | 'tool' | 'done' | 'error';
   data: unknown;
 }
 
@@ -49,6 +50,8 @@ export class ServerSentEventEncoder implements TurnEncoder {
             model: event.model,
           },
         };
+      case 'degraded':
+        return { event: 'degraded', data: { reason: event.reason } };
       case 'citations':
         return { event: 'citations', data: { citations: event.citations.map(citationView) } };
       case 'text':

@@ -1,6 +1,6 @@
 /**
  * A chat turn in the AI SDK UI message stream protocol (`useChat` with `DefaultChatTransport`): the
- * conversation id and status as message metadata, the passages as `data-citations` (retrieved first, then the
+ * conversation id, status and any degradation as message metadata, the passages as `data-citations` (retrieved first, then the
  * ones the answer cites) and `source-document` parts, the answer as text parts, failures as an `error` chunk.
  * Each chunk is one `data:` line; the stream ends with `data: [DONE]`.
  */
@@ -23,6 +23,8 @@ export interface UIChatMetadata {
   usage?: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
   costUsd?: number | null;
   error?: { code: string; message: string };
+  /** Set when the sources were found by keyword search alone (the embedding provider was unavailable). */
+  degraded?: { reason: string };
 }
 
 type CitationData = ReturnType<typeof citationView> & { knowledgeBase: string | null };
@@ -96,6 +98,9 @@ export class UIMessageEncoder implements TurnEncoder {
           status: 'streaming',
         };
         return [{ type: 'start', messageId: event.assistantMessageId, messageMetadata: this.metadata }];
+      case 'degraded':
+        this.metadata = { ...this.metadata, degraded: { reason: event.reason } };
+        return [{ type: 'message-metadata', messageMetadata: this.metadata }];
       case 'citations': {
         const citations = citationData(event.citations, this.metadata.knowledgeBase ?? this.knowledgeBase);
         return [{ type: 'data-citations', id: 'citations', data: { final: false, citations } }];

@@ -86,6 +86,8 @@ export function completionBody(
     finishReason: OpenAIFinishReason;
     usage: OpenAIUsage;
     citations?: Citation[];
+    /** The `degraded` extension: why a grounded answer's sources were found by keyword search alone. */
+    degraded?: { reason: string } | null;
   },
 ) {
   const hasTools = answer.toolCalls.length > 0;
@@ -109,6 +111,7 @@ export function completionBody(
     ],
     usage: answer.usage,
     ...(answer.citations ? { citations: answer.citations.map(toOpenAICitation) } : {}),
+    ...(answer.degraded ? { degraded: answer.degraded } : {}),
   };
 }
 
@@ -155,8 +158,16 @@ export class ChunkWriter {
   }
 
   /** The finish chunk, then the usage chunk when asked for, then `[DONE]`. */
-  finish(finishReason: OpenAIFinishReason, usage: OpenAIUsage, citations?: Citation[]): Uint8Array[] {
-    const extra = citations ? { citations: citations.map(toOpenAICitation) } : {};
+  finish(
+    finishReason: OpenAIFinishReason,
+    usage: OpenAIUsage,
+    citations?: Citation[],
+    degraded?: { reason: string } | null,
+  ): Uint8Array[] {
+    const extra = {
+      ...(citations ? { citations: citations.map(toOpenAICitation) } : {}),
+      ...(degraded ? { degraded } : {}),
+    };
     const chunks = [this.delta({}, finishReason, extra)];
     if (this.includeUsage) chunks.push(this.chunk([], { usage }));
     chunks.push(this.encoder.encode('data: [DONE]\n\n'));

@@ -1,7 +1,8 @@
 /**
  * `kb:<name>` models: the last user message is answered by the chat service from that knowledge base,
  * with retrieval and citations, exactly as `POST /api/chat` answers it (the turn is stored and metered
- * there). Citations are returned in a `citations` extension field; the text cites them as [n].
+ * there). Citations are returned in a `citations` extension field; the text cites them as [n]. An answer
+ * whose sources were found by keyword alone (the embedding provider was down) carries a `degraded` field.
  */
 import type { ChatEvent, ChatService } from '../../core/chat/chat-service.ts';
 import type { ChatTurn } from '../../core/chat/chat-turn.ts';
@@ -54,6 +55,7 @@ function groundedBody(call: ChatCall, message: Message) {
     finishReason: 'stop',
     usage: toOpenAIUsage(message.usage),
     citations: message.citations,
+    degraded: message.degraded ?? null,
   });
 }
 
@@ -78,8 +80,8 @@ class OpenAIChunkEncoder implements TurnEncoder {
   event(event: ChatEvent): EncodedChunk[] {
     if (event.type === 'text') return event.delta ? [this.writer.text(event.delta)] : [];
     if (event.type === 'finish') {
-      const { usage, citations } = event.message;
-      return this.writer.finish('stop', toOpenAIUsage(usage), citations);
+      const { usage, citations, degraded } = event.message;
+      return this.writer.finish('stop', toOpenAIUsage(usage), citations, degraded);
     }
     if (event.type === 'error') {
       const error = turnError(event);

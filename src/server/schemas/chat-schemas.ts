@@ -1,5 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import { boundedInteger, CitationSchema, DocumentIdsSchema, MessageSchema, text } from './common-schemas.ts';
+import {
+  boundedInteger,
+  CitationSchema,
+  DegradedSchema,
+  DocumentIdsSchema,
+  MessageSchema,
+  text,
+} from './common-schemas.ts';
 
 export const ChatRequestSchema = z
   .strictObject({
@@ -38,12 +45,17 @@ export const ChatResponseSchema = z
     message: MessageSchema,
     answer: z.string(),
     citations: z.array(CitationSchema),
+    degraded: DegradedSchema.nullable().openapi({
+      description:
+        'Set when the answer is degraded (its sources were found by keyword search alone because the embedding provider was unavailable), with the reason to show the user.',
+    }),
   })
   .openapi('ChatResponse');
 
 export const CHAT_STREAM_DESCRIPTION = [
   'Server-sent events, each `data:` one JSON object:',
   '`start` {conversationId, messageId, userMessageId, model};',
+  '`degraded` {reason}, before `citations`, when the sources were found by keyword search alone (the embedding provider was unavailable);',
   '`citations` {citations};',
   '`delta` {text};',
   '`done` the same body as the JSON response;',

@@ -63,6 +63,10 @@ export const UsageSchema = z
   .object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() })
   .openapi('TokenUsage');
 
+export const DegradedSchema = z
+  .object({ reason: z.string().openapi({ description: 'What was unavailable and what was done instead.' }) })
+  .openapi('Degraded');
+
 export const MessageSchema = z
   .object({
     id: z.string(),
@@ -78,6 +82,10 @@ export const MessageSchema = z
         '`pending` while the answer is written; `incomplete` when the request was cancelled; `failed` with the reason in `error`; `interrupted` when the server stopped or died mid-answer (the text said so far is kept). Retry by sending the question again.',
     }),
     error: z.string().nullable().openapi({ description: 'Why the answer failed or stopped early.' }),
+    degraded: DegradedSchema.nullable().openapi({
+      description:
+        'Set when the answer is degraded: its sources were found by keyword search alone because the embedding provider was unavailable. Null otherwise.',
+    }),
     toolCalls: z
       .array(
         z.object({

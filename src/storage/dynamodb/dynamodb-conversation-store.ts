@@ -228,6 +228,7 @@ export class DynamoDbConversationStore implements ConversationStore {
       latencyMs: input.latencyMs ?? null,
       status: input.status,
       error: input.error ?? null,
+      ...(input.degraded ? { degraded: input.degraded } : {}),
       createdAt,
     };
     try {
@@ -269,6 +270,8 @@ export class DynamoDbConversationStore implements ConversationStore {
     if (patch.latencyMs !== undefined) set('latencyMs', patch.latencyMs);
     if (patch.status !== undefined) set('status', patch.status);
     if (patch.error !== undefined) set('error', patch.error);
+    if (patch.degraded !== undefined)
+      set('degraded', patch.degraded === null ? null : toJson(patch.degraded));
     // A turn that ended leaves the list of turns in flight.
     const removals = patch.status !== undefined && patch.status !== 'pending' ? ' REMOVE gsi1pk, gsi1sk' : '';
     if (assignments.length === 0) {
@@ -420,6 +423,7 @@ function toMessageItem(message: Message): DynamoDbItem {
     latencyMs: message.latencyMs,
     status: message.status,
     error: message.error,
+    ...(message.degraded ? { degraded: toJson(message.degraded) } : {}),
     createdAt: sortableTime(message.createdAt),
   };
 }
@@ -439,8 +443,14 @@ function toMessage(item: DynamoDbItem): Message {
     latencyMs: nullableNumber(item.latencyMs),
     status: item.status as Message['status'],
     error: nullableString(item.error),
+    ...degradedOf(item),
     createdAt: toDate(item.createdAt),
   };
+}
+
+function degradedOf(item: DynamoDbItem): Pick<Message, 'degraded'> {
+  const degraded = fromJson<Message['degraded']>(item.degraded, null);
+  return degraded ? { degraded } : {};
 }
 
 function toConversation(item: DynamoDbItem): Conversation {

@@ -110,6 +110,7 @@ export class MemoryConversationStore implements ConversationStore {
       latencyMs: input.latencyMs ?? null,
       status: input.status,
       error: input.error ?? null,
+      ...(input.degraded ? { degraded: copy(input.degraded) } : {}),
       createdAt,
     };
     this.messages.set(key, { message, sequence: ++this.sequence });
@@ -123,6 +124,8 @@ export class MemoryConversationStore implements ConversationStore {
     for (const [field, value] of Object.entries(patch)) {
       if (value !== undefined) (stored.message as unknown as Record<string, unknown>)[field] = copy(value);
     }
+    // Absent and null mean the same (not degraded); other stores return it absent.
+    if (stored.message.degraded === null) delete stored.message.degraded;
     return copy(stored.message);
   }
 

@@ -112,8 +112,8 @@ export class PostgresConversationStore implements ConversationStore {
       if (touched.length === 0) throw conversationNotFound(message.conversationId);
       const [row] = await transaction.query<MessageRow>(
         `INSERT INTO messages (tenant_id, id, conversation_id, role, content, parts, citations, model, usage,
-                               cost_usd, latency_ms, status, error, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14)
+                               cost_usd, latency_ms, status, error, degraded, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14::jsonb, $15)
          RETURNING ${MESSAGE_COLUMNS}`,
         [
           message.tenantId,
@@ -129,6 +129,7 @@ export class PostgresConversationStore implements ConversationStore {
           message.latencyMs ?? null,
           message.status,
           message.error ?? null,
+          message.degraded ? JSON.stringify(message.degraded) : null,
           createdAt,
         ],
       );
@@ -153,6 +154,8 @@ export class PostgresConversationStore implements ConversationStore {
     if (patch.latencyMs !== undefined) set('latency_ms', patch.latencyMs, '::float8');
     if (patch.status !== undefined) set('status', patch.status);
     if (patch.error !== undefined) set('error', patch.error);
+    if (patch.degraded !== undefined)
+      set('degraded', patch.degraded === null ? null : JSON.stringify(patch.degraded), '::jsonb');
     const sql =
       assignments.length === 0
         ? `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 AND id = $2`

@@ -163,11 +163,12 @@ export interface MessageRow {
   latency_ms: number | null;
   status: Message['status'];
   error: string | null;
+  degraded: Message['degraded'];
   created_at: Date;
 }
 
 export const MESSAGE_COLUMNS =
-  'id, tenant_id, conversation_id, role, content, parts, citations, model, usage, cost_usd, latency_ms, status, error, created_at';
+  'id, tenant_id, conversation_id, role, content, parts, citations, model, usage, cost_usd, latency_ms, status, error, degraded, created_at';
 
 export function toMessage(row: MessageRow): Message {
   return {
@@ -184,6 +185,7 @@ export function toMessage(row: MessageRow): Message {
     latencyMs: row.latency_ms,
     status: row.status,
     error: row.error,
+    ...(row.degraded ? { degraded: row.degraded } : {}),
     createdAt: row.created_at,
   };
 }

@@ -224,10 +224,16 @@ ALTER TABLE messages ADD CONSTRAINT messages_status_check
 CREATE INDEX messages_pending_idx ON messages (created_at) WHERE status = 'pending';
 `;
 
+// An answer grounded on keyword search alone because the embedding provider was down says so.
+const degradedAnswers = `
+ALTER TABLE messages ADD COLUMN degraded jsonb;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'relational schema', sql: relationalSchema },
   { id: 2, name: 'pgvector embeddings', requires: 'vector', sql: vectorColumn },
   { id: 3, name: 'keyword postings', sql: keywordPostings },
   { id: 4, name: 'api keys', sql: apiKeys },
   { id: 5, name: 'interrupted turns', sql: interruptedTurns },
+  { id: 6, name: 'degraded answers', sql: degradedAnswers },
 ];

@@ -94,6 +94,7 @@ async function search(
     k,
     ...(filter.sources ? { filter } : {}),
     abortSignal: context.abortSignal,
+    ...(context.onDegraded ? { onDegraded: context.onDegraded } : {}),
   });
 }
 

@@ -34,6 +34,8 @@ export interface StoredMessage {
   model: string | null;
   status: 'pending' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
   error: string | null;
+  /** Set when the sources were found by keyword search alone (the embedding provider was unavailable). */
+  degraded?: { reason: string } | null;
   createdAt: string;
   /** An assistant's tool calls, in order. */
   toolCalls?: StoredToolCall[];
@@ -115,4 +117,6 @@ export interface AnswerMetadata {
   usage?: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
   costUsd?: number | null;
   error?: { code: string; message: string };
+  /** Set when the sources were found by keyword search alone (the embedding provider was unavailable). */
+  degraded?: { reason: string };
 }

@@ -148,6 +148,32 @@ describe('ChatSession', () => {
     expect(retried.conversationId).toBe('c1');
   });
 
+  it('says on the answer that it is degraded when the server reports its sources were found by keyword only', async () => {
+    const reason =
+      'The embedding model bedrock:amazon.titan-embed-text-v2:0 is unavailable, so knowledge base "faq" was searched by keyword only.';
+    const degraded: UIMessageChunk[] = [
+      { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', status: 'streaming' } },
+      {
+        type: 'message-metadata',
+        messageMetadata: { conversationId: 'c1', status: 'streaming', degraded: { reason } },
+      },
+      { type: 'text-start', id: 't' },
+      { type: 'text-delta', id: 't', delta: 'Employees get 25 days.' },
+      { type: 'text-end', id: 't' },
+      { type: 'finish', finishReason: 'stop' },
+    ];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => streamResponse(degraded)),
+    );
+    renderSession();
+    await userEvent.type(screen.getByRole('textbox', { name: 'Message' }), 'Leave?{Enter}');
+    const article = await screen.findByRole('article', { name: 'Answer' });
+    expect(await within(article).findByRole('status')).toHaveTextContent(`Degraded answer: ${reason}`);
+    expect(within(article).getByText('Employees get 25 days.')).toBeInTheDocument();
+    expect(within(article).queryByRole('alert')).toBeNull();
+  });
+
   it('shows an answer cut off by a stopping server as interrupted, with what was said, and offers Retry', async () => {
     const stopped: UIMessageChunk[] = [
       { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', status: 'streaming' } },

@@ -43,6 +43,7 @@ export function toChatMessages(
           status,
           ...(message.model ? { model: message.model } : {}),
           ...(message.error ? { error: { code: status, message: message.error } } : {}),
+          ...(message.degraded ? { degraded: message.degraded } : {}),
         },
       };
     });

@@ -61,9 +61,15 @@ export function MessageView({
   }
   const citations = messageCitations(message);
   const failure = message.metadata?.error;
+  const degraded = message.metadata?.degraded;
   const status = message.metadata?.status;
   return (
     <article className="message assistant" aria-label="Answer" aria-busy={streaming}>
+      {degraded ? (
+        <p className="message-notice" role="status">
+          Degraded answer: {degraded.reason}
+        </p>
+      ) : null}
       {message.parts.map((part) =>
         part.type === 'dynamic-tool' ? (
           <ToolCallCard key={part.toolCallId} part={part} {...(!streaming && onDecide ? { onDecide } : {})} />
