@@ -45,6 +45,9 @@ module "godwit" {
   waf          = var.waf
   secrets      = var.secrets
   alarms       = var.alarms
-  budget       = var.budget
-  retain_data  = var.retain_data
+  budget         = var.budget
+  cors           = var.cors
+  channels       = var.channels
+  managed_agents = var.managed_agents
+  retain_data    = var.retain_data
 }

@@ -88,6 +88,24 @@ variable "budget" {
   default     = null
 }
 
+variable "cors" {
+  description = "Godwit setting cors: allowed_origins of front ends hosted elsewhere."
+  type        = any
+  default     = null
+}
+
+variable "channels" {
+  description = "Godwit setting channels: discord (public_key, application_id) and slack."
+  type        = any
+  default     = null
+}
+
+variable "managed_agents" {
+  description = "Godwit setting managed_agents: config file and the assistants that become Bedrock Agents."
+  type        = any
+  default     = null
+}
+
 variable "retain_data" {
   description = "Godwit setting retain_data: keep data when the stack is deleted."
   type        = bool

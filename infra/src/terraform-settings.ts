@@ -18,6 +18,9 @@ export const TERRAFORM_SETTING_VARIABLES = {
   secrets: 'secrets',
   alarms: 'alarms',
   budget: 'budget',
+  cors: 'cors',
+  channels: 'channels',
+  managed_agents: 'managedAgents',
   retain_data: 'retainData',
 } as const satisfies Record<string, keyof DeploySettings>;
 

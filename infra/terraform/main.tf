@@ -19,8 +19,11 @@ locals {
     waf          = var.waf
     secrets      = var.secrets
     alarms       = var.alarms
-    budget       = var.budget
-    retain_data  = var.retain_data
+    budget         = var.budget
+    cors           = var.cors
+    channels       = var.channels
+    managed_agents = var.managed_agents
+    retain_data    = var.retain_data
   }
   settings_drift = sort([
     for name, value in local.settings : name

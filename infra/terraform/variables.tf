@@ -191,6 +191,58 @@ variable "budget" {
   }
 }
 
+variable "cors" {
+  description = "Origins of front ends hosted elsewhere that may call the API (CORS on the HTTP API and the Function URL), e.g. [\"https://app.example.com\"]. Empty: none."
+  type = object({
+    allowed_origins = optional(list(string), [])
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for origin in var.cors.allowed_origins : can(regex("^https?://[^/\\s]+$", origin))])
+    error_message = "Each entry of cors.allowed_origins must be an origin like https://app.example.com (scheme and host, no path)."
+  }
+}
+
+variable "channels" {
+  description = "Discord and Slack bots (docs/CHANNELS.md): discord = { public_key, application_id } of the Discord application, slack = true to create the Slack signing secret and bot token secrets. Answers are written by the worker function from a queue."
+  type = object({
+    discord = optional(object({
+      public_key     = string
+      application_id = optional(string)
+    }))
+    slack = optional(bool, false)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.channels.discord == null || can(regex("^[0-9a-fA-F]{64}$", var.channels.discord.public_key))
+    error_message = "channels.discord.public_key must be the 64 hex digits of the Discord application's public key."
+  }
+
+  validation {
+    condition     = var.channels.discord == null || try(var.channels.discord.application_id == null || can(regex("^[0-9]+$", var.channels.discord.application_id)), false)
+    error_message = "channels.discord.application_id must be the Discord application id (digits)."
+  }
+}
+
+variable "managed_agents" {
+  description = "Assistants of the Godwit config file (config, relative to where godwit deploy synth runs) that also become managed Bedrock Agents. Empty assistants: none."
+  type = object({
+    config     = optional(string, "godwit.config.yaml")
+    assistants = optional(list(string), [])
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = length(trimspace(var.managed_agents.config)) > 0 && alltrue([for name in var.managed_agents.assistants : length(name) > 0])
+    error_message = "managed_agents.config must name a file and every entry of managed_agents.assistants an assistant."
+  }
+}
+
 variable "retain_data" {
   description = "Keep the table, buckets and database (deletion protection on) when the stack is deleted. Set false only for throwaway environments."
   type        = bool
