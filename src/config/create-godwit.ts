@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { AgentRunSettings } from '../core/agent/agent-run.ts';
 import type { AssistantCatalog } from '../core/agent/assistant-catalog.ts';
 import { ChatService } from '../core/chat/chat-service.ts';
 import { ConfigError, describeError } from '../core/errors.ts';
@@ -17,6 +18,7 @@ import type { UsageEntry } from '../core/types.ts';
 import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
 import { createPricing } from '../providers/pricing.ts';
 import { boundedHealthCheck } from './bounded-health-check.ts';
+import { createAuditTrail, createGovernance, openCounterStore } from './create-governance.ts';
 import { createModels } from './create-models.ts';
 import { openComposedStorage } from './open-storage.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -47,6 +49,16 @@ export async function createGodwit(
   const usage = observableUsageLedger(ledger);
   const pricing = createPricing();
   const generateId = options.generateId ?? randomUUID;
+  const audit = createAuditTrail(storage.audit, generateId);
+  const counters = await openCounterStore(config, storage.counters);
+  const governance = createGovernance(config, {
+    counters: counters.store,
+    storeName: counters.name,
+    audit,
+    usage: storage.usage,
+  });
+  // Every usage row counts against token limits and budgets, in the request it was written for.
+  usage.subscribe((entry) => void governance.recordUsage(entry));
   const { createParserPool } = await import('../ingest/index.ts');
   const blobs = await openBlobStore(config);
   // Parsing and chunking run on worker threads, off the event loop that serves requests.
@@ -84,6 +96,21 @@ export async function createGodwit(
     retriever,
     env: options.env ?? process.env,
     defaultModel: provider.model,
+    onToolCall: (call) =>
+      void audit.record({
+        tenantId: call.tenantId,
+        actor: call.userId,
+        action: 'tool.call',
+        target: call.toolName,
+        details: {
+          assistant: call.assistant,
+          conversationId: call.conversationId,
+          toolCallId: call.toolCallId,
+          outcome: call.outcome,
+          durationMs: call.durationMs,
+          ...(call.error ? { error: call.error } : {}),
+        },
+      }),
   });
   const chat = new ChatService({
     conversations: storage.conversations,
@@ -112,6 +139,8 @@ export async function createGodwit(
     provider,
     version: VERSION,
     apiKeys: storage.apiKeys,
+    audit,
+    governance,
     ...(assistants ? { assistants } : {}),
     models,
     chatForwarder: forwarder,
@@ -132,6 +161,7 @@ export async function createGodwit(
     close: async () => {
       await ledger.flush();
       await storage.close();
+      await counters.close();
       blobs.close();
       await cache.close();
       await parser.close();
@@ -174,6 +204,7 @@ async function createAssistants(
     retriever: Retriever;
     env: Record<string, string | undefined>;
     defaultModel: string;
+    onToolCall: NonNullable<AgentRunSettings['onToolCall']>;
   },
 ): Promise<AssistantCatalog | undefined> {
   if (Object.keys(config.assistants).length === 0) return undefined;
@@ -191,6 +222,7 @@ async function createAssistants(
     retriever: parts.retriever,
     k: config.retrieval.k,
     env: parts.env,
+    onToolCall: parts.onToolCall,
   });
 }
 

@@ -51,6 +51,8 @@ export interface AppOptions {
    * Default: bound to 127.0.0.1, no extra names or origins.
    */
   loopback?: LoopbackGuardSettings;
+  /** Take the client address (failed sign-in limits) from X-Forwarded-For. Default false. */
+  trustForwardedFor?: boolean;
   /** Whether `GET /metrics` is served by this app. Default true; false when a separate listener serves it. */
   serveMetrics?: boolean;
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LanguageModel } from 'ai';
+import type { AgentRunSettings } from '../core/agent/agent-run.ts';
 import type { AgentTool } from '../core/agent/agent-tool.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../core/agent/assistant-catalog.ts';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
@@ -33,6 +34,8 @@ export interface AssistantCatalogOptions {
   fetch?: typeof globalThis.fetch;
   /** Lambda invocation; default: the AWS SDK (loaded only when a Lambda source is configured). */
   lambdaInvoke?: (settings: { region?: string; endpoint?: string }) => Promise<LambdaInvoke>;
+  /** Told after every tool call an assistant makes (the audit trail). */
+  onToolCall?: AgentRunSettings['onToolCall'];
 }
 
 const BUILTIN_NAMES = ['search_knowledge_base', 'get_document', 'current_time', 'calculator'];
@@ -97,6 +100,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     limits: { timeoutMs: sources.timeoutMs, maxOutputBytes: sources.maxOutputBytes, secrets },
     // Without a configured key, approvals are signed with a key that lives as long as the process.
     approvalSecret: sources.approvalSecret ?? randomBytes(32).toString('base64url'),
+    ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
   };
   return {
     settings,

@@ -51,6 +51,22 @@ export interface AgentRunSettings {
   limits: ToolLimits;
   /** HMAC key for approval requests: a client cannot forge an approval without it. */
   approvalSecret: string;
+  /** Told after every tool call the loop executes (the audit trail); must not throw. */
+  onToolCall?: (call: ToolCallRecord) => void;
+}
+
+/** One executed tool call, as the audit trail records it: never its input or output, which may be private. */
+export interface ToolCallRecord {
+  tenantId: string;
+  userId: string;
+  conversationId: string;
+  assistant: string;
+  toolName: string;
+  toolCallId: string;
+  outcome: 'ok' | 'error';
+  durationMs: number;
+  /** The tool's error, secrets redacted; absent when it answered. */
+  error?: string;
 }
 
 export type AgentEvent =
@@ -185,6 +201,7 @@ export class AgentRun {
         inputSchema: agentTool.inputSchema,
         execute: async (input: unknown, options) => {
           const startedAt = performance.now();
+          let failure: unknown;
           try {
             return await guardedExecute(
               agentTool,
@@ -197,8 +214,23 @@ export class AgentRun {
               },
               this.settings.limits,
             );
+          } catch (error) {
+            failure = error;
+            throw error;
           } finally {
-            this.durations.set(options.toolCallId, Math.round(performance.now() - startedAt));
+            const durationMs = Math.round(performance.now() - startedAt);
+            this.durations.set(options.toolCallId, durationMs);
+            this.settings.onToolCall?.({
+              ...context,
+              assistant: this.input.assistant.name,
+              toolName: agentTool.name,
+              toolCallId: options.toolCallId,
+              outcome: failure === undefined ? 'ok' : 'error',
+              durationMs,
+              ...(failure === undefined
+                ? {}
+                : { error: failure instanceof Error ? failure.message : String(failure) }),
+            });
           }
         },
       });
