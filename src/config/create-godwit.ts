@@ -49,7 +49,7 @@ export async function createGodwit(
   const usage = observableUsageLedger(ledger);
   const pricing = createPricing();
   const generateId = options.generateId ?? randomUUID;
-  const audit = createAuditTrail(storage.audit, generateId);
+  const audit = createAuditTrail(storage.audit);
   const counters = await openCounterStore(config, storage.counters);
   const governance = createGovernance(config, {
     counters: counters.store,

@@ -60,8 +60,9 @@ export interface GovernanceParts {
   usage: UsageLedger;
 }
 
-export function createAuditTrail(log: AuditLog, generateId: () => string): AuditTrail {
-  return new AuditTrail({ log, generateId });
+/** Event ids are the trail's own (they sort by time), not the composition root's. */
+export function createAuditTrail(log: AuditLog): AuditTrail {
+  return new AuditTrail({ log });
 }
 
 /** The rules of `limits` and `budgets`, on `counters`. */

@@ -9,7 +9,7 @@ import { MockLanguageModelV4 } from 'ai/test';
 import { ChatService } from '../../src/core/chat/chat-service.ts';
 import { ProviderError } from '../../src/core/errors.ts';
 import { KnowledgeService } from '../../src/core/knowledge/knowledge-service.ts';
-import type { ConversationStore, MessagePatch } from '../../src/core/ports.ts';
+import type { ConversationStore, MessagePatch, UsageLedger } from '../../src/core/ports.ts';
 import { Retriever } from '../../src/core/retrieval/retriever.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import type { Message } from '../../src/core/types.ts';
@@ -118,7 +118,11 @@ export interface TestServices extends GodwitServices {
 }
 
 export async function createTestServices(
-  options: { storage?: 'memory' | 'pglite' } = {},
+  options: {
+    storage?: 'memory' | 'pglite';
+    /** Wraps the usage ledger the chat service writes to (to observe rows as they are written). */
+    wrapUsage?: (ledger: UsageLedger) => UsageLedger;
+  } = {},
 ): Promise<TestServices> {
   const storage =
     options.storage === 'pglite' ? await openPostgresStorage({ pglite: {} }) : createMemoryStorage();
@@ -146,7 +150,7 @@ export async function createTestServices(
     knowledge,
     retriever,
     models,
-    usage: storage.usage,
+    usage: options.wrapUsage ? options.wrapUsage(storage.usage) : storage.usage,
     pricing: (_model, used) => used.totalTokens * 0.000001,
     generateId,
   });

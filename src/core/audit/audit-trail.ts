@@ -3,7 +3,7 @@
  * failed write is reported (a log line) and never undoes or fails the action it describes, which has
  * already happened by the time it is recorded.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AuditLog, AuditQuery } from '../ports.ts';
 import type { AuditEvent, Metadata } from '../types.ts';
 
@@ -52,8 +52,8 @@ export class AuditTrail {
 
   constructor(options: AuditTrailOptions) {
     this.log = options.log;
-    this.generateId = options.generateId ?? randomUUID;
     this.now = options.now ?? (() => new Date());
+    this.generateId = options.generateId ?? sortableId(this.now);
     this.reportError = options.reportError ?? reportToStderr;
   }
 
@@ -79,6 +79,19 @@ export class AuditTrail {
   list(tenantId: string, query?: AuditQuery): Promise<AuditEvent[]> {
     return this.log.list(tenantId, query);
   }
+}
+
+/**
+ * Ids that sort as they were made (time, then a counter within this process, then randomness), so events
+ * of one instant still list newest first: `evt_` + 9 base-36 time digits + 6 counter digits + 8 hex.
+ */
+function sortableId(now: () => Date): () => string {
+  let sequence = 0;
+  return () => {
+    sequence = (sequence + 1) % 36 ** 6;
+    const time = now().getTime().toString(36).padStart(9, '0');
+    return `evt_${time}${sequence.toString(36).padStart(6, '0')}${randomBytes(4).toString('hex')}`;
+  };
 }
 
 function reportToStderr(error: unknown, entry: AuditEntry): void {

@@ -17,6 +17,7 @@ import type { GodwitServices } from '../../core/services.ts';
 import type { AppEnv, Logger } from '../app-env.ts';
 import { errorReply } from '../error-reply.ts';
 import { callerOf } from './auth.ts';
+import { limitBody } from './body-limits.ts';
 
 /** Routes that call a model, so they reserve against budgets: `POST` only. */
 const METERED = new Set(['/api/chat', '/api/ui/chat', '/v1/chat/completions', '/v1/embeddings']);
@@ -37,6 +38,7 @@ export function governRequests(
 ): MiddlewareHandler<AppEnv> {
   const governance = services.governance;
   if (!governance) return (_c, next) => next();
+  const limitJsonBody = limitBody(options.maxBodyBytes, 'The request body');
   return async (c, next) => {
     const caller = callerOf(c);
     const rateScopes = governance.rateScopes(caller);
@@ -47,14 +49,18 @@ export function governRequests(
     }
     for (const [name, value] of Object.entries(headers?.values ?? {})) c.header(name, value);
     const budgetScopes = governance.budgetScopes(caller);
-    let reservation: Reservation | undefined;
-    if (budgetScopes.length > 0 && c.req.method === 'POST' && METERED.has(c.req.path)) {
-      const estimate = await estimateCost(c, services, governance, options.maxBodyBytes);
+    if (rateScopes.length === 0 && budgetScopes.length === 0) return next();
+    const metered = budgetScopes.length > 0 && c.req.method === 'POST' && METERED.has(c.req.path);
+    if (!metered) return governance.run({ rateScopes, budgetScopes }, () => next());
+    // The body is read (within its size limit) before the reservation, to price the model it names.
+    return limitJsonBody(c, async () => {
+      const estimate = await estimateCost(c, services, governance);
+      let reservation: Reservation;
       try {
         reservation = await governance.budget.reserve(budgetScopes, estimate);
       } catch (error) {
         if (!GodwitError.isInstance(error) || error.details?.reason !== 'budget_exceeded') throw error;
-        options.onRefused?.('budget_exceeded', error.details.scope as string);
+        options.onRefused?.('budget_exceeded', String(error.details.scope));
         options.logger({
           level: 'warn',
           message: 'budget exceeded',
@@ -63,17 +69,17 @@ export function governRequests(
           scope: error.details.scope,
           period: error.details.period,
         });
-        return errorReply(c, error);
+        c.res = errorReply(c, error);
+        return;
       }
-    }
-    const allowance = { rateScopes, budgetScopes, ...(reservation ? { reservation } : {}) };
-    try {
-      await governance.run(allowance, () => next());
-    } catch (error) {
-      if (reservation) await releaseQuietly(governance, reservation, options.logger);
-      throw error;
-    }
-    if (reservation?.open) releaseWhenDone(c, governance, reservation, options.logger);
+      try {
+        await governance.run({ rateScopes, budgetScopes, reservation }, () => next());
+      } catch (error) {
+        await releaseQuietly(governance, reservation, options.logger);
+        throw error;
+      }
+      if (reservation.open) releaseWhenDone(c, governance, reservation, options.logger);
+    });
   };
 }
 
@@ -106,14 +112,11 @@ async function estimateCost(
   c: Context<AppEnv>,
   services: GodwitServices,
   governance: Governance,
-  maxBodyBytes: number,
 ): Promise<number> {
   if (!services.pricing) return 0;
-  const length = Number(c.req.header('content-length') ?? Number.NaN);
-  const bytes = Number.isFinite(length) && length >= 0 ? length : maxBodyBytes;
   let body: Record<string, unknown> = {};
-  // The JSON is parsed once and cached by the request; the route's own body gate still checks it.
-  if (Number.isFinite(length) && length <= maxBodyBytes && /json/.test(c.req.header('content-type') ?? '')) {
+  if (/json/.test(c.req.header('content-type') ?? '')) {
+    // Parsed once and cached by the request; a body that is not JSON is the route's to refuse.
     body = await c.req
       .json()
       .then((value: unknown) =>
@@ -121,6 +124,9 @@ async function estimateCost(
       )
       .catch(() => ({}));
   }
+  const declared = Number(c.req.header('content-length'));
+  const bytes =
+    Number.isFinite(declared) && declared > 0 ? declared : Buffer.byteLength(JSON.stringify(body));
   const embedding = c.req.path === '/v1/embeddings';
   const named = typeof body.model === 'string' ? body.model : undefined;
   const model =
@@ -129,18 +135,14 @@ async function estimateCost(
       : embedding
         ? (services.provider.embeddingModel ?? '')
         : services.provider.model;
-  const maxOutput = [body.max_completion_tokens, body.max_tokens, body.maxOutputTokens].find(
+  const maxOutput = [body.max_completion_tokens, body.max_tokens].find(
     (value): value is number => typeof value === 'number' && value > 0,
   );
-  const inputTokens =
-    Math.ceil(bytes / 3) + (embedding || c.req.path.startsWith('/v1/') ? 0 : CHAT_CONTEXT_TOKENS);
+  // A Godwit chat turn adds retrieved passages unless it asks for plain chat (knowledgeBase: null).
+  const passages = c.req.path.startsWith('/api/') && body.knowledgeBase !== null ? CHAT_CONTEXT_TOKENS : 0;
+  const inputTokens = Math.ceil(bytes / 3) + passages;
   const outputTokens = embedding ? 0 : (maxOutput ?? governance.budgets.estimateOutputTokens);
-  const price = services.pricing(model, {
-    inputTokens,
-    outputTokens,
-    totalTokens: inputTokens + outputTokens,
-  });
-  return price ?? 0;
+  return services.pricing(model, { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }) ?? 0;
 }
 
 /** A streamed answer holds its reservation until the stream ends or the client goes away. */

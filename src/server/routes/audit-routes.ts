@@ -1,5 +1,6 @@
 /** `GET /api/audit` (admins): the tenant's audit events, newest first, filtered and paged. */
 import { createRoute } from '@hono/zod-openapi';
+import { MAX_AUDIT_PAGE } from '../../core/audit/index.ts';
 import { ConfigError, ValidationError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { AuditEvent } from '../../core/types.ts';
@@ -63,7 +64,8 @@ export function registerAuditRoutes(app: GodwitApp, services: GodwitServices): v
       });
     }
     const events = await services.audit.list(caller.tenantId, {
-      limit: limit + 1,
+      // One more than the page tells whether another follows (a full page of the maximum size is assumed to).
+      limit: Math.min(limit + 1, MAX_AUDIT_PAGE),
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
       ...(query.action ? { action: query.action } : {}),
@@ -82,7 +84,7 @@ export function registerAuditRoutes(app: GodwitApp, services: GodwitServices): v
           details: event.details,
           createdAt: event.createdAt.toISOString(),
         })),
-        nextCursor: events.length > limit && last ? encodeCursor(last) : null,
+        nextCursor: last && (events.length > limit || limit === MAX_AUDIT_PAGE) ? encodeCursor(last) : null,
       },
       200,
     );
