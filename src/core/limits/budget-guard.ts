@@ -40,8 +40,10 @@ export interface BudgetStatus {
   id: string;
   period: BudgetPeriod;
   limitUsd: number;
-  /** Spent in this window, reservations of calls in flight included. */
+  /** Spent in this window (actual costs of finished calls). */
   usedUsd: number;
+  /** Held by calls in flight (their estimates). */
+  reservedUsd: number;
   /** Thresholds already passed (fractions of the limit). */
   crossed: number[];
   /** When this window ends. */
@@ -58,7 +60,10 @@ export interface Reservation {
 interface Window {
   scope: BudgetScope;
   period: BudgetPeriod;
+  /** Spending plus reservations: what admission checks. */
   key: string;
+  /** Actual spending only: only ever grows, so each threshold is passed once, whichever instance sees it. */
+  spentKey: string;
   limitMicros: number;
   expiresAt: Date;
 }
@@ -119,9 +124,13 @@ export class BudgetGuard {
     const held = reservation.open ? reservation.estimateMicros : 0;
     reservation.open = false;
     const delta = actual - held;
-    if (delta === 0 || reservation.windows.length === 0) return;
-    const values = await this.add(reservation.windows, delta);
-    if (actual > 0) this.alertCrossings(reservation.windows, values, actual);
+    const windows = reservation.windows;
+    if (windows.length === 0 || (delta === 0 && actual === 0)) return;
+    const values = await this.store.increment([
+      ...windows.map((window) => ({ key: window.key, by: delta, expiresAt: window.expiresAt })),
+      ...windows.map((window) => ({ key: window.spentKey, by: actual, expiresAt: window.expiresAt })),
+    ]);
+    if (actual > 0) this.alertCrossings(windows, values.slice(windows.length), actual);
   }
 
   /** Gives back what a call held when it ended without a cost (failed, or cut off before usage). */
@@ -144,15 +153,20 @@ export class BudgetGuard {
     const windows = this.windows(scopes);
     if (windows.length === 0) return [];
     await this.seedWindows(windows);
-    const values = await this.add(windows, 0);
+    const values = await this.store.increment([
+      ...windows.map((window) => ({ key: window.key, by: 0, expiresAt: window.expiresAt })),
+      ...windows.map((window) => ({ key: window.spentKey, by: 0, expiresAt: window.expiresAt })),
+    ]);
     return windows.map((window, index) => {
-      const used = values[index] ?? 0;
+      const used = values[windows.length + index] ?? 0;
+      const held = Math.max(0, (values[index] ?? 0) - used);
       return {
         scope: window.scope.kind,
         id: window.scope.id,
         period: window.period,
         limitUsd: window.limitMicros / MICROS,
         usedUsd: used / MICROS,
+        reservedUsd: held / MICROS,
         crossed: this.thresholds.filter((threshold) => used >= threshold * window.limitMicros),
         resetsAt: windowBounds(window.period, this.now()).end.toISOString(),
       };
@@ -190,6 +204,7 @@ export class BudgetGuard {
           scope,
           period,
           key: `budget:${scope.kind}:${scope.id}:${bounds.label}`,
+          spentKey: `budget:${scope.kind}:${scope.id}:${bounds.label}:spent`,
           limitMicros: Math.round(limit * MICROS),
           // Kept a day past its end, so a late settlement still lands in the window it belongs to.
           expiresAt: new Date(bounds.end.getTime() + 86_400_000),
@@ -218,8 +233,11 @@ export class BudgetGuard {
           const bounds = windowBounds(window.period, this.now());
           pending = seed(window.scope, bounds.start, bounds.end).then(async (usd) => {
             const micros = Math.round(usd * MICROS);
-            if (micros > 0)
-              await this.store.increment([{ key: window.key, by: micros, expiresAt: window.expiresAt }]);
+            if (micros <= 0) return;
+            await this.store.increment([
+              { key: window.key, by: micros, expiresAt: window.expiresAt },
+              { key: window.spentKey, by: micros, expiresAt: window.expiresAt },
+            ]);
           });
           // A failed seed is tried again by the next call rather than remembered.
           pending.catch(() => this.seeded.delete(window.key));

@@ -47,7 +47,8 @@ const BudgetStatusSchema = z
     id: z.string().openapi({ description: '`<tenant>/<key id>` or `<tenant>`.' }),
     period: z.enum(['day', 'month']),
     limitUsd: z.number(),
-    usedUsd: z.number().openapi({ description: 'Spent this UTC day or month, calls in flight included.' }),
+    usedUsd: z.number().openapi({ description: 'Spent this UTC day or month by finished calls.' }),
+    reservedUsd: z.number().openapi({ description: 'Held by calls still in flight (their estimates).' }),
     crossed: z
       .array(z.number())
       .openapi({ description: 'Alert thresholds passed (fractions of the limit).' }),
