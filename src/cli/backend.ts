@@ -10,6 +10,7 @@ import { loadSampleKnowledgeBase, SAMPLE_KNOWLEDGE_BASE } from '../config/sample
 import { formatLocation } from '../core/chat/prompt.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
+import type { BudgetStatus } from '../core/limits/index.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
 import {
@@ -51,7 +52,9 @@ export interface CliBackend {
   readonly mode: 'local' | 'remote';
   listKnowledgeBases(): Promise<KnowledgeBaseSummary[]>;
   deleteKnowledgeBase(name: string): Promise<void>;
-  usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]>;
+  usage(query: { from?: string; to?: string }): Promise<UsageReport>;
+  /** One page of the default tenant's audit events (a remote server: the API key's tenant), newest first. */
+  audit(query: AuditListQuery): Promise<AuditEventView[]>;
   resolveKnowledgeBase(name: string | undefined): Promise<string>;
   search(input: {
     knowledgeBase: string;
@@ -70,6 +73,29 @@ export interface CliBackend {
     file: { source: string; bytes: Uint8Array; mimeType?: string },
   ): Promise<IngestOutcome>;
   close(): Promise<void>;
+}
+
+export interface UsageReport {
+  rows: UsageSummaryRow[];
+  /** Configured budgets and where they stand now. */
+  budgets: BudgetStatus[];
+}
+
+export interface AuditListQuery {
+  from?: string;
+  to?: string;
+  action?: string;
+  actor?: string;
+  limit?: number;
+}
+
+export interface AuditEventView {
+  id: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: Record<string, unknown>;
+  createdAt: string;
 }
 
 export interface OpenBackendOptions {
@@ -162,11 +188,43 @@ class LocalBackend implements CliBackend {
     return this.services.knowledge.deleteKnowledgeBase(DEFAULT_TENANT, name);
   }
 
-  usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]> {
-    return this.services.usage.summarize(DEFAULT_TENANT, {
+  async usage(query: { from?: string; to?: string }): Promise<UsageReport> {
+    const rows = await this.services.usage.summarize(DEFAULT_TENANT, {
       ...(query.from ? { from: parseDay(query.from, '--from') } : {}),
       ...(query.to ? { to: endOfDay(parseDay(query.to, '--to')) } : {}),
     });
+    const governance = this.services.governance;
+    if (!governance?.hasBudgets) return { rows, budgets: [] };
+    const keys = (await this.services.apiKeys?.listApiKeys(DEFAULT_TENANT)) ?? [];
+    const scopes = [
+      ...governance.budgetScopes({ tenantId: DEFAULT_TENANT, apiKeyId: null }),
+      ...keys
+        .filter((key) => !key.revokedAt)
+        .flatMap((key) =>
+          governance
+            .budgetScopes({ tenantId: DEFAULT_TENANT, apiKeyId: key.id })
+            .filter((scope) => scope.kind === 'key'),
+        ),
+    ];
+    return { rows, budgets: await governance.budget.status(scopes) };
+  }
+
+  async audit(query: AuditListQuery): Promise<AuditEventView[]> {
+    if (!this.services.audit) return [];
+    const events = await this.services.audit.list(DEFAULT_TENANT, {
+      ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      ...(query.from ? { from: parseDay(query.from, '--from') } : {}),
+      ...(query.to
+        ? {
+            to: /^\d{4}-\d{2}-\d{2}$/.test(query.to)
+              ? endOfDay(parseDay(query.to, '--to'))
+              : parseDay(query.to, '--to'),
+          }
+        : {}),
+      ...(query.action ? { action: query.action } : {}),
+      ...(query.actor ? { actor: query.actor } : {}),
+    });
+    return events.map((event) => ({ ...event, createdAt: event.createdAt.toISOString() }));
   }
 
   async resolveKnowledgeBase(name: string | undefined): Promise<string> {

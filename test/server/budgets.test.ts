@@ -93,7 +93,14 @@ describe('budgets on in-process counters', () => {
     expect(thresholds).toEqual([0.5, 0.75, 0.8]);
     const usage = await setup.app.request('/api/usage', { headers: withKey(setup.admin.secret) });
     const { budgets } = (await usage.json()) as {
-      budgets: Array<{ scope: string; period: string; limitUsd: number; usedUsd: number; crossed: number[] }>;
+      budgets: Array<{
+        scope: string;
+        period: string;
+        limitUsd: number;
+        usedUsd: number;
+        reservedUsd: number;
+        crossed: number[];
+      }>;
     };
     expect(budgets).toHaveLength(1);
     expect(budgets[0]).toMatchObject({ scope: 'tenant', period: 'day', limitUsd: BUDGET });
