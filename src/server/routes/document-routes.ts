@@ -97,6 +97,14 @@ export async function uploadedFiles(form: FormData): Promise<IngestFile[]> {
     }
     if (!entry.name)
       throw new ValidationError(`file[${position}]: the file has no name; the name becomes its source.`);
+    // A NUL or other control character cannot be stored in PostgreSQL text and hides names in listings.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    if (/[\u0000-\u001f\u007f]/.test(entry.name)) {
+      throw new ValidationError(
+        `file[${position}]: the file name ${JSON.stringify(entry.name)} holds a control character (NUL, newline…); rename the file.`,
+        { details: { field: FILE_FIELD } },
+      );
+    }
     if (seen.has(entry.name))
       throw new ValidationError(`file[${position}]: "${entry.name}" is sent twice in this upload.`);
     seen.add(entry.name);
