@@ -18,7 +18,7 @@ async function statusAndError(response: Response) {
 }
 
 describe('role escalation with a user key', () => {
-  const attempts: Array<[string, (setup: Setup) => Promise<Response>]> = [
+  const attempts: Array<[string, (setup: Setup) => Response | Promise<Response>]> = [
     [
       'creates an admin key',
       (s) => postWithKey(s.app, '/api/keys', s.user.secret, { name: 'x', role: 'admin' }),
