@@ -72,7 +72,9 @@ async function appPath(count: number) {
       ['with', limited],
     ] as const) {
       const start = performance.now();
-      const response = await setup.app.request('/api/knowledge-bases', { headers: withKey(setup.user.secret) });
+      const response = await setup.app.request('/api/knowledge-bases', {
+        headers: withKey(setup.user.secret),
+      });
       await response.arrayBuffer();
       if (index >= 200) timings[name]!.push(performance.now() - start);
     }
@@ -87,7 +89,11 @@ async function appPath(count: number) {
 await measure('memory', new MemoryCounterStore(), requests);
 const connection = new RedisConnection({ url: process.env.GODWIT_REDIS_URL ?? 'redis://127.0.0.1:6379' });
 try {
-  await measure('redis', new RedisCounterStore({ connection, keyPrefix: `godwit-bench:${randomUUID()}:` }), Math.min(requests, 2000));
+  await measure(
+    'redis',
+    new RedisCounterStore({ connection, keyPrefix: `godwit-bench:${randomUUID()}:` }),
+    Math.min(requests, 2000),
+  );
 } catch (error) {
   console.log(`redis      skipped: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
