@@ -16,11 +16,14 @@ import { DEFAULT_TENANT, DEFAULT_USER, type UsageSummaryRow } from '../core/type
 import {
   AskFailedError,
   type AskView,
+  type AuditEventView,
+  type AuditListQuery,
   type CliBackend,
   type KnowledgeBaseSummary,
   parseDay,
   pickDefault,
   summarizeToolCall,
+  type UsageReport,
 } from './cli-backend.ts';
 import type { Output } from './output.ts';
 import { RemoteBackend } from './remote-backend.ts';
@@ -111,11 +114,43 @@ class LocalBackend implements CliBackend {
     return this.services.knowledge.deleteKnowledgeBase(DEFAULT_TENANT, name);
   }
 
-  usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]> {
-    return this.services.usage.summarize(DEFAULT_TENANT, {
+  async usage(query: { from?: string; to?: string }): Promise<UsageReport> {
+    const rows = await this.services.usage.summarize(DEFAULT_TENANT, {
       ...(query.from ? { from: parseDay(query.from, '--from') } : {}),
       ...(query.to ? { to: endOfDay(parseDay(query.to, '--to')) } : {}),
     });
+    const governance = this.services.governance;
+    if (!governance?.hasBudgets) return { rows, budgets: [] };
+    const keys = (await this.services.apiKeys?.listApiKeys(DEFAULT_TENANT)) ?? [];
+    const scopes = [
+      ...governance.budgetScopes({ tenantId: DEFAULT_TENANT, apiKeyId: null }),
+      ...keys
+        .filter((key) => !key.revokedAt)
+        .flatMap((key) =>
+          governance
+            .budgetScopes({ tenantId: DEFAULT_TENANT, apiKeyId: key.id })
+            .filter((scope) => scope.kind === 'key'),
+        ),
+    ];
+    return { rows, budgets: await governance.budget.status(scopes) };
+  }
+
+  async audit(query: AuditListQuery): Promise<AuditEventView[]> {
+    if (!this.services.audit) return [];
+    const events = await this.services.audit.list(DEFAULT_TENANT, {
+      ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      ...(query.from ? { from: parseDay(query.from, '--from') } : {}),
+      ...(query.to
+        ? {
+            to: /^\d{4}-\d{2}-\d{2}$/.test(query.to)
+              ? endOfDay(parseDay(query.to, '--to'))
+              : parseDay(query.to, '--to'),
+          }
+        : {}),
+      ...(query.action ? { action: query.action } : {}),
+      ...(query.actor ? { actor: query.actor } : {}),
+    });
+    return events.map((event) => ({ ...event, createdAt: event.createdAt.toISOString() }));
   }
 
   async resolveKnowledgeBase(name: string | undefined): Promise<string> {

@@ -6,6 +6,7 @@ import { SAMPLE_KNOWLEDGE_BASE } from '../config/sample-knowledge-base.ts';
 import { formatLocation } from '../core/chat/prompt.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
+import type { BudgetStatus } from '../core/limits/index.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { ChunkLocation, Usage, UsageSummaryRow } from '../core/types.ts';
 
@@ -49,7 +50,9 @@ export interface CliBackend {
   readonly mode: 'local' | 'remote';
   listKnowledgeBases(): Promise<KnowledgeBaseSummary[]>;
   deleteKnowledgeBase(name: string): Promise<void>;
-  usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]>;
+  usage(query: { from?: string; to?: string }): Promise<UsageReport>;
+  /** One page of the default tenant's audit events (a remote server: the API key's tenant), newest first. */
+  audit(query: AuditListQuery): Promise<AuditEventView[]>;
   resolveKnowledgeBase(name: string | undefined): Promise<string>;
   search(input: {
     knowledgeBase: string;
@@ -75,6 +78,29 @@ export interface CliBackend {
     file: { source: string; bytes: Uint8Array; mimeType?: string },
   ): Promise<IngestOutcome>;
   close(): Promise<void>;
+}
+
+export interface UsageReport {
+  rows: UsageSummaryRow[];
+  /** Configured budgets and where they stand now. */
+  budgets: BudgetStatus[];
+}
+
+export interface AuditListQuery {
+  from?: string;
+  to?: string;
+  action?: string;
+  actor?: string;
+  limit?: number;
+}
+
+export interface AuditEventView {
+  id: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: Record<string, unknown>;
+  createdAt: string;
 }
 
 export function locationText(location: ChunkLocation | string): string {

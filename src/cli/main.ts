@@ -192,6 +192,21 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     );
 
   program
+    .command('audit')
+    .description('who did what: admin actions, failed sign-ins, tool calls, budget alerts (newest first)')
+    .option('--from <date>', 'from this day (YYYY-MM-DD, UTC) or instant (ISO 8601)')
+    .option('--to <date>', 'through this day or instant')
+    .option('--action <action>', 'an action (key.create) or a prefix ending in . (key.)')
+    .option('--actor <actor>', 'key:<id>, a user, or anonymous')
+    .option('--limit <n>', 'at most this many events (default 100, up to 1000)')
+    .option('--json', 'print {"events":[…]}')
+    .action(
+      run(async (options) =>
+        (await import('./commands/audit.ts')).auditCommand({ ...globals(), ...options }, output),
+      ),
+    );
+
+  program
     .command('cost')
     .description('estimate costs')
     .command('estimate')

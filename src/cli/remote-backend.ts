@@ -7,12 +7,15 @@ import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { UsageSummaryRow } from '../core/types.ts';
 import {
   type AskView,
+  type AuditEventView,
+  type AuditListQuery,
   type CliBackend,
   type KnowledgeBaseSummary,
   locationText,
   pickDefault,
   type SearchResultView,
   summarizeToolCall,
+  type UsageReport,
 } from './cli-backend.ts';
 
 /** An API key as the server lists it (dates as ISO strings). */
@@ -123,12 +126,22 @@ export class RemoteBackend implements CliBackend {
     }
   }
 
-  async usage(query: { from?: string; to?: string }): Promise<UsageSummaryRow[]> {
+  async usage(query: { from?: string; to?: string }): Promise<UsageReport> {
     const parameters = new URLSearchParams();
     if (query.from) parameters.set('from', query.from);
     if (query.to) parameters.set('to', query.to);
-    const body = await this.call<{ rows: UsageSummaryRow[] }>(`/api/usage?${parameters}`);
-    return body.rows;
+    const body = await this.call<{ rows: UsageSummaryRow[]; budgets?: UsageReport['budgets'] }>(
+      `/api/usage?${parameters}`,
+    );
+    return { rows: body.rows, budgets: body.budgets ?? [] };
+  }
+
+  async audit(query: AuditListQuery): Promise<AuditEventView[]> {
+    const parameters = new URLSearchParams();
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) parameters.set(name, String(value));
+    const body = await this.call<{ events: AuditEventView[] }>(`/api/audit?${parameters}`);
+    return body.events;
   }
 
   async resolveKnowledgeBase(name: string | undefined): Promise<string> {

@@ -23,6 +23,7 @@ import type { UsageEntry } from '../core/types.ts';
 import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
 import { boundedHealthCheck } from './bounded-health-check.ts';
 import { createConfiguredUrlGuard } from './configured-url-guard.ts';
+import { createAuditTrail, createGovernance } from './create-governance.ts';
 import { openGuardrails } from './guardrails.ts';
 import type { GodwitParts, LogLine } from './open-adapters.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -50,6 +51,33 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
   };
   const ledger = new GroupCommitUsageLedger(storage.usage, { windowMs: LEDGER_WINDOW_MS });
   const usage = observableUsageLedger(ledger);
+  const audit = createAuditTrail(storage.audit);
+  const governance = createGovernance(config, {
+    counters: parts.counters.store,
+    storeName: parts.counters.name,
+    audit,
+    usage: storage.usage,
+  });
+  // Every usage row counts against token limits and budgets, in the request it was written for.
+  usage.subscribe((entry) => void governance.recordUsage(entry));
+  // Every tool call that ends is in the audit trail (never its input or output, which may be private).
+  const onToolCall: ToolCallListener = (event) => {
+    void audit.record({
+      tenantId: event.tenantId,
+      actor: event.userId,
+      action: 'tool.call',
+      target: event.call.toolName,
+      details: {
+        assistant: event.assistant,
+        conversationId: event.conversationId,
+        toolCallId: event.call.toolCallId,
+        outcome: event.call.state,
+        ...(event.call.durationMs === undefined ? {} : { durationMs: event.call.durationMs }),
+        ...(event.call.error ? { error: event.call.error } : {}),
+      },
+    });
+    parts.onToolCall?.(event);
+  };
   const retriever = new Retriever({
     index: storage.index,
     embedders: layer.embedders,
@@ -89,7 +117,7 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
     retriever,
     env: parts.env,
     defaultModel: layer.provider.model,
-    ...(parts.onToolCall ? { onToolCall: parts.onToolCall } : {}),
+    onToolCall,
   });
   const assistants = catalog ? guardrails.assistants(catalog) : null;
   const chat = new ChatService({
@@ -117,6 +145,8 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
     provider: layer.provider,
     version: VERSION,
     apiKeys: storage.apiKeys,
+    audit,
+    governance,
     assistants,
     models,
     chatForwarder: guardrails.forwarder(layer.forwarder),
@@ -140,6 +170,7 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
       await parts.blobs.close();
       await parts.cache.close();
       await parts.parser.close();
+      await parts.counters.close();
       await catalog?.close?.();
     },
   };

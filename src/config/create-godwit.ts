@@ -35,6 +35,7 @@ async function closeParts(parts: GodwitParts): Promise<void> {
     () => parts.storage.close(),
     () => parts.blobs.close(),
     () => parts.cache.close(),
+    () => parts.counters.close(),
     () => parts.parser.close(),
   ];
   for (const close of closers) await Promise.resolve(close()).catch(() => {});

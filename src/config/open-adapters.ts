@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Embedder, Pricing } from '../core/models.ts';
-import type { BlobStore, Cache, DocumentParser, HealthReport } from '../core/ports.ts';
+import type { BlobStore, Cache, CounterStore, DocumentParser, HealthReport } from '../core/ports.ts';
 import { createPricing } from '../providers/pricing.ts';
+import { type CounterStoreName, openCounterStore } from './create-governance.ts';
 import { createModels, type ModelLayer } from './create-models.ts';
 import { type ComposedStorage, openComposedStorage } from './open-storage.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -27,6 +28,13 @@ export interface OpenedBlobStore {
 export interface OpenedCache {
   cache: Cache;
   health?: () => Promise<HealthReport>;
+  close(): Promise<void>;
+}
+
+/** Where rate-limit and budget counters are kept (`limits.store`). */
+export interface OpenedCounters {
+  store: CounterStore;
+  name: CounterStoreName;
   close(): Promise<void>;
 }
 
@@ -47,6 +55,7 @@ export interface GodwitParts {
   storage: ComposedStorage;
   blobs: OpenedBlobStore;
   cache: OpenedCache;
+  counters: OpenedCounters;
   models: ModelLayer;
   parser: OpenedParser;
   /** Prices a model call (the price table). */
@@ -94,6 +103,8 @@ export async function openAdapters(
     const models = await createModels(config, env, options.embedders, cache.cache);
     const storage = await openComposedStorage(config, env);
     opened.push(() => storage.close());
+    const counters = await openCounterStore(config, storage.counters);
+    opened.push(() => counters.close());
     const blobs = await openBlobStore(config);
     opened.push(() => blobs.close());
     const parser = await openParserPool(config);
@@ -103,6 +114,7 @@ export async function openAdapters(
       storage,
       blobs,
       cache,
+      counters,
       models,
       parser,
       pricing: createPricing(),

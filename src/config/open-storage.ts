@@ -16,6 +16,7 @@ import type {
   ApiKeyStore,
   AuditLog,
   ConversationStore,
+  CounterStore,
   HealthReport,
   KnowledgeStore,
   UsageLedger,
@@ -29,6 +30,8 @@ export interface ComposedStorage {
   conversations: ConversationStore;
   usage: UsageLedger;
   audit: AuditLog;
+  /** Shared counters (rate limits, budgets) in the store that holds the records. */
+  counters: CounterStore;
   apiKeys: ApiKeyStore;
   /** False when the index searches vectors only (S3 Vectors). */
   keywordSearch: boolean;
@@ -38,7 +41,7 @@ export interface ComposedStorage {
 }
 
 type Environment = Record<string, string | undefined>;
-type Records = Pick<ComposedStorage, 'conversations' | 'usage' | 'audit' | 'apiKeys'>;
+type Records = Pick<ComposedStorage, 'conversations' | 'usage' | 'audit' | 'counters' | 'apiKeys'>;
 
 /**
  * @example
@@ -118,6 +121,7 @@ function pickRecords(records: Records): Records {
     conversations: records.conversations,
     usage: records.usage,
     audit: records.audit,
+    counters: records.counters,
     apiKeys: records.apiKeys,
   };
 }

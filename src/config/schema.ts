@@ -521,6 +521,89 @@ const toolsSchema = z
   })
   .strict();
 
+const rateRuleSchema = z
+  .object({
+    /** Requests a minute; null = no limit. */
+    requestsPerMinute: z.number().int().positive().nullable().default(null),
+    /** Model tokens (input + output) a minute; null = no limit. */
+    tokensPerMinute: z.number().int().positive().nullable().default(null),
+  })
+  .strict();
+const NO_RATE = { requestsPerMinute: null, tokensPerMinute: null };
+
+const budgetRuleSchema = z
+  .object({
+    /** USD per UTC day; null = no limit. */
+    dailyUsd: z.number().positive().nullable().default(null),
+    /** USD per UTC month; null = no limit. */
+    monthlyUsd: z.number().positive().nullable().default(null),
+  })
+  .strict();
+const NO_BUDGET = { dailyUsd: null, monthlyUsd: null };
+
+const LIMITS_DEFAULTS = {
+  store: null,
+  caller: NO_RATE,
+  roles: {},
+  keys: {},
+  tenant: NO_RATE,
+  tenants: {},
+  failedAuthPerMinute: 20,
+  trustForwardedFor: false,
+};
+
+/** Requests and tokens per minute: see docs/CONFIGURATION.md, "Rate limits and budgets". */
+const limitsSchema = z
+  .object({
+    /**
+     * Where counters live so that every instance sees the same counts. null = redis when redis.url is set,
+     * else dynamodb when conversations are on DynamoDB, else the database when database.url or
+     * database.dataApi is set, else this process's memory (the embedded default).
+     */
+    store: z.enum(['memory', 'redis', 'database', 'dynamodb']).nullable().default(null),
+    /** Each API key (or JWT user), unless `roles` or `keys` says otherwise. */
+    caller: rateRuleSchema.default(NO_RATE),
+    roles: z
+      .object({ admin: rateRuleSchema.optional(), user: rateRuleSchema.optional() })
+      .strict()
+      .default({}),
+    /** By API key id (`key_3f9a…`). */
+    keys: z.record(z.string().min(1), rateRuleSchema).default({}),
+    /** Each tenant, all its callers together, unless `tenants` names it. */
+    tenant: rateRuleSchema.default(NO_RATE),
+    tenants: z.record(z.string().min(1), rateRuleSchema).default({}),
+    /** Failed sign-ins a client address may make per minute; then 429 until the minute ends. */
+    failedAuthPerMinute: z.number().int().positive().default(20),
+    /** Take the client address from the last X-Forwarded-For entry (behind a load balancer you run). */
+    trustForwardedFor: z.boolean().default(false),
+  })
+  .strict();
+
+const BUDGETS_DEFAULTS = {
+  key: NO_BUDGET,
+  keys: {},
+  tenant: NO_BUDGET,
+  tenants: {},
+  alertThresholds: [0.5, 0.75, 0.9],
+  estimateOutputTokens: 1024,
+};
+
+/** USD per day and month: see docs/CONFIGURATION.md, "Rate limits and budgets". */
+const budgetsSchema = z
+  .object({
+    /** Each API key, unless `keys` names it. */
+    key: budgetRuleSchema.default(NO_BUDGET),
+    keys: z.record(z.string().min(1), budgetRuleSchema).default({}),
+    /** Each tenant, unless `tenants` names it. */
+    tenant: budgetRuleSchema.default(NO_BUDGET),
+    tenants: z.record(z.string().min(1), budgetRuleSchema).default({}),
+    /** Fractions of a budget that raise an alert (log line, metric, audit event) when spending passes them. */
+    alertThresholds: z.array(z.number().gt(0).lt(1)).default([0.5, 0.75, 0.9]),
+    /** Output tokens assumed for a call that names no maximum, when reserving its estimated cost. */
+    estimateOutputTokens: z.number().int().positive().default(1024),
+  })
+  .strict();
+
 const STORAGE_DEFAULTS = {
   conversations: 'postgres' as const,
   blobs: 'files' as const,
@@ -863,6 +946,8 @@ export const configSchema = z
       .default({ rules: [] }),
     /** Who may call the API: see docs/AUTH.md. */
     auth: authSchema.default(AUTH_DEFAULTS),
+    limits: limitsSchema.default(LIMITS_DEFAULTS),
+    budgets: budgetsSchema.default(BUDGETS_DEFAULTS),
     /** Where data lives: see docs/CONFIGURATION.md, "Storage backends". */
     storage: storageSchema.default(STORAGE_DEFAULTS),
     /** Assistants that call tools, by name: see docs/AGENTS.md. */

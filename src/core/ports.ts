@@ -187,9 +187,43 @@ export interface UsageLedger {
   summarize(tenantId: string, query?: UsageQuery): Promise<UsageSummaryRow[]>;
 }
 
+/** Which audit events to list: every filter is optional; `from`/`to` are inclusive. */
+export interface AuditQuery {
+  limit?: number;
+  from?: Date;
+  to?: Date;
+  /** An exact action (`key.create`) or a prefix ending in `.` or `*` (`key.`, `key.*`). */
+  action?: string;
+  /** An exact actor (`key:key_3f9a…`, a JWT subject). */
+  actor?: string;
+  /** Resume after this event (the last one of the previous page): events older than it, or tied and lower id. */
+  after?: { createdAt: Date; id: string };
+}
+
+/**
+ * Append-only record of who did what. Events are never updated or deleted through this port; listed newest
+ * first (ties by id, descending), per tenant.
+ */
 export interface AuditLog {
+  /** Recording the same event id twice keeps the first. */
   record(event: AuditEvent): Promise<void>;
-  list(tenantId: string, options?: { limit?: number }): Promise<AuditEvent[]>;
+  list(tenantId: string, query?: AuditQuery): Promise<AuditEvent[]>;
+}
+
+/** One fixed-window counter to add to: `key` names the window, which is forgotten after `expiresAt`. */
+export interface CounterIncrement {
+  key: string;
+  /** May be negative (a released reservation); integers only. */
+  by: number;
+  expiresAt: Date;
+}
+
+/**
+ * Shared counters for rate limits and budgets, across instances: every increment of one call is applied
+ * atomically per key and costs one round trip. Returns each key's value after its increment, in order.
+ */
+export interface CounterStore {
+  increment(increments: readonly CounterIncrement[]): Promise<number[]>;
 }
 
 /**

@@ -3,8 +3,10 @@
  * depend on this shape, never on adapters.
  */
 import type { AssistantCatalog } from './agent/assistant-catalog.ts';
+import type { AuditTrail } from './audit/audit-trail.ts';
 import type { ChatService } from './chat/chat-service.ts';
 import type { KnowledgeService } from './knowledge/knowledge-service.ts';
+import type { Governance } from './limits/governance.ts';
 import type { ChatCompletionsForwarder, Embedder, ModelResolver, Pricing } from './models.ts';
 import type {
   ApiKeyStore,
@@ -58,6 +60,10 @@ export interface GodwitServices {
   cacheStats: (() => Array<{ cache: string; hits: number; misses: number }>) | null;
   /** Configured assistants (tool-calling agents), for /v1 `assistant:<name>` and the web app; null when none are. */
   assistants: AssistantCatalog | null;
+  /** Who did what (admin actions, failed sign-ins, tool calls): `GET /api/audit`, `godwit audit`. */
+  audit: AuditTrail;
+  /** Rate limits and budgets (`limits`, `budgets` in the config). */
+  governance: Governance;
   /** Reports on every configured dependency; never throws. */
   health(): Promise<HealthReport[]>;
   close(): Promise<void>;

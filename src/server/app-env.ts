@@ -54,6 +54,8 @@ export interface AppOptions {
   loopback?: LoopbackGuardSettings;
   /** Cross-origin access for front ends hosted elsewhere (server.cors). Default: no origin allowed. */
   cors?: { allowedOrigins: readonly string[]; maxAgeSeconds?: number };
+  /** Take the client address (failed sign-in limits) from X-Forwarded-For. Default false. */
+  trustForwardedFor?: boolean;
   /** Whether `GET /metrics` is served by this app. Default true; false when a separate listener serves it. */
   serveMetrics?: boolean;
   /**

@@ -16,9 +16,12 @@ import {
 } from './metrics/index.ts';
 import { authenticate, requireAdmin } from './middleware/auth.ts';
 import { corsMiddleware } from './middleware/cors.ts';
+import { governRequests } from './middleware/governance.ts';
 import { loopbackGuard } from './middleware/loopback-guard.ts';
 import { requestContext } from './middleware/request-log.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
+import { registerAuditRoutes } from './routes/audit-routes.ts';
 import { type ChannelRoutes, registerChannelRoutes } from './routes/channel-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConversationRoutes } from './routes/conversation-routes.ts';
@@ -65,6 +68,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use('*', httpMetrics(metrics));
+  app.use('*', securityHeaders());
   app.use('*', ...requestContext(options.logger));
   app.use('*', retryAfterOnUnavailable());
   const auth = deps.options?.auth ?? AUTH_OFF;
@@ -89,10 +93,29 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
     deps.readiness ?? createReadiness(services, { logger: options.logger, shutdown: options.shutdownSignal });
   registerHealthRoutes(app, services, readiness);
   // /healthz, /readyz, /openapi.json and /docs stay open; /metrics needs an admin when auth is required.
-  const authenticated = authenticate(auth, services.apiKeys);
+  const authenticated = authenticate(auth, services.apiKeys, {
+    ...(services.audit ? { audit: services.audit } : {}),
+    ...(services.governance ? { governance: services.governance } : {}),
+    trustForwardedFor: deps.options?.trustForwardedFor ?? false,
+  });
   app.use('/api/*', authenticated);
   app.use('/v1/*', authenticated);
   app.use('/mcp', authenticated);
+  // After authentication: limits and budgets are per caller. /api/healthz is registered above, so probes
+  // are never limited.
+  const governed = governRequests(services, {
+    logger: options.logger,
+    maxBodyBytes: options.maxBodyBytes,
+    onRefused: (reason, scope) => metrics.limitRefused(reason, scope),
+  });
+  app.use('/api/*', governed);
+  app.use('/v1/*', governed);
+  app.use('/mcp', governed);
+  if (services.governance) {
+    services.governance.subscribeAlerts((alert) =>
+      metrics.budgetAlert(alert.scope.kind, alert.period, alert.threshold),
+    );
+  }
   const serveMetrics = deps.options?.serveMetrics !== false;
   if (auth.mode === 'required' && serveMetrics) {
     app.use('/metrics', authenticated, async (c, next) => {
@@ -113,6 +136,7 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
   registerUploadRoutes(app, services, options);
   registerDocumentFileRoutes(app, services);
   registerUsageRoutes(app, services);
+  registerAuditRoutes(app, services);
   registerKeyRoutes(app, services, { ...options, now: auth.now });
   registerOpenAIRoutes(app, services, { ...options, metrics });
   if (serveMetrics) registerMetricsRoute(app, metrics);

@@ -5,6 +5,8 @@
  * out in one write. Lines still waiting when the process exits are written before it does.
  */
 
+import { redactLogSecrets } from './redact-log-secrets.ts';
+
 interface Channel {
   lines: string[];
   write: (text: string) => void;
@@ -27,7 +29,8 @@ function flush(): void {
 
 /** Queues one log line (`time` added first); `info` goes to stdout, every other level to stderr. */
 export function writeLogLine(entry: object): void {
-  const line = `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`;
+  // Scrubbed as a whole line: a secret quoted in any field (a message, an upstream error) is caught.
+  const line = `${redactLogSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }))}\n`;
   const channel = (entry as { level?: string }).level === 'info' ? stdout : stderr;
   channel.lines.push(line);
   if (!flushOnExit) {

@@ -1,8 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AgentRun, type AgentRunInput, type AssistantDefinition } from '../../src/core/agent/agent-run.ts';
+import {
+  AgentRun,
+  type AgentRunInput,
+  type AgentRunSettings,
+  type AssistantDefinition,
+} from '../../src/core/agent/agent-run.ts';
 import type { AgentTool } from '../../src/core/agent/agent-tool.ts';
 import { jsonSchemaInput } from '../../src/core/agent/json-schema-input.ts';
 import { resumeMessages } from '../../src/core/agent/resume-messages.ts';
+import type { ToolCallEvent } from '../../src/core/agent/tool-call-event.ts';
 import { toolCallViews } from '../../src/core/agent/tool-call-view.ts';
 import { GodwitError } from '../../src/core/errors.ts';
 import { KnowledgeService } from '../../src/core/knowledge/knowledge-service.ts';
@@ -88,7 +94,12 @@ function readOnlyTool(name: string, execute: AgentTool['execute'], timeoutMs?: n
   };
 }
 
-function run(steps: ScriptedStep[], tools: AgentTool[], overrides: Partial<AgentRunInput> = {}) {
+function run(
+  steps: ScriptedStep[],
+  tools: AgentTool[],
+  overrides: Partial<AgentRunInput> = {},
+  onToolCall?: AgentRunSettings['onToolCall'],
+) {
   const model = scriptedModel(steps);
   const agentRun = new AgentRun(
     {
@@ -99,7 +110,11 @@ function run(steps: ScriptedStep[], tools: AgentTool[], overrides: Partial<Agent
       context: { tenantId: TENANT, userId: 'ann', conversationId: 'c1' },
       ...overrides,
     },
-    { limits: { timeoutMs: 2_000, maxOutputBytes: 4_096, secrets: [API_KEY] }, approvalSecret: SECRET },
+    {
+      limits: { timeoutMs: 2_000, maxOutputBytes: 4_096, secrets: [API_KEY] },
+      approvalSecret: SECRET,
+      ...(onToolCall ? { onToolCall } : {}),
+    },
   );
   return { model, agentRun };
 }
@@ -139,6 +154,35 @@ describe('AgentRun on ToolLoopAgent', () => {
     expect(promptText(model, 1)).toContain('20 days of paid vacation');
     expect(events.some((event) => event.type === 'citations')).toBe(true);
     expect(agentRun.usage?.inputTokens).toBe(60);
+  });
+
+  it('tells the tool-call listener about every executed call, with its state and redacted error', async () => {
+    const failing = readOnlyTool('lookup', async () => {
+      throw new Error(`upstream refused key ${API_KEY}`);
+    });
+    const calls: ToolCallEvent[] = [];
+    const { agentRun } = run(
+      [
+        { toolCalls: [{ name: 'calculator', input: { expression: '2 + 2' } }] },
+        { toolCalls: [{ name: 'lookup', input: {} }] },
+        { text: 'Done.' },
+      ],
+      [calculatorTool(), failing],
+      {},
+      (call) => calls.push(call),
+    );
+    await drain(agentRun);
+    expect(calls.map((event) => [event.call.toolName, event.call.state, event.call.error])).toEqual([
+      ['calculator', 'complete', undefined],
+      ['lookup', 'failed', 'Tool "lookup" failed: upstream refused key [redacted]'],
+    ]);
+    expect(calls[0]).toMatchObject({
+      tenantId: TENANT,
+      userId: 'ann',
+      conversationId: 'c1',
+      assistant: assistant.name,
+    });
+    expect(calls[0]!.call.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('keeps a source number when a later search finds the same passage', async () => {

@@ -241,6 +241,38 @@ describe('godwit keys through a running server that requires authentication', ()
     expect(result.stderr).toMatch(/Only admins may create API keys/);
     expect((await run(['--data-dir', dataDir, 'usage', '--json'])).code).toBe(0);
   });
+
+  it('lists the audit trail through the server: console and API key actions, failed sign-ins, filters', async () => {
+    vi.stubEnv('GODWIT_API_KEY', adminSecret);
+    const all = await run(['--data-dir', dataDir, 'audit', '--json']);
+    expect(all.code).toBe(0);
+    const events = (JSON.parse(all.stdout) as { events: Array<{ action: string; actor: string }> }).events;
+    const actions = events.map(
+      (event) => `${event.action} ${event.actor.startsWith('key:') ? 'key' : event.actor}`,
+    );
+    // The first admin key was made at the console before the server started; the rest through the API.
+    expect(actions.at(-1)).toBe('key.create cli');
+    expect(actions).toContain('key.revoke key');
+    expect(actions).toContain('auth.failure anonymous');
+    const revokes = await run(['--data-dir', dataDir, 'audit', '--action', 'key.revoke', '--json']);
+    expect((JSON.parse(revokes.stdout) as { events: unknown[] }).events).toHaveLength(1);
+    const table = await run(['--data-dir', dataDir, 'audit', '--action', 'key.', '--limit', '2']);
+    expect(table.stdout.trim().split('\n')).toHaveLength(3);
+    const bad = await run(['--data-dir', dataDir, 'audit', '--limit', 'many']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--limit must be a whole number/);
+  });
+
+  it('refuses the audit trail to a user key', async () => {
+    vi.stubEnv('GODWIT_API_KEY', adminSecret);
+    const created = JSON.parse(
+      (await run(['--data-dir', dataDir, 'keys', 'create', '--name', 'peeker', '--json'])).stdout,
+    ) as { secret: string };
+    vi.stubEnv('GODWIT_API_KEY', created.secret);
+    const result = await run(['--data-dir', dataDir, 'audit']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Only admins may read the audit log/);
+  });
 });
 
 function withoutGodwitVariables(): NodeJS.ProcessEnv {

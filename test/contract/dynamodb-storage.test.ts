@@ -29,6 +29,7 @@ import {
   describeApiKeyStoreContract,
   describeAuditLogContract,
   describeConversationStoreContract,
+  describeCounterStoreContract,
   describeHealthCheckContract,
   describeKnowledgeStoreContract,
   describeUsageLedgerContract,
@@ -125,5 +126,6 @@ describeKnowledgeStoreContract('DynamoDB (dynalite) catalogue', shared);
 describeConversationStoreContract('DynamoDB (dynalite)', shared);
 describeUsageLedgerContract('DynamoDB (dynalite)', shared);
 describeAuditLogContract('DynamoDB (dynalite)', shared);
+describeCounterStoreContract('DynamoDB (dynalite)', shared);
 describeApiKeyStoreContract('DynamoDB (dynalite)', shared);
 describeHealthCheckContract('DynamoDB (dynalite)', shared);

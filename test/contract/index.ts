@@ -5,6 +5,7 @@ export { type BlobStores, describeBlobStoreContract, UNSAFE_BLOB_KEYS } from './
 export { type CacheStores, describeCacheContract } from './cache-contract.ts';
 export type { ContractFixture, FixtureFactory } from './contract-fixture.ts';
 export { type ConversationStores, describeConversationStoreContract } from './conversation-store-contract.ts';
+export { type CounterStores, describeCounterStoreContract } from './counter-store-contract.ts';
 export { describeHealthCheckContract } from './health-check-contract.ts';
 export type { KnowledgeStores } from './knowledge-fixtures.ts';
 export { describeKnowledgeStoreContract } from './knowledge-store-contract.ts';

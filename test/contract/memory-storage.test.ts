@@ -5,6 +5,7 @@ import {
   describeAuditLogContract,
   describeCacheContract,
   describeConversationStoreContract,
+  describeCounterStoreContract,
   describeHealthCheckContract,
   describeKnowledgeStoreContract,
   describeUsageLedgerContract,
@@ -18,6 +19,7 @@ describeVectorIndexContract('memory', memory, { vectors: 'supported' });
 describeConversationStoreContract('memory', memory);
 describeUsageLedgerContract('memory', memory);
 describeAuditLogContract('memory', memory);
+describeCounterStoreContract('memory', memory);
 describeApiKeyStoreContract('memory', memory);
 describeHealthCheckContract('memory', memory);
 describeCacheContract('memory', async () => {

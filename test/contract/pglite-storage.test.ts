@@ -5,6 +5,7 @@ import {
   describeApiKeyStoreContract,
   describeAuditLogContract,
   describeConversationStoreContract,
+  describeCounterStoreContract,
   describeHealthCheckContract,
   describeKnowledgeStoreContract,
   describeUsageLedgerContract,
@@ -26,5 +27,6 @@ describeVectorIndexContract('PGlite', shared, { vectors: 'supported' });
 describeConversationStoreContract('PGlite', shared);
 describeUsageLedgerContract('PGlite', shared);
 describeAuditLogContract('PGlite', shared);
+describeCounterStoreContract('PGlite', shared);
 describeApiKeyStoreContract('PGlite', shared);
 describeHealthCheckContract('PGlite', shared);

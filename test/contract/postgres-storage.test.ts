@@ -3,7 +3,7 @@
  * pgvector, so the vector contract checks for the clear DependencyError instead; where pgvector is
  * installed it runs the vector search tests.
  */
-import { afterAll } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import {
   openPostgresStorage,
   PGVECTOR_MISSING,
@@ -20,6 +20,7 @@ import {
   describeApiKeyStoreContract,
   describeAuditLogContract,
   describeConversationStoreContract,
+  describeCounterStoreContract,
   describeHealthCheckContract,
   describeKnowledgeStoreContract,
   describeUsageLedgerContract,
@@ -49,6 +50,31 @@ describeWithPostgres('PostgreSQL', () => {
   describeConversationStoreContract('PostgreSQL', shared);
   describeUsageLedgerContract('PostgreSQL', shared);
   describeAuditLogContract('PostgreSQL', shared);
+  describeCounterStoreContract('PostgreSQL', shared);
   describeApiKeyStoreContract('PostgreSQL', shared);
   describeHealthCheckContract('PostgreSQL', shared);
+});
+
+describeWithPostgres('PostgreSQL audit log is append-only', () => {
+  it('refuses UPDATE and DELETE of audit rows from any client, keeping the row', async () => {
+    const { stores } = await shared();
+    const tenantId = `tenant-append-only-${Date.now()}`;
+    const event = {
+      id: 'audit-append-only',
+      tenantId,
+      actor: 'key:admin',
+      action: 'key.revoke',
+      target: 'key_1',
+      details: {},
+      createdAt: new Date('2026-05-01T10:00:00Z'),
+    };
+    await stores.audit.record(event);
+    await expect(
+      stores.client.query('UPDATE audit_log SET action = $1 WHERE tenant_id = $2', ['key.create', tenantId]),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      stores.client.query('DELETE FROM audit_log WHERE tenant_id = $1', [tenantId]),
+    ).rejects.toThrow(/append-only/);
+    expect(await stores.audit.list(tenantId)).toEqual([event]);
+  });
 });

@@ -272,6 +272,7 @@ describe('API documentation', () => {
     });
     expect(document.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/audit',
       '/api/chat',
       '/api/conversations',
       '/api/conversations/{id}',

@@ -18,6 +18,7 @@ import type {
   ApiKeyStore,
   AuditLog,
   ConversationStore,
+  CounterStore,
   HealthReport,
   KnowledgeStore,
   UsageLedger,
@@ -34,6 +35,7 @@ export interface OpenedStores {
   conversations: ConversationStore;
   usage: UsageLedger;
   audit: AuditLog;
+  counters: CounterStore;
   apiKeys: ApiKeyStore;
   health(): Promise<HealthReport>;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export function testParts(options: TestPartsOptions): GodwitParts & { logs: LogL
     conversations: options.conversations ?? stores.conversations,
     usage: stores.usage,
     audit: stores.audit,
+    counters: stores.counters,
     apiKeys: stores.apiKeys,
     keywordSearch: true,
     health: [{ name: options.storesName ?? 'database', check: () => stores.health() }],
@@ -84,6 +87,11 @@ export function testParts(options: TestPartsOptions): GodwitParts & { logs: LogL
       close: () => rmSync(blobRoot, { recursive: true, force: true }),
     },
     cache: { cache: new MemoryCache(), close: async () => {} },
+    counters: {
+      store: stores.counters,
+      name: options.storesName === 'database' ? 'database' : 'memory',
+      close: async () => {},
+    },
     models: options.models,
     parser: { parser, close: () => parser.close() },
     pricing: options.pricing,

@@ -8,7 +8,7 @@ import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { assembleServices, type LogLine } from '../../src/config/index.ts';
 import { ProviderError } from '../../src/core/errors.ts';
-import type { ConversationStore, MessagePatch } from '../../src/core/ports.ts';
+import type { ConversationStore, MessagePatch, UsageLedger } from '../../src/core/ports.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import type { Message } from '../../src/core/types.ts';
 import { createChatCompletionsForwarder } from '../../src/providers/forwarding/index.ts';
@@ -119,7 +119,11 @@ export interface TestServices extends GodwitServices {
 }
 
 export async function createTestServices(
-  options: { storage?: 'memory' | 'pglite' } = {},
+  options: {
+    storage?: 'memory' | 'pglite';
+    /** Wraps the usage ledger the chat service writes to (to observe rows as they are written). */
+    wrapUsage?: (ledger: UsageLedger) => UsageLedger;
+  } = {},
 ): Promise<TestServices> {
   const stores =
     options.storage === 'pglite' ? await openPostgresStorage({ pglite: {} }) : createMemoryStorage();
@@ -156,6 +160,7 @@ export async function createTestServices(
       },
     },
   });
+  if (options.wrapUsage) parts.storage = { ...parts.storage, usage: options.wrapUsage(parts.storage.usage) };
   const services = await assembleServices(parts);
   return { ...services, conversations, logs: parts.logs, version: '0.0.0-test' };
 }

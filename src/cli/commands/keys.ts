@@ -3,8 +3,10 @@
  * `godwit serve` that holds the embedded database (sending GODWIT_API_KEY, which must be an admin key
  * when the server requires authentication).
  */
+
 import { acquireDataDirLock, readLockOwner } from '../../config/data-dir-lock.ts';
 import { createGodwit, type GodwitConfig } from '../../config/index.ts';
+import type { AuditTrail } from '../../core/audit/index.ts';
 import {
   type ApiKeyView,
   checkRole,
@@ -44,7 +46,7 @@ type KeyRow = RemoteApiKey;
 
 /** Either the key store itself or the running server's /api/keys. */
 type KeysAccess =
-  | { mode: 'local'; store: ApiKeyStore; close: () => Promise<void> }
+  | { mode: 'local'; store: ApiKeyStore; audit?: AuditTrail; close: () => Promise<void> }
   | { mode: 'remote'; server: RemoteBackend; close: () => Promise<void> };
 
 async function openKeys(config: GodwitConfig, command: string): Promise<KeysAccess> {
@@ -60,6 +62,7 @@ async function openKeys(config: GodwitConfig, command: string): Promise<KeysAcce
     return {
       mode: 'local',
       store: services.apiKeys,
+      ...(services.audit ? { audit: services.audit } : {}),
       close: async () => {
         await services.close();
         lock?.release();
@@ -120,6 +123,14 @@ export async function keysCreateCommand(options: KeysCreateOptions, output: Outp
       );
       key = toRow(toApiKeyView(issued.key, now));
       secret = issued.secret;
+      // Made on the server's own storage: the operator at the console is the actor.
+      await access.audit?.record({
+        tenantId: issued.key.tenantId,
+        actor: 'cli',
+        action: 'key.create',
+        target: issued.key.id,
+        details: { name, keyRole: role, expiresAt: expiresAt?.toISOString() ?? null },
+      });
     }
     if (options.json) {
       output.json({ key, secret, warning: SECRET_WARNING });
@@ -177,7 +188,15 @@ export async function keysRevokeCommand(
       key = (await access.server.keys.revoke(id, tenant)).key;
     } else {
       const now = new Date();
-      key = toRow(toApiKeyView(await access.store.revokeApiKey(tenant ?? DEFAULT_TENANT, id, now), now));
+      const revoked = await access.store.revokeApiKey(tenant ?? DEFAULT_TENANT, id, now);
+      key = toRow(toApiKeyView(revoked, now));
+      await access.audit?.record({
+        tenantId: revoked.tenantId,
+        actor: 'cli',
+        action: 'key.revoke',
+        target: revoked.id,
+        details: { name: revoked.name },
+      });
     }
     if (options.json) output.json({ key });
     else output.line(`Revoked API key ${key.id} "${key.name}" (revoked at ${key.revokedAt}).`);

@@ -12,13 +12,21 @@ export interface UsageCommandOptions extends GlobalOptions {
 export async function usageCommand(options: UsageCommandOptions, output: Output): Promise<number> {
   const backend = await openBackend({ config: readConfig(options), command: 'usage', output, sample: false });
   try {
-    const rows = await backend.usage({
+    const { rows, budgets } = await backend.usage({
       ...(options.from ? { from: options.from } : {}),
       ...(options.to ? { to: options.to } : {}),
     });
     if (options.json) {
-      output.json({ rows });
+      output.json({ rows, budgets });
       return 0;
+    }
+    for (const budget of budgets) {
+      const share = budget.limitUsd > 0 ? Math.round((budget.usedUsd / budget.limitUsd) * 100) : 0;
+      const alert =
+        budget.crossed.length > 0 ? `  (passed ${budget.crossed.map((t) => `${t * 100}%`).join(', ')})` : '';
+      output.line(
+        `budget ${budget.scope} ${budget.id} per ${budget.period}: $${budget.usedUsd.toFixed(4)} of $${budget.limitUsd.toFixed(2)} (${share}%)${alert}`,
+      );
     }
     if (rows.length === 0) {
       output.line('No model calls recorded in that period.');

@@ -43,6 +43,8 @@ export class GodwitMetrics {
   private readonly cost: Counter;
   private readonly unpricedCalls: Counter;
   private readonly errors: Counter;
+  private readonly limitRefusals: Counter;
+  private readonly budgetAlerts: Counter;
   private circuitSource: (() => Record<string, CircuitState>) | undefined;
   private modelLabel: ModelLabeler = (model) => ({ provider: providerOf(model), model });
   private cacheSource: (() => CacheStats[]) | undefined;
@@ -81,6 +83,16 @@ export class GodwitMetrics {
       help: 'Model calls whose model has no price; their cost is unknown, not zero.',
       labelNames: ['provider', 'model'],
     });
+    this.limitRefusals = registry.counter({
+      name: 'godwit_limit_refusals_total',
+      help: 'Requests refused with 429 by a rate limit or a budget, by reason and scope (key, user, tenant).',
+      labelNames: ['reason', 'scope'],
+    });
+    this.budgetAlerts = registry.counter({
+      name: 'godwit_budget_alerts_total',
+      help: 'Budget thresholds passed (fractions of a daily or monthly budget; 1 = the budget itself).',
+      labelNames: ['scope', 'period', 'threshold'],
+    });
     this.errors = registry.counter({
       name: 'godwit_errors_total',
       help: 'Errors answered to clients, by kind (the error code).',
@@ -91,6 +103,16 @@ export class GodwitMetrics {
   observeRequest(observation: RequestObservation): void {
     const { method, route, status, seconds } = observation;
     this.requestDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  /** A request refused by a rate limit or budget. */
+  limitRefused(reason: 'rate_limited' | 'budget_exceeded', scope: string): void {
+    this.limitRefusals.inc({ reason, scope });
+  }
+
+  /** A budget threshold passed. */
+  budgetAlert(scope: string, period: string, threshold: number): void {
+    this.budgetAlerts.inc({ scope, period, threshold: String(threshold) });
   }
 
   recordError(kind: string): void {

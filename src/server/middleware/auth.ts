@@ -5,14 +5,17 @@
  * error shape (OpenAI's under /v1), name what was wrong and never echo the credential.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AuditTrail } from '../../core/audit/audit-trail.ts';
 import { looksLikeApiKey, verifyApiKey } from '../../core/auth/index.ts';
 import { AuthError, ConfigError, GodwitError } from '../../core/errors.ts';
+import type { Governance } from '../../core/limits/governance.ts';
 import type { ApiKeyStore } from '../../core/ports.ts';
 import { DEFAULT_TENANT, DEFAULT_USER } from '../../core/types.ts';
 import type { AppEnv } from '../app-env.ts';
 import { type AuthSettings, describeAuthMethods } from '../auth/auth-settings.ts';
 import type { Caller } from '../auth/caller.ts';
 import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.ts';
+import { clientAddress, errorReply } from '../error-reply.ts';
 import { errorBody, statusForCode } from '../http-errors.ts';
 import { openAIErrorReply } from '../openai/openai-errors.ts';
 
@@ -34,7 +37,20 @@ const CHALLENGE = 'Bearer realm="godwit"';
  * @example
  *   app.use('/api/*', authenticate(resolveAuthSettings(config), services.apiKeys));
  */
-export function authenticate(settings: AuthSettings, apiKeys: ApiKeyStore): MiddlewareHandler<AppEnv> {
+export interface AuthenticateOptions {
+  /** Records every failed sign-in (`auth.failure`) and each throttled address (`auth.throttled`). */
+  audit?: AuditTrail;
+  /** Counts failed sign-ins per client address (`limits.failedAuthPerMinute`). */
+  governance?: Governance;
+  /** Take the client address from X-Forwarded-For (`limits.trustForwardedFor`). */
+  trustForwardedFor?: boolean;
+}
+
+export function authenticate(
+  settings: AuthSettings,
+  apiKeys: ApiKeyStore,
+  options: AuthenticateOptions = {},
+): MiddlewareHandler<AppEnv> {
   if (settings.mode === 'required' && !settings.jwt && !settings.apiKeys) {
     throw new ConfigError(
       'Authentication is required but no way to authenticate is configured: enable auth.apiKeys, or set auth.jwt.issuer and auth.jwt.audience.',
@@ -42,12 +58,30 @@ export function authenticate(settings: AuthSettings, apiKeys: ApiKeyStore): Midd
   }
   const verifyJwt = settings.jwt ? createJwtVerifier(settings.jwt) : undefined;
   const now = settings.now ?? (() => new Date());
+  // With auth off every caller is the local admin already: there is nothing to guess.
+  const failures =
+    options.governance && settings.mode === 'required'
+      ? { rate: options.governance.rate, limit: options.governance.limits.failedAuthPerMinute }
+      : undefined;
   return async (c, next) => {
     let caller: Caller;
+    const credentialSent = hasCredential(c);
+    const address = clientAddress(c, options.trustForwardedFor ?? false);
     try {
+      // An address past its failed sign-ins is refused before its credential is even checked, so
+      // guessing keys gains nothing, right or wrong.
+      if (failures && credentialSent) await failures.rate.failedAuth(address, failures.limit, false);
       caller = await resolveCaller(c, settings, apiKeys, verifyJwt, now());
     } catch (error) {
       if (!GodwitError.isInstance(error)) throw error;
+      if (error.code === 'rate_limited') {
+        void options.audit?.record(failureEvent(c, 'auth.throttled', address, error.message));
+        return errorReply(c, error);
+      }
+      if (error.code === 'unauthorized' && credentialSent) {
+        await failures?.rate.failedAuth(address, failures.limit, true).catch(() => {});
+        void options.audit?.record(failureEvent(c, 'auth.failure', address, error.message));
+      }
       return authFailure(c, error);
     }
     c.set('caller', caller);
@@ -95,6 +129,37 @@ async function resolveCaller(
     );
   }
   return verifyJwt(credential, now);
+}
+
+function hasCredential(c: Context<AppEnv>): boolean {
+  return Boolean(c.req.header('x-api-key')?.trim() || c.req.header('authorization')?.trim());
+}
+
+/**
+ * A failed sign-in names no tenant the caller could prove, so it is recorded in the default tenant, whose
+ * admins run the server. Never the credential itself: its kind, the address, the path and the reason.
+ */
+function failureEvent(
+  c: Context<AppEnv>,
+  action: 'auth.failure' | 'auth.throttled',
+  address: string,
+  reason: string,
+) {
+  const credential = c.req.header('x-api-key') ?? c.req.header('authorization') ?? '';
+  const bearer = credential.replace(/^Bearer\s+/i, '');
+  return {
+    tenantId: DEFAULT_TENANT,
+    actor: 'anonymous',
+    action,
+    target: address,
+    details: {
+      reason,
+      path: c.req.path,
+      method: c.req.method,
+      credential: looksLikeApiKey(bearer) ? 'api-key' : looksLikeJwt(bearer) ? 'jwt' : 'other',
+      requestId: c.get('requestId') ?? null,
+    },
+  } as const;
 }
 
 /** The credential from `x-api-key` or `Authorization: Bearer`; both at once must agree. */

@@ -21,7 +21,8 @@ function describeBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-function limitBody(maxBytes: number, what: string): MiddlewareHandler<AppEnv> {
+/** Refuses (413) a body over `maxBytes`; one without a declared length is counted as it is read. */
+export function limitBody(maxBytes: number, what: string): MiddlewareHandler<AppEnv> {
   const tooLarge = () => {
     throw new PayloadTooLargeError(
       `${what} is larger than the ${describeBytes(maxBytes)} limit; send less per request.`,

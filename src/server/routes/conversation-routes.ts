@@ -4,6 +4,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { Conversation } from '../../core/types.ts';
 import type { GodwitApp } from '../app-env.ts';
+import { recordAudit } from '../audit.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import {
@@ -125,6 +126,7 @@ export function registerConversationRoutes(
     const { id } = c.req.valid('param');
     await requireOwnConversation(services, c.var, id);
     await services.conversations.deleteConversation(c.var.tenantId, id);
+    await recordAudit(c, services, 'conversation.delete', id);
     return c.body(null, 204);
   });
 }

@@ -4,6 +4,7 @@ import { IngestError, ValidationError } from '../../core/errors.ts';
 import type { IngestFile } from '../../core/knowledge/knowledge-service.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
+import { recordAudit } from '../audit.ts';
 import { multipartBody, readForm } from '../middleware/body-limits.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import {
@@ -96,6 +97,14 @@ export async function uploadedFiles(form: FormData): Promise<IngestFile[]> {
     }
     if (!entry.name)
       throw new ValidationError(`file[${position}]: the file has no name; the name becomes its source.`);
+    // A NUL or other control character cannot be stored in PostgreSQL text and hides names in listings.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    if (/[\u0000-\u001f\u007f]/.test(entry.name)) {
+      throw new ValidationError(
+        `file[${position}]: the file name ${JSON.stringify(entry.name)} holds a control character (NUL, newline…); rename the file.`,
+        { details: { field: FILE_FIELD } },
+      );
+    }
     if (seen.has(entry.name))
       throw new ValidationError(`file[${position}]: "${entry.name}" is sent twice in this upload.`);
     seen.add(entry.name);
@@ -125,6 +134,14 @@ export function registerDocumentRoutes(
     for (const file of files) {
       results.push(ingestOutcomeView(await services.knowledge.ingest(c.var.tenantId, knowledgeBase, file)));
     }
+    for (const outcome of results) {
+      await recordAudit(c, services, 'document.upload', `${name}/${outcome.source}`, {
+        knowledgeBase: name,
+        source: outcome.source,
+        status: outcome.status,
+        documentId: outcome.documentId ?? null,
+      });
+    }
     if (results.every((outcome) => outcome.status === 'failed')) {
       const reasons = results.map((outcome) => `${outcome.source}: ${outcome.error}`).join('; ');
       throw new IngestError(`No file could be ingested. ${reasons}`, { details: { results } });
@@ -136,6 +153,10 @@ export function registerDocumentRoutes(
   app.openapi(deleteRoute, async (c) => {
     const { name, id } = c.req.valid('param');
     await services.knowledge.deleteDocument(c.var.tenantId, name, id);
+    await recordAudit(c, services, 'document.delete', `${name}/${id}`, {
+      knowledgeBase: name,
+      documentId: id,
+    });
     return c.body(null, 204);
   });
 }

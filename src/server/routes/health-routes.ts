@@ -3,10 +3,11 @@
  * readiness (`/readyz`: the instance can serve; bounded in time, optional dependencies reported as
  * `degraded` with a 200). Both are open without authentication, so neither shows file-system paths.
  */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
 import { retryAfterHeaders } from '../http-errors.ts';
+import { createModelProbe } from '../model-probe.ts';
 import type { Readiness } from '../readiness.ts';
 import { LivenessSchema, ReadinessSchema } from '../schemas/operations-schemas.ts';
 
@@ -37,6 +38,14 @@ const readinessRoute = createRoute({
   path: '/readyz',
   tags: ['operations'],
   security: [],
+  request: {
+    query: z.object({
+      probe: z.enum(['model']).optional().openapi({
+        description:
+          'model: also ask the default model for one token (a `model` check, never fatal; one probe per 30 s is shared)',
+      }),
+    }),
+  },
   summary:
     'Readiness: 200 when the instance can serve (status ok, or degraded when an optional dependency such as the Redis cache is down); 503 when a required dependency is down or the server is stopping',
   responses: {
@@ -52,8 +61,16 @@ export function registerHealthRoutes(app: GodwitApp, services: GodwitServices, r
   app.openapi(livenessRoute, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(livenessAliasRoute, (c) => c.json({ status: 'ok' as const }, 200));
 
+  const probeModel = createModelProbe(services);
   app.openapi(readinessRoute, async (c) => {
-    const { status, ready, checks } = await readiness.check();
+    const result = await readiness.check();
+    const { ready } = result;
+    let { status, checks } = result;
+    if (c.req.valid('query').probe === 'model') {
+      const model = await probeModel();
+      checks = [...checks, model];
+      if (!model.ok && status === 'ok') status = 'degraded';
+    }
     const { model, fallbackModels, embeddingModel, reason, availableModels } = services.provider;
     const body = {
       status,

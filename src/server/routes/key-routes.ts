@@ -10,6 +10,7 @@ import {
 import { AuthError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
+import { recordAudit } from '../audit.ts';
 import type { Caller } from '../auth/caller.ts';
 import { requireAdmin } from '../middleware/auth.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
@@ -161,6 +162,11 @@ export function registerKeyRoutes(
       },
       { now: () => at },
     );
+    await recordAudit(c, services, 'key.create', key.id, {
+      name: key.name,
+      keyRole: key.role,
+      expiresAt: key.expiresAt?.toISOString() ?? null,
+    });
     return c.json({ key: keyJson(toApiKeyView(key, at)), secret, warning: SECRET_WARNING }, 201);
   });
 
@@ -170,6 +176,7 @@ export function registerKeyRoutes(
     const { id } = c.req.valid('param');
     const at = now();
     const key = await services.apiKeys.revokeApiKey(caller.tenantId, id, at);
+    await recordAudit(c, services, 'key.revoke', key.id, { name: key.name });
     return c.json({ key: keyJson(toApiKeyView(key, at)) }, 200);
   });
 }

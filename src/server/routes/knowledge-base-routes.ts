@@ -4,6 +4,7 @@ import { ConfigError, ValidationError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { KnowledgeBase } from '../../core/types.ts';
 import type { GodwitApp } from '../app-env.ts';
+import { recordAudit } from '../audit.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import {
@@ -86,6 +87,9 @@ export function registerKnowledgeBaseRoutes(
     const body = c.req.valid('json');
     try {
       const created = await services.knowledge.createKnowledgeBase(c.var.tenantId, body);
+      await recordAudit(c, services, 'knowledge_base.create', created.name, {
+        embeddingModel: created.embeddingModel,
+      });
       return c.json(await withStats(services, created), 201);
     } catch (error) {
       // An unconfigured embedding model is a fault of this request's field, not of the server.
@@ -107,6 +111,7 @@ export function registerKnowledgeBaseRoutes(
   app.openapi(deleteRoute, async (c) => {
     const { name } = c.req.valid('param');
     await services.knowledge.deleteKnowledgeBase(c.var.tenantId, name);
+    await recordAudit(c, services, 'knowledge_base.delete', name);
     return c.body(null, 204);
   });
 }

@@ -1,8 +1,10 @@
 /** `GET /api/usage`: model calls, tokens and cost per UTC day, model and API key. */
 import { createRoute } from '@hono/zod-openapi';
 import { AuthError, ValidationError } from '../../core/errors.ts';
+import type { BudgetStatus } from '../../core/limits/index.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
+import type { Caller } from '../auth/caller.ts';
 import { callerOf } from '../middleware/auth.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import { UsageQuerySchema, UsageResponseSchema } from '../schemas/operations-schemas.ts';
@@ -54,6 +56,29 @@ export function registerUsageRoutes(app: GodwitApp, services: GodwitServices): v
     }
     const rows = await services.usage.summarize(caller.tenantId, { from, to });
     const visible = caller.role === 'admin' ? rows : rows.filter((row) => row.apiKeyId === caller.apiKeyId);
-    return c.json({ rows: visible }, 200);
+    return c.json({ budgets: await budgetStatus(services, caller), rows: visible }, 200);
   });
+}
+
+/** The budgets that apply: the tenant's and, for an admin, every key's; for a user, its own key's. */
+async function budgetStatus(services: GodwitServices, caller: Caller): Promise<BudgetStatus[]> {
+  const governance = services.governance;
+  if (!governance?.hasBudgets) return [];
+  const keyIds =
+    caller.role === 'admin' && services.apiKeys
+      ? (await services.apiKeys.listApiKeys(caller.tenantId))
+          .filter((key) => !key.revokedAt)
+          .map((key) => key.id)
+      : caller.apiKeyId
+        ? [caller.apiKeyId]
+        : [];
+  const scopes = [
+    ...governance.budgetScopes({ tenantId: caller.tenantId, apiKeyId: null }),
+    ...keyIds.flatMap((apiKeyId) =>
+      governance
+        .budgetScopes({ tenantId: caller.tenantId, apiKeyId })
+        .filter((scope) => scope.kind === 'key'),
+    ),
+  ];
+  return governance.budget.status(scopes);
 }

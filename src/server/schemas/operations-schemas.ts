@@ -26,7 +26,7 @@ export const ReadinessSchema = z
   })
   .openapi('Readiness');
 
-const isoDate = () =>
+export const isoDate = () =>
   z
     .string()
     .refine(
@@ -41,8 +41,26 @@ const isoDate = () =>
 
 export const UsageQuerySchema = z.object({ from: isoDate(), to: isoDate() });
 
+const BudgetStatusSchema = z
+  .object({
+    scope: z.enum(['key', 'tenant']),
+    id: z.string().openapi({ description: '`<tenant>/<key id>` or `<tenant>`.' }),
+    period: z.enum(['day', 'month']),
+    limitUsd: z.number(),
+    usedUsd: z.number().openapi({ description: 'Spent this UTC day or month by finished calls.' }),
+    reservedUsd: z.number().openapi({ description: 'Held by calls still in flight (their estimates).' }),
+    crossed: z
+      .array(z.number())
+      .openapi({ description: 'Alert thresholds passed (fractions of the limit).' }),
+    resetsAt: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('BudgetStatus');
+
 export const UsageResponseSchema = z
   .object({
+    budgets: z.array(BudgetStatusSchema).openapi({
+      description: 'Configured budgets that apply to the caller (every key of the tenant for an admin).',
+    }),
     rows: z.array(
       z.object({
         day: z.string(),

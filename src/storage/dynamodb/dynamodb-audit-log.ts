@@ -1,9 +1,9 @@
 /** AuditLog on DynamoDB: one item per event id (first write wins), listed newest first from the list index. */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditLog } from '../../core/ports.ts';
+import { matchesAuditQuery, readAuditQuery } from '../../core/audit/audit-query.ts';
+import type { AuditLog, AuditQuery } from '../../core/ports.ts';
 import { requireText } from '../../core/storage-input.ts';
 import type { AuditEvent } from '../../core/types.ts';
-import { pageSize } from './dynamodb-conversation-store.ts';
 import { keys, sortableTime } from './dynamodb-keys.ts';
 import { type DynamoDbTable, fromJson, toDate, toJson } from './dynamodb-table.ts';
 import { expiry, type RetentionOptions } from './dynamodb-usage-ledger.ts';
@@ -48,22 +48,62 @@ export class DynamoDbAuditLog implements AuditLog {
     }
   }
 
-  /** Newest first; `limit` defaults to 100 and is capped at 1,000. */
-  async list(tenantId: string, options: { limit?: number } = {}): Promise<AuditEvent[]> {
-    const limit = pageSize(options.limit, 100, 1000);
+  /**
+   * Newest first; `limit` defaults to 100 and may be up to 1,000. Time bounds narrow the index range;
+   * action and actor are filtered on the server (a page may then read past `limit` items to fill up).
+   */
+  async list(tenantId: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
+    const { limit, action } = readAuditQuery(query);
+    const values: Record<string, unknown> = { ':list': keys.auditList(tenantId) };
+    const upper = upperBound(query);
+    let range = '';
+    if (query.from && upper !== undefined) {
+      range = ' AND gsi1sk BETWEEN :from AND :upper';
+      values[':from'] = `${sortableTime(query.from)}#`;
+      values[':upper'] = upper;
+    } else if (query.from) {
+      range = ' AND gsi1sk >= :from';
+      values[':from'] = `${sortableTime(query.from)}#`;
+    } else if (upper !== undefined) {
+      range = ' AND gsi1sk <= :upper';
+      values[':upper'] = upper;
+    }
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    if (query.actor !== undefined) {
+      filters.push('actor = :actor');
+      values[':actor'] = query.actor;
+    }
+    if (action) {
+      names['#action'] = 'action';
+      filters.push('exact' in action ? '#action = :action' : 'begins_with(#action, :action)');
+      values[':action'] = 'exact' in action ? action.exact : action.prefix;
+    }
     const events: AuditEvent[] = [];
     for await (const page of this.table.queryPages({
       IndexName: LIST_INDEX,
-      KeyConditionExpression: 'gsi1pk = :list',
-      ExpressionAttributeValues: { ':list': keys.auditList(tenantId) },
+      KeyConditionExpression: `gsi1pk = :list${range}`,
+      ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
       ScanIndexForward: false,
-      Limit: limit,
+      Limit: limit + 1,
     })) {
-      events.push(...page.map(toAuditEvent));
+      // The range is inclusive at the resume point; the event it names was on the previous page.
+      events.push(...page.map(toAuditEvent).filter((event) => matchesAuditQuery(event, query)));
       if (events.length >= limit) break;
     }
     return events.slice(0, limit);
   }
+}
+
+/** The highest sort key wanted: the end of `to`, or the resume point, whichever is lower. */
+function upperBound(query: AuditQuery): string | undefined {
+  const bounds: string[] = [];
+  if (query.to) bounds.push(`${sortableTime(query.to)}#\uffff`);
+  if (query.after) bounds.push(`${sortableTime(query.after.createdAt)}#${query.after.id}`);
+  if (bounds.length === 0) return undefined;
+  return bounds.sort()[0];
 }
 
 function toAuditEvent(item: Record<string, unknown>): AuditEvent {

@@ -9,12 +9,14 @@ import type {
   ApiKeyStore,
   AuditLog,
   ConversationStore,
+  CounterStore,
   HealthReport,
   UsageLedger,
 } from '../../core/ports.ts';
 import { DynamoDbApiKeyStore } from './dynamodb-api-key-store.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
 import { DynamoDbConversationStore } from './dynamodb-conversation-store.ts';
+import { DynamoDbCounterStore } from './dynamodb-counter-store.ts';
 import { DynamoDbDocumentCatalogue } from './dynamodb-document-catalogue.ts';
 import { DynamoDbKnowledgeStore } from './dynamodb-knowledge-store.ts';
 import { DynamoDbTable } from './dynamodb-table.ts';
@@ -45,6 +47,8 @@ export interface DynamoDbStorage {
   readonly conversations: ConversationStore;
   readonly usage: UsageLedger;
   readonly audit: AuditLog;
+  /** Rate-limit and budget windows (atomic counters). */
+  readonly counters: CounterStore;
   readonly apiKeys: ApiKeyStore;
   /** The knowledge catalogue (bases and documents; chunks live in an outside VectorIndex). */
   readonly knowledge: DynamoDbKnowledgeStore;
@@ -97,6 +101,7 @@ export async function openDynamoDbStorage(options: DynamoDbStorageOptions = {}):
     conversations: new DynamoDbConversationStore(table, now),
     usage: new DynamoDbUsageLedger(table, retention),
     audit: new DynamoDbAuditLog(table, retention),
+    counters: new DynamoDbCounterStore(table),
     apiKeys: new DynamoDbApiKeyStore(table),
     knowledge,
     catalogue: new DynamoDbDocumentCatalogue(knowledge),

@@ -3,6 +3,7 @@ import type {
   ApiKeyStore,
   AuditLog,
   ConversationStore,
+  CounterStore,
   HealthReport,
   KnowledgeStore,
   UsageLedger,
@@ -11,6 +12,7 @@ import type {
 import { MemoryApiKeyStore } from './memory-api-key-store.ts';
 import { MemoryAuditLog } from './memory-audit-log.ts';
 import { MemoryConversationStore } from './memory-conversation-store.ts';
+import { MemoryCounterStore } from './memory-counter-store.ts';
 import { MemoryKnowledgeState } from './memory-knowledge-state.ts';
 import { MemoryKnowledgeStore } from './memory-knowledge-store.ts';
 import { MemoryUsageLedger } from './memory-usage-ledger.ts';
@@ -27,6 +29,7 @@ export interface MemoryStorage {
   readonly conversations: ConversationStore;
   readonly usage: UsageLedger;
   readonly audit: AuditLog;
+  readonly counters: CounterStore;
   readonly apiKeys: ApiKeyStore;
   health(): Promise<HealthReport>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryS
     conversations: new MemoryConversationStore(now),
     usage: new MemoryUsageLedger(),
     audit: new MemoryAuditLog(),
+    counters: new MemoryCounterStore({ now: () => now().getTime() }),
     apiKeys: new MemoryApiKeyStore(),
     health: async () => ({ name: 'memory', ok: true, detail: 'in-process memory; nothing is persisted' }),
     close: async () => {},

@@ -7,6 +7,7 @@ import type {
   ApiKeyStore,
   AuditLog,
   ConversationStore,
+  CounterStore,
   HealthReport,
   KnowledgeStore,
   UsageLedger,
@@ -17,6 +18,7 @@ import type { PostgresTimeouts } from './node-postgres-client.ts';
 import { PostgresApiKeyStore } from './postgres-api-key-store.ts';
 import { PostgresAuditLog } from './postgres-audit-log.ts';
 import { PostgresConversationStore } from './postgres-conversation-store.ts';
+import { PostgresCounterStore } from './postgres-counter-store.ts';
 import { PostgresKnowledgeStore } from './postgres-knowledge-store.ts';
 import { PostgresUsageLedger } from './postgres-usage-ledger.ts';
 import { PostgresVectorIndex } from './postgres-vector-index.ts';
@@ -61,6 +63,8 @@ export interface PostgresStorage {
   readonly conversations: ConversationStore;
   readonly usage: UsageLedger;
   readonly audit: AuditLog;
+  /** Rate-limit and budget windows (one upsert per check). */
+  readonly counters: CounterStore;
   readonly apiKeys: ApiKeyStore;
   /** Engine, server version and pgvector presence; never throws. */
   health(): Promise<HealthReport>;
@@ -122,6 +126,7 @@ function createStorage(
     conversations: new PostgresConversationStore(client, now),
     usage: new PostgresUsageLedger(client),
     audit: new PostgresAuditLog(client),
+    counters: new PostgresCounterStore(client),
     apiKeys: new PostgresApiKeyStore(client),
     health: () => checkHealth(client, outcome.vector, target),
     close: async () => {

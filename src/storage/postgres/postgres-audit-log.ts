@@ -1,8 +1,8 @@
 /** AuditLog on the shared Postgres schema: append-only, newest first. */
-import type { AuditLog } from '../../core/ports.ts';
+import { readAuditQuery } from '../../core/audit/audit-query.ts';
+import type { AuditLog, AuditQuery } from '../../core/ports.ts';
 import { requireText } from '../../core/storage-input.ts';
 import type { AuditEvent, Metadata } from '../../core/types.ts';
-import { pageSize } from './postgres-conversation-store.ts';
 import type { SqlClient } from './sql-client.ts';
 
 interface AuditRow {
@@ -38,12 +38,31 @@ export class PostgresAuditLog implements AuditLog {
     );
   }
 
-  /** Newest first; `limit` defaults to 100 and is capped at 1,000. */
-  async list(tenantId: string, options: { limit?: number } = {}): Promise<AuditEvent[]> {
+  /** Newest first; `limit` defaults to 100 and may be up to 1,000. */
+  async list(tenantId: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
+    const { limit, action } = readAuditQuery(query);
+    const params: unknown[] = [tenantId];
+    const conditions = ['tenant_id = $1'];
+    const add = (sql: (placeholder: string) => string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql(`$${params.length}`));
+    };
+    if (query.from) add((p) => `created_at >= ${p}`, query.from);
+    if (query.to) add((p) => `created_at <= ${p}`, query.to);
+    if (query.actor !== undefined) add((p) => `actor = ${p}`, query.actor);
+    if (action && 'exact' in action) add((p) => `action = ${p}`, action.exact);
+    if (action && 'prefix' in action) add((p) => `starts_with(action, ${p})`, action.prefix);
+    if (query.after) {
+      params.push(query.after.createdAt, query.after.id);
+      const time = `$${params.length - 1}`;
+      const id = `$${params.length}`;
+      conditions.push(`(created_at < ${time} OR (created_at = ${time} AND id < ${id}))`);
+    }
+    params.push(limit);
     const rows = await this.client.query<AuditRow>(
       `SELECT id, tenant_id, actor, action, target, details, created_at FROM audit_log
-        WHERE tenant_id = $1 ORDER BY created_at DESC, sequence DESC LIMIT $2`,
-      [tenantId, pageSize(options.limit, 100, 1000)],
+        WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
     );
     return rows.map((row) => ({
       id: row.id,

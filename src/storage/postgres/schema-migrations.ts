@@ -229,6 +229,27 @@ const degradedAnswers = `
 ALTER TABLE messages ADD COLUMN degraded jsonb;
 `;
 
+// The audit log is append-only in the database itself: an UPDATE or DELETE of a row fails, whoever sends it.
+// Pages are read newest first with ties broken by id, so a page ends at a (created_at, id) to resume after.
+// Rate-limit and budget windows are counters that one statement adds to; expired rows are swept as they go.
+const governance = `
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+DROP INDEX audit_log_recent_idx;
+CREATE INDEX audit_log_recent_idx ON audit_log (tenant_id, created_at DESC, id DESC);
+CREATE TABLE rate_counters (
+  key text COLLATE "C" PRIMARY KEY,
+  value bigint NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX rate_counters_expiry_idx ON rate_counters (expires_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'relational schema', sql: relationalSchema },
   { id: 2, name: 'pgvector embeddings', requires: 'vector', sql: vectorColumn },
@@ -236,4 +257,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 4, name: 'api keys', sql: apiKeys },
   { id: 5, name: 'interrupted turns', sql: interruptedTurns },
   { id: 6, name: 'degraded answers', sql: degradedAnswers },
+  { id: 7, name: 'append-only audit log and counters', sql: governance },
 ];

@@ -17,7 +17,10 @@ export interface RedisConnectionOptions {
 }
 
 /** The commands the adapters use; ioredis's client satisfies it. */
-export type RedisClient = Pick<Redis, 'get' | 'set' | 'del' | 'ping' | 'info' | 'quit' | 'disconnect'>;
+export type RedisClient = Pick<
+  Redis,
+  'get' | 'set' | 'del' | 'ping' | 'info' | 'quit' | 'disconnect' | 'eval'
+>;
 
 export class RedisConnection {
   /** The URL with its password hidden. */

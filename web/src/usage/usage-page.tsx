@@ -43,17 +43,61 @@ function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+/** A configured budget as `GET /api/usage` reports it. */
+export interface BudgetView {
+  scope: 'key' | 'tenant';
+  id: string;
+  period: 'day' | 'month';
+  limitUsd: number;
+  usedUsd: number;
+  reservedUsd: number;
+  crossed: number[];
+  resetsAt: string;
+}
+
+/** Each budget: spent against its limit, and the alert thresholds already passed. */
+export function BudgetTable({ budgets }: { budgets: BudgetView[] }) {
+  return (
+    <table className="card">
+      <caption>Budgets</caption>
+      <thead>
+        <tr>
+          <th scope="col">Budget</th>
+          <th scope="col">Spent</th>
+          <th scope="col">Alerts passed</th>
+        </tr>
+      </thead>
+      <tbody>
+        {budgets.map((budget) => (
+          <tr key={`${budget.scope}:${budget.id}:${budget.period}`}>
+            <td>
+              {budget.scope === 'tenant' ? 'Tenant' : 'Key'} {budget.id}, per {budget.period}
+            </td>
+            <td>
+              {formatCost(budget.usedUsd)} of {formatCost(budget.limitUsd)} (
+              {Math.round((budget.usedUsd / budget.limitUsd) * 100)}%)
+            </td>
+            <td>{budget.crossed.length > 0 ? budget.crossed.map((t) => `${Math.round(t * 100)}%`).join(', ') : '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** Usage: tokens and cost by day (chart) and by model; by API key when the server reports keys. */
 export function UsagePage() {
   const [days, setDays] = useState<(typeof RANGES)[number]>(30);
   const [rows, setRows] = useState<UsageRow[] | null>(null);
+  const [budgets, setBudgets] = useState<BudgetView[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     const from = isoDay(new Date(Date.now() - (days - 1) * 24 * 60 * 60 * 1000));
-    apiJson<{ rows: UsageRow[] }>(`/api/usage?from=${from}`)
+    apiJson<{ rows: UsageRow[]; budgets?: BudgetView[] }>(`/api/usage?from=${from}`)
       .then((body) => {
         setRows(body.rows);
+        setBudgets(body.budgets ?? []);
         setError(null);
       })
       .catch((caught) => setError(describeError(caught)));
@@ -86,6 +130,7 @@ export function UsagePage() {
           {error}
         </div>
       ) : null}
+      {budgets.length > 0 ? <BudgetTable budgets={budgets} /> : null}
       {rows === null && !error ? <p className="muted">Loading…</p> : null}
       {rows && rows.length === 0 ? <p className="muted">No model calls in this period.</p> : null}
       {rows && rows.length > 0 ? (

@@ -1,0 +1,195 @@
+/**
+ * Rate limits and budgets for one deployment: which rules apply to a caller, the request scope a model
+ * call's usage is charged to, and the one place usage rows turn into token counts and spending.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CounterStore } from '../ports.ts';
+import type { Role, UsageEntry } from '../types.ts';
+import {
+  type BudgetAlert,
+  BudgetGuard,
+  type BudgetRule,
+  type BudgetScope,
+  type Reservation,
+} from './budget-guard.ts';
+import { RateLimiter, type RateRule, type RateScope } from './rate-limiter.ts';
+
+export interface LimitSettings {
+  /** Every API key or user, unless a role or key rule says otherwise. */
+  caller: RateRule;
+  roles: Partial<Record<Role, RateRule>>;
+  /** By API key id. */
+  keys: Record<string, RateRule>;
+  /** Every tenant (all its callers together), unless `tenants` names it. */
+  tenant: RateRule;
+  tenants: Record<string, RateRule>;
+  /** Failed sign-ins per client address per minute before further attempts get 429. */
+  failedAuthPerMinute: number;
+}
+
+export interface BudgetSettings {
+  key: BudgetRule;
+  keys: Record<string, BudgetRule>;
+  tenant: BudgetRule;
+  tenants: Record<string, BudgetRule>;
+  alertThresholds: readonly number[];
+  /** Output tokens assumed when a call names no maximum, for the estimate reserved before it. */
+  estimateOutputTokens: number;
+}
+
+export interface GovernedCaller {
+  tenantId: string;
+  userId: string;
+  role: Role;
+  apiKeyId: string | null;
+}
+
+/** What a request holds while it runs: usage rows written inside it are charged here. */
+export interface RequestAllowance {
+  rateScopes: readonly RateScope[];
+  budgetScopes: readonly BudgetScope[];
+  reservation?: Reservation;
+}
+
+export interface GovernanceOptions {
+  store: CounterStore;
+  limits: LimitSettings;
+  budgets: BudgetSettings;
+  /** Where the counters live, for messages and docs (`memory`, `redis`, `database`, `dynamodb`). */
+  storeName: string;
+  onAlert?: (alert: BudgetAlert) => void;
+  /** Reported when a usage row could not be counted (the counter store failed). */
+  reportError?: (error: unknown) => void;
+  now?: () => Date;
+  seed?: (scope: BudgetScope, from: Date, to: Date) => Promise<number>;
+}
+
+const NO_RATE: RateRule = { requestsPerMinute: null, tokensPerMinute: null };
+const NO_BUDGET: BudgetRule = { dailyUsd: null, monthlyUsd: null };
+
+export class Governance {
+  readonly rate: RateLimiter;
+  readonly budget: BudgetGuard;
+  readonly storeName: string;
+  readonly limits: LimitSettings;
+  readonly budgets: BudgetSettings;
+  private readonly scope = new AsyncLocalStorage<RequestAllowance>();
+  private readonly alertListeners = new Set<(alert: BudgetAlert) => void>();
+  private readonly reportError: (error: unknown) => void;
+
+  constructor(options: GovernanceOptions) {
+    const now = options.now ?? (() => new Date());
+    this.rate = new RateLimiter({ store: options.store, now: () => now().getTime() });
+    this.budget = new BudgetGuard({
+      store: options.store,
+      thresholds: options.budgets.alertThresholds,
+      now,
+      onAlert: (alert) => {
+        options.onAlert?.(alert);
+        for (const listener of this.alertListeners) listener(alert);
+      },
+      ...(options.seed ? { seed: options.seed } : {}),
+    });
+    this.storeName = options.storeName;
+    this.limits = options.limits;
+    this.budgets = options.budgets;
+    this.reportError = options.reportError ?? (() => {});
+  }
+
+  /** The caller's own scope (its key, else its user) and its tenant's, with the rule of each. */
+  rateScopes(caller: GovernedCaller): RateScope[] {
+    const { limits } = this;
+    const own: RateScope =
+      caller.apiKeyId !== null
+        ? {
+            kind: 'key',
+            id: `${caller.tenantId}/${caller.apiKeyId}`,
+            rule: limits.keys[caller.apiKeyId] ?? limits.roles[caller.role] ?? limits.caller,
+          }
+        : {
+            kind: 'user',
+            id: `${caller.tenantId}/${caller.userId}`,
+            rule: limits.roles[caller.role] ?? limits.caller,
+          };
+    const tenant: RateScope = {
+      kind: 'tenant',
+      id: caller.tenantId,
+      rule: limits.tenants[caller.tenantId] ?? limits.tenant,
+    };
+    return [own, tenant].filter((scope) => !isUnlimited(scope.rule));
+  }
+
+  budgetScopes(owner: { tenantId: string; apiKeyId: string | null }): BudgetScope[] {
+    const { budgets } = this;
+    const scopes: BudgetScope[] = [];
+    if (owner.apiKeyId !== null) {
+      scopes.push({
+        kind: 'key',
+        id: `${owner.tenantId}/${owner.apiKeyId}`,
+        tenantId: owner.tenantId,
+        apiKeyId: owner.apiKeyId,
+        rule: budgets.keys[owner.apiKeyId] ?? budgets.key,
+      });
+    }
+    scopes.push({
+      kind: 'tenant',
+      id: owner.tenantId,
+      tenantId: owner.tenantId,
+      apiKeyId: null,
+      rule: budgets.tenants[owner.tenantId] ?? budgets.tenant,
+    });
+    return scopes.filter((scope) => scope.rule.dailyUsd !== null || scope.rule.monthlyUsd !== null);
+  }
+
+  /** Whether any budget is configured at all (else no estimate is worth computing). */
+  get hasBudgets(): boolean {
+    const { budgets } = this;
+    return [
+      budgets.key,
+      budgets.tenant,
+      ...Object.values(budgets.keys),
+      ...Object.values(budgets.tenants),
+    ].some((rule) => rule.dailyUsd !== null || rule.monthlyUsd !== null);
+  }
+
+  /** Calls `listener` for every budget alert (metrics); returns the unsubscribe function. */
+  subscribeAlerts(listener: (alert: BudgetAlert) => void): () => void {
+    this.alertListeners.add(listener);
+    return () => {
+      this.alertListeners.delete(listener);
+    };
+  }
+
+  /** Runs `work` with `allowance` as the request's: usage rows written inside are charged to it. */
+  run<T>(allowance: RequestAllowance, work: () => T): T {
+    return this.scope.run(allowance, work);
+  }
+
+  /**
+   * Counts a usage row: its tokens against the request's token limits, its cost against budgets (turning
+   * the request's reservation into the actual cost). Never throws; failures are reported.
+   */
+  async recordUsage(entry: UsageEntry): Promise<void> {
+    const allowance = this.scope.getStore();
+    const tokens = entry.inputTokens + entry.outputTokens;
+    const cost = entry.costUsd ?? 0;
+    try {
+      await Promise.all([
+        allowance && tokens > 0 ? this.rate.addTokens(allowance.rateScopes, tokens) : undefined,
+        allowance?.reservation
+          ? this.budget.settle(allowance.reservation, cost)
+          : cost > 0
+            ? this.budget.charge(allowance?.budgetScopes ?? this.budgetScopes(entry), cost)
+            : undefined,
+      ]);
+    } catch (error) {
+      this.reportError(error);
+    }
+  }
+}
+
+function isUnlimited(rule: RateRule): boolean {
+  return rule.requestsPerMinute === null && rule.tokensPerMinute === null;
+}
+
+export const UNLIMITED = { rate: NO_RATE, budget: NO_BUDGET };
