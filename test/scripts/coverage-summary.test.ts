@@ -58,11 +58,11 @@ describe('coverage summary', () => {
   it('fails and names the folder below the folder floor', async () => {
     const reportDir = await summaryOf({
       'src/core/a.ts': figures([900, 880], [100, 95]),
-      'src/cli/main.ts': figures([100, 60], [10, 9]),
+      'src/server/app.ts': figures([100, 60], [10, 9]),
     });
     const result = await summarize(reportDir);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('src/cli lines 60.0 % is below 70 %');
+    expect(result.stderr).toContain('src/server lines 60.0 % is below 70 %');
     expect(result.stderr).not.toContain('overall lines');
   });
 
@@ -70,7 +70,17 @@ describe('coverage summary', () => {
     const reportDir = await summaryOf({ 'src/core/a.ts': figures([100, 75], [100, 90]) });
     const result = await summarize(reportDir);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('overall lines 75.0 % is below 80 %');
+    expect(result.stderr).toContain('overall lines 75.0 % is below 84 %');
+  });
+
+  it('holds a folder below the goal at its own floor, and says the goal is not met yet', async () => {
+    const reportDir = await summaryOf({
+      'src/core/a.ts': figures([900, 880], [900, 880]),
+      'web/src/App.tsx': figures([100, 50], [100, 45]),
+    });
+    const result = await summarize(reportDir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('not yet (web lines 50.0 %; web branches 45.0 %)');
   });
 
   it('says how to produce the report when there is none', async () => {
