@@ -11,5 +11,16 @@ export default defineConfig({
     maxWorkers: 2,
     // The server suites (node) use the settings above; the web app's component tests run in jsdom.
     projects: [{ extends: true, test: { name: 'server' } }, './web/vitest.config.ts'],
+    // `npm run test:coverage` (and CI): what the in-process tests execute of the shipped sources. Code that only runs
+    // in spawned processes (bin/godwit.js, synthesized Lambda bundles) is exercised by the shipped-artifact suites but
+    // not counted here. Thresholds per folder are checked by scripts/coverage-summary.mjs.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts', 'web/src/**/*.{ts,tsx}', 'infra/src/**/*.ts', 'infra/bin/**/*.ts'],
+      exclude: ['**/*.test.{ts,tsx}', '**/*.d.ts', 'web/src/test-setup.ts', '**/fixtures/**'],
+      reporter: ['text-summary', 'json-summary', 'json', 'html'],
+      reportsDirectory: 'coverage',
+      reportOnFailure: true,
+    },
   },
 });
