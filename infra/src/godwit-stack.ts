@@ -5,7 +5,13 @@
  * service (ECS Fargate, Aurora PostgreSQL, ElastiCache Redis) instead of the functions.
  */
 import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
-import { type CfnStage, CorsHttpMethod, DomainName, HttpApi, HttpMethod as ApiMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpMethod as ApiMethod,
+  type CfnStage,
+  CorsHttpMethod,
+  DomainName,
+  HttpApi,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
@@ -40,8 +46,19 @@ export const UPLOAD_PREFIX = 'incoming/';
 const INGEST_TIMEOUT = Duration.minutes(5);
 
 /** The same request and response headers the server's own CORS middleware allows (src/server/middleware/cors.ts). */
-const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'last-event-id'] as const;
-const CORS_EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'x-vercel-ai-ui-message-stream', 'content-disposition'] as const;
+const CORS_ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'x-api-key',
+  'x-request-id',
+  'last-event-id',
+] as const;
+const CORS_EXPOSED_HEADERS = [
+  'x-request-id',
+  'retry-after',
+  'x-vercel-ai-ui-message-stream',
+  'content-disposition',
+] as const;
 
 export class GodwitStack extends Stack {
   readonly data: DataStores;

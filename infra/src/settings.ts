@@ -88,7 +88,9 @@ export const deploySettingsSchema = z
         discord: z
           .object({
             /** The application's public key (not a secret: Discord shows it to anyone with the app). */
-            publicKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected the 64 hex digits of the Discord public key'),
+            publicKey: z
+              .string()
+              .regex(/^[0-9a-fA-F]{64}$/, 'expected the 64 hex digits of the Discord public key'),
             applicationId: z.string().regex(/^\d+$/).nullable().default(null),
           })
           .strict()
@@ -143,6 +145,8 @@ export function parseDeploySettings(
 ): DeploySettings {
   const parsed = deploySettingsSchema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  - ${keyName(issue.path) || '(root)'}: ${issue.message}`);
+  const lines = parsed.error.issues.map(
+    (issue) => `  - ${keyName(issue.path) || '(root)'}: ${issue.message}`,
+  );
   throw new Error(`Invalid ${where}:\n${lines.join('\n')}\nSee docs/DEPLOYMENT.md for every key.`);
 }

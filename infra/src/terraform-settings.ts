@@ -29,7 +29,9 @@ const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, letter: string
 
 function renameKeys(value: unknown, rename: (key: string) => string): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [rename(key), renameKeys(inner, rename)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [rename(key), renameKeys(inner, rename)]),
+  );
 }
 
 /**
@@ -52,7 +54,10 @@ export function terraformSettings(settings: DeploySettings): Record<string, unkn
  * Deploy settings from Terraform variable values (as parsed from a tfvars file). Variables that are not
  * Godwit settings (the region, the environment name) are the root configuration's business and ignored.
  */
-export function settingsFromTerraformVariables(variables: Record<string, unknown>, where: string): DeploySettings {
+export function settingsFromTerraformVariables(
+  variables: Record<string, unknown>,
+  where: string,
+): DeploySettings {
   const settings: Record<string, unknown> = {};
   for (const [variable, key] of Object.entries(TERRAFORM_SETTING_VARIABLES)) {
     const value = variables[variable];
@@ -61,7 +66,9 @@ export function settingsFromTerraformVariables(variables: Record<string, unknown
   }
   const models = settings.models as { embedding?: unknown } | undefined;
   if (models?.embedding === '') settings.models = { ...models, embedding: null };
-  return parseDeploySettings(settings, where, (path) => path.map((part) => snakeCase(String(part))).join('.'));
+  return parseDeploySettings(settings, where, (path) =>
+    path.map((part) => snakeCase(String(part))).join('.'),
+  );
 }
 
 /** Reads a `.tfvars` (HCL) or `.tfvars.json` file into deploy settings. */

@@ -83,7 +83,12 @@ export class TerraformStackSynthesizer extends StackSynthesizer {
     }).valueAsString;
     const objectKey = Fn.join('', [prefix, objectName(asset)]);
     const httpUrl = Fn.join('', ['https://', bucketName, '.s3.amazonaws.com/', objectKey]);
-    return { bucketName, objectKey, httpUrl, s3ObjectUrl: Fn.join('', ['s3://', bucketName, '/', objectKey]) };
+    return {
+      bucketName,
+      objectKey,
+      httpUrl,
+      s3ObjectUrl: Fn.join('', ['s3://', bucketName, '/', objectKey]),
+    };
   }
 
   /** The server image is built and pushed outside Terraform (docker build + push); the stack takes its URI. */
@@ -145,7 +150,10 @@ function writeAsset(outdir: string, asset: FileAssetSource): TerraformAsset {
   const entries: Record<string, [Uint8Array, { mtime: Date; os: number; attrs: number }]> = {};
   for (const path of listFiles(source)) {
     const mode = statSync(join(source, path)).mode & 0o111 ? 0o755 : 0o644;
-    entries[path] = [readFileSync(join(source, path)), { mtime: ZIP_MTIME, os: 3, attrs: (0o100000 | mode) << 16 }];
+    entries[path] = [
+      readFileSync(join(source, path)),
+      { mtime: ZIP_MTIME, os: 3, attrs: (0o100000 | mode) << 16 },
+    ];
   }
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, file), zipSync(entries, { level: 9 }));

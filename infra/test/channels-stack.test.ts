@@ -3,7 +3,13 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { channelSettings } from '../../src/config/create-channels.ts';
 import { parseDeploySettings } from '../src/settings.ts';
-import { actionsOf, policyStatements, type SynthesizedStack, serverConfigOf, synthStack } from './synth-stack.ts';
+import {
+  actionsOf,
+  policyStatements,
+  type SynthesizedStack,
+  serverConfigOf,
+  synthStack,
+} from './synth-stack.ts';
 
 const PUBLIC_KEY = 'ab'.repeat(32);
 const FRONT_END = 'https://app.example.com';
@@ -23,7 +29,9 @@ describe('stack with channels and CORS', () => {
 
   it('routes both channel endpoints to the API function and outputs their URLs', () => {
     const { template } = synthesized;
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /channels/discord/interactions' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /channels/discord/interactions',
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /channels/slack/events' });
     const outputs = Object.keys(template.toJSON().Outputs);
     expect(outputs).toEqual(expect.arrayContaining(['DiscordEndpointUrl', 'SlackEndpointUrl']));
@@ -40,7 +48,9 @@ describe('stack with channels and CORS', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ChannelQueue'), 'Arn'] },
     });
-    const senders = policyStatements(template).filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
+    const senders = policyStatements(template).filter((statement) =>
+      actionsOf(statement).includes('sqs:SendMessage'),
+    );
     expect(senders.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -49,7 +59,9 @@ describe('stack with channels and CORS', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'Godwit/GODWIT_CHANNELS__SLACK__SIGNING_SECRET',
     });
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'Godwit/GODWIT_CHANNELS__SLACK__BOT_TOKEN' });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'Godwit/GODWIT_CHANNELS__SLACK__BOT_TOKEN',
+    });
     const json = JSON.stringify(template.toJSON());
     expect(json).toContain('GODWIT_SECRET_ARNS');
     expect(json).toContain('\\"GODWIT_CHANNELS__SLACK__BOT_TOKEN\\"');

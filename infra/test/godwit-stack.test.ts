@@ -7,8 +7,8 @@ import {
   policyStatements,
   type SynthesizedStack,
   serverConfigOf,
-  templateEnvironmentOf,
   synthStack,
+  templateEnvironmentOf,
 } from './synth-stack.ts';
 
 let synthesized: SynthesizedStack;

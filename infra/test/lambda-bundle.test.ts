@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askInteraction, discordRequest, generateDiscordKey } from '../../test/channels/channel-harness.ts';
+import { type ChannelApiFake, startChannelApiFake } from '../../test/support/channel-api-fake.ts';
 import { type DynaliteServer, startDynalite } from '../../test/support/dynalite-server.ts';
 import { type S3rverServer, startS3rver } from '../../test/support/s3rver-server.ts';
 import { type S3VectorsEmulator, startS3VectorsEmulator } from '../../test/support/s3vectors-emulator.ts';
@@ -13,8 +15,6 @@ import {
   postgresUrl,
   uniqueSchemaName,
 } from '../../test/support/services.ts';
-import { askInteraction, discordRequest, generateDiscordKey } from '../../test/channels/channel-harness.ts';
-import { type ChannelApiFake, startChannelApiFake } from '../../test/support/channel-api-fake.ts';
 import { type SqsFake, startSqsFake } from '../../test/support/sqs-fake.ts';
 import { type BundleResult, bundleLambda, EMBEDDED_DATABASE_MESSAGE } from '../src/lambda-bundle.ts';
 
@@ -59,13 +59,21 @@ process.exit(0);
 `;
 
 /** Imports the bundled handler in a fresh Node process, as Lambda does, and returns its answer to `event`. */
-function invoke(entry: string, event: unknown, env: Record<string, string>): Promise<Record<string, unknown>> {
+function invoke(
+  entry: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', INVOKE, entry, JSON.stringify(event)], {
-      cwd: workDir,
-      env: { PATH: process.env.PATH ?? '', HOME: workDir, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', INVOKE, entry, JSON.stringify(event)],
+      {
+        cwd: workDir,
+        env: { PATH: process.env.PATH ?? '', HOME: workDir, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -95,7 +103,8 @@ function inputsLoadedAtInit(metafile: Metafile): string[] {
     if (seen.has(output)) continue;
     seen.add(output);
     for (const imported of metafile.outputs[output]?.imports ?? []) {
-      if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) pending.push(imported.path);
+      if (imported.kind === 'import-statement' && metafile.outputs[imported.path])
+        pending.push(imported.path);
     }
   }
   return [...seen].flatMap((output) => Object.keys(metafile.outputs[output]?.inputs ?? {}));
@@ -112,7 +121,9 @@ describe('Lambda bundles', () => {
       expect(bundle.totalBytes).toBeLessThan(6_500_000);
       expect(
         Object.values(bundle.metafile.outputs).some((output) =>
-          Object.keys(output.inputs).some((input) => input.endsWith('pdfjs-dist/legacy/build/pdf.worker.mjs')),
+          Object.keys(output.inputs).some((input) =>
+            input.endsWith('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+          ),
         ),
       ).toBe(true);
     }
@@ -121,7 +132,9 @@ describe('Lambda bundles', () => {
   it('ship no PGlite, Chroma client or non-English Zod messages', () => {
     for (const bundle of [api, ingest]) {
       const inputs = Object.keys(bundle.metafile.inputs);
-      expect(inputs.some((path) => path.includes('src/storage/postgres/open-postgres-storage.ts'))).toBe(true);
+      expect(inputs.some((path) => path.includes('src/storage/postgres/open-postgres-storage.ts'))).toBe(
+        true,
+      );
       expect(inputs.filter((path) => path.includes('@electric-sql/pglite'))).toEqual([]);
       expect(inputs.filter((path) => path.includes('node_modules/chromadb'))).toEqual([]);
       expect(inputs.filter((path) => /zod\/v4\/locales\/(?!en\.js|index\.js)/.test(path))).toEqual([]);
@@ -157,7 +170,9 @@ describe('Lambda bundles', () => {
       GODWIT_RETRIEVAL__K: 'many',
     });
     expect(answer.statusCode).toBe(503);
-    expect(String(answer.body)).toContain('retrieval.k (from GODWIT_RETRIEVAL__K): Invalid input: expected number');
+    expect(String(answer.body)).toContain(
+      'retrieval.k (from GODWIT_RETRIEVAL__K): Invalid input: expected number',
+    );
   });
 
   it('start the ingest function and acknowledge an S3 test event', async () => {

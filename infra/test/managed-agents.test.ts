@@ -9,7 +9,15 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { actionsOf, policyStatements, synthStack } from './synth-stack.ts';
 
-const SCHEDULING = join(import.meta.dirname, '..', '..', 'test', 'agents', 'fixtures', 'scheduling-openapi.yaml');
+const SCHEDULING = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'test',
+  'agents',
+  'fixtures',
+  'scheduling-openapi.yaml',
+);
 const INSTRUCTIONS = 'You book appointments for patients. Confirm the date before booking.';
 
 function godwitConfig(assistants: string): string {
@@ -51,7 +59,9 @@ describe('Godwit assistants as managed Bedrock Agents', () => {
       FoundationModel: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
       Instruction: INSTRUCTIONS,
       AutoPrepare: true,
-      KnowledgeBases: [{ KnowledgeBaseId: 'KB12345678', Description: 'Clinic policies', KnowledgeBaseState: 'ENABLED' }],
+      KnowledgeBases: [
+        { KnowledgeBaseId: 'KB12345678', Description: 'Clinic policies', KnowledgeBaseState: 'ENABLED' },
+      ],
       GuardrailConfiguration: { GuardrailIdentifier: 'gr-123', GuardrailVersion: '2' },
       ActionGroups: [
         Match.objectLike({
@@ -86,9 +96,13 @@ describe('Godwit assistants as managed Bedrock Agents', () => {
     });
     const statements = policyStatements(template);
     expect(statements.some((statement) => actionsOf(statement).includes('bedrock:Retrieve'))).toBe(true);
-    expect(statements.some((statement) => actionsOf(statement).includes('bedrock:ApplyGuardrail'))).toBe(true);
+    expect(statements.some((statement) => actionsOf(statement).includes('bedrock:ApplyGuardrail'))).toBe(
+      true,
+    );
     // The API and streaming functions may invoke the agent's alias, nothing else does.
-    expect(statements.filter((statement) => actionsOf(statement).includes('bedrock:InvokeAgent'))).toHaveLength(2);
+    expect(
+      statements.filter((statement) => actionsOf(statement).includes('bedrock:InvokeAgent')),
+    ).toHaveLength(2);
     const outputs = Object.keys(template.toJSON().Outputs as Record<string, unknown>);
     expect(outputs.some((name) => name.includes('SchedulerAgentId'))).toBe(true);
     expect(outputs.some((name) => name.includes('SchedulerAliasId'))).toBe(true);
@@ -107,7 +121,9 @@ describe('Godwit assistants as managed Bedrock Agents', () => {
   });
 
   it('refuses a model of another provider', () => {
-    const config = godwitConfig(`  chat:\n    instructions: ${INSTRUCTIONS}\n    model: openai:gpt-4.1-mini\n`);
+    const config = godwitConfig(
+      `  chat:\n    instructions: ${INSTRUCTIONS}\n    model: openai:gpt-4.1-mini\n`,
+    );
     expect(() => synthStack({ managedAgents: { config, assistants: ['chat'] } })).toThrow(
       /uses openai:gpt-4\.1-mini; a Bedrock Agent runs on a Bedrock model: set assistants\.chat\.model/,
     );

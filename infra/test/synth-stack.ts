@@ -62,8 +62,8 @@ export function templateEnvironmentOf(template: Template): Record<string, string
       : name.endsWith('_QUEUE_URL')
         ? 'https://sqs.eu-west-1.amazonaws.com/123456789012/resolved'
         : name.endsWith('_ENDPOINT') || name.endsWith('_ISSUER')
-        ? 'https://resolved.example.com'
-        : 'resolved-at-deploy';
+          ? 'https://resolved.example.com'
+          : 'resolved-at-deploy';
   return Object.fromEntries(
     Object.entries(fn.Properties.Environment.Variables).map(([name, value]) => [
       name,

@@ -12,7 +12,7 @@ import type { ChatTurn } from '../core/chat/chat-turn.ts';
 import { formatLocation } from '../core/chat/prompt.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
-import { DEFAULT_TENANT, DEFAULT_USER, type UsageSummaryRow } from '../core/types.ts';
+import { DEFAULT_TENANT, DEFAULT_USER } from '../core/types.ts';
 import {
   AskFailedError,
   type AskView,

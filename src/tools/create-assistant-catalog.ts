@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LanguageModel } from 'ai';
-import type { AgentRunSettings } from '../core/agent/agent-run.ts';
 import type { AgentTool } from '../core/agent/agent-tool.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../core/agent/assistant-catalog.ts';
 import type { ToolCallListener } from '../core/agent/tool-call-event.ts';

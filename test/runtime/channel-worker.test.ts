@@ -7,9 +7,9 @@ import { createIngestHandler } from '../../src/runtime/ingest-lambda.ts';
 import { createLambdaApp } from '../../src/runtime/lambda.ts';
 import { MemoryApiKeyStore } from '../../src/storage/memory/memory-api-key-store.ts';
 import { askInteraction, discordRequest, generateDiscordKey } from '../channels/channel-harness.ts';
-import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { type ChannelApiFake, startChannelApiFake } from '../support/channel-api-fake.ts';
 import { type SqsFake, startSqsFake } from '../support/sqs-fake.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 
 let sqs: SqsFake;
 let platform: ChannelApiFake;

@@ -7,8 +7,8 @@ import {
   parseUploadKey,
   type SqsEvent,
 } from '../../src/runtime/ingest-lambda.ts';
-import { createTestServices, type TestServices } from '../support/test-services.ts';
 import { type S3rverServer, startS3rver } from '../support/s3rver-server.ts';
+import { createTestServices, type TestServices } from '../support/test-services.ts';
 
 let s3server: S3rverServer;
 let s3: S3Client;

@@ -14,8 +14,8 @@ import { createIngestHandler } from '../../src/runtime/ingest-lambda.ts';
 import { createApp } from '../../src/server/index.ts';
 import { S3DirectUploads } from '../../src/storage/s3/index.ts';
 import { type S3rverServer, startS3rver } from '../support/s3rver-server.ts';
-import { errorOf, postJson } from './http-helpers.ts';
 import { createTestServices, type TestServices } from '../support/test-services.ts';
+import { errorOf, postJson } from './http-helpers.ts';
 
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const REGION = 'eu-west-1';

@@ -43,8 +43,8 @@ describe('App sign-in', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByRole('textbox', { name: 'Message' })).toBeInTheDocument();
     expect(localStorage.getItem('godwit.apiKey')).toBe('gw_good');
-    const apiCalls = (fetchMock.mock.calls as unknown as Array<[string, RequestInit | undefined]>).filter(([url]) =>
-      String(url).startsWith('/api/'),
+    const apiCalls = (fetchMock.mock.calls as unknown as Array<[string, RequestInit | undefined]>).filter(
+      ([url]) => String(url).startsWith('/api/'),
     );
     expect(new Headers(apiCalls.at(-1)?.[1]?.headers).get('authorization')).toBe('Bearer gw_good');
 
@@ -58,7 +58,8 @@ describe('App sign-in', () => {
       'fetch',
       vi.fn(async (input: RequestInfo | URL) => {
         const url = String(input);
-        if (url.startsWith('/api/conversations')) return Response.json({ conversations: [], nextCursor: null });
+        if (url.startsWith('/api/conversations'))
+          return Response.json({ conversations: [], nextCursor: null });
         if (url.startsWith('/api/knowledge-bases')) return Response.json({ knowledgeBases: [] });
         return Response.json({ provider: { availableModels: ['local:extractive', 'ollama:*'] } });
       }),
@@ -80,7 +81,9 @@ describe('App sign-in', () => {
   it('switches between light and dark themes and remembers the choice', async () => {
     vi.stubGlobal(
       'fetch',
-      vi.fn(async () => Response.json({ conversations: [], knowledgeBases: [], provider: { availableModels: [] } })),
+      vi.fn(async () =>
+        Response.json({ conversations: [], knowledgeBases: [], provider: { availableModels: [] } }),
+      ),
     );
     render(<App />);
     await userEvent.click(screen.getByRole('button', { name: 'Use dark theme' }));

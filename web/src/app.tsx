@@ -30,7 +30,13 @@ function Page({ route }: { route: Route }) {
         <div className="page">
           <h1>Page not found</h1>
           <p>
-            <a href="/" onClick={(event) => { event.preventDefault(); navigate('/'); }}>
+            <a
+              href="/"
+              onClick={(event) => {
+                event.preventDefault();
+                navigate('/');
+              }}
+            >
               Back to chat
             </a>
           </p>
@@ -67,7 +73,14 @@ export function App() {
         Skip to content
       </a>
       <header className="top-bar">
-        <a className="brand" href="/" onClick={(event) => { event.preventDefault(); navigate('/'); }}>
+        <a
+          className="brand"
+          href="/"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate('/');
+          }}
+        >
           Godwit
         </a>
         <nav aria-label="Main" className="main-nav">
@@ -86,7 +99,12 @@ export function App() {
           ))}
         </nav>
         <div className="top-actions">
-          <button type="button" className="icon-button" onClick={toggleTheme} aria-label={theme === 'dark' ? 'Use light theme' : 'Use dark theme'}>
+          <button
+            type="button"
+            className="icon-button"
+            onClick={toggleTheme}
+            aria-label={theme === 'dark' ? 'Use light theme' : 'Use dark theme'}
+          >
             {theme === 'dark' ? '☀' : '☾'}
           </button>
           {signedIn ? (

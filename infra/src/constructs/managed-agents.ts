@@ -30,12 +30,16 @@ const BUILTINS: Record<string, CfnAgent.FunctionProperty> = {
   calculator: {
     name: 'calculator',
     description: 'Arithmetic: + - * / % ^, parentheses, sqrt abs round floor ceil min max log ln exp, pi, e.',
-    parameters: { expression: { type: 'string', required: true, description: 'The expression, e.g. (2+3)*4' } },
+    parameters: {
+      expression: { type: 'string', required: true, description: 'The expression, e.g. (2+3)*4' },
+    },
   },
   current_time: {
     name: 'current_time',
     description: 'The current time, in UTC or an IANA time zone.',
-    parameters: { timeZone: { type: 'string', required: false, description: 'An IANA time zone, e.g. Europe/Paris' } },
+    parameters: {
+      timeZone: { type: 'string', required: false, description: 'An IANA time zone, e.g. Europe/Paris' },
+    },
   },
 };
 /** Read by the agent's own knowledge bases instead. */
@@ -85,13 +89,17 @@ export class ManagedAgents extends Construct {
       assumedBy: new ServicePrincipal('bedrock.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:agent/*` },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:agent/*`,
+          },
         },
       }),
     });
     for (const statement of bedrockStatements([model])) role.addToPolicy(statement);
     const knowledgeBases = assistant.knowledgeBases.map((kb) => {
-      const bedrock = Object.hasOwn(config.knowledgeBases, kb) ? config.knowledgeBases[kb]?.bedrock : undefined;
+      const bedrock = Object.hasOwn(config.knowledgeBases, kb)
+        ? config.knowledgeBases[kb]?.bedrock
+        : undefined;
       if (!bedrock) {
         throw new Error(
           `${key}: assistants.${name}.knowledgeBases names "${kb}", which is stored in Godwit; a Bedrock Agent can attach only Bedrock Knowledge Bases (knowledgeBases.${kb}.bedrock).`,
@@ -109,7 +117,8 @@ export class ManagedAgents extends Construct {
           effect: Effect.ALLOW,
           actions: ['bedrock:Retrieve'],
           resources: knowledgeBases.map(
-            (kb) => `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:knowledge-base/${kb.knowledgeBaseId}`,
+            (kb) =>
+              `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:knowledge-base/${kb.knowledgeBaseId}`,
           ),
         }),
       );
@@ -140,7 +149,12 @@ export class ManagedAgents extends Construct {
       ...(groups.length > 0 ? { actionGroups: groups } : {}),
       ...(knowledgeBases.length > 0 ? { knowledgeBases } : {}),
       ...(guardrail
-        ? { guardrailConfiguration: { guardrailIdentifier: guardrail.id, guardrailVersion: guardrail.version } }
+        ? {
+            guardrailConfiguration: {
+              guardrailIdentifier: guardrail.id,
+              guardrailVersion: guardrail.version,
+            },
+          }
         : {}),
     });
     lambdas.forEach((functionArn, index) => {

@@ -8,7 +8,10 @@ describe('the HCL expression evaluator used by the Terraform tests', () => {
     expect(evaluate('godwit/${var.name}/', scope)).toBe('godwit/dev/');
     expect(evaluate('${var.empty == null ? "none" : var.empty}', scope)).toBe('none');
     expect(evaluate('${[for k, v in var.map : "${k}=${v}" if v > 1]}', scope)).toEqual(['b=2']);
-    expect(evaluate('${{ for item in var.list : item => upper }}', { ...scope, upper: 'X' })).toEqual({ a: 'X', b: 'X' });
+    expect(evaluate('${{ for item in var.list : item => upper }}', { ...scope, upper: 'X' })).toEqual({
+      a: 'X',
+      b: 'X',
+    });
     expect(evaluate('${regex("^[^/]+/([^:]+)", "host/repo:tag")[0]}', scope)).toBe('repo');
     expect(evaluate('${jsonencode(var.map)}', scope)).toBe('{"a":1,"b":2}');
     expect(evaluate('${!(1 + 2 * 3 == 7) || length(var.list) >= 2}', scope)).toBe(true);
@@ -28,7 +31,9 @@ describe('the HCL expression evaluator used by the Terraform tests', () => {
   });
 
   it('applies optional attribute defaults and refuses unknown attributes and wrong types', () => {
-    const type = parseType('${object({\n a = optional(number, 5)\n b = optional(list(string), [])\n c = string\n})}');
+    const type = parseType(
+      '${object({\n a = optional(number, 5)\n b = optional(list(string), [])\n c = string\n})}',
+    );
     expect(convert({ c: 'x' }, type)).toEqual({ a: 5, b: [], c: 'x' });
     expect(() => convert({ a: 1 }, type)).toThrow(/value.c is required/);
     expect(() => convert({ c: 'x', d: 1 }, type)).toThrow(/unsupported attribute d/);

@@ -177,7 +177,14 @@ class Parser {
     return (scope) => (truthy(condition(scope)) ? whenTrue(scope) : whenFalse(scope));
   }
 
-  private static readonly LEVELS = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
+  private static readonly LEVELS = [
+    ['||'],
+    ['&&'],
+    ['==', '!='],
+    ['<', '>', '<=', '>='],
+    ['+', '-'],
+    ['*', '/', '%'],
+  ];
 
   private binary(level: number): Node {
     if (level === Parser.LEVELS.length) return this.unary();
@@ -377,7 +384,9 @@ function iterate(collection: unknown, names: string[], scope: Scope): Scope[] {
       : [];
   if (!Array.isArray(collection) && !isObject(collection)) throw new Error('for: not a collection');
   return entries.map(([key, value]) =>
-    names.length === 2 ? { ...scope, [names[0]!]: key, [names[1]!]: value } : { ...scope, [names[0]!]: value },
+    names.length === 2
+      ? { ...scope, [names[0]!]: key, [names[1]!]: value }
+      : { ...scope, [names[0]!]: value },
   );
 }
 
@@ -413,7 +422,9 @@ function applyBinary(operator: string, left: unknown, right: unknown): unknown {
       return canonical(left) !== canonical(right);
   }
   if (typeof left !== 'number' || typeof right !== 'number') {
-    throw new Error(`Operator ${operator} needs numbers, got ${JSON.stringify(left)} and ${JSON.stringify(right)}`);
+    throw new Error(
+      `Operator ${operator} needs numbers, got ${JSON.stringify(left)} and ${JSON.stringify(right)}`,
+    );
   }
   const arithmetic: Record<string, (a: number, b: number) => unknown> = {
     '<': (a, b) => a < b,
@@ -476,7 +487,8 @@ const FUNCTIONS: Functions = {
     if (!match) throw new Error('regex: no match');
     return match.length > 1 ? match.slice(1) : match[0];
   },
-  contains: ([collection, value]) => list(collection!(), 'contains').some((item) => canonical(item) === canonical(value!())),
+  contains: ([collection, value]) =>
+    list(collection!(), 'contains').some((item) => canonical(item) === canonical(value!())),
   alltrue: ([values]) => list(values!(), 'alltrue').every(truthy),
   anytrue: ([values]) => list(values!(), 'anytrue').some(truthy),
   concat: (args) => args.flatMap((arg) => list(arg(), 'concat')),
@@ -492,9 +504,14 @@ const FUNCTIONS: Functions = {
   trimspace: ([text]) => str(text!(), 'trimspace').trim(),
   lower: ([text]) => str(text!(), 'lower').toLowerCase(),
   substr: ([text, offset, length]) =>
-    [...str(text!(), 'substr')].slice(offset!() as number, (offset!() as number) + (length!() as number)).join(''),
+    [...str(text!(), 'substr')]
+      .slice(offset!() as number, (offset!() as number) + (length!() as number))
+      .join(''),
   floor: ([value]) => Math.floor(value!() as number),
-  join: ([separator, values]) => list(values!(), 'join').map((item) => str(item, 'join')).join(str(separator!(), 'join')),
+  join: ([separator, values]) =>
+    list(values!(), 'join')
+      .map((item) => str(item, 'join'))
+      .join(str(separator!(), 'join')),
   coalesce: (args) => {
     for (const arg of args) {
       const value = arg();
@@ -538,7 +555,10 @@ export function compile(source: string): Node {
 export type TypeConstraint =
   | { kind: 'string' | 'number' | 'bool' | 'any' }
   | { kind: 'list' | 'map'; element: TypeConstraint }
-  | { kind: 'object'; attributes: Record<string, { type: TypeConstraint; optional: boolean; default: unknown }> };
+  | {
+      kind: 'object';
+      attributes: Record<string, { type: TypeConstraint; optional: boolean; default: unknown }>;
+    };
 
 interface OptionalMarker {
   optional: true;
@@ -563,7 +583,9 @@ const TYPE_FUNCTIONS: Functions = {
     ),
   }),
 };
-const PRIMITIVES: Scope = Object.fromEntries(['string', 'number', 'bool', 'any'].map((kind) => [kind, { kind }]));
+const PRIMITIVES: Scope = Object.fromEntries(
+  ['string', 'number', 'bool', 'any'].map((kind) => [kind, { kind }]),
+);
 
 /** Parses a variable's `type` (as hcl2json gives it, `${object({…})}`). */
 export function parseType(source: string): TypeConstraint {
@@ -582,7 +604,8 @@ export function convert(value: unknown, type: TypeConstraint, path = 'value'): u
     case 'number':
     case 'bool': {
       const expected = type.kind === 'bool' ? 'boolean' : type.kind;
-      if (typeof value !== expected) throw new Error(`${path}: expected ${type.kind}, got ${JSON.stringify(value)}`);
+      if (typeof value !== expected)
+        throw new Error(`${path}: expected ${type.kind}, got ${JSON.stringify(value)}`);
       return value;
     }
     case 'list':
@@ -590,7 +613,9 @@ export function convert(value: unknown, type: TypeConstraint, path = 'value'): u
       return value.map((item, index) => convert(item, type.element, `${path}[${index}]`));
     case 'map':
       if (!isObject(value)) throw new Error(`${path}: expected a map`);
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, convert(item, type.element, `${path}.${key}`)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, convert(item, type.element, `${path}.${key}`)]),
+      );
     case 'object': {
       if (!isObject(value)) throw new Error(`${path}: expected an object`);
       const unknown = Object.keys(value).filter((key) => !(key in type.attributes));
@@ -616,6 +641,7 @@ export function convert(value: unknown, type: TypeConstraint, path = 'value'): u
 export function evaluate(value: unknown, scope: Scope): unknown {
   if (typeof value === 'string') return renderTemplate(templateParts(value), scope);
   if (Array.isArray(value)) return value.map((item) => evaluate(item, scope));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, evaluate(inner, scope)]));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, evaluate(inner, scope)]));
   return value;
 }

@@ -54,13 +54,15 @@ export async function loadConfiguration(dir: string): Promise<TerraformConfigura
     for (const [variable, [block]] of Object.entries((file.variable ?? {}) as Blocks)) {
       configuration.variables[variable] = block as VariableBlock;
     }
-    for (const block of (file.locals ?? []) as Record<string, unknown>[]) Object.assign(configuration.locals, block);
+    for (const block of (file.locals ?? []) as Record<string, unknown>[])
+      Object.assign(configuration.locals, block);
     for (const [kind, target] of [
       ['resource', configuration.resources],
       ['data', configuration.data],
     ] as const) {
       for (const [type, named] of Object.entries((file[kind] ?? {}) as Record<string, Blocks>)) {
-        for (const [resourceName, [block]] of Object.entries(named)) target[`${type}.${resourceName}`] = block!;
+        for (const [resourceName, [block]] of Object.entries(named))
+          target[`${type}.${resourceName}`] = block!;
       }
     }
     for (const [output, [block]] of Object.entries((file.output ?? {}) as Blocks)) {
@@ -142,7 +144,9 @@ export function expressions(value: unknown): string[] {
 export function references(text: string): string[] {
   // String literals inside expressions are not references ("${var.x}" nested templates aside).
   const code = text.replace(/"(?:[^"\\$]|\\.|\$(?!\{))*"/g, '""');
-  return [...code.matchAll(/\b(?:var|local|module)\.[a-z_][a-z0-9_]*|\bdata\.[a-z0-9_]+\.[a-z0-9_]+|(?<!data\.)\baws_[a-z0-9_]+\.[a-z_][a-z0-9_]*/g)].map(
-    (match) => match[0],
-  );
+  return [
+    ...code.matchAll(
+      /\b(?:var|local|module)\.[a-z_][a-z0-9_]*|\bdata\.[a-z0-9_]+\.[a-z0-9_]+|(?<!data\.)\baws_[a-z0-9_]+\.[a-z_][a-z0-9_]*/g,
+    ),
+  ].map((match) => match[0]);
 }

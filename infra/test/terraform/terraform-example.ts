@@ -9,7 +9,8 @@ export const MODULE_DIR = join(REPOSITORY_ROOT, 'infra/terraform');
 export const EXAMPLE_DIR = join(REPOSITORY_ROOT, 'examples/terraform');
 export const ENVIRONMENTS = readdirSync(join(EXAMPLE_DIR, 'environments')).sort();
 
-export const tfvarsPath = (environment: string) => join(EXAMPLE_DIR, 'environments', environment, 'terraform.tfvars');
+export const tfvarsPath = (environment: string) =>
+  join(EXAMPLE_DIR, 'environments', environment, 'terraform.tfvars');
 
 /** The root variables from an environment's tfvars, and the module's variables the example passes on. */
 export async function exampleInputs(

@@ -41,7 +41,9 @@ function unresolvedReferences(configuration: TerraformConfiguration): string[] {
     ...Object.keys(configuration.data).map((name) => `data.${name}`),
     ...Object.keys(configuration.modules).map((name) => `module.${name}`),
   ]);
-  return [...new Set(expressions(configuration.files).flatMap(references))].filter((name) => !declared.has(name));
+  return [...new Set(expressions(configuration.files).flatMap(references))].filter(
+    (name) => !declared.has(name),
+  );
 }
 
 /** Variables no expression outside their own block reads. */
@@ -53,7 +55,12 @@ function unusedVariables(configuration: TerraformConfiguration): string[] {
 
 describe('the Terraform module', () => {
   it('parses, and declares every variable with a type and a description', () => {
-    expect(Object.keys(module.files).sort()).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
+    expect(Object.keys(module.files).sort()).toEqual([
+      'main.tf',
+      'outputs.tf',
+      'variables.tf',
+      'versions.tf',
+    ]);
     for (const [name, variable] of Object.entries(module.variables)) {
       expect(variable.description, `variable ${name}`).toMatch(/\S{3,}/);
       expect(variable.type, `variable ${name}`).toBeDefined();
@@ -90,10 +97,14 @@ describe('the Terraform module', () => {
     const manifest = { settings: terraformSettings(parseDeploySettings({})) };
     const drift = (inputs: Record<string, unknown>) => {
       const values = variableValues(module, { synth_dir: '/tmp/out', ...inputs });
-      return (withLocals(module, { var: values }, { manifest }).local as Record<string, unknown>).settings_drift;
+      return (withLocals(module, { var: values }, { manifest }).local as Record<string, unknown>)
+        .settings_drift;
     };
     expect(drift({})).toEqual([]);
-    expect(drift({ vector_store: 'opensearch', alarms: { daily_cost_usd: 5 } })).toEqual(['alarms', 'vector_store']);
+    expect(drift({ vector_store: 'opensearch', alarms: { daily_cost_usd: 5 } })).toEqual([
+      'alarms',
+      'vector_store',
+    ]);
   });
 
   const rejected: [string, unknown, RegExp][] = [
@@ -117,7 +128,10 @@ describe('the Terraform module', () => {
     ['synth_dir', ' ', /synth_dir must be the directory/],
   ];
   it.each(rejected)('rejects %s = %j with its message', (name, value, message) => {
-    const failures = validationFailures(module, variableValues(module, { synth_dir: '/tmp/out', [name]: value }));
+    const failures = validationFailures(
+      module,
+      variableValues(module, { synth_dir: '/tmp/out', [name]: value }),
+    );
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(message);
   });
@@ -130,7 +144,10 @@ describe('the Terraform module', () => {
       compute: 'fargate',
       models: { embedding: '', fallback: ['bedrock:arn:aws:bedrock:us-east-1::foundation-model/x'] },
       auth: { jwt_issuer: 'https://id.example.com/', jwt_audience: 'app' },
-      domain: { name: 'chat.example.com', certificate_arn: 'arn:aws:acm:us-east-1:123456789012:certificate/x' },
+      domain: {
+        name: 'chat.example.com',
+        certificate_arn: 'arn:aws:acm:us-east-1:123456789012:certificate/x',
+      },
       container_image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/godwit:v1',
       cloudformation_role_arn: 'arn:aws:iam::123456789012:role/cfn-exec',
       alarms: { email: 'ops@example.com', p99_latency_ms: 5000, error_rate_percent: 100 },
@@ -140,7 +157,9 @@ describe('the Terraform module', () => {
   });
   it('keeps the created bucket prefix within S3 limits for the longest stack name', () => {
     const values = variableValues(module, { synth_dir: 'cdk.out', stack_name: `G${'o'.repeat(127)}` });
-    const prefix = evaluate(module.resources['aws_s3_bucket.assets']!.bucket_prefix, { var: values }) as string;
+    const prefix = evaluate(module.resources['aws_s3_bucket.assets']!.bucket_prefix, {
+      var: values,
+    }) as string;
     expect(prefix.length).toBeLessThanOrEqual(37);
     expect(prefix).toMatch(/^[a-z0-9-]+$/);
   });
@@ -153,7 +172,9 @@ describe('the Terraform example', () => {
     for (const [name, variable] of Object.entries(example.variables)) {
       expect(variable.description, `variable ${name}`).toMatch(/\S{3,}/);
     }
-    const terraformBlock = (example.files['main.tf']!.terraform as { backend: Record<string, unknown> }[])[0]!;
+    const terraformBlock = (
+      example.files['main.tf']!.terraform as { backend: Record<string, unknown> }[]
+    )[0]!;
     expect(Object.keys(terraformBlock.backend)).toEqual(['s3']);
     expect(example.modules.godwit!.source).toBe('../../infra/terraform');
   });
@@ -164,19 +185,25 @@ describe('the Terraform example', () => {
     for (const setting of Object.keys(TERRAFORM_SETTING_VARIABLES)) expect(inputs).toContain(setting);
   });
 
-  it.each(ENVIRONMENTS)('%s: tfvars set declared variables only, and pass the module validation', async (environment) => {
-    expect(ENVIRONMENTS).toEqual(['dev', 'prod']);
-    const { rootValues, moduleValues } = await environmentInputs(environment);
-    expect(validationFailures(example, rootValues)).toEqual([]);
-    expect(validationFailures(module, moduleValues)).toEqual([]);
-    expect(moduleValues.assets_key_prefix).toBe(`godwit/${environment}/`);
-  });
+  it.each(ENVIRONMENTS)(
+    '%s: tfvars set declared variables only, and pass the module validation',
+    async (environment) => {
+      expect(ENVIRONMENTS).toEqual(['dev', 'prod']);
+      const { rootValues, moduleValues } = await environmentInputs(environment);
+      expect(validationFailures(example, rootValues)).toEqual([]);
+      expect(validationFailures(module, moduleValues)).toEqual([]);
+      expect(moduleValues.assets_key_prefix).toBe(`godwit/${environment}/`);
+    },
+  );
 
-  it.each(ENVIRONMENTS)('%s: the backend file sets the S3 backend with a DynamoDB lock table', async (environment) => {
-    const backend = await parseHcl(join(EXAMPLE_DIR, 'environments', environment, 'backend.hcl'));
-    expect(Object.keys(backend).sort()).toEqual(['bucket', 'dynamodb_table', 'encrypt', 'key', 'region']);
-    expect(backend.key).toBe(`godwit/${environment}/terraform.tfstate`);
-  });
+  it.each(ENVIRONMENTS)(
+    '%s: the backend file sets the S3 backend with a DynamoDB lock table',
+    async (environment) => {
+      const backend = await parseHcl(join(EXAMPLE_DIR, 'environments', environment, 'backend.hcl'));
+      expect(Object.keys(backend).sort()).toEqual(['bucket', 'dynamodb_table', 'encrypt', 'key', 'region']);
+      expect(backend.key).toBe(`godwit/${environment}/terraform.tfstate`);
+    },
+  );
 
   it('has a workflow that synthesizes, then plans and applies each environment with its own files', () => {
     const workflow = parseYaml(readFileSync(join(EXAMPLE_DIR, 'github-actions-deploy.yml'), 'utf8')) as {
@@ -205,7 +232,9 @@ describe('the Terraform example', () => {
   });
 
   it('refuses a tfvars file that sets a variable the example does not declare', () => {
-    expect(() => variableValues(example, { vectorstore: 'aurora' })).toThrow(/Undeclared variables: vectorstore/);
+    expect(() => variableValues(example, { vectorstore: 'aurora' })).toThrow(
+      /Undeclared variables: vectorstore/,
+    );
     expect(() => variableValues(module, { synth_dir: 'x', models: { defualt: 'bedrock:x' } })).toThrow(
       /unsupported attribute defualt/,
     );

@@ -15,7 +15,7 @@ import { parseDeploySettings } from '../../src/settings.ts';
 import { readTerraformSettings } from '../../src/terraform-settings.ts';
 import { TERRAFORM_MANIFEST, type TerraformManifest } from '../../src/terraform-synthesizer.ts';
 import { evaluate, type Scope } from './hcl-expression.ts';
-import { loadConfiguration, type TerraformConfiguration, variableValues, withLocals } from './terraform-config.ts';
+import { loadConfiguration, type TerraformConfiguration, withLocals } from './terraform-config.ts';
 import { EXAMPLE_DIR, exampleInputs, MODULE_DIR, tfvarsPath } from './terraform-example.ts';
 
 interface Template {
@@ -59,7 +59,14 @@ async function moduleScope(
     {
       var: values,
       aws_s3_bucket: { assets: values.assets_bucket === null ? [{ id: CREATED_BUCKET }] : [] },
-      data: { aws_s3_bucket: { assets: { bucket_regional_domain_name: `${CREATED_BUCKET}.s3.us-east-1.amazonaws.com`, region: 'us-east-1' } } },
+      data: {
+        aws_s3_bucket: {
+          assets: {
+            bucket_regional_domain_name: `${CREATED_BUCKET}.s3.us-east-1.amazonaws.com`,
+            region: 'us-east-1',
+          },
+        },
+      },
     },
     options.locals,
   );
@@ -67,7 +74,9 @@ async function moduleScope(
 
 function preconditions(scope: Scope): { condition: boolean; message: string }[] {
   const stack = module.resources['aws_cloudformation_stack.godwit']!;
-  const lifecycle = (stack.lifecycle as { precondition: { condition: string; error_message: string }[] }[])[0]!;
+  const lifecycle = (
+    stack.lifecycle as { precondition: { condition: string; error_message: string }[] }[]
+  )[0]!;
   return lifecycle.precondition.map((rule) => {
     const condition = evaluate(rule.condition, scope) as boolean;
     return { condition, message: condition ? '' : String(evaluate(rule.error_message, scope)) };
@@ -77,7 +86,10 @@ function preconditions(scope: Scope): { condition: boolean; message: string }[] 
 /** S3 keys of the code the template's functions load, after the key prefix. */
 function codeKeys(source: Template): string[] {
   return Object.values(source.Resources)
-    .map((resource) => (resource.Properties.Code as { S3Key?: { 'Fn::Join': [string, [unknown, string]] } })?.S3Key)
+    .map(
+      (resource) =>
+        (resource.Properties.Code as { S3Key?: { 'Fn::Join': [string, [unknown, string]] } })?.S3Key,
+    )
     .filter((key) => key !== undefined)
     .map((key) => key['Fn::Join'][1][1]);
 }
@@ -110,8 +122,13 @@ describe('godwit deploy synth --for terraform', () => {
 
   it('passes exactly the parameters the template declares', async () => {
     const local = (await moduleScope('dev')).local as Record<string, unknown>;
-    expect(local.stack_parameters).toEqual({ AssetsBucketName: CREATED_BUCKET, AssetsKeyPrefix: 'godwit/dev/' });
-    expect(Object.keys(local.stack_parameters as object).sort()).toEqual(Object.keys(template.Parameters!).sort());
+    expect(local.stack_parameters).toEqual({
+      AssetsBucketName: CREATED_BUCKET,
+      AssetsKeyPrefix: 'godwit/dev/',
+    });
+    expect(Object.keys(local.stack_parameters as object).sort()).toEqual(
+      Object.keys(template.Parameters!).sort(),
+    );
   });
 
   it('stops the plan when the template declares a parameter the module cannot fill', async () => {
@@ -135,7 +152,12 @@ describe('godwit deploy synth --for terraform', () => {
       expect(evaluate(resource.bucket, inner)).toBe(CREATED_BUCKET);
       return evaluate(resource.key, inner);
     });
-    expect(uploaded.sort()).toEqual(codeKeys(template).map((key) => `godwit/dev/${key}`).sort().filter((key, index, all) => all.indexOf(key) === index));
+    expect(uploaded.sort()).toEqual(
+      codeKeys(template)
+        .map((key) => `godwit/dev/${key}`)
+        .sort()
+        .filter((key, index, all) => all.indexOf(key) === index),
+    );
     const templateObject = module.resources['aws_s3_object.template']!;
     expect(readFileSync(evaluate(templateObject.source, scope) as string, 'utf8')).toBe(
       readFileSync(join(out, 'Godwit-dev.template.json'), 'utf8'),
@@ -161,7 +183,10 @@ describe('godwit deploy synth --for terraform', () => {
 });
 
 /** Synthesizes without bundling, for the stacks whose code the test above already bundled once. */
-function synthTemplate(settings: Record<string, unknown>): { template: Template; manifest: TerraformManifest } {
+function synthTemplate(settings: Record<string, unknown>): {
+  template: Template;
+  manifest: TerraformManifest;
+} {
   const dir = mkdtempSync(join(workDir, 'variant-'));
   const { app } = createGodwitApp({
     settings: parseDeploySettings(settings),
@@ -199,11 +224,13 @@ describe('the module outputs', { timeout: 240_000 }, () => {
   it('reads only stack outputs some variant of the stack declares', () => {
     const declared = new Set([
       ...Object.keys(template.Outputs ?? {}),
-      ...Object.values(variants).flatMap((settings) => Object.keys(synthTemplate(settings).template.Outputs ?? {})),
+      ...Object.values(variants).flatMap((settings) =>
+        Object.keys(synthTemplate(settings).template.Outputs ?? {}),
+      ),
     ]);
-    const read = [...readFileSync(join(MODULE_DIR, 'outputs.tf'), 'utf8').matchAll(/lookup\(local\.outputs, "(\w+)"/g)].map(
-      (match) => match[1]!,
-    );
+    const read = [
+      ...readFileSync(join(MODULE_DIR, 'outputs.tf'), 'utf8').matchAll(/lookup\(local\.outputs, "(\w+)"/g),
+    ].map((match) => match[1]!);
     expect(read.length).toBeGreaterThan(10);
     expect([...new Set(read)].filter((name) => !declared.has(name))).toEqual([]);
   });
@@ -219,7 +246,8 @@ describe('the module outputs', { timeout: 240_000 }, () => {
       vector_store_endpoint: 'value-of-VectorsAuroraClusterArn',
       opensearch_endpoint: null,
       dashboard_name: 'value-of-DashboardName',
-      dashboard_url: 'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=value-of-DashboardName',
+      dashboard_url:
+        'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=value-of-DashboardName',
     });
     const openSearch = outputs(Object.keys(synthTemplate(variants.opensearch).template.Outputs!));
     expect(openSearch).toMatchObject({
@@ -233,14 +261,22 @@ describe('the module outputs', { timeout: 240_000 }, () => {
   it('takes the server image on fargate as parameters, and asks for container_image when it is missing', async () => {
     const fargate = synthTemplate(variants.fargate);
     expect(fargate.manifest.parameters).toEqual(Object.keys(fargate.template.Parameters!).sort());
-    expect(fargate.manifest.parameters).toEqual(expect.arrayContaining(['ContainerImageUri', 'ContainerRepositoryName']));
+    expect(fargate.manifest.parameters).toEqual(
+      expect.arrayContaining(['ContainerImageUri', 'ContainerRepositoryName']),
+    );
     const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/godwit:v1';
     const fargateVariables = { compute: 'fargate', retain_data: false };
     const withImage = await moduleScope('dev', {
       overrides: { ...fargateVariables, container_image: image },
-      locals: { template: fargate.template, manifest: { ...fargate.manifest, settings: fargate.manifest.settings } },
+      locals: {
+        template: fargate.template,
+        manifest: { ...fargate.manifest, settings: fargate.manifest.settings },
+      },
     });
-    const parameters = (withImage.local as Record<string, unknown>).stack_parameters as Record<string, string>;
+    const parameters = (withImage.local as Record<string, unknown>).stack_parameters as Record<
+      string,
+      string
+    >;
     expect(Object.keys(parameters).sort()).toEqual(fargate.manifest.parameters);
     expect(parameters).toMatchObject({ ContainerImageUri: image, ContainerRepositoryName: 'godwit' });
     const withoutImage = await moduleScope('dev', {
@@ -248,7 +284,9 @@ describe('the module outputs', { timeout: 240_000 }, () => {
       locals: { template: fargate.template, manifest: fargate.manifest },
     });
     const failed = preconditions(withoutImage).filter((rule) => !rule.condition);
-    expect(failed.map((rule) => rule.message).join('\n')).toMatch(/cannot fill: ContainerImageUri, ContainerRepositoryName\. On compute = "fargate", set container_image/);
+    expect(failed.map((rule) => rule.message).join('\n')).toMatch(
+      /cannot fill: ContainerImageUri, ContainerRepositoryName\. On compute = "fargate", set container_image/,
+    );
     expect(outputs(Object.keys(fargate.template.Outputs!), 'fargate')).toMatchObject({
       api_url: 'value-of-ServiceUrl',
       api_gateway_url: null,
@@ -260,10 +298,20 @@ describe('the module outputs', { timeout: 240_000 }, () => {
 describe('synth settings from a tfvars file', () => {
   it('reads HCL and JSON variable files, leaving the root configuration variables aside', async () => {
     const dev = await readTerraformSettings(tfvarsPath('dev'));
-    expect(dev).toMatchObject({ stackName: 'Godwit-dev', retainData: false, alarms: { dailyCostUsd: 10, p99LatencyMs: 10_000 } });
+    expect(dev).toMatchObject({
+      stackName: 'Godwit-dev',
+      retainData: false,
+      alarms: { dailyCostUsd: 10, p99LatencyMs: 10_000 },
+    });
     const json = join(workDir, 'settings.tfvars.json');
-    writeFileSync(json, JSON.stringify({ aws_region: 'eu-west-1', models: { embedding: '' }, vector_store: 's3vectors' }));
-    expect(await readTerraformSettings(json)).toMatchObject({ vectorStore: 's3vectors', models: { embedding: null } });
+    writeFileSync(
+      json,
+      JSON.stringify({ aws_region: 'eu-west-1', models: { embedding: '' }, vector_store: 's3vectors' }),
+    );
+    expect(await readTerraformSettings(json)).toMatchObject({
+      vectorStore: 's3vectors',
+      models: { embedding: null },
+    });
   });
 
   const cases: [string, string, RegExp][] = [
@@ -277,7 +325,12 @@ describe('synth settings from a tfvars file', () => {
     writeFileSync(file, text);
     const target = join(workDir, 'refused');
     const output = captureOutput();
-    expect(await main(['deploy', 'synth', '--for', 'terraform', '--settings', file, '--out', target], output.output)).toBe(2);
+    expect(
+      await main(
+        ['deploy', 'synth', '--for', 'terraform', '--settings', file, '--out', target],
+        output.output,
+      ),
+    ).toBe(2);
     expect(output.stderr()).toMatch(message);
     expect(existsSync(target)).toBe(false);
   });
@@ -285,7 +338,10 @@ describe('synth settings from a tfvars file', () => {
   it('refuses a missing file, an unknown target, and --for terraform with deploy', async () => {
     const missing = captureOutput();
     expect(
-      await main(['deploy', 'synth', '--for', 'terraform', '--settings', join(workDir, 'none.tfvars'), '--out', out], missing.output),
+      await main(
+        ['deploy', 'synth', '--for', 'terraform', '--settings', join(workDir, 'none.tfvars'), '--out', out],
+        missing.output,
+      ),
     ).toBe(2);
     expect(missing.stderr()).toMatch(/none\.tfvars does not exist/);
     const unknown = captureOutput();

@@ -47,7 +47,10 @@ export function parseErrorBody(text: string): { code: string; message: string } 
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
     if (body.error && typeof body.error.message === 'string') {
-      return { code: typeof body.error.code === 'string' ? body.error.code : 'error', message: body.error.message };
+      return {
+        code: typeof body.error.code === 'string' ? body.error.code : 'error',
+        message: body.error.message,
+      };
     }
   } catch {
     // Not JSON: the caller shows the text itself.

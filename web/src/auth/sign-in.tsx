@@ -18,7 +18,8 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
               headers: { authorization: `Bearer ${key.trim()}` },
             }).catch(() => null);
             if (!response) setError(UNREACHABLE_MESSAGE);
-            else if (response.status === 401) setError('That API key was not accepted. Check it and try again.');
+            else if (response.status === 401)
+              setError('That API key was not accepted. Check it and try again.');
             else {
               setApiKey(key.trim());
               onSignedIn();
@@ -29,10 +30,19 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
         }}
       >
         <h1>Sign in to Godwit</h1>
-        <p className="muted">This server requires an API key. Create one with <code>godwit keys create</code>.</p>
+        <p className="muted">
+          This server requires an API key. Create one with <code>godwit keys create</code>.
+        </p>
         <div className="field">
           <label htmlFor="api-key">API key</label>
-          <input id="api-key" type="password" autoComplete="current-password" value={key} required onChange={(event) => setKey(event.target.value)} />
+          <input
+            id="api-key"
+            type="password"
+            autoComplete="current-password"
+            value={key}
+            required
+            onChange={(event) => setKey(event.target.value)}
+          />
         </div>
         {error ? (
           <p className="error-text" role="alert">

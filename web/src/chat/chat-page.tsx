@@ -59,7 +59,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
       .then((body) => {
         setKnowledgeBases(body.knowledgeBases);
         const names = body.knowledgeBases.map((base) => base.name);
-        setKnowledgeBase((current) => current ?? pickDefaultKnowledgeBase(localStorage.getItem(KB_STORAGE), names));
+        setKnowledgeBase(
+          (current) => current ?? pickDefaultKnowledgeBase(localStorage.getItem(KB_STORAGE), names),
+        );
       })
       .catch(() => {
         setKnowledgeBases([]);
@@ -76,7 +78,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
       .catch(() => {});
     // Configured assistants (tool-calling agents) are models on /v1 as `assistant:<name>`.
     fetch('/v1/models', { headers: authHeaders() })
-      .then((response) => (response.ok ? (response.json() as Promise<{ data: Array<{ id: string }> }>) : { data: [] }))
+      .then((response) =>
+        response.ok ? (response.json() as Promise<{ data: Array<{ id: string }> }>) : { data: [] },
+      )
       .then((body) => {
         const assistants = body.data.map((entry) => entry.id).filter((id) => id.startsWith('assistant:'));
         setModels((current) => [...current.filter((id) => !id.startsWith('assistant:')), ...assistants]);
@@ -94,7 +98,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     let cancelled = false;
     setSession(null);
     setLoadError(null);
-    apiJson<Conversation & { messages: StoredMessage[] }>(`/api/conversations/${encodeURIComponent(conversationId)}`)
+    apiJson<Conversation & { messages: StoredMessage[] }>(
+      `/api/conversations/${encodeURIComponent(conversationId)}`,
+    )
       .then((detail) => {
         if (cancelled) return;
         setKnowledgeBase(detail.knowledgeBase ?? NO_KNOWLEDGE_BASE);
@@ -120,7 +126,10 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
 
   const rename = async (id: string, title: string) => {
     try {
-      await apiJson(`/api/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: JSON.stringify({ title }) });
+      await apiJson(`/api/conversations/${encodeURIComponent(id)}`, {
+        method: 'PATCH',
+        body: JSON.stringify({ title }),
+      });
       await refreshList();
     } catch (error) {
       setListError(describeError(error));

@@ -32,7 +32,10 @@ function answer(text: string): UIMessageChunk[] {
     { type: 'text-delta', id: 't', delta: text },
     { type: 'text-end', id: 't' },
     { type: 'data-citations', id: 'citations', data: { final: true, citations: [citation] } },
-    { type: 'finish', messageMetadata: { conversationId: 'c1', status: 'complete', model: 'local:extractive' } },
+    {
+      type: 'finish',
+      messageMetadata: { conversationId: 'c1', status: 'complete', model: 'local:extractive' },
+    },
   ];
 }
 
@@ -137,7 +140,9 @@ describe('ChatSession', () => {
     renderSession();
     await userEvent.type(screen.getByRole('textbox', { name: 'Message' }), 'Try it{Enter}');
     const article = await screen.findByRole('article', { name: 'Answer' });
-    expect(await within(article).findByRole('alert')).toHaveTextContent('The model service failed (HTTP 500).');
+    expect(await within(article).findByRole('alert')).toHaveTextContent(
+      'The model service failed (HTTP 500).',
+    );
     expect(within(article).getByText('Partial')).toBeInTheDocument();
     expect(screen.getByRole('textbox', { name: 'Message' })).toHaveValue('Try it');
 

@@ -168,7 +168,13 @@ export function ChatSession(props: Props) {
             <span>{describeError(error)}</span>
           </div>
         ) : null}
-        <Composer value={draft} onChange={editDraft} onSend={send} onStop={() => void chat.stop()} busy={busy} />
+        <Composer
+          value={draft}
+          onChange={editDraft}
+          onSend={send}
+          onStop={() => void chat.stop()}
+          busy={busy}
+        />
       </div>
       {selected ? <SourcePanel citation={selected} onClose={() => setSelected(null)} /> : null}
     </div>

@@ -51,17 +51,31 @@ export function toChatMessages(
 
 /** A stored tool call as the dynamic tool part `useChat` streams, so a waiting call can be approved after a reload. */
 export function toolPart(call: StoredToolCall): DynamicToolUIPart {
-  const common = { type: 'dynamic-tool', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input } as const;
+  const common = {
+    type: 'dynamic-tool',
+    toolName: call.toolName,
+    toolCallId: call.toolCallId,
+    input: call.input,
+  } as const;
   const approval = call.approval ? { id: call.approval.id } : undefined;
   switch (call.state) {
     case 'awaiting-approval':
       return { ...common, state: 'approval-requested', approval: { id: call.approval?.id ?? '' } };
     case 'complete':
-      return { ...common, state: 'output-available', output: call.output, ...(approval ? { approval: { ...approval, approved: true } } : {}) };
+      return {
+        ...common,
+        state: 'output-available',
+        output: call.output,
+        ...(approval ? { approval: { ...approval, approved: true } } : {}),
+      };
     case 'failed':
       return { ...common, state: 'output-error', errorText: call.error ?? 'The tool call failed.' };
     case 'denied':
-      return { ...common, state: 'output-denied', approval: { id: call.approval?.id ?? '', approved: false } };
+      return {
+        ...common,
+        state: 'output-denied',
+        approval: { id: call.approval?.id ?? '', approved: false },
+      };
     default:
       return { ...common, state: 'input-available' };
   }

@@ -6,7 +6,9 @@ import { Composer } from './composer.tsx';
 
 function Harness({ onSend, busy = false }: { onSend: (text: string) => void; busy?: boolean }) {
   const [value, setValue] = useState('');
-  return <Composer value={value} onChange={setValue} onSend={() => onSend(value)} onStop={() => {}} busy={busy} />;
+  return (
+    <Composer value={value} onChange={setValue} onSend={() => onSend(value)} onStop={() => {}} busy={busy} />
+  );
 }
 
 describe('Composer', () => {

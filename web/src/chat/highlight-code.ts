@@ -2,6 +2,8 @@
  * A rehype plugin that highlights fenced code with a small set of highlight.js grammars (a language named
  * on the fence, else the best guess among them). Unknown languages stay plain text.
  */
+
+import type { Element, ElementContent, Root, RootContent } from 'hast';
 import bash from 'highlight.js/lib/languages/bash';
 import css from 'highlight.js/lib/languages/css';
 import go from 'highlight.js/lib/languages/go';
@@ -13,10 +15,21 @@ import sql from 'highlight.js/lib/languages/sql';
 import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
-import type { Element, ElementContent, Root, RootContent } from 'hast';
 import { createLowlight } from 'lowlight';
 
-const lowlight = createLowlight({ bash, css, go, java, javascript, json, python, sql, typescript, xml, yaml });
+const lowlight = createLowlight({
+  bash,
+  css,
+  go,
+  java,
+  javascript,
+  json,
+  python,
+  sql,
+  typescript,
+  xml,
+  yaml,
+});
 
 function textOf(node: ElementContent): string {
   if (node.type === 'text') return node.value;

@@ -4,7 +4,9 @@ import { Markdown } from './markdown.tsx';
 
 describe('Markdown', () => {
   it('renders emphasis, lists and tables', () => {
-    const { container } = render(<Markdown text={'**bold** text\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |'} />);
+    const { container } = render(
+      <Markdown text={'**bold** text\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |'} />,
+    );
     expect(container.querySelector('strong')?.textContent).toBe('bold');
     expect(container.querySelectorAll('li')).toHaveLength(2);
     expect(container.querySelector('table td')?.textContent).toBe('1');
@@ -12,7 +14,9 @@ describe('Markdown', () => {
 
   it('highlights code in a named language and guesses an unnamed one', () => {
     const { container } = render(
-      <Markdown text={'```ts\nconst x: number = 1;\n```\n\n```\nSELECT name FROM users WHERE id = 1;\n```'} />,
+      <Markdown
+        text={'```ts\nconst x: number = 1;\n```\n\n```\nSELECT name FROM users WHERE id = 1;\n```'}
+      />,
     );
     const blocks = container.querySelectorAll('pre code');
     expect(blocks[0]?.querySelector('.hljs-keyword')?.textContent).toBe('const');
@@ -28,7 +32,9 @@ describe('Markdown', () => {
   });
 
   it('never turns HTML in an answer into elements', () => {
-    const { container } = render(<Markdown text={'<img src=x onerror="alert(1)"> <script>alert(1)</script>'} />);
+    const { container } = render(
+      <Markdown text={'<img src=x onerror="alert(1)"> <script>alert(1)</script>'} />,
+    );
     expect(container.querySelector('img')).toBeNull();
     expect(container.querySelector('script')).toBeNull();
   });

@@ -11,6 +11,7 @@ interface Props {
 /** The cited passage, where it is in its document, and a link to the original file. */
 export function SourcePanel({ citation, onClose }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves to the heading whenever another source opens.
   useEffect(() => {
     heading.current?.focus();
   }, [citation]);
@@ -54,7 +55,13 @@ export function SourcePanel({ citation, onClose }: Props) {
       </dl>
       <blockquote className="source-passage">{citation.text}</blockquote>
       {url ? (
-        <a className="button secondary" href={url} target="_blank" rel="noreferrer" onClick={(event) => openOriginal(event, url)}>
+        <a
+          className="button secondary"
+          href={url}
+          target="_blank"
+          rel="noreferrer"
+          onClick={(event) => openOriginal(event, url)}
+        >
           Open original file
         </a>
       ) : null}

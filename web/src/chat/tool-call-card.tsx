@@ -52,7 +52,7 @@ export function ToolCallCard({ part, onDecide }: Props) {
       ) : null}
       {part.state === 'output-error' ? <p className="tool-error">{part.errorText}</p> : null}
       {part.state === 'approval-requested' && onDecide ? (
-        <div className="tool-approval" role="group" aria-label={`Approve ${part.toolName}?`}>
+        <fieldset className="tool-approval" aria-label={`Approve ${part.toolName}?`}>
           <span>Run this tool with the input above?</span>
           <button type="button" onClick={() => onDecide(part.approval.id, true)}>
             Approve
@@ -60,7 +60,7 @@ export function ToolCallCard({ part, onDecide }: Props) {
           <button type="button" className="secondary" onClick={() => onDecide(part.approval.id, false)}>
             Deny
           </button>
-        </div>
+        </fieldset>
       ) : null}
     </section>
   );

@@ -1,6 +1,11 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { createUIMessageStream, createUIMessageStreamResponse, type DynamicToolUIPart, type UIMessageChunk } from 'ai';
+import {
+  createUIMessageStream,
+  createUIMessageStreamResponse,
+  type DynamicToolUIPart,
+  type UIMessageChunk,
+} from 'ai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatSession } from './chat-session.tsx';
 import { toolPart } from './chat-types.ts';
@@ -41,7 +46,14 @@ describe('ToolCallCard', () => {
   it('shows a failed call with its error', () => {
     render(
       <ToolCallCard
-        part={{ type: 'dynamic-tool', toolName: 'lookup', toolCallId: 'c1', state: 'output-error', input: {}, errorText: 'Tool "lookup" failed: offline' }}
+        part={{
+          type: 'dynamic-tool',
+          toolName: 'lookup',
+          toolCallId: 'c1',
+          state: 'output-error',
+          input: {},
+          errorText: 'Tool "lookup" failed: offline',
+        }}
       />,
     );
     expect(screen.getByText('Failed')).toBeInTheDocument();
@@ -50,9 +62,30 @@ describe('ToolCallCard', () => {
 
   it('maps stored calls to the parts useChat streams, a waiting one with its approval id', () => {
     expect(
-      toolPart({ toolCallId: 'c1', toolName: 'book', input: BOOK_INPUT, state: 'awaiting-approval', approval: { id: 'ap1', state: 'requested' } }),
-    ).toEqual({ type: 'dynamic-tool', toolName: 'book', toolCallId: 'c1', input: BOOK_INPUT, state: 'approval-requested', approval: { id: 'ap1' } });
-    expect(toolPart({ toolCallId: 'c2', toolName: 'book', input: {}, state: 'denied', approval: { id: 'ap2', state: 'denied' } })).toMatchObject({
+      toolPart({
+        toolCallId: 'c1',
+        toolName: 'book',
+        input: BOOK_INPUT,
+        state: 'awaiting-approval',
+        approval: { id: 'ap1', state: 'requested' },
+      }),
+    ).toEqual({
+      type: 'dynamic-tool',
+      toolName: 'book',
+      toolCallId: 'c1',
+      input: BOOK_INPUT,
+      state: 'approval-requested',
+      approval: { id: 'ap1' },
+    });
+    expect(
+      toolPart({
+        toolCallId: 'c2',
+        toolName: 'book',
+        input: {},
+        state: 'denied',
+        approval: { id: 'ap2', state: 'denied' },
+      }),
+    ).toMatchObject({
       state: 'output-denied',
       approval: { id: 'ap2', approved: false },
     });
@@ -66,7 +99,13 @@ describe('approving a tool call in the chat', () => {
       .mockResolvedValueOnce(
         streamResponse([
           { type: 'start', messageId: 'a1', messageMetadata: { conversationId: 'c1', status: 'streaming' } },
-          { type: 'tool-input-available', toolCallId: 'call1', toolName: 'scheduling__createAppointment', input: BOOK_INPUT, dynamic: true },
+          {
+            type: 'tool-input-available',
+            toolCallId: 'call1',
+            toolName: 'scheduling__createAppointment',
+            input: BOOK_INPUT,
+            dynamic: true,
+          },
           { type: 'tool-approval-request', approvalId: 'ap1', toolCallId: 'call1' },
           { type: 'finish', messageMetadata: { conversationId: 'c1', status: 'complete' } },
         ]),
@@ -110,7 +149,9 @@ describe('approving a tool call in the chat', () => {
     expect(second.messages).toHaveLength(1);
     expect(second.messages[0]).toMatchObject({
       role: 'assistant',
-      parts: [expect.objectContaining({ state: 'approval-responded', approval: { id: 'ap1', approved: true } })],
+      parts: [
+        expect.objectContaining({ state: 'approval-responded', approval: { id: 'ap1', approved: true } }),
+      ],
     });
   });
 });

@@ -32,7 +32,9 @@ describe('KnowledgePage', () => {
       }),
     );
     render(<KnowledgePage />);
-    expect(await screen.findByText(/Bedrock Knowledge Base KB12345678: searched in Bedrock and read-only here/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Bedrock Knowledge Base KB12345678: searched in Bedrock and read-only here/),
+    ).toBeInTheDocument();
     expect(screen.getByText('Bedrock Knowledge Base · read-only')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Delete knowledge base' })).toBeNull();
     expect(screen.queryByRole('heading', { name: 'Documents' })).toBeNull();

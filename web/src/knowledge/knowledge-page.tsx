@@ -23,7 +23,10 @@ function CreateKnowledgeBase({ onCreated }: { onCreated: (name: string) => void 
         event.preventDefault();
         setBusy(true);
         try {
-          await apiJson('/api/knowledge-bases', { method: 'POST', body: JSON.stringify({ name, description }) });
+          await apiJson('/api/knowledge-bases', {
+            method: 'POST',
+            body: JSON.stringify({ name, description }),
+          });
           onCreated(name);
           setName('');
           setDescription('');
@@ -38,11 +41,22 @@ function CreateKnowledgeBase({ onCreated }: { onCreated: (name: string) => void 
       <h2>New knowledge base</h2>
       <div className="field">
         <label htmlFor="new-kb-name">Name</label>
-        <input id="new-kb-name" value={name} required pattern="[a-z0-9][a-z0-9_\-]{0,62}" title="Lower-case letters, digits, - or _" onChange={(event) => setName(event.target.value)} />
+        <input
+          id="new-kb-name"
+          value={name}
+          required
+          pattern="[a-z0-9][a-z0-9_\-]{0,62}"
+          title="Lower-case letters, digits, - or _"
+          onChange={(event) => setName(event.target.value)}
+        />
       </div>
       <div className="field">
         <label htmlFor="new-kb-description">Description</label>
-        <input id="new-kb-description" value={description} onChange={(event) => setDescription(event.target.value)} />
+        <input
+          id="new-kb-description"
+          value={description}
+          onChange={(event) => setDescription(event.target.value)}
+        />
       </div>
       {error ? (
         <p className="error-text" role="alert">
@@ -92,7 +106,15 @@ function DropZone({ onFiles, disabled }: { onFiles: (files: File[]) => void; dis
   );
 }
 
-function DocumentTable({ base, documents, onChanged }: { base: string; documents: KnowledgeDocument[]; onChanged: () => void }) {
+function DocumentTable({
+  base,
+  documents,
+  onChanged,
+}: {
+  base: string;
+  documents: KnowledgeDocument[];
+  onChanged: () => void;
+}) {
   const [error, setError] = useState<string | null>(null);
   const act = async (action: () => Promise<unknown>) => {
     try {
@@ -149,7 +171,14 @@ function DocumentTable({ base, documents, onChanged }: { base: string; documents
                     type="button"
                     className="link-button"
                     aria-label={`Re-index ${document.source}`}
-                    onClick={() => act(() => apiFetch(`/api/knowledge-bases/${encodeURIComponent(base)}/documents/${encodeURIComponent(document.id)}/reindex`, { method: 'POST' }))}
+                    onClick={() =>
+                      act(() =>
+                        apiFetch(
+                          `/api/knowledge-bases/${encodeURIComponent(base)}/documents/${encodeURIComponent(document.id)}/reindex`,
+                          { method: 'POST' },
+                        ),
+                      )
+                    }
                   >
                     Re-index
                   </button>
@@ -157,7 +186,14 @@ function DocumentTable({ base, documents, onChanged }: { base: string; documents
                     type="button"
                     className="link-button danger"
                     aria-label={`Delete ${document.source}`}
-                    onClick={() => act(() => apiFetch(`/api/knowledge-bases/${encodeURIComponent(base)}/documents/${encodeURIComponent(document.id)}`, { method: 'DELETE' }))}
+                    onClick={() =>
+                      act(() =>
+                        apiFetch(
+                          `/api/knowledge-bases/${encodeURIComponent(base)}/documents/${encodeURIComponent(document.id)}`,
+                          { method: 'DELETE' },
+                        ),
+                      )
+                    }
                   >
                     Delete
                   </button>
@@ -193,7 +229,9 @@ export function KnowledgePage() {
   const loadDocuments = useCallback(async () => {
     if (!selected) return setDocuments([]);
     try {
-      const body = await apiJson<{ documents: KnowledgeDocument[] }>(`/api/knowledge-bases/${encodeURIComponent(selected)}/documents`);
+      const body = await apiJson<{ documents: KnowledgeDocument[] }>(
+        `/api/knowledge-bases/${encodeURIComponent(selected)}/documents`,
+      );
       setDocuments(body.documents);
     } catch (caught) {
       setError(describeError(caught));
@@ -255,7 +293,10 @@ export function KnowledgePage() {
             }}
           />
         </div>
-        <section className="knowledge-main" aria-label={current ? `Knowledge base ${current.name}` : 'Knowledge base'}>
+        <section
+          className="knowledge-main"
+          aria-label={current ? `Knowledge base ${current.name}` : 'Knowledge base'}
+        >
           {current ? (
             <>
               <div className="kb-header">
@@ -275,7 +316,9 @@ export function KnowledgePage() {
                       className="button danger"
                       onClick={async () => {
                         try {
-                          await apiFetch(`/api/knowledge-bases/${encodeURIComponent(current.name)}`, { method: 'DELETE' });
+                          await apiFetch(`/api/knowledge-bases/${encodeURIComponent(current.name)}`, {
+                            method: 'DELETE',
+                          });
                           setSelected(null);
                         } catch (caught) {
                           setError(describeError(caught));
@@ -286,7 +329,11 @@ export function KnowledgePage() {
                     >
                       Delete “{current.name}” and its documents
                     </button>{' '}
-                    <button type="button" className="button secondary" onClick={() => setConfirmDelete(false)}>
+                    <button
+                      type="button"
+                      className="button secondary"
+                      onClick={() => setConfirmDelete(false)}
+                    >
                       Cancel
                     </button>
                   </span>

@@ -48,7 +48,8 @@ function directServer(statuses: string[]) {
   const calls: Array<{ url: string; body: unknown }> = [];
   const fetchMock = vi.fn(async (url: string, init: RequestInit = {}) => {
     calls.push({ url, body: init.body ? JSON.parse(String(init.body)) : null });
-    if (url === '/api/uploads') return Response.json({ direct: true, maxUploadBytes: 52_428_800, maxRequestBytes: 4_400_000 });
+    if (url === '/api/uploads')
+      return Response.json({ direct: true, maxUploadBytes: 52_428_800, maxRequestBytes: 4_400_000 });
     if (url === '/api/knowledge-bases/handbook/uploads') {
       return Response.json(
         {
@@ -64,7 +65,12 @@ function directServer(statuses: string[]) {
     const status = statuses.shift() ?? 'ready';
     const document =
       status === 'ready' || status === 'failed'
-        ? { id: 'd1', status, chunkCount: status === 'ready' ? 3 : 0, error: status === 'failed' ? 'big.md: broken' : null }
+        ? {
+            id: 'd1',
+            status,
+            chunkCount: status === 'ready' ? 3 : 0,
+            error: status === 'failed' ? 'big.md: broken' : null,
+          }
         : null;
     return Response.json({ id: 'upload-1', status, source: 'big.md', bytes: 11, document });
   });

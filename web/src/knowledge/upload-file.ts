@@ -70,7 +70,9 @@ export async function uploadFile(
   onProgress: (fraction: number) => void,
 ): Promise<IngestOutcome> {
   const { direct } = await uploadSettings();
-  return direct ? uploadDirect(knowledgeBase, file, onProgress) : uploadMultipart(knowledgeBase, file, onProgress);
+  return direct
+    ? uploadDirect(knowledgeBase, file, onProgress)
+    : uploadMultipart(knowledgeBase, file, onProgress);
 }
 
 async function uploadDirect(
@@ -111,7 +113,8 @@ async function uploadDirect(
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };
     request.upload.onload = () => onProgress(1);
-    request.onerror = () => reject(new Error('The file could not be sent to storage; check your connection and try again.'));
+    request.onerror = () =>
+      reject(new Error('The file could not be sent to storage; check your connection and try again.'));
     request.onload = () =>
       request.status >= 200 && request.status < 300
         ? resolve()
@@ -132,7 +135,9 @@ async function uploadDirect(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  throw new Error('The file was uploaded but is still waiting to be ingested; check the document list later.');
+  throw new Error(
+    'The file was uploaded but is still waiting to be ingested; check the document list later.',
+  );
 }
 
 function uploadMultipart(

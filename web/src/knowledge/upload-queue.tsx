@@ -64,14 +64,22 @@ export function useUploadQueue(knowledgeBase: string | null, onUploaded: () => v
     if (!knowledgeBase || files.length === 0) return;
     const added = files.map((file) => ({ id: nextId++, file, base: knowledgeBase }));
     setItems((current) => [
-      ...added.map(({ id, file }) => ({ id, name: file.name, size: file.size, status: 'queued' as const, progress: 0, detail: null })),
+      ...added.map(({ id, file }) => ({
+        id,
+        name: file.name,
+        size: file.size,
+        status: 'queued' as const,
+        progress: 0,
+        detail: null,
+      })),
       ...current,
     ]);
     queue.current.push(...added);
     void run();
   };
 
-  const clearFinished = () => setItems((current) => current.filter((item) => item.status !== 'ready' && item.status !== 'failed'));
+  const clearFinished = () =>
+    setItems((current) => current.filter((item) => item.status !== 'ready' && item.status !== 'failed'));
   return { items, add, clearFinished };
 }
 

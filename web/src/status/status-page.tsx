@@ -41,8 +41,8 @@ export function StatusPage() {
       {readiness ? (
         <>
           <p className={readiness.status === 'ok' ? 'banner ok' : 'banner error'} role="status">
-            {readiness.status === 'ok' ? 'All dependencies are healthy.' : 'A dependency is not healthy.'} Version{' '}
-            <strong data-testid="version">{readiness.version}</strong>.
+            {readiness.status === 'ok' ? 'All dependencies are healthy.' : 'A dependency is not healthy.'}{' '}
+            Version <strong data-testid="version">{readiness.version}</strong>.
           </p>
           <section className="card">
             <h2>Providers</h2>
@@ -75,7 +75,9 @@ export function StatusPage() {
                     <tr key={check.name}>
                       <th scope="row">{check.name}</th>
                       <td>
-                        <span className={check.ok ? 'status-badge ready' : 'status-badge failed'}>{check.ok ? 'healthy' : 'down'}</span>
+                        <span className={check.ok ? 'status-badge ready' : 'status-badge failed'}>
+                          {check.ok ? 'healthy' : 'down'}
+                        </span>
                       </td>
                       <td>
                         {check.detail}

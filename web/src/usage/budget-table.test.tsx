@@ -30,7 +30,9 @@ describe('BudgetTable', () => {
         ]}
       />,
     );
-    const rows = within(screen.getByRole('table', { name: 'Budgets' })).getAllByRole('row').slice(1);
+    const rows = within(screen.getByRole('table', { name: 'Budgets' }))
+      .getAllByRole('row')
+      .slice(1);
     expect(rows.map((row) => row.textContent)).toEqual([
       expect.stringMatching(/^Tenant acme, per day.*of.*\(80%\)50%, 75%$/),
       expect.stringMatching(/^Key acme\/key_1, per month.*\(0%\)—$/),

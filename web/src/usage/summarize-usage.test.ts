@@ -23,9 +23,19 @@ describe('totalsBy', () => {
     ];
     expect(totalsBy(rows, (entry) => entry.model)).toEqual([
       { key: 'local:extractive', calls: 3, inputTokens: 100, outputTokens: 10, costUsd: 0, unpricedCalls: 3 },
-      { key: 'openai:gpt-4.1-mini', calls: 3, inputTokens: 150, outputTokens: 20, costUsd: 0.002, unpricedCalls: 0 },
+      {
+        key: 'openai:gpt-4.1-mini',
+        calls: 3,
+        inputTokens: 150,
+        outputTokens: 20,
+        costUsd: 0.002,
+        unpricedCalls: 0,
+      },
     ]);
-    expect(totalsBy(rows, (entry) => entry.day).map((total) => total.key)).toEqual(['2026-11-20', '2026-11-21']);
+    expect(totalsBy(rows, (entry) => entry.day).map((total) => total.key)).toEqual([
+      '2026-11-20',
+      '2026-11-21',
+    ]);
   });
 
   it('formats small and large costs', () => {

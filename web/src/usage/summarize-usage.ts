@@ -14,7 +14,14 @@ export function totalsBy(rows: UsageRow[], keyOf: (row: UsageRow) => string): Us
   const totals = new Map<string, UsageTotals>();
   for (const row of rows) {
     const key = keyOf(row);
-    const total = totals.get(key) ?? { key, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedCalls: 0 };
+    const total = totals.get(key) ?? {
+      key,
+      calls: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      unpricedCalls: 0,
+    };
     total.calls += row.calls;
     total.inputTokens += row.inputTokens;
     total.outputTokens += row.outputTokens;

@@ -32,7 +32,13 @@ export function UsageChart({ days }: { days: UsageTotals[] }) {
             <g key={day.key}>
               <title>{`${day.key}: ${formatNumber(day.inputTokens)} input, ${formatNumber(day.outputTokens)} output tokens`}</title>
               <rect x={x} y={base - inputHeight} width={bar} height={inputHeight} className="bar-input" />
-              <rect x={x} y={base - inputHeight - outputHeight} width={bar} height={outputHeight} className="bar-output" />
+              <rect
+                x={x}
+                y={base - inputHeight - outputHeight}
+                width={bar}
+                height={outputHeight}
+                className="bar-output"
+              />
               {days.length <= 14 || position % Math.ceil(days.length / 10) === 0 ? (
                 <text x={x + bar / 2} y={height - 10} textAnchor="middle" className="axis-label">
                   {day.key.slice(5)}

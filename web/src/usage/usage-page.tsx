@@ -6,7 +6,15 @@ import { UsageChart } from './usage-chart.tsx';
 
 const RANGES = [7, 30, 90] as const;
 
-function TotalsTable({ caption, keyLabel, totals }: { caption: string; keyLabel: string; totals: UsageTotals[] }) {
+function TotalsTable({
+  caption,
+  keyLabel,
+  totals,
+}: {
+  caption: string;
+  keyLabel: string;
+  totals: UsageTotals[];
+}) {
   return (
     <div className="table-wrap">
       <table>
@@ -29,7 +37,9 @@ function TotalsTable({ caption, keyLabel, totals }: { caption: string; keyLabel:
               <td>{formatNumber(total.outputTokens)}</td>
               <td>
                 {formatCost(total.costUsd)}
-                {total.unpricedCalls > 0 ? <span className="muted"> ({total.unpricedCalls} unpriced)</span> : null}
+                {total.unpricedCalls > 0 ? (
+                  <span className="muted"> ({total.unpricedCalls} unpriced)</span>
+                ) : null}
               </td>
             </tr>
           ))}
@@ -77,7 +87,11 @@ export function BudgetTable({ budgets }: { budgets: BudgetView[] }) {
               {formatCost(budget.usedUsd)} of {formatCost(budget.limitUsd)} (
               {Math.round((budget.usedUsd / budget.limitUsd) * 100)}%)
             </td>
-            <td>{budget.crossed.length > 0 ? budget.crossed.map((t) => `${Math.round(t * 100)}%`).join(', ') : '—'}</td>
+            <td>
+              {budget.crossed.length > 0
+                ? budget.crossed.map((t) => `${Math.round(t * 100)}%`).join(', ')
+                : '—'}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -116,7 +130,11 @@ export function UsagePage() {
         <h1>Usage</h1>
         <div className="field inline">
           <label htmlFor="usage-period">Period</label>
-          <select id="usage-period" value={days} onChange={(event) => setDays(Number(event.target.value) as (typeof RANGES)[number])}>
+          <select
+            id="usage-period"
+            value={days}
+            onChange={(event) => setDays(Number(event.target.value) as (typeof RANGES)[number])}
+          >
             {RANGES.map((range) => (
               <option key={range} value={range}>
                 Last {range} days
