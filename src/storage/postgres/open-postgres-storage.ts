@@ -25,7 +25,14 @@ import type { SqlClient, SqlEngine } from './sql-client.ts';
 import { redactDatabaseUrl } from './translate-postgres-error.ts';
 
 export type PostgresStorageOptions = (
-  | { pglite: { /** undefined = in memory */ dataDir?: string } }
+  | {
+      pglite: {
+        /** undefined = in memory */
+        dataDir?: string;
+        /** A new data dir's template (see `pglite-template.ts`); false runs `initdb`. Default: the built one. */
+        template?: string | false;
+      };
+    }
   | {
       url: string;
       /** A schema to create (if missing) and use first on the search_path. */
@@ -82,7 +89,9 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     'client' in options
       ? options.client
       : 'pglite' in options
-        ? await (await import('./pglite-client.ts')).openPgliteClient(options.pglite.dataDir)
+        ? await (await import('./pglite-client.ts')).openPgliteClient(options.pglite.dataDir, {
+            template: options.pglite.template,
+          })
         : (await import('./node-postgres-client.ts')).openNodePostgresClient(options);
   const schema = 'url' in options ? options.schema : undefined;
   let outcome: MigrationOutcome;
