@@ -138,7 +138,10 @@ async function waitForReady(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`godwit serve exited with ${child.exitCode}:\n${output()}`);
-    if (/listening on/.test(output())) {
+    // A new data dir loads the sample after the server is up; tests start from the loaded handbook.
+    const sampleLoading =
+      /loading the sample/.test(output()) && !/Loaded the sample|could not load the sample/.test(output());
+    if (/listening on/.test(output()) && !sampleLoading) {
       const response = await fetch(`${url}/healthz`).catch(() => null);
       if (response?.ok) return;
     }
