@@ -78,6 +78,8 @@ export interface StartGodwitOptions {
   readyTimeoutMs?: number;
   /** Reuse this data directory (a restart); it is left in place on stop. Default: a new temporary one. */
   dataDir?: string;
+  /** Resolve only once a new data dir's sample (loaded after the server is up) is in. Default true. */
+  waitForSample?: boolean;
 }
 
 export async function startGodwit(options: StartGodwitOptions = {}): Promise<GodwitProcess> {
@@ -115,7 +117,13 @@ export async function startGodwit(options: StartGodwitOptions = {}): Promise<God
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    await waitForReady(url, child, () => output, options.readyTimeoutMs ?? 90_000);
+    await waitForReady(
+      url,
+      child,
+      () => output,
+      options.readyTimeoutMs ?? 90_000,
+      options.waitForSample ?? true,
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -134,13 +142,16 @@ async function waitForReady(
   child: ChildProcess,
   output: () => string,
   timeoutMs: number,
+  waitForSample: boolean,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`godwit serve exited with ${child.exitCode}:\n${output()}`);
     // A new data dir loads the sample after the server is up; tests start from the loaded handbook.
     const sampleLoading =
-      /loading the sample/.test(output()) && !/Loaded the sample|could not load the sample/.test(output());
+      waitForSample &&
+      /loading the sample/.test(output()) &&
+      !/Loaded the sample|could not load the sample/.test(output());
     if (/listening on/.test(output()) && !sampleLoading) {
       const response = await fetch(`${url}/healthz`).catch(() => null);
       if (response?.ok) return;
