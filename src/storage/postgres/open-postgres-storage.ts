@@ -100,6 +100,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     outcome = await migrateSchema(client, schema);
     maintenance = await openPostingsMaintenance(client);
     if (outcome.applied.length > 0) await maintenance.vacuum();
+    if (client.engine === 'pglite') await failUnfinishedDocuments(client, options.now?.() ?? new Date());
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
@@ -111,6 +112,22 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         ? describePglite(options.pglite.dataDir)
         : redactDatabaseUrl(options.url);
   return createStorage(client, outcome, maintenance, target, options);
+}
+
+export const UNFINISHED_DOCUMENT_ERROR =
+  'indexing stopped when the process that held the database ended; upload the file again';
+
+/**
+ * Only one process can open a PGlite data dir, so a document still `processing` or `queued` at open was
+ * left by a process that died while indexing it. Its chunks were never committed (they are written in one
+ * transaction with the `ready` mark); saying `failed` tells the user to send it again.
+ */
+async function failUnfinishedDocuments(client: SqlClient, now: Date): Promise<void> {
+  await client.query(
+    `UPDATE documents SET status = 'failed', error = $1, updated_at = $2
+      WHERE status IN ('processing', 'queued')`,
+    [UNFINISHED_DOCUMENT_ERROR, now],
+  );
 }
 
 function createStorage(

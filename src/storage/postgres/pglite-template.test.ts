@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPgliteTemplate } from './build-pglite-template.ts';
-import { openPostgresStorage } from './open-postgres-storage.ts';
+import { openPostgresStorage, UNFINISHED_DOCUMENT_ERROR } from './open-postgres-storage.ts';
 import { copyTemplateInto, isCurrentTemplate, isNewDataDir, isUsableTemplate } from './pglite-template.ts';
 
 describe('the PGlite template for new data dirs', () => {
@@ -48,6 +48,28 @@ describe('the PGlite template for new data dirs', () => {
       expect(await third.knowledge.listKnowledgeBases('acme')).toEqual([]);
     } finally {
       await third.close();
+    }
+  });
+
+  it('marks a document left processing by a process that died as failed, at the next open', async () => {
+    const dataDir = join(root, 'unfinished');
+    const first = await openPostgresStorage({ pglite: { dataDir, template } });
+    const base = await first.knowledge.createKnowledgeBase('acme', { name: 'kb' });
+    const left = await first.knowledge.upsertDocument('acme', {
+      knowledgeBaseId: base.id,
+      source: 'large.md',
+      mimeType: 'text/markdown',
+      sha256: 'a',
+      bytes: 1,
+    });
+    expect(left.status).toBe('processing');
+    await first.close();
+    const second = await openPostgresStorage({ pglite: { dataDir, template } });
+    try {
+      const [document] = await second.knowledge.listDocuments('acme', base.id);
+      expect(document).toMatchObject({ status: 'failed', error: UNFINISHED_DOCUMENT_ERROR });
+    } finally {
+      await second.close();
     }
   });
 
