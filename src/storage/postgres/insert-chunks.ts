@@ -12,18 +12,6 @@ import type { SqlQueryable } from './sql-client.ts';
 const BATCH_ROWS = 1000;
 const BATCH_CHARACTERS = 4_000_000;
 
-/** How the rows are cut into statements. */
-export interface InsertBatching {
-  /** Chunks per statement at most. Default 1000. */
-  batchRows?: number;
-  /**
-   * Awaited between two statements. The embedded database runs on the caller's thread, so a large
-   * document written in one go would hold the event loop for seconds; pausing there lets it serve other
-   * requests (`/healthz`) while the transaction stays open.
-   */
-  pause?: () => Promise<void>;
-}
-
 interface ChunkRecord {
   id: string;
   knowledge_base_id: string;
@@ -74,9 +62,7 @@ export async function insertChunks(
   removed: readonly RemovedByBase[],
   now: Date,
   vectorEnabled: boolean,
-  batching: InsertBatching = {},
 ): Promise<number> {
-  const batchRows = batching.batchRows ?? BATCH_ROWS;
   let insertedPostings = 0;
   const deltas = new Map<string, { chunks: number; terms: number }>();
   const delta = (knowledgeBaseId: string) => {
@@ -99,12 +85,11 @@ export async function insertChunks(
     const entry = delta(write.knowledgeBaseId);
     entry.chunks += write.chunks.length;
     for (const chunk of write.chunks) {
-      if (batch.length >= batchRows || batchCharacters >= BATCH_CHARACTERS) {
+      if (batch.length >= BATCH_ROWS || batchCharacters >= BATCH_CHARACTERS) {
         await transaction.query(insertSql(vectorEnabled, false), batchParams(tenantId, batch, postings));
         batch = [];
         postings = emptyPostings();
         batchCharacters = 0;
-        await batching.pause?.();
       }
       const record = toRecord(write, chunk, postings);
       entry.terms += record.term_count;

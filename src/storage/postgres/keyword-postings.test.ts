@@ -88,7 +88,7 @@ function describePostingsLifecycle(
       expect(await postings(base)).toEqual([]);
     });
 
-    it('writes a document of many chunks whole, across several statements', async () => {
+    it('writes every posting of a document of many chunks', async () => {
       const base = await knowledge.createKnowledgeBase('lifecycle-d', { name: 'kb' });
       const texts = Array.from(
         { length: 130 },
@@ -119,61 +119,6 @@ function describePostingsLifecycle(
 }
 
 describePostingsLifecycle('PGlite', async () => ({ client: await openPgliteClient() }));
-
-describe('writing a large document on PGlite', () => {
-  let client: SqlClient;
-  let knowledge: PostgresKnowledgeStore;
-  let index: PostgresVectorIndex;
-
-  beforeAll(async () => {
-    client = await openPgliteClient();
-    const outcome = await migrateSchema(client, undefined);
-    knowledge = new PostgresKnowledgeStore(client);
-    index = new PostgresVectorIndex(client, outcome.vector);
-  });
-  afterAll(async () => {
-    await client.close();
-  });
-
-  it('lets the event loop turn between its statements', async () => {
-    const base = await knowledge.createKnowledgeBase('loop', { name: 'kb' });
-    const document = await knowledge.upsertDocument('loop', {
-      knowledgeBaseId: base.id,
-      source: 'large.md',
-      mimeType: 'text/plain',
-      sha256: 'v',
-      bytes: 1,
-    });
-    const chunks: Chunk[] = Array.from({ length: 200 }, (_, position) => ({
-      id: `${document.id}:${position}`,
-      tenantId: 'loop',
-      knowledgeBaseId: base.id,
-      documentId: document.id,
-      position,
-      text: `word${position} shared`,
-      location: {},
-      metadata: {},
-      tokenCount: 2,
-      embedding: null,
-    }));
-    let turns = 0;
-    let writing = true;
-    const count = () => {
-      turns++;
-      if (writing) setImmediate(count);
-    };
-    setImmediate(count);
-    await index.replaceDocumentChunks(
-      'loop',
-      { id: document.id, knowledgeBaseId: base.id, sha256: 'v' },
-      chunks,
-    );
-    writing = false;
-    // 200 chunks are four statements of 50: the loop turned between each two.
-    expect(turns).toBeGreaterThanOrEqual(3);
-    expect(await knowledge.knowledgeBaseStats('loop', base.id)).toMatchObject({ chunks: 200 });
-  });
-});
 
 const describeWithPostgres = await describeWithService('postgres');
 const schema = uniqueSchemaName('postings_lifecycle');

@@ -9,7 +9,7 @@ import { checkChunksForDocument, checkEmbedding, checkSearchSize } from '../../c
 import type { Chunk, ChunkLocation, Metadata, SearchHit } from '../../core/types.ts';
 import { bm25SearchSql } from './bm25-search-sql.ts';
 import { chunkFilterSql } from './chunk-filter-sql.ts';
-import { type InsertBatching, insertChunks, type RemovedByBase } from './insert-chunks.ts';
+import { insertChunks, type RemovedByBase } from './insert-chunks.ts';
 import { queryTerms } from './keyword-terms.ts';
 import type { VectorSupport } from './migrate-schema.ts';
 import { PostingsMaintenance } from './postings-maintenance.ts';
@@ -28,16 +28,6 @@ interface HitRow {
 }
 
 const DEFAULT_SCAN_BATCH = 500;
-
-/**
- * PGlite writes on this thread: about 2 ms of CPU per chunk with its postings, so statements of 50 chunks
- * hold the event loop for about 0.1 s, and a turn of the loop between them keeps the server answering.
- * Measured in docs/decisions/2026-12-07-embedded-start-and-ingest.md.
- */
-const EMBEDDED_BATCHING: InsertBatching = {
-  batchRows: 50,
-  pause: () => new Promise((resolvePause) => setImmediate(resolvePause)),
-};
 
 export class PostgresVectorIndex implements VectorIndex {
   constructor(
@@ -107,7 +97,6 @@ export class PostgresVectorIndex implements VectorIndex {
         removed.byBase,
         this.now(),
         this.vector.enabled,
-        this.client.engine === 'pglite' ? EMBEDDED_BATCHING : {},
       );
       return removed.postings + inserted;
     });
