@@ -96,7 +96,12 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     : null;
   lock?.setServerUrl(server.url);
   const knowledgeBases = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
-  const loadSample = options.sample && config.sample && !sampleOffered(config);
+  // The sample goes only into a data dir that has no base of its own (`offerSample` says the same).
+  const loadSample =
+    options.sample &&
+    config.sample &&
+    !sampleOffered(config) &&
+    knowledgeBases.every((base) => base.name === SAMPLE_KNOWLEDGE_BASE);
   output.info(`Godwit ${services.version} listening on ${server.url}`);
   output.info(`  model:     ${services.provider.model} (${services.provider.reason})`);
   if (services.provider.fallbackModels.length > 0)
