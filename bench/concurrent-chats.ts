@@ -61,6 +61,15 @@ async function chat(url: string, question: string): Promise<number> {
   return performance.now() - startedAt;
 }
 
+/** A new data dir loads the sample after the server is ready; the questions are about the whole handbook. */
+async function waitForSample(server: ReturnType<typeof spawnServer>): Promise<void> {
+  const deadline = performance.now() + 300_000;
+  while (!/Loaded the sample|could not load the sample/.test(server.output())) {
+    if (performance.now() > deadline) throw new Error(`the sample did not load:\n${server.output()}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}
+
 async function runLevel(url: string, concurrency: number) {
   const latencies: number[] = [];
   let busyMs = 0;
@@ -100,6 +109,7 @@ const server = spawnServer(process.execPath, [join(REPOSITORY, 'bin', 'godwit.js
 });
 try {
   await waitForOk(server, `${url}/readyz`, { timeoutMs: 300_000 });
+  await waitForSample(server);
   await chat(url, QUESTIONS[0]!);
   const results = [];
   for (const level of levels) results.push(await runLevel(url, level));

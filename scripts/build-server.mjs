@@ -8,7 +8,7 @@
  *
  * Plain JavaScript on purpose: it must run on a fresh clone before anything is compiled.
  */
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -39,7 +39,14 @@ const keepImports = {
 
 const startedAt = performance.now();
 const entryPoints = listSources(SOURCE);
-rmSync(OUT, { recursive: true, force: true });
+// Everything but the PGlite template goes: rebuilding that takes seconds, and it is rebuilt below only when
+// the PGlite version or the migrations changed.
+const TEMPLATE = 'pglite-template';
+if (existsSync(OUT)) {
+  for (const name of readdirSync(OUT)) {
+    if (name !== TEMPLATE) rmSync(join(OUT, name), { recursive: true, force: true });
+  }
+}
 await build({
   entryPoints,
   outdir: OUT,
@@ -52,6 +59,15 @@ await build({
   plugins: [keepImports],
   logLevel: 'warning',
 });
+// A new embedded data dir starts as a copy of this (src/storage/postgres/pglite-template.ts).
+const { buildPgliteTemplate } = await import('../dist/storage/postgres/build-pglite-template.js');
+const templateStartedAt = performance.now();
+if (await buildPgliteTemplate()) {
+  const templateSeconds = ((performance.now() - templateStartedAt) / 1000).toFixed(1);
+  console.error(
+    `Built the PGlite template for new data dirs in ${relative(ROOT, OUT)}/${TEMPLATE}/ in ${templateSeconds} s.`,
+  );
+}
 // Marks the build so bin/godwit.js can tell a compiled tree from a half-written one.
 writeFileSync(join(OUT, 'build.json'), `${JSON.stringify({ files: entryPoints.length }, null, 2)}\n`);
 const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);

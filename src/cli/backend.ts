@@ -71,23 +71,35 @@ async function runningServerUrl(dataDir: string, output: Output, waitMs = 120_00
   }
 }
 
-/** Loads the sample once per data dir: deleting `handbook` later does not bring it back. */
+/**
+ * Loads the sample once per data dir: deleting `handbook` later does not bring it back. A load stopped by
+ * `signal` (or a crash) is finished at the next start, as long as `handbook` is still the only base.
+ * Resolves false when stopped before the end.
+ */
 export async function offerSample(
   services: GodwitServices,
   config: GodwitConfig,
   output: Output,
-): Promise<void> {
+  signal?: AbortSignal,
+): Promise<boolean> {
   const marker = join(config.dataDir, 'sample-offered');
-  if (existsSync(marker)) return;
+  if (existsSync(marker)) return true;
   const existing = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
-  if (existing.length === 0) {
-    const outcomes = await loadSampleKnowledgeBase(services);
+  if (existing.every((base) => base.name === SAMPLE_KNOWLEDGE_BASE)) {
+    const outcomes = await loadSampleKnowledgeBase(services, signal);
+    if (signal?.aborted) return false;
     const loaded = outcomes.filter((outcome) => outcome.status !== 'failed').length;
     output.info(
       `Loaded the sample knowledge base "${SAMPLE_KNOWLEDGE_BASE}" (${loaded} documents from examples/handbook/). Skip it with --no-sample.`,
     );
   }
   writeFileSync(marker, new Date().toISOString());
+  return true;
+}
+
+/** Whether a new data dir still has the sample to load (so `serve` can say it loads in the background). */
+export function sampleOffered(config: GodwitConfig): boolean {
+  return existsSync(join(config.dataDir, 'sample-offered'));
 }
 
 class LocalBackend implements CliBackend {

@@ -101,6 +101,8 @@ export interface StartGodwitOptions {
   readyTimeoutMs?: number;
   /** Reuse this data directory (a restart); it is left in place on stop. Default: a new temporary one. */
   dataDir?: string;
+  /** Resolve only once a new data dir's sample (loaded after the server is up) is in. Default true. */
+  waitForSample?: boolean;
 }
 
 /**
@@ -143,7 +145,12 @@ export async function startGodwit(options: StartGodwitOptions = {}): Promise<God
   };
   let url: string;
   try {
-    url = await waitForReady(child, () => output, options.readyTimeoutMs ?? 90_000);
+    url = await waitForReady(
+      child,
+      () => output,
+      options.readyTimeoutMs ?? 90_000,
+      options.waitForSample ?? true,
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -168,12 +175,22 @@ export async function startGodwit(options: StartGodwitOptions = {}): Promise<God
 }
 
 /** Waits for the announced URL, then for `/readyz` to answer 200; resolves with the URL. */
-async function waitForReady(child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
+async function waitForReady(
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+  waitForSample: boolean,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`godwit serve exited with ${child.exitCode}:\n${output()}`);
     const announced = /listening on (http:\/\/\S+)/.exec(output())?.[1];
-    if (announced) {
+    // A new data dir loads the sample after the server is up; tests start from the loaded handbook.
+    const sampleLoading =
+      waitForSample &&
+      /loading the sample/.test(output()) &&
+      !/Loaded the sample|could not load the sample/.test(output());
+    if (announced && !sampleLoading) {
       const response = await fetch(`${announced}/readyz`).catch(() => null);
       if (response?.ok) return announced;
     }

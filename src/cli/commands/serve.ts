@@ -2,6 +2,7 @@ import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
 import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
 import { describeStorage } from '../../config/describe-storage.ts';
 import { channelSettings, createConfiguredChannels, createGodwit } from '../../config/index.ts';
+import { SAMPLE_KNOWLEDGE_BASE } from '../../config/sample-knowledge-base.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { type NodeServer, startNodeServer } from '../../runtime/node.ts';
 import { checkAuthReadiness } from '../../server/auth/auth-readiness.ts';
@@ -9,7 +10,7 @@ import { describeAuthMethods, resolveAuthSettings } from '../../server/auth/auth
 import { createApp, createGodwitMetrics, createMetricsApp } from '../../server/index.ts';
 import { writeLogLine } from '../../server/log-writer.ts';
 import { createReadiness } from '../../server/readiness.ts';
-import { offerSample } from '../backend.ts';
+import { offerSample, sampleOffered } from '../backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
 
@@ -45,7 +46,6 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     lock?.release();
     throw error;
   }
-  if (options.sample && config.sample) await offerSample(services, config, output);
   const shutdown = new AbortController();
   const logger = writeLogLine;
   const readiness = createReadiness(services, {
@@ -112,13 +112,21 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     : null;
   lock?.setServerUrl(server.url);
   const knowledgeBases = await services.knowledgeStore.listKnowledgeBases(DEFAULT_TENANT);
+  // The sample goes only into a data dir that has no base of its own (`offerSample` says the same).
+  const loadSample =
+    options.sample &&
+    config.sample &&
+    !sampleOffered(config) &&
+    knowledgeBases.every((base) => base.name === SAMPLE_KNOWLEDGE_BASE);
   output.info(`Godwit ${services.version} listening on ${server.url}`);
   output.info(`  model:     ${services.provider.model} (${services.provider.reason})`);
   if (services.provider.fallbackModels.length > 0)
     output.info(`  fallback:  ${services.provider.fallbackModels.join(' → ')}`);
   output.info(`  storage:   ${describeStorage(config)}`);
   output.info(
-    `  knowledge: ${knowledgeBases.map((kb) => kb.name).join(', ') || '(none yet: godwit ingest ./docs --kb NAME)'}`,
+    loadSample
+      ? `  knowledge: loading the sample "${SAMPLE_KNOWLEDGE_BASE}" in the background (skip it with --no-sample)`
+      : `  knowledge: ${knowledgeBases.map((kb) => kb.name).join(', ') || '(none yet: godwit ingest ./docs --kb NAME)'}`,
   );
   output.info(
     `  auth:      ${auth.mode === 'required' ? `required (${describeAuthMethods(auth)})` : 'off (loopback only; every caller is the local admin)'}`,
@@ -129,8 +137,20 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   );
   // Outages are logged as they happen, not only when a load balancer happens to probe /readyz.
   const stopWatching = readiness.watch(READINESS_WATCH_INTERVAL_MS);
+  // The sample loads after the server is up: readiness does not wait for its parsers (seconds for the first
+  // PDF, DOCX and XLSX). Text documents go first, so a first question finds the handbook within moments.
+  const sampleStop = new AbortController();
+  const sample = loadSample
+    ? offerSample(services, config, output, sampleStop.signal).catch((error: unknown) => {
+        output.error(
+          `could not load the sample knowledge base: ${error instanceof Error ? error.message : error}`,
+        );
+      })
+    : Promise.resolve();
   await stopSignal();
   stopWatching();
+  sampleStop.abort();
+  await sample;
   await drain(server, shutdown, config.server.shutdownGraceMs, output);
   // Channel answers still being posted (their turns were told to stop): bounded like the requests.
   await Promise.race([

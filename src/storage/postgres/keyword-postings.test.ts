@@ -88,6 +88,17 @@ function describePostingsLifecycle(
       expect(await postings(base)).toEqual([]);
     });
 
+    it('writes every posting of a document of many chunks', async () => {
+      const base = await knowledge.createKnowledgeBase('lifecycle-d', { name: 'kb' });
+      const texts = Array.from(
+        { length: 130 },
+        (_, position) => `shared word${position} extra${position % 7}`,
+      );
+      await addDocument('lifecycle-d', base, 'large.md', texts);
+      expect(await postings(base)).toHaveLength(130 * 3);
+      expect(await knowledge.knowledgeBaseStats('lifecycle-d', base.id)).toMatchObject({ chunks: 130 });
+    });
+
     it('drops the postings of a deleted knowledge base, and of a deleted tenant, keeping the others', async () => {
       const kept = await knowledge.createKnowledgeBase('lifecycle-b', { name: 'kept' });
       const gone = await knowledge.createKnowledgeBase('lifecycle-b', { name: 'gone' });

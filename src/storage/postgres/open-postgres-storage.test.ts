@@ -102,7 +102,7 @@ describe('openPostgresStorage on PGlite', () => {
     const root = await mkdtemp(join(tmpdir(), 'godwit-pglite-'));
     const dataDir = join(root, 'nested', 'db');
     try {
-      const first = await openPostgresStorage({ pglite: { dataDir } });
+      const first = await openPostgresStorage({ pglite: { dataDir, template: false } });
       expect(first.engine).toBe('pglite');
       expect(first.vector).toEqual({ enabled: true });
       expect(first.appliedMigrations).toEqual([
@@ -128,5 +128,5 @@ describe('openPostgresStorage on PGlite', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

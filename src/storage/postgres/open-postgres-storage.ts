@@ -27,7 +27,14 @@ import type { SqlClient, SqlEngine } from './sql-client.ts';
 import { redactDatabaseUrl } from './translate-postgres-error.ts';
 
 export type PostgresStorageOptions = (
-  | { pglite: { /** undefined = in memory */ dataDir?: string } }
+  | {
+      pglite: {
+        /** undefined = in memory */
+        dataDir?: string;
+        /** A new data dir's template (see `pglite-template.ts`); false runs `initdb`. Default: the built one. */
+        template?: string | false;
+      };
+    }
   | {
       url: string;
       /** A schema to create (if missing) and use first on the search_path. */
@@ -86,7 +93,9 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     'client' in options
       ? options.client
       : 'pglite' in options
-        ? await (await import('./pglite-client.ts')).openPgliteClient(options.pglite.dataDir)
+        ? await (await import('./pglite-client.ts')).openPgliteClient(options.pglite.dataDir, {
+            template: options.pglite.template,
+          })
         : (await import('./node-postgres-client.ts')).openNodePostgresClient(options);
   const schema = 'url' in options ? options.schema : undefined;
   let outcome: MigrationOutcome;
@@ -95,6 +104,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     outcome = await migrateSchema(client, schema);
     maintenance = await openPostingsMaintenance(client);
     if (outcome.applied.length > 0) await maintenance.vacuum();
+    if (client.engine === 'pglite') await failUnfinishedDocuments(client, options.now?.() ?? new Date());
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
@@ -106,6 +116,22 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         ? describePglite(options.pglite.dataDir)
         : redactDatabaseUrl(options.url);
   return createStorage(client, outcome, maintenance, target, options);
+}
+
+export const UNFINISHED_DOCUMENT_ERROR =
+  'indexing stopped when the process that held the database ended; upload the file again';
+
+/**
+ * Only one process can open a PGlite data dir, so a document still `processing` or `queued` at open was
+ * left by a process that died while indexing it. Its chunks were never committed (they are written in one
+ * transaction with the `ready` mark); saying `failed` tells the user to send it again.
+ */
+async function failUnfinishedDocuments(client: SqlClient, now: Date): Promise<void> {
+  await client.query(
+    `UPDATE documents SET status = 'failed', error = $1, updated_at = $2
+      WHERE status IN ('processing', 'queued')`,
+    [UNFINISHED_DOCUMENT_ERROR, now],
+  );
 }
 
 function createStorage(

@@ -4,15 +4,35 @@ import { dirname, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { DependencyError } from '../../core/errors.ts';
+import { copyTemplateInto, isNewDataDir, TEMPLATE_DIRECTORY } from './pglite-template.ts';
 import type { SqlClient, SqlQueryable } from './sql-client.ts';
 import { translatePostgresError } from './translate-postgres-error.ts';
 
-/** Opens PGlite in memory (`dataDir` undefined) or on disk, creating the data dir's parent. */
-export async function openPgliteClient(dataDir?: string): Promise<SqlClient> {
+export interface PgliteOpenOptions {
+  /**
+   * The prebuilt template (`pglite-template.ts`) a new on-disk data dir starts as a copy of, when it fits
+   * the installed PGlite. Default dist/pglite-template/; false always runs `initdb` (how the template
+   * itself is built).
+   */
+  template?: string | false;
+}
+
+/**
+ * Opens PGlite in memory (`dataDir` undefined) or on disk, creating the data dir's parent. A new data dir
+ * starts from the prebuilt template when there is one.
+ */
+export async function openPgliteClient(
+  dataDir?: string,
+  options: PgliteOpenOptions = {},
+): Promise<SqlClient> {
   const target = dataDir === undefined ? 'PGlite (in memory)' : `PGlite at ${dataDir}`;
   let database: PGlite;
   try {
-    if (dataDir !== undefined) await mkdir(dirname(resolve(dataDir)), { recursive: true });
+    if (dataDir !== undefined) {
+      await mkdir(dirname(resolve(dataDir)), { recursive: true });
+      const template = options.template ?? TEMPLATE_DIRECTORY;
+      if (template !== false && isNewDataDir(dataDir)) copyTemplateInto(dataDir, template);
+    }
     database = await PGlite.create({ dataDir, extensions: { vector } });
   } catch (error) {
     throw new DependencyError(
