@@ -1,7 +1,13 @@
-/** The Cache contract: get/set/delete, and expiry where the test can move the adapter's clock. */
+/** The Cache contract: get/set/delete, and expiry where the fixture declares it can move the adapter's clock. */
 import { describe, expect, it } from 'vitest';
 import type { Cache } from '../../src/core/ports.ts';
-import { type FixtureFactory, newId, useContractFixture } from './contract-fixture.ts';
+import {
+  type Capabilities,
+  type FixtureFactory,
+  itHasDeclaredCapabilities,
+  newId,
+  useContractFixture,
+} from './contract-fixture.ts';
 
 export interface CacheStores {
   cache: Cache;
@@ -9,9 +15,26 @@ export interface CacheStores {
   advanceSeconds?: (seconds: number) => void | Promise<void>;
 }
 
-export function describeCacheContract(name: string, factory: FixtureFactory<CacheStores>): void {
+/** `expiry`: the fixture gives `advanceSeconds`, so values set with a TTL are seen to expire. */
+export type CacheCapabilities = Capabilities<'expiry'>;
+
+function advance(stores: CacheStores, seconds: number): void | Promise<void> {
+  if (!stores.advanceSeconds)
+    throw new Error('The suite declared expiry, but the fixture has no advanceSeconds.');
+  return stores.advanceSeconds(seconds);
+}
+
+export function describeCacheContract(
+  name: string,
+  factory: FixtureFactory<CacheStores>,
+  capabilities: CacheCapabilities,
+): void {
   describe(`Cache contract: ${name}`, () => {
     const stores = useContractFixture(factory);
+
+    itHasDeclaredCapabilities(stores, capabilities, ({ advanceSeconds }) => ({
+      expiry: typeof advanceSeconds === 'function',
+    }));
 
     it('stores, overwrites and deletes values', async () => {
       const { cache } = stores();
@@ -35,24 +58,23 @@ export function describeCacheContract(name: string, factory: FixtureFactory<Cach
       expect(await cache.get(`${key}:long`)).toBe('long');
     });
 
-    it('keeps a value with a TTL until it expires', async () => {
-      const { cache, advanceSeconds } = stores();
+    it.runIf(capabilities.expiry)('keeps a value with a TTL until it expires', async () => {
+      const { cache } = stores();
       const key = newId('ttl');
       await cache.set(key, 'fresh', 60);
       expect(await cache.get(key)).toBe('fresh');
-      if (!advanceSeconds) return;
-      await advanceSeconds(59);
+      await advance(stores(), 59);
       expect(await cache.get(key)).toBe('fresh');
-      await advanceSeconds(2);
+      await advance(stores(), 2);
       expect(await cache.get(key)).toBeUndefined();
     });
 
-    it('forgets the old TTL when a value is set again without one', async () => {
-      const { cache, advanceSeconds } = stores();
+    it.runIf(capabilities.expiry)('forgets the old TTL when a value is set again without one', async () => {
+      const { cache } = stores();
       const key = newId('ttl');
       await cache.set(key, 'short-lived', 1);
       await cache.set(key, 'kept');
-      await advanceSeconds?.(3600);
+      await advance(stores(), 3600);
       expect(await cache.get(key)).toBe('kept');
     });
   });

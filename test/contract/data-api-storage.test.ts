@@ -69,10 +69,13 @@ afterAll(async () => {
   await done?.emulator.close();
 });
 
-describeKnowledgeStoreContract('RDS Data API (emulated)', shared);
-describeVectorIndexContract('RDS Data API (emulated)', shared, { vectors: 'supported' });
+describeKnowledgeStoreContract('RDS Data API (emulated)', shared, { upsertDocuments: true });
+describeVectorIndexContract('RDS Data API (emulated)', shared, {
+  vectors: 'supported',
+  replaceManyDocumentChunks: true,
+});
 describeConversationStoreContract('RDS Data API (emulated)', shared);
-describeUsageLedgerContract('RDS Data API (emulated)', shared);
+describeUsageLedgerContract('RDS Data API (emulated)', shared, { recordMany: true });
 describeAuditLogContract('RDS Data API (emulated)', shared);
 
 describe('RDS Data API client', () => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, DependencyError, NotFoundError } from '../../src/core/errors.ts';
 import { DynamoDbTable } from '../../src/storage/dynamodb/dynamodb-table.ts';
 import { ensureTables } from '../../src/storage/dynamodb/ensure-tables.ts';
 import { dataTableName } from '../../src/storage/dynamodb/table-definitions.ts';
@@ -118,6 +119,53 @@ describe('DynamoDbTable.queryPages', () => {
       }
       expect(pages.slice(0, 3)).toEqual([10, 10, 5]);
       expect(items).toEqual(Array.from({ length: 25 }, (_unused, index) => index));
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('DynamoDbTable conditional writes', () => {
+  it("maps a failed condition to the caller's error, or skips it, and lets other faults through", async () => {
+    const raw = new DynamoDBClient({ endpoint: dynalite.endpoint, ...LOCAL });
+    const client = DynamoDBDocumentClient.from(raw);
+    try {
+      await ensureTables(raw, { tablePrefix: 'conditional' });
+      const table = new DynamoDbTable(client, dataTableName('conditional'), dynalite.endpoint);
+      const key = { pk: 'thing', sk: '#THING' };
+      const exists = (cause: unknown) => new ConflictError('the thing exists', { cause });
+      const missing = (cause: unknown) => new NotFoundError('no such thing', { cause });
+
+      expect(await table.putNew({ ...key, count: 1 }, exists)).toBe(true);
+      await expect(table.putNew({ ...key, count: 2 }, exists)).rejects.toThrow('the thing exists');
+      expect(await table.putNew({ ...key, count: 3 }, 'skip')).toBe(false);
+      expect((await table.get(key))?.count).toBe(1);
+
+      const bump = {
+        UpdateExpression: 'SET #count = #count + :one',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'ALL_NEW' as const,
+      };
+      expect((await table.updateExisting(key, bump, missing)).count).toBe(2);
+      expect(await table.updateExisting(key, { ...bump, ReturnValues: 'NONE' }, 'skip')).toEqual({});
+      const absent = { pk: 'absent', sk: '#THING' };
+      await expect(table.updateExisting(absent, bump, missing)).rejects.toBeInstanceOf(NotFoundError);
+      expect(await table.updateExisting(absent, bump, 'skip')).toBeUndefined();
+      expect(await table.get(absent)).toBeUndefined();
+      // An extra condition is ANDed with existence.
+      const guarded = { ...bump, condition: '#count > :one' };
+      expect(
+        await table.updateExisting(key, { ...guarded, ExpressionAttributeValues: { ':one': 9 } }, 'skip'),
+      ).toBeUndefined();
+      expect((await table.get(key))?.count).toBe(3);
+
+      await table.deleteExisting(key, missing);
+      await expect(table.deleteExisting(key, missing)).rejects.toThrow('no such thing');
+
+      const elsewhere = new DynamoDbTable(client, 'no-such-table', dynalite.endpoint);
+      await expect(elsewhere.putNew(key, 'skip')).rejects.toBeInstanceOf(DependencyError);
+      await expect(elsewhere.updateExisting(key, bump, 'skip')).rejects.toBeInstanceOf(DependencyError);
     } finally {
       client.destroy();
     }

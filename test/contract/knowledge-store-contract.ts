@@ -2,12 +2,30 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.ts';
 import type { KnowledgeDocument } from '../../src/core/types.ts';
-import { type FixtureFactory, newTenant, useContractFixture } from './contract-fixture.ts';
+import {
+  type Capabilities,
+  declaredMethod,
+  type FixtureFactory,
+  itHasDeclaredCapabilities,
+  newTenant,
+  useContractFixture,
+} from './contract-fixture.ts';
 import { createDocument, type KnowledgeStores, storeChunks } from './knowledge-fixtures.ts';
 
-export function describeKnowledgeStoreContract(name: string, factory: FixtureFactory<KnowledgeStores>): void {
+/** `upsertDocuments`: the store creates or updates many documents in one call. */
+export type KnowledgeStoreCapabilities = Capabilities<'upsertDocuments'>;
+
+export function describeKnowledgeStoreContract(
+  name: string,
+  factory: FixtureFactory<KnowledgeStores>,
+  capabilities: KnowledgeStoreCapabilities,
+): void {
   describe(`KnowledgeStore contract: ${name}`, () => {
     const stores = useContractFixture(factory);
+
+    itHasDeclaredCapabilities(stores, capabilities, ({ knowledge }) => ({
+      upsertDocuments: typeof knowledge.upsertDocuments === 'function',
+    }));
 
     describe('knowledge bases', () => {
       it('creates a base with defaults, finds it by name and lists bases by name', async () => {
@@ -258,7 +276,7 @@ export function describeKnowledgeStoreContract(name: string, factory: FixtureFac
       });
     });
 
-    describe('upsertDocuments', () => {
+    describe.runIf(capabilities.upsertDocuments)('upsertDocuments', () => {
       const input = (knowledgeBaseId: string, source: string, sha = `sha-${source}`) => ({
         knowledgeBaseId,
         source,
@@ -276,7 +294,7 @@ export function describeKnowledgeStoreContract(name: string, factory: FixtureFac
 
       it('creates and updates documents as the single calls do, in the order given', async () => {
         const all = stores();
-        if (!all.knowledge.upsertDocuments) return;
+        const upsertDocuments = declaredMethod(all.knowledge, 'upsertDocuments');
         const tenant = newTenant();
         const singly = await all.knowledge.createKnowledgeBase(tenant, { name: 'singly' });
         const batched = await all.knowledge.createKnowledgeBase(tenant, { name: 'batched' });
@@ -292,7 +310,7 @@ export function describeKnowledgeStoreContract(name: string, factory: FixtureFac
         for (const source of sources) {
           expected.push(await all.knowledge.upsertDocument(tenant, input(singly.id, source)));
         }
-        const documents = await all.knowledge.upsertDocuments(
+        const documents = await upsertDocuments(
           tenant,
           sources.map((source) => input(batched.id, source)),
         );
@@ -316,14 +334,14 @@ export function describeKnowledgeStoreContract(name: string, factory: FixtureFac
 
       it('is idempotent: the same batch again keeps the same documents', async () => {
         const all = stores();
-        if (!all.knowledge.upsertDocuments) return;
+        const upsertDocuments = declaredMethod(all.knowledge, 'upsertDocuments');
         const tenant = newTenant();
         const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
         const other = await all.knowledge.createKnowledgeBase(tenant, { name: 'other' });
         // One batch may span bases, and the same source may appear once in each.
         const inputs = [input(base.id, 'a.md'), input(base.id, 'b.md'), input(other.id, 'a.md')];
-        const first = await all.knowledge.upsertDocuments(tenant, inputs);
-        const second = await all.knowledge.upsertDocuments(tenant, inputs);
+        const first = await upsertDocuments(tenant, inputs);
+        const second = await upsertDocuments(tenant, inputs);
         expect(second.map((document) => document.id)).toEqual(first.map((document) => document.id));
         expect(second.map(fields)).toEqual(first.map(fields));
         expect(new Set(first.map((document) => document.id)).size).toBe(3);
@@ -334,44 +352,41 @@ export function describeKnowledgeStoreContract(name: string, factory: FixtureFac
           chunks: 0,
           failed: 0,
         });
-        expect(await all.knowledge.upsertDocuments(tenant, [])).toEqual([]);
+        expect(await upsertDocuments(tenant, [])).toEqual([]);
       });
 
       it('rejects the whole batch for one bad item and changes nothing', async () => {
         const all = stores();
-        if (!all.knowledge.upsertDocuments) return;
+        const upsertDocuments = declaredMethod(all.knowledge, 'upsertDocuments');
         const tenant = newTenant();
         const base = await all.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
         const existing = await all.knowledge.upsertDocument(tenant, input(base.id, 'existing.md', 'kept'));
         const good = [input(base.id, 'existing.md', 'changed'), input(base.id, 'new.md')];
         await expect(
-          all.knowledge.upsertDocuments(tenant, [...good, input('no-such-base', 'x.md')]),
+          upsertDocuments(tenant, [...good, input('no-such-base', 'x.md')]),
         ).rejects.toBeInstanceOf(NotFoundError);
         await expect(
-          all.knowledge.upsertDocuments(tenant, [...good, { ...input(base.id, 'y.md'), source: '' }]),
+          upsertDocuments(tenant, [...good, { ...input(base.id, 'y.md'), source: '' }]),
         ).rejects.toBeInstanceOf(ValidationError);
         await expect(
-          all.knowledge.upsertDocuments(tenant, [...good, { ...input(base.id, 'y.md'), sha256: '' }]),
+          upsertDocuments(tenant, [...good, { ...input(base.id, 'y.md'), sha256: '' }]),
         ).rejects.toBeInstanceOf(ValidationError);
         await expect(
-          all.knowledge.upsertDocuments(tenant, [...good, input(base.id, 'new.md', 'twice')]),
+          upsertDocuments(tenant, [...good, input(base.id, 'new.md', 'twice')]),
         ).rejects.toBeInstanceOf(ValidationError);
         expect(await all.knowledge.listDocuments(tenant, base.id)).toEqual([existing]);
       });
 
       it("never writes into another tenant's base", async () => {
         const all = stores();
-        if (!all.knowledge.upsertDocuments) return;
+        const upsertDocuments = declaredMethod(all.knowledge, 'upsertDocuments');
         const tenantA = newTenant();
         const tenantB = newTenant();
         const base = await all.knowledge.createKnowledgeBase(tenantA, { name: 'private' });
         const secret = await all.knowledge.upsertDocument(tenantA, input(base.id, 'secret.md', 'mine'));
         const own = await all.knowledge.createKnowledgeBase(tenantB, { name: 'own' });
         await expect(
-          all.knowledge.upsertDocuments(tenantB, [
-            input(own.id, 'b.md'),
-            input(base.id, 'secret.md', 'evil'),
-          ]),
+          upsertDocuments(tenantB, [input(own.id, 'b.md'), input(base.id, 'secret.md', 'evil')]),
         ).rejects.toBeInstanceOf(NotFoundError);
         expect(await all.knowledge.listDocuments(tenantA, base.id)).toEqual([secret]);
         expect(await all.knowledge.listDocuments(tenantB, own.id)).toEqual([]);

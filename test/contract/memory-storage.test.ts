@@ -14,24 +14,28 @@ import {
 
 const memory = async () => ({ stores: createMemoryStorage(), cleanup: async () => {} });
 
-describeKnowledgeStoreContract('memory', memory);
-describeVectorIndexContract('memory', memory, { vectors: 'supported' });
+describeKnowledgeStoreContract('memory', memory, { upsertDocuments: true });
+describeVectorIndexContract('memory', memory, { vectors: 'supported', replaceManyDocumentChunks: true });
 describeConversationStoreContract('memory', memory);
-describeUsageLedgerContract('memory', memory);
+describeUsageLedgerContract('memory', memory, { recordMany: true });
 describeAuditLogContract('memory', memory);
 describeCounterStoreContract('memory', memory);
 describeApiKeyStoreContract('memory', memory);
 describeHealthCheckContract('memory', memory);
-describeCacheContract('memory', async () => {
-  let now = Date.UTC(2026, 0, 1);
-  const cache = new MemoryCache({ now: () => now });
-  return {
-    stores: {
-      cache,
-      advanceSeconds: (seconds: number) => {
-        now += seconds * 1000;
+describeCacheContract(
+  'memory',
+  async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const cache = new MemoryCache({ now: () => now });
+    return {
+      stores: {
+        cache,
+        advanceSeconds: (seconds: number) => {
+          now += seconds * 1000;
+        },
       },
-    },
-    cleanup: async () => {},
-  };
-});
+      cleanup: async () => {},
+    };
+  },
+  { expiry: true },
+);

@@ -22,10 +22,10 @@ afterAll(async () => {
   await (await opened)?.close();
 });
 
-describeKnowledgeStoreContract('PGlite', shared);
-describeVectorIndexContract('PGlite', shared, { vectors: 'supported' });
+describeKnowledgeStoreContract('PGlite', shared, { upsertDocuments: true });
+describeVectorIndexContract('PGlite', shared, { vectors: 'supported', replaceManyDocumentChunks: true });
 describeConversationStoreContract('PGlite', shared);
-describeUsageLedgerContract('PGlite', shared);
+describeUsageLedgerContract('PGlite', shared, { recordMany: true });
 describeAuditLogContract('PGlite', shared);
 describeCounterStoreContract('PGlite', shared);
 describeApiKeyStoreContract('PGlite', shared);

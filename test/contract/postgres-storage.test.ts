@@ -45,10 +45,10 @@ afterAll(async () => {
 });
 
 describeWithPostgres('PostgreSQL', () => {
-  describeKnowledgeStoreContract('PostgreSQL', shared);
-  describeVectorIndexContract('PostgreSQL', shared, vectorOptions);
+  describeKnowledgeStoreContract('PostgreSQL', shared, { upsertDocuments: true });
+  describeVectorIndexContract('PostgreSQL', shared, { ...vectorOptions, replaceManyDocumentChunks: true });
   describeConversationStoreContract('PostgreSQL', shared);
-  describeUsageLedgerContract('PostgreSQL', shared);
+  describeUsageLedgerContract('PostgreSQL', shared, { recordMany: true });
   describeAuditLogContract('PostgreSQL', shared);
   describeCounterStoreContract('PostgreSQL', shared);
   describeApiKeyStoreContract('PostgreSQL', shared);

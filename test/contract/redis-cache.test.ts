@@ -41,13 +41,17 @@ async function openRedisCache() {
 }
 
 describeWithRedis('Redis cache', () => {
-  describeCacheContract('redis', async () => {
-    const { cache, admin, keyPrefix, cleanup } = await openRedisCache();
-    return {
-      stores: { cache, advanceSeconds: (seconds) => advanceKeys(admin, keyPrefix, seconds) },
-      cleanup,
-    };
-  });
+  describeCacheContract(
+    'redis',
+    async () => {
+      const { cache, admin, keyPrefix, cleanup } = await openRedisCache();
+      return {
+        stores: { cache, advanceSeconds: (seconds) => advanceKeys(admin, keyPrefix, seconds) },
+        cleanup,
+      };
+    },
+    { expiry: true },
+  );
 
   it('stores values under its key prefix with the TTL in Redis itself', async () => {
     const { cache, admin, keyPrefix, cleanup } = await openRedisCache();

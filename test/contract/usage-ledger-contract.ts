@@ -2,11 +2,22 @@
 import { describe, expect, it } from 'vitest';
 import type { UsageLedger } from '../../src/core/ports.ts';
 import type { UsageEntry } from '../../src/core/types.ts';
-import { type FixtureFactory, newId, newTenant, useContractFixture } from './contract-fixture.ts';
+import {
+  type Capabilities,
+  declaredMethod,
+  type FixtureFactory,
+  itHasDeclaredCapabilities,
+  newId,
+  newTenant,
+  useContractFixture,
+} from './contract-fixture.ts';
 
 export interface UsageStores {
   usage: UsageLedger;
 }
+
+/** `recordMany`: the ledger writes several entries in one call. */
+export type UsageLedgerCapabilities = Capabilities<'recordMany'>;
 
 function entry(tenantId: string, overrides: Partial<UsageEntry>): UsageEntry {
   return {
@@ -26,9 +37,17 @@ function entry(tenantId: string, overrides: Partial<UsageEntry>): UsageEntry {
   };
 }
 
-export function describeUsageLedgerContract(name: string, factory: FixtureFactory<UsageStores>): void {
+export function describeUsageLedgerContract(
+  name: string,
+  factory: FixtureFactory<UsageStores>,
+  capabilities: UsageLedgerCapabilities,
+): void {
   describe(`UsageLedger contract: ${name}`, () => {
     const stores = useContractFixture(factory);
+
+    itHasDeclaredCapabilities(stores, capabilities, ({ usage }) => ({
+      recordMany: typeof usage.recordMany === 'function',
+    }));
 
     it('groups by UTC day, model and API key, ordered by day, model and key (no key first)', async () => {
       const { usage } = stores();
@@ -54,17 +73,20 @@ export function describeUsageLedgerContract(name: string, factory: FixtureFactor
       expect(rows[0]!.costUsd).toBeCloseTo(0.5, 12);
     });
 
-    it('records several rows in one write, keeping the first of a repeated id, all or none', async () => {
-      const { usage } = stores();
-      if (!usage.recordMany) return;
-      const tenant = newTenant();
-      const repeated = entry(tenant, { inputTokens: 1 });
-      await usage.recordMany([repeated, entry(tenant, { inputTokens: 2 }), { ...repeated, inputTokens: 50 }]);
-      await usage.recordMany([{ ...repeated, inputTokens: 100 }]);
-      expect((await usage.summarize(tenant))[0]).toMatchObject({ calls: 2, inputTokens: 3 });
-      await expect(usage.recordMany([entry(tenant, {}), entry(tenant, { id: '' })])).rejects.toThrow();
-      expect((await usage.summarize(tenant))[0]).toMatchObject({ calls: 2 });
-    });
+    it.runIf(capabilities.recordMany)(
+      'records several rows in one write, keeping the first of a repeated id, all or none',
+      async () => {
+        const { usage } = stores();
+        const recordMany = declaredMethod(usage, 'recordMany');
+        const tenant = newTenant();
+        const repeated = entry(tenant, { inputTokens: 1 });
+        await recordMany([repeated, entry(tenant, { inputTokens: 2 }), { ...repeated, inputTokens: 50 }]);
+        await recordMany([{ ...repeated, inputTokens: 100 }]);
+        expect((await usage.summarize(tenant))[0]).toMatchObject({ calls: 2, inputTokens: 3 });
+        await expect(recordMany([entry(tenant, {}), entry(tenant, { id: '' })])).rejects.toThrow();
+        expect((await usage.summarize(tenant))[0]).toMatchObject({ calls: 2 });
+      },
+    );
 
     it('never counts an unknown price as zero', async () => {
       const { usage } = stores();

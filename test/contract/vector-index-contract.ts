@@ -8,7 +8,13 @@ import type { DocumentChunks } from '../../src/core/ports.ts';
 import { analyze } from '../../src/core/retrieval/analyzer.ts';
 import type { Chunk, SearchHit } from '../../src/core/types.ts';
 import { expectSameRanking, referenceIndex } from './bm25-reference.ts';
-import { type FixtureFactory, newTenant, useContractFixture } from './contract-fixture.ts';
+import {
+  declaredMethod,
+  type FixtureFactory,
+  itHasDeclaredCapabilities,
+  newTenant,
+  useContractFixture,
+} from './contract-fixture.ts';
 import {
   createDocument,
   HANDBOOK,
@@ -25,6 +31,8 @@ export interface VectorIndexContractOptions {
   vectors: 'supported' | 'missing';
   /** Text the DependencyError must contain when vectors are missing. */
   missingVectorsMessage?: string;
+  /** The index writes many documents' chunks in one call (its tests run only where declared). */
+  replaceManyDocumentChunks: boolean;
 }
 
 export function describeVectorIndexContract(
@@ -34,6 +42,12 @@ export function describeVectorIndexContract(
 ): void {
   describe(`VectorIndex contract: ${name}`, () => {
     const stores = useContractFixture(factory);
+
+    itHasDeclaredCapabilities(
+      stores,
+      { replaceManyDocumentChunks: options.replaceManyDocumentChunks },
+      ({ index }) => ({ replaceManyDocumentChunks: typeof index.replaceManyDocumentChunks === 'function' }),
+    );
 
     async function handbook(tenant = newTenant()) {
       const all = stores();
@@ -285,7 +299,7 @@ export function describeVectorIndexContract(
       });
     });
 
-    describe('replaceManyDocumentChunks', () => {
+    describe.runIf(options.replaceManyDocumentChunks)('replaceManyDocumentChunks', () => {
       /** Handbook documents (created one by one), with 4-dimensional vectors where the backend has them. */
       async function emptyHandbook(tenant: string, name: string) {
         const all = stores();
@@ -345,12 +359,12 @@ export function describeVectorIndexContract(
       it('stores what the single calls store, ready with their hashes, and ranks the same', async () => {
         const tenant = newTenant();
         const { all, base: singly, items: singleItems } = await emptyHandbook(tenant, 'singly');
-        if (!all.index.replaceManyDocumentChunks) return;
+        const replaceMany = declaredMethod(all.index, 'replaceManyDocumentChunks');
         for (const { document, chunks } of singleItems) {
           await all.index.replaceDocumentChunks(tenant, document, chunks);
         }
         const { base: batched, items } = await emptyHandbook(tenant, 'batched');
-        await all.index.replaceManyDocumentChunks(tenant, items);
+        await replaceMany(tenant, items);
 
         const chunks = items.flatMap((item) => item.chunks);
         expect(
@@ -386,8 +400,8 @@ export function describeVectorIndexContract(
       it('replaces existing chunks in a batch, and a repeated batch changes nothing', async () => {
         const tenant = newTenant();
         const { all, base, items } = await emptyHandbook(tenant, 'kb');
-        if (!all.index.replaceManyDocumentChunks) return;
-        await all.index.replaceManyDocumentChunks(tenant, items);
+        const replaceMany = declaredMethod(all.index, 'replaceManyDocumentChunks');
+        await replaceMany(tenant, items);
         const [leave, expenses] = items;
         const rewritten: DocumentChunks[] = [
           {
@@ -396,10 +410,10 @@ export function describeVectorIndexContract(
           },
           { document: { ...expenses!.document, sha256: 'expenses-v2' }, chunks: [] },
         ];
-        await all.index.replaceManyDocumentChunks(tenant, rewritten);
+        await replaceMany(tenant, rewritten);
         const after = await results(all, tenant, base.id);
         const stats = await all.knowledge.knowledgeBaseStats(tenant, base.id);
-        await all.index.replaceManyDocumentChunks(tenant, rewritten);
+        await replaceMany(tenant, rewritten);
         expect(await results(all, tenant, base.id)).toEqual(after);
         expect(await all.knowledge.knowledgeBaseStats(tenant, base.id)).toEqual(stats);
 
@@ -431,8 +445,7 @@ export function describeVectorIndexContract(
       it('rejects the whole batch for one bad item and changes nothing', async () => {
         const tenant = newTenant();
         const { all, base, items } = await emptyHandbook(tenant, 'kb');
-        if (!all.index.replaceManyDocumentChunks) return;
-        const replaceMany = all.index.replaceManyDocumentChunks.bind(all.index);
+        const replaceMany = declaredMethod(all.index, 'replaceManyDocumentChunks');
         await replaceMany(tenant, items.slice(0, 2));
         const [leave, expenses, security] = items as [DocumentChunks, DocumentChunks, DocumentChunks];
         const before = {
@@ -489,18 +502,16 @@ export function describeVectorIndexContract(
       it("refuses another tenant's documents and leaves them alone; an empty batch does nothing", async () => {
         const tenant = newTenant();
         const { all, base, items } = await emptyHandbook(tenant, 'private');
-        if (!all.index.replaceManyDocumentChunks) return;
-        await all.index.replaceManyDocumentChunks(tenant, items);
+        const replaceMany = declaredMethod(all.index, 'replaceManyDocumentChunks');
+        await replaceMany(tenant, items);
         const before = await results(all, tenant, base.id);
         const intruder = newTenant();
         const hijack = items.map(({ document, chunks }) => ({
           document: { ...document, sha256: 'evil' },
           chunks: chunks.map((chunk) => ({ ...chunk, tenantId: intruder, text: 'evil' })),
         }));
-        await expect(all.index.replaceManyDocumentChunks(intruder, hijack)).rejects.toBeInstanceOf(
-          NotFoundError,
-        );
-        await all.index.replaceManyDocumentChunks(tenant, []);
+        await expect(replaceMany(intruder, hijack)).rejects.toBeInstanceOf(NotFoundError);
+        await replaceMany(tenant, []);
         expect(await results(all, tenant, base.id)).toEqual(before);
         expect(
           (await documentStates(all, tenant, base.id)).every((state) => state.sha256.startsWith('hash-')),

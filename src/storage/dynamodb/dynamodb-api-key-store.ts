@@ -3,14 +3,12 @@
  * (the one key without a tenant) points at the key, so a request's key finds its tenant with two
  * strongly consistent reads and no scan.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { ApiKeyStore } from '../../core/ports.ts';
 import { requireText } from '../../core/storage-input.ts';
 import type { ApiKey } from '../../core/types.ts';
 import { keys, sortableTime } from './dynamodb-keys.ts';
 import { type DynamoDbItem, type DynamoDbTable, nullableString, toDate } from './dynamodb-table.ts';
-import { isConditionFailure } from './translate-dynamodb-error.ts';
 
 export class DynamoDbApiKeyStore implements ApiKeyStore {
   constructor(private readonly table: DynamoDbTable) {}
@@ -21,26 +19,18 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     requireText(key.id, 'API key id');
     requireText(key.hash, 'API key hash');
     const hashKey = keys.apiKeyHash(key.hash);
+    await this.table.putNew(
+      { ...hashKey, kind: 'api-key-hash', tenantId: key.tenantId, keyId: key.id },
+      (cause) =>
+        new ConflictError('An API key with this secret already exists; generate a new secret.', { cause }),
+    );
     try {
-      await this.put(
-        { ...hashKey, kind: 'api-key-hash', tenantId: key.tenantId, keyId: key.id },
-        'attribute_not_exists(pk)',
+      await this.table.putNew(
+        { ...keys.apiKey(key.tenantId, key.id), ...toItem(key) },
+        (cause) => new ConflictError(`API key "${key.id}" already exists.`, { cause }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new ConflictError('An API key with this secret already exists; generate a new secret.', {
-          cause: error,
-        });
-      }
-      throw error;
-    }
-    try {
-      await this.put({ ...keys.apiKey(key.tenantId, key.id), ...toItem(key) }, 'attribute_not_exists(pk)');
-    } catch (error) {
       await this.table.deleteMany([hashKey]).catch(() => {});
-      if (isConditionFailure(error)) {
-        throw new ConflictError(`API key "${key.id}" already exists.`, { cause: error });
-      }
       throw error;
     }
     return structuredClone(key);
@@ -48,9 +38,9 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
 
   async findApiKeyByHash(hash: string): Promise<ApiKey | undefined> {
     if (typeof hash !== 'string' || hash.length === 0) return undefined;
-    const pointer = await this.get(keys.apiKeyHash(hash));
+    const pointer = await this.table.get(keys.apiKeyHash(hash));
     if (!pointer) return undefined;
-    const item = await this.get(keys.apiKey(String(pointer.tenantId), String(pointer.keyId)));
+    const item = await this.table.get(keys.apiKey(String(pointer.tenantId), String(pointer.keyId)));
     // The pointer must agree with the key it names (a stale pointer never authenticates).
     return item && item.hash === hash ? toApiKey(item) : undefined;
   }
@@ -70,57 +60,24 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
   }
 
   async revokeApiKey(tenantId: string, keyId: string, at: Date): Promise<ApiKey> {
-    try {
-      const result = await this.table.run((client, TableName) =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.apiKey(tenantId, keyId),
-            // if_not_exists keeps the first revocation time; revokedAt is absent (not null) until revoked.
-            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':at': sortableTime(at) },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return toApiKey(result.Attributes as DynamoDbItem);
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new NotFoundError(`API key "${keyId}" does not exist.`, { cause: error });
-      }
-      throw error;
-    }
+    const item = await this.table.updateExisting(
+      keys.apiKey(tenantId, keyId),
+      {
+        // if_not_exists keeps the first revocation time; revokedAt is absent (not null) until revoked.
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+        ExpressionAttributeValues: { ':at': sortableTime(at) },
+        ReturnValues: 'ALL_NEW',
+      },
+      (cause) => new NotFoundError(`API key "${keyId}" does not exist.`, { cause }),
+    );
+    return toApiKey(item);
   }
 
   async touchApiKey(tenantId: string, keyId: string, at: Date): Promise<void> {
-    try {
-      await this.table.run((client, TableName) =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.apiKey(tenantId, keyId),
-            UpdateExpression: 'SET lastUsedAt = :at',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':at': sortableTime(at) },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
-
-  private async get(key: { pk: string; sk: string }): Promise<DynamoDbItem | undefined> {
-    const result = await this.table.run((client, TableName) =>
-      client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true })),
-    );
-    return result.Item as DynamoDbItem | undefined;
-  }
-
-  private async put(item: DynamoDbItem, condition: string): Promise<void> {
-    await this.table.run((client, TableName) =>
-      client.send(new PutCommand({ TableName, Item: item, ConditionExpression: condition })),
+    await this.table.updateExisting(
+      keys.apiKey(tenantId, keyId),
+      { UpdateExpression: 'SET lastUsedAt = :at', ExpressionAttributeValues: { ':at': sortableTime(at) } },
+      'skip',
     );
   }
 }

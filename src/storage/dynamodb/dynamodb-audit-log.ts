@@ -1,5 +1,4 @@
 /** AuditLog on DynamoDB: one item per event id (first write wins), listed newest first from the list index. */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { matchesAuditQuery, readAuditQuery } from '../../core/audit/audit-query.ts';
 import type { AuditLog, AuditQuery } from '../../core/ports.ts';
 import { requireText } from '../../core/storage-input.ts';
@@ -8,7 +7,6 @@ import { keys, sortableTime } from './dynamodb-keys.ts';
 import { type DynamoDbTable, fromJson, toDate, toJson } from './dynamodb-table.ts';
 import { expiry, type RetentionOptions } from './dynamodb-usage-ledger.ts';
 import { LIST_INDEX } from './table-definitions.ts';
-import { isConditionFailure } from './translate-dynamodb-error.ts';
 
 export class DynamoDbAuditLog implements AuditLog {
   constructor(
@@ -20,32 +18,24 @@ export class DynamoDbAuditLog implements AuditLog {
   async record(event: AuditEvent): Promise<void> {
     requireText(event.tenantId, 'tenant id');
     requireText(event.id, 'audit event id');
-    try {
-      await this.table.run((client, TableName) =>
-        client.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...keys.audit(event.tenantId, event.id),
-              gsi1pk: keys.auditList(event.tenantId),
-              gsi1sk: `${sortableTime(event.createdAt)}#${event.id}`,
-              kind: 'audit',
-              id: event.id,
-              tenantId: event.tenantId,
-              actor: event.actor,
-              action: event.action,
-              target: event.target,
-              details: toJson(event.details ?? {}),
-              createdAt: sortableTime(event.createdAt),
-              ...expiry(event.createdAt, this.options.retentionDays),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // A retried write finds the first and keeps it.
+    await this.table.putNew(
+      {
+        ...keys.audit(event.tenantId, event.id),
+        gsi1pk: keys.auditList(event.tenantId),
+        gsi1sk: `${sortableTime(event.createdAt)}#${event.id}`,
+        kind: 'audit',
+        id: event.id,
+        tenantId: event.tenantId,
+        actor: event.actor,
+        action: event.action,
+        target: event.target,
+        details: toJson(event.details ?? {}),
+        createdAt: sortableTime(event.createdAt),
+        ...expiry(event.createdAt, this.options.retentionDays),
+      },
+      'skip',
+    );
   }
 
   /**

@@ -3,7 +3,6 @@
  * reads of a whole conversation); a pointer item per message id finds a message for updates; the list
  * index orders a tenant's conversations by last activity.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import type {
   ConversationPage,
@@ -26,7 +25,6 @@ import {
   toJson,
 } from './dynamodb-table.ts';
 import { LIST_INDEX } from './table-definitions.ts';
-import { isConditionFailure } from './translate-dynamodb-error.ts';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
@@ -53,41 +51,29 @@ export class DynamoDbConversationStore implements ConversationStore {
       createdAt,
       updatedAt: createdAt,
     };
-    try {
-      await this.table.run((client, TableName) =>
-        client.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...keys.conversation(input.tenantId, input.id),
-              gsi1pk: keys.conversationList(input.tenantId),
-              gsi1sk: keys.conversationListSort(createdAt, input.id),
-              kind: 'conversation',
-              id: input.id,
-              tenantId: input.tenantId,
-              userId: input.userId,
-              title: input.title,
-              titleLower: input.title.toLowerCase(),
-              knowledgeBase: conversation.knowledgeBase,
-              createdAt: sortableTime(createdAt),
-              updatedAt: sortableTime(createdAt),
-              messageSequence: 0,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new ConflictError(`Conversation "${input.id}" already exists.`, { cause: error });
-      }
-      throw error;
-    }
+    await this.table.putNew(
+      {
+        ...keys.conversation(input.tenantId, input.id),
+        gsi1pk: keys.conversationList(input.tenantId),
+        gsi1sk: keys.conversationListSort(createdAt, input.id),
+        kind: 'conversation',
+        id: input.id,
+        tenantId: input.tenantId,
+        userId: input.userId,
+        title: input.title,
+        titleLower: input.title.toLowerCase(),
+        knowledgeBase: conversation.knowledgeBase,
+        createdAt: sortableTime(createdAt),
+        updatedAt: sortableTime(createdAt),
+        messageSequence: 0,
+      },
+      (cause) => new ConflictError(`Conversation "${input.id}" already exists.`, { cause }),
+    );
     return conversation;
   }
 
   async getConversation(tenantId: string, conversationId: string): Promise<Conversation | undefined> {
-    const item = await this.getItem(keys.conversation(tenantId, conversationId));
+    const item = await this.table.get(keys.conversation(tenantId, conversationId));
     return item ? toConversation(item) : undefined;
   }
 
@@ -132,42 +118,27 @@ export class DynamoDbConversationStore implements ConversationStore {
 
   async renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation> {
     const updatedAt = this.now();
-    try {
-      const result = await this.table.run((client, TableName) =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.conversation(tenantId, conversationId),
-            UpdateExpression: 'SET title = :title, titleLower = :lower, updatedAt = :at, gsi1sk = :sort',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: {
-              ':title': title,
-              ':lower': title.toLowerCase(),
-              ':at': sortableTime(updatedAt),
-              ':sort': keys.conversationListSort(updatedAt, conversationId),
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return toConversation(result.Attributes as DynamoDbItem);
-    } catch (error) {
-      if (isConditionFailure(error)) throw conversationNotFound(conversationId, error);
-      throw error;
-    }
+    const item = await this.table.updateExisting(
+      keys.conversation(tenantId, conversationId),
+      {
+        UpdateExpression: 'SET title = :title, titleLower = :lower, updatedAt = :at, gsi1sk = :sort',
+        ExpressionAttributeValues: {
+          ':title': title,
+          ':lower': title.toLowerCase(),
+          ':at': sortableTime(updatedAt),
+          ':sort': keys.conversationListSort(updatedAt, conversationId),
+        },
+        ReturnValues: 'ALL_NEW',
+      },
+      (cause) => conversationNotFound(conversationId, cause),
+    );
+    return toConversation(item);
   }
 
   /** Removes the conversation item first (so it is gone for readers at once), then its messages. */
   async deleteConversation(tenantId: string, conversationId: string): Promise<void> {
     const key = keys.conversation(tenantId, conversationId);
-    try {
-      await this.table.run((client, TableName) =>
-        client.send(new DeleteCommand({ TableName, Key: key, ConditionExpression: 'attribute_exists(pk)' })),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw conversationNotFound(conversationId, error);
-      throw error;
-    }
+    await this.table.deleteExisting(key, (cause) => conversationNotFound(conversationId, cause));
     const items = await this.table.queryAll({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': key.pk },
@@ -193,27 +164,15 @@ export class DynamoDbConversationStore implements ConversationStore {
     const pointerKey = keys.messagePointer(input.tenantId, input.id);
     const sequence = await this.nextSequence(input.tenantId, input.conversationId);
     const messageKey = keys.message(input.tenantId, input.conversationId, createdAt, sequence);
-    try {
-      await this.table.run((client, TableName) =>
-        client.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...pointerKey,
-              kind: 'message-pointer',
-              conversationId: input.conversationId,
-              messageSk: messageKey.sk,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new ConflictError(`Message "${input.id}" already exists.`, { cause: error });
-      }
-      throw error;
-    }
+    await this.table.putNew(
+      {
+        ...pointerKey,
+        kind: 'message-pointer',
+        conversationId: input.conversationId,
+        messageSk: messageKey.sk,
+      },
+      (cause) => new ConflictError(`Message "${input.id}" already exists.`, { cause }),
+    );
     const message: Message = {
       id: input.id,
       conversationId: input.conversationId,
@@ -232,14 +191,7 @@ export class DynamoDbConversationStore implements ConversationStore {
       createdAt,
     };
     try {
-      await this.table.run((client, TableName) =>
-        client.send(
-          new PutCommand({
-            TableName,
-            Item: { ...messageKey, ...toMessageItem(message), ...pendingListKeys(message) },
-          }),
-        ),
-      );
+      await this.table.put({ ...messageKey, ...toMessageItem(message), ...pendingListKeys(message) });
       await this.touch(conversationKey, input.conversationId, createdAt);
     } catch (error) {
       await this.table.deleteMany([pointerKey]).catch(() => {});
@@ -249,7 +201,7 @@ export class DynamoDbConversationStore implements ConversationStore {
   }
 
   async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
-    const pointer = await this.getItem(keys.messagePointer(tenantId, messageId));
+    const pointer = await this.table.get(keys.messagePointer(tenantId, messageId));
     if (!pointer) throw messageNotFound(messageId);
     const key = {
       pk: keys.conversation(tenantId, String(pointer.conversationId)).pk,
@@ -275,31 +227,23 @@ export class DynamoDbConversationStore implements ConversationStore {
     // A turn that ended leaves the list of turns in flight.
     const removals = patch.status !== undefined && patch.status !== 'pending' ? ' REMOVE gsi1pk, gsi1sk' : '';
     if (assignments.length === 0) {
-      const item = await this.getItem(key);
+      const item = await this.table.get(key);
       if (!item) throw messageNotFound(messageId);
       return toMessage(item);
     }
-    try {
-      const result = await this.table.run((client, TableName) =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: key,
-            UpdateExpression: `SET ${assignments.join(', ')}${removals}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: Object.fromEntries(
-              Object.keys(values).map((name) => [`#${name.slice(1)}`, name.slice(1)]),
-            ),
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
+    const item = await this.table.updateExisting(
+      key,
+      {
+        UpdateExpression: `SET ${assignments.join(', ')}${removals}`,
+        ExpressionAttributeNames: Object.fromEntries(
+          Object.keys(values).map((name) => [`#${name.slice(1)}`, name.slice(1)]),
         ),
-      );
-      return toMessage(result.Attributes as DynamoDbItem);
-    } catch (error) {
-      if (isConditionFailure(error)) throw messageNotFound(messageId, error);
-      throw error;
-    }
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      },
+      (cause) => messageNotFound(messageId, cause),
+    );
+    return toMessage(item);
   }
 
   async interruptPendingTurns(startedBefore: Date, reason: string): Promise<number> {
@@ -310,28 +254,22 @@ export class DynamoDbConversationStore implements ConversationStore {
     });
     let marked = 0;
     for (const item of pending) {
-      try {
-        await this.table.run((client, TableName) =>
-          client.send(
-            new UpdateCommand({
-              TableName,
-              Key: { pk: item.pk, sk: item.sk },
-              UpdateExpression: 'SET #status = :interrupted, #error = :reason REMOVE gsi1pk, gsi1sk',
-              // The turn may have ended since the index was read (the index is eventually consistent).
-              ConditionExpression: '#status = :pending',
-              ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-              ExpressionAttributeValues: {
-                ':interrupted': 'interrupted',
-                ':reason': reason,
-                ':pending': 'pending',
-              },
-            }),
-          ),
-        );
-        marked++;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const updated = await this.table.updateExisting(
+        itemKey(item),
+        {
+          UpdateExpression: 'SET #status = :interrupted, #error = :reason REMOVE gsi1pk, gsi1sk',
+          // The turn may have ended since the index was read (the index is eventually consistent).
+          condition: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+          ExpressionAttributeValues: {
+            ':interrupted': 'interrupted',
+            ':reason': reason,
+            ':pending': 'pending',
+          },
+        },
+        'skip',
+      );
+      if (updated) marked++;
     }
     return marked;
   }
@@ -349,53 +287,32 @@ export class DynamoDbConversationStore implements ConversationStore {
   }
 
   private async nextSequence(tenantId: string, conversationId: string): Promise<number> {
-    try {
-      const result = await this.table.run((client, TableName) =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.conversation(tenantId, conversationId),
-            UpdateExpression: 'ADD messageSequence :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1 },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        ),
-      );
-      return Number(result.Attributes?.messageSequence);
-    } catch (error) {
-      if (isConditionFailure(error)) throw conversationNotFound(conversationId, error);
-      throw error;
-    }
+    const item = await this.table.updateExisting(
+      keys.conversation(tenantId, conversationId),
+      {
+        UpdateExpression: 'ADD messageSequence :one',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      },
+      (cause) => conversationNotFound(conversationId, cause),
+    );
+    return Number(item.messageSequence);
   }
 
   /** Moves the conversation's activity time forward (never back). */
   private async touch(key: { pk: string; sk: string }, conversationId: string, at: Date): Promise<void> {
-    try {
-      await this.table.run((client, TableName) =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: key,
-            UpdateExpression: 'SET updatedAt = :at, gsi1sk = :sort',
-            ConditionExpression: 'attribute_exists(pk) AND updatedAt < :at',
-            ExpressionAttributeValues: {
-              ':at': sortableTime(at),
-              ':sort': keys.conversationListSort(at, conversationId),
-            },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
-
-  private async getItem(key: { pk: string; sk: string }): Promise<DynamoDbItem | undefined> {
-    const result = await this.table.run((client, TableName) =>
-      client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true })),
+    await this.table.updateExisting(
+      key,
+      {
+        UpdateExpression: 'SET updatedAt = :at, gsi1sk = :sort',
+        condition: 'updatedAt < :at',
+        ExpressionAttributeValues: {
+          ':at': sortableTime(at),
+          ':sort': keys.conversationListSort(at, conversationId),
+        },
+      },
+      'skip',
     );
-    return result.Item as DynamoDbItem | undefined;
   }
 }
 

@@ -4,7 +4,6 @@
  * DynamoDbDocumentCatalogue; a base's chunk total is the sum of its documents' counts.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
 import { checkEmbeddingDimension, requireText } from '../../core/storage-input.ts';
@@ -14,6 +13,7 @@ import {
   type DynamoDbItem,
   type DynamoDbItemKey,
   type DynamoDbTable,
+  type ExistingItemUpdate,
   fromJson,
   itemKey,
   nullableNumber,
@@ -21,7 +21,6 @@ import {
   toDate,
   toJson,
 } from './dynamodb-table.ts';
-import { isConditionFailure } from './translate-dynamodb-error.ts';
 
 export interface DynamoDbKnowledgeStoreOptions {
   now?: () => Date;
@@ -59,18 +58,13 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
       updatedAt: now,
     };
     const nameKey = keys.knowledgeBase(tenantId, input.name);
+    await this.table.putNew(
+      { ...nameKey, ...toKnowledgeBaseItem(knowledgeBase) },
+      (cause) =>
+        new ConflictError(`Knowledge base "${input.name}" already exists; choose another name.`, { cause }),
+    );
     try {
-      await this.put({ ...nameKey, ...toKnowledgeBaseItem(knowledgeBase) }, 'attribute_not_exists(pk)');
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new ConflictError(`Knowledge base "${input.name}" already exists; choose another name.`, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
-    try {
-      await this.put({
+      await this.table.put({
         ...keys.knowledgeBaseById(tenantId, knowledgeBase.id),
         kind: 'knowledge-base-pointer',
         name: input.name,
@@ -83,13 +77,13 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
   }
 
   async getKnowledgeBase(tenantId: string, name: string): Promise<KnowledgeBase | undefined> {
-    const item = await this.get(keys.knowledgeBase(tenantId, name));
+    const item = await this.table.get(keys.knowledgeBase(tenantId, name));
     return item ? toKnowledgeBase(item) : undefined;
   }
 
   /** The base with this id in this tenant, or undefined. */
   async getKnowledgeBaseById(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeBase | undefined> {
-    const pointer = await this.get(keys.knowledgeBaseById(tenantId, knowledgeBaseId));
+    const pointer = await this.table.get(keys.knowledgeBaseById(tenantId, knowledgeBaseId));
     if (!pointer) return undefined;
     const knowledgeBase = await this.getKnowledgeBase(tenantId, String(pointer.name));
     return knowledgeBase?.id === knowledgeBaseId ? knowledgeBase : undefined;
@@ -122,24 +116,16 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
       assignments.push(`${field} = :${field}`);
       values[`:${field}`] = patch[field];
     }
-    try {
-      const result = await this.table.run((client, TableName) =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.knowledgeBase(tenantId, name),
-            UpdateExpression: `SET ${assignments.join(', ')}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return toKnowledgeBase(result.Attributes as DynamoDbItem);
-    } catch (error) {
-      if (isConditionFailure(error)) throw knowledgeBaseNotFound(name, error);
-      throw error;
-    }
+    const item = await this.table.updateExisting(
+      keys.knowledgeBase(tenantId, name),
+      {
+        UpdateExpression: `SET ${assignments.join(', ')}`,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      },
+      (cause) => knowledgeBaseNotFound(name, cause),
+    );
+    return toKnowledgeBase(item);
   }
 
   /**
@@ -209,14 +195,9 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
         createdAt: now,
         updatedAt: now,
       };
+      if (!(await this.table.putNew({ ...key, ...toDocumentItem(document) }, 'skip'))) continue;
       try {
-        await this.put({ ...key, ...toDocumentItem(document) }, 'attribute_not_exists(pk)');
-      } catch (error) {
-        if (isConditionFailure(error)) continue;
-        throw error;
-      }
-      try {
-        await this.put({
+        await this.table.put({
           ...keys.documentById(tenantId, document.id),
           kind: 'document-pointer',
           knowledgeBaseId: document.knowledgeBaseId,
@@ -233,7 +214,7 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
 
   async getDocument(tenantId: string, documentId: string): Promise<KnowledgeDocument | undefined> {
     const key = await this.documentKey(tenantId, documentId);
-    const item = key && (await this.get(key));
+    const item = key && (await this.table.get(key));
     return item && item.id === documentId ? toDocument(item) : undefined;
   }
 
@@ -242,7 +223,7 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
     knowledgeBaseId: string,
     source: string,
   ): Promise<KnowledgeDocument | undefined> {
-    const item = await this.get(keys.document(tenantId, knowledgeBaseId, source));
+    const item = await this.table.get(keys.document(tenantId, knowledgeBaseId, source));
     return item ? toDocument(item) : undefined;
   }
 
@@ -289,16 +270,13 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
     ]);
   }
 
+  /** The updated document, or undefined when there is none at this key. */
   private async updateExistingDocument(
     key: DynamoDbItemKey,
     fields: Record<string, unknown>,
   ): Promise<KnowledgeDocument | undefined> {
-    try {
-      return await this.update(key, fields);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const item = await this.table.updateExisting(key, setFields(fields), 'skip');
+    return item && toDocument(item);
   }
 
   private async updateDocument(
@@ -308,34 +286,14 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
   ): Promise<KnowledgeDocument> {
     const key = await this.documentKey(tenantId, documentId);
     if (!key) throw documentNotFound(documentId);
-    try {
-      return await this.update(key, fields);
-    } catch (error) {
-      if (isConditionFailure(error)) throw documentNotFound(documentId, error);
-      throw error;
-    }
-  }
-
-  private async update(key: DynamoDbItemKey, fields: Record<string, unknown>): Promise<KnowledgeDocument> {
-    const names = Object.keys(fields);
-    const result = await this.table.run((client, TableName) =>
-      client.send(
-        new UpdateCommand({
-          TableName,
-          Key: key,
-          UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
-          ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, fields[name]])),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+    const item = await this.table.updateExisting(key, setFields(fields), (cause) =>
+      documentNotFound(documentId, cause),
     );
-    return toDocument(result.Attributes as DynamoDbItem);
+    return toDocument(item);
   }
 
   private async documentKey(tenantId: string, documentId: string): Promise<DynamoDbItemKey | undefined> {
-    const pointer = await this.get(keys.documentById(tenantId, documentId));
+    const pointer = await this.table.get(keys.documentById(tenantId, documentId));
     if (!pointer) return undefined;
     return keys.document(tenantId, String(pointer.knowledgeBaseId), String(pointer.source));
   }
@@ -347,21 +305,17 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
       ConsistentRead: true,
     });
   }
+}
 
-  private async get(key: DynamoDbItemKey): Promise<DynamoDbItem | undefined> {
-    const result = await this.table.run((client, TableName) =>
-      client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true })),
-    );
-    return result.Item as DynamoDbItem | undefined;
-  }
-
-  private async put(item: DynamoDbItem, condition?: string): Promise<void> {
-    await this.table.run((client, TableName) =>
-      client.send(
-        new PutCommand({ TableName, Item: item, ...(condition ? { ConditionExpression: condition } : {}) }),
-      ),
-    );
-  }
+/** `SET #field = :field, …` for each field, returning the whole updated item. */
+function setFields(fields: Record<string, unknown>): ExistingItemUpdate {
+  const names = Object.keys(fields);
+  return {
+    UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+    ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, fields[name]])),
+    ReturnValues: 'ALL_NEW',
+  };
 }
 
 function toKnowledgeBaseItem(knowledgeBase: KnowledgeBase): DynamoDbItem {

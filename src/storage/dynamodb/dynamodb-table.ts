@@ -1,17 +1,46 @@
-/** One DynamoDB table as the adapters see it: a document client, its name, and error translation. */
+/**
+ * One DynamoDB table as the adapters see it: a document client, its name, error translation, and the
+ * conditional writes (`putNew`, `updateExisting`, `deleteExisting`) that map a failed condition to the
+ * caller's Godwit error in one place.
+ */
 import {
   BatchWriteCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
   paginateQuery,
   type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { type DynamoDbTarget, translateDynamoDbError } from './translate-dynamodb-error.ts';
+import type { GodwitError } from '../../core/errors.ts';
+import {
+  type DynamoDbTarget,
+  isConditionFailure,
+  translateDynamoDbError,
+} from './translate-dynamodb-error.ts';
 
 export type DynamoDbItem = Record<string, unknown>;
 export interface DynamoDbItemKey {
   pk: string;
   sk: string;
 }
+
+/**
+ * What a failed write condition means to the caller: the Godwit error to throw (given the translated
+ * ConflictError as its cause), or `'skip'` when the write was not needed (a retried record, a missing
+ * item that a best-effort update may ignore).
+ */
+export type OnConditionFailed = ((cause: GodwitError) => GodwitError) | 'skip';
+
+/**
+ * An update of an item that must exist. `condition` is an extra condition ANDed after
+ * `attribute_exists(pk)` (e.g. `updatedAt < :at`); the rest is the SDK's UpdateCommand input.
+ */
+export type ExistingItemUpdate = Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ConditionExpression'> & {
+  condition?: string;
+};
 
 const BATCH_WRITE_LIMIT = 25;
 const MAX_BATCH_ATTEMPTS = 8;
@@ -29,6 +58,96 @@ export class DynamoDbTable implements DynamoDbTarget {
       return await call(this.client, this.tableName);
     } catch (error) {
       throw translateDynamoDbError(error, this);
+    }
+  }
+
+  /** A strongly consistent read of one item. */
+  async get(key: DynamoDbItemKey): Promise<DynamoDbItem | undefined> {
+    const result = await this.run((client, TableName) =>
+      client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true })),
+    );
+    return result.Item as DynamoDbItem | undefined;
+  }
+
+  /** An unconditional put (the item replaces any item with its key). */
+  async put(item: DynamoDbItem): Promise<void> {
+    await this.run((client, TableName) => client.send(new PutCommand({ TableName, Item: item })));
+  }
+
+  /**
+   * Writes the item only when no item has its key. Returns true when written, false when an item
+   * existed and `ifExists` is `'skip'`; otherwise the error `ifExists` builds is thrown.
+   *
+   * @example await table.putNew(item, (cause) => new ConflictError('Conversation "c" already exists.', { cause }));
+   */
+  async putNew(item: DynamoDbItem, ifExists: OnConditionFailed): Promise<boolean> {
+    const written = await this.conditional(
+      (client, TableName) =>
+        client.send(
+          new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+        ),
+      ifExists,
+    );
+    return written !== undefined;
+  }
+
+  /**
+   * Updates the item only when it exists (and `update.condition` holds). Returns the attributes the
+   * update asked for (`{}` when none), or undefined when the condition failed and `ifMissing` is `'skip'`;
+   * otherwise the error `ifMissing` builds is thrown.
+   *
+   * @example await table.updateExisting(key, { UpdateExpression: 'SET title = :title', ExpressionAttributeValues: { ':title': 'New' } }, (cause) => new NotFoundError('…', { cause }));
+   */
+  updateExisting(
+    key: DynamoDbItemKey,
+    update: ExistingItemUpdate,
+    ifMissing: (cause: GodwitError) => GodwitError,
+  ): Promise<DynamoDbItem>;
+  updateExisting(
+    key: DynamoDbItemKey,
+    update: ExistingItemUpdate,
+    ifMissing: OnConditionFailed,
+  ): Promise<DynamoDbItem | undefined>;
+  async updateExisting(
+    key: DynamoDbItemKey,
+    { condition, ...update }: ExistingItemUpdate,
+    ifMissing: OnConditionFailed,
+  ): Promise<DynamoDbItem | undefined> {
+    const result = await this.conditional(
+      (client, TableName) =>
+        client.send(
+          new UpdateCommand({
+            ...update,
+            TableName,
+            Key: key,
+            ConditionExpression: condition ? `attribute_exists(pk) AND ${condition}` : 'attribute_exists(pk)',
+          }),
+        ),
+      ifMissing,
+    );
+    return result && ((result.Attributes ?? {}) as DynamoDbItem);
+  }
+
+  /** Deletes the item only when it exists; a missing item throws the error `ifMissing` builds. */
+  async deleteExisting(key: DynamoDbItemKey, ifMissing: (cause: GodwitError) => GodwitError): Promise<void> {
+    await this.conditional(
+      (client, TableName) =>
+        client.send(new DeleteCommand({ TableName, Key: key, ConditionExpression: 'attribute_exists(pk)' })),
+      ifMissing,
+    );
+  }
+
+  /** The one place a failed condition becomes the caller's error (or undefined when skipped). */
+  private async conditional<T>(
+    call: (client: DynamoDBDocumentClient, tableName: string) => Promise<T>,
+    onFailed: OnConditionFailed,
+  ): Promise<T | undefined> {
+    try {
+      return await this.run(call);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      if (onFailed === 'skip') return undefined;
+      throw onFailed(error as GodwitError);
     }
   }
 

@@ -3,14 +3,12 @@
  * is stored once); the list index orders a tenant's entries by time, so `summarize` is one Query over the
  * window, grouped here by UTC day, model and key.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageLedger, UsageQuery } from '../../core/ports.ts';
 import { requireText } from '../../core/storage-input.ts';
 import type { UsageEntry, UsageSummaryRow } from '../../core/types.ts';
 import { keys, sortableTime } from './dynamodb-keys.ts';
 import { type DynamoDbTable, nullableNumber, nullableString, toDate } from './dynamodb-table.ts';
 import { LIST_INDEX } from './table-definitions.ts';
-import { isConditionFailure } from './translate-dynamodb-error.ts';
 
 export interface RetentionOptions {
   /** Items expire (DynamoDB TTL) this many days after they were created; undefined keeps them. */
@@ -27,37 +25,29 @@ export class DynamoDbUsageLedger implements UsageLedger {
   async record(entry: UsageEntry): Promise<void> {
     requireText(entry.tenantId, 'tenant id');
     requireText(entry.id, 'usage entry id');
-    try {
-      await this.table.run((client, TableName) =>
-        client.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...keys.usage(entry.tenantId, entry.id),
-              gsi1pk: keys.usageList(entry.tenantId),
-              gsi1sk: `${sortableTime(entry.createdAt)}#${entry.id}`,
-              kind: 'usage',
-              id: entry.id,
-              tenantId: entry.tenantId,
-              apiKeyId: entry.apiKeyId,
-              model: entry.model,
-              operation: entry.operation,
-              inputTokens: entry.inputTokens,
-              outputTokens: entry.outputTokens,
-              cachedTokens: entry.cachedTokens,
-              costUsd: entry.costUsd,
-              latencyMs: entry.latencyMs,
-              outcome: entry.outcome,
-              createdAt: sortableTime(entry.createdAt),
-              ...expiry(entry.createdAt, this.options.retentionDays),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // A retried write finds the first and keeps it.
+    await this.table.putNew(
+      {
+        ...keys.usage(entry.tenantId, entry.id),
+        gsi1pk: keys.usageList(entry.tenantId),
+        gsi1sk: `${sortableTime(entry.createdAt)}#${entry.id}`,
+        kind: 'usage',
+        id: entry.id,
+        tenantId: entry.tenantId,
+        apiKeyId: entry.apiKeyId,
+        model: entry.model,
+        operation: entry.operation,
+        inputTokens: entry.inputTokens,
+        outputTokens: entry.outputTokens,
+        cachedTokens: entry.cachedTokens,
+        costUsd: entry.costUsd,
+        latencyMs: entry.latencyMs,
+        outcome: entry.outcome,
+        createdAt: sortableTime(entry.createdAt),
+        ...expiry(entry.createdAt, this.options.retentionDays),
+      },
+      'skip',
+    );
   }
 
   /** Rows by UTC day, model and API key (no key first), oldest day first; `from` inclusive, `to` exclusive. */
