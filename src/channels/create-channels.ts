@@ -4,7 +4,11 @@
  */
 import type { ChatService } from '../core/chat/chat-service.ts';
 import type { ConversationStore } from '../core/ports.ts';
-import { answerDiscordInteraction, type DiscordAnswerSettings } from './discord/discord-answer.ts';
+import {
+  answerDiscordDecision,
+  answerDiscordInteraction,
+  type DiscordAnswerSettings,
+} from './discord/discord-answer.ts';
 import { createDiscordInteractions } from './discord/discord-interactions.ts';
 import { discordPublicKey } from './discord/verify-discord-request.ts';
 import type { ChannelJob, ChannelJobQueue } from './shared/channel-job.ts';
@@ -36,7 +40,10 @@ export interface ChannelDeps {
 
 export type ChannelHandler = (request: Request) => Promise<Response>;
 
-/** Runs one channel job to its end: asks the question, posts the answer. Throws when posting fails. */
+/**
+ * Runs one channel job to its end: asks the question (or decides a clicked tool call), posts the answer.
+ * Throws when posting fails.
+ */
 export function createChannelJobRunner(settings: ChannelSettings, deps: ChannelDeps) {
   return async (job: ChannelJob): Promise<void> => {
     const turnDeps = {
@@ -52,11 +59,17 @@ export function createChannelJobRunner(settings: ChannelSettings, deps: ChannelD
       await answerDiscordInteraction(turnDeps, withFetch(settings.discord), job.interaction);
       return;
     }
+    if (job.kind === 'discord-decision') {
+      if (!settings.discord)
+        throw new Error('A Discord job arrived but the Discord channel is not configured.');
+      await answerDiscordDecision(turnDeps, withFetch(settings.discord), job.interaction);
+      return;
+    }
     if (!settings.slack) throw new Error('A Slack job arrived but the Slack channel is not configured.');
     const slack = withFetch(settings.slack);
     if (job.kind === 'slack-message') await answerSlackMessage(turnDeps, slack, job.teamId, job.event);
     else if (job.kind === 'slack-command') await answerSlackCommand(turnDeps, slack, job.command);
-    else await answerSlackDecision(slack, job.responseUrl);
+    else await answerSlackDecision(turnDeps, slack, job.decision);
   };
 }
 

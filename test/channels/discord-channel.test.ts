@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { conversationIdFor } from '../../src/channels/index.ts';
+import { toolCallViews } from '../../src/core/agent/tool-call-view.ts';
 import {
   APPLICATION_ID,
   APPROVAL_GUILD,
@@ -184,32 +185,6 @@ describe('Discord interactions endpoint', () => {
     expect(harness.platform.calls[0]?.body.content).toContain('About that message.');
   });
 
-  it('shows a tool call waiting for approval with Approve and Deny buttons', async () => {
-    harness.emulator.script({ toolCalls: [{ name: 'calculator', input: { expression: '21*2' } }] });
-    await post(askInteraction('What is 21 times 2?', { guild: APPROVAL_GUILD }));
-    await harness.channels.idle();
-    const [edit] = harness.platform.calls;
-    expect(edit?.body.content).toContain('Waiting for your approval');
-    expect(edit?.body.content).toContain('`calculator`');
-    const buttons = edit?.body.components[0].components;
-    expect(buttons.map((button: { label: string }) => button.label)).toEqual(['Approve calculator', 'Deny']);
-    expect(buttons[0].custom_id).toMatch(/^godwit:approve:/);
-
-    // A click is answered only to the person who clicked; the call does not run.
-    const click = await post({
-      id: 'click-1',
-      application_id: APPLICATION_ID,
-      type: 3,
-      token: 'click-token',
-      member: { user: { id: '111' } },
-      data: { custom_id: buttons[0].custom_id, component_type: 2 },
-    });
-    const body = await click.json();
-    expect(body.type).toBe(4);
-    expect(body.data.flags).toBe(64);
-    expect(body.data.content).toContain('not available yet');
-  });
-
   it('shows the reason when the question is refused before the model is asked, and keeps no empty conversation', async () => {
     await post(askInteraction('x'.repeat(40_000), { channel: '777' }));
     await harness.channels.idle();
@@ -241,6 +216,150 @@ describe('Discord interactions endpoint', () => {
 
   it('refuses a body that is not an interaction with 400', async () => {
     const response = await post({ hello: 'world' });
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('Discord approval buttons', () => {
+  let clickCounter = 0;
+
+  /** Asks in the approval server (its assistant asks before each calculator call); the answer's buttons. */
+  async function askForApproval(channel: string) {
+    harness.emulator.script({ toolCalls: [{ name: 'calculator', input: { expression: '21*2' } }] });
+    await post(askInteraction('What is 21 times 2?', { guild: APPROVAL_GUILD, channel }));
+    await harness.channels.idle();
+    const edit = harness.platform.calls.at(-1);
+    const [approve, deny] = edit!.body.components[0].components as Array<{
+      custom_id: string;
+      label: string;
+    }>;
+    harness.platform.calls.length = 0;
+    const conversationId = conversationIdFor(['discord', APPROVAL_GUILD, channel, 'discord:111']);
+    return { edit, approve: approve!, deny: deny!, conversationId };
+  }
+
+  async function click(customId: string, user = '111') {
+    clickCounter += 1;
+    const token = `click-token-${clickCounter}`;
+    const response = await post({
+      id: `click-${clickCounter}`,
+      application_id: APPLICATION_ID,
+      type: 3,
+      token,
+      guild_id: APPROVAL_GUILD,
+      member: { user: { id: user } },
+      data: { custom_id: customId, component_type: 2 },
+    });
+    // Acknowledged at once as a deferred update of the message the button is on.
+    expect(await response.json()).toEqual({ type: 6 });
+    await harness.channels.idle();
+    return { token, calls: harness.platform.calls.splice(0) };
+  }
+
+  async function storedCall(conversationId: string) {
+    const messages = await harness.services.conversations.listMessages(TENANT, conversationId);
+    return toolCallViews(messages.at(-1)?.parts ?? [])[0];
+  }
+
+  it('shows a tool call waiting for approval with Approve and Deny buttons', async () => {
+    const { edit, approve, deny } = await askForApproval('a1');
+    expect(edit?.body.content).toContain('Waiting for your approval');
+    expect(edit?.body.content).toContain('`calculator`');
+    expect([approve.label, deny.label]).toEqual(['Approve calculator', 'Deny']);
+    expect(approve.custom_id).toMatch(/^godwit:approve:/);
+    expect(deny.custom_id).toMatch(/^godwit:deny:/);
+  });
+
+  it('runs the tool on Approve and writes the continued answer over the message with the buttons', async () => {
+    const { approve, conversationId } = await askForApproval('a2');
+    harness.emulator.script({ text: '21 times 2 is 42.' });
+    const { token, calls } = await click(approve.custom_id);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.method).toBe('PATCH');
+    expect(calls[0]?.path).toBe(`/webhooks/${APPLICATION_ID}/${token}/messages/@original`);
+    expect(calls[0]?.body.content).toContain('21 times 2 is 42.');
+    expect(calls[0]?.body.components).toEqual([]);
+    const call = await storedCall(conversationId);
+    expect(call?.state).toBe('complete');
+    expect(JSON.stringify(call?.output)).toContain('42');
+    expect(call?.approval?.state).toBe('approved');
+  });
+
+  it('tells the model on Deny, and stores the call as denied', async () => {
+    const { deny, conversationId } = await askForApproval('a3');
+    harness.emulator.script({ text: 'I did not calculate it.' });
+    const { calls } = await click(deny.custom_id);
+    expect(calls[0]?.body.content).toContain('I did not calculate it.');
+    const call = await storedCall(conversationId);
+    expect(call?.state).toBe('denied');
+    expect(call?.approval?.state).toBe('denied');
+    const lastChat = harness.emulator.requests.filter((request) => request.operation === 'chat').at(-1);
+    expect(JSON.stringify(lastChat?.body)).toMatch(/denied/i);
+  });
+
+  it('refuses, privately, a click by anyone but the person who asked; the call keeps waiting', async () => {
+    const { approve, conversationId } = await askForApproval('a4');
+    const chatsBefore = harness.emulator.requests.length;
+    const { token, calls } = await click(approve.custom_id, '222');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.method).toBe('POST');
+    expect(calls[0]?.path).toBe(`/webhooks/${APPLICATION_ID}/${token}`);
+    expect(calls[0]?.body.flags).toBe(64);
+    expect(calls[0]?.body.content).toContain('Only the person who asked');
+    expect(harness.emulator.requests).toHaveLength(chatsBefore);
+    expect((await storedCall(conversationId))?.state).toBe('awaiting-approval');
+  });
+
+  it('refuses, privately, a second click once the call is decided', async () => {
+    const { approve, deny, conversationId } = await askForApproval('a5');
+    harness.emulator.script({ text: 'It is 42.' });
+    await click(approve.custom_id);
+    const chatsBefore = harness.emulator.requests.length;
+    for (const again of [approve.custom_id, deny.custom_id]) {
+      const { calls } = await click(again);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.body.flags).toBe(64);
+      expect(calls[0]?.body.content).toContain('was already approved');
+    }
+    expect(harness.emulator.requests).toHaveLength(chatsBefore);
+    expect((await storedCall(conversationId))?.state).toBe('complete');
+  });
+
+  it('refuses, privately, a click once the conversation has moved on', async () => {
+    const { approve } = await askForApproval('a6');
+    harness.emulator.script({ text: 'Something else.' });
+    await post(askInteraction('Never mind that', { guild: APPROVAL_GUILD, channel: 'a6' }));
+    await harness.channels.idle();
+    harness.platform.calls.length = 0;
+    const { calls } = await click(approve.custom_id);
+    expect(calls[0]?.body.flags).toBe(64);
+    expect(calls[0]?.body.content).toContain('no longer waits');
+  });
+
+  it('answers a button of an older form privately, without deferring', async () => {
+    const response = await post({
+      id: 'click-old',
+      application_id: APPLICATION_ID,
+      type: 3,
+      token: 'old-token',
+      member: { user: { id: '111' } },
+      data: { custom_id: 'godwit:approve:only-an-approval-id', component_type: 2 },
+    });
+    const body = await response.json();
+    expect(body.type).toBe(4);
+    expect(body.data.flags).toBe(64);
+    expect(body.data.content).toContain('no longer works');
+  });
+
+  it("refuses a button that is not one of Godwit's with 400", async () => {
+    const response = await post({
+      id: 'click-foreign',
+      application_id: APPLICATION_ID,
+      type: 3,
+      token: 'foreign-token',
+      member: { user: { id: '111' } },
+      data: { custom_id: 'someone-else:button', component_type: 2 },
+    });
     expect(response.status).toBe(400);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { conversationIdFor } from '../../src/channels/index.ts';
+import { toolCallViews } from '../../src/core/agent/tool-call-view.ts';
 import {
   APPROVAL_CHANNEL,
   type ChannelHarness,
@@ -220,42 +221,135 @@ describe('Slack events endpoint', () => {
     expect(String(harness.jobErrors[0])).toContain('Slack refused chat.postMessage: HTTP 500');
   });
 
-  it('shows a tool call waiting for approval as buttons, and says privately that deciding is not available', async () => {
-    harness.emulator.script({ toolCalls: [{ name: 'calculator', input: { expression: '21*2' } }] });
-    await post(mention('What is 21 times 2?', { channel: APPROVAL_CHANNEL }));
-    await harness.channels.idle();
-    const [call] = harness.platform.calls;
-    expect(call?.body.text).toContain('*Waiting for your approval*');
-    const actions = call?.body.blocks.find((block: { type: string }) => block.type === 'actions');
-    expect(actions.elements.map((button: { action_id: string }) => button.action_id)).toEqual([
-      'godwit_approve',
-      'godwit_deny',
-    ]);
-
-    const payload = JSON.stringify({
-      type: 'block_actions',
-      response_url: `${harness.platform.url}/response/click`,
-      actions: [{ action_id: 'godwit_approve', value: actions.elements[0].value }],
-    });
-    const click = await harness.app.request(
-      ENDPOINT,
-      slackRequest(new URLSearchParams({ payload }).toString(), {
-        contentType: 'application/x-www-form-urlencoded',
-      }),
-    );
-    expect(click.status).toBe(200);
-    await harness.channels.idle();
-    const reply = harness.platform.calls.at(-1);
-    expect(reply?.path).toBe('/response/click');
-    expect(reply?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
-    expect(reply?.body.text).toContain('not available yet');
-  });
-
   it('refuses a form that is neither a command nor an interaction with 400', async () => {
     const response = await harness.app.request(
       ENDPOINT,
       slackRequest('foo=bar', { contentType: 'application/x-www-form-urlencoded' }),
     );
     expect(response.status).toBe(400);
+  });
+});
+
+describe('Slack approval buttons', () => {
+  let clickCounter = 0;
+  type Button = { action_id: string; value: string };
+
+  /** Mentions the app in the approval channel (its assistant asks before each calculator call). */
+  async function askForApproval(ts: string, expressions = ['21*2']) {
+    harness.emulator.script({
+      toolCalls: expressions.map((expression) => ({ name: 'calculator', input: { expression } })),
+    });
+    await post(mention('Calculate, please', { channel: APPROVAL_CHANNEL, ts }));
+    await harness.channels.idle();
+    const message = harness.platform.calls.at(-1);
+    const buttons = (message!.body.blocks as Array<{ type: string; elements?: Button[] }>)
+      .filter((block) => block.type === 'actions')
+      .map((block) => block.elements as Button[]);
+    harness.platform.calls.length = 0;
+    const conversationId = conversationIdFor(['slack', 'T1', APPROVAL_CHANNEL, ts]);
+    return { message, buttons, conversationId };
+  }
+
+  async function click(button: Button, user = 'U1') {
+    clickCounter += 1;
+    const payload = JSON.stringify({
+      type: 'block_actions',
+      user: { id: user, team_id: 'T1' },
+      team: { id: 'T1' },
+      response_url: `${harness.platform.url}/response/click-${clickCounter}`,
+      actions: [{ action_id: button.action_id, value: button.value }],
+    });
+    const response = await harness.app.request(
+      ENDPOINT,
+      slackRequest(new URLSearchParams({ payload }).toString(), {
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+    );
+    // Acknowledged at once, empty; the decision is made in the job.
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+    await harness.channels.idle();
+    return { path: `/response/click-${clickCounter}`, calls: harness.platform.calls.splice(0) };
+  }
+
+  async function storedCalls(conversationId: string) {
+    const messages = await harness.services.conversations.listMessages(TENANT, conversationId);
+    return toolCallViews(messages.at(-1)?.parts ?? []);
+  }
+
+  it('shows a tool call waiting for approval as Approve and Deny buttons', async () => {
+    const { message, buttons } = await askForApproval('1733600001.000100');
+    expect(message?.body.text).toContain('*Waiting for your approval*');
+    expect(buttons[0]?.map((button) => button.action_id)).toEqual(['godwit_approve', 'godwit_deny']);
+  });
+
+  it('runs the tool on Approve and replaces the message with the buttons by the continued answer', async () => {
+    const { buttons, conversationId } = await askForApproval('1733600002.000100');
+    harness.emulator.script({ text: '21 times 2 is 42.' });
+    const { path, calls } = await click(buttons[0]![0]!);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.path).toBe(path);
+    expect(calls[0]?.body.replace_original).toBe(true);
+    expect(calls[0]?.body.text).toContain('21 times 2 is 42.');
+    expect(calls[0]?.body.blocks.some((block: { type: string }) => block.type === 'actions')).toBe(false);
+    const [call] = await storedCalls(conversationId);
+    expect(call?.state).toBe('complete');
+    expect(JSON.stringify(call?.output)).toContain('42');
+  });
+
+  it('tells the model on Deny, and stores the call as denied', async () => {
+    const { buttons, conversationId } = await askForApproval('1733600003.000100');
+    harness.emulator.script({ text: 'I did not calculate it.' });
+    const { calls } = await click(buttons[0]![1]!);
+    expect(calls[0]?.body.text).toContain('I did not calculate it.');
+    const [call] = await storedCalls(conversationId);
+    expect(call?.state).toBe('denied');
+    expect(call?.approval?.state).toBe('denied');
+  });
+
+  it('refuses, privately, a click by anyone but the person who asked; the call keeps waiting', async () => {
+    const { buttons, conversationId } = await askForApproval('1733600004.000100');
+    const requestsBefore = harness.emulator.requests.length;
+    const { calls } = await click(buttons[0]![0]!, 'U2');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(calls[0]?.body.text).toContain('Only the person who asked');
+    expect(harness.emulator.requests).toHaveLength(requestsBefore);
+    expect((await storedCalls(conversationId))[0]?.state).toBe('awaiting-approval');
+  });
+
+  it('refuses, privately, a second click once the call is decided', async () => {
+    const { buttons } = await askForApproval('1733600005.000100');
+    harness.emulator.script({ text: 'It is 42.' });
+    await click(buttons[0]![1]!);
+    const requestsBefore = harness.emulator.requests.length;
+    const { calls } = await click(buttons[0]![0]!);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(calls[0]?.body.text).toContain('was already denied');
+    expect(harness.emulator.requests).toHaveLength(requestsBefore);
+  });
+
+  it('records each decision of an answer waiting for two calls, and continues after the last', async () => {
+    const { buttons, conversationId } = await askForApproval('1733600006.000100', ['1+1', '2+2']);
+    expect(buttons).toHaveLength(2);
+    const first = await click(buttons[0]![0]!);
+    expect(first.calls[0]?.body.response_type).toBe('ephemeral');
+    expect(first.calls[0]?.body.text).toContain('still waiting: `calculator`');
+    expect((await storedCalls(conversationId)).map((call) => call.approval?.state)).toEqual([
+      'approved',
+      'requested',
+    ]);
+    harness.emulator.script({ text: 'One is 2; the other was not run.' });
+    const last = await click(buttons[1]![1]!);
+    expect(last.calls[0]?.body.replace_original).toBe(true);
+    expect(last.calls[0]?.body.text).toContain('One is 2; the other was not run.');
+    expect((await storedCalls(conversationId)).map((call) => call.state)).toEqual(['complete', 'denied']);
+  });
+
+  it('answers a button of an older form privately', async () => {
+    const { calls } = await click({ action_id: 'godwit_approve', value: 'only-an-approval-id' });
+    expect(calls[0]?.body.response_type).toBe('ephemeral');
+    expect(calls[0]?.body.text).toContain('no longer works');
   });
 });

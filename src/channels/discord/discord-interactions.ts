@@ -1,9 +1,10 @@
 /**
  * `POST /channels/discord/interactions`: checks Discord's signature, answers PING with PONG, and defers every
- * question (`/ask`, the message command) at once, well inside Discord's 3-second limit; the answer is written
- * later by editing that deferred response (discord-answer.ts).
+ * question (`/ask`, the message command) and every Approve / Deny click at once, well inside Discord's 3-second
+ * limit; the answer is written later by editing that deferred response (discord-answer.ts).
  */
 import type { KeyObject } from 'node:crypto';
+import { type ApprovalReference, parseApprovalReference } from '../shared/approval-reference.ts';
 import type { ChannelJobQueue } from '../shared/channel-job.ts';
 import { errorResponse, parseJson, readRawBody } from '../shared/raw-request.ts';
 import { RecentIds } from '../shared/recent-ids.ts';
@@ -29,7 +30,10 @@ export interface DiscordInteractionsOptions {
 /** The slash command's name and its option. */
 export const ASK_COMMAND = 'ask';
 export const ASK_OPTION = 'question';
-/** Buttons of a tool call waiting for approval: `godwit:approve:<approval id>`, `godwit:deny:<approval id>`. */
+/**
+ * Buttons of a tool call waiting for approval: `godwit:approve:<conversation id>:<approval id>`, and
+ * `godwit:deny:…` the same.
+ */
 export const APPROVAL_BUTTON_PREFIX = 'godwit:';
 
 export function createDiscordInteractions(options: DiscordInteractionsOptions) {
@@ -66,7 +70,9 @@ export function createDiscordInteractions(options: DiscordInteractionsOptions) {
     if (!seen.remember(interaction.id)) {
       return errorResponse(401, 'unauthorized', 'Invalid request: this interaction was already received.');
     }
-    if (interaction.type === INTERACTION_TYPE.messageComponent) return componentResponse(interaction);
+    if (interaction.type === INTERACTION_TYPE.messageComponent) {
+      return componentResponse(interaction, options.queue);
+    }
     if (interaction.type !== INTERACTION_TYPE.applicationCommand) {
       return errorResponse(400, 'validation_failed', `Interaction type ${interaction.type} is not handled.`);
     }
@@ -90,15 +96,24 @@ export function questionOf(interaction: DiscordInteraction): string | null {
   return typeof option?.value === 'string' && option.value.trim() ? option.value.trim() : null;
 }
 
-function componentResponse(interaction: DiscordInteraction): Response {
+async function componentResponse(interaction: DiscordInteraction, queue: ChannelJobQueue): Promise<Response> {
   const id = interaction.data?.custom_id ?? '';
   if (!id.startsWith(APPROVAL_BUTTON_PREFIX)) {
     return errorResponse(400, 'validation_failed', `The button "${id}" is not one of Godwit's.`);
   }
-  // The agent runtime can resume a turn after a decision, but no entry point takes the decision yet.
-  return ephemeral(
-    'Deciding tool calls from Discord is not available yet: the call stays waiting and did not run. Ask again without the action, or use the API.',
-  );
+  if (!approvalButtonOf(id)) {
+    return ephemeral('This button no longer works: ask the question again to get new buttons.');
+  }
+  // Deciding resumes the turn, which takes longer than Discord's 3 seconds: acknowledge, decide in the job.
+  await queue.enqueue({ kind: 'discord-decision', interaction });
+  return Response.json({ type: RESPONSE_TYPE.deferredMessageUpdate });
+}
+
+/** The decision a button's `custom_id` stands for, or null when it is not an approval button. */
+export function approvalButtonOf(customId: string): (ApprovalReference & { approved: boolean }) | null {
+  const match = /^godwit:(approve|deny):(.+)$/.exec(customId);
+  const reference = match?.[2] ? parseApprovalReference(match[2]) : null;
+  return reference ? { ...reference, approved: match?.[1] === 'approve' } : null;
 }
 
 function ephemeral(content: string): Response {

@@ -31,7 +31,13 @@ export interface DiscordInteraction {
 
 export const INTERACTION_TYPE = { ping: 1, applicationCommand: 2, messageComponent: 3 } as const;
 export const COMMAND_TYPE = { chatInput: 1, message: 3 } as const;
-export const RESPONSE_TYPE = { pong: 1, channelMessage: 4, deferredChannelMessage: 5 } as const;
+/** 6: acknowledges a button click; the message the button is on is edited later. */
+export const RESPONSE_TYPE = {
+  pong: 1,
+  channelMessage: 4,
+  deferredChannelMessage: 5,
+  deferredMessageUpdate: 6,
+} as const;
 /** Message flag: only the user who clicked sees the message. */
 export const EPHEMERAL = 64;
 /** Discord's limit on one message's content. */

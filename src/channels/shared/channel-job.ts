@@ -4,14 +4,16 @@
  * freezes once it has responded) it goes through an SQS queue to the worker function.
  */
 import type { DiscordInteraction } from '../discord/discord-types.ts';
-import type { SlackMessageEvent, SlackSlashCommand } from '../slack/slack-types.ts';
+import type { SlackDecision, SlackMessageEvent, SlackSlashCommand } from '../slack/slack-types.ts';
 
 export type ChannelJob =
   | { kind: 'discord-interaction'; interaction: DiscordInteraction }
+  /** A click on a tool call's Approve or Deny button. */
+  | { kind: 'discord-decision'; interaction: DiscordInteraction }
   | { kind: 'slack-message'; teamId: string; event: SlackMessageEvent }
   | { kind: 'slack-command'; command: SlackSlashCommand }
   /** A click on a tool call's Approve or Deny button. */
-  | { kind: 'slack-decision'; responseUrl: string };
+  | { kind: 'slack-decision'; decision: SlackDecision };
 
 /** Hands a verified job to whoever answers it. Resolves once the job is accepted, not when it is done. */
 export interface ChannelJobQueue {

@@ -1,9 +1,12 @@
 /**
  * Posts answers to Slack: a mention or direct message is answered in its thread (the thread is the
  * conversation) through `chat.postMessage`; a slash command through its `response_url`. The text is mrkdwn,
- * the sources a numbered list of links, a tool call waiting for approval a pair of buttons.
+ * the sources a numbered list of links, a tool call waiting for approval a pair of buttons, and a click on one
+ * continues the answer.
  */
 import type { ToolCallView } from '../../core/agent/tool-call-view.ts';
+import { approvalReference, parseApprovalReference } from '../shared/approval-reference.ts';
+import { type ChannelDecisionResult, decideInChannel } from '../shared/channel-decision.ts';
 import {
   answerInChannel,
   type ChannelAnswer,
@@ -14,7 +17,12 @@ import { sourceEntries } from '../shared/source-list.ts';
 import { splitMessage } from '../shared/split-message.ts';
 import { SLACK_APPROVE_ACTION, SLACK_DENY_ACTION } from './slack-events.ts';
 import { escapeText, slackLink, toSlackMrkdwn } from './slack-mrkdwn.ts';
-import { SLACK_SECTION_LIMIT, type SlackMessageEvent, type SlackSlashCommand } from './slack-types.ts';
+import {
+  SLACK_SECTION_LIMIT,
+  type SlackDecision,
+  type SlackMessageEvent,
+  type SlackSlashCommand,
+} from './slack-types.ts';
 
 export interface SlackAnswerSettings {
   botToken: string;
@@ -87,13 +95,47 @@ export async function answerSlackCommand(
   return answer;
 }
 
-/** Tells the user who clicked Approve or Deny that deciding from Slack is not available yet. */
-export async function answerSlackDecision(settings: SlackAnswerSettings, responseUrl: string): Promise<void> {
-  await postToResponseUrl(settings, responseUrl, {
-    response_type: 'ephemeral',
-    replace_original: false,
-    text: 'Deciding tool calls from Slack is not available yet: the call stays waiting and did not run.',
-  });
+/**
+ * Decides the tool call of a clicked Approve / Deny button: the continued answer replaces the message the
+ * buttons were on (the rest follows in the channel). A refusal, or a decision recorded while other calls
+ * still wait, is answered only to the person who clicked.
+ */
+export async function answerSlackDecision(
+  deps: ChannelTurnDeps,
+  settings: SlackAnswerSettings,
+  click: SlackDecision,
+): Promise<ChannelDecisionResult> {
+  const reference = parseApprovalReference(click.reference);
+  const result: ChannelDecisionResult = reference
+    ? await decideInChannel(deps, {
+        tenantId: settings.tenant,
+        userId: `slack:${click.teamId}:${click.userId}`,
+        ...reference,
+        approved: click.approved,
+      })
+    : { kind: 'refused', message: 'This button no longer works: ask the question again to get new buttons.' };
+  if (result.kind !== 'answered') {
+    const text =
+      result.kind === 'refused'
+        ? `:warning: ${escapeText(result.message)}`
+        : `Noted for \`${result.toolName}\`. The answer continues once every call is decided; still waiting: ${result.waiting.map((call) => `\`${call.toolName}\``).join(', ')}.`;
+    await postToResponseUrl(settings, click.responseUrl, {
+      response_type: 'ephemeral',
+      replace_original: false,
+      text,
+    });
+    return result;
+  }
+  // A response URL takes five messages: a longer answer is cut at the fifth.
+  for (const [position, message] of slackMessages(result.answer).slice(0, 5).entries()) {
+    await postToResponseUrl(settings, click.responseUrl, {
+      ...(position === 0
+        ? { replace_original: true }
+        : { response_type: 'in_channel', replace_original: false }),
+      ...message,
+    });
+  }
+  return result;
 }
 
 /** The messages of an answer: sections of at most 3000 characters; the buttons on the last. */
@@ -114,7 +156,7 @@ export function slackMessages(answer: ChannelAnswer): SlackMessage[] {
     blocks: [
       section(piece),
       ...(position === pieces.length - 1 && answer.approvals.length > 0
-        ? approvalButtons(answer.approvals)
+        ? approvalButtons(answer.conversationId, answer.approvals)
         : []),
     ],
   }));
@@ -138,7 +180,7 @@ function approvalText(approvals: readonly ToolCallView[]): string {
   return `*Waiting for your approval*\n${lines.join('\n')}`;
 }
 
-function approvalButtons(approvals: readonly ToolCallView[]): unknown[] {
+function approvalButtons(conversationId: string, approvals: readonly ToolCallView[]): unknown[] {
   return approvals
     .filter((call) => call.approval)
     .slice(0, 10)
@@ -149,14 +191,14 @@ function approvalButtons(approvals: readonly ToolCallView[]): unknown[] {
           type: 'button',
           style: 'primary',
           action_id: SLACK_APPROVE_ACTION,
-          value: call.approval?.id,
+          value: approvalReference(conversationId, call.approval?.id ?? ''),
           text: { type: 'plain_text', text: `Approve ${call.toolName}`.slice(0, 75) },
         },
         {
           type: 'button',
           style: 'danger',
           action_id: SLACK_DENY_ACTION,
-          value: call.approval?.id,
+          value: approvalReference(conversationId, call.approval?.id ?? ''),
           text: { type: 'plain_text', text: 'Deny' },
         },
       ],

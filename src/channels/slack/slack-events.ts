@@ -104,8 +104,19 @@ async function blockActions(
   const decision = payload.actions?.find(
     (action) => action.action_id === SLACK_APPROVE_ACTION || action.action_id === SLACK_DENY_ACTION,
   );
-  if (decision && payload.response_url) {
-    await queue.enqueue({ kind: 'slack-decision', responseUrl: payload.response_url });
+  const teamId = payload.user?.team_id ?? payload.team?.id;
+  if (decision && payload.response_url && payload.user?.id && teamId) {
+    // Deciding resumes the turn, which takes longer than Slack's 3 seconds: acknowledge, decide in the job.
+    await queue.enqueue({
+      kind: 'slack-decision',
+      decision: {
+        teamId,
+        userId: payload.user.id,
+        reference: decision.value ?? '',
+        approved: decision.action_id === SLACK_APPROVE_ACTION,
+        responseUrl: payload.response_url,
+      },
+    });
   }
   return new Response(null, { status: 200 });
 }

@@ -38,7 +38,20 @@ export interface SlackSlashCommand {
 export interface SlackBlockActions {
   type: 'block_actions';
   response_url?: string;
+  user?: { id?: string; team_id?: string };
+  team?: { id?: string } | null;
   actions?: Array<{ action_id?: string; value?: string }>;
+}
+
+/** A click on an Approve or Deny button, as the job that decides it receives it. */
+export interface SlackDecision {
+  teamId: string;
+  userId: string;
+  /** The button's value: `<conversation id>:<approval id>`. */
+  reference: string;
+  approved: boolean;
+  /** Replaces the message the buttons are on, or answers only the person who clicked. */
+  responseUrl: string;
 }
 
 /** Slack's limit on one section block's text; answers are split into messages of this size. */
