@@ -4,8 +4,8 @@
  * the database has no pg_trgm — by a lexical fallback (containment, scored by length ratio). One clear
  * winner is returned; close candidates come back with a question to ask the user.
  */
-import { jsonSchema } from 'ai';
 import type { AgentTool } from '../../core/agent/agent-tool.ts';
+import { jsonSchemaInput } from '../../core/agent/json-schema-input.ts';
 import type { JsonValue } from '../../core/types.ts';
 import type { ReadOnlyQuery, SqlSourceConfig } from './sql-tools.ts';
 
@@ -26,7 +26,7 @@ export function resolveEntityTool(options: {
   return {
     name: `${options.source}__resolve_entity`,
     description: `Finds a ${kinds.join(' / ')} by the name the user wrote: an exact match, or the closest candidates with similarity scores. When several are close, ask the user which one they meant.`,
-    inputSchema: jsonSchema({
+    inputSchema: jsonSchemaInput({
       type: 'object',
       properties: {
         entity: { type: 'string', enum: kinds },

@@ -4,9 +4,9 @@
  * first, then pg_trgm similarity — and asks back when several candidates are close. Every statement runs
  * in a READ ONLY transaction with a statement timeout, and results are cut at `maxRows`.
  */
-import { jsonSchema } from 'ai';
 import type pg from 'pg';
 import type { AgentTool } from '../../core/agent/agent-tool.ts';
+import { jsonSchemaInput } from '../../core/agent/json-schema-input.ts';
 import { ToolError } from '../../core/agent/tool-error.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { JsonValue } from '../../core/types.ts';
@@ -135,7 +135,7 @@ function namedQueryTool(
   return {
     name: `${source}__${name}`,
     description: definition.description,
-    inputSchema: jsonSchema({
+    inputSchema: jsonSchemaInput({
       type: 'object',
       properties,
       required: parameterNames,
