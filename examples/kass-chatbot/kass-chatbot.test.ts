@@ -10,6 +10,7 @@ import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationIdFor } from '../../src/channels/index.ts';
 import { type ConfiguredChannels, createConfiguredChannels } from '../../src/config/create-channels.ts';
 import { createGodwit } from '../../src/config/create-godwit.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -211,7 +212,8 @@ describe('examples/kass-chatbot (seed 002)', () => {
       toolCalls: [{ name: 'search_knowledge_base', input: { query: 'release approving reviews' } }],
     });
     script(SONNET, { text: 'A release needs two approving reviews, green CI and an updated changelog [1].' });
-    const content = await askOnDiscord('What does a release need before it goes out?');
+    const question = 'What does a release need before it goes out?';
+    const content = await askOnDiscord(question);
     expect(content).toContain(
       'A release needs two approving reviews, green CI and an updated changelog [1].',
     );
@@ -219,6 +221,13 @@ describe('examples/kass-chatbot (seed 002)', () => {
     // The question was not simple: both steps ran on Sonnet, and the passages came from OpenSearch.
     expect(chatModels(from)).toEqual([SONNET, SONNET]);
     expect(opensearch.requests.some((request) => request.path.endsWith('/_search'))).toBe(true);
+    // The Discord user's conversation in that channel is stored in DynamoDB.
+    const conversationId = conversationIdFor(['discord', '700', `80${counter}`, 'discord:555']);
+    const messages = await services.conversations.listMessages('default', conversationId);
+    expect(messages.map((message) => message.content)).toEqual([
+      question,
+      'A release needs two approving reviews, green CI and an updated changelog [1].',
+    ]);
   });
 
   it('runs the summarize tool in the Lambda for a summarize request', async () => {
