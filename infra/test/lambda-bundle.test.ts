@@ -115,10 +115,12 @@ describe('Lambda bundles', () => {
   // which PDFs cannot be read on Lambda; before it they were under 5 MB. 6.5 MB since they also carry the
   // SQS client that queues channel jobs (about 31 kB, loaded with the first Discord or Slack question) and the
   // Bedrock Agent Runtime and Runtime clients (Bedrock Agents, Knowledge Bases, Guardrails: about 0.1 MB,
-  // chunks loaded only when one is configured; the test below checks nothing of them loads at init).
-  it('stay under 6.5 MB unpacked, with the pdf.js worker as a chunk of its own', () => {
+  // chunks loaded only when one is configured; the test below checks nothing of them loads at init). 7 MB since
+  // the functions also carry the MCP server and client (`/mcp`, MCP tools), presigned direct uploads, audit,
+  // limits and budgets (6.61 MB measured), again in chunks loaded on first use.
+  it('stay under 7 MB unpacked, with the pdf.js worker as a chunk of its own', () => {
     for (const bundle of [api, ingest]) {
-      expect(bundle.totalBytes).toBeLessThan(6_500_000);
+      expect(bundle.totalBytes).toBeLessThan(7_000_000);
       expect(
         Object.values(bundle.metafile.outputs).some((output) =>
           Object.keys(output.inputs).some((input) =>

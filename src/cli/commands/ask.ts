@@ -41,7 +41,8 @@ export async function askCommand(
         model: answer.model,
         usage: answer.usage,
         ...(options.assistant ? { toolCalls: answer.toolCalls, conversationId: answer.conversationId } : {}),
-        degraded: answer.degraded ? { reason: answer.degraded } : null,
+        // Only when it is: the answer's JSON keeps its documented shape otherwise.
+        ...(answer.degraded ? { degraded: { reason: answer.degraded } } : {}),
       });
     } else {
       printAnswer(answer, output);
