@@ -64,7 +64,13 @@ async function expectBackfilledSearch(client: SqlClient, schema?: string): Promi
   await migrateSchema(client, schema, before);
   await writeOldChunks(client);
   const outcome = await migrateSchema(client, schema);
-  expect(outcome.applied).toEqual(['keyword postings', 'api keys', 'interrupted turns', 'degraded answers']);
+  expect(outcome.applied).toEqual([
+    'keyword postings',
+    'api keys',
+    'interrupted turns',
+    'degraded answers',
+    'append-only audit log and counters',
+  ]);
 
   const index = new PostgresVectorIndex(client, outcome.vector);
   const reference = new Bm25Index();
