@@ -12,15 +12,12 @@ import { parseArgs } from 'node:util';
  * a change that lowers coverage fails CI until it brings its tests.
  */
 export const GOAL = { overall: { lines: 80, branches: 80 }, folder: { lines: 70, branches: 70 } };
-export const OVERALL_FLOOR = { lines: 84, branches: 74 };
+export const OVERALL_FLOOR = { lines: 89, branches: 78 };
 export const FOLDER_FLOOR = { lines: 70, branches: 70 };
 /** Folders still below the goal, each held at its measured figure (rounded down) until its tests catch up. */
 export const FOLDER_FLOORS = {
-  'src/cli': { lines: 65, branches: 55 },
-  'src/migrate': { lines: 75, branches: 60 },
-  'src/tools': { lines: 85, branches: 65 },
-  infra: { lines: 90, branches: 65 },
-  web: { lines: 45, branches: 40 },
+  'src/cli': { lines: 70, branches: 58 },
+  web: { lines: 56, branches: 50 },
 };
 
 function floorOf(folder) {

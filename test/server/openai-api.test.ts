@@ -3,7 +3,7 @@
  * `openai:` models are served by the OpenAI wire-format emulator.
  */
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashEmbedding } from '../support/emulators/index.ts';
 import {
   CHAT_MODEL,
@@ -121,12 +121,15 @@ describe.each([
       const last = chunks.at(-1)!;
       expect(last.choices).toEqual([]);
       expect(last.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 });
-      expect(gateway.usageRows.at(-1)).toMatchObject({
-        model: CHAT_MODEL,
-        inputTokens: 9,
-        outputTokens: 3,
-        outcome: 'ok',
-      });
+      // The ledger row is written once the stream has ended, which may be after the client read its last chunk.
+      await vi.waitFor(() =>
+        expect(gateway.usageRows.at(-1)).toMatchObject({
+          model: CHAT_MODEL,
+          inputTokens: 9,
+          outputTokens: 3,
+          outcome: 'ok',
+        }),
+      );
     });
 
     it('omits the usage chunk when include_usage is not asked for', async () => {
