@@ -3,7 +3,8 @@
  * loader, with only endpoints overridden through the environment (Bedrock on its wire emulator, the Lambda
  * Invoke API running the example's own action-group handler, the test PostgreSQL and Redis). Seed 000's key
  * flow over HTTP: "book me a slot with Dr. Lee on Tuesday" → availability tool → booking tool, which waits
- * for the user's approval; both calls stored with the conversation in PostgreSQL; FAQ answers cited.
+ * for the user's approval → approved, the Lambda books the slot and Claude confirms (denied, nothing is
+ * booked); both calls stored with the conversation in PostgreSQL; FAQ answers cited.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,30 @@ async function chat(body: Record<string, unknown>) {
   return { status: response.status, body: (await response.json()) as Json };
 }
 
+async function decide(conversationId: string, approvals: Array<Record<string, unknown>>) {
+  const response = await app.request(`/api/conversations/${conversationId}/tool-approvals`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ approvals }),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+/** The conversation's messages as stored in this example's PostgreSQL schema. */
+async function storedMessages(conversationId: string): Promise<Json[]> {
+  const client = new pg.Client({ connectionString: postgresUrl() });
+  await client.connect();
+  try {
+    const result = await client.query(
+      `SELECT role, parts FROM ${schema}.messages WHERE conversation_id = $1 ORDER BY sequence`,
+      [conversationId],
+    );
+    return result.rows;
+  } finally {
+    await client.end();
+  }
+}
+
 function sonnet(reply: {
   text?: string;
   toolCalls?: Array<{ name: string; input: Record<string, unknown> }>;
@@ -112,7 +137,7 @@ describeWithPostgres('examples/scheduling-agent (seed 000)', () => {
       await dropSchema(postgresUrl(), schema).catch(() => {});
     });
 
-    it('books Dr. Lee on Tuesday: availability runs, booking waits for approval, both calls are stored', async () => {
+    it('books Dr. Lee on Tuesday: availability runs, booking runs once the user approves, both calls are stored', async () => {
       sonnet({ toolCalls: [{ name: 'current_time', input: {} }] });
       sonnet({
         toolCalls: [{ name: 'pf360__getAvailability', input: { providerId: 'dr-lee', date: TUESDAY } }],
@@ -156,30 +181,93 @@ describeWithPostgres('examples/scheduling-agent (seed 000)', () => {
       });
       expect(appointments.size).toBe(0);
 
-      // The conversation, with both PF360 calls, is in this example's PostgreSQL schema.
-      const client = new pg.Client({ connectionString: postgresUrl() });
-      await client.connect();
-      try {
-        const rows = await client.query(
-          `SELECT role, parts FROM ${schema}.messages WHERE conversation_id = $1 ORDER BY sequence`,
-          [body.conversationId],
-        );
-        expect(rows.rows.map((row) => row.role)).toEqual(['user', 'assistant']);
-        const parts = rows.rows[1].parts as Json[];
-        expect(parts.filter((part) => part.type === 'tool-call').map((part) => part.toolName)).toEqual([
-          'current_time',
-          'pf360__getAvailability',
-          'pf360__bookAppointment',
-        ]);
-        expect(
-          parts.find((part) => part.type === 'tool-result' && part.toolName === 'pf360__getAvailability'),
-        ).toBeDefined();
-        expect(parts.find((part) => part.toolName === 'pf360__bookAppointment')?.approval).toMatchObject({
-          state: 'requested',
-        });
-      } finally {
-        await client.end();
-      }
+      // The user approves; the Lambda books the slot and Claude confirms in the same answer.
+      sonnet({ text: 'You are booked with Dr. Lee on Tuesday at 09:00 (apt-0001).' });
+      const approved = await decide(body.conversationId, [
+        { approvalId: calls[2].approval.id, approved: true },
+      ]);
+      expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+      // The continued answer keeps the text from before the approval and adds the confirmation.
+      expect(approved.body.answer).toContain('You are booked with Dr. Lee on Tuesday at 09:00 (apt-0001).');
+      expect(approved.body.message.id).toBe(body.message.id);
+      const booking = (approved.body.message.toolCalls as Json[]).find(
+        (call) => call.toolName === 'pf360__bookAppointment',
+      );
+      expect(booking).toMatchObject({
+        state: 'complete',
+        output: { appointmentId: 'apt-0001', providerId: 'dr-lee', date: TUESDAY, start: '09:00' },
+        approval: { state: 'approved' },
+      });
+      expect(lambda.events.at(-1)!.event).toMatchObject({
+        apiPath: '/appointments',
+        httpMethod: 'POST',
+        sessionId: body.conversationId,
+      });
+      expect([...appointments.values()]).toEqual([
+        expect.objectContaining({
+          appointmentId: 'apt-0001',
+          providerId: 'dr-lee',
+          date: TUESDAY,
+          start: '09:00',
+          patientId: 'patient-42',
+          status: 'booked',
+        }),
+      ]);
+
+      // The conversation, with both PF360 calls and the approval, is in this example's PostgreSQL schema.
+      const rows = await storedMessages(body.conversationId);
+      expect(rows.map((row) => row.role)).toEqual(['user', 'assistant']);
+      const parts = rows[1].parts as Json[];
+      expect(parts.filter((part) => part.type === 'tool-call').map((part) => part.toolName)).toEqual([
+        'current_time',
+        'pf360__getAvailability',
+        'pf360__bookAppointment',
+      ]);
+      const result = (toolName: string) =>
+        parts.find((part) => part.type === 'tool-result' && part.toolName === toolName);
+      expect(result('pf360__getAvailability')).toMatchObject({
+        output: { providerId: 'dr-lee', date: TUESDAY },
+      });
+      expect(result('pf360__bookAppointment')).toMatchObject({
+        output: { appointmentId: 'apt-0001', status: 'booked' },
+      });
+      expect(result('pf360__bookAppointment')?.isError).toBeFalsy();
+      expect(
+        parts.find((part) => part.type === 'tool-call' && part.toolName === 'pf360__bookAppointment')
+          ?.approval,
+      ).toMatchObject({ state: 'approved' });
+    });
+
+    it('books nothing when the user denies the booking, and stores the denial', async () => {
+      sonnet({
+        toolCalls: [
+          {
+            name: 'pf360__bookAppointment',
+            input: { body: { slotId: `dr-lee_${TUESDAY}_0930`, patientId: 'patient-42' } },
+          },
+        ],
+      });
+      const { body } = await chat({ message: 'Book Dr. Lee at 09:30 on Tuesday for patient-42.' });
+      const waiting = body.message.toolCalls[0] as Json;
+      expect(waiting).toMatchObject({ toolName: 'pf360__bookAppointment', state: 'awaiting-approval' });
+      const before = { appointments: appointments.size, events: lambda.events.length };
+
+      sonnet({ text: 'I have not booked it.' });
+      const denied = await decide(body.conversationId, [
+        { approvalId: waiting.approval.id, approved: false, reason: 'I am away that day' },
+      ]);
+      expect(denied.status, JSON.stringify(denied.body)).toBe(200);
+      expect(denied.body.answer).toBe('I have not booked it.');
+      expect(denied.body.message.toolCalls[0]).toMatchObject({
+        state: 'denied',
+        approval: { state: 'denied', reason: 'I am away that day' },
+      });
+      expect({ appointments: appointments.size, events: lambda.events.length }).toEqual(before);
+      const rows = await storedMessages(body.conversationId);
+      expect((rows[1].parts as Json[]).find((part) => part.type === 'tool-call')?.approval).toMatchObject({
+        state: 'denied',
+        reason: 'I am away that day',
+      });
     });
 
     it('answers an FAQ question from the knowledge base with a citation', async () => {
