@@ -253,6 +253,7 @@ export class RemoteBackend implements CliBackend {
           method: string;
           headers: Record<string, string>;
           statusUrl: string;
+          replaces: boolean;
         }
     >(`/api/knowledge-bases/${encodeURIComponent(knowledgeBase)}/uploads`, {
       filename: file.source,
@@ -296,8 +297,6 @@ export class RemoteBackend implements CliBackend {
           status: string;
           error: string | null;
           chunkCount: number;
-          createdAt: string;
-          updatedAt: string;
         } | null;
       }>(signed.statusUrl);
       const document = progress.document;
@@ -305,7 +304,7 @@ export class RemoteBackend implements CliBackend {
         const failed = progress.status === 'failed';
         return {
           source: file.source,
-          status: failed ? 'failed' : document.createdAt === document.updatedAt ? 'created' : 'updated',
+          status: failed ? 'failed' : signed.replaces ? 'updated' : 'created',
           documentId: document.id,
           chunks: document.chunkCount,
           error: failed ? (document.error ?? `${file.source} could not be ingested.`) : null,

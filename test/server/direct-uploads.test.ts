@@ -245,16 +245,28 @@ describe('godwit ingest --server against a server that says uploads go direct', 
         chunks: 1,
         error: null,
       });
+      // The same name again, changed: the server says at signing that it replaces a document.
+      const changed = new TextEncoder().encode('# Parking\n\nVisitor parking moved to level three.\n');
+      const replacing = backend.ingest('handbook', { source: 'facilities/parking.md', bytes: changed });
+      const second = await arrivedKey('facilities/parking.md', key);
+      await ingestHandler()({ Records: [s3Notification(second)] });
+      expect(await replacing).toMatchObject({
+        source: 'facilities/parking.md',
+        status: 'updated',
+        error: null,
+      });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
   });
 });
 
-async function arrivedKey(suffix: string): Promise<string> {
+async function arrivedKey(suffix: string, not?: string): Promise<string> {
   for (;;) {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: s3server.bucket, Prefix: 'incoming/' }));
-    const key = listed.Contents?.map((object) => object.Key ?? '').find((name) => name.endsWith(suffix));
+    const key = listed.Contents?.map((object) => object.Key ?? '').find(
+      (name) => name.endsWith(suffix) && name !== not,
+    );
     if (key) return key;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

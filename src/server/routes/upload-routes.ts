@@ -122,12 +122,8 @@ export function registerUploadRoutes(
     // Tenant ids are 1-128 of letters, digits and . _ : @ - (core/auth): always one key segment.
     const tenantId = c.var.tenantId;
     const knowledgeBase = await services.knowledge.requireKnowledgeBase(tenantId, name);
+    const existing = await services.knowledgeStore.findDocumentBySource(tenantId, knowledgeBase.id, filename);
     if (body.sha256) {
-      const existing = await services.knowledgeStore.findDocumentBySource(
-        tenantId,
-        knowledgeBase.id,
-        filename,
-      );
       if (existing?.status === 'ready' && existing.sha256 === body.sha256) {
         return c.json(
           { status: 'unchanged' as const, source: filename, document: documentView(existing) },
@@ -154,6 +150,8 @@ export function registerUploadRoutes(
         bytes: body.bytes,
         expiresAt: signed.expiresAt.toISOString(),
         statusUrl: `/api/knowledge-bases/${encodeURIComponent(name)}/uploads/${id}`,
+        // Told now: once ingested, a new document and a replaced one look alike (both were just written).
+        replaces: existing !== undefined,
       },
       201,
     );

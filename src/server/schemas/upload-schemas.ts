@@ -62,6 +62,10 @@ export const SignedUploadSchema = z
     bytes: z.number(),
     expiresAt: z.string().openapi({ format: 'date-time' }),
     statusUrl: z.string().openapi({ description: 'GET it to follow the upload until it is ingested.' }),
+    replaces: z.boolean().openapi({
+      description:
+        'Whether the knowledge base already holds a document of this name, which the upload replaces.',
+    }),
   })
   .openapi('SignedUpload');
 

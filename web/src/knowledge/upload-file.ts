@@ -19,6 +19,8 @@ interface SignedUpload {
   method: 'PUT';
   headers: Record<string, string>;
   statusUrl: string;
+  /** Whether a document of this name exists already, which the upload replaces. */
+  replaces?: boolean;
 }
 
 interface UploadStatus {
@@ -126,7 +128,7 @@ async function uploadDirect(
     if (progress.status === 'ready' || progress.status === 'failed') {
       return {
         source: file.name,
-        status: progress.status === 'ready' ? 'created' : 'failed',
+        status: progress.status === 'failed' ? 'failed' : signed.replaces ? 'updated' : 'created',
         documentId: progress.document?.id ?? null,
         chunks: progress.document?.chunkCount ?? 0,
         error: progress.document?.error ?? null,
