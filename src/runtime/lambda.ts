@@ -21,10 +21,10 @@ import {
 } from '../config/index.ts';
 import { ConfigError, GodwitError } from '../core/errors.ts';
 import type { GodwitServices } from '../core/services.ts';
+import type { DirectUploadSettings } from '../server/app-env.ts';
 import { resolveAuthSettings } from '../server/auth/index.ts';
 import { createApp } from '../server/index.ts';
 import { modelLabelerFor } from '../server/metrics/index.ts';
-import type { DirectUploadSettings } from '../server/routes/upload-routes.ts';
 import { usageEmfLine } from './lambda/emf.ts';
 import { checkHttpEvent, errorBody } from './lambda/http-event.ts';
 import { resolveSecretEnvironment } from './lambda/secret-environment.ts';

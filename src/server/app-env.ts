@@ -1,9 +1,9 @@
+import type { DirectUploadStore } from '../core/ports.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { createUrlGuard, type UrlGuard } from '../net/index.ts';
 import type { AuthSettings } from './auth/auth-settings.ts';
 import type { Caller } from './auth/caller.ts';
 import { writeLogLine } from './log-writer.ts';
-import type { DirectUploadSettings } from './routes/upload-routes.ts';
 
 /** Per-request values set by middleware and read by handlers. */
 export interface AppVariables {
@@ -110,4 +110,15 @@ export interface LoopbackGuardSettings {
   allowedHosts?: readonly string[];
   /** Origins whose pages may send POST, PUT, PATCH and DELETE (`http://localhost:5173`). */
   allowedOrigins?: readonly string[];
+}
+
+/** Direct-to-object-storage uploads (AWS Lambda): where files go and the limits the server states. */
+export interface DirectUploadSettings {
+  store: DirectUploadStore;
+  /** Key prefix the Ingest function watches. Default `incoming/`. */
+  prefix?: string;
+  /** Largest multipart request the deployment can receive (Lambda: about 4.5 MB of file). */
+  maxRequestBytes?: number;
+  /** How long a signed upload stays valid. Default 900 s. */
+  expiresInSeconds?: number;
 }

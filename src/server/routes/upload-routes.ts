@@ -15,7 +15,7 @@ import { newUploadId, UPLOAD_ID_PATTERN, uploadFolder } from '../../core/knowled
 import type { DirectUploadStore } from '../../core/ports.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import { extensionOf, FORMATS, type FormatSpec } from '../../ingest/media-types.ts';
-import type { GodwitApp } from '../app-env.ts';
+import type { DirectUploadSettings, GodwitApp } from '../app-env.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import { KnowledgeBaseParamsSchema } from '../schemas/knowledge-schemas.ts';
 import {
@@ -29,16 +29,6 @@ import {
 import { documentView } from '../views.ts';
 
 const tags = ['knowledge'];
-
-export interface DirectUploadSettings {
-  store: DirectUploadStore;
-  /** Key prefix the Ingest function watches. Default `incoming/`. */
-  prefix?: string;
-  /** Largest multipart request the deployment can receive (Lambda: about 4.5 MB of file). */
-  maxRequestBytes?: number;
-  /** How long a signed upload stays valid. Default 900 s. */
-  expiresInSeconds?: number;
-}
 
 const settingsRoute = createRoute({
   method: 'get',

@@ -7,7 +7,7 @@
 import type { AgentTool } from '../../core/agent/agent-tool.ts';
 import { jsonSchemaInput } from '../../core/agent/json-schema-input.ts';
 import type { JsonValue } from '../../core/types.ts';
-import type { ReadOnlyQuery, SqlSourceConfig } from './sql-tools.ts';
+import type { ReadOnlyQuery, SqlSourceConfig } from './sql-types.ts';
 
 export type SimilarityKind = 'pg_trgm' | 'lexical';
 

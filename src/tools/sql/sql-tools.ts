@@ -10,10 +10,10 @@ import { jsonSchemaInput } from '../../core/agent/json-schema-input.ts';
 import { ToolError } from '../../core/agent/tool-error.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { JsonValue } from '../../core/types.ts';
-import type { ToolSourcesConfig } from '../tool-config.ts';
 import { resolveEntityTool, type SimilarityKind } from './resolve-entity.ts';
+import type { ReadOnlyQuery, SqlSourceConfig } from './sql-types.ts';
 
-export type SqlSourceConfig = ToolSourcesConfig['sql'][string];
+export type { ReadOnlyQuery, SqlSourceConfig } from './sql-types.ts';
 
 export interface SqlSource {
   tools: AgentTool[];
@@ -23,12 +23,6 @@ export interface SqlSource {
 }
 
 /** Runs one read-only statement; rows past `maxRows` are cut. Exported for resolve_entity. */
-export type ReadOnlyQuery = (
-  sql: string,
-  values: unknown[],
-  signal: AbortSignal,
-) => Promise<{ rows: Record<string, unknown>[]; truncated: boolean }>;
-
 /**
  * Connects, checks the database answers and whether pg_trgm is installed, and builds the tools.
  * @throws ConfigError naming `tools.sql.<source>` when the database cannot be reached.
