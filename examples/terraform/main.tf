@@ -49,5 +49,6 @@ module "godwit" {
   cors           = var.cors
   channels       = var.channels
   managed_agents = var.managed_agents
+  web_app        = var.web_app
   retain_data    = var.retain_data
 }

@@ -1,5 +1,10 @@
 # What deployment scripts read with `terraform output -raw NAME`.
 
+output "web_app_url" {
+  description = "The web app on CloudFront, with the API on the same origin."
+  value       = module.godwit.web_app_url
+}
+
 output "api_gateway_url" {
   description = "API Gateway HTTP API endpoint."
   value       = module.godwit.api_gateway_url

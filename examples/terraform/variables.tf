@@ -106,6 +106,12 @@ variable "managed_agents" {
   default     = null
 }
 
+variable "web_app" {
+  description = "Godwit setting web_app: enabled, and domain (name, certificate_arn in us-east-1) for the web app on CloudFront."
+  type        = any
+  default     = null
+}
+
 variable "retain_data" {
   description = "Godwit setting retain_data: keep data when the stack is deleted."
   type        = bool

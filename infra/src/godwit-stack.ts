@@ -1,7 +1,8 @@
 /**
  * The Godwit stack: the server on Lambda (API Gateway HTTP API, plus a Function URL that streams),
  * DynamoDB, S3, the chosen vector store, S3 → SQS → Lambda ingestion, Bedrock access limited to the
- * configured models, secrets, alarms, a dashboard and a budget. `compute: fargate` adds the container
+ * configured models, secrets, alarms, a dashboard and a budget, and the web app on S3 behind CloudFront
+ * with the API on the same origin. `compute: fargate` adds the container
  * service (ECS Fargate, Aurora PostgreSQL, ElastiCache Redis) instead of the functions.
  */
 import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
@@ -31,6 +32,7 @@ import { GodwitFunction } from './constructs/godwit-function.ts';
 import { ManagedAgents } from './constructs/managed-agents.ts';
 import { Observability } from './constructs/observability.ts';
 import { VectorStore } from './constructs/vector-store.ts';
+import { WebApp } from './constructs/web-app.ts';
 import { documentAccess } from './document-access.ts';
 import { type ServerResources, serverEnvironment } from './server-environment.ts';
 import { type DeploySettings, hasChannels, secretVariables } from './settings.ts';
@@ -62,6 +64,8 @@ const CORS_EXPOSED_HEADERS = [
 
 export class GodwitStack extends Stack {
   readonly data: DataStores;
+  /** The web app on S3 + CloudFront (compute: lambda, unless webApp: false). */
+  webApp: WebApp | undefined;
 
   constructor(scope: Construct, id: string, props: GodwitStackProps) {
     super(scope, id, props);
@@ -248,6 +252,27 @@ export class GodwitStack extends Stack {
       monthlyBudgetUsd: settings.budget.monthlyUsd,
       budgetEmail: settings.budget.email ?? settings.alarms.email,
     });
+
+    if (settings.webApp.enabled) {
+      this.webApp = new WebApp(this, 'WebApp', {
+        httpApi,
+        streamUrl: url,
+        accessLogs: this.data.accessLogs,
+        connectOrigins: [`https://${this.data.documents.bucketRegionalDomainName}`],
+        domain: settings.webApp.domain,
+        retainData: settings.retainData,
+      });
+      new CfnOutput(this, 'WebAppUrl', {
+        value: this.webApp.url,
+        description: 'The web app, with the API on the same origin (/api, /v1, /docs)',
+      });
+      if (settings.webApp.domain) {
+        new CfnOutput(this, 'WebAppDomainTarget', {
+          value: this.webApp.distribution.distributionDomainName,
+          description: `Point ${settings.webApp.domain.name} here (CNAME, or a Route 53 alias)`,
+        });
+      }
+    }
 
     new CfnOutput(this, 'ApiUrl', {
       value: httpApi.apiEndpoint,

@@ -5,6 +5,7 @@
 import { type CfnResource, type Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { bedrockModelId } from './bedrock-access.ts';
+import type { WebApp } from './constructs/web-app.ts';
 import type { GodwitStack } from './godwit-stack.ts';
 import { type DeploySettings, secretVariables } from './settings.ts';
 
@@ -65,6 +66,7 @@ export function acknowledgeFindings(stack: GodwitStack, settings: DeploySettings
       'The server authenticates every request itself (API keys, and JWTs from the configured OIDC issuer); an HTTP API authorizer cannot check Godwit API keys, and /healthz must stay open for health checks.',
     );
   }
+  if (stack.webApp) acknowledgeWebApp(stack, stack.webApp, settings);
   for (const variable of secretVariables(settings)) {
     const secret = stack.node.tryFindChild(`Secret${variable}`);
     if (!secret) continue;
@@ -112,5 +114,49 @@ export function acknowledgeFindings(stack: GodwitStack, settings: DeploySettings
       'AwsSolutions-SMG4',
       'Rotating the database secret needs a rotation function inside the isolated VPC with a Secrets Manager endpoint; rotate it with `aws secretsmanager rotate-secret` after adding one (docs/DEPLOYMENT.md).',
     );
+  }
+}
+
+/** The web app's distribution, and the function CDK's BucketDeployment uploads the files with. */
+function acknowledgeWebApp(stack: GodwitStack, webApp: WebApp, settings: DeploySettings): void {
+  acknowledge(
+    webApp,
+    'AwsSolutions-CFR1',
+    'The web app serves the users of the deployment wherever they are; nothing in it is restricted by country.',
+  );
+  acknowledge(
+    webApp,
+    'AwsSolutions-CFR2',
+    'A CloudFront web ACL must be created in us-east-1, apart from this regional stack; the API behind the distribution authenticates every request and API Gateway throttles it. Attach your own web ACL to the distribution if you need one (docs/DEPLOYMENT.md).',
+  );
+  if (!settings.webApp.domain) {
+    acknowledge(
+      webApp,
+      'AwsSolutions-CFR4',
+      "Without webApp.domain the distribution uses CloudFront's own certificate (*.cloudfront.net), whose security policy CloudFront fixes; with a custom domain the stack sets TLSv1.2_2021.",
+    );
+  }
+  const deployer = stack.node.children.find((child) =>
+    child.node.id.startsWith('Custom::CDKBucketDeployment'),
+  );
+  if (!deployer) return;
+  acknowledge(
+    deployer,
+    'AwsSolutions-L1',
+    "CDK's BucketDeployment function runs on the Python runtime CDK pins for it (with the AWS CLI layer); it runs only during deploys, to copy the built web app into its bucket.",
+  );
+  const reason =
+    "CDK's BucketDeployment function copies the built web app from the deployment's asset bucket into the web app bucket (read the asset objects; list, put and delete in the web app bucket). Its grants name only those two buckets.";
+  for (const finding of [
+    'Action::s3:GetObject*',
+    'Action::s3:GetBucket*',
+    'Action::s3:List*',
+    'Action::s3:DeleteObject*',
+    'Action::s3:Abort*',
+    `Resource::<${logicalIdOf(stack, webApp.bucket)}.Arn>/*`,
+    'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+    'Resource::arn:<AWS::Partition>:s3:::<AssetsBucketName>/*',
+  ]) {
+    acknowledge(deployer, `AwsSolutions-IAM5[${finding}]`, reason);
   }
 }

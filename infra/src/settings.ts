@@ -113,6 +113,33 @@ export const deploySettingsSchema = z
       })
       .strict()
       .default({ config: 'godwit.config.yaml', assistants: [] }),
+    /**
+     * The web app on S3 behind CloudFront, with the API on the same origin (compute: lambda). `false`
+     * leaves it out; `domain` serves it under your own name (certificate in us-east-1, as CloudFront needs).
+     */
+    webApp: z
+      .preprocess(
+        (value) => (typeof value === 'boolean' ? { enabled: value } : value),
+        z
+          .object({
+            enabled: z.boolean().default(true),
+            domain: z
+              .object({
+                name: z.string().min(3),
+                certificateArn: z
+                  .string()
+                  .regex(
+                    /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/.+$/,
+                    'expected an ACM certificate ARN in us-east-1 (CloudFront takes certificates from that region only)',
+                  ),
+              })
+              .strict()
+              .nullable()
+              .default(null),
+          })
+          .strict(),
+      )
+      .default({ enabled: true, domain: null }),
     /** Keep data (tables, buckets, database) when the stack is deleted. */
     retainData: z.boolean().default(true),
   })

@@ -21,6 +21,7 @@ export const TERRAFORM_SETTING_VARIABLES = {
   cors: 'cors',
   channels: 'channels',
   managed_agents: 'managedAgents',
+  web_app: 'webApp',
   retain_data: 'retainData',
 } as const satisfies Record<string, keyof DeploySettings>;
 

@@ -23,6 +23,7 @@ locals {
     cors           = var.cors
     channels       = var.channels
     managed_agents = var.managed_agents
+    web_app        = var.web_app
     retain_data    = var.retain_data
   }
   settings_drift = sort([

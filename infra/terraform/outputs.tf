@@ -21,6 +21,16 @@ output "api_url" {
   value       = try(coalesce(lookup(local.outputs, "ApiUrl", null), lookup(local.outputs, "ServiceUrl", null)), null)
 }
 
+output "web_app_url" {
+  description = "The web app, with the API on the same origin (lambda, unless web_app.enabled = false)."
+  value       = lookup(local.outputs, "WebAppUrl", null)
+}
+
+output "web_app_domain_target" {
+  description = "CloudFront domain name to point web_app.domain.name at (CNAME or Route 53 alias; set when web_app.domain is)."
+  value       = lookup(local.outputs, "WebAppDomainTarget", null)
+}
+
 output "api_gateway_url" {
   description = "API Gateway HTTP API endpoint (buffered responses; lambda only)."
   value       = lookup(local.outputs, "ApiUrl", null)

@@ -243,6 +243,24 @@ variable "managed_agents" {
   }
 }
 
+variable "web_app" {
+  description = "The web app on S3 behind CloudFront, with the API on the same origin (compute = lambda): enabled = false leaves it out; domain = { name, certificate_arn } serves it under your own name with an ACM certificate in us-east-1."
+  type = object({
+    enabled = optional(bool, true)
+    domain = optional(object({
+      name            = string
+      certificate_arn = string
+    }))
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.web_app.domain == null || try(length(var.web_app.domain.name) >= 3 && can(regex("^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/.+$", var.web_app.domain.certificate_arn)), false)
+    error_message = "web_app.domain.name must be a host name and web_app.domain.certificate_arn an ACM certificate ARN in us-east-1 (CloudFront takes certificates from that region only)."
+  }
+}
+
 variable "retain_data" {
   description = "Keep the table, buckets and database (deletion protection on) when the stack is deleted. Set false only for throwaway environments."
   type        = bool

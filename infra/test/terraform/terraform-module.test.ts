@@ -105,6 +105,7 @@ describe('the Terraform module', () => {
       'alarms',
       'vector_store',
     ]);
+    expect(drift({ web_app: { enabled: false } })).toEqual(['web_app']);
   });
 
   const rejected: [string, unknown, RegExp][] = [
@@ -126,6 +127,16 @@ describe('the Terraform module', () => {
     ['container_image', 'godwit:latest', /container_image must be an ECR image URI/],
     ['cloudformation_role_arn', 'deployer', /cloudformation_role_arn must be an IAM role ARN/],
     ['synth_dir', ' ', /synth_dir must be the directory/],
+    [
+      'web_app',
+      {
+        domain: {
+          name: 'chat.example.com',
+          certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/x',
+        },
+      },
+      /web_app.domain.certificate_arn an ACM certificate ARN in us-east-1/,
+    ],
   ];
   it.each(rejected)('rejects %s = %j with its message', (name, value, message) => {
     const failures = validationFailures(
@@ -151,6 +162,12 @@ describe('the Terraform module', () => {
       container_image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/godwit:v1',
       cloudformation_role_arn: 'arn:aws:iam::123456789012:role/cfn-exec',
       alarms: { email: 'ops@example.com', p99_latency_ms: 5000, error_rate_percent: 100 },
+      web_app: {
+        domain: {
+          name: 'chat.example.com',
+          certificate_arn: 'arn:aws:acm:us-east-1:123456789012:certificate/x',
+        },
+      },
     });
     expect(validationFailures(module, values)).toEqual([]);
     expect(withLocals(module, { var: values }).local).toMatchObject({ container_repository: 'team/godwit' });

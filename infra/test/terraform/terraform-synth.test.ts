@@ -83,15 +83,28 @@ function preconditions(scope: Scope): { condition: boolean; message: string }[] 
   });
 }
 
-/** S3 keys of the code the template's functions load, after the key prefix. */
+/**
+ * S3 keys, after the key prefix, of every asset the template reads: the functions' and layers' code and
+ * the web app files BucketDeployment copies (each written as prefix + key).
+ */
 function codeKeys(source: Template): string[] {
-  return Object.values(source.Resources)
-    .map(
-      (resource) =>
-        (resource.Properties.Code as { S3Key?: { 'Fn::Join': [string, [unknown, string]] } })?.S3Key,
-    )
-    .filter((key) => key !== undefined)
-    .map((key) => key['Fn::Join'][1][1]);
+  const keys: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    const [first, key] = join?.[1] ?? [];
+    if ((first as { Ref?: string } | undefined)?.Ref === 'AssetsKeyPrefix' && typeof key === 'string') {
+      keys.push(key);
+      return;
+    }
+    for (const inner of Object.values(value)) visit(inner);
+  };
+  visit(source.Resources);
+  return keys;
 }
 
 describe('godwit deploy synth --for terraform', () => {
@@ -202,7 +215,15 @@ function synthTemplate(settings: Record<string, unknown>): {
 describe('the module outputs', { timeout: 240_000 }, () => {
   const variants = {
     opensearch: { vectorStore: 'opensearch', auth: { cognito: true } },
-    s3vectors: { vectorStore: 's3vectors' },
+    s3vectors: {
+      vectorStore: 's3vectors',
+      webApp: {
+        domain: {
+          name: 'chat.example.com',
+          certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/x',
+        },
+      },
+    },
     fargate: { compute: 'fargate', retainData: false },
   };
 
@@ -248,6 +269,13 @@ describe('the module outputs', { timeout: 240_000 }, () => {
       dashboard_name: 'value-of-DashboardName',
       dashboard_url:
         'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=value-of-DashboardName',
+      web_app_url: 'value-of-WebAppUrl',
+      web_app_domain_target: null,
+    });
+    const customDomain = outputs(Object.keys(synthTemplate(variants.s3vectors).template.Outputs!));
+    expect(customDomain).toMatchObject({
+      web_app_url: 'value-of-WebAppUrl',
+      web_app_domain_target: 'value-of-WebAppDomainTarget',
     });
     const openSearch = outputs(Object.keys(synthTemplate(variants.opensearch).template.Outputs!));
     expect(openSearch).toMatchObject({

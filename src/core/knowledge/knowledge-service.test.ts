@@ -26,11 +26,12 @@ function knowledgeService(options: Partial<KnowledgeServiceOptions> = {}) {
   blobRoots.push(blobRoot);
   const lexical = createLexicalEmbedder();
   let ids = 0;
+  const blobs = new FileBlobStore({ root: blobRoot });
   const service = new KnowledgeService({
     knowledge: storage.knowledge,
     index: storage.index,
     parser: createDocumentParser(),
-    blobs: new FileBlobStore({ root: blobRoot }),
+    blobs,
     embedders: new Map([[lexical.model, lexical]]),
     generateId: () => `id-${++ids}`,
     ...options,
@@ -46,7 +47,7 @@ function knowledgeService(options: Partial<KnowledgeServiceOptions> = {}) {
     for await (const batch of storage.index.scan(TENANT, knowledgeBaseId)) chunks.push(...batch);
     return chunks;
   };
-  return { service, storage, blobFiles, chunksOf };
+  return { service, storage, blobs, blobFiles, chunksOf };
 }
 
 describe('KnowledgeService', () => {
@@ -187,6 +188,30 @@ describe('KnowledgeService', () => {
     await service.deleteDocument(TENANT, 'handbook', documentId!);
     expect(await storage.knowledge.getDocument(TENANT, documentId!)).toBeUndefined();
     expect(blobFiles()).toEqual([]);
+  });
+
+  it("deletes a replaced version's original file once the new version is indexed", async () => {
+    const { service, storage, blobs, blobFiles } = knowledgeService();
+    const base = await service.createKnowledgeBase(TENANT, { name: 'handbook' });
+    await service.ingest(TENANT, base, file('leave.md', POLICY));
+    expect(blobFiles()).toHaveLength(1);
+    const changed = `${POLICY}\nCarry-over is capped at five days.\n`;
+    const outcome = await service.ingest(TENANT, base, file('leave.md', changed));
+    expect(outcome.status).toBe('updated');
+    expect(blobFiles()).toHaveLength(1);
+    const original = await service.originalFile(TENANT, 'handbook', outcome.documentId!);
+    expect(new TextDecoder().decode(original.bytes)).toBe(changed);
+    // A file already in the store under its own key (a direct upload) replaces the same way.
+    const third = new TextEncoder().encode(`${changed}\nAsk HR for exceptions.\n`);
+    await blobs.put('incoming/t/handbook/u2/leave.md', third, 'text/markdown');
+    await service.ingest(TENANT, base, {
+      source: 'leave.md',
+      bytes: third,
+      storedBlobKey: 'incoming/t/handbook/u2/leave.md',
+    });
+    expect(blobFiles()).toHaveLength(1);
+    const [document] = await storage.knowledge.listDocuments(TENANT, base.id);
+    expect(document?.blobKey).toBe('incoming/t/handbook/u2/leave.md');
   });
 
   it('deletes a knowledge base with its documents and their original files', async () => {

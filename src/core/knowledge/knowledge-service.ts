@@ -271,6 +271,9 @@ export class KnowledgeService {
         { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256 },
         chunks,
       );
+      if (blobs && existing?.blobKey && existing.blobKey !== blobKey) {
+        await deleteSupersededBlob(blobs, existing.blobKey);
+      }
       return {
         source: file.source,
         status: existing ? 'updated' : 'created',
@@ -358,4 +361,17 @@ function failedOutcome(source: string, error: GodwitError): IngestOutcome {
     error: error.message,
     errorCode: error.code,
   };
+}
+
+/**
+ * The previous version's original file, once the new version is indexed: nothing points at it any more
+ * (a direct upload that replaces a document arrives under a key of its own). A failed delete leaves the
+ * file behind and the new version stands: the document is ready either way.
+ */
+async function deleteSupersededBlob(blobs: BlobStore, key: string): Promise<void> {
+  try {
+    await blobs.delete(key);
+  } catch {
+    // Left for the bucket's owner; retrying here would hold up the ingestion that already succeeded.
+  }
 }

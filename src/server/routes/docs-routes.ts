@@ -1,7 +1,8 @@
 /**
  * `GET /openapi.json` (generated from the same schemas that validate requests) and `GET /docs`, a Swagger
  * UI page whose scripts and styles come from the installed swagger-ui-dist package, so the docs work
- * offline and load nothing from a CDN.
+ * offline and load nothing from a CDN. On AWS Lambda the package is not in the function bundle: the stack
+ * puts the same files in the web app's bucket under `docs/assets/`, served by CloudFront beside the page.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -10,7 +11,8 @@ import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
 import { errorBody } from '../http-errors.ts';
 
-const ASSET_TYPES: Record<string, string> = {
+/** The Swagger UI files the page loads, by name in swagger-ui-dist, with their media types. */
+export const DOCS_ASSET_TYPES: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
   'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
@@ -37,8 +39,11 @@ const DOCS_PAGE = `<!doctype html>
 </html>
 `;
 
+/** The page's own script, served as `docs/assets/godwit-docs.js`. */
+export const DOCS_SCRIPT_FILE = 'godwit-docs.js';
+
 // A separate file rather than an inline script, so a strict Content-Security-Policy can allow it.
-const DOCS_SCRIPT = `window.addEventListener('load', function () {
+export const DOCS_SCRIPT = `window.addEventListener('load', function () {
   window.ui = SwaggerUIBundle({
     url: new URL('openapi.json', document.baseURI).href,
     dom_id: '#swagger-ui',
@@ -49,7 +54,8 @@ const DOCS_SCRIPT = `window.addEventListener('load', function () {
 });
 `;
 
-function swaggerUiDirectory(): string {
+/** Where the installed swagger-ui-dist package is; throws when it is not installed (a Lambda bundle). */
+export function swaggerUiDirectory(): string {
   const require = createRequire(import.meta.url);
   return dirname(require.resolve('swagger-ui-dist/package.json'));
 }
@@ -102,11 +108,23 @@ export function registerDocsRoutes(app: GodwitApp, services: GodwitServices): vo
   app.get('/docs/assets/:file', async (c) => {
     const file = c.req.param('file');
     const cacheControl = { 'cache-control': 'public, max-age=86400' };
-    if (file === 'godwit-docs.js')
+    if (file === DOCS_SCRIPT_FILE)
       return c.body(DOCS_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' });
-    const type = ASSET_TYPES[file];
+    const type = DOCS_ASSET_TYPES[file];
     if (!type) return c.json(errorBody('not_found', `No documentation asset named "${file}".`), 404);
-    const bytes = await readAsset(file);
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = await readAsset(file);
+    } catch {
+      // The Lambda bundle leaves swagger-ui-dist out; CloudFront serves these files from the web app bucket.
+      return c.json(
+        errorBody(
+          'not_found',
+          `Swagger UI's "${file}" is not installed with this server. On AWS, open /docs at the web app's URL (stack output WebAppUrl), which serves these files; elsewhere, install the swagger-ui-dist package.`,
+        ),
+        404,
+      );
+    }
     return c.body(bytes, 200, { 'content-type': type, ...cacheControl });
   });
 }
