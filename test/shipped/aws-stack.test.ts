@@ -5,6 +5,8 @@
  * fed the events API Gateway, Function URLs and SQS send. Nothing here builds settings or services.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -155,8 +157,30 @@ describe.each(PROFILES)('the synthesized $name stack', (profile) => {
       apiGatewayV2Event({ ...input, headers: { ...(key ? { 'x-api-key': key } : {}), ...input.headers } }),
     );
     if (reply.error) throw new Error(reply.error);
-    const result = reply.result as { statusCode: number; body: string };
-    return { status: result.statusCode, body: result.body, json: () => JSON.parse(result.body) };
+    const result = reply.result as { statusCode: number; body: string; isBase64Encoded?: boolean };
+    const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
+    return { status: result.statusCode, body, json: () => JSON.parse(body) };
+  };
+  /** Signs a direct upload to the dropbox knowledge base and PUTs the text to it. */
+  const signAndPut = async (filename: string, text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    const signed = await apiCall({
+      method: 'POST',
+      path: '/api/knowledge-bases/dropbox/uploads',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filename, bytes: bytes.byteLength }),
+    });
+    expect(signed.status, signed.body).toBe(201);
+    const upload = signed.json() as {
+      key: string;
+      url: string;
+      headers: Record<string, string>;
+      statusUrl: string;
+      replaces: boolean;
+    };
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+    expect(put.status, await put.text()).toBe(200);
+    return upload;
   };
   const streamCall = (input: HttpEventInput, key: string | null = adminKey) =>
     stream.invokeStreaming(
@@ -305,6 +329,62 @@ describe.each(PROFILES)('the synthesized $name stack', (profile) => {
       body: JSON.stringify({ filename: 'huge.pdf', bytes: 60 * 1024 * 1024 }),
     });
     expect(tooLarge.status).toBe(413);
+  });
+
+  it('replaces a directly uploaded document and deletes the superseded object once the new one is indexed', async () => {
+    const first = await signAndPut('rota.md', '# Rota\n\nThe night shift starts at ten.\n');
+    expect(first.replaces).toBe(false);
+    await ingest.invoke({ Records: [sqsRecord('rota-1', s3.bucket, first.key)] });
+    expect((await apiCall({ method: 'GET', path: first.statusUrl })).json().status).toBe('ready');
+    expect(await listKeys(s3Client, s3.bucket)).toContain(first.key);
+
+    const second = await signAndPut('rota.md', '# Rota\n\nThe night shift starts at eleven.\n');
+    expect(second.replaces).toBe(true);
+    // Until the new version is indexed, the old object is what the document points at: it stays.
+    expect(await listKeys(s3Client, s3.bucket)).toEqual(expect.arrayContaining([first.key, second.key]));
+    const reply = await ingest.invoke({ Records: [sqsRecord('rota-2', s3.bucket, second.key)] });
+    expect(reply.result).toEqual({ batchItemFailures: [] });
+    expect((await apiCall({ method: 'GET', path: second.statusUrl })).json()).toMatchObject({
+      status: 'ready',
+      document: { status: 'ready' },
+    });
+    const keys = await listKeys(s3Client, s3.bucket);
+    expect(keys).toContain(second.key);
+    expect(keys).not.toContain(first.key);
+    const documents = (
+      await apiCall({ method: 'GET', path: '/api/knowledge-bases/dropbox/documents' })
+    ).json().documents as Array<{ id: string; source: string }>;
+    const rota = documents.find((document) => document.source === 'rota.md')!;
+    const original = await apiCall({
+      method: 'GET',
+      path: `/api/knowledge-bases/dropbox/documents/${rota.id}/file`,
+    });
+    expect(original.body).toContain('eleven');
+  });
+
+  it('serves /docs and /openapi.json from the function, and ships Swagger UI in the web app uploads', async () => {
+    const page = await apiCall({ method: 'GET', path: '/docs' }, null);
+    expect(page.status).toBe(200);
+    const loaded = [...page.body.matchAll(/(?:src|href)="docs\/assets\/([^"]+)"/g)].map((match) => match[1]!);
+    expect(loaded).toEqual(
+      expect.arrayContaining(['swagger-ui-bundle.js', 'swagger-ui.css', 'godwit-docs.js']),
+    );
+    const document = await apiCall({ method: 'GET', path: '/openapi.json' }, null);
+    expect(document.json()).toMatchObject({ openapi: '3.0.3', info: { title: 'Godwit API' } });
+    // The bundle leaves Swagger UI out (about 2.2 MB); the function says where the files are.
+    const missing = await apiCall({ method: 'GET', path: '/docs/assets/swagger-ui-bundle.js' }, null);
+    expect(missing.status).toBe(404);
+    expect(missing.json().error.message).toContain('WebAppUrl');
+    const docs = stack.webAppUploads.find((upload) => upload.prefix === 'docs/assets/');
+    expect(docs).toBeDefined();
+    for (const file of loaded) expect(existsSync(join(docs!.directory, file)), file).toBe(true);
+    const script = await apiCall({ method: 'GET', path: '/docs/assets/godwit-docs.js' }, null);
+    expect(readFileSync(join(docs!.directory, 'godwit-docs.js'), 'utf8')).toBe(script.body);
+    const pages = stack.webAppUploads.filter((upload) => upload.prefix === '');
+    expect(pages.length).toBe(2);
+    for (const upload of pages) {
+      expect(readFileSync(join(upload.directory, 'index.html'), 'utf8')).toMatch(/<div id="root">/);
+    }
   });
 
   it('searches the knowledge base', async () => {

@@ -29,10 +29,21 @@ export interface SynthesizedFunction {
   variables: Record<string, unknown>;
 }
 
+/** One upload of the web app into its bucket (a CDK BucketDeployment): the files, and where they go. */
+export interface WebAppUpload {
+  /** Key prefix in the web app bucket ('' for the bucket's root). */
+  prefix: string;
+  /** The source asset directory in the cloud assembly. */
+  directory: string;
+  /** Cache-Control the objects are given. */
+  cacheControl: string | undefined;
+}
+
 export interface SynthesizedStack {
   outdir: string;
   template: Template;
   functions: SynthesizedFunction[];
+  webAppUploads: WebAppUpload[];
 }
 
 /** Runs the `godwit` command as a user does: `godwit deploy synth --out DIR --settings FILE`. */
@@ -76,7 +87,23 @@ export async function synthesize(settings: Record<string, unknown>): Promise<Syn
         },
       ];
     });
-  return { outdir, template, functions };
+  const webAppUploads = Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'Custom::CDKBucketDeployment')
+    .map((resource) => {
+      const properties = resource.Properties as {
+        SourceObjectKeys: string[];
+        DestinationBucketKeyPrefix?: string;
+        SystemMetadata?: Record<string, string>;
+      };
+      const asset = assetByKey.get(properties.SourceObjectKeys[0]!);
+      if (!asset) throw new Error(`No asset in the assembly for ${properties.SourceObjectKeys[0]}`);
+      return {
+        prefix: properties.DestinationBucketKeyPrefix ?? '',
+        directory: join(outdir, asset),
+        cacheControl: properties.SystemMetadata?.['cache-control'],
+      };
+    });
+  return { outdir, template, functions, webAppUploads };
 }
 
 /** Stand-in values for what CloudFormation resolves at deploy time. */
