@@ -244,6 +244,29 @@ describe('the web app distribution', () => {
     const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment')).map(
       (resource) => resource.Properties as { Include?: string[]; SystemMetadata?: Record<string, string> },
     );
+    // Hashed assets are never pruned (a page loaded before a deploy still finds its files); pages are.
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      Include: ['assets/*'],
+      Exclude: ['*'],
+      Prune: false,
+      SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
+    });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      Exclude: ['assets/*', 'docs/assets/*'],
+      Prune: true,
+      DistributionPaths: ['/index.html'],
+      SystemMetadata: { 'cache-control': 'public, max-age=0, s-maxage=60, must-revalidate' },
+    });
+    const pagesUpload = Object.entries(json.Resources).find(
+      ([, resource]) =>
+        resource.Type === 'Custom::CDKBucketDeployment' &&
+        (resource.Properties.DistributionPaths as string[] | undefined)?.[0] === '/index.html',
+    )!;
+    const dependsOn = (json.Resources[pagesUpload[0]] as unknown as { DependsOn: string[] }).DependsOn;
+    const otherUploads = Object.entries(json.Resources)
+      .filter(([id, resource]) => resource.Type === 'Custom::CDKBucketDeployment' && id !== pagesUpload[0])
+      .map(([id]) => id);
+    expect(dependsOn).toEqual(expect.arrayContaining(otherUploads));
     expect(deployments.map((deployment) => deployment.SystemMetadata?.['cache-control']).sort()).toEqual([
       'public, max-age=0, s-maxage=60, must-revalidate',
       'public, max-age=31536000, immutable',
