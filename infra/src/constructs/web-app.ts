@@ -8,6 +8,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -51,7 +52,7 @@ import {
 } from '../../../src/server/routes/docs-routes.ts';
 
 /** web/dist of this package, built by `npm run build`. */
-export const DEFAULT_WEB_DIST = new URL('../../../web/dist/', import.meta.url).pathname;
+export const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
 /** Where Swagger UI's files live in the bucket (the /docs page loads `docs/assets/<file>`). */
 export const DOCS_ASSETS_PREFIX = 'docs/assets/';
@@ -290,8 +291,14 @@ function requireBuiltApp(distDir: string): void {
   }
 }
 
-/** Swagger UI's files and the page's script, in a folder of their own for upload under docs/assets/. */
+let stagedDocsAssets: string | undefined;
+
+/**
+ * Swagger UI's files and the page's script, in a folder of their own for upload under docs/assets/; made
+ * once per process (CDK copies it into each assembly).
+ */
 function stageDocsAssets(): string {
+  if (stagedDocsAssets) return stagedDocsAssets;
   let source: string;
   try {
     source = swaggerUiDirectory();
@@ -304,6 +311,7 @@ function stageDocsAssets(): string {
   mkdirSync(folder);
   for (const file of Object.keys(DOCS_ASSET_TYPES)) cpSync(join(source, file), join(folder, file));
   writeFileSync(join(folder, DOCS_SCRIPT_FILE), DOCS_SCRIPT);
+  stagedDocsAssets = folder;
   return folder;
 }
 
@@ -318,7 +326,7 @@ export function contentSecurityPolicy(connectOrigins: string[]): string {
     .join('; ');
 }
 
-/** Files of a folder, relative, sorted (for tests and the asset check). */
+/** Files of a folder, relative to it, sorted. */
 export function listFiles(root: string, prefix = ''): string[] {
   return readdirSync(join(root, prefix), { withFileTypes: true })
     .sort((left, right) => left.name.localeCompare(right.name))
