@@ -17,7 +17,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts', 'web/src/**/*.{ts,tsx}', 'infra/src/**/*.ts', 'infra/bin/**/*.ts'],
-      exclude: ['**/*.test.{ts,tsx}', '**/*.d.ts', 'web/src/test-setup.ts', '**/fixtures/**'],
+      exclude: ['**/*.test.{ts,tsx}', '**/*.d.ts', 'web/src/test-setup.ts', 'web/src/test-support/**', '**/fixtures/**'],
       reporter: ['text-summary', 'json-summary', 'json', 'html'],
       reportsDirectory: 'coverage',
       reportOnFailure: true,

@@ -9,5 +9,9 @@ export default defineProject({
     environment: 'jsdom',
     include: ['src/**/*.test.tsx', 'src/**/*.test.ts'],
     setupFiles: ['./src/test-setup.ts'],
+    // One real `godwit serve` for the run: component tests that talk to the server talk to this one.
+    globalSetup: ['../test/support/web-live-server.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

@@ -28,21 +28,29 @@ const HELP = [
  * Ctrl-D, or the end of piped input) leaves. Lines that arrive while an answer is being written wait their
  * turn, so a pasted block or a piped file is handled line by line.
  */
-export async function chatCommand(options: ChatCommandOptions, output: Output): Promise<number> {
+export async function chatCommand(
+  options: ChatCommandOptions,
+  output: Output,
+  /** Where the lines come from: the terminal, or a pipe. */
+  input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+): Promise<number> {
   const backend = await openBackend({
     config: readConfig(options),
     command: 'chat',
     output,
     sample: options.sample,
   });
-  const terminal = Boolean(process.stdin.isTTY);
-  const lines = createInterface({ input: process.stdin, output: process.stderr, terminal, prompt: 'you> ' });
+  let lines: ReturnType<typeof createInterface> | undefined;
   try {
     const knowledgeBase = options.assistant ? null : await backend.resolveKnowledgeBase(options.kb);
     output.info(
       `Chatting with ${options.assistant ? `assistant "${options.assistant}"` : `knowledge base "${knowledgeBase}"`}. /help lists the commands, /exit leaves.`,
     );
     const conversation = new ChatConversation(backend, { knowledgeBase, ...options }, output);
+    // The reader starts only now, and the loop takes its lines in the same tick: lines that arrive before
+    // the loop listens would be dropped (a pipe delivers them at once), and the command would never end.
+    const terminal = Boolean(input.isTTY);
+    lines = createInterface({ input, output: process.stderr, terminal, prompt: 'you> ' });
     lines.prompt();
     // The async iterator buffers lines read during an answer; readline's question() would drop them.
     for await (const line of lines) {
@@ -52,7 +60,7 @@ export async function chatCommand(options: ChatCommandOptions, output: Output): 
     if (terminal) output.info('');
     return 0;
   } finally {
-    lines.close();
+    lines?.close();
     await backend.close();
   }
 }

@@ -43,15 +43,14 @@ export function useUploadQueue(knowledgeBase: string | null, onUploaded: () => v
           update(next.id, fraction >= 1 ? { status: 'processing', progress: 1 } : { progress: fraction }),
         );
         if (outcome.status === 'failed') update(next.id, { status: 'failed', detail: outcome.error });
-        else
+        else {
+          const chunks = `${outcome.chunks} chunk${outcome.chunks === 1 ? '' : 's'}`;
           update(next.id, {
             status: 'ready',
             progress: 1,
-            detail:
-              outcome.status === 'unchanged'
-                ? `Unchanged (${outcome.chunks} chunks)`
-                : `${outcome.chunks} chunk${outcome.chunks === 1 ? '' : 's'}`,
+            detail: outcome.status === 'unchanged' ? `Unchanged (${chunks})` : chunks,
           });
+        }
       } catch (error) {
         update(next.id, { status: 'failed', detail: (error as Error).message });
       }
