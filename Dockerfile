@@ -9,7 +9,6 @@ FROM public.ecr.aws/docker/library/node:22-bookworm-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
 COPY web/package.json web/
-COPY infra/package.json infra/
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY scripts scripts
 COPY src src
@@ -17,7 +16,7 @@ RUN npm run build:server
 COPY web web
 RUN npm run build -w web
 
-# Production dependencies of the server only (no web or infra workspace packages).
+# Production dependencies of the server only (no web workspace packages).
 FROM public.ecr.aws/docker/library/node:22-bookworm-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./

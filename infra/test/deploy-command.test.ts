@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,14 +80,29 @@ describe('godwit deploy and diff', () => {
     }
   });
 
-  it('says how to install the infra workspace when it is missing', async () => {
+  it('says to clone the repository when the CDK app is not there', async () => {
     await expect(
       deployCommand(
         'synth',
         { out: join(workDir, 'y'), infraDir: join(workDir, 'no-infra'), env: noCredentials },
         captureOutput().output,
       ),
-    ).rejects.toThrow(/infra workspace is not installed.*npm install/);
+    ).rejects.toThrow(/CDK app is not here.*npm run setup:deploy/);
+  });
+
+  it('names the install command when the AWS CDK is not installed beside the app', async () => {
+    // A clone whose default install ran, without the deploy tools: the app is there, aws-cdk-lib is not.
+    const bare = join(workDir, 'bare-infra');
+    mkdirSync(join(bare, 'src'), { recursive: true });
+    writeFileSync(join(bare, 'package.json'), '{"name":"@godwit/infra","private":true}');
+    writeFileSync(join(bare, 'src/app.ts'), 'export {};');
+    await expect(
+      deployCommand(
+        'synth',
+        { out: join(workDir, 'z'), infraDir: bare, env: noCredentials },
+        captureOutput().output,
+      ),
+    ).rejects.toThrow(/AWS CDK is not installed in .*bare-infra.*npm run setup:deploy/);
   });
 
   it('rejects an unknown action', async () => {

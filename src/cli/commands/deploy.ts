@@ -130,7 +130,9 @@ async function loadInfra(infraDir: string): Promise<InfraApp> {
   const entry = join(infraDir, 'src/app.ts');
   const missing = () =>
     new ConfigError(
-      `The infra workspace is not installed (looked in ${infraDir}). Deploying needs a clone of the Godwit repository with its workspaces installed: run \`npm install\` at the repository root.`,
+      existsSync(entry)
+        ? `The AWS CDK is not installed in ${infraDir}: it is kept out of the default install. Run \`npm run setup:deploy\` at the repository root (about 220 MB, once), then try again.`
+        : `The CDK app is not here (looked in ${infraDir}). Deploying needs a clone of the Godwit repository: clone it, run \`npm install\` and \`npm run setup:deploy\` at its root.`,
     );
   if (!existsSync(entry)) throw missing();
   try {
@@ -158,7 +160,7 @@ function runCdk(infraDir: string, args: string[], env: Record<string, string | u
     cli = createRequire(join(infraDir, 'package.json')).resolve('aws-cdk/bin/cdk');
   } catch {
     throw new DependencyError(
-      'The AWS CDK CLI (aws-cdk) is not installed in infra/: run `npm install` at the repository root.',
+      'The AWS CDK CLI (aws-cdk) is not installed in infra/: run `npm run setup:deploy` at the repository root.',
     );
   }
   return new Promise((resolveExit, reject) => {
