@@ -93,6 +93,7 @@ function summaryTable(report: AnswerReport): string {
     'latency_ms_p50',
     'latency_ms_p95',
     'cost_usd_per_answer',
+    'tool_calls_per_answer',
     'failed',
   ] as const;
   const header = `<tr><th>metric</th>${report.variants.map((variant) => `<th>${escapeHtml(variant.name)}</th>`).join('')}</tr>`;

@@ -35,6 +35,7 @@ describe('parseGoldenSet', () => {
         sources: ['leave.md'],
         unanswerable: false,
         tags: ['leave'],
+        expectedTools: null,
       },
       {
         id: 'mars',
@@ -45,6 +46,7 @@ describe('parseGoldenSet', () => {
         sources: [],
         unanswerable: true,
         tags: [],
+        expectedTools: null,
       },
     ]);
   });
@@ -71,6 +73,16 @@ describe('parseGoldenSet', () => {
 
   it('rejects a line with nothing to check the answer against', () => {
     expect(problemsOf('{"question":"ok"}')).toMatch(/line 1: nothing to check.*"unanswerable": true/);
+  });
+
+  it('reads expected tools, an empty list meaning no tool should be called', () => {
+    const [booking, hello] = parseGoldenSet(
+      '{"question":"Book Dr. Lee","expected_tools":["book_slot"]}\n{"question":"Hi","expected_tools":[]}',
+      'set.jsonl',
+    );
+    expect(booking?.expectedTools).toEqual(['book_slot']);
+    expect(hello?.expectedTools).toEqual([]);
+    expect(problemsOf('{"question":"ok","expected_tools":[""]}')).toMatch(/field "expected_tools\[0\]"/);
   });
 
   it('rejects duplicate ids with both lines', () => {

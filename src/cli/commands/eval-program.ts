@@ -24,11 +24,15 @@ export function registerAnswerEvaluation(
     )
     .requiredOption(
       '--set <file>',
-      'golden set, JSON Lines: {"question","facts","reference","sources","unanswerable","tags"}',
+      'golden set, JSON Lines: {"question","facts","reference","sources","unanswerable","tags","expected_tools"}',
     )
     .option('--kb <name>', 'knowledge base (default: the only one, or handbook)')
     .option('--model <model>', 'provider:model-id (default: GODWIT_MODEL)')
-    .option('--compare <variants>', 'comma-separated models or server URLs, the first as baseline')
+    .option('--assistant <name>', 'answer as this configured assistant, through its tool loop')
+    .option(
+      '--compare <variants>',
+      'comma-separated models, assistant:NAME or server URLs (assistant:NAME@URL), the first as baseline',
+    )
     .option(
       '--fail-below <thresholds>',
       'exit 1 when a variant scores below, e.g. fact_recall=0.9,citation_hit=0.8',
