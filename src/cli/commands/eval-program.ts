@@ -57,8 +57,7 @@ export function registerAnswerEvaluation(
     .option(
       '--model <model>',
       'provider:model-id to check; repeat to compare (the first is the baseline)',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--set <file>', 'tool-calling set, JSON Lines in BFCL form (default: the built-in set)')
     .option('--fail-below <accuracy>', 'exit 1 when a model scores below this overall accuracy (0-1)')

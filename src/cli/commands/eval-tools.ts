@@ -22,7 +22,8 @@ import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
 
 export interface EvalToolsOptions extends GlobalOptions {
-  model: string[];
+  /** Repeated --model flags, in order; the first is the baseline. */
+  model?: string[];
   set?: string;
   json?: boolean;
   report?: string;
@@ -33,7 +34,7 @@ export interface EvalToolsOptions extends GlobalOptions {
 }
 
 export async function evalToolsCommand(options: EvalToolsOptions, output: Output): Promise<number> {
-  const names = checkModels(options.model);
+  const names = checkModels(options.model ?? []);
   const minimum = options.failBelow === undefined ? undefined : parseMinimum(options.failBelow);
   const seed = Number(options.seed);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
