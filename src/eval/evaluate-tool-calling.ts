@@ -116,7 +116,8 @@ async function scoreItem(model: ToolCallingModel, item: ToolCallingItem): Promis
     calls = await model.call(item);
   } catch (error) {
     if (isFatalAskError(error)) {
-      throw new GodwitError(error.code, `${model.name}: ${error.message}`, { cause: error });
+      const message = error.message.includes(model.name) ? error.message : `${model.name}: ${error.message}`;
+      throw new GodwitError(error.code, message, { cause: error });
     }
     const message = error instanceof Error ? error.message : String(error);
     return { ...base, correct: false, reason: 'the request failed', calls: [], error: message };

@@ -144,6 +144,16 @@ describe('godwit eval tools', () => {
     expect(bad.stderr).toMatch(/mine\.jsonl is not a valid tool-calling set:\n {2}line 1, field "question"/);
   });
 
+  it('stops with the reason when a Bedrock model cannot call tools in Converse', async () => {
+    const before = emulator.requests.length;
+    const result = await run(['eval', 'tools', '--model', 'bedrock:amazon.titan-text-express-v1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /error: bedrock:amazon\.titan-text-express-v1, but Amazon Titan models cannot call tools in Bedrock Converse\. Choose a Bedrock model with tool use/,
+    );
+    expect(emulator.requests.length).toBe(before);
+  });
+
   it('refuses no model, the extractive model and a bad threshold before asking anything', async () => {
     const before = emulator.requests.length;
     expect((await run(['eval', 'tools'])).stderr).toContain('Name at least one model');
