@@ -4,7 +4,7 @@
  * model's tool calls. The tools really run (the built-in calculator); an assistant that skips the tool the
  * set expects must lose on tool recall, locally and through a running server by URL.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,8 @@ describe('godwit eval answers with assistants', () => {
       'tool_recall=0.9',
       '--no-warm-up',
       '--json',
+      '--report',
+      join(root, 'report'),
     ]);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as AnswerReport;
@@ -133,6 +135,10 @@ describe('godwit eval answers with assistants', () => {
     expect(report.comparisons[0]!.metrics.tool_recall).toMatchObject({ pairs: 3, mean_difference: -0.6667 });
     expect(report.comparisons[0]!.changed.map((change) => change.id)).toEqual(['product', 'greeting']);
     expect(result.stderr).toContain('assistant:hasty: tool_recall is 0.333, below the minimum 0.9');
+    const html = readFileSync(join(root, 'report', 'report.html'), 'utf8');
+    expect(html).toContain(
+      '<tr><td>product</td><td>calculator</td><td>calculator <small>complete</small></td><td>(none)</td></tr>',
+    );
   });
 
   it('asks an assistant of a running server by URL', async () => {
