@@ -1,6 +1,7 @@
 /**
- * Calls built from an item's ground truth (the first acceptable value of each argument, optional ones left
- * out): what a model that calls right sends. Used to script emulated models and to check a set's items.
+ * Calls built from an item's ground truth (the first acceptable value of each argument; an optional one whose
+ * first acceptable value is "" is left out): what a model that calls right sends. Used to script emulated
+ * models and to check a set's items.
  */
 import type { ModelToolCall } from './tool-call-checker.ts';
 import type { ToolCallingItem } from './tool-calling-set.ts';
