@@ -109,4 +109,20 @@ describe('parseGoldenSet', () => {
     expect(items.length).toBeGreaterThanOrEqual(10);
     expect(items.some((item) => item.unanswerable)).toBe(true);
   });
+
+  it('accepts the scheduler golden set, whose tool names exist in the scheduling example', () => {
+    const path = join(import.meta.dirname, '../../examples/golden-sets/scheduler.jsonl');
+    const items = parseGoldenSet(readFileSync(path, 'utf8'), path);
+    const operations = readFileSync(
+      join(import.meta.dirname, '../../examples/scheduling-agent/pf360-action-group.yaml'),
+      'utf8',
+    );
+    const tools = new Set(items.flatMap((item) => item.expectedTools ?? []));
+    expect(tools.size).toBeGreaterThan(2);
+    for (const name of tools) {
+      const operation = name.startsWith('pf360__') ? name.slice('pf360__'.length) : null;
+      if (operation) expect(operations, name).toContain(`operationId: ${operation}`);
+      else expect(['search_knowledge_base', 'current_time'], name).toContain(name);
+    }
+  });
 });
