@@ -190,7 +190,7 @@ describe('Godwit sends each model what it accepts', () => {
     expect(content.some((block: Record<string, unknown>) => 'document' in block)).toBe(true);
   });
 
-  it('refuses an assistant with tools on a model without tool use at its first turn, with the fix', async () => {
+  it('refuses an assistant with tools on a model without tool use at its first turn, and runs one on Llama 3.1 through Converse', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'godwit-bedrock-capabilities-'));
     const configPath = join(directory, 'godwit.config.yaml');
     writeFileSync(
@@ -205,6 +205,9 @@ assistants:
     tools: [calculator]
   summariser:
     model: bedrock:${TITAN}
+  calculating:
+    model: bedrock:${LLAMA}
+    tools: [calculator]
 `,
     );
     const env = {
@@ -234,6 +237,21 @@ assistants:
       // An assistant without tools on the same model answers, its instructions folded into the message.
       emulator.script({ text: 'Four.' });
       expect((await chat('summariser')).status).toBe(200);
+      // A streamed assistant turn on a model that cannot stream tool use: every step goes through Converse.
+      emulator.script(
+        { toolCalls: [{ name: 'calculator', input: { expression: '2+2' } }] },
+        { text: 'It is 4.' },
+      );
+      const streamedFrom = emulator.requests.length;
+      const streamed = await app.request('/api/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ assistant: 'calculating', message: 'What is 2+2?' }),
+      });
+      const events = await streamed.text();
+      expect(events).toContain('"result":4');
+      expect(events).toContain('It is 4.');
+      expect(emulator.requests.slice(streamedFrom).map((request) => request.stream)).toEqual([false, false]);
     } finally {
       await services.close();
     }
