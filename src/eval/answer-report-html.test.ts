@@ -21,6 +21,7 @@ function variant(name: string, answer: string): VariantResult {
       latencyMs: 120,
       costUsd: 0.0004,
       error: null,
+      toolCalls: [],
     }),
   );
   return { name, summary: summarizeAnswers(answers), answers };

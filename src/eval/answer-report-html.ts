@@ -40,6 +40,7 @@ export function renderHtmlReport(report: AnswerReport): string {
       (value) => `$${value.toFixed(5)}`,
     ),
     ...report.comparisons.map((comparison) => comparisonSection(report, comparison)),
+    toolCallSection(report),
     thresholdSection(report),
     judgeSection(report),
   ];
@@ -93,6 +94,7 @@ function summaryTable(report: AnswerReport): string {
     'latency_ms_p50',
     'latency_ms_p95',
     'cost_usd_per_answer',
+    'tool_calls_per_answer',
     'failed',
   ] as const;
   const header = `<tr><th>metric</th>${report.variants.map((variant) => `<th>${escapeHtml(variant.name)}</th>`).join('')}</tr>`;
@@ -185,6 +187,25 @@ function thresholdSection(report: AnswerReport): string {
       `<tr><td>${escapeHtml(outcome.variant)}</td><td>${outcome.metric}</td><td class="n">${outcome.minimum}</td><td class="n">${outcome.value === null ? 'not measured' : outcome.value.toFixed(3)}</td><td class="${outcome.passed ? 'pass">pass' : 'fail">FAIL'}</td></tr>`,
   );
   return `<h2>Thresholds</h2><table><tr><th>variant</th><th>metric</th><th>minimum</th><th>value</th><th>result</th></tr>${rows.join('')}</table>`;
+}
+
+/** Per question an assistant called tools for (or was expected to): the expected tools and each variant's calls. */
+function toolCallSection(report: AnswerReport): string {
+  const [first] = report.variants;
+  if (!first) return '';
+  const rows = first.answers.flatMap((answer, index) => {
+    const calls = report.variants.map((variant) => variant.answers[index]?.tool_calls ?? []);
+    if (answer.expected_tools === null && calls.every((list) => list.length === 0)) return [];
+    const expected = answer.expected_tools === null ? '–' : answer.expected_tools.join(', ') || '(none)';
+    const cells = calls.map(
+      (list) =>
+        `<td>${list.length === 0 ? '(none)' : list.map((call) => `${escapeHtml(call.name)} <small>${escapeHtml(call.state)}</small>`).join(', ')}</td>`,
+    );
+    return [`<tr><td>${escapeHtml(answer.id)}</td><td>${escapeHtml(expected)}</td>${cells.join('')}</tr>`];
+  });
+  if (rows.length === 0) return '';
+  const header = report.variants.map((variant) => `<th>${escapeHtml(variant.name)}</th>`).join('');
+  return `<h2>Tool calls</h2><table><tr><th>question</th><th>expected</th>${header}</tr>${rows.join('')}</table>`;
 }
 
 /** Every judge verdict with its raw reply; the full prompt of each behind a disclosure. */

@@ -13,6 +13,8 @@ const SUMMARY_ROWS = [
   ['judge_faithfulness', 'judge: faithfulness'],
   ['judge_relevance', 'judge: relevance'],
   ['judge_agreement', 'judge agrees with fact recall'],
+  ['tool_recall', 'expected tools called'],
+  ['tool_calls_per_answer', 'tool calls per answer'],
   ['latency_ms_p50', 'latency p50 (ms)'],
   ['latency_ms_p95', 'latency p95 (ms)'],
   ['cost_usd_per_answer', 'cost per answer (USD)'],
@@ -32,8 +34,7 @@ export function renderMarkdownReport(report: AnswerReport): string {
   lines.push(`| metric | ${report.variants.map((variant) => escapeCell(variant.name)).join(' | ')} |`);
   lines.push(`|---|${report.variants.map(() => '---:').join('|')}|`);
   for (const [key, label] of SUMMARY_ROWS) {
-    if (key.startsWith('judge_') && report.variants.every((variant) => variant.summary[key] === null))
-      continue;
+    if (!measured(report, key)) continue;
     const cells = report.variants.map((variant) => formatFigure(variant.summary[key], key));
     lines.push(`| ${label} | ${cells.join(' | ')} |`);
   }
@@ -59,6 +60,7 @@ export function renderMarkdownReport(report: AnswerReport): string {
       );
     }
   }
+  lines.push(...toolCallLines(report));
   if (report.thresholds.length > 0) {
     lines.push(
       '',
@@ -77,10 +79,44 @@ export function renderMarkdownReport(report: AnswerReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Judge and tool rows appear only when some variant was measured on them. */
+function measured(report: AnswerReport, key: (typeof SUMMARY_ROWS)[number][0]): boolean {
+  if (key.startsWith('judge_') || key === 'tool_recall')
+    return report.variants.some((variant) => variant.summary[key] !== null);
+  if (key === 'tool_calls_per_answer')
+    return report.variants.some((variant) => variant.summary.tool_calls_per_answer > 0);
+  return true;
+}
+
+/** One line per question an assistant called tools for (or was expected to): the tools each variant called. */
+function toolCallLines(report: AnswerReport): string[] {
+  const [first] = report.variants;
+  if (!first) return [];
+  const rows = first.answers.flatMap((answer, index) => {
+    const calls = report.variants.map((variant) => variant.answers[index]?.tool_calls ?? []);
+    if (answer.expected_tools === null && calls.every((list) => list.length === 0)) return [];
+    const expected = answer.expected_tools === null ? '–' : answer.expected_tools.join(', ') || '(none)';
+    const cells = calls.map((list) =>
+      list.length === 0 ? '(none)' : list.map((call) => escapeCell(call.name)).join(', '),
+    );
+    return [`| ${escapeCell(answer.id)} | ${escapeCell(expected)} | ${cells.join(' | ')} |`];
+  });
+  if (rows.length === 0) return [];
+  return [
+    '',
+    '## Tool calls',
+    '',
+    `| question | expected | ${report.variants.map((variant) => escapeCell(variant.name)).join(' | ')} |`,
+    `|---|---|${report.variants.map(() => '---').join('|')}|`,
+    ...rows,
+  ];
+}
+
 export function formatFigure(value: number | null, key: string): string {
   if (value === null) return '–';
   if (key === 'cost_usd_per_answer') return `$${value.toFixed(6)}`;
   if (key.startsWith('latency') || key === 'failed') return String(Math.round(value));
+  if (key === 'tool_calls_per_answer') return value.toFixed(2);
   return value.toFixed(3);
 }
 

@@ -24,6 +24,10 @@ export interface AnswerReportAnswer {
   citation_problems: string[];
   /** The judge's prompt, raw reply and ratings; null without --judge. */
   judge: JudgeVerdict | null;
+  /** An assistant's tool calls, in order: name and final state. */
+  tool_calls: Array<{ name: string; state: string }>;
+  /** The item's `expected_tools`, when it states them. */
+  expected_tools: string[] | null;
 }
 
 export interface AnswerReportComparison {
@@ -88,6 +92,8 @@ export function buildAnswerReport(input: {
         missing_facts: answer.missingFacts,
         citation_problems: answer.citationProblems,
         judge: answer.judge,
+        tool_calls: answer.toolCalls.map(({ name, state }) => ({ name, state })),
+        expected_tools: answer.expectedTools,
       })),
     })),
     comparisons: input.comparisons.map((comparison) => ({

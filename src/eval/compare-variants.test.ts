@@ -23,6 +23,7 @@ function variant(name: string, answers: string[]): VariantResult {
       latencyMs: 1,
       costUsd: null,
       error: null,
+      toolCalls: [],
     }),
   );
   return { name, summary: summarizeAnswers(scored), answers: scored };

@@ -16,6 +16,7 @@ export const COMPARED_METRICS = [
   'refusal_rate',
   'judge_faithfulness',
   'judge_relevance',
+  'tool_recall',
 ] as const;
 export type ComparedMetric = (typeof COMPARED_METRICS)[number];
 

@@ -15,6 +15,7 @@ import {
   type ScoredAnswer,
   scoreAnswer,
   summarizeAnswers,
+  type ToolCallRecord,
   type VariantSummary,
 } from './score-answer.ts';
 
@@ -24,6 +25,8 @@ export interface AskedAnswer {
   citations: CitedPassage[];
   model: string;
   usage: Usage | null;
+  /** An assistant's tool calls during the turn; absent or empty for a plain model. */
+  toolCalls?: ToolCallRecord[];
 }
 
 export interface AnswerVariant {
@@ -133,6 +136,7 @@ async function askOnce(
       latencyMs: clock() - started,
       costUsd: asked.usage ? pricing(asked.model, asked.usage) : null,
       error: null,
+      toolCalls: asked.toolCalls ?? [],
     };
   } catch (error) {
     if (isFatalAskError(error)) {
@@ -146,6 +150,7 @@ async function askOnce(
       latencyMs: clock() - started,
       costUsd: null,
       error: error instanceof Error ? error.message : String(error),
+      toolCalls: [],
     };
   }
 }

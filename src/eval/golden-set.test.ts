@@ -35,6 +35,7 @@ describe('parseGoldenSet', () => {
         sources: ['leave.md'],
         unanswerable: false,
         tags: ['leave'],
+        expectedTools: null,
       },
       {
         id: 'mars',
@@ -45,6 +46,7 @@ describe('parseGoldenSet', () => {
         sources: [],
         unanswerable: true,
         tags: [],
+        expectedTools: null,
       },
     ]);
   });
@@ -73,6 +75,16 @@ describe('parseGoldenSet', () => {
     expect(problemsOf('{"question":"ok"}')).toMatch(/line 1: nothing to check.*"unanswerable": true/);
   });
 
+  it('reads expected tools, an empty list meaning no tool should be called', () => {
+    const [booking, hello] = parseGoldenSet(
+      '{"question":"Book Dr. Lee","expected_tools":["book_slot"]}\n{"question":"Hi","expected_tools":[]}',
+      'set.jsonl',
+    );
+    expect(booking?.expectedTools).toEqual(['book_slot']);
+    expect(hello?.expectedTools).toEqual([]);
+    expect(problemsOf('{"question":"ok","expected_tools":[""]}')).toMatch(/field "expected_tools\[0\]"/);
+  });
+
   it('rejects duplicate ids with both lines', () => {
     expect(
       problemsOf('{"id":"a","question":"x","facts":["1"]}\n{"id":"a","question":"y","facts":["2"]}'),
@@ -96,5 +108,21 @@ describe('parseGoldenSet', () => {
     const items = parseGoldenSet(readFileSync(path, 'utf8'), path);
     expect(items.length).toBeGreaterThanOrEqual(10);
     expect(items.some((item) => item.unanswerable)).toBe(true);
+  });
+
+  it('accepts the scheduler golden set, whose tool names exist in the scheduling example', () => {
+    const path = join(import.meta.dirname, '../../examples/golden-sets/scheduler.jsonl');
+    const items = parseGoldenSet(readFileSync(path, 'utf8'), path);
+    const operations = readFileSync(
+      join(import.meta.dirname, '../../examples/scheduling-agent/pf360-action-group.yaml'),
+      'utf8',
+    );
+    const tools = new Set(items.flatMap((item) => item.expectedTools ?? []));
+    expect(tools.size).toBeGreaterThan(2);
+    for (const name of tools) {
+      const operation = name.startsWith('pf360__') ? name.slice('pf360__'.length) : null;
+      if (operation) expect(operations, name).toContain(`operationId: ${operation}`);
+      else expect(['search_knowledge_base', 'current_time'], name).toContain(name);
+    }
   });
 });

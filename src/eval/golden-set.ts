@@ -17,6 +17,7 @@ const goldenItemSchema = z
     sources: z.array(nonEmpty).optional(),
     unanswerable: z.boolean().optional(),
     tags: z.array(nonEmpty).optional(),
+    expected_tools: z.array(nonEmpty).optional(),
   })
   .strict();
 
@@ -35,6 +36,11 @@ export interface GoldenItem {
   /** The knowledge base does not hold the answer: a good answer says so. */
   unanswerable: boolean;
   tags: string[];
+  /**
+   * Tools an assistant should call to answer (names as the assistant lists them); an empty list means no
+   * tool should be called. Null when the set does not say.
+   */
+  expectedTools: string[] | null;
 }
 
 /**
@@ -95,9 +101,11 @@ function parseLine(text: string, line: number, problems: string[]): GoldenItem |
   const unanswerable = data.unanswerable ?? false;
   const facts = data.facts ?? [];
   const sources = data.sources ?? [];
-  if (!unanswerable && facts.length === 0 && data.reference === undefined && sources.length === 0) {
+  const nothingToCheck =
+    facts.length === 0 && data.reference === undefined && sources.length === 0 && !data.expected_tools;
+  if (!unanswerable && nothingToCheck) {
     problems.push(
-      `line ${line}: nothing to check the answer against; give "facts", "reference" or "sources", or mark it "unanswerable": true.`,
+      `line ${line}: nothing to check the answer against; give "facts", "reference", "sources" or "expected_tools", or mark it "unanswerable": true.`,
     );
     return null;
   }
@@ -110,12 +118,13 @@ function parseLine(text: string, line: number, problems: string[]): GoldenItem |
     sources,
     unanswerable,
     tags: data.tags ?? [],
+    expectedTools: data.expected_tools ?? null,
   };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}: the fields are id, question, facts, reference, sources, unanswerable, tags.`;
+    return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}: the fields are id, question, facts, reference, sources, unanswerable, tags, expected_tools.`;
   }
   const path = issue.path
     .map((part, index) =>

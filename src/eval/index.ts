@@ -1,6 +1,7 @@
 /**
  * Retrieval evaluation (BEIR-format datasets, trec_eval-style metrics, `godwit eval retrieval`) and answer
- * evaluation (golden sets, model-free answer metrics, `godwit eval answers`).
+ * evaluation (golden sets, model-free answer metrics, `godwit eval answers`), and the tool-calling check
+ * (`godwit eval tools`).
  */
 
 export { factRecall, missingFacts, rougeL, tokenF1 } from './answer-metrics.ts';
@@ -38,6 +39,15 @@ export {
   type RetrievalReport,
   type RetrievedDocument,
 } from './evaluate-retrieval.ts';
+export {
+  type CategoryScore,
+  evaluateToolCalling,
+  renderToolCallingMarkdown,
+  type ToolCallingComparison,
+  type ToolCallingModel,
+  type ToolCallingReport,
+  type ToolCallingResult,
+} from './evaluate-tool-calling.ts';
 export { type GoldenItem, loadGoldenSet, parseGoldenSet } from './golden-set.ts';
 export {
   buildJudgePrompt,
@@ -62,3 +72,18 @@ export {
   type VariantSummary,
 } from './score-answer.ts';
 export { checkThresholds, parseThresholds, type Threshold, type ThresholdOutcome } from './thresholds.ts';
+export {
+  type AcceptableCall,
+  type CallCheck,
+  checkToolCalls,
+  type ModelToolCall,
+  type ToolFunction,
+} from './tool-call-checker.ts';
+export {
+  BUILTIN_TOOL_CALLING_SET,
+  loadToolCallingSet,
+  parseToolCallingSet,
+  TOOL_CALLING_CATEGORIES,
+  type ToolCallingCategory,
+  type ToolCallingItem,
+} from './tool-calling-set.ts';

@@ -18,6 +18,7 @@ function record(answer: string, extra: Partial<AnswerRecord> = {}): AnswerRecord
     latencyMs: 100,
     costUsd: 0.001,
     error: null,
+    toolCalls: [],
     ...extra,
   };
 }
@@ -49,6 +50,7 @@ describe('scoreAnswer', () => {
       refused: 1,
       judge_faithfulness: null,
       judge_relevance: null,
+      tool_recall: null,
     });
   });
 
@@ -83,5 +85,52 @@ describe('summarizeAnswers', () => {
       cost_usd_per_answer: 0.002,
       unpriced: 1,
     });
+  });
+});
+
+describe('tool recall', () => {
+  const [booking, chitchat, plain] = parseGoldenSet(
+    [
+      '{"id":"booking","question":"Book Dr. Lee on Tuesday","expected_tools":["find_slots","book_slot"]}',
+      '{"id":"hello","question":"Hello!","expected_tools":[],"facts":["hello"]}',
+      '{"id":"plain","question":"How many vacation days?","facts":["20 days"]}',
+    ].join('\n'),
+    'set.jsonl',
+  ) as [
+    ReturnType<typeof parseGoldenSet>[number],
+    ReturnType<typeof parseGoldenSet>[number],
+    ReturnType<typeof parseGoldenSet>[number],
+  ];
+  const call = (name: string) => ({ name, state: 'output-available' });
+
+  it('counts the share of expected tools called, however often or in whatever order', () => {
+    const scored = scoreAnswer(
+      booking,
+      record('Booked.', { toolCalls: [call('book_slot'), call('calculator'), call('book_slot')] }),
+    );
+    expect(scored.metrics.tool_recall).toBe(0.5);
+    expect(
+      scoreAnswer(booking, record('Booked.', { toolCalls: [call('book_slot'), call('find_slots')] })).metrics
+        .tool_recall,
+    ).toBe(1);
+  });
+
+  it('scores an empty expectation 1 without calls and 0 with any call', () => {
+    expect(scoreAnswer(chitchat, record('Hello!')).metrics.tool_recall).toBe(1);
+    expect(
+      scoreAnswer(chitchat, record('Hello!', { toolCalls: [call('calculator')] })).metrics.tool_recall,
+    ).toBe(0);
+  });
+
+  it('leaves tool recall unmeasured where the item states no expectation, and counts calls per answer', () => {
+    const summary = summarizeAnswers([
+      scoreAnswer(plain, record('20 days.', { toolCalls: [call('search_knowledge_base')] })),
+      scoreAnswer(
+        booking,
+        record('Booked.', { toolCalls: [call('find_slots'), call('book_slot'), call('x')] }),
+      ),
+    ]);
+    expect(summary.tool_recall).toBe(1);
+    expect(summary.tool_calls_per_answer).toBe(2);
   });
 });

@@ -19,6 +19,14 @@ export interface AnswerRecord {
   costUsd: number | null;
   /** Set when the turn failed; the answer is then empty or partial. */
   error: string | null;
+  /** An assistant's tool calls during the turn, in order (empty for a plain model). */
+  toolCalls: ToolCallRecord[];
+}
+
+/** One tool call of a turn: the tool's name and where it ended (`output-available`, `output-error`, …). */
+export interface ToolCallRecord {
+  name: string;
+  state: string;
 }
 
 /** The per-question metrics; null where the golden item gives nothing to compare with. */
@@ -33,6 +41,8 @@ export interface AnswerMetrics {
   /** Judge-model ratings; null without a judge or a usable verdict. */
   judge_faithfulness: number | null;
   judge_relevance: number | null;
+  /** Share of the item's `expected_tools` the turn called (1 or 0 when none is expected); null without them. */
+  tool_recall: number | null;
 }
 
 export type AnswerMetricName = keyof AnswerMetrics;
@@ -47,6 +57,7 @@ export interface ScoredAnswer extends AnswerRecord {
   citationProblems: string[];
   /** The judge's prompt and verdict, when a judge was asked. */
   judge: JudgeVerdict | null;
+  expectedTools: string[] | null;
 }
 
 /**
@@ -74,11 +85,30 @@ export function scoreAnswer(item: GoldenItem, record: AnswerRecord): ScoredAnswe
       refused: record.error === null && isRefusal(record.answer) ? 1 : 0,
       judge_faithfulness: null,
       judge_relevance: null,
+      tool_recall: toolRecall(item.expectedTools, record.toolCalls),
     },
     missingFacts: answerable ? missingFacts(record.answer, item.facts) : [],
     citationProblems: validity.problems,
     judge: null,
+    expectedTools: item.expectedTools,
   };
+}
+
+/**
+ * Share of the expected tools that were called at least once. With an empty expectation (no tool should be
+ * called), 1 when none was and 0 otherwise; null when the item states no expectation.
+ *
+ * @example toolRecall(['calculator', 'search_knowledge_base'], [{ name: 'calculator', state: 'output-available' }]) // 0.5
+ */
+export function toolRecall(
+  expected: readonly string[] | null,
+  calls: readonly ToolCallRecord[],
+): number | null {
+  if (expected === null) return null;
+  if (expected.length === 0) return calls.length === 0 ? 1 : 0;
+  const called = new Set(calls.map((call) => call.name));
+  const wanted = new Set(expected);
+  return [...wanted].filter((name) => called.has(name)).length / wanted.size;
 }
 
 /** A variant's figures: means over the questions each metric applies to (null when none does). */
@@ -104,9 +134,16 @@ export interface VariantSummary {
   cost_usd_per_answer: number | null;
   /** Answers whose cost is unknown (unpriced model or no usage reported). */
   unpriced: number;
+  /** Mean share of the expected tools called, over the items that state `expected_tools`. */
+  tool_recall: number | null;
+  /** Mean number of tool calls per answer. */
+  tool_calls_per_answer: number;
 }
 
-export type SummaryMetricName = Exclude<keyof VariantSummary, 'questions' | 'failed' | 'unpriced'>;
+export type SummaryMetricName = Exclude<
+  keyof VariantSummary,
+  'questions' | 'failed' | 'unpriced' | 'tool_calls_per_answer'
+>;
 
 export function summarizeAnswers(scored: readonly ScoredAnswer[]): VariantSummary {
   const answerable = scored.filter((entry) => !entry.unanswerable);
@@ -131,6 +168,8 @@ export function summarizeAnswers(scored: readonly ScoredAnswer[]): VariantSummar
     cost_usd_per_answer:
       costs.length === 0 ? null : round(costs.reduce((total, cost) => total + cost, 0) / costs.length, 8),
     unpriced: scored.length - costs.length,
+    tool_recall: meanOf(scored.map((entry) => entry.metrics.tool_recall)),
+    tool_calls_per_answer: meanOf(scored.map((entry) => entry.toolCalls.length)) ?? 0,
   };
 }
 

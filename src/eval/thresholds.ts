@@ -68,6 +68,8 @@ function unmeasurable(
     return 'no item has a "reference".';
   if (metric === 'citation_hit' && !answerable.some((item) => item.sources.length > 0))
     return 'no item has "sources".';
+  if (metric === 'tool_recall' && !items.some((item) => item.expectedTools !== null))
+    return 'no item has "expected_tools".';
   if (metric === 'refusal_rate' && answerable.length === items.length) return 'no item is "unanswerable".';
   return null;
 }

@@ -3,6 +3,7 @@
  * sources are read and checked once at startup (a bad document or a missing secret is a ConfigError that
  * names the key); each request gets a fresh tool set bound to its knowledge bases.
  */
+
 import { randomBytes } from 'node:crypto';
 import type { LanguageModel } from 'ai';
 import type { AgentTool } from '../core/agent/agent-tool.ts';
@@ -13,6 +14,7 @@ import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { Retriever } from '../core/retrieval/retriever.ts';
 import type { UrlGuard } from '../net/index.ts';
+import { bedrockToolUseProblem } from '../providers/bedrock/converse-capabilities.ts';
 import { calculatorTool, currentTimeTool } from './builtin/basic-tools.ts';
 import { knowledgeTools } from './builtin/knowledge-tools.ts';
 import type { LambdaInvoke } from './lambda/lambda-tools.ts';
@@ -185,6 +187,11 @@ function prepareAssistant(
     );
   }
   const tools = assistantTools(options, sourceTools, name);
+  const toolUseProblem =
+    tools.length > 0 && modelName.startsWith('bedrock:')
+      ? bedrockToolUseProblem(modelName.slice('bedrock:'.length), name)
+      : null;
+  if (toolUseProblem) throw new ValidationError(toolUseProblem, { details: { field: 'assistant' } });
   return {
     definition: {
       name,

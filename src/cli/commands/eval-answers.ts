@@ -29,6 +29,8 @@ export interface EvalAnswersOptions extends GlobalOptions {
   set: string;
   kb?: string;
   model?: string;
+  /** Answer as this configured assistant (its model, instructions and tools). */
+  assistant?: string;
   compare?: string;
   json?: boolean;
   report?: string;
@@ -39,8 +41,17 @@ export interface EvalAnswersOptions extends GlobalOptions {
   judge?: string;
 }
 
-/** A variant as named on the command line: a model of this Godwit, or a Godwit server by URL. */
-type VariantSpec = { kind: 'model'; model: string | undefined } | { kind: 'server'; url: string };
+/**
+ * A variant as named on the command line: a model or an assistant of this Godwit, or a Godwit server by URL
+ * (asking its default model, or one of its assistants).
+ */
+type VariantSpec =
+  | { kind: 'model'; model: string | undefined }
+  | { kind: 'assistant'; assistant: string }
+  | { kind: 'server'; url: string; assistant: string | undefined };
+
+/** `assistant:NAME` asks a local assistant; `assistant:NAME@https://…` one of a server's. */
+const ASSISTANT_VARIANT = /^assistant:([^@\s]+)(?:@(https?:\/\/\S+))?$/i;
 
 export async function evalAnswersCommand(options: EvalAnswersOptions, output: Output): Promise<number> {
   const seed = parseSeed(options.seed);
@@ -98,7 +109,18 @@ export async function evalAnswersCommand(options: EvalAnswersOptions, output: Ou
 }
 
 function parseVariants(options: EvalAnswersOptions): VariantSpec[] {
-  if (options.compare === undefined) return [{ kind: 'model', model: options.model }];
+  const assistant = options.assistant?.trim();
+  if (options.assistant !== undefined && !assistant) {
+    throw new ValidationError('--assistant needs the name of a configured assistant.');
+  }
+  if (assistant && options.model) {
+    throw new ValidationError(
+      `--model and --assistant cannot be combined: assistant "${assistant}" answers with its own model; change assistants.${assistant}.model, or compare assistants with --compare assistant:A,assistant:B.`,
+    );
+  }
+  if (options.compare === undefined) {
+    return [assistant ? { kind: 'assistant', assistant } : { kind: 'model', model: options.model }];
+  }
   if (options.model) {
     throw new ValidationError(
       '--model and --compare cannot be combined: list every variant in --compare (the first is the baseline).',
@@ -107,15 +129,48 @@ function parseVariants(options: EvalAnswersOptions): VariantSpec[] {
   const names = options.compare.split(',').map((name) => name.trim());
   if (names.length < 2 || names.some((name) => name === '')) {
     throw new ValidationError(
-      `--compare needs two or more comma-separated variants (models or server URLs); got "${options.compare}".`,
+      `--compare needs two or more comma-separated variants (models, assistant:NAME or server URLs); got "${options.compare}".`,
     );
   }
   if (new Set(names).size !== names.length) {
     throw new ValidationError(`--compare lists a variant twice: "${options.compare}".`);
   }
-  return names.map((name) =>
-    /^https?:\/\//i.test(name) ? { kind: 'server', url: name } : { kind: 'model', model: name },
-  );
+  return names.map((name) => parseVariant(name, assistant));
+}
+
+/** One --compare entry; `assistant` (from --assistant) is what server URLs without their own ask. */
+function parseVariant(name: string, assistant: string | undefined): VariantSpec {
+  const named = ASSISTANT_VARIANT.exec(name);
+  if (named) {
+    const [, assistantName = '', url] = named;
+    return url
+      ? { kind: 'server', url, assistant: assistantName }
+      : { kind: 'assistant', assistant: assistantName };
+  }
+  if (/^assistant:/i.test(name)) {
+    throw new ValidationError(
+      `--compare: "${name}" is not assistant:NAME or assistant:NAME@https://server; name a configured assistant.`,
+    );
+  }
+  if (/^https?:\/\//i.test(name)) return { kind: 'server', url: name, assistant };
+  if (assistant) {
+    throw new ValidationError(
+      `--compare: "${name}" is a model, but --assistant ${assistant} answers with the assistant's own model; write assistant:${assistant} in --compare instead of --assistant.`,
+    );
+  }
+  return { kind: 'model', model: name };
+}
+
+/** How reports name a variant. */
+function variantName(spec: VariantSpec): string | undefined {
+  switch (spec.kind) {
+    case 'model':
+      return spec.model;
+    case 'assistant':
+      return `assistant:${spec.assistant}`;
+    case 'server':
+      return spec.assistant ? `assistant:${spec.assistant}@${spec.url}` : spec.url;
+  }
 }
 
 function parseSeed(text: string | undefined): number {
@@ -144,28 +199,36 @@ async function openVariant(
         : await openBackend({ config: readConfig(options), command: 'eval', output, sample: options.sample });
     backends.set(key, backend);
   }
-  const knowledgeBase = await backend.resolveKnowledgeBase(options.kb);
+  const assistant = spec.kind === 'model' ? undefined : spec.assistant;
+  // An assistant reads its own knowledge bases (through its tools, or its Bedrock Agent).
+  const knowledgeBase = assistant ? null : await backend.resolveKnowledgeBase(options.kb);
   const model = spec.kind === 'model' ? spec.model : undefined;
   const asking = backend;
+  const request = (question: string) => ({
+    knowledgeBase,
+    question,
+    ...(model ? { model } : {}),
+    ...(assistant ? { assistant } : {}),
+  });
+  const name = variantName(spec);
   return {
-    ...(spec.kind === 'server' ? { name: spec.url } : model ? { name: model } : {}),
+    ...(name ? { name } : {}),
     // One untimed, unscored turn pays the one-time costs (provider client, connections, first writes)
     // that would otherwise land on the first variant's first question.
     warmUp: async () => {
       if (!options.warmUp || !warmUpQuestion) return;
-      await asking
-        .ask({ knowledgeBase, question: warmUpQuestion, ...(model ? { model } : {}) })
-        .catch((error: unknown) => {
-          if (isFatalAskError(error)) throw error;
-        });
+      await asking.ask(request(warmUpQuestion)).catch((error: unknown) => {
+        if (isFatalAskError(error)) throw error;
+      });
     },
     ask: async (question) => {
-      const answer = await asking.ask({ knowledgeBase, question, ...(model ? { model } : {}) });
+      const answer = await asking.ask(request(question));
       return {
         answer: answer.answer,
         citations: answer.citations.map(({ index, source, text }) => ({ index, source, text })),
         model: answer.model,
         usage: answer.usage,
+        toolCalls: answer.toolCalls.map((call) => ({ name: call.toolName, state: call.state })),
       };
     },
   };

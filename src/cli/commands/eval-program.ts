@@ -1,5 +1,5 @@
 /**
- * Registers `godwit eval answers` and `godwit eval draft`; their code is imported only when a command runs,
+ * Registers `godwit eval answers`, `godwit eval tools` and `godwit eval draft`; their code is imported only when a command runs,
  * so `godwit --help` does not load the evaluation modules.
  */
 import { type Command, Option } from 'commander';
@@ -10,7 +10,7 @@ type Runner = <A extends unknown[]>(
   handler: (...args: A) => Promise<number>,
 ) => (...args: A) => Promise<void>;
 
-/** Adds `godwit eval answers` and `godwit eval draft` to the `eval` command group. */
+/** Adds `godwit eval answers`, `godwit eval tools` and `godwit eval draft` to the `eval` command group. */
 export function registerAnswerEvaluation(
   evaluate: Command,
   output: Output,
@@ -24,11 +24,15 @@ export function registerAnswerEvaluation(
     )
     .requiredOption(
       '--set <file>',
-      'golden set, JSON Lines: {"question","facts","reference","sources","unanswerable","tags"}',
+      'golden set, JSON Lines: {"question","facts","reference","sources","unanswerable","tags","expected_tools"}',
     )
     .option('--kb <name>', 'knowledge base (default: the only one, or handbook)')
     .option('--model <model>', 'provider:model-id (default: GODWIT_MODEL)')
-    .option('--compare <variants>', 'comma-separated models or server URLs, the first as baseline')
+    .option('--assistant <name>', 'answer as this configured assistant, through its tool loop')
+    .option(
+      '--compare <variants>',
+      'comma-separated models, assistant:NAME or server URLs (assistant:NAME@URL), the first as baseline',
+    )
     .option(
       '--fail-below <thresholds>',
       'exit 1 when a variant scores below, e.g. fact_recall=0.9,citation_hit=0.8',
@@ -45,6 +49,27 @@ export function registerAnswerEvaluation(
     .action(
       run(async (options) =>
         (await import('./eval-answers.ts')).evalAnswersCommand({ ...globals(), ...options }, output),
+      ),
+    );
+  evaluate
+    .command('tools')
+    .description('tool-calling check: accuracy of one or more models at calling functions, per category')
+    .option(
+      '--model <model>',
+      'provider:model-id to check; repeat to compare (the first is the baseline)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--set <file>', 'tool-calling set, JSON Lines in BFCL form (default: the built-in set)')
+    .option('--fail-below <accuracy>', 'exit 1 when a model scores below this overall accuracy (0-1)')
+    .option('--report <dir>', 'write tools-report.json and tools-report.md there')
+    .option('--seed <n>', 'seed of the paired bootstrap', '1')
+    .option('--json', 'print the report as one JSON document')
+    .action(
+      run(async (options) =>
+        (await import('./eval-tools.ts')).evalToolsCommand(
+          { ...globals(), ...options, env: process.env },
+          output,
+        ),
       ),
     );
   evaluate

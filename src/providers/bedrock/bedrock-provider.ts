@@ -23,7 +23,7 @@ import {
   detectBedrockCredentials,
 } from './bedrock-credentials.ts';
 import { type BedrockEmbedderOptions, planBedrockEmbedding } from './bedrock-embedding-models.ts';
-import { bedrockAcceptsSystemPrompt, systemPromptFoldingMiddleware } from './bedrock-system-prompt.ts';
+import { converseCapabilityMiddleware } from './converse-capability-middleware.ts';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -61,11 +61,10 @@ export function createBedrockProvider(
     languageModel(modelId) {
       const id = requireModelId('bedrock', modelId);
       const model = client(`bedrock:${id}`).languageModel(id);
-      // Titan text and a few older models refuse Converse's system block: their instructions travel in the
-      // first user message instead.
-      const accepted = bedrockAcceptsSystemPrompt(id)
-        ? model
-        : wrapLanguageModel({ model, middleware: systemPromptFoldingMiddleware, providerId: 'bedrock' });
+      // Each request is shaped to what the model accepts in Converse (system block, tools, streaming tool
+      // use, documents, images): see converse-capabilities.ts.
+      const middleware = converseCapabilityMiddleware(id);
+      const accepted = middleware ? wrapLanguageModel({ model, middleware, providerId: 'bedrock' }) : model;
       return withErrorMapping(accepted, context(id));
     },
     embedder(modelId, options: BedrockEmbedderOptions = {}) {

@@ -1,30 +1,18 @@
 /**
- * Instructions for Bedrock models that take no system prompt in Converse. AWS documents that Amazon Titan
- * text models, Mistral AI Instruct (7B, Mixtral 8x7B), Cohere Command (text, light) and AI21 Jurassic-2 have
- * no system-prompt support in Converse ("Supported models and model features", Bedrock user guide); Bedrock
- * answers a `system` block for them with a ValidationException. For those models the instructions go at the
- * head of the first user message instead, so every Godwit instruction (grounding, citations, expansion
- * format) still reaches the model.
+ * Instructions for Bedrock models that take no system prompt in Converse (Amazon Titan text, Mistral AI
+ * Instruct, Cohere Command text and light, AI21 Jurassic-2: see converse-capabilities.ts); Bedrock answers
+ * a `system` block for them with a ValidationException. For those models the instructions go at the head of
+ * the first user message instead, so every Godwit instruction (grounding, citations, expansion format)
+ * still reaches the model.
  */
 import type { LanguageModelV4Middleware, LanguageModelV4Prompt } from '@ai-sdk/provider';
-
-/** Model id prefixes (after any cross-region `us.`/`eu.`/`apac.` prefix) whose Converse takes no system block. */
-const WITHOUT_SYSTEM_PROMPT = [
-  'amazon.titan-text-',
-  'amazon.titan-tg1-',
-  'mistral.mistral-7b-instruct',
-  'mistral.mixtral-8x7b-instruct',
-  'cohere.command-text',
-  'cohere.command-light-text',
-  'ai21.j2-',
-];
+import { converseCapabilities } from './converse-capabilities.ts';
 
 /**
  * @example bedrockAcceptsSystemPrompt('amazon.titan-text-express-v1') // false
  */
 export function bedrockAcceptsSystemPrompt(modelId: string): boolean {
-  const id = modelId.replace(/^(us|eu|apac|us-gov|global)\./, '');
-  return !WITHOUT_SYSTEM_PROMPT.some((prefix) => id.startsWith(prefix));
+  return converseCapabilities(modelId).systemPrompt;
 }
 
 /**

@@ -13,3 +13,10 @@ export {
   createBedrockProvider,
 } from './bedrock-provider.ts';
 export { bedrockAcceptsSystemPrompt, foldSystemIntoUserMessage } from './bedrock-system-prompt.ts';
+export {
+  bedrockToolUseProblem,
+  type ConverseCapabilities,
+  converseCapabilities,
+  converseCapabilityTable,
+} from './converse-capabilities.ts';
+export { converseCapabilityMiddleware } from './converse-capability-middleware.ts';

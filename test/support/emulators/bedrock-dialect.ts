@@ -95,20 +95,69 @@ export const bedrockDialect: DialectDefinition = {
     return context.model.startsWith('cohere.') ? cohereEmbeddings(context) : titanEmbedding(context);
   },
   refuseChat(context) {
-    const system = context.body.system;
-    if (!TAKES_NO_SYSTEM_PROMPT.test(context.model) || !Array.isArray(system) || system.length === 0) {
-      return undefined;
-    }
-    return "This model doesn't support system messages. Try again without a system message or use a model that supports system messages.";
+    return converseRefusal(context.model, context.variant === 'converse-stream', context.body);
   },
 };
 
 /**
- * Models without system-prompt support in Converse ("Supported models and model features", Bedrock user
- * guide): Amazon Titan text, Mistral AI Instruct, Cohere Command (text) and AI21 Jurassic-2.
+ * What Bedrock refuses per model family in Converse (AWS's "Supported models and model features" table for
+ * Converse), with the service's ValidationException messages: a system block, a toolConfig, a toolConfig on
+ * ConverseStream, document and image blocks. Written here from the table, apart from Godwit's own table, so
+ * the two check each other.
  */
-const TAKES_NO_SYSTEM_PROMPT =
-  /^(?:(?:us|eu|apac)\.)?(?:amazon\.titan-text-|amazon\.titan-tg1-|mistral\.mistral-7b-instruct|mistral\.mixtral-8x7b-instruct|cohere\.command-(?:light-)?text|ai21\.j2-)/;
+const REFUSALS: Array<{
+  model: RegExp;
+  system?: true;
+  tools?: true;
+  streamingTools?: true;
+  documents?: true;
+  images?: true;
+}> = [
+  { model: /^amazon\.titan-text-premier/, system: true, tools: true, documents: true, images: true },
+  { model: /^amazon\.(titan-text-|titan-tg1-)/, system: true, tools: true, images: true },
+  {
+    model: /^(mistral\.mistral-7b-instruct|mistral\.mixtral-8x7b-instruct)/,
+    system: true,
+    tools: true,
+    images: true,
+  },
+  { model: /^cohere\.command-(light-)?text/, system: true, tools: true, images: true },
+  { model: /^ai21\.j2-/, system: true, tools: true, documents: true, images: true },
+  { model: /^cohere\.command-r/, streamingTools: true, images: true },
+  { model: /^meta\.(llama3-1|llama3-3)/, streamingTools: true, images: true },
+  { model: /^meta\.(llama3-2-(11b|90b)|llama4-)/, streamingTools: true },
+  { model: /^meta\.(llama2|llama3-2-(1b|3b)|llama3-)/, tools: true, images: true },
+  { model: /^mistral\.(mistral-large|mistral-small)/, streamingTools: true, images: true },
+  { model: /^amazon\.nova-micro/, documents: true, images: true },
+  { model: /^anthropic\.claude-3-5-haiku/, images: true },
+];
+
+function converseRefusal(
+  modelId: string,
+  stream: boolean,
+  body: Record<string, unknown>,
+): string | undefined {
+  const id = modelId.replace(/^(us|eu|apac|us-gov|global)\./, '');
+  const rule = REFUSALS.find((entry) => entry.model.test(id));
+  if (!rule) return undefined;
+  const system = body.system;
+  if (rule.system && Array.isArray(system) && system.length > 0) {
+    return "This model doesn't support system messages. Try again without a system message or use a model that supports system messages.";
+  }
+  const toolConfig = body.toolConfig as { tools?: unknown[] } | undefined;
+  const offersTools = (toolConfig?.tools?.length ?? 0) > 0;
+  if (rule.tools && offersTools) return "This model doesn't support tool use.";
+  if (rule.streamingTools && stream && offersTools)
+    return "This model doesn't support tool use in streaming mode.";
+  const blocks = (Array.isArray(body.messages) ? body.messages : []).flatMap(
+    (message: { content?: Array<Record<string, unknown>> }) => message.content ?? [],
+  );
+  if (rule.documents && blocks.some((block) => 'document' in block)) {
+    return "This model doesn't support documents.";
+  }
+  if (rule.images && blocks.some((block) => 'image' in block)) return "This model doesn't support images.";
+  return undefined;
+}
 
 function usageOf(reply: ResolvedReply) {
   const { inputTokens, outputTokens } = reply.usage;
