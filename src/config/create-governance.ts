@@ -112,7 +112,8 @@ export function createGovernance(config: GodwitConfig, parts: GovernanceParts): 
               to: new Date(to.getTime() - 1),
             });
             return rows
-              .filter((row) => scope.apiKeyId === null || row.apiKeyId === scope.apiKeyId)
+              .filter((row) => scope.kind !== 'key' || row.apiKeyId === scope.apiKeyId)
+              .filter((row) => scope.kind !== 'user' || row.userId === scope.userId)
               .reduce((sum, row) => sum + (row.costUsd ?? 0), 0);
           },
         }

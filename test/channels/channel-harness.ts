@@ -8,7 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slackSignature } from '../../src/channels/index.ts';
-import { type ConfiguredChannels, createConfiguredChannels } from '../../src/config/create-channels.ts';
+import {
+  type ConfiguredChannels,
+  channelTurnMeter,
+  createConfiguredChannels,
+} from '../../src/config/create-channels.ts';
 import { createGodwit } from '../../src/config/create-godwit.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { GodwitConfig } from '../../src/config/schema.ts';
@@ -98,6 +102,7 @@ channels:
   const channels = createConfiguredChannels(config, {
     chat: services.chat,
     conversations: services.conversations,
+    meter: channelTurnMeter(services),
     reportError: (error) => jobErrors.push(error),
   });
   const app = createApp({ services, channels, options: { logger: () => {} } });

@@ -30,6 +30,10 @@ export interface LimitSettings {
 export interface BudgetSettings {
   key: BudgetRule;
   keys: Record<string, BudgetRule>;
+  /** Each user calling without an API key (a JWT user, a channel user), unless `users` names it. */
+  user: BudgetRule;
+  /** By user id (`discord:<id>`, `slack:<team>:<id>`, a JWT subject). */
+  users: Record<string, BudgetRule>;
   tenant: BudgetRule;
   tenants: Record<string, BudgetRule>;
   alertThresholds: readonly number[];
@@ -119,7 +123,11 @@ export class Governance {
     return [own, tenant].filter((scope) => !isUnlimited(scope.rule));
   }
 
-  budgetScopes(owner: { tenantId: string; apiKeyId: string | null }): BudgetScope[] {
+  /**
+   * The budgets a call is charged to: its API key's or, for a caller without a key, its user's (as for
+   * rate limits); and its tenant's. Only limited ones.
+   */
+  budgetScopes(owner: { tenantId: string; apiKeyId: string | null; userId?: string | null }): BudgetScope[] {
     const { budgets } = this;
     const scopes: BudgetScope[] = [];
     if (owner.apiKeyId !== null) {
@@ -129,6 +137,15 @@ export class Governance {
         tenantId: owner.tenantId,
         apiKeyId: owner.apiKeyId,
         rule: budgets.keys[owner.apiKeyId] ?? budgets.key,
+      });
+    } else if (owner.userId) {
+      scopes.push({
+        kind: 'user',
+        id: `${owner.tenantId}/${owner.userId}`,
+        tenantId: owner.tenantId,
+        apiKeyId: null,
+        userId: owner.userId,
+        rule: budgets.users[owner.userId] ?? budgets.user,
       });
     }
     scopes.push({
@@ -146,8 +163,10 @@ export class Governance {
     const { budgets } = this;
     return [
       budgets.key,
+      budgets.user,
       budgets.tenant,
       ...Object.values(budgets.keys),
+      ...Object.values(budgets.users),
       ...Object.values(budgets.tenants),
     ].some((rule) => rule.dailyUsd !== null || rule.monthlyUsd !== null);
   }
@@ -163,6 +182,26 @@ export class Governance {
   /** Runs `work` with `allowance` as the request's: usage rows written inside are charged to it. */
   run<T>(allowance: RequestAllowance, work: () => T): T {
     return this.scope.run(allowance, work);
+  }
+
+  /**
+   * Runs one metered piece of work outside an HTTP request (a channel turn): reserves `estimateUsd`
+   * against the owner's budgets (throws `rate_limited`, reason `budget_exceeded`, when one is spent),
+   * charges the usage rows written inside, and gives back what no row used once `work` settles.
+   */
+  async runMetered<T>(
+    owner: { tenantId: string; apiKeyId: string | null; userId: string | null },
+    estimateUsd: number,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const budgetScopes = this.budgetScopes(owner);
+    if (budgetScopes.length === 0) return work();
+    const reservation = await this.budget.reserve(budgetScopes, estimateUsd);
+    try {
+      return await this.run({ rateScopes: [], budgetScopes, reservation }, work);
+    } finally {
+      await this.budget.release(reservation).catch((error: unknown) => this.reportError(error));
+    }
   }
 
   /**

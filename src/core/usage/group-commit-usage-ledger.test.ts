@@ -11,6 +11,7 @@ function entry(overrides: Partial<UsageEntry> = {}): UsageEntry {
     id: `usage-${sequence}`,
     tenantId: 'tenant-a',
     apiKeyId: null,
+    userId: null,
     model: 'openai:gpt-4.1-mini',
     operation: 'chat',
     inputTokens: 10,

@@ -113,6 +113,7 @@ describe('openPostgresStorage on PGlite', () => {
         'interrupted turns',
         'degraded answers',
         'append-only audit log and counters',
+        'usage per user',
       ]);
       await first.knowledge.createKnowledgeBase('acme', { name: 'kept' });
       expect(await first.health()).toMatchObject({
