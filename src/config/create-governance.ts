@@ -110,6 +110,7 @@ export function createGovernance(config: GodwitConfig, parts: GovernanceParts): 
             const rows = await parts.usage.summarize(scope.tenantId, {
               from,
               to: new Date(to.getTime() - 1),
+              ...(scope.kind === 'user' && scope.userId ? { userId: scope.userId } : {}),
             });
             return rows
               .filter((row) => scope.kind !== 'key' || row.apiKeyId === scope.apiKeyId)

@@ -53,6 +53,8 @@ export interface RequestAllowance {
   rateScopes: readonly RateScope[];
   budgetScopes: readonly BudgetScope[];
   reservation?: Reservation;
+  /** Countings of usage rows still being written, when the holder waits for them (`runMetered`). */
+  counting?: Set<Promise<void>>;
 }
 
 export interface GovernanceOptions {
@@ -158,6 +160,27 @@ export class Governance {
     return scopes.filter((scope) => scope.rule.dailyUsd !== null || scope.rule.monthlyUsd !== null);
   }
 
+  /**
+   * Every budget of a tenant an admin reads: the tenant's, each key's in `apiKeyIds`, and each user's in
+   * `userIds` or named in `budgets.users`.
+   */
+  tenantBudgetScopes(
+    tenantId: string,
+    apiKeyIds: readonly string[],
+    userIds: readonly string[],
+  ): BudgetScope[] {
+    const users = [...new Set([...userIds, ...Object.keys(this.budgets.users)])].sort();
+    return [
+      ...this.budgetScopes({ tenantId, apiKeyId: null }),
+      ...apiKeyIds.flatMap((apiKeyId) =>
+        this.budgetScopes({ tenantId, apiKeyId }).filter((scope) => scope.kind === 'key'),
+      ),
+      ...users.flatMap((userId) =>
+        this.budgetScopes({ tenantId, apiKeyId: null, userId }).filter((scope) => scope.kind === 'user'),
+      ),
+    ];
+  }
+
   /** Whether any budget is configured at all (else no estimate is worth computing). */
   get hasBudgets(): boolean {
     const { budgets } = this;
@@ -197,9 +220,13 @@ export class Governance {
     const budgetScopes = this.budgetScopes(owner);
     if (budgetScopes.length === 0) return work();
     const reservation = await this.budget.reserve(budgetScopes, estimateUsd);
+    const counting = new Set<Promise<void>>();
     try {
-      return await this.run({ rateScopes: [], budgetScopes, reservation }, work);
+      return await this.run({ rateScopes: [], budgetScopes, reservation, counting }, work);
     } finally {
+      // The work is over once its cost is counted: the next turn sees it, and a queue worker that
+      // freezes after its job loses no count.
+      await Promise.all(counting);
       await this.budget.release(reservation).catch((error: unknown) => this.reportError(error));
     }
   }
@@ -208,8 +235,17 @@ export class Governance {
    * Counts a usage row: its tokens against the request's token limits, its cost against budgets (turning
    * the request's reservation into the actual cost). Never throws; failures are reported.
    */
-  async recordUsage(entry: UsageEntry): Promise<void> {
+  recordUsage(entry: UsageEntry): Promise<void> {
     const allowance = this.scope.getStore();
+    const counted = this.count(entry, allowance);
+    if (allowance?.counting) {
+      allowance.counting.add(counted);
+      void counted.then(() => allowance.counting?.delete(counted));
+    }
+    return counted;
+  }
+
+  private async count(entry: UsageEntry, allowance: RequestAllowance | undefined): Promise<void> {
     const tokens = entry.inputTokens + entry.outputTokens;
     const cost = entry.costUsd ?? 0;
     try {

@@ -101,22 +101,6 @@ async function budgetStatus(
   const keyIds = services.apiKeys
     ? (await services.apiKeys.listApiKeys(tenantId)).filter((key) => !key.revokedAt).map((key) => key.id)
     : [];
-  const userIds = new Set([
-    ...rows.filter((row) => row.apiKeyId === null && row.userId !== null).map((row) => row.userId!),
-    ...Object.keys(governance.budgets.users),
-  ]);
-  const scopes = [
-    ...governance.budgetScopes({ tenantId, apiKeyId: null }),
-    ...keyIds.flatMap((apiKeyId) =>
-      governance.budgetScopes({ tenantId, apiKeyId }).filter((scope) => scope.kind === 'key'),
-    ),
-    ...[...userIds]
-      .sort()
-      .flatMap((userId) =>
-        governance
-          .budgetScopes({ tenantId, apiKeyId: null, userId })
-          .filter((scope) => scope.kind === 'user'),
-      ),
-  ];
-  return governance.budget.status(scopes);
+  const userIds = rows.flatMap((row) => (row.apiKeyId === null && row.userId !== null ? [row.userId] : []));
+  return governance.budget.status(governance.tenantBudgetScopes(tenantId, keyIds, userIds));
 }
