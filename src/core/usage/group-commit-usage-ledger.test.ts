@@ -54,6 +54,19 @@ describe('GroupCommitUsageLedger', () => {
     expect((await grouped.summarize('tenant-a'))[0]).toMatchObject({ calls: 20 });
   });
 
+  it("keeps each row's user through a batch", async () => {
+    const { ledger, writes } = observedLedger();
+    const grouped = new GroupCommitUsageLedger(ledger);
+    await Promise.all([
+      grouped.record(entry({ userId: 'discord:111' })),
+      grouped.record(entry({ userId: 'slack:T1:U1' })),
+      grouped.record(entry({ userId: 'discord:111' })),
+    ]);
+    expect(writes).toEqual([3]);
+    const rows = await grouped.summarize('tenant-a', { userId: 'discord:111' });
+    expect(rows).toEqual([expect.objectContaining({ userId: 'discord:111', calls: 2 })]);
+  });
+
   it('writes a lone row on its own, and rows arriving during a write in the next one', async () => {
     const { ledger, writes } = observedLedger();
     const grouped = new GroupCommitUsageLedger(ledger);
