@@ -30,6 +30,8 @@ function governance(store: CounterStore): Governance {
     budgets: {
       key: budget,
       keys: {},
+      user: budget,
+      users: {},
       tenant: budget,
       tenants: {},
       alertThresholds: [0.5, 0.75, 0.9],

@@ -12,7 +12,7 @@ import {
 import { createDiscordInteractions } from './discord/discord-interactions.ts';
 import { discordPublicKey } from './discord/verify-discord-request.ts';
 import type { ChannelJob, ChannelJobQueue } from './shared/channel-job.ts';
-import type { ChannelTarget } from './shared/channel-turn.ts';
+import type { ChannelTarget, ChannelTurnMeter } from './shared/channel-turn.ts';
 import {
   answerSlackCommand,
   answerSlackDecision,
@@ -31,6 +31,8 @@ export interface ChannelSettings {
 export interface ChannelDeps {
   chat: ChatService;
   conversations: ConversationStore;
+  /** Charges each turn to the channel user's budgets. Default none. */
+  meter?: ChannelTurnMeter;
   /** Reaches the Discord and Slack Web APIs. Default the global fetch. */
   fetch?: typeof fetch;
   shutdownSignal?: AbortSignal;
@@ -49,6 +51,7 @@ export function createChannelJobRunner(settings: ChannelSettings, deps: ChannelD
     const turnDeps = {
       chat: deps.chat,
       conversations: deps.conversations,
+      ...(deps.meter ? { meter: deps.meter } : {}),
       ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
       reportError: (error: unknown) => deps.reportError(error, { job: job.kind }),
     };
@@ -101,4 +104,4 @@ export function createChannelHandlers(
   };
 }
 
-export type { ChannelTarget };
+export type { ChannelTarget, ChannelTurnMeter };

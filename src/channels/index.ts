@@ -7,6 +7,7 @@ export {
   type ChannelHandler,
   type ChannelSettings,
   type ChannelTarget,
+  type ChannelTurnMeter,
   createChannelHandlers,
   createChannelJobRunner,
 } from './create-channels.ts';

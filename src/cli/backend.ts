@@ -13,6 +13,7 @@ import { formatLocation } from '../core/chat/prompt.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { DEFAULT_TENANT, DEFAULT_USER } from '../core/types.ts';
+import { rollUpUsage } from '../core/usage/roll-up-usage.ts';
 import {
   AskFailedError,
   type AskView,
@@ -24,6 +25,7 @@ import {
   pickDefault,
   summarizeToolCall,
   type UsageReport,
+  type UsageReportQuery,
 } from './cli-backend.ts';
 import type { Output } from './output.ts';
 import { RemoteBackend } from './remote-backend.ts';
@@ -126,25 +128,20 @@ class LocalBackend implements CliBackend {
     return this.services.knowledge.deleteKnowledgeBase(DEFAULT_TENANT, name);
   }
 
-  async usage(query: { from?: string; to?: string }): Promise<UsageReport> {
+  async usage(query: UsageReportQuery): Promise<UsageReport> {
     const rows = await this.services.usage.summarize(DEFAULT_TENANT, {
       ...(query.from ? { from: parseDay(query.from, '--from') } : {}),
       ...(query.to ? { to: endOfDay(parseDay(query.to, '--to')) } : {}),
+      ...(query.user ? { userId: query.user } : {}),
     });
+    const report = rollUpUsage(rows, query.groupBy ?? 'key');
     const governance = this.services.governance;
-    if (!governance?.hasBudgets) return { rows, budgets: [] };
+    if (!governance?.hasBudgets) return { rows: report, budgets: [] };
     const keys = (await this.services.apiKeys?.listApiKeys(DEFAULT_TENANT)) ?? [];
-    const scopes = [
-      ...governance.budgetScopes({ tenantId: DEFAULT_TENANT, apiKeyId: null }),
-      ...keys
-        .filter((key) => !key.revokedAt)
-        .flatMap((key) =>
-          governance
-            .budgetScopes({ tenantId: DEFAULT_TENANT, apiKeyId: key.id })
-            .filter((scope) => scope.kind === 'key'),
-        ),
-    ];
-    return { rows, budgets: await governance.budget.status(scopes) };
+    const keyIds = keys.filter((key) => !key.revokedAt).map((key) => key.id);
+    const userIds = rows.flatMap((row) => (row.apiKeyId === null && row.userId !== null ? [row.userId] : []));
+    const scopes = governance.tenantBudgetScopes(DEFAULT_TENANT, keyIds, userIds);
+    return { rows: report, budgets: await governance.budget.status(scopes) };
   }
 
   async audit(query: AuditListQuery): Promise<AuditEventView[]> {

@@ -8,7 +8,8 @@ import { ValidationError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { BudgetStatus } from '../core/limits/index.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
-import type { ChunkLocation, Usage, UsageSummaryRow } from '../core/types.ts';
+import type { ChunkLocation, Usage } from '../core/types.ts';
+import type { UsageGrouping, UsageReportRow } from '../core/usage/roll-up-usage.ts';
 
 export interface SearchResultView {
   source: string;
@@ -50,7 +51,7 @@ export interface CliBackend {
   readonly mode: 'local' | 'remote';
   listKnowledgeBases(): Promise<KnowledgeBaseSummary[]>;
   deleteKnowledgeBase(name: string): Promise<void>;
-  usage(query: { from?: string; to?: string }): Promise<UsageReport>;
+  usage(query: UsageReportQuery): Promise<UsageReport>;
   /** One page of the default tenant's audit events (a remote server: the API key's tenant), newest first. */
   audit(query: AuditListQuery): Promise<AuditEventView[]>;
   resolveKnowledgeBase(name: string | undefined): Promise<string>;
@@ -80,8 +81,17 @@ export interface CliBackend {
   close(): Promise<void>;
 }
 
+export interface UsageReportQuery {
+  from?: string;
+  to?: string;
+  /** Rows by day, model and API key (default) or by day, model and user. */
+  groupBy?: UsageGrouping;
+  /** Only this user's calls. */
+  user?: string;
+}
+
 export interface UsageReport {
-  rows: UsageSummaryRow[];
+  rows: UsageReportRow[];
   /** Configured budgets and where they stand now. */
   budgets: BudgetStatus[];
 }

@@ -181,9 +181,11 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
 
   program
     .command('usage')
-    .description('model calls, tokens and cost by day, model and API key')
+    .description('model calls, tokens and cost by day, model and API key or user')
     .option('--from <date>', 'first day, YYYY-MM-DD (UTC)')
     .option('--to <date>', 'last day, YYYY-MM-DD (UTC)')
+    .option('--group-by <key|user>', 'rows by API key (default) or by user')
+    .option('--user <id>', 'only this user (discord:<id>, slack:<team>:<id>, key:<key id>, a JWT subject)')
     .option('--json', 'print {"rows":[…]}')
     .action(
       run(async (options) =>

@@ -4,7 +4,7 @@ import { clientApiKey } from '../config/env.ts';
 import { type ErrorCode, GodwitError } from '../core/errors.ts';
 import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
-import type { UsageSummaryRow } from '../core/types.ts';
+import type { UsageReportRow } from '../core/usage/roll-up-usage.ts';
 import {
   type AskView,
   type AuditEventView,
@@ -16,6 +16,7 @@ import {
   type SearchResultView,
   summarizeToolCall,
   type UsageReport,
+  type UsageReportQuery,
 } from './cli-backend.ts';
 
 /** An API key as the server lists it (dates as ISO strings). */
@@ -126,11 +127,13 @@ export class RemoteBackend implements CliBackend {
     }
   }
 
-  async usage(query: { from?: string; to?: string }): Promise<UsageReport> {
+  async usage(query: UsageReportQuery): Promise<UsageReport> {
     const parameters = new URLSearchParams();
     if (query.from) parameters.set('from', query.from);
     if (query.to) parameters.set('to', query.to);
-    const body = await this.call<{ rows: UsageSummaryRow[]; budgets?: UsageReport['budgets'] }>(
+    if (query.groupBy) parameters.set('groupBy', query.groupBy);
+    if (query.user) parameters.set('user', query.user);
+    const body = await this.call<{ rows: UsageReportRow[]; budgets?: UsageReport['budgets'] }>(
       `/api/usage?${parameters}`,
     );
     return { rows: body.rows, budgets: body.budgets ?? [] };

@@ -17,7 +17,7 @@ import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../core/models.ts';
 import type { Cache, HealthReport, UsageLedger } from '../core/ports.ts';
 import { fuseResults } from '../core/retrieval/fusion.ts';
-import { Retriever } from '../core/retrieval/retriever.ts';
+import { Retriever, type RetrieverOptions } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
 import type { UsageEntry } from '../core/types.ts';
 import { GroupCommitUsageLedger } from '../core/usage/group-commit-usage-ledger.ts';
@@ -286,7 +286,7 @@ async function createExpansion(
   usage: UsageLedger,
   pricing: Pricing,
   generateId: () => string,
-): Promise<(query: string, context: { tenantId: string; abortSignal?: AbortSignal }) => Promise<string[]>> {
+): Promise<NonNullable<RetrieverOptions['expandQuery']>> {
   const modelName = config.retrieval.expansion.model!;
   const { createQueryExpander } = await import('../providers/routing/index.ts');
   const expander = createQueryExpander({
@@ -295,7 +295,7 @@ async function createExpansion(
     cache,
     maxVariants: config.retrieval.expansion.maxVariants,
   });
-  return async (query, { tenantId, abortSignal }) => {
+  return async (query, { tenantId, caller, abortSignal }) => {
     const startedAt = Date.now();
     const expansion = await expander.expand(query, abortSignal ? { abortSignal } : {});
     if (expansion.usage) {
@@ -306,7 +306,8 @@ async function createExpansion(
       await usage.record({
         id: generateId(),
         tenantId,
-        apiKeyId: null,
+        apiKeyId: caller?.apiKeyId ?? null,
+        userId: caller?.userId ?? null,
         model: modelName,
         operation: 'expansion',
         ...tokens,

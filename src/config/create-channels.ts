@@ -8,12 +8,14 @@ import {
   type ChannelJob,
   type ChannelSettings,
   type ChannelTarget,
+  type ChannelTurnMeter,
   createChannelHandlers,
   createChannelJobRunner,
   InProcessJobQueue,
   SqsJobQueue,
 } from '../channels/index.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { GodwitServices } from '../core/services.ts';
 import type { GodwitConfig } from './schema.ts';
 
 /** The channel settings of `config`; throws a ConfigError naming the key when a target names no assistant. */
@@ -104,4 +106,28 @@ export function createConfiguredChannels(
     ...(deps.nowSeconds ? { nowSeconds: deps.nowSeconds } : {}),
   });
   return { ...handlers, runJob, idle: () => local.idle() };
+}
+
+/** Context a channel turn adds to the question (retrieved passages, instructions), in tokens. */
+const CHANNEL_CONTEXT_TOKENS = 4096;
+
+/**
+ * Budgets for channel users (`budgets.user`, `budgets.users`, and the tenant's): each turn holds the
+ * estimated cost of the question (about 3 bytes a token, plus passages, plus `budgets.estimateOutputTokens`
+ * at the default model's price) and settles to what its model calls cost.
+ *
+ * @example createConfiguredChannels(config, { chat, conversations, meter: channelTurnMeter(services), reportError })
+ */
+export function channelTurnMeter(
+  services: Pick<GodwitServices, 'governance' | 'pricing' | 'provider'>,
+): ChannelTurnMeter {
+  const { governance, pricing, provider } = services;
+  return (owner, message, work) => {
+    if (!governance.hasBudgets) return work();
+    const inputTokens = Math.ceil(Buffer.byteLength(message) / 3) + CHANNEL_CONTEXT_TOKENS;
+    const outputTokens = governance.budgets.estimateOutputTokens;
+    const estimate =
+      pricing(provider.model, { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }) ?? 0;
+    return governance.runMetered({ ...owner, apiKeyId: null }, estimate, work);
+  };
 }

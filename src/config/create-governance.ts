@@ -110,9 +110,11 @@ export function createGovernance(config: GodwitConfig, parts: GovernanceParts): 
             const rows = await parts.usage.summarize(scope.tenantId, {
               from,
               to: new Date(to.getTime() - 1),
+              ...(scope.kind === 'user' && scope.userId ? { userId: scope.userId } : {}),
             });
             return rows
-              .filter((row) => scope.apiKeyId === null || row.apiKeyId === scope.apiKeyId)
+              .filter((row) => scope.kind !== 'key' || row.apiKeyId === scope.apiKeyId)
+              .filter((row) => scope.kind !== 'user' || row.userId === scope.userId)
               .reduce((sum, row) => sum + (row.costUsd ?? 0), 0);
           },
         }

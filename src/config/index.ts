@@ -4,6 +4,7 @@ export { assembleServices } from './assemble-services.ts';
 export {
   type ConfiguredChannels,
   channelSettings,
+  channelTurnMeter,
   createConfiguredChannels,
   createQueuedChannelHandlers,
 } from './create-channels.ts';

@@ -582,6 +582,8 @@ const limitsSchema = z
 const BUDGETS_DEFAULTS = {
   key: NO_BUDGET,
   keys: {},
+  user: NO_BUDGET,
+  users: {},
   tenant: NO_BUDGET,
   tenants: {},
   alertThresholds: [0.5, 0.75, 0.9],
@@ -594,6 +596,10 @@ const budgetsSchema = z
     /** Each API key, unless `keys` names it. */
     key: budgetRuleSchema.default(NO_BUDGET),
     keys: z.record(z.string().min(1), budgetRuleSchema).default({}),
+    /** Each user calling without an API key (a JWT user, a Discord or Slack user), unless `users` names it. */
+    user: budgetRuleSchema.default(NO_BUDGET),
+    /** By user id: `discord:<user id>`, `slack:<team id>:<user id>`, a JWT subject. */
+    users: z.record(z.string().min(1), budgetRuleSchema).default({}),
     /** Each tenant, unless `tenants` names it. */
     tenant: budgetRuleSchema.default(NO_BUDGET),
     tenants: z.record(z.string().min(1), budgetRuleSchema).default({}),

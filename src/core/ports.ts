@@ -176,6 +176,8 @@ export interface ConversationStore {
 export interface UsageQuery {
   from?: Date;
   to?: Date;
+  /** Only this user's rows. */
+  userId?: string;
 }
 
 export interface UsageLedger {
@@ -183,7 +185,7 @@ export interface UsageLedger {
   record(entry: UsageEntry): Promise<void>;
   /** Several rows in one write, with the same rules as `record`; all or none are stored. Optional. */
   recordMany?(entries: UsageEntry[]): Promise<void>;
-  /** Totals grouped by UTC day, model and API key. */
+  /** Totals grouped by UTC day, model, API key and user. */
   summarize(tenantId: string, query?: UsageQuery): Promise<UsageSummaryRow[]>;
 }
 

@@ -188,6 +188,12 @@ export interface UsageEntry {
   id: string;
   tenantId: string;
   apiKeyId: string | null;
+  /**
+   * The user the call was made for: a JWT subject, `key:<key id>` for an API key, a channel user
+   * (`discord:<id>`, `slack:<team>:<id>`). Null for calls made for no one (ingestion) and for rows
+   * recorded before usage was kept per user.
+   */
+  userId: string | null;
   model: string;
   operation: 'chat' | 'embedding' | 'rerank' | 'expansion';
   inputTokens: number;
@@ -200,10 +206,12 @@ export interface UsageEntry {
   createdAt: Date;
 }
 
+/** Totals of one UTC day, model, API key and user. */
 export interface UsageSummaryRow {
   day: string;
   model: string;
   apiKeyId: string | null;
+  userId: string | null;
   calls: number;
   inputTokens: number;
   outputTokens: number;

@@ -15,7 +15,13 @@
  */
 import { createHash } from 'node:crypto';
 import { channelJobInMessage } from '../channels/index.ts';
-import { createConfiguredChannels, createGodwit, type GodwitConfig, loadConfig } from '../config/index.ts';
+import {
+  channelTurnMeter,
+  createConfiguredChannels,
+  createGodwit,
+  type GodwitConfig,
+  loadConfig,
+} from '../config/index.ts';
 import { IngestError, ValidationError } from '../core/errors.ts';
 import { UPLOAD_ID_PATTERN } from '../core/knowledge/direct-upload-key.ts';
 import type { GodwitServices } from '../core/services.ts';
@@ -139,6 +145,7 @@ export function createIngestHandler(
       const channels = createConfiguredChannels(config, {
         chat: godwit.chat,
         conversations: godwit.conversations,
+        meter: channelTurnMeter(godwit),
         ...(options.channelFetch ? { fetch: options.channelFetch } : {}),
         reportError: (error, context) =>
           writeLog(

@@ -13,6 +13,7 @@ import { handle } from 'hono/aws-lambda';
 import { createConfiguredUrlGuard } from '../config/configured-url-guard.ts';
 import {
   channelSettings,
+  channelTurnMeter,
   createConfiguredChannels,
   createGodwit,
   createQueuedChannelHandlers,
@@ -61,6 +62,7 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
     const channels = createConfiguredChannels(config, {
       chat: services.chat,
       conversations: services.conversations,
+      meter: channelTurnMeter(services),
       reportError: (error, context) =>
         writeLog(
           JSON.stringify({

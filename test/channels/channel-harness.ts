@@ -8,7 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slackSignature } from '../../src/channels/index.ts';
-import { type ConfiguredChannels, createConfiguredChannels } from '../../src/config/create-channels.ts';
+import {
+  type ConfiguredChannels,
+  channelTurnMeter,
+  createConfiguredChannels,
+} from '../../src/config/create-channels.ts';
 import { createGodwit } from '../../src/config/create-godwit.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { GodwitConfig } from '../../src/config/schema.ts';
@@ -46,7 +50,15 @@ export function generateDiscordKey(): { publicHex: string; privateKey: KeyObject
   return { publicHex, privateKey };
 }
 
-export async function startChannelHarness(): Promise<ChannelHarness> {
+export interface ChannelHarnessOptions {
+  /** The tenant channel users belong to. Default `TENANT`. */
+  tenant?: string;
+  /** More top-level config (YAML), such as `budgets` or `database`. */
+  extraConfig?: string;
+}
+
+export async function startChannelHarness(options: ChannelHarnessOptions = {}): Promise<ChannelHarness> {
+  const tenant = options.tenant ?? TENANT;
   const emulator = await startEmulator();
   const platform = await startChannelApiFake();
   const discordKey = generateDiscordKey();
@@ -66,18 +78,18 @@ channels:
   discord:
     applicationId: "${APPLICATION_ID}"
     apiBaseUrl: ${platform.url}
-    tenant: ${TENANT}
+    tenant: ${tenant}
     knowledgeBase: handbook
     servers:
       "${APPROVAL_GUILD}": { assistant: approver }
   slack:
     botToken: ${SLACK_BOT_TOKEN}
     apiBaseUrl: ${platform.url}
-    tenant: ${TENANT}
+    tenant: ${tenant}
     knowledgeBase: handbook
     channels:
       ${APPROVAL_CHANNEL}: { assistant: approver }
-`,
+${options.extraConfig ?? ''}`,
   );
   // The secrets come from the environment, as GODWIT_SECRET_ARNS fills them on Lambda.
   const env = {
@@ -88,8 +100,8 @@ channels:
   };
   const { config } = loadConfig({ configPath, env, cwd: directory });
   const services = await createGodwit(config, { env });
-  const handbook = await services.knowledge.ensureKnowledgeBase(TENANT, 'handbook');
-  await services.knowledge.ingest(TENANT, handbook, {
+  const handbook = await services.knowledge.ensureKnowledgeBase(tenant, 'handbook');
+  await services.knowledge.ingest(tenant, handbook, {
     source: SOURCE_URL,
     bytes: new TextEncoder().encode('# Leave\n\nNew employees get 20 vacation days a year.\n'),
     mimeType: 'text/markdown',
@@ -98,6 +110,7 @@ channels:
   const channels = createConfiguredChannels(config, {
     chat: services.chat,
     conversations: services.conversations,
+    meter: channelTurnMeter(services),
     reportError: (error) => jobErrors.push(error),
   });
   const app = createApp({ services, channels, options: { logger: () => {} } });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { DEFAULT_USER } from '../../src/core/types.ts';
 import { captureOutput } from '../support/capture-output.ts';
 
 function freshDataDir(): string {
@@ -65,6 +66,14 @@ describe('godwit CLI', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ model: 'local:extractive', calls: 1, costUsd: 0 });
     expect(rows[0]!.outputTokens).toBeGreaterThan(0);
+
+    // The question was asked by the local user, and usage by user says so.
+    const byUser = await run(['--data-dir', dataDir, 'usage', '--group-by', 'user', '--json']);
+    expect(JSON.parse(byUser.stdout).rows).toEqual([
+      expect.objectContaining({ model: 'local:extractive', userId: DEFAULT_USER, calls: 1 }),
+    ]);
+    const someoneElse = await run(['--data-dir', dataDir, 'usage', '--user', 'discord:1', '--json']);
+    expect(JSON.parse(someoneElse.stdout).rows).toEqual([]);
 
     const listed = await run(['--data-dir', dataDir, 'kb', 'list', '--json']);
     const { knowledgeBases } = JSON.parse(listed.stdout) as {
@@ -154,6 +163,12 @@ describe('godwit CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Knowledge base "missing" does not exist/);
     expect(result.stdout).toBe('');
+  });
+
+  it('rejects a --group-by other than key or user with exit 2', async () => {
+    const result = await run(['--data-dir', freshDataDir(), 'usage', '--group-by', 'model']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--group-by must be key or user; got "model"/);
   });
 
   it('rejects a malformed --from date for usage with exit 2', async () => {

@@ -59,6 +59,7 @@ function usageEntry(tenantId: string, createdAt: Date): UsageEntry {
     id: newId('usage'),
     tenantId,
     apiKeyId: null,
+    userId: null,
     model: 'bedrock:titan',
     operation: 'chat',
     inputTokens: 10,

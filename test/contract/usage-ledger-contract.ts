@@ -24,6 +24,7 @@ function entry(tenantId: string, overrides: Partial<UsageEntry>): UsageEntry {
     id: newId('usage'),
     tenantId,
     apiKeyId: null,
+    userId: null,
     model: 'openai:gpt-4.1-mini',
     operation: 'chat',
     inputTokens: 100,
@@ -87,6 +88,35 @@ export function describeUsageLedgerContract(
         expect((await usage.summarize(tenant))[0]).toMatchObject({ calls: 2 });
       },
     );
+
+    it('keeps usage per user: rows by user, one user on request, older rows without a user', async () => {
+      const { usage } = stores();
+      const tenant = newTenant();
+      await usage.record(entry(tenant, { userId: 'discord:111', inputTokens: 3 }));
+      await usage.record(entry(tenant, { userId: 'discord:111', inputTokens: 4 }));
+      await usage.record(entry(tenant, { userId: 'slack:T1:U2', inputTokens: 5 }));
+      await usage.record(entry(tenant, { userId: 'key:k1', apiKeyId: 'k1', inputTokens: 6 }));
+      await usage.record(entry(tenant, { inputTokens: 7 }));
+      const rows = await usage.summarize(tenant);
+      expect(rows.map((row) => [row.apiKeyId, row.userId, row.calls, row.inputTokens])).toEqual([
+        [null, null, 1, 7],
+        [null, 'discord:111', 2, 7],
+        [null, 'slack:T1:U2', 1, 5],
+        ['k1', 'key:k1', 1, 6],
+      ]);
+      const mine = await usage.summarize(tenant, { userId: 'discord:111' });
+      expect(mine).toEqual([expect.objectContaining({ userId: 'discord:111', calls: 2, inputTokens: 7 })]);
+      expect(await usage.summarize(tenant, { userId: 'discord:999' })).toEqual([]);
+      expect(await usage.summarize(newTenant(), { userId: 'discord:111' })).toEqual([]);
+    });
+
+    it.runIf(capabilities.recordMany)('keeps the user of rows written together', async () => {
+      const { usage } = stores();
+      const recordMany = declaredMethod(usage, 'recordMany');
+      const tenant = newTenant();
+      await recordMany([entry(tenant, { userId: 'discord:1' }), entry(tenant, { userId: 'slack:T:U' })]);
+      expect((await usage.summarize(tenant)).map((row) => row.userId)).toEqual(['discord:1', 'slack:T:U']);
+    });
 
     it('never counts an unknown price as zero', async () => {
       const { usage } = stores();

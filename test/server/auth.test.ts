@@ -271,7 +271,9 @@ describe('JWTs', () => {
       .setSubject('user-2')
       .setExpirationTime(epoch(clock) + 600)
       .sign(signingKey.privateKey);
-    expect((await app.request('/api/usage', { headers: bearer(access) })).status).toBe(403);
+    // A user, not an admin: it reads its own usage, not another user's.
+    expect((await app.request('/api/usage', { headers: bearer(access) })).status).toBe(200);
+    expect((await app.request('/api/usage?user=user-1', { headers: bearer(access) })).status).toBe(403);
     expect((await app.request('/api/knowledge-bases', { headers: bearer(access) })).status).toBe(200);
   });
 

@@ -49,6 +49,8 @@ export async function createGovernedApp(setup: GovernedSetup = {}) {
     budgets: {
       key: NO_BUDGET,
       keys: {},
+      user: NO_BUDGET,
+      users: {},
       tenant: NO_BUDGET,
       tenants: {},
       alertThresholds: [0.5, 0.75, 0.9],

@@ -8,7 +8,7 @@ import { type ToolCallView, toolCallViews } from '../../core/agent/tool-call-vie
 import { waitingCalls } from '../../core/chat/approval-decisions.ts';
 import { GodwitError, publicErrorMessage } from '../../core/errors.ts';
 import type { Message } from '../../core/types.ts';
-import type { ChannelAnswer, ChannelTurnDeps } from './channel-turn.ts';
+import { type ChannelAnswer, type ChannelTurnDeps, unmetered } from './channel-turn.ts';
 
 export interface ChannelDecision {
   tenantId: string;
@@ -38,14 +38,18 @@ export async function decideInChannel(
     const { message, waiting } = refusal;
     const reason = decision.approved ? {} : { reason: 'The user denied this call from the channel.' };
     if (waiting.length > 1) return await recordDecision(deps, decision, message);
-    const turn = await deps.chat.resume({
-      tenantId: decision.tenantId,
-      userId: decision.userId,
-      conversationId: decision.conversationId,
-      decisions: [{ approvalId: decision.approvalId, approved: decision.approved, ...reason }],
-      ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
+    const meter = deps.meter ?? unmetered;
+    const owner = { tenantId: decision.tenantId, userId: decision.userId };
+    const outcome = await meter(owner, '', async () => {
+      const turn = await deps.chat.resume({
+        tenantId: decision.tenantId,
+        userId: decision.userId,
+        conversationId: decision.conversationId,
+        decisions: [{ approvalId: decision.approvalId, approved: decision.approved, ...reason }],
+        ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
+      });
+      return turn.outcome();
     });
-    const outcome = await turn.outcome();
     const answered = outcome.type === 'finish' ? outcome.message : outcome.assistantMessage;
     return {
       kind: 'answered',

@@ -36,9 +36,22 @@ export interface ChannelAnswer {
   failure: { code: string; message: string } | null;
 }
 
+/**
+ * Charges the model calls `work` makes to the channel user's budgets: holds an estimate for `message`
+ * before, settles the actual cost inside, gives back the rest after. Throws a budget error (nothing ran)
+ * when the user's or tenant's budget is spent.
+ */
+export type ChannelTurnMeter = <T>(
+  owner: { tenantId: string; userId: string },
+  message: string,
+  work: () => Promise<T>,
+) => Promise<T>;
+
 export interface ChannelTurnDeps {
   chat: ChatService;
   conversations: ConversationStore;
+  /** Budgets per channel user. Default none: turns run unmetered. */
+  meter?: ChannelTurnMeter;
   /** Ends turns still running as `interrupted` when the server stops. */
   shutdownSignal?: AbortSignal;
   /** Receives unexpected faults (the channel user is shown a generic message). */
@@ -51,25 +64,30 @@ export async function answerInChannel(
   question: ChannelQuestion,
 ): Promise<ChannelAnswer> {
   const conversationId = conversationIdFor(question.place);
+  const meter = deps.meter ?? unmetered;
+  const owner = { tenantId: question.tenantId, userId: question.userId };
   try {
-    const created = await ensureConversation(deps.conversations, question, conversationId);
-    const { assistant, knowledgeBase } = question.target;
-    const turn = await deps.chat
-      .start({
-        tenantId: question.tenantId,
-        userId: question.userId,
-        message: question.message,
-        conversationId,
-        ...(assistant ? { assistant } : { knowledgeBase }),
-        ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
-      })
-      .catch(async (error: unknown) => {
-        // A first question refused before anything was stored leaves no empty conversation behind.
-        if (created)
-          await deps.conversations.deleteConversation(question.tenantId, conversationId).catch(() => {});
-        throw error;
-      });
-    const outcome = await turn.outcome();
+    // A question over budget is refused before its conversation is created.
+    const outcome = await meter(owner, question.message, async () => {
+      const created = await ensureConversation(deps.conversations, question, conversationId);
+      const { assistant, knowledgeBase } = question.target;
+      const turn = await deps.chat
+        .start({
+          tenantId: question.tenantId,
+          userId: question.userId,
+          message: question.message,
+          conversationId,
+          ...(assistant ? { assistant } : { knowledgeBase }),
+          ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
+        })
+        .catch(async (error: unknown) => {
+          // A first question refused before anything was stored leaves no empty conversation behind.
+          if (created)
+            await deps.conversations.deleteConversation(question.tenantId, conversationId).catch(() => {});
+          throw error;
+        });
+      return turn.outcome();
+    });
     const message = outcome.type === 'finish' ? outcome.message : outcome.assistantMessage;
     const approvals = toolCallViews(message.parts ?? []).filter((call) => call.state === 'awaiting-approval');
     return {
@@ -94,6 +112,9 @@ export async function answerInChannel(
     };
   }
 }
+
+/** Runs `work` with no budget. */
+export const unmetered: ChannelTurnMeter = (_owner, _message, work) => work();
 
 /** Creates the place's conversation on its first question; true when this call created it. */
 async function ensureConversation(

@@ -1,7 +1,12 @@
 import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
 import { acquireDataDirLock } from '../../config/data-dir-lock.ts';
 import { describeStorage } from '../../config/describe-storage.ts';
-import { channelSettings, createConfiguredChannels, createGodwit } from '../../config/index.ts';
+import {
+  channelSettings,
+  channelTurnMeter,
+  createConfiguredChannels,
+  createGodwit,
+} from '../../config/index.ts';
 import { SAMPLE_KNOWLEDGE_BASE } from '../../config/sample-knowledge-base.ts';
 import { DEFAULT_TENANT } from '../../core/types.ts';
 import { type NodeServer, startNodeServer } from '../../runtime/node.ts';
@@ -56,6 +61,7 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
   const channels = createConfiguredChannels(config, {
     chat: services.chat,
     conversations: services.conversations,
+    meter: channelTurnMeter(services),
     shutdownSignal: shutdown.signal,
     reportError: (error, context) =>
       logger({

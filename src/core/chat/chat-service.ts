@@ -549,6 +549,7 @@ export class ChatService {
   ): Promise<Citation[]> {
     const hits = await this.options.retriever.search(request.tenantId, {
       knowledgeBase,
+      caller: { userId: request.userId, apiKeyId: request.apiKeyId ?? null },
       query: request.message,
       k: request.k ?? this.options.defaultK ?? 6,
       ...(documentIds ? { filter: { documentIds } } : {}),
@@ -600,6 +601,7 @@ export class ChatService {
       id: this.options.generateId(),
       tenantId: request.tenantId,
       apiKeyId: request.apiKeyId ?? null,
+      userId: request.userId,
       model,
       operation: 'chat',
       inputTokens: outcome.usage?.inputTokens ?? 0,

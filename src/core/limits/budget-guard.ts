@@ -1,5 +1,5 @@
 /**
- * Spending limits in USD per UTC day and month, per API key and per tenant, on a shared CounterStore (in
+ * Spending limits in USD per UTC day and month, per API key, per user and per tenant, on a shared CounterStore (in
  * micro-dollars). Before a model call its estimated cost is reserved in every window (refused when a
  * window would pass its limit); when the call's usage row is written the reservation becomes the actual
  * cost; a call that ends without one gives the reservation back. Concurrent calls therefore overshoot a
@@ -15,12 +15,14 @@ export interface BudgetRule {
 }
 
 export interface BudgetScope {
-  kind: 'key' | 'tenant';
-  /** `<tenant>/<key id>` or `<tenant>`. */
+  kind: 'key' | 'user' | 'tenant';
+  /** `<tenant>/<key id>`, `<tenant>/<user id>` or `<tenant>`. */
   id: string;
   tenantId: string;
-  /** The key of a `key` scope; null for a tenant. */
+  /** The key of a `key` scope; null otherwise. */
   apiKeyId: string | null;
+  /** The user of a `user` scope; null (or absent) otherwise. */
+  userId?: string | null;
   rule: BudgetRule;
 }
 
@@ -36,7 +38,7 @@ export interface BudgetAlert {
 }
 
 export interface BudgetStatus {
-  scope: 'key' | 'tenant';
+  scope: BudgetScope['kind'];
   id: string;
   period: BudgetPeriod;
   limitUsd: number;
@@ -263,7 +265,12 @@ export function windowBounds(period: BudgetPeriod, now: Date): { start: Date; en
 
 function budgetError(window: Window, usedMicros: number, now: Date): GodwitError {
   const end = windowBounds(window.period, now).end;
-  const who = window.scope.kind === 'tenant' ? 'this tenant' : 'this API key';
+  const who =
+    window.scope.kind === 'tenant'
+      ? 'this tenant'
+      : window.scope.kind === 'user'
+        ? 'this user'
+        : 'this API key';
   const limit = (window.limitMicros / MICROS).toFixed(2);
   const used = (Math.max(0, usedMicros) / MICROS).toFixed(4);
   return new GodwitError(

@@ -30,6 +30,10 @@ export interface LimitSettings {
 export interface BudgetSettings {
   key: BudgetRule;
   keys: Record<string, BudgetRule>;
+  /** Each user calling without an API key (a JWT user, a channel user), unless `users` names it. */
+  user: BudgetRule;
+  /** By user id (`discord:<id>`, `slack:<team>:<id>`, a JWT subject). */
+  users: Record<string, BudgetRule>;
   tenant: BudgetRule;
   tenants: Record<string, BudgetRule>;
   alertThresholds: readonly number[];
@@ -49,6 +53,8 @@ export interface RequestAllowance {
   rateScopes: readonly RateScope[];
   budgetScopes: readonly BudgetScope[];
   reservation?: Reservation;
+  /** Countings of usage rows still being written, when the holder waits for them (`runMetered`). */
+  counting?: Set<Promise<void>>;
 }
 
 export interface GovernanceOptions {
@@ -119,7 +125,11 @@ export class Governance {
     return [own, tenant].filter((scope) => !isUnlimited(scope.rule));
   }
 
-  budgetScopes(owner: { tenantId: string; apiKeyId: string | null }): BudgetScope[] {
+  /**
+   * The budgets a call is charged to: its API key's or, for a caller without a key, its user's (as for
+   * rate limits); and its tenant's. Only limited ones.
+   */
+  budgetScopes(owner: { tenantId: string; apiKeyId: string | null; userId?: string | null }): BudgetScope[] {
     const { budgets } = this;
     const scopes: BudgetScope[] = [];
     if (owner.apiKeyId !== null) {
@@ -129,6 +139,15 @@ export class Governance {
         tenantId: owner.tenantId,
         apiKeyId: owner.apiKeyId,
         rule: budgets.keys[owner.apiKeyId] ?? budgets.key,
+      });
+    } else if (owner.userId) {
+      scopes.push({
+        kind: 'user',
+        id: `${owner.tenantId}/${owner.userId}`,
+        tenantId: owner.tenantId,
+        apiKeyId: null,
+        userId: owner.userId,
+        rule: budgets.users[owner.userId] ?? budgets.user,
       });
     }
     scopes.push({
@@ -141,13 +160,36 @@ export class Governance {
     return scopes.filter((scope) => scope.rule.dailyUsd !== null || scope.rule.monthlyUsd !== null);
   }
 
+  /**
+   * Every budget of a tenant an admin reads: the tenant's, each key's in `apiKeyIds`, and each user's in
+   * `userIds` or named in `budgets.users`.
+   */
+  tenantBudgetScopes(
+    tenantId: string,
+    apiKeyIds: readonly string[],
+    userIds: readonly string[],
+  ): BudgetScope[] {
+    const users = [...new Set([...userIds, ...Object.keys(this.budgets.users)])].sort();
+    return [
+      ...this.budgetScopes({ tenantId, apiKeyId: null }),
+      ...apiKeyIds.flatMap((apiKeyId) =>
+        this.budgetScopes({ tenantId, apiKeyId }).filter((scope) => scope.kind === 'key'),
+      ),
+      ...users.flatMap((userId) =>
+        this.budgetScopes({ tenantId, apiKeyId: null, userId }).filter((scope) => scope.kind === 'user'),
+      ),
+    ];
+  }
+
   /** Whether any budget is configured at all (else no estimate is worth computing). */
   get hasBudgets(): boolean {
     const { budgets } = this;
     return [
       budgets.key,
+      budgets.user,
       budgets.tenant,
       ...Object.values(budgets.keys),
+      ...Object.values(budgets.users),
       ...Object.values(budgets.tenants),
     ].some((rule) => rule.dailyUsd !== null || rule.monthlyUsd !== null);
   }
@@ -166,11 +208,44 @@ export class Governance {
   }
 
   /**
+   * Runs one metered piece of work outside an HTTP request (a channel turn): reserves `estimateUsd`
+   * against the owner's budgets (throws `rate_limited`, reason `budget_exceeded`, when one is spent),
+   * charges the usage rows written inside, and gives back what no row used once `work` settles.
+   */
+  async runMetered<T>(
+    owner: { tenantId: string; apiKeyId: string | null; userId: string | null },
+    estimateUsd: number,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const budgetScopes = this.budgetScopes(owner);
+    if (budgetScopes.length === 0) return work();
+    const reservation = await this.budget.reserve(budgetScopes, estimateUsd);
+    const counting = new Set<Promise<void>>();
+    try {
+      return await this.run({ rateScopes: [], budgetScopes, reservation, counting }, work);
+    } finally {
+      // The work is over once its cost is counted: the next turn sees it, and a queue worker that
+      // freezes after its job loses no count.
+      await Promise.all(counting);
+      await this.budget.release(reservation).catch((error: unknown) => this.reportError(error));
+    }
+  }
+
+  /**
    * Counts a usage row: its tokens against the request's token limits, its cost against budgets (turning
    * the request's reservation into the actual cost). Never throws; failures are reported.
    */
-  async recordUsage(entry: UsageEntry): Promise<void> {
+  recordUsage(entry: UsageEntry): Promise<void> {
     const allowance = this.scope.getStore();
+    const counted = this.count(entry, allowance);
+    if (allowance?.counting) {
+      allowance.counting.add(counted);
+      void counted.then(() => allowance.counting?.delete(counted));
+    }
+    return counted;
+  }
+
+  private async count(entry: UsageEntry, allowance: RequestAllowance | undefined): Promise<void> {
     const tokens = entry.inputTokens + entry.outputTokens;
     const cost = entry.costUsd ?? 0;
     try {

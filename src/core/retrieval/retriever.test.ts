@@ -7,7 +7,7 @@ import { ProviderError, ValidationError } from '../errors.ts';
 import { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import { DEFAULT_TENANT } from '../types.ts';
 import { fuseResults } from './fusion.ts';
-import { Retriever } from './retriever.ts';
+import { Retriever, type RetrieverOptions } from './retriever.ts';
 
 const documents: Record<string, string> = {
   'autophagy.md': '# Cell biology\n\nAutophagic flux in liver cells rises during fasting.',
@@ -15,10 +15,7 @@ const documents: Record<string, string> = {
   'sleep.md': '# Sleep\n\nShift work disrupts circadian rhythm and sleep quality.',
 };
 
-async function setup(
-  embeddingModel: string | null,
-  expandQuery?: (query: string, context: { tenantId: string }) => Promise<string[]>,
-) {
+async function setup(embeddingModel: string | null, expandQuery?: RetrieverOptions['expandQuery']) {
   const storage = createMemoryStorage();
   const lexical = createLexicalEmbedder();
   const embedders = new Map([[lexical.model, lexical]]);
@@ -77,14 +74,19 @@ describe('Retriever', () => {
   });
 
   it('searches the paraphrases a query expander adds, keeping the original query first', async () => {
-    const asked: Array<[string, string]> = [];
-    const { retriever, knowledgeBase } = await setup(null, async (query, { tenantId }) => {
-      asked.push([query, tenantId]);
+    const asked: Array<[string, string, string | null | undefined]> = [];
+    const { retriever, knowledgeBase } = await setup(null, async (query, { tenantId, caller }) => {
+      asked.push([query, tenantId, caller?.userId]);
       return [query, 'night shift circadian disruption'];
     });
-    const hits = await retriever.search(DEFAULT_TENANT, { knowledgeBase, query: 'working late hours', k: 3 });
-    // The expander learns the searching tenant: its usage is recorded there.
-    expect(asked).toEqual([['working late hours', DEFAULT_TENANT]]);
+    const hits = await retriever.search(DEFAULT_TENANT, {
+      knowledgeBase,
+      query: 'working late hours',
+      k: 3,
+      caller: { userId: 'discord:111', apiKeyId: null },
+    });
+    // The expander learns the searching tenant and user: its usage is recorded as theirs.
+    expect(asked).toEqual([['working late hours', DEFAULT_TENANT, 'discord:111']]);
     expect(hits[0]?.source).toBe('sleep.md');
   });
 

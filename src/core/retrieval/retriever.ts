@@ -18,11 +18,18 @@ export interface RetrievalRequest {
   mode?: SearchMode;
   filter?: ChunkFilter;
   abortSignal?: AbortSignal;
+  /** Who searches: query expansion records its model calls as theirs. Default no one. */
+  caller?: SearchCaller;
   /**
    * Called when a hybrid search answered from keyword search alone because the embedding provider is
    * unavailable, with the reason; callers say the answer is degraded. Without it the fallback still happens.
    */
   onDegraded?: (reason: string) => void;
+}
+
+export interface SearchCaller {
+  userId: string | null;
+  apiKeyId: string | null;
 }
 
 export interface RetrieverOptions {
@@ -35,12 +42,12 @@ export interface RetrieverOptions {
   feedback?: boolean;
   /**
    * Query expansion: returns the query followed by paraphrases. Each paraphrase is searched by keyword
-   * and fused with the original at half its weight. `tenantId` is the tenant searching (its usage is
-   * recorded there).
+   * and fused with the original at half its weight. `tenantId` is the tenant searching and `caller` who
+   * searches (the usage is recorded as theirs).
    */
   expandQuery?: (
     query: string,
-    context: { tenantId: string; abortSignal?: AbortSignal },
+    context: { tenantId: string; caller?: SearchCaller; abortSignal?: AbortSignal },
   ) => Promise<string[]>;
   /**
    * False when the index searches vectors only (S3 Vectors): the default and hybrid modes then search by
@@ -90,8 +97,7 @@ export class Retriever {
       );
     }
     const base = { knowledgeBaseId: request.knowledgeBase.id, filter: request.filter };
-    const keyword = (depth: number) =>
-      this.expandedKeywordSearch(tenantId, base, query, depth, request.abortSignal);
+    const keyword = (depth: number) => this.expandedKeywordSearch(tenantId, base, query, depth, request);
     if (mode === 'keyword') return (await keyword(Math.max(request.k, KEYWORD_DEPTH))).slice(0, request.k);
     let embedding: number[] | undefined;
     try {
@@ -128,11 +134,15 @@ export class Retriever {
     base: { knowledgeBaseId: string; filter: ChunkFilter | undefined },
     query: string,
     k: number,
-    abortSignal: AbortSignal | undefined,
+    request: Pick<RetrievalRequest, 'abortSignal' | 'caller'>,
   ): Promise<SearchHit[]> {
     const expand = this.options.expandQuery;
     if (!expand) return this.keywordSearch(tenantId, base, query, k);
-    const context = abortSignal ? { tenantId, abortSignal } : { tenantId };
+    const context = {
+      tenantId,
+      ...(request.abortSignal ? { abortSignal: request.abortSignal } : {}),
+      ...(request.caller ? { caller: request.caller } : {}),
+    };
     const variants = (await expand(query, context)).filter((variant) => variant !== query);
     const lists = await Promise.all([
       this.keywordSearch(tenantId, base, query, k),

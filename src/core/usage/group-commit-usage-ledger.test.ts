@@ -11,6 +11,7 @@ function entry(overrides: Partial<UsageEntry> = {}): UsageEntry {
     id: `usage-${sequence}`,
     tenantId: 'tenant-a',
     apiKeyId: null,
+    userId: null,
     model: 'openai:gpt-4.1-mini',
     operation: 'chat',
     inputTokens: 10,
@@ -51,6 +52,19 @@ describe('GroupCommitUsageLedger', () => {
     await Promise.all(Array.from({ length: 20 }, () => grouped.record(entry())));
     expect(writes).toEqual([20]);
     expect((await grouped.summarize('tenant-a'))[0]).toMatchObject({ calls: 20 });
+  });
+
+  it("keeps each row's user through a batch", async () => {
+    const { ledger, writes } = observedLedger();
+    const grouped = new GroupCommitUsageLedger(ledger);
+    await Promise.all([
+      grouped.record(entry({ userId: 'discord:111' })),
+      grouped.record(entry({ userId: 'slack:T1:U1' })),
+      grouped.record(entry({ userId: 'discord:111' })),
+    ]);
+    expect(writes).toEqual([3]);
+    const rows = await grouped.summarize('tenant-a', { userId: 'discord:111' });
+    expect(rows).toEqual([expect.objectContaining({ userId: 'discord:111', calls: 2 })]);
   });
 
   it('writes a lone row on its own, and rows arriving during a write in the next one', async () => {

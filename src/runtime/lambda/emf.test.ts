@@ -7,6 +7,7 @@ const entry: UsageEntry = {
   id: 'u-1',
   tenantId: 'default',
   apiKeyId: null,
+  userId: null,
   model: 'bedrock:us.anthropic.claude-3-5-haiku-20241022-v1:0',
   operation: 'chat',
   inputTokens: 1200,

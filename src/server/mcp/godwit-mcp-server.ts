@@ -72,6 +72,7 @@ function godwitMcpServer(services: GodwitServices, caller: McpCaller): McpServer
           query,
           k: k ?? 6,
           abortSignal: caller.signal,
+          caller: { userId: caller.userId, apiKeyId: caller.apiKeyId },
         });
         return { results: hits.map(searchResultView) };
       }),
@@ -97,6 +98,7 @@ function godwitMcpServer(services: GodwitServices, caller: McpCaller): McpServer
           k: 12,
           filter: { sources: [source] },
           abortSignal: caller.signal,
+          caller: { userId: caller.userId, apiKeyId: caller.apiKeyId },
         });
         if (hits.length === 0) {
           throw new GodwitError(

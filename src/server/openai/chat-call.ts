@@ -13,6 +13,8 @@ export interface UsageContext {
   tenantId: string;
   /** The API key that made the call, recorded on its usage rows; null or absent for none. */
   apiKeyId?: string | null;
+  /** The user the call is made for, recorded on its usage rows; null or absent for none. */
+  userId?: string | null;
   recordUsage: (entry: UsageEntry) => Promise<void>;
   pricing: Pricing | undefined;
   generateId: () => string;
@@ -82,6 +84,7 @@ export function startUsageMeter(
           id: call.generateId(),
           tenantId: call.tenantId,
           apiKeyId: call.apiKeyId ?? null,
+          userId: call.userId ?? null,
           model: answeredBy,
           operation,
           inputTokens,

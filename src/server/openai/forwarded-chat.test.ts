@@ -184,7 +184,7 @@ describe('streamForwarded reads every event shape the SSE format allows', () => 
     expect(chunks.every((parsed) => parsed.model === MODEL)).toBe(true);
     expect(chunks.some((parsed) => 'usage' in parsed)).toBe(false);
     expect(recorded).toHaveLength(1);
-    expect(recorded[0]).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 7 });
+    expect(recorded[0]).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 7, userId: 'local' });
   }
 
   const events = [chunk('Hello'), chunk(' world'), usageChunk, '[DONE]'];

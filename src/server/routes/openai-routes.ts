@@ -171,6 +171,7 @@ export function registerOpenAIRoutes(
   const usageContext = (c: Context<AppEnv>): UsageContext => ({
     tenantId: c.var.tenantId,
     apiKeyId: callerOf(c).apiKeyId,
+    userId: callerOf(c).userId,
     recordUsage,
     pricing: services.pricing,
     generateId,

@@ -3,6 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ValidationError } from '../../core/errors.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
+import { callerOf } from '../middleware/auth.ts';
 import { jsonBody } from '../middleware/body-limits.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import { SearchRequestSchema, SearchResponseSchema } from '../schemas/search-schemas.ts';
@@ -58,6 +59,7 @@ export function registerSearchRoutes(
       mode: body.mode,
       filter,
       abortSignal: c.req.raw.signal,
+      caller: { userId: c.var.userId, apiKeyId: callerOf(c).apiKeyId },
     });
     return c.json({ results: hits.map(searchResultView) }, 200);
   });

@@ -1,8 +1,10 @@
-/** `GET /api/usage`: model calls, tokens and cost per UTC day, model and API key. */
+/** `GET /api/usage`: model calls, tokens and cost per UTC day, model and API key or user. */
 import { createRoute } from '@hono/zod-openapi';
 import { AuthError, ValidationError } from '../../core/errors.ts';
 import type { BudgetStatus } from '../../core/limits/index.ts';
 import type { GodwitServices } from '../../core/services.ts';
+import type { UsageSummaryRow } from '../../core/types.ts';
+import { rollUpUsage } from '../../core/usage/roll-up-usage.ts';
 import type { GodwitApp } from '../app-env.ts';
 import type { Caller } from '../auth/caller.ts';
 import { callerOf } from '../middleware/auth.ts';
@@ -20,11 +22,11 @@ const usageRoute = createRoute({
   request: { query: UsageQuerySchema },
   responses: {
     200: {
-      description: 'Rows by day, model and API key',
+      description: 'Rows by day, model and API key (or user, with `groupBy=user`)',
       content: { 'application/json': { schema: UsageResponseSchema } },
     },
     400: errorResponse('A date is not ISO 8601, or `from` is after `to`'),
-    403: errorResponse('A caller with the user role and no API key (a JWT user) cannot see usage'),
+    403: errorResponse('A caller who is not an admin named another user in `user`'),
   },
 });
 
@@ -44,41 +46,61 @@ export function registerUsageRoutes(app: GodwitApp, services: GodwitServices): v
         details: { field: 'from' },
       });
     }
-    // Admins see every key of their tenant; a user sees only the rows of the key they call with.
     const caller = callerOf(c);
-    if (caller.role !== 'admin' && caller.apiKeyId === null) {
-      throw new AuthError(
-        'Usage is by API key: call with your API key, or ask an admin for the whole tenant.',
-        {
-          forbidden: true,
-        },
-      );
-    }
-    const rows = await services.usage.summarize(caller.tenantId, { from, to });
-    const visible = caller.role === 'admin' ? rows : rows.filter((row) => row.apiKeyId === caller.apiKeyId);
-    return c.json({ budgets: await budgetStatus(services, caller), rows: visible }, 200);
+    const userId = visibleUser(caller, query.user);
+    const rows = await services.usage.summarize(caller.tenantId, {
+      from,
+      to,
+      ...(userId !== undefined ? { userId } : {}),
+    });
+    // Admins see every key and user of their tenant; an API key sees only its own calls.
+    const visible =
+      caller.role === 'admin' || caller.apiKeyId === null
+        ? rows
+        : rows.filter((row) => row.apiKeyId === caller.apiKeyId);
+    return c.json(
+      {
+        budgets: await budgetStatus(services, caller, visible),
+        rows: rollUpUsage(visible, query.groupBy ?? 'key'),
+      },
+      200,
+    );
   });
 }
 
-/** The budgets that apply: the tenant's and, for an admin, every key's; for a user, its own key's. */
-async function budgetStatus(services: GodwitServices, caller: Caller): Promise<BudgetStatus[]> {
+/**
+ * Whose rows to read: an admin may name any user of its tenant (or none, for all); a caller without an
+ * API key reads its own; a key may name only its own user (`key:<id>`).
+ */
+function visibleUser(caller: Caller, requested: string | undefined): string | undefined {
+  if (caller.role === 'admin') return requested;
+  if (requested !== undefined && requested !== caller.userId) {
+    throw new AuthError(
+      `Only an admin may read another user's usage; you are "${caller.userId}": leave out \`user\` or name yourself.`,
+      { forbidden: true },
+    );
+  }
+  return caller.apiKeyId === null ? caller.userId : requested;
+}
+
+/**
+ * The budgets that apply: the tenant's and, for an admin, every key's and the user budgets of the users
+ * in `rows` (and those named in the config); for anyone else, its own key's or user's.
+ */
+async function budgetStatus(
+  services: GodwitServices,
+  caller: Caller,
+  rows: readonly UsageSummaryRow[],
+): Promise<BudgetStatus[]> {
   const governance = services.governance;
   if (!governance?.hasBudgets) return [];
-  const keyIds =
-    caller.role === 'admin' && services.apiKeys
-      ? (await services.apiKeys.listApiKeys(caller.tenantId))
-          .filter((key) => !key.revokedAt)
-          .map((key) => key.id)
-      : caller.apiKeyId
-        ? [caller.apiKeyId]
-        : [];
-  const scopes = [
-    ...governance.budgetScopes({ tenantId: caller.tenantId, apiKeyId: null }),
-    ...keyIds.flatMap((apiKeyId) =>
-      governance
-        .budgetScopes({ tenantId: caller.tenantId, apiKeyId })
-        .filter((scope) => scope.kind === 'key'),
-    ),
-  ];
-  return governance.budget.status(scopes);
+  const tenantId = caller.tenantId;
+  if (caller.role !== 'admin') {
+    return governance.budget.status(governance.budgetScopes(caller));
+  }
+  const keyIds = services.apiKeys
+    ? (await services.apiKeys.listApiKeys(tenantId)).filter((key) => !key.revokedAt).map((key) => key.id)
+    : [];
+  const userIds = rows.flatMap((row) => (row.apiKeyId === null && row.userId !== null ? [row.userId] : []));
+  return governance.budget.status(governance.tenantBudgetScopes(tenantId, keyIds, userIds));
 }

@@ -39,12 +39,25 @@ export const isoDate = () =>
     .optional()
     .openapi({ description: 'ISO 8601 date or date-time (UTC).', example: '2026-01-31' });
 
-export const UsageQuerySchema = z.object({ from: isoDate(), to: isoDate() });
+export const UsageQuerySchema = z.object({
+  from: isoDate(),
+  to: isoDate(),
+  groupBy: z.enum(['key', 'user'], { error: 'expected "key" or "user"' }).optional().openapi({
+    description:
+      'Rows by day, model and API key (`key`, the default) or by day, model and user (`user`: a JWT subject, `key:<key id>`, `discord:<id>`, `slack:<team>:<id>`).',
+  }),
+  user: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .openapi({ description: "Only this user's calls. A caller who is not an admin may name only itself." }),
+});
 
 const BudgetStatusSchema = z
   .object({
-    scope: z.enum(['key', 'tenant']),
-    id: z.string().openapi({ description: '`<tenant>/<key id>` or `<tenant>`.' }),
+    scope: z.enum(['key', 'user', 'tenant']),
+    id: z.string().openapi({ description: '`<tenant>/<key id>`, `<tenant>/<user id>` or `<tenant>`.' }),
     period: z.enum(['day', 'month']),
     limitUsd: z.number(),
     usedUsd: z.number().openapi({ description: 'Spent this UTC day or month by finished calls.' }),
@@ -65,7 +78,15 @@ export const UsageResponseSchema = z
       z.object({
         day: z.string(),
         model: z.string(),
-        apiKeyId: z.string().nullable(),
+        apiKeyId: z
+          .string()
+          .nullable()
+          .optional()
+          .openapi({ description: 'With `groupBy=key` (the default): the API key; null for none.' }),
+        userId: z.string().nullable().optional().openapi({
+          description:
+            'With `groupBy=user`: the user; null for calls made for no one and for calls recorded before usage was kept per user.',
+        }),
         calls: z.number(),
         inputTokens: z.number(),
         outputTokens: z.number(),

@@ -1,7 +1,9 @@
 /**
  * UsageLedger on DynamoDB. Each entry is one item keyed by its id (a conditional put, so a retried write
  * is stored once); the list index orders a tenant's entries by time, so `summarize` is one Query over the
- * window, grouped here by UTC day, model and key.
+ * window, grouped here by UTC day, model, key and user. Rows of one user are the same Query with a filter
+ * on `userId`: it reads the tenant's window and returns that user's items (see
+ * docs/decisions/2026-12-07-usage-per-user.md for why no index of its own).
  */
 import type { UsageLedger, UsageQuery } from '../../core/ports.ts';
 import { requireText } from '../../core/storage-input.ts';
@@ -35,6 +37,7 @@ export class DynamoDbUsageLedger implements UsageLedger {
         id: entry.id,
         tenantId: entry.tenantId,
         apiKeyId: entry.apiKeyId,
+        userId: entry.userId ?? null,
         model: entry.model,
         operation: entry.operation,
         inputTokens: entry.inputTokens,
@@ -66,11 +69,17 @@ export class DynamoDbUsageLedger implements UsageLedger {
       condition += ' AND gsi1sk < :to';
       values[':to'] = sortableTime(query.to);
     }
+    const filter: { FilterExpression?: string } = {};
+    if (query.userId !== undefined) {
+      filter.FilterExpression = 'userId = :user';
+      values[':user'] = query.userId;
+    }
     const groups = new Map<string, UsageSummaryRow>();
     for await (const page of this.table.queryPages({
       IndexName: LIST_INDEX,
       KeyConditionExpression: condition,
       ExpressionAttributeValues: values,
+      ...filter,
     })) {
       for (const item of page) addToSummary(groups, item);
     }
@@ -78,7 +87,8 @@ export class DynamoDbUsageLedger implements UsageLedger {
       (left, right) =>
         compareText(left.day, right.day) ||
         compareText(left.model, right.model) ||
-        compareNullableText(left.apiKeyId, right.apiKeyId),
+        compareNullableText(left.apiKeyId, right.apiKeyId) ||
+        compareNullableText(left.userId, right.userId),
     );
   }
 }
@@ -87,13 +97,16 @@ function addToSummary(groups: Map<string, UsageSummaryRow>, item: Record<string,
   const day = toDate(item.createdAt).toISOString().slice(0, 10);
   const model = String(item.model);
   const apiKeyId = nullableString(item.apiKeyId);
-  const key = JSON.stringify([day, model, apiKeyId]);
+  // Items written before usage was kept per user have no userId attribute.
+  const userId = nullableString(item.userId);
+  const key = JSON.stringify([day, model, apiKeyId, userId]);
   let row = groups.get(key);
   if (!row) {
     row = {
       day,
       model,
       apiKeyId,
+      userId,
       calls: 0,
       inputTokens: 0,
       outputTokens: 0,

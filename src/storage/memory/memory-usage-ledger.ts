@@ -30,14 +30,17 @@ export class MemoryUsageLedger implements UsageLedger {
       if (entry.tenantId !== tenantId) continue;
       if (query.from && entry.createdAt < query.from) continue;
       if (query.to && entry.createdAt >= query.to) continue;
+      const userId = entry.userId ?? null;
+      if (query.userId !== undefined && userId !== query.userId) continue;
       const day = entry.createdAt.toISOString().slice(0, 10);
-      const key = JSON.stringify([day, entry.model, entry.apiKeyId]);
+      const key = JSON.stringify([day, entry.model, entry.apiKeyId, userId]);
       let row = groups.get(key);
       if (!row) {
         row = {
           day,
           model: entry.model,
           apiKeyId: entry.apiKeyId,
+          userId,
           calls: 0,
           inputTokens: 0,
           outputTokens: 0,
@@ -56,7 +59,8 @@ export class MemoryUsageLedger implements UsageLedger {
       (left, right) =>
         compareText(left.day, right.day) ||
         compareText(left.model, right.model) ||
-        compareNullableText(left.apiKeyId, right.apiKeyId),
+        compareNullableText(left.apiKeyId, right.apiKeyId) ||
+        compareNullableText(left.userId, right.userId),
     );
   }
 }

@@ -70,6 +70,7 @@ async function expectBackfilledSearch(client: SqlClient, schema?: string): Promi
     'interrupted turns',
     'degraded answers',
     'append-only audit log and counters',
+    'usage per user',
   ]);
 
   const index = new PostgresVectorIndex(client, outcome.vector);

@@ -8,6 +8,7 @@ interface SummaryRow {
   day: string;
   model: string;
   api_key_id: string | null;
+  user_id: string | null;
   calls: number;
   input_tokens: number;
   output_tokens: number;
@@ -23,9 +24,8 @@ export class PostgresUsageLedger implements UsageLedger {
     requireText(entry.tenantId, 'tenant id');
     requireText(entry.id, 'usage entry id');
     await this.client.query(
-      `INSERT INTO usage_ledger (tenant_id, id, api_key_id, model, operation, input_tokens, output_tokens,
-                                 cached_tokens, cost_usd, latency_ms, outcome, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO usage_ledger (${USAGE_COLUMN_LIST})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT ON CONSTRAINT usage_ledger_pkey DO NOTHING`,
       usageValues(entry),
     );
@@ -45,6 +45,7 @@ export class PostgresUsageLedger implements UsageLedger {
         tenant_id: entry.tenantId,
         id: entry.id,
         api_key_id: entry.apiKeyId,
+        user_id: entry.userId ?? null,
         model: entry.model,
         operation: entry.operation,
         input_tokens: entry.inputTokens,
@@ -64,10 +65,13 @@ export class PostgresUsageLedger implements UsageLedger {
     );
   }
 
-  /** Rows by UTC day, model and API key (no key first), oldest day first; `from` inclusive, `to` exclusive. */
+  /**
+   * Rows by UTC day, model, API key and user (no key, no user first), oldest day first; `from` inclusive,
+   * `to` exclusive; `userId` keeps that user's rows only.
+   */
   async summarize(tenantId: string, query: UsageQuery = {}): Promise<UsageSummaryRow[]> {
     const rows = await this.client.query<SummaryRow>(
-      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, api_key_id,
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, api_key_id, user_id,
               count(*)::integer AS calls,
               sum(input_tokens)::float8 AS input_tokens,
               sum(output_tokens)::float8 AS output_tokens,
@@ -77,14 +81,16 @@ export class PostgresUsageLedger implements UsageLedger {
         WHERE tenant_id = $1
           AND ($2::timestamptz IS NULL OR created_at >= $2::timestamptz)
           AND ($3::timestamptz IS NULL OR created_at < $3::timestamptz)
-        GROUP BY 1, 2, 3
-        ORDER BY 1, 2, 3 NULLS FIRST`,
-      [tenantId, query.from ?? null, query.to ?? null],
+          AND ($4::text IS NULL OR user_id = $4::text)
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1, 2, 3 NULLS FIRST, 4 NULLS FIRST`,
+      [tenantId, query.from ?? null, query.to ?? null, query.userId ?? null],
     );
     return rows.map((row) => ({
       day: row.day,
       model: row.model,
       apiKeyId: row.api_key_id,
+      userId: row.user_id,
       calls: row.calls,
       inputTokens: row.input_tokens,
       outputTokens: row.output_tokens,
@@ -95,7 +101,7 @@ export class PostgresUsageLedger implements UsageLedger {
 }
 
 const USAGE_COLUMN_LIST = `tenant_id, id, api_key_id, model, operation, input_tokens, output_tokens,
-  cached_tokens, cost_usd, latency_ms, outcome, created_at`;
+  cached_tokens, cost_usd, latency_ms, outcome, created_at, user_id`;
 
 function usageValues(entry: UsageEntry): unknown[] {
   return [
@@ -111,5 +117,6 @@ function usageValues(entry: UsageEntry): unknown[] {
     entry.latencyMs,
     entry.outcome,
     entry.createdAt,
+    entry.userId ?? null,
   ];
 }

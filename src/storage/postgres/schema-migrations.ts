@@ -250,6 +250,13 @@ CREATE TABLE rate_counters (
 CREATE INDEX rate_counters_expiry_idx ON rate_counters (expires_at);
 `;
 
+// Usage is kept per person: the user a model call was made for (a JWT subject, `key:<id>`, a channel user).
+// Rows recorded before have none. A user's rows are read by tenant, user and time.
+const usagePerUser = `
+ALTER TABLE usage_ledger ADD COLUMN user_id text COLLATE "C";
+CREATE INDEX usage_ledger_user_idx ON usage_ledger (tenant_id, user_id, created_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'relational schema', sql: relationalSchema },
   { id: 2, name: 'pgvector embeddings', requires: 'vector', sql: vectorColumn },
@@ -258,4 +265,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 5, name: 'interrupted turns', sql: interruptedTurns },
   { id: 6, name: 'degraded answers', sql: degradedAnswers },
   { id: 7, name: 'append-only audit log and counters', sql: governance },
+  { id: 8, name: 'usage per user', sql: usagePerUser },
 ];

@@ -94,6 +94,7 @@ async function search(
     k,
     ...(filter.sources ? { filter } : {}),
     abortSignal: context.abortSignal,
+    caller: { userId: context.userId, apiKeyId: null },
     ...(context.onDegraded ? { onDegraded: context.onDegraded } : {}),
   });
 }

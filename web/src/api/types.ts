@@ -83,10 +83,12 @@ export interface IngestOutcome {
   errorCode: string | null;
 }
 
+/** A row of `GET /api/usage`: by API key (the default) or, with `groupBy=user`, by user. */
 export interface UsageRow {
   day: string;
   model: string;
-  apiKeyId: string | null;
+  apiKeyId?: string | null;
+  userId?: string | null;
   calls: number;
   inputTokens: number;
   outputTokens: number;

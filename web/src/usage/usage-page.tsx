@@ -55,7 +55,7 @@ function isoDay(date: Date): string {
 
 /** A configured budget as `GET /api/usage` reports it. */
 export interface BudgetView {
-  scope: 'key' | 'tenant';
+  scope: 'key' | 'user' | 'tenant';
   id: string;
   period: 'day' | 'month';
   limitUsd: number;
@@ -81,7 +81,8 @@ export function BudgetTable({ budgets }: { budgets: BudgetView[] }) {
         {budgets.map((budget) => (
           <tr key={`${budget.scope}:${budget.id}:${budget.period}`}>
             <td>
-              {budget.scope === 'tenant' ? 'Tenant' : 'Key'} {budget.id}, per {budget.period}
+              {budget.scope === 'tenant' ? 'Tenant' : budget.scope === 'user' ? 'User' : 'Key'} {budget.id},
+              per {budget.period}
             </td>
             <td>
               {formatCost(budget.usedUsd)} of {formatCost(budget.limitUsd)} (
@@ -99,18 +100,26 @@ export function BudgetTable({ budgets }: { budgets: BudgetView[] }) {
   );
 }
 
-/** Usage: tokens and cost by day (chart) and by model; by API key when the server reports keys. */
+/**
+ * Usage: tokens and cost by day (chart) and by model; by API key when the server reports keys; by user
+ * when it reports several (an admin sees every user of the tenant, channel users included).
+ */
 export function UsagePage() {
   const [days, setDays] = useState<(typeof RANGES)[number]>(30);
   const [rows, setRows] = useState<UsageRow[] | null>(null);
+  const [userRows, setUserRows] = useState<UsageRow[]>([]);
   const [budgets, setBudgets] = useState<BudgetView[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     const from = isoDay(new Date(Date.now() - (days - 1) * 24 * 60 * 60 * 1000));
-    apiJson<{ rows: UsageRow[]; budgets?: BudgetView[] }>(`/api/usage?from=${from}`)
-      .then((body) => {
+    Promise.all([
+      apiJson<{ rows: UsageRow[]; budgets?: BudgetView[] }>(`/api/usage?from=${from}`),
+      apiJson<{ rows: UsageRow[] }>(`/api/usage?from=${from}&groupBy=user`),
+    ])
+      .then(([body, byUser]) => {
         setRows(body.rows);
+        setUserRows(byUser.rows);
         setBudgets(body.budgets ?? []);
         setError(null);
       })
@@ -120,7 +129,8 @@ export function UsagePage() {
   const byDay = totalsBy(rows ?? [], (row) => row.day.slice(0, 10));
   const byModel = totalsBy(rows ?? [], (row) => row.model);
   const byKey = totalsBy(rows ?? [], (row) => row.apiKeyId ?? '(no key)');
-  const hasKeys = (rows ?? []).some((row) => row.apiKeyId !== null);
+  const hasKeys = (rows ?? []).some((row) => row.apiKeyId != null);
+  const byUser = totalsBy(userRows, (row) => row.userId ?? '(no user)');
   const totalCost = byModel.reduce((sum, total) => sum + total.costUsd, 0);
   const totalTokens = byModel.reduce((sum, total) => sum + total.inputTokens + total.outputTokens, 0);
 
@@ -171,6 +181,7 @@ export function UsagePage() {
           <TotalsTable caption="By day" keyLabel="Day" totals={byDay} />
           <TotalsTable caption="By model" keyLabel="Model" totals={byModel} />
           {hasKeys ? <TotalsTable caption="By API key" keyLabel="API key" totals={byKey} /> : null}
+          {byUser.length > 1 ? <TotalsTable caption="By user" keyLabel="User" totals={byUser} /> : null}
         </>
       ) : null}
     </div>
