@@ -4,7 +4,9 @@
  * Invoke API running the example's own action-group handler, the test PostgreSQL and Redis). Seed 000's key
  * flow over HTTP: "book me a slot with Dr. Lee on Tuesday" → availability tool → booking tool, which waits
  * for the user's approval → approved, the Lambda books the slot and Claude confirms (denied, nothing is
- * booked); both calls stored with the conversation in PostgreSQL; FAQ answers cited.
+ * booked); both calls stored with the conversation in PostgreSQL; FAQ answers cited. The FAQ knowledge base
+ * comes from Chroma as the prototype keeps it: chroma/build-faq-collection.ts fills a real Chroma server, and
+ * `godwit migrate … --verify` moves it into PostgreSQL, its verification report showing nothing lost.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,18 +19,15 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { createApp } from '../../src/server/index.ts';
 import { captureOutput } from '../../test/support/capture-output.ts';
+import { type ChromaTestServer, startChromaServer } from '../../test/support/chroma-server.ts';
 import { type Emulator, startEmulator } from '../../test/support/emulators/index.ts';
 import {
   type LambdaInvokeEmulator,
   startLambdaInvokeEmulator,
 } from '../../test/support/lambda-invoke-emulator.ts';
-import {
-  describeWithService,
-  dropSchema,
-  postgresUrl,
-  redisUrl,
-  uniqueSchemaName,
-} from '../../test/support/services.ts';
+import { type PgvectorPostgres, startPgvectorPostgres } from '../../test/support/pgvector-postgres.ts';
+import { describeWithService, dropSchema, redisUrl, uniqueSchemaName } from '../../test/support/services.ts';
+import { buildFaqCollection, FAQ_COLLECTION, type FaqRecord } from './chroma/build-faq-collection.ts';
 import { type Appointment, createPf360Handler } from './lambda/pf360-handler.ts';
 
 const EXAMPLE = import.meta.dirname;
@@ -42,6 +41,11 @@ const describeWithRedis = await describeWithService('redis');
 
 let emulator: Emulator;
 let lambda: LambdaInvokeEmulator;
+let chroma: ChromaTestServer;
+// The migrated FAQ keeps its vectors, so the database needs pgvector (as Aurora PostgreSQL has).
+let postgres: PgvectorPostgres;
+let faqRecords: FaqRecord[];
+let migration: Json;
 let services: GodwitServices;
 let app: ReturnType<typeof createApp>;
 const schema = uniqueSchemaName('scheduling');
@@ -69,13 +73,16 @@ async function decide(conversationId: string, approvals: Array<Record<string, un
   return { status: response.status, body: (await response.json()) as Json };
 }
 
-/** The conversation's messages as stored in this example's PostgreSQL schema. */
+/**
+ * The conversation's messages as stored in this example's PostgreSQL schema (on the wire-protocol PGlite,
+ * which has one session and ignores the schema's search_path, the same tables sit in `public`).
+ */
 async function storedMessages(conversationId: string): Promise<Json[]> {
-  const client = new pg.Client({ connectionString: postgresUrl() });
+  const client = new pg.Client({ connectionString: postgres.url, options: `-c search_path=${schema}` });
   await client.connect();
   try {
     const result = await client.query(
-      `SELECT role, parts FROM ${schema}.messages WHERE conversation_id = $1 ORDER BY sequence`,
+      `SELECT role, parts FROM messages WHERE conversation_id = $1 ORDER BY sequence`,
       [conversationId],
     );
     return result.rows;
@@ -94,7 +101,11 @@ function sonnet(reply: {
 describeWithPostgres('examples/scheduling-agent (seed 000)', () => {
   describeWithRedis('with PostgreSQL and Redis', () => {
     beforeAll(async () => {
-      emulator = await startEmulator();
+      [emulator, chroma, postgres] = await Promise.all([
+        startEmulator(),
+        startChromaServer(),
+        startPgvectorPostgres(),
+      ]);
       lambda = await startLambdaInvokeEmulator({
         'pf360-scheduling': createPf360Handler(appointments) as never,
       });
@@ -107,21 +118,34 @@ describeWithPostgres('examples/scheduling-agent (seed 000)', () => {
         OPENAI_API_KEY: 'sk-emulated',
         OPENAI_BASE_URL: emulator.baseURLs.openai,
         GODWIT_TOOLS__LAMBDA__PF360__ENDPOINT: lambda.endpoint,
-        GODWIT_DATABASE_URL: postgresUrl(),
+        GODWIT_DATABASE_URL: postgres.url,
         GODWIT_DATABASE__SCHEMA: schema,
         GODWIT_REDIS_URL: redisUrl(),
         GODWIT_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'godwit-scheduling-')), 'data'),
       });
+      // The FAQ as the prototype keeps it: a Chroma collection embedded with OpenAI text-embedding-3-small.
+      faqRecords = await buildFaqCollection(chroma.url);
       // The tool document path in godwit.yaml is relative to the repository root, where the example runs.
       const captured = captureOutput();
       const previous = process.cwd();
       process.chdir(REPOSITORY);
       try {
         const code = await main(
-          ['--config', CONFIG, 'ingest', join(EXAMPLE, 'faq'), '--kb', 'faq'],
+          [
+            '--config',
+            CONFIG,
+            'migrate',
+            `chroma://127.0.0.1:${chroma.port}/${FAQ_COLLECTION}`,
+            'godwit://faq',
+            '--embedding-model',
+            'openai:text-embedding-3-small',
+            '--verify',
+            '--json',
+          ],
           captured.output,
         );
         expect(code, captured.stderr()).toBe(0);
+        migration = JSON.parse(captured.stdout());
         const { config } = loadConfig({ configPath: CONFIG, env: process.env });
         services = await createGodwit(config, { env: process.env });
       } finally {
@@ -133,8 +157,50 @@ describeWithPostgres('examples/scheduling-agent (seed 000)', () => {
     afterAll(async () => {
       await services?.close();
       process.env = saved;
-      await Promise.all([emulator?.close(), lambda?.close()]);
-      await dropSchema(postgresUrl(), schema).catch(() => {});
+      await Promise.all([emulator?.close(), lambda?.close(), chroma?.stop()]);
+      if (postgres) await dropSchema(postgres.url, schema).catch(() => {});
+      await postgres?.close();
+    });
+
+    it('moved the FAQ from Chroma into the knowledge base with nothing lost, as the verification report shows', async () => {
+      expect(faqRecords.map((record) => record.id)).toEqual([
+        'booking-policy.md#overview',
+        'booking-policy.md#cancelling',
+        'booking-policy.md#new-patients',
+        'clinic-hours-and-providers.md#overview',
+        'insurance-and-billing.md#overview',
+      ]);
+      expect(migration).toMatchObject({
+        ok: true,
+        dryRun: false,
+        source: `chroma://127.0.0.1:${chroma.port}/${FAQ_COLLECTION}`,
+        kind: 'knowledge',
+        plan: { records: faqRecords.length },
+      });
+      const nothing = { count: 0, examples: [] };
+      expect(migration.verification).toMatchObject({
+        ok: true,
+        counts: { source: faqRecords.length, target: faqRecords.length },
+        missing: nothing,
+        unexpected: nothing,
+        duplicates: nothing,
+        content: nothing,
+        metadata: nothing,
+        vectors: nothing,
+        retrieval: { ok: true, meanOverlap: 1 },
+      });
+
+      // Each Chroma record is one document of the knowledge base `faq`, its Chroma id the source, with the
+      // same text and metadata, embedded with the model that made the vectors.
+      const response = await app.request('/api/knowledge-bases/faq/documents');
+      const listed = (await response.json()) as Json;
+      expect(response.status, JSON.stringify(listed)).toBe(200);
+      const documents = (listed.documents ?? listed.data ?? listed) as Json[];
+      expect(documents.map((document) => document.source).sort()).toEqual(
+        faqRecords.map((record) => record.id).sort(),
+      );
+      const knowledgeBase = (await (await app.request('/api/knowledge-bases/faq')).json()) as Json;
+      expect(knowledgeBase).toMatchObject({ embeddingModel: 'openai:text-embedding-3-small' });
     });
 
     it('books Dr. Lee on Tuesday: availability runs, booking runs once the user approves, both calls are stored', async () => {
@@ -279,7 +345,7 @@ describeWithPostgres('examples/scheduling-agent (seed 000)', () => {
         toolName: 'search_knowledge_base',
         state: 'complete',
       });
-      expect(body.citations[0]).toMatchObject({ source: 'booking-policy.md' });
+      expect(body.citations[0]).toMatchObject({ source: 'booking-policy.md#cancelling' });
     });
 
     it('asks before cancelling, and reports an unknown provider from the Lambda as a failed call', async () => {
