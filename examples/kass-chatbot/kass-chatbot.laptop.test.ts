@@ -184,6 +184,7 @@ describe('examples/kass-chatbot on a laptop (godwit.laptop.yaml)', () => {
     const { body } = await chat('Write a report without a title.');
     expect(body.message.toolCalls[0]).toMatchObject({ toolName: 'kass__generateReport', state: 'failed' });
     expect(events.length).toBe(before + 1);
-    expect(lastModelRequest()).toContain('the function answered with status 400');
+    // The function's own reason reaches the model, so it can correct the call.
+    expect(lastModelRequest()).toContain('the function answered with status 400: title is empty.');
   });
 });

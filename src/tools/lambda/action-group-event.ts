@@ -80,7 +80,13 @@ export function readActionGroupResponse(label: string, payload: unknown): JsonVa
   const status = Number(response.httpStatusCode ?? 200);
   const bodies = response.responseBody as Record<string, { body?: unknown }> | undefined;
   const body = bodies?.['application/json']?.body ?? Object.values(bodies ?? {})[0]?.body;
-  if (status >= 400) throw new ToolError(`Tool "${label}": the function answered with status ${status}.`);
+  if (status >= 400) {
+    // The function's own reason ("title is empty") lets the model correct its call; a status alone does not.
+    const reason = errorDetail(body);
+    throw new ToolError(
+      `Tool "${label}": the function answered with status ${status}${reason ? `: ${reason}` : '.'}`,
+    );
+  }
   if (typeof body !== 'string') return (body ?? null) as JsonValue;
   try {
     return JSON.parse(body) as JsonValue;
@@ -95,4 +101,29 @@ function typeName(type: unknown): string {
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** How much of an error body reaches the model. */
+const ERROR_DETAIL_CHARS = 500;
+
+/** The reason an error answer gives: its `message` or `error` field, else its text, cut to a few hundred characters. */
+function errorDetail(body: unknown): string {
+  let value = body;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      // Plain text: the reason as written.
+    }
+  }
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (value && typeof value === 'object') {
+    const { message, error } = value as { message?: unknown; error?: unknown };
+    const nested = error && typeof error === 'object' ? (error as { message?: unknown }).message : undefined;
+    const field = [message, error, nested].find((candidate) => typeof candidate === 'string');
+    text = typeof field === 'string' ? field : JSON.stringify(value);
+  } else text = '';
+  text = text.trim();
+  return text.length > ERROR_DETAIL_CHARS ? `${text.slice(0, ERROR_DETAIL_CHARS)}…` : text;
 }
