@@ -123,6 +123,13 @@ export interface ToolApproval {
   assistant?: string;
 }
 
+/** The agent's own name for a handed-back call: its invocation, action group and operation. */
+export interface HandedBackCall {
+  invocationId: string;
+  actionGroup: string;
+  operation: { kind: 'api'; method: string; path: string } | { kind: 'function'; name: string };
+}
+
 /** `step` numbers the model calls of an assistant turn (0-based), so the loop can be resumed after approval. */
 export type MessagePart =
   | { type: 'text'; text: string; step?: number }
@@ -133,6 +140,8 @@ export type MessagePart =
       input: JsonValue;
       step?: number;
       approval?: ToolApproval;
+      /** A call a managed agent (a Bedrock Agent) handed back: what its result must name when sent back. */
+      handedBack?: HandedBackCall;
     }
   | {
       type: 'tool-result';

@@ -4,96 +4,63 @@
  * emulator, through the AWS SDK) on the question and the streamed answer of other providers. Every
  * intervention is a stored outcome naming the guardrail and the policy.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGodwit } from '../../src/config/create-godwit.ts';
-import { loadConfig } from '../../src/config/load-config.ts';
-import type { GodwitServices } from '../../src/core/services.ts';
-import { createApp } from '../../src/server/index.ts';
 import {
-  type AgentRuntimeEmulator,
-  type Emulator,
-  startAgentRuntimeEmulator,
-  startEmulator,
-} from '../support/emulators/index.ts';
+  type BedrockManagedServices,
+  startBedrockManagedServices,
+} from '../support/bedrock-managed-services.ts';
 
 const CLAUDE = 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0';
 
-let models: Emulator;
-let managed: AgentRuntimeEmulator;
-let services: GodwitServices;
-let app: ReturnType<typeof createApp>;
+let godwit: BedrockManagedServices;
 
 beforeAll(async () => {
-  models = await startEmulator();
-  managed = await startAgentRuntimeEmulator();
-  managed.guardrail('gr-global', '1', {
-    deniedTopics: [{ name: 'Investment advice', words: ['stocks'] }],
-    blockedWords: ['confidential'],
-  });
-  managed.guardrail('gr-hr', '2', { deniedTopics: [{ name: 'Salaries', words: ['salary'] }] });
-  const directory = mkdtempSync(join(tmpdir(), 'godwit-guardrails-'));
-  writeFileSync(
-    join(directory, 'godwit.config.yaml'),
-    `dataDir: ${join(directory, 'data')}
-sample: false
+  godwit = await startBedrockManagedServices({
+    prepare(managed) {
+      managed.guardrail('gr-global', '1', {
+        deniedTopics: [{ name: 'Investment advice', words: ['stocks'] }],
+        blockedWords: ['confidential'],
+      });
+      managed.guardrail('gr-hr', '2', { deniedTopics: [{ name: 'Salaries', words: ['salary'] }] });
+    },
+    config: ({ managed }) => `sample: false
 models:
   default: openai:gpt-4.1-mini
-guardrail: { id: gr-global, version: '1', endpoint: ${managed.url}, outputCheckChars: 50 }
+guardrail: { id: gr-global, version: '1', endpoint: ${managed}, outputCheckChars: 50 }
 assistants:
   hr:
     model: openai:gpt-4.1-mini
     tools: [calculator]
-    guardrail: { id: gr-hr, version: '2', endpoint: ${managed.url} }
+    guardrail: { id: gr-hr, version: '2', endpoint: ${managed} }
   unknown:
     model: openai:gpt-4.1-mini
     tools: [calculator]
-    guardrail: { id: gr-missing, version: '1', endpoint: ${managed.url} }
+    guardrail: { id: gr-missing, version: '1', endpoint: ${managed} }
 `,
-  );
-  const env = {
-    OPENAI_API_KEY: 'sk-emulated',
-    OPENAI_BASE_URL: models.baseURLs.openai,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'secret-example',
-    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: models.url,
-  };
-  const { config } = loadConfig({ configPath: join(directory, 'godwit.config.yaml'), env, cwd: directory });
-  services = await createGodwit(config, { env });
-  app = createApp({ services });
+  });
 }, 60_000);
 
 afterAll(async () => {
-  await services?.close();
-  await models?.close();
-  await managed?.close();
+  await godwit?.close();
 });
 
-async function chat(body: Record<string, unknown>) {
-  const response = await app.request('/api/chat', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const chat = (body: Record<string, unknown>) => godwit.chat(body);
 
 async function stored(conversationId: string) {
-  return (await services.conversations.listMessages('default', conversationId)).at(-1);
+  return (await godwit.services.conversations.listMessages('default', conversationId)).at(-1);
 }
 
 function guardrailCalls() {
-  return managed.requests.filter((request) => request.operation === 'ApplyGuardrail');
+  return godwit.managed.requests.filter((request) => request.operation === 'ApplyGuardrail');
 }
 
 describe('ApplyGuardrail around a model of another provider', () => {
   it('checks the question and the answer and lets a harmless turn through', async () => {
     const before = guardrailCalls().length;
-    models.script({ match: { dialect: 'openai' }, text: 'Vacation requests go through the HR portal.' });
+    godwit.models.script({
+      match: { dialect: 'openai' },
+      text: 'Vacation requests go through the HR portal.',
+    });
     const { status, body } = await chat({ message: 'How do I request vacation?' });
     expect(status).toBe(200);
     expect(body.answer).toBe('Vacation requests go through the HR portal.');
@@ -103,14 +70,14 @@ describe('ApplyGuardrail around a model of another provider', () => {
   });
 
   it('blocks a question before the model is called, naming the guardrail and the policy', async () => {
-    const modelCalls = models.requests.length;
+    const modelCalls = godwit.models.requests.length;
     const { status, body } = await chat({ message: 'Which stocks should I buy?' });
     expect(status).toBe(422);
     expect(body.error).toMatchObject({
       code: 'guardrail_intervened',
       message: 'Guardrail gr-global (version 1) blocked the question (denied topic "Investment advice").',
     });
-    expect(models.requests.length).toBe(modelCalls);
+    expect(godwit.models.requests.length).toBe(modelCalls);
     expect(await stored(body.error.details.conversationId)).toMatchObject({
       status: 'failed',
       content: '',
@@ -119,19 +86,14 @@ describe('ApplyGuardrail around a model of another provider', () => {
   });
 
   it('stops a streamed answer when a later part is blocked, releasing only checked text', async () => {
-    models.script({
+    godwit.models.script({
       match: { dialect: 'openai' },
       chunks: [
         'The quarterly report covers revenue, hiring and the new office. ',
         'The confidential figures are 12.4 million.',
       ],
     });
-    const response = await app.request('/api/chat', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ message: 'Summarise the report.' }),
-    });
-    const text = await response.text();
+    const text = await godwit.stream('/api/chat', { message: 'Summarise the report.' });
     expect(text).toContain('The quarterly report covers revenue');
     expect(text).not.toContain('12.4 million');
     expect(text).toContain('"code":"guardrail_intervened"');
@@ -163,7 +125,7 @@ describe('ApplyGuardrail around a model of another provider', () => {
 
 describe('Converse guardrailConfig for Bedrock models', () => {
   it('sends the guardrail with the request and stores an input intervention with its message', async () => {
-    models.script({
+    godwit.models.script({
       match: { dialect: 'bedrock' },
       text: 'unused',
       guardrail: { source: 'input', topics: ['Investment advice'] },
@@ -173,7 +135,7 @@ describe('Converse guardrailConfig for Bedrock models', () => {
     expect(body.error.message).toBe(
       'Guardrail gr-global (version 1) blocked the question (denied topic "Investment advice").',
     );
-    const request = models.requests.at(-1)!;
+    const request = godwit.models.requests.at(-1)!;
     expect(request.body).toMatchObject({
       guardrailConfig: {
         guardrailIdentifier: 'gr-global',
@@ -190,17 +152,12 @@ describe('Converse guardrailConfig for Bedrock models', () => {
   });
 
   it('handles an intervention in the middle of a streamed answer', async () => {
-    models.script({
+    godwit.models.script({
       match: { dialect: 'bedrock' },
       chunks: ['First part. ', 'Second part. ', 'Blocked part.'],
       guardrail: { source: 'output', afterChunks: 2, topics: ['Internal numbers'] },
     });
-    const response = await app.request('/api/chat', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ model: CLAUDE, message: 'Tell me everything.' }),
-    });
-    const text = await response.text();
+    const text = await godwit.stream('/api/chat', { model: CLAUDE, message: 'Tell me everything.' });
     expect(text).not.toContain('Blocked part.');
     const conversationId = /"conversationId":"([^"]+)"/.exec(text)?.[1];
     expect(await stored(conversationId!)).toMatchObject({

@@ -3,51 +3,37 @@
  * listed and searched through the HTTP API, answering grounded chat with its passages cited like local
  * ones, read-only in Godwit. The AWS SDK's Agent Runtime client talks to the Retrieve wire emulator.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGodwit } from '../../src/config/create-godwit.ts';
-import { loadConfig } from '../../src/config/load-config.ts';
-import type { GodwitServices } from '../../src/core/services.ts';
-import { createApp } from '../../src/server/index.ts';
 import {
-  type AgentRuntimeEmulator,
-  type Emulator,
-  startAgentRuntimeEmulator,
-  startEmulator,
-} from '../support/emulators/index.ts';
+  type BedrockManagedServices,
+  startBedrockManagedServices,
+} from '../support/bedrock-managed-services.ts';
 
-let models: Emulator;
-let managed: AgentRuntimeEmulator;
-let services: GodwitServices;
-let app: ReturnType<typeof createApp>;
+let godwit: BedrockManagedServices;
 
 beforeAll(async () => {
-  models = await startEmulator();
-  managed = await startAgentRuntimeEmulator();
-  managed.knowledgeBase('KB12345678', [
-    {
-      uri: 's3://policies/leave.pdf',
-      text: 'New employees get 20 vacation days a year.',
-      metadata: { team: 'hr', 'x-amz-bedrock-kb-document-page-number': 3 },
+  godwit = await startBedrockManagedServices({
+    region: 'eu-west-1',
+    prepare(managed) {
+      managed.knowledgeBase('KB12345678', [
+        {
+          uri: 's3://policies/leave.pdf',
+          text: 'New employees get 20 vacation days a year.',
+          metadata: { team: 'hr', 'x-amz-bedrock-kb-document-page-number': 3 },
+        },
+        {
+          uri: 's3://policies/travel.pdf',
+          text: 'Travel days do not count as vacation days.',
+          metadata: { team: 'finance' },
+        },
+        {
+          uri: 's3://policies/archive.pdf',
+          text: 'Old vacation rules: 15 days.',
+          metadata: { team: 'hr', archived: true },
+        },
+      ]);
     },
-    {
-      uri: 's3://policies/travel.pdf',
-      text: 'Travel days do not count as vacation days.',
-      metadata: { team: 'finance' },
-    },
-    {
-      uri: 's3://policies/archive.pdf',
-      text: 'Old vacation rules: 15 days.',
-      metadata: { team: 'hr', archived: true },
-    },
-  ]);
-  const directory = mkdtempSync(join(tmpdir(), 'godwit-bedrock-kb-'));
-  writeFileSync(
-    join(directory, 'godwit.config.yaml'),
-    `dataDir: ${join(directory, 'data')}
-sample: false
+    config: () => `sample: false
 models:
   default: openai:gpt-4.1-mini
 knowledgeBases:
@@ -59,38 +45,14 @@ knowledgeBases:
   missing:
     bedrock: { knowledgeBaseId: KBMISSING1 }
 `,
-  );
-  const env = {
-    OPENAI_API_KEY: 'sk-emulated',
-    OPENAI_BASE_URL: models.baseURLs.openai,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'secret-example',
-    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: managed.url,
-  };
-  const { config } = loadConfig({ configPath: join(directory, 'godwit.config.yaml'), env, cwd: directory });
-  services = await createGodwit(config, { env });
-  app = createApp({ services });
+  });
 }, 60_000);
 
 afterAll(async () => {
-  await services?.close();
-  await models?.close();
-  await managed?.close();
+  await godwit?.close();
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await app.request(path, {
-    method,
-    ...(body === undefined
-      ? {}
-      : body instanceof FormData
-        ? { body }
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const call = (method: string, path: string, body?: unknown) => godwit.call(method, path, body);
 
 describe('a Bedrock Knowledge Base in Godwit', () => {
   it('is listed as read-only with its source', async () => {
@@ -124,7 +86,7 @@ describe('a Bedrock Knowledge Base in Godwit', () => {
         text: 'New employees get 20 vacation days a year.',
       }),
     ]);
-    expect(managed.requests.at(-1)).toMatchObject({
+    expect(godwit.managed.requests.at(-1)).toMatchObject({
       operation: 'Retrieve',
       path: '/knowledgebases/KB12345678/retrieve',
       body: {
@@ -145,7 +107,7 @@ describe('a Bedrock Knowledge Base in Godwit', () => {
   });
 
   it('grounds a chat answer in its passages, cited like local ones', async () => {
-    models.script({ match: { dialect: 'openai' }, text: 'New employees get 20 days [1].' });
+    godwit.models.script({ match: { dialect: 'openai' }, text: 'New employees get 20 days [1].' });
     const { status, body } = await call('POST', '/api/chat', {
       knowledgeBase: 'policies',
       message: 'How many vacation days do new employees get?',
@@ -159,7 +121,7 @@ describe('a Bedrock Knowledge Base in Godwit', () => {
         text: 'New employees get 20 vacation days a year.',
       }),
     ]);
-    const prompt = JSON.stringify(models.requests.at(-1)?.body);
+    const prompt = JSON.stringify(godwit.models.requests.at(-1)?.body);
     expect(prompt).toContain('New employees get 20 vacation days a year.');
     expect(prompt).not.toContain('Old vacation rules');
   });

@@ -261,6 +261,7 @@ export class ChatService {
                   conversationId: conversation.id,
                 },
                 abortSignal,
+                ...(setup.resumed ? { resumed: setup.resumed } : {}),
               },
               this.options.assistants.settings,
               progress,

@@ -68,6 +68,8 @@ export interface AgentRuntimeEmulator {
   denyAccessKey(accessKeyId: string): void;
   /** Queues the events of the next InvokeAgent calls, in order (a call with nothing queued answers "OK."). */
   scriptAgent(...turns: AgentTurnScript[]): void;
+  /** Ends an agent session, as Bedrock does after its idle timeout: calls it handed back are no longer awaited. */
+  endSession(sessionId: string): void;
   knowledgeBase(knowledgeBaseId: string, documents: KnowledgeBaseDocument[]): void;
   guardrail(identifier: string, version: string, definition: GuardrailDefinition): void;
   readonly requests: AgentRuntimeRequest[];
@@ -241,7 +243,8 @@ export async function startAgentRuntimeEmulator(): Promise<AgentRuntimeEmulator>
   const knowledgeBases = new Map<string, KnowledgeBaseDocument[]>();
   const guardrails = new Map<string, GuardrailDefinition>();
   const requests: AgentRuntimeRequest[] = [];
-  const state = { agents, deniedKeys, turns, knowledgeBases, guardrails, requests };
+  const awaiting = new Map<string, { invocationId: string; calls: number }>();
+  const state = { agents, deniedKeys, turns, knowledgeBases, guardrails, requests, awaiting };
   const server = createServer((request, response) => {
     handle(state, request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
@@ -255,6 +258,7 @@ export async function startAgentRuntimeEmulator(): Promise<AgentRuntimeEmulator>
     agent: (agentId, aliasIds) => agents.set(agentId, new Set(aliasIds)),
     denyAccessKey: (accessKeyId) => deniedKeys.add(accessKeyId),
     scriptAgent: (...scripts) => turns.push(...scripts),
+    endSession: (sessionId) => awaiting.delete(sessionId),
     knowledgeBase: (id, documents) => knowledgeBases.set(id, documents),
     guardrail: (identifier, version, definition) => guardrails.set(`${identifier}@${version}`, definition),
     requests,
@@ -276,6 +280,8 @@ type State = {
   knowledgeBases: Map<string, KnowledgeBaseDocument[]>;
   guardrails: Map<string, GuardrailDefinition>;
   requests: AgentRuntimeRequest[];
+  /** Per session, the handed-back invocation whose results the agent waits for. */
+  awaiting: Map<string, { invocationId: string; calls: number }>;
 };
 
 async function handle(state: State, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -311,8 +317,14 @@ async function handle(state: State, request: IncomingMessage, response: ServerRe
       `User: arn:aws:iam::123456789012:user/${keyId} is not authorized to perform: bedrock:${operation}`,
     );
   }
-  if (invoke)
-    return invokeAgent(state, response, decodeURIComponent(invoke[1]!), decodeURIComponent(invoke[2]!));
+  if (invoke) {
+    return invokeAgent(state, response, {
+      agentId: decodeURIComponent(invoke[1]!),
+      aliasId: decodeURIComponent(invoke[2]!),
+      sessionId: decodeURIComponent(invoke[3]!),
+      body,
+    });
+  }
   if (retrieve) return retrieveFrom(state, response, decodeURIComponent(retrieve[1]!), body);
   return applyGuardrail(
     state,
@@ -323,7 +335,12 @@ async function handle(state: State, request: IncomingMessage, response: ServerRe
   );
 }
 
-async function invokeAgent(state: State, response: ServerResponse, agentId: string, aliasId: string) {
+async function invokeAgent(
+  state: State,
+  response: ServerResponse,
+  request: { agentId: string; aliasId: string; sessionId: string; body: Record<string, unknown> },
+) {
+  const { agentId, aliasId, sessionId } = request;
   const aliases = state.agents.get(agentId);
   if (!aliases) {
     return sendError(
@@ -341,7 +358,17 @@ async function invokeAgent(state: State, response: ServerResponse, agentId: stri
       `Failed to retrieve resource because it doesn't exist. Please check the alias ${aliasId} of agent ${agentId}.`,
     );
   }
+  const refused = checkResults(state, sessionId, request.body);
+  if (refused) return sendError(response, refused.status, refused.type, refused.message);
   const script = state.turns.shift() ?? { events: [agentEvents.chunk('OK.')] };
+  for (const event of script.events ?? []) {
+    if (!('returnControl' in event)) continue;
+    const handedBack = event.returnControl as { invocationId: string; invocationInputs: unknown[] };
+    state.awaiting.set(sessionId, {
+      invocationId: handedBack.invocationId,
+      calls: handedBack.invocationInputs.length,
+    });
+  }
   if (script.error) return sendError(response, script.error.status, script.error.type, script.error.message);
   response.writeHead(200, {
     'content-type': 'application/vnd.amazon.eventstream',
@@ -352,6 +379,49 @@ async function invokeAgent(state: State, response: ServerResponse, agentId: stri
     await new Promise<void>((resolve) => response.write(encodeEvent(event), () => resolve()));
   }
   response.end();
+}
+
+/**
+ * Results sent back must answer the invocation the session waits for, one result per handed-back call;
+ * a result with responseState FAILURE ends the invocation with a DependencyFailedException.
+ */
+function checkResults(
+  state: State,
+  sessionId: string,
+  body: Record<string, unknown>,
+): { status: number; type: string; message: string } | null {
+  const sessionState = (body.sessionState ?? {}) as {
+    invocationId?: string;
+    returnControlInvocationResults?: Array<Record<string, { responseState?: string }>>;
+  };
+  const results = sessionState.returnControlInvocationResults;
+  if (!results) return null;
+  const awaited = state.awaiting.get(sessionId);
+  if (!awaited || awaited.invocationId !== sessionState.invocationId) {
+    return {
+      status: 400,
+      type: 'ValidationException',
+      message: `The invocationId ${sessionState.invocationId} does not match any invocation awaiting results in session ${sessionId}.`,
+    };
+  }
+  if (results.length !== awaited.calls) {
+    return {
+      status: 400,
+      type: 'ValidationException',
+      message: `Expected ${awaited.calls} returnControlInvocationResults for invocation ${awaited.invocationId}; got ${results.length}.`,
+    };
+  }
+  state.awaiting.delete(sessionId);
+  const failed = results.some((result) =>
+    Object.values(result).some((member) => member?.responseState === 'FAILURE'),
+  );
+  return failed
+    ? {
+        status: 424,
+        type: 'DependencyFailedException',
+        message: 'The action group returned FAILURE for this invocation.',
+      }
+    : null;
 }
 
 function encodeEvent(event: AgentEvent): Uint8Array {
