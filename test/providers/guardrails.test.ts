@@ -4,6 +4,7 @@
  * emulator, through the AWS SDK) on the question and the streamed answer of other providers. Every
  * intervention is a stored outcome naming the guardrail and the policy.
  */
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BedrockManagedServices,
@@ -20,6 +21,8 @@ beforeAll(async () => {
       managed.guardrail('gr-global', '1', {
         deniedTopics: [{ name: 'Investment advice', words: ['stocks'] }],
         blockedWords: ['confidential'],
+        blockedInputMessaging: 'I cannot give investment advice.',
+        blockedOutputsMessaging: 'Part of this answer is withheld.',
       });
       managed.guardrail('gr-hr', '2', { deniedTopics: [{ name: 'Salaries', words: ['salary'] }] });
     },
@@ -165,5 +168,115 @@ describe('Converse guardrailConfig for Bedrock models', () => {
       content: 'First part. Second part. ',
       error: 'Guardrail gr-global (version 1) blocked the answer (denied topic "Internal numbers").',
     });
+  });
+});
+
+describe('/v1/chat/completions: a block is a content_filter finish, as OpenAI reports one', () => {
+  const client = () =>
+    new OpenAI({
+      apiKey: 'unused',
+      baseURL: 'http://localhost/v1',
+      maxRetries: 0,
+      fetch: async (url, init) => godwit.app.request(String(url), init as RequestInit),
+    });
+
+  async function streamed(model: string, content: string) {
+    const stream = await client().chat.completions.create({
+      model,
+      messages: [{ role: 'user', content }],
+      stream: true,
+    });
+    let text = '';
+    const finishReasons: Array<string | null | undefined> = [];
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finishReasons.push(chunk.choices[0]?.finish_reason);
+    }
+    return { text, finishReason: finishReasons.filter(Boolean) };
+  }
+
+  it('answers a blocked question with the guardrail message (ApplyGuardrail)', async () => {
+    const modelCalls = godwit.models.requests.length;
+    const completion = await client().chat.completions.create({
+      model: 'openai:gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'Which stocks should I buy?' }],
+    });
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'content_filter',
+      message: { role: 'assistant', content: 'I cannot give investment advice.' },
+    });
+    expect(godwit.models.requests.length).toBe(modelCalls);
+    const { text, finishReason } = await streamed('openai:gpt-4.1-mini', 'Which stocks should I buy?');
+    expect(text).toBe('I cannot give investment advice.');
+    expect(finishReason).toEqual(['content_filter']);
+  });
+
+  it('ends a stream blocked midway with the checked text, the guardrail message and content_filter', async () => {
+    godwit.models.script({
+      match: { dialect: 'openai' },
+      chunks: [
+        'The quarterly report covers revenue, hiring and the new office. ',
+        'The confidential figures are 12.4 million.',
+      ],
+    });
+    const { text, finishReason } = await streamed('openai:gpt-4.1-mini', 'Summarise the report.');
+    expect(text).toBe(
+      'The quarterly report covers revenue, hiring and the new office. \n\nPart of this answer is withheld.',
+    );
+    expect(finishReason).toEqual(['content_filter']);
+  });
+
+  it('keeps the Converse guardrail text as the content, streamed or not', async () => {
+    const script = {
+      match: { dialect: 'bedrock' as const },
+      text: 'unused',
+      guardrail: { source: 'input' as const, topics: ['Investment advice'] },
+    };
+    godwit.models.script(script);
+    const completion = await client().chat.completions.create({
+      model: CLAUDE,
+      messages: [{ role: 'user', content: 'Which stocks?' }],
+    });
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'content_filter',
+      message: { content: 'Sorry, the model cannot answer this question.' },
+    });
+    godwit.models.script(script);
+    const { text, finishReason } = await streamed(CLAUDE, 'Which stocks?');
+    expect(text).toBe('Sorry, the model cannot answer this question.');
+    expect(finishReason).toEqual(['content_filter']);
+  });
+
+  it('reports an assistant turn its guardrail blocked as content_filter, and stores the block', async () => {
+    const completion = await client().chat.completions.create({
+      model: 'assistant:hr',
+      messages: [{ role: 'user', content: 'Salary of the CEO, please?' }],
+    });
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'content_filter',
+      message: { content: 'Sorry, the model cannot answer this question.' },
+    });
+    const { text, finishReason } = await streamed('assistant:hr', 'Salary of the CEO, please?');
+    expect(text).toBe('Sorry, the model cannot answer this question.');
+    expect(finishReason).toEqual(['content_filter']);
+    const { conversations } = await godwit.services.conversations.listConversations('default', {
+      query: 'Salary of the CEO, please?',
+    });
+    expect(conversations.length).toBe(2);
+    for (const conversation of conversations) {
+      expect(await stored(conversation.id)).toMatchObject({
+        status: 'failed',
+        error: 'Guardrail gr-hr (version 2) blocked the question (denied topic "Salaries").',
+      });
+    }
+  });
+
+  it('still answers other failures as errors', async () => {
+    await expect(
+      client().chat.completions.create({
+        model: 'assistant:unknown',
+        messages: [{ role: 'user', content: 'Hello' }],
+      }),
+    ).rejects.toMatchObject({ status: 502 });
   });
 });

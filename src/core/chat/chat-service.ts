@@ -11,7 +11,14 @@ import { type AnswerProgress, answerWithAssistant } from '../agent/answer-with-a
 import { answerWithManagedAgent } from '../agent/answer-with-managed-agent.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../agent/assistant-catalog.ts';
 import { resumeMessages } from '../agent/resume-messages.ts';
-import { ConflictError, GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
+import {
+  ConflictError,
+  GodwitError,
+  GuardrailInterventionError,
+  NotFoundError,
+  publicErrorMessage,
+  ValidationError,
+} from '../errors.ts';
 import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
@@ -321,7 +328,15 @@ export class ChatService {
       });
       if (ending.status === 'failed')
         this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
-      yield { type: 'error', code: ending.code, message: ending.reason, assistantMessage: message };
+      const replacement =
+        error instanceof GuardrailInterventionError ? error.intervention.replacement : undefined;
+      yield {
+        type: 'error',
+        code: ending.code,
+        message: ending.reason,
+        assistantMessage: message,
+        ...(replacement ? { guardrailMessage: replacement } : {}),
+      };
     } finally {
       stopModel.abort();
       if (!recorded) {
