@@ -34,7 +34,13 @@ export interface KnowledgeBase {
    * Set for a knowledge base kept outside Godwit (a Bedrock Knowledge Base): searched there, read-only
    * here (its documents are ingested where it lives).
    */
-  external?: { provider: 'bedrock'; id: string; region: string };
+  external?: {
+    provider: 'bedrock';
+    id: string;
+    region: string;
+    /** `retrieveAndGenerate`: the knowledge base's own model answers grounded chat (RetrieveAndGenerate). */
+    mode?: 'retrieve' | 'retrieveAndGenerate';
+  };
 }
 
 export interface KnowledgeBaseStats {
@@ -143,6 +149,11 @@ export type MessagePart =
       /** A call a managed agent (a Bedrock Agent) handed back: what its result must name when sent back. */
       handedBack?: HandedBackCall;
     }
+  /**
+   * The session a service that keeps its own conversation memory gave this answer (a Bedrock Knowledge
+   * Base's RetrieveAndGenerate): the next turn of the conversation continues it.
+   */
+  | { type: 'session'; service: string; id: string; step?: number }
   | {
       type: 'tool-result';
       toolCallId: string;
