@@ -16,7 +16,6 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool } from 'aws-cdk-lib/aws-cognito';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, HttpMethod, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -26,6 +25,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { bedrockStatements } from './bedrock-access.ts';
+import { bedrockServiceStatements, readGodwitConfig } from './bedrock-service-access.ts';
 import { ContainerService } from './constructs/container-service.ts';
 import { DataStores } from './constructs/data-stores.ts';
 import { GodwitFunction } from './constructs/godwit-function.ts';
@@ -105,6 +105,11 @@ export class GodwitStack extends Stack {
             defaultModel: settings.models.default,
           })
         : undefined;
+    // The server may call exactly the agents, knowledge bases and guardrails its config names.
+    const services = bedrockServiceStatements(
+      readGodwitConfig(settings.managedAgents.config),
+      managed?.aliasArns ?? [],
+    );
     const modelNames = [
       settings.models.default,
       ...settings.models.fallback,
@@ -116,7 +121,7 @@ export class GodwitStack extends Stack {
         settings,
         documents: this.data.documents,
         accessLogs: this.data.accessLogs,
-        bedrock: bedrockStatements(modelNames),
+        bedrock: [...bedrockStatements(modelNames), ...services],
         secrets,
         jwt,
       });
@@ -188,11 +193,7 @@ export class GodwitStack extends Stack {
       vectors.grantReadWrite(fn.role);
       for (const statement of bedrockStatements(modelNames)) fn.role.addToPrincipalPolicy(statement);
       for (const secret of Object.values(secrets)) secret.grantRead(fn.role);
-      if (managed && fn !== ingest) {
-        fn.role.addToPrincipalPolicy(
-          new PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: managed.aliasArns }),
-        );
-      }
+      if (fn !== ingest) for (const statement of services) fn.role.addToPrincipalPolicy(statement);
     }
 
     const httpApi = this.httpApi(settings, api);

@@ -10,6 +10,7 @@ import { ChatService } from '../core/chat/chat-service.ts';
 import { describeError } from '../core/errors.ts';
 import {
   type ExternalKnowledgeBase,
+  externalAnswerers,
   externalSearch,
   withExternalKnowledgeBases,
 } from '../core/knowledge/external-knowledge-store.ts';
@@ -126,6 +127,7 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
     retriever,
     models,
     ...(assistants ? { assistants } : {}),
+    externalAnswerers: externalAnswerers(externals),
     usage: usage.ledger,
     pricing,
     generateId,
@@ -273,6 +275,8 @@ async function openBedrockKnowledgeBases(
       region: settings.bedrock.region,
       endpoint: settings.bedrock.endpoint,
       filter: settings.bedrock.filter,
+      mode: settings.bedrock.mode,
+      modelArn: settings.bedrock.modelArn,
       env,
     }),
   );

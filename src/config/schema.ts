@@ -983,8 +983,29 @@ export const configSchema = z
                 endpoint: z.string().url().nullable().default(null),
                 /** A Bedrock RetrievalFilter applied to every search (`{ equals: { key, value } }`, `andAll`, …). */
                 filter: z.record(z.string(), z.unknown()).nullable().default(null),
+                /**
+                 * `retrieve`: Godwit's model answers from the passages `Retrieve` finds. `retrieveAndGenerate`:
+                 * grounded chat is answered by Bedrock (RetrieveAndGenerate with `modelArn`); search still retrieves.
+                 */
+                mode: z.enum(['retrieve', 'retrieveAndGenerate']).default('retrieve'),
+                /** The model or inference profile ARN that answers in `retrieveAndGenerate` mode. */
+                modelArn: z
+                  .string()
+                  .regex(/^arn:aws[a-z-]*:bedrock:/, 'expected a Bedrock model or inference profile ARN')
+                  .nullable()
+                  .default(null),
               })
-              .strict(),
+              .strict()
+              .superRefine((bedrock, context) => {
+                if (bedrock.mode === 'retrieveAndGenerate' && !bedrock.modelArn) {
+                  context.addIssue({
+                    code: 'custom',
+                    path: ['modelArn'],
+                    message:
+                      'mode retrieveAndGenerate needs the model that answers: set modelArn, for example arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0',
+                  });
+                }
+              }),
           })
           .strict(),
       )

@@ -34,7 +34,13 @@ export interface KnowledgeBase {
    * Set for a knowledge base kept outside Godwit (a Bedrock Knowledge Base): searched there, read-only
    * here (its documents are ingested where it lives).
    */
-  external?: { provider: 'bedrock'; id: string; region: string };
+  external?: {
+    provider: 'bedrock';
+    id: string;
+    region: string;
+    /** `retrieveAndGenerate`: the knowledge base's own model answers grounded chat (RetrieveAndGenerate). */
+    mode?: 'retrieve' | 'retrieveAndGenerate';
+  };
 }
 
 export interface KnowledgeBaseStats {
@@ -123,6 +129,13 @@ export interface ToolApproval {
   assistant?: string;
 }
 
+/** The agent's own name for a handed-back call: its invocation, action group and operation. */
+export interface HandedBackCall {
+  invocationId: string;
+  actionGroup: string;
+  operation: { kind: 'api'; method: string; path: string } | { kind: 'function'; name: string };
+}
+
 /** `step` numbers the model calls of an assistant turn (0-based), so the loop can be resumed after approval. */
 export type MessagePart =
   | { type: 'text'; text: string; step?: number }
@@ -133,7 +146,14 @@ export type MessagePart =
       input: JsonValue;
       step?: number;
       approval?: ToolApproval;
+      /** A call a managed agent (a Bedrock Agent) handed back: what its result must name when sent back. */
+      handedBack?: HandedBackCall;
     }
+  /**
+   * The session a service that keeps its own conversation memory gave this answer (a Bedrock Knowledge
+   * Base's RetrieveAndGenerate): the next turn of the conversation continues it.
+   */
+  | { type: 'session'; service: string; id: string; step?: number }
   | {
       type: 'tool-result';
       toolCallId: string;

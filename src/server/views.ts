@@ -93,7 +93,9 @@ export function knowledgeBaseView(knowledgeBase: KnowledgeBase, stats: Knowledge
     /** `bedrock`: a Bedrock Knowledge Base, searched there and read-only here. */
     source: knowledgeBase.external ? knowledgeBase.external.provider : ('godwit' as const),
     readOnly: knowledgeBase.external !== undefined,
-    ...(knowledgeBase.external ? { externalId: knowledgeBase.external.id } : {}),
+    ...(knowledgeBase.external
+      ? { externalId: knowledgeBase.external.id, answerMode: knowledgeBase.external.mode ?? 'retrieve' }
+      : {}),
   };
 }
 

@@ -10,41 +10,42 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGodwit } from '../../src/config/create-godwit.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
-import { createApp } from '../../src/server/index.ts';
 import {
-  type AgentRuntimeEmulator,
-  agentEvents,
-  startAgentRuntimeEmulator,
-} from '../support/emulators/index.ts';
+  type BedrockManagedServices,
+  type ResponseBody,
+  startBedrockManagedServices,
+} from '../support/bedrock-managed-services.ts';
+import { type AgentRuntimeEmulator, agentEvents } from '../support/emulators/index.ts';
 
 const DOCUMENT = join(import.meta.dirname, 'fixtures', 'scheduling-openapi.yaml');
 const MODEL = 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0';
 
+let godwit: BedrockManagedServices;
 let managed: AgentRuntimeEmulator;
+let services: GodwitServices;
+let app: BedrockManagedServices['app'];
 let api: Server;
 const apiRequests: string[] = [];
-let services: GodwitServices;
-let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  managed = await startAgentRuntimeEmulator();
-  managed.agent('AGENT12345', ['ALIAS12345']);
-  api = createServer((request, response) => {
-    apiRequests.push(`${request.method} ${request.url}`);
+  api = createServer(async (request, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    apiRequests.push(`${request.method} ${request.url}${body ? ` ${body}` : ''}`);
     response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify([{ start: '2026-12-08T09:00' }]));
+    response.end(
+      JSON.stringify(request.method === 'POST' ? { booked: true } : [{ start: '2026-12-08T09:00' }]),
+    );
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  const directory = mkdtempSync(join(tmpdir(), 'godwit-bedrock-agent-'));
-  writeFileSync(
-    join(directory, 'godwit.config.yaml'),
-    `dataDir: ${join(directory, 'data')}
-sample: false
+  godwit = await startBedrockManagedServices({
+    prepare: (emulator) => emulator.agent('AGENT12345', ['ALIAS12345']),
+    config: () => `sample: false
 tools:
+  approvalSecret: approval-secret-for-tests-0123456789
   openapi:
     scheduling: { document: ${DOCUMENT}, baseUrl: ${apiUrl} }
 assistants:
@@ -61,33 +62,16 @@ assistants:
   wrongalias:
     bedrockAgent: { agentId: AGENT12345, aliasId: NOALIAS123 }
 `,
-  );
-  const env = {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'secret-example',
-    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: managed.url,
-  };
-  const { config } = loadConfig({ configPath: join(directory, 'godwit.config.yaml'), env, cwd: directory });
-  services = await createGodwit(config, { env });
-  app = createApp({ services });
+  });
+  ({ managed, services, app } = godwit);
 }, 60_000);
 
 afterAll(async () => {
-  await services?.close();
-  await managed?.close();
+  await godwit?.close();
   api?.close();
 });
 
-async function chat(body: Record<string, unknown>) {
-  const response = await app.request('/api/chat', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const chat = (body: Record<string, unknown>) => godwit.chat(body);
 
 const leave = { uri: 's3://handbook/leave.md', text: 'New employees get 20 vacation days a year.' };
 
@@ -244,7 +228,7 @@ describe('an assistant backed by a Bedrock Agent', () => {
     expect(managed.requests.at(-1)?.body).toMatchObject({
       sessionState: {
         returnControlInvocationResults: [
-          { functionResult: { actionGroup: 'Payroll', function: 'raiseSalary', responseState: 'FAILURE' } },
+          { functionResult: { actionGroup: 'Payroll', function: 'raiseSalary', responseState: 'REPROMPT' } },
         ],
       },
     });
@@ -327,6 +311,170 @@ describe('an assistant backed by a Bedrock Agent', () => {
     expect(text).toContain('"toolName":"Leave: balance","input":{},"state":"complete","output":12');
     expect(text.indexOf('You have ')).toBeLessThan(text.indexOf('12 days.'));
     expect(text).toContain('event: done');
+  });
+});
+
+const BOOKING = {
+  actionGroup: 'SchedulingActions',
+  apiPath: '/appointments',
+  httpMethod: 'POST',
+  body: [
+    { name: 'providerId', type: 'string', value: 'dr-lee' },
+    { name: 'start', type: 'string', value: '2026-12-08T09:00' },
+  ],
+};
+const AVAILABILITY = {
+  actionGroup: 'SchedulingActions',
+  apiPath: '/availability/{providerId}',
+  httpMethod: 'GET',
+  parameters: [
+    { name: 'providerId', type: 'string', value: 'dr-lee' },
+    { name: 'date', type: 'string', value: '2026-12-08' },
+  ],
+};
+
+/** A turn whose agent hands back `inputs`, the write among them waiting for approval. */
+async function waitingTurn(invocationId: string, inputs: Parameters<typeof agentEvents.returnControl>[1]) {
+  managed.scriptAgent({ events: [agentEvents.returnControl(invocationId, inputs)] });
+  const { status, body } = await chat({ assistant: 'support', message: 'Book Dr Lee at 09:00.' });
+  expect(status).toBe(200);
+  const waiting = body.message.toolCalls.find(
+    (call: ResponseBody) => call.state === 'awaiting-approval',
+  ) as ResponseBody;
+  expect(waiting.approval).toMatchObject({ state: 'requested', signature: expect.stringMatching(/^v1\./) });
+  return { conversationId: body.conversationId as string, approvalId: waiting.approval.id as string };
+}
+
+function decide(conversationId: string, approvals: unknown[]) {
+  return godwit.call('POST', `/api/conversations/${conversationId}/tool-approvals`, { approvals });
+}
+
+function bookings(): string[] {
+  return apiRequests.filter((request) => request.startsWith('POST /appointments'));
+}
+
+describe('approving a call the Bedrock Agent handed back', () => {
+  it('runs the approved call and sends its result back to the agent under the invocation id', async () => {
+    const { conversationId, approvalId } = await waitingTurn('inv-approve', [BOOKING]);
+    const before = bookings().length;
+    managed.scriptAgent({ events: [agentEvents.chunk('Booked with Dr Lee at 09:00.')] });
+    const { status, body } = await decide(conversationId, [{ approvalId, approved: true }]);
+    expect(status).toBe(200);
+    expect(bookings().slice(before)).toEqual([
+      'POST /appointments {"providerId":"dr-lee","start":"2026-12-08T09:00"}',
+    ]);
+    expect(body.answer).toBe('Booked with Dr Lee at 09:00.');
+    expect(body.message).toMatchObject({ id: expect.any(String), status: 'complete' });
+    expect(body.message.toolCalls).toEqual([
+      expect.objectContaining({
+        toolName: 'scheduling__createAppointment',
+        state: 'complete',
+        output: { booked: true },
+        approval: expect.objectContaining({ state: 'approved' }),
+      }),
+    ]);
+    const sent = managed.requests.at(-1)!;
+    expect(sent.sessionId).toBe(conversationId);
+    expect(sent.body.inputText).toBeUndefined();
+    expect(sent.body.sessionState).toMatchObject({
+      invocationId: 'inv-approve',
+      returnControlInvocationResults: [
+        {
+          apiResult: {
+            actionGroup: 'SchedulingActions',
+            apiPath: '/appointments',
+            httpMethod: 'POST',
+            httpStatusCode: 200,
+            confirmationState: 'CONFIRM',
+            responseBody: { 'application/json': { body: '{"booked":true}' } },
+          },
+        },
+      ],
+    });
+    const stored = await services.conversations.listMessages('default', conversationId);
+    expect(stored.map((message) => message.role)).toEqual(['user', 'assistant']);
+    const replay = await decide(conversationId, [{ approvalId, approved: true }]);
+    expect(replay.status).toBe(409);
+    expect(bookings().length).toBe(before + 1);
+  });
+
+  it('tells the agent about a denial, with the reason, and books nothing', async () => {
+    const { conversationId, approvalId } = await waitingTurn('inv-deny', [BOOKING]);
+    const before = bookings().length;
+    managed.scriptAgent({ events: [agentEvents.chunk('Understood, I did not book it.')] });
+    const { status, body } = await decide(conversationId, [
+      { approvalId, approved: false, reason: 'I am away that day' },
+    ]);
+    expect(status).toBe(200);
+    expect(bookings().length).toBe(before);
+    expect(body.answer).toBe('Understood, I did not book it.');
+    expect(body.message.toolCalls[0]).toMatchObject({
+      state: 'denied',
+      error: 'The user denied this tool call: I am away that day',
+      approval: { state: 'denied', reason: 'I am away that day' },
+    });
+    expect(managed.requests.at(-1)?.body.sessionState).toMatchObject({
+      invocationId: 'inv-deny',
+      returnControlInvocationResults: [
+        {
+          apiResult: {
+            apiPath: '/appointments',
+            confirmationState: 'DENY',
+            responseState: 'REPROMPT',
+            responseBody: {
+              'application/json': { body: 'The user denied this tool call: I am away that day' },
+            },
+          },
+        },
+      ],
+    });
+  });
+
+  it('sends back every result of the invocation: the call that ran at once and the approved one', async () => {
+    const { conversationId, approvalId } = await waitingTurn('inv-both', [AVAILABILITY, BOOKING]);
+    managed.scriptAgent({ events: [agentEvents.chunk('Dr Lee is free and booked.')] });
+    const { status, body } = await decide(conversationId, [{ approvalId, approved: true }]);
+    expect(status).toBe(200);
+    expect(body.message.toolCalls.map((call: ResponseBody) => [call.toolName, call.state])).toEqual([
+      ['scheduling__getAvailability', 'complete'],
+      ['scheduling__createAppointment', 'complete'],
+    ]);
+    const results = managed.requests.at(-1)?.body.sessionState as ResponseBody;
+    expect(
+      results.returnControlInvocationResults.map((result: ResponseBody) => result.apiResult.apiPath),
+    ).toEqual(['/availability/{providerId}', '/appointments']);
+  });
+
+  it('refuses an approval whose call was changed after it was signed, running nothing', async () => {
+    const { conversationId, approvalId } = await waitingTurn('inv-tampered', [BOOKING]);
+    const stored = await services.conversations.listMessages('default', conversationId);
+    const answer = stored.at(-1)!;
+    await services.conversations.updateMessage('default', answer.id, {
+      parts: answer.parts.map((part) =>
+        part.type === 'tool-call' ? { ...part, input: { body: { providerId: 'dr-evil' } } } : part,
+      ),
+    });
+    const before = { bookings: bookings().length, invocations: managed.requests.length };
+    const { status, body } = await decide(conversationId, [{ approvalId, approved: true }]);
+    expect(status).toBe(409);
+    expect(body.error.message).toMatch(/^The approval does not match the tool call as it was requested/);
+    expect(bookings().length).toBe(before.bookings);
+    expect(managed.requests.length).toBe(before.invocations);
+    const [, ended] = await services.conversations.listMessages('default', conversationId);
+    expect(ended?.status).toBe('failed');
+    expect(ended?.parts.find((part) => part.type === 'tool-result')).toMatchObject({ isError: true });
+  });
+
+  it('says clearly when the agent session ended before the decision', async () => {
+    const { conversationId, approvalId } = await waitingTurn('inv-stale', [BOOKING]);
+    managed.endSession(conversationId);
+    const { status, body } = await decide(conversationId, [{ approvalId, approved: false }]);
+    expect(status).toBe(409);
+    expect(body.error.message).toBe(
+      'Bedrock agent AGENT12345 (alias ALIAS12345) in us-east-1 no longer waits for the results of invocation inv-stale: its session ended (it was idle too long) or the results were sent already. Ask again to start a new turn.',
+    );
+    const [, ended] = await services.conversations.listMessages('default', conversationId);
+    expect(ended).toMatchObject({ status: 'failed', error: body.error.message });
   });
 });
 

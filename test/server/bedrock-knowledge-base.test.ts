@@ -7,47 +7,39 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGodwit } from '../../src/config/create-godwit.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import type { GodwitServices } from '../../src/core/services.ts';
-import { createApp } from '../../src/server/index.ts';
 import {
-  type AgentRuntimeEmulator,
-  type Emulator,
-  startAgentRuntimeEmulator,
-  startEmulator,
-} from '../support/emulators/index.ts';
+  type BedrockManagedServices,
+  startBedrockManagedServices,
+} from '../support/bedrock-managed-services.ts';
 
-let models: Emulator;
-let managed: AgentRuntimeEmulator;
-let services: GodwitServices;
-let app: ReturnType<typeof createApp>;
+const MODEL_ARN = 'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0';
+
+let godwit: BedrockManagedServices;
 
 beforeAll(async () => {
-  models = await startEmulator();
-  managed = await startAgentRuntimeEmulator();
-  managed.knowledgeBase('KB12345678', [
-    {
-      uri: 's3://policies/leave.pdf',
-      text: 'New employees get 20 vacation days a year.',
-      metadata: { team: 'hr', 'x-amz-bedrock-kb-document-page-number': 3 },
+  godwit = await startBedrockManagedServices({
+    region: 'eu-west-1',
+    prepare(managed) {
+      managed.knowledgeBase('KB12345678', [
+        {
+          uri: 's3://policies/leave.pdf',
+          text: 'New employees get 20 vacation days a year.',
+          metadata: { team: 'hr', 'x-amz-bedrock-kb-document-page-number': 3 },
+        },
+        {
+          uri: 's3://policies/travel.pdf',
+          text: 'Travel days do not count as vacation days.',
+          metadata: { team: 'finance' },
+        },
+        {
+          uri: 's3://policies/archive.pdf',
+          text: 'Old vacation rules: 15 days.',
+          metadata: { team: 'hr', archived: true },
+        },
+      ]);
     },
-    {
-      uri: 's3://policies/travel.pdf',
-      text: 'Travel days do not count as vacation days.',
-      metadata: { team: 'finance' },
-    },
-    {
-      uri: 's3://policies/archive.pdf',
-      text: 'Old vacation rules: 15 days.',
-      metadata: { team: 'hr', archived: true },
-    },
-  ]);
-  const directory = mkdtempSync(join(tmpdir(), 'godwit-bedrock-kb-'));
-  writeFileSync(
-    join(directory, 'godwit.config.yaml'),
-    `dataDir: ${join(directory, 'data')}
-sample: false
+    config: () => `sample: false
 models:
   default: openai:gpt-4.1-mini
 knowledgeBases:
@@ -56,41 +48,24 @@ knowledgeBases:
     bedrock:
       knowledgeBaseId: KB12345678
       filter: { notEquals: { key: archived, value: true } }
+  answers:
+    description: Company policies, answered by Bedrock
+    bedrock:
+      knowledgeBaseId: KB12345678
+      filter: { notEquals: { key: archived, value: true } }
+      mode: retrieveAndGenerate
+      modelArn: ${MODEL_ARN}
   missing:
     bedrock: { knowledgeBaseId: KBMISSING1 }
 `,
-  );
-  const env = {
-    OPENAI_API_KEY: 'sk-emulated',
-    OPENAI_BASE_URL: models.baseURLs.openai,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'secret-example',
-    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: managed.url,
-  };
-  const { config } = loadConfig({ configPath: join(directory, 'godwit.config.yaml'), env, cwd: directory });
-  services = await createGodwit(config, { env });
-  app = createApp({ services });
+  });
 }, 60_000);
 
 afterAll(async () => {
-  await services?.close();
-  await models?.close();
-  await managed?.close();
+  await godwit?.close();
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await app.request(path, {
-    method,
-    ...(body === undefined
-      ? {}
-      : body instanceof FormData
-        ? { body }
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const call = (method: string, path: string, body?: unknown) => godwit.call(method, path, body);
 
 describe('a Bedrock Knowledge Base in Godwit', () => {
   it('is listed as read-only with its source', async () => {
@@ -124,7 +99,7 @@ describe('a Bedrock Knowledge Base in Godwit', () => {
         text: 'New employees get 20 vacation days a year.',
       }),
     ]);
-    expect(managed.requests.at(-1)).toMatchObject({
+    expect(godwit.managed.requests.at(-1)).toMatchObject({
       operation: 'Retrieve',
       path: '/knowledgebases/KB12345678/retrieve',
       body: {
@@ -145,7 +120,7 @@ describe('a Bedrock Knowledge Base in Godwit', () => {
   });
 
   it('grounds a chat answer in its passages, cited like local ones', async () => {
-    models.script({ match: { dialect: 'openai' }, text: 'New employees get 20 days [1].' });
+    godwit.models.script({ match: { dialect: 'openai' }, text: 'New employees get 20 days [1].' });
     const { status, body } = await call('POST', '/api/chat', {
       knowledgeBase: 'policies',
       message: 'How many vacation days do new employees get?',
@@ -159,7 +134,7 @@ describe('a Bedrock Knowledge Base in Godwit', () => {
         text: 'New employees get 20 vacation days a year.',
       }),
     ]);
-    const prompt = JSON.stringify(models.requests.at(-1)?.body);
+    const prompt = JSON.stringify(godwit.models.requests.at(-1)?.body);
     expect(prompt).toContain('New employees get 20 vacation days a year.');
     expect(prompt).not.toContain('Old vacation rules');
   });
@@ -207,6 +182,114 @@ describe('a Bedrock Knowledge Base in Godwit', () => {
     expect(status).toBe(502);
     expect(body.error.message).toBe(
       'Bedrock Knowledge Base KBMISSING1 in eu-west-1 does not exist (or this account cannot see it): check knowledgeBases.missing.bedrock (ids and region).',
+    );
+  });
+});
+
+describe('a Bedrock Knowledge Base in retrieveAndGenerate mode', () => {
+  const QUESTION = 'How many vacation days do new employees get?';
+  const generations = () =>
+    godwit.managed.requests.filter((request) => request.operation === 'RetrieveAndGenerateStream');
+
+  it('answers grounded chat with Bedrock, its citations numbered as sources with their location', async () => {
+    const modelCalls = godwit.models.requests.length;
+    const { status, body } = await call('POST', '/api/chat', { knowledgeBase: 'answers', message: QUESTION });
+    expect(status).toBe(200);
+    expect(body.answer).toBe(
+      'New employees get 20 vacation days a year. [1] Travel days do not count as vacation days. [2]',
+    );
+    expect(body.citations).toEqual([
+      expect.objectContaining({
+        index: 1,
+        source: 's3://policies/leave.pdf',
+        location: { page: 3 },
+        text: 'New employees get 20 vacation days a year.',
+      }),
+      expect.objectContaining({ index: 2, source: 's3://policies/travel.pdf' }),
+    ]);
+    expect(body.message).toMatchObject({ status: 'complete', model: 'bedrock-knowledge-base:KB12345678' });
+    expect(godwit.models.requests.length).toBe(modelCalls);
+    expect(generations().at(-1)?.body).toEqual({
+      input: { text: QUESTION },
+      retrieveAndGenerateConfiguration: {
+        type: 'KNOWLEDGE_BASE',
+        knowledgeBaseConfiguration: {
+          knowledgeBaseId: 'KB12345678',
+          modelArn: MODEL_ARN,
+          retrievalConfiguration: {
+            vectorSearchConfiguration: { filter: { notEquals: { key: 'archived', value: true } } },
+          },
+        },
+      },
+    });
+  });
+
+  it("continues the conversation's Bedrock session on the next turn", async () => {
+    const first = await call('POST', '/api/chat', { knowledgeBase: 'answers', message: QUESTION });
+    const [stored] = (await godwit.services.conversations.listMessages('default', first.body.conversationId))
+      .filter((message) => message.role === 'assistant')
+      .flatMap((message) => message.parts.filter((part) => part.type === 'session'));
+    expect(stored).toMatchObject({ service: 'bedrock-knowledge-base', id: expect.any(String) });
+    const next = await call('POST', '/api/chat', {
+      conversationId: first.body.conversationId,
+      message: 'And travel days?',
+    });
+    expect(next.status).toBe(200);
+    expect(generations().at(-1)?.body).toMatchObject({
+      sessionId: stored?.type === 'session' ? stored.id : 'missing',
+      input: { text: 'And travel days?' },
+    });
+  });
+
+  it('starts a new session when Bedrock no longer knows the stored one', async () => {
+    const first = await call('POST', '/api/chat', { knowledgeBase: 'answers', message: QUESTION });
+    const before = generations().length;
+    const stale = (
+      await godwit.services.conversations.listMessages('default', first.body.conversationId)
+    ).flatMap((entry) => entry.parts.flatMap((part) => (part.type === 'session' ? [part.id] : [])))[0]!;
+    godwit.managed.endKnowledgeBaseSession(stale);
+    const next = await call('POST', '/api/chat', {
+      conversationId: first.body.conversationId,
+      message: QUESTION,
+    });
+    expect(next.status).toBe(200);
+    expect(next.body.answer).toMatch(/^New employees get 20 vacation days a year\. \[1\]/);
+    const [refused, retried] = generations().slice(before);
+    expect(refused?.body.sessionId).toBe(stale);
+    expect(retried?.body.sessionId).toBeUndefined();
+  });
+
+  it('streams the answer and its sources as server-sent events', async () => {
+    const text = await godwit.stream('/api/chat', { knowledgeBase: 'answers', message: QUESTION });
+    expect(text).toContain('event: citations');
+    expect(text).toContain('"source":"s3://policies/leave.pdf"');
+    expect(text.indexOf('New employees get 20')).toBeLessThan(text.indexOf('Travel days'));
+    expect(text).toContain('event: done');
+  });
+
+  it('is listed with its answer mode, and search still goes through Retrieve', async () => {
+    const listed = await call('GET', '/api/knowledge-bases');
+    expect(listed.body.knowledgeBases).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'answers', answerMode: 'retrieveAndGenerate', readOnly: true }),
+        expect.objectContaining({ name: 'policies', answerMode: 'retrieve' }),
+      ]),
+    );
+    const { status } = await call('POST', '/api/search', { knowledgeBase: 'answers', query: 'vacation' });
+    expect(status).toBe(200);
+    expect(godwit.managed.requests.at(-1)?.operation).toBe('Retrieve');
+  });
+
+  it('refuses retrieveAndGenerate without a model at startup, naming the key and the fix', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'godwit-bedrock-rag-bad-'));
+    writeFileSync(
+      join(directory, 'godwit.config.yaml'),
+      'knowledgeBases:\n  answers:\n    bedrock: { knowledgeBaseId: KB12345678, mode: retrieveAndGenerate }\n',
+    );
+    expect(() =>
+      loadConfig({ configPath: join(directory, 'godwit.config.yaml'), env: {}, cwd: directory }),
+    ).toThrow(
+      /knowledgeBases\.answers\.bedrock\.modelArn: mode retrieveAndGenerate needs the model that answers/,
     );
   });
 });

@@ -6,7 +6,7 @@
  */
 import { asSchema } from 'ai';
 import { citedIndexes } from '../chat/prompt.ts';
-import { GodwitError, GuardrailInterventionError } from '../errors.ts';
+import { ConflictError, GodwitError, GuardrailInterventionError } from '../errors.ts';
 import type { Citation, JsonValue, MessagePart, SearchHit } from '../types.ts';
 import type { AgentRunSettings, AssistantDefinition } from './agent-run.ts';
 import type { AgentTool } from './agent-tool.ts';
@@ -14,10 +14,12 @@ import type { AnswerProgress, AssistantEvent } from './answer-with-assistant.ts'
 import { needsApproval } from './approval-policy.ts';
 import { CitationCollector } from './citation-collector.ts';
 import { guardedExecute } from './guarded-execute.ts';
+import { signHandedBackCall, verifyHandedBackCall } from './handed-back-approval.ts';
 import type {
   ManagedAgentCall,
   ManagedAgentCallResult,
   ManagedAgentEvent,
+  ManagedAgentInvocation,
   ManagedAssistantBinding,
 } from './managed-agent.ts';
 import { toolCallViews } from './tool-call-view.ts';
@@ -30,7 +32,17 @@ export interface ManagedAnswerInput {
   message: string;
   context: { tenantId: string; userId: string; conversationId: string };
   abortSignal: AbortSignal;
+  /**
+   * The stored answer of a turn that waited for approvals, with the user's decisions applied: its
+   * handed-back calls run (or are denied) and their results go back to the agent instead of the question.
+   */
+  resumed?: { parts: MessagePart[]; citations: Citation[]; text: string };
 }
+
+type ToolCallPart = Extract<MessagePart, { type: 'tool-call' }>;
+
+const TAMPERED =
+  'The approval does not match the tool call as it was requested (its input or signature changed), so the call did not run. Ask again to start a new turn.';
 
 export async function* answerWithManagedAgent(
   input: ManagedAnswerInput,
@@ -56,6 +68,12 @@ class ManagedRun {
     private readonly progress: AnswerProgress,
   ) {
     progress.answeredBy = input.definition.model;
+    if (input.resumed) {
+      this.parts.push(...input.resumed.parts);
+      this.citations.restore(input.resumed.citations);
+      this.text = input.resumed.text;
+      this.step = Math.max(0, ...this.parts.map((part) => part.step ?? 0));
+    }
   }
 
   async *events(): AsyncGenerator<AssistantEvent> {
@@ -65,8 +83,11 @@ class ManagedRun {
       sessionAttributes: { tenantId: context.tenantId, userId: context.userId },
       abortSignal,
     };
-    let invocation: Parameters<typeof binding.agent.invoke>[0] = { ...base, inputText: this.input.message };
     try {
+      let invocation: ManagedAgentInvocation = this.input.resumed
+        ? { ...base, results: yield* this.decidedResults() }
+        : { ...base, inputText: this.input.message };
+      if (invocation.results) this.step += 1;
       for (let round = 1; ; round++) {
         let handedBack: Extract<ManagedAgentEvent, { type: 'return-control' }> | undefined;
         for await (const event of binding.agent.invoke(invocation)) {
@@ -82,7 +103,7 @@ class ManagedRun {
         this.step += 1;
         const results: ManagedAgentCallResult[] = [];
         for (const call of handedBack.calls) {
-          const result = yield* this.runCall(call);
+          const result = yield* this.runCall(call, handedBack.invocationId);
           if (result) results.push(result);
         }
         if (this.awaitingApproval()) return;
@@ -157,6 +178,7 @@ class ManagedRun {
    */
   private async *runCall(
     call: ManagedAgentCall,
+    invocationId: string,
   ): AsyncGenerator<AssistantEvent, ManagedAgentCallResult | undefined> {
     const tool = this.input.binding.resolveTool(call);
     this.parts.push({
@@ -165,21 +187,123 @@ class ManagedRun {
       toolName: tool?.name ?? describeCall(call),
       input: call.input,
       step: this.step,
+      handedBack: { invocationId, actionGroup: call.actionGroup, operation: call.operation },
     });
-    if (!tool) {
-      const names = this.input.tools.map((candidate) => candidate.name).join(', ') || 'none';
-      const output = `The agent asked Godwit to run ${describeCall(call)}, but this assistant has no such tool. This assistant's tools: ${names}. Add the action group's OpenAPI or Lambda source to tools and to assistants.${this.input.definition.name}.tools.`;
-      return yield* this.finishCall(call, output, { isError: true });
-    }
+    if (!tool) return yield* this.finishCall(call, this.noSuchTool(call), { isError: true });
     if (needsApproval(this.input.definition.approval, tool)) {
-      const part = this.parts.at(-1);
-      if (part?.type === 'tool-call') part.approval = { id: `approval-${call.id}`, state: 'requested' };
+      const part = this.parts.at(-1) as ToolCallPart;
+      const approvalId = `approval-${call.id}`;
+      const signature = signHandedBackCall(this.settings.approvalSecret, {
+        approvalId,
+        toolCallId: part.toolCallId,
+        toolName: part.toolName,
+        input: part.input,
+        handedBack: part.handedBack,
+      });
+      part.approval = {
+        id: approvalId,
+        state: 'requested',
+        assistant: this.input.definition.name,
+        signature,
+      };
       this.sync();
       yield this.view(call.id);
       return undefined;
     }
     this.sync();
     yield this.view(call.id);
+    return yield* this.execute(call, tool);
+  }
+
+  /**
+   * The results of the handed-back calls the turn waited on, once the user decided: calls that ran before
+   * keep their results, approved calls run now, denied ones tell the agent the user said no. A decision
+   * whose call changed after it was signed runs nothing and ends the turn.
+   */
+  private async *decidedResults(): AsyncGenerator<
+    AssistantEvent,
+    { invocationId: string; results: ManagedAgentCallResult[] }
+  > {
+    const answered = new Map(
+      this.parts.flatMap((part) => (part.type === 'tool-result' ? [[part.toolCallId, part] as const] : [])),
+    );
+    const decided = this.parts.filter(
+      (part): part is ToolCallPart =>
+        part.type === 'tool-call' &&
+        part.approval !== undefined &&
+        part.approval.state !== 'requested' &&
+        part.handedBack !== undefined &&
+        !answered.has(part.toolCallId),
+    );
+    const invocationId = decided[0]?.handedBack?.invocationId;
+    if (!invocationId) {
+      throw new ConflictError('No call handed back by the agent waits for this decision. Ask again.');
+    }
+    const forged = decided.some(
+      (part) =>
+        !verifyHandedBackCall(
+          this.settings.approvalSecret,
+          {
+            approvalId: part.approval!.id,
+            toolCallId: part.toolCallId,
+            toolName: part.toolName,
+            input: part.input,
+            handedBack: part.handedBack,
+          },
+          part.approval!.signature,
+        ),
+    );
+    if (forged) {
+      for (const part of decided) {
+        this.parts.push({
+          type: 'tool-result',
+          toolCallId: part.toolCallId,
+          toolName: part.toolName,
+          output: TAMPERED,
+          isError: true,
+          step: part.step ?? this.step,
+        });
+      }
+      throw new ConflictError(TAMPERED, { details: { field: 'approvals' } });
+    }
+    const results: ManagedAgentCallResult[] = [];
+    const calls = this.parts.filter(
+      (part): part is ToolCallPart =>
+        part.type === 'tool-call' && part.handedBack?.invocationId === invocationId,
+    );
+    for (const part of calls) {
+      const call = toManagedCall(part);
+      this.step = part.step ?? this.step;
+      const stored = answered.get(part.toolCallId);
+      if (stored) {
+        results.push({ call, output: stored.output, failed: stored.isError === true });
+        continue;
+      }
+      if (part.approval?.state === 'denied') {
+        const reason = part.approval.reason;
+        const output = reason
+          ? `The user denied this tool call: ${reason}`
+          : 'The user denied this tool call.';
+        results.push(yield* this.finishCall(call, output, { denied: true, name: part.toolName }));
+        continue;
+      }
+      const tool = this.input.binding.resolveTool(call);
+      if (!tool) {
+        results.push(yield* this.finishCall(call, this.noSuchTool(call), { isError: true }));
+        continue;
+      }
+      this.sync();
+      yield this.view(call.id);
+      results.push({ ...(yield* this.execute(call, tool)), confirmation: 'approved' });
+    }
+    return { invocationId, results };
+  }
+
+  /** Runs a call on its tool under the tool limits; a failure is the result the agent is told. */
+  private async *execute(
+    call: ManagedAgentCall,
+    tool: AgentTool,
+  ): AsyncGenerator<AssistantEvent, ManagedAgentCallResult> {
     const startedAt = performance.now();
     try {
       const checked = await asSchema(tool.inputSchema).validate?.(call.input);
@@ -217,7 +341,7 @@ class ManagedRun {
   private *finishCall(
     call: ManagedAgentCall,
     output: JsonValue,
-    options: { isError?: boolean; name?: string; durationMs?: number },
+    options: { isError?: boolean; denied?: boolean; name?: string; durationMs?: number },
   ): Generator<AssistantEvent, ManagedAgentCallResult> {
     this.parts.push({
       type: 'tool-result',
@@ -225,13 +349,19 @@ class ManagedRun {
       toolName: options.name ?? describeCall(call),
       output,
       ...(options.isError ? { isError: true } : {}),
+      ...(options.denied ? { denied: true } : {}),
       ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
       step: this.step,
     });
     this.sync();
     yield { type: 'citations', citations: this.citations.all() };
     yield this.view(call.id);
-    return { call, output, failed: options.isError === true };
+    return {
+      call,
+      output,
+      failed: options.isError === true,
+      ...(options.denied ? { confirmation: 'denied' as const } : {}),
+    };
   }
 
   /** Numbers the passages a chunk cites and puts `[N]` after each cited part, as Godwit's answers cite. */
@@ -249,6 +379,11 @@ class ManagedRun {
       cursor = at + insert.length;
     }
     return text;
+  }
+
+  private noSuchTool(call: ManagedAgentCall): string {
+    const names = this.input.tools.map((candidate) => candidate.name).join(', ') || 'none';
+    return `The agent asked Godwit to run ${describeCall(call)}, but this assistant has no such tool. This assistant's tools: ${names}. Add the action group's OpenAPI or Lambda source to tools and to assistants.${this.input.definition.name}.tools.`;
   }
 
   private closeStepText(): void {
@@ -282,6 +417,14 @@ class ManagedRun {
       ? { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }
       : null;
   }
+}
+
+/** A stored handed-back call as the agent named it, to send its result back. */
+function toManagedCall(part: ToolCallPart): ManagedAgentCall {
+  const { actionGroup, operation } = part.handedBack!;
+  const input =
+    part.input !== null && typeof part.input === 'object' && !Array.isArray(part.input) ? part.input : {};
+  return { id: part.toolCallId, actionGroup, operation, input };
 }
 
 /** `Booking: POST /appointments` or `Booking: book`, as the agent named the call. */

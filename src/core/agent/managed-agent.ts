@@ -22,6 +22,8 @@ export interface ManagedAgentCallResult {
   output: JsonValue;
   /** The call did not run or failed: the agent is told so. */
   failed: boolean;
+  /** The user's decision on a call that waited for approval: run (`approved`) or refused (`denied`). */
+  confirmation?: 'approved' | 'denied';
 }
 
 export type ManagedAgentEvent =

@@ -20,4 +20,5 @@ export type ChatEvent =
   /** An assistant's tool call started, changed state (approval asked, result, error) or ended. */
   | { type: 'tool'; call: ToolCallView }
   | { type: 'finish'; message: Message }
-  | { type: 'error'; code: string; message: string; assistantMessage: Message };
+  /** `guardrailMessage`: a guardrail's own text in place of what it blocked (code `guardrail_intervened`). */
+  | { type: 'error'; code: string; message: string; assistantMessage: Message; guardrailMessage?: string };

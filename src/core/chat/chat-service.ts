@@ -10,8 +10,17 @@ import { type LanguageModel, type ModelMessage, streamText } from 'ai';
 import { type AnswerProgress, answerWithAssistant } from '../agent/answer-with-assistant.ts';
 import { answerWithManagedAgent } from '../agent/answer-with-managed-agent.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../agent/assistant-catalog.ts';
+import { CitationCollector } from '../agent/citation-collector.ts';
 import { resumeMessages } from '../agent/resume-messages.ts';
-import { ConflictError, GodwitError, NotFoundError, publicErrorMessage, ValidationError } from '../errors.ts';
+import {
+  ConflictError,
+  GodwitError,
+  GuardrailInterventionError,
+  NotFoundError,
+  publicErrorMessage,
+  ValidationError,
+} from '../errors.ts';
+import type { ExternalAnswerer } from '../knowledge/external-knowledge-store.ts';
 import type { KnowledgeService } from '../knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../models.ts';
 import type { ConversationStore, UsageLedger } from '../ports.ts';
@@ -88,6 +97,11 @@ export interface ChatServiceOptions {
   endingRetryDelaysMs?: readonly number[];
   /** Configured assistants (tool-calling agents); without it, requests naming an assistant are refused. */
   assistants?: AssistantCatalog;
+  /**
+   * Knowledge bases kept elsewhere whose service answers grounded questions itself (a Bedrock Knowledge
+   * Base in `retrieveAndGenerate` mode), by knowledge base name.
+   */
+  externalAnswerers?: ReadonlyMap<string, ExternalAnswerer>;
   /** Receives the full error of a failed turn, for operator logs (users only see a safe summary). */
   reportError?: (error: unknown, context: { conversationId: string; messageId: string }) => void;
 }
@@ -145,6 +159,7 @@ export class ChatService {
         { role: 'user', content: request.message },
       ],
       resumed: null,
+      history,
     });
   }
 
@@ -203,6 +218,7 @@ export class ChatService {
           assistant,
           messages: [...windowHistory(before, this.options.historyTokens ?? 3000), ...resumeMessages(parts)],
           resumed: { parts, citations: waiting.citations, text: waiting.content },
+          history: before,
         },
       );
     } finally {
@@ -247,8 +263,12 @@ export class ChatService {
             messageId: assistantMessageId,
           }),
       );
-      const answer =
-        assistant?.managed && this.options.assistants
+      const answerer = knowledgeBase?.external
+        ? this.options.externalAnswerers?.get(knowledgeBase.name)
+        : undefined;
+      const answer = answerer
+        ? this.answerFromService(request, answerer, setup.history, abortSignal, progress)
+        : assistant?.managed && this.options.assistants
           ? answerWithManagedAgent(
               {
                 definition: assistant.definition,
@@ -261,6 +281,7 @@ export class ChatService {
                   conversationId: conversation.id,
                 },
                 abortSignal,
+                ...(setup.resumed ? { resumed: setup.resumed } : {}),
               },
               this.options.assistants.settings,
               progress,
@@ -320,7 +341,15 @@ export class ChatService {
       });
       if (ending.status === 'failed')
         this.options.reportError?.(error, { conversationId: conversation.id, messageId: assistantMessageId });
-      yield { type: 'error', code: ending.code, message: ending.reason, assistantMessage: message };
+      const replacement =
+        error instanceof GuardrailInterventionError ? error.intervention.replacement : undefined;
+      yield {
+        type: 'error',
+        code: ending.code,
+        message: ending.reason,
+        assistantMessage: message,
+        ...(replacement ? { guardrailMessage: replacement } : {}),
+      };
     } finally {
       stopModel.abort();
       if (!recorded) {
@@ -336,6 +365,55 @@ export class ChatService {
           degraded: progress.degraded,
         });
       }
+    }
+  }
+
+  /**
+   * The answer of a knowledge base service that retrieves and generates itself: its text streams with a
+   * `[n]` after each part it grounds on passages, numbered as Godwit's answers number their sources, and
+   * its session is stored with the answer so the conversation's next turn continues it.
+   */
+  private async *answerFromService(
+    request: ChatRequest,
+    answerer: ExternalAnswerer,
+    history: readonly Message[],
+    abortSignal: AbortSignal,
+    progress: AnswerProgress,
+  ): AsyncGenerator<ChatEvent> {
+    progress.answeredBy = answerer.label;
+    const sessionId = previousSession(history, answerer.service);
+    const sources = new CitationCollector();
+    let session: MessagePart | undefined;
+    const sync = () => {
+      progress.parts = [
+        ...(progress.text ? [{ type: 'text' as const, text: progress.text }] : []),
+        ...(session ? [session] : []),
+      ];
+    };
+    for await (const event of answerer.answer({
+      question: request.message,
+      ...(sessionId ? { sessionId } : {}),
+      abortSignal,
+    })) {
+      if (event.type === 'session') {
+        session = { type: 'session', service: answerer.service, id: event.id };
+        sync();
+        continue;
+      }
+      let delta = event.type === 'text' ? event.delta : '';
+      if (event.type === 'citation') {
+        const numbers = [...new Set(sources.add(event.passages).map((cited) => cited.index))];
+        if (numbers.length === 0) continue;
+        progress.citations = sources.all();
+        yield { type: 'citations', citations: progress.citations };
+        // The service sends a citation after the part it grounds: the marker follows that part.
+        const markers = numbers.map((index) => `[${index}]`).join('');
+        delta = /\s$/.test(progress.text) || !progress.text ? `${markers} ` : ` ${markers}`;
+      }
+      if (!delta) continue;
+      progress.text += delta;
+      sync();
+      yield { type: 'text', delta };
     }
   }
 
@@ -657,6 +735,8 @@ interface AnswerSetup extends Omit<PreparedTurn, 'created'> {
   messages: ModelMessage[];
   /** The stored answer a resumed turn continues. */
   resumed: { parts: MessagePart[]; citations: Citation[]; text: string } | null;
+  /** The conversation's messages before this turn. */
+  history: readonly Message[];
 }
 
 interface PreparedTurn {
@@ -745,6 +825,17 @@ function keepCited(text: string, citations: Citation[]): Citation[] {
   const cited = citedIndexes(text);
   if (cited.size === 0) return text.length > 0 ? [] : citations;
   return citations.filter((citation) => cited.has(citation.index));
+}
+
+/** The session `service` gave the conversation's newest answer that has one. */
+function previousSession(history: readonly Message[], service: string): string | undefined {
+  for (let index = history.length - 1; index >= 0; index--) {
+    const part = history[index]!.parts.find(
+      (candidate) => candidate.type === 'session' && candidate.service === service,
+    );
+    if (part?.type === 'session') return part.id;
+  }
+  return undefined;
 }
 
 function titleFrom(message: string): string {

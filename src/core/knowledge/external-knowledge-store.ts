@@ -13,6 +13,46 @@ export interface ExternalKnowledgeBase {
   /** The base as Godwit shows it (`external` set); `tenantId` is filled in per caller. */
   knowledgeBase: Omit<KnowledgeBase, 'tenantId'>;
   search(request: RetrievalRequest): Promise<SearchHit[]>;
+  /** Set when the service answers grounded questions itself (retrieval and generation in one call). */
+  answerer?: ExternalAnswerer;
+}
+
+/** One piece of an answer a knowledge base service generates. */
+export type ExternalAnswerEvent =
+  /** The service's session for this conversation (new, or the one it was given). */
+  | { type: 'session'; id: string }
+  | { type: 'text'; delta: string }
+  /** The text just streamed (`text`) is grounded on these passages. */
+  | { type: 'citation'; text: string; passages: SearchHit[] };
+
+export interface ExternalAnswerer {
+  /** Names the answering service in the stored turn and usage (`bedrock-knowledge-base:KB12345678`). */
+  readonly label: string;
+  /** The service key of the stored session part. */
+  readonly service: string;
+  /**
+   * Streams the answer to `question`; `sessionId` continues the conversation's earlier session (a session
+   * the service no longer knows starts a new one). Failures throw GodwitErrors naming the base and the fix.
+   */
+  answer(request: {
+    question: string;
+    sessionId?: string;
+    abortSignal: AbortSignal;
+  }): AsyncIterable<ExternalAnswerEvent>;
+}
+
+/**
+ * The answerers of the bases that generate their own answers, by knowledge base name (two configured
+ * names may front the same Bedrock Knowledge Base, in different modes).
+ */
+export function externalAnswerers(
+  externals: readonly ExternalKnowledgeBase[],
+): Map<string, ExternalAnswerer> {
+  return new Map(
+    externals.flatMap((external) =>
+      external.answerer ? [[external.knowledgeBase.name, external.answerer] as const] : [],
+    ),
+  );
 }
 
 export function withExternalKnowledgeBases(

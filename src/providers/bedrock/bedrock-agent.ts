@@ -19,6 +19,7 @@ import type {
   ManagedAgentCallResult,
   ManagedAgentEvent,
 } from '../../core/agent/managed-agent.ts';
+import { ConflictError } from '../../core/errors.ts';
 import type { JsonValue } from '../../core/types.ts';
 import { type AwsClientSettings, awsClientConfig } from './aws-client-settings.ts';
 import { referenceToHit } from './bedrock-passages.ts';
@@ -77,6 +78,13 @@ export function createBedrockAgent(settings: BedrockAgentSettings): ManagedAgent
         for await (const event of response.completion ?? []) yield* mapEvent(event);
       } catch (error) {
         if (invocation.abortSignal.aborted) throw error;
+        if (invocation.results && isValidationError(error)) {
+          // The agent keeps a handed-back invocation only while its session lives (idleSessionTTLInSeconds).
+          throw new ConflictError(
+            `${target.what} no longer waits for the results of invocation ${invocation.results.invocationId}: its session ended (it was idle too long) or the results were sent already. Ask again to start a new turn.`,
+            { cause: error },
+          );
+        }
         throw translateBedrockServiceError(error, target);
       }
     },
@@ -207,18 +215,30 @@ function toCall(member: InvocationInputMember, id: string): ManagedAgentCall[] {
   return [];
 }
 
+/**
+ * A call's result as the agent takes it back. A failed or denied call is sent with `REPROMPT`, so the
+ * agent's model reads what went wrong and answers about it (`FAILURE` would end the invocation with a
+ * DependencyFailedException); the user's decision on an approved or denied call is its `confirmationState`.
+ */
 function toInvocationResult(result: ManagedAgentCallResult): InvocationResultMember {
   const body = typeof result.output === 'string' ? result.output : JSON.stringify(result.output);
   const { call } = result;
+  const refused = result.failed || result.confirmation === 'denied';
+  const state = {
+    ...(refused ? { responseState: 'REPROMPT' as const } : {}),
+    ...(result.confirmation
+      ? { confirmationState: result.confirmation === 'approved' ? ('CONFIRM' as const) : ('DENY' as const) }
+      : {}),
+  };
   if (call.operation.kind === 'api') {
     return {
       apiResult: {
         actionGroup: call.actionGroup,
         apiPath: call.operation.path,
         httpMethod: call.operation.method,
-        httpStatusCode: result.failed ? 500 : 200,
+        httpStatusCode: result.confirmation === 'denied' ? 403 : result.failed ? 500 : 200,
         responseBody: { 'application/json': { body } },
-        ...(result.failed ? { responseState: 'FAILURE' as const } : {}),
+        ...state,
       },
     };
   }
@@ -227,7 +247,7 @@ function toInvocationResult(result: ManagedAgentCallResult): InvocationResultMem
       actionGroup: call.actionGroup,
       function: call.operation.name,
       responseBody: { TEXT: { body } },
-      ...(result.failed ? { responseState: 'FAILURE' as const } : {}),
+      ...state,
     },
   };
 }
@@ -263,6 +283,10 @@ function typedValue(value: string, type: string): JsonValue {
     default:
       return value;
   }
+}
+
+function isValidationError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ValidationException';
 }
 
 function parseText(text: string | undefined): JsonValue {

@@ -11,9 +11,13 @@ import {
   type SearchType,
 } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ValidationError } from '../../core/errors.ts';
-import type { ExternalKnowledgeBase } from '../../core/knowledge/external-knowledge-store.ts';
+import type {
+  ExternalAnswerer,
+  ExternalKnowledgeBase,
+} from '../../core/knowledge/external-knowledge-store.ts';
 import { type AwsClientSettings, awsClientConfig } from './aws-client-settings.ts';
 import { referenceToHit } from './bedrock-passages.ts';
+import { createRetrieveAndGenerate } from './bedrock-retrieve-and-generate.ts';
 import { translateBedrockServiceError } from './translate-bedrock-service-error.ts';
 
 export interface BedrockKnowledgeBaseSettings extends AwsClientSettings {
@@ -23,6 +27,10 @@ export interface BedrockKnowledgeBaseSettings extends AwsClientSettings {
   description: string;
   /** A Bedrock RetrievalFilter applied to every search. */
   filter: Record<string, unknown> | null;
+  /** `retrieveAndGenerate`: grounded chat is answered by RetrieveAndGenerate with `modelArn`. Default `retrieve`. */
+  mode?: 'retrieve' | 'retrieveAndGenerate';
+  /** The model (or inference profile) ARN that generates answers in `retrieveAndGenerate` mode. */
+  modelArn?: string | null;
   client?: BedrockAgentRuntimeClient;
 }
 
@@ -41,7 +49,26 @@ export function createBedrockKnowledgeBase(settings: BedrockKnowledgeBaseSetting
     permission: `bedrock:Retrieve on arn:aws:bedrock:${config.region}:<account>:knowledge-base/${settings.knowledgeBaseId}`,
   };
   const id = `bedrock:${settings.knowledgeBaseId}`;
+  const mode = settings.mode ?? 'retrieve';
+  let answerer: ExternalAnswerer | undefined;
+  if (mode === 'retrieveAndGenerate') {
+    answerer = createRetrieveAndGenerate({
+      knowledgeBaseId: settings.knowledgeBaseId,
+      modelArn: settings.modelArn ?? '',
+      filter: settings.filter as RetrievalFilter | null,
+      client: () => {
+        client ??= new BedrockAgentRuntimeClient(config);
+        return client;
+      },
+      target: {
+        what: target.what,
+        key,
+        permission: `bedrock:RetrieveAndGenerate, bedrock:Retrieve on arn:aws:bedrock:${config.region}:<account>:knowledge-base/${settings.knowledgeBaseId} and bedrock:InvokeModel on ${settings.modelArn}`,
+      },
+    });
+  }
   return {
+    ...(answerer ? { answerer } : {}),
     knowledgeBase: {
       id,
       name: settings.name,
@@ -51,7 +78,7 @@ export function createBedrockKnowledgeBase(settings: BedrockKnowledgeBaseSetting
       embeddingDimension: null,
       createdAt: CONFIGURED_AT,
       updatedAt: CONFIGURED_AT,
-      external: { provider: 'bedrock', id: settings.knowledgeBaseId, region: config.region },
+      external: { provider: 'bedrock', id: settings.knowledgeBaseId, region: config.region, mode },
     },
     async search(request) {
       if (request.mode === 'keyword') {

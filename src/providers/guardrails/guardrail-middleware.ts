@@ -45,7 +45,9 @@ export function createGuardrailMiddleware(guardrail: Guardrail): LanguageModelV4
       if (model.provider === 'bedrock') {
         const result = await doGenerate();
         if (result.finishReason.raw === 'guardrail_intervened') {
-          throw intervention(guardrail, result.providerMetadata?.bedrock?.trace);
+          // Converse answers with the guardrail's blocked message as the text.
+          const text = result.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
+          throw intervention(guardrail, result.providerMetadata?.bedrock?.trace, text);
         }
         return result;
       }
@@ -108,9 +110,17 @@ function converseInterventions(
   });
 }
 
-function intervention(guardrail: Guardrail, trace: unknown): GuardrailInterventionError {
+function intervention(
+  guardrail: Guardrail,
+  trace: unknown,
+  replacement?: string,
+): GuardrailInterventionError {
   const described = guardrail.describeTrace(trace);
-  return new GuardrailInterventionError({ guardrail: guardrail.label, ...described });
+  return new GuardrailInterventionError({
+    guardrail: guardrail.label,
+    ...described,
+    ...(replacement ? { replacement } : {}),
+  });
 }
 
 async function checkInput(guardrail: Guardrail, params: LanguageModelV4CallOptions): Promise<void> {

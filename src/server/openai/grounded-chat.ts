@@ -11,6 +11,7 @@ import type { Message } from '../../core/types.ts';
 import { type EncodedChunk, type TurnEncoder, turnStream } from '../chat-turn/index.ts';
 import type { ChatCall } from './chat-call.ts';
 import { ChunkWriter, completionBody, toOpenAIUsage } from './completion-format.ts';
+import { contentFilterText } from './content-filter.ts';
 import { lastUserText } from './map-messages.ts';
 import { openAIErrorReply } from './openai-errors.ts';
 
@@ -59,9 +60,30 @@ function groundedBody(call: ChatCall, message: Message) {
   });
 }
 
+type TurnError = Extract<ChatEvent, { type: 'error' }>;
+
+function isGuardrailBlock(event: TurnError): boolean {
+  return event.code === 'guardrail_intervened';
+}
+
+/** A turn a guardrail stopped, answered as OpenAI answers a filtered completion. */
+function filteredBody(call: ChatCall, event: TurnError) {
+  const said = event.assistantMessage.content;
+  return completionBody(call.identity, {
+    text: said + contentFilterText(said, event.guardrailMessage, event.message),
+    toolCalls: [],
+    finishReason: 'content_filter',
+    usage: toOpenAIUsage(event.assistantMessage.usage),
+    citations: event.assistantMessage.citations,
+  });
+}
+
 export async function completeGrounded(chat: ChatService, call: ChatCall, target: TurnTarget) {
   const outcome = await (await startTurn(chat, call, target)).outcome();
-  if (outcome.type === 'error') throw turnError(outcome);
+  if (outcome.type === 'error') {
+    if (isGuardrailBlock(outcome)) return filteredBody(call, outcome);
+    throw turnError(outcome);
+  }
   return groundedBody(call, outcome.message);
 }
 
@@ -77,8 +99,21 @@ class OpenAIChunkEncoder implements TurnEncoder {
     return [this.writer.start()];
   }
 
+  private said = '';
+
   event(event: ChatEvent): EncodedChunk[] {
-    if (event.type === 'text') return event.delta ? [this.writer.text(event.delta)] : [];
+    if (event.type === 'text') {
+      this.said += event.delta;
+      return event.delta ? [this.writer.text(event.delta)] : [];
+    }
+    if (event.type === 'error' && isGuardrailBlock(event)) {
+      const tail = contentFilterText(this.said, event.guardrailMessage, event.message);
+      const { usage, citations } = event.assistantMessage;
+      return [
+        ...(tail ? [this.writer.text(tail)] : []),
+        ...this.writer.finish('content_filter', toOpenAIUsage(usage), citations),
+      ];
+    }
     if (event.type === 'finish') {
       const { usage, citations, degraded } = event.message;
       return this.writer.finish('stop', toOpenAIUsage(usage), citations, degraded);
@@ -110,7 +145,7 @@ export async function streamGrounded(
   const first = await turn.peekUntil(
     (event) => event.type === 'text' || event.type === 'finish' || event.type === 'error',
   );
-  if (first?.type === 'error') {
+  if (first?.type === 'error' && !isGuardrailBlock(first)) {
     await turn.cancel();
     throw turnError(first);
   }

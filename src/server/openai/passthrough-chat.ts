@@ -14,6 +14,7 @@ import {
   toOpenAIToolCall,
   toOpenAIUsage,
 } from './completion-format.ts';
+import { contentFilterText, guardrailIntervention } from './content-filter.ts';
 import { NO_IMAGES } from './fetch-message-images.ts';
 import { toModelMessages } from './map-messages.ts';
 import { toCallSettings, toToolChoice, toToolSet } from './map-request.ts';
@@ -55,6 +56,16 @@ export async function completePassthrough(
       usage: toOpenAIUsage(result.totalUsage),
     });
   } catch (error) {
+    const blocked = guardrailIntervention(error);
+    if (blocked) {
+      await meter.settle('ok', null);
+      return completionBody(call.identity, {
+        text: contentFilterText('', blocked.intervention.replacement, blocked.message),
+        toolCalls: [],
+        finishReason: 'content_filter',
+        usage: toOpenAIUsage(null),
+      });
+    }
     await meter.settle(call.abort.signal.aborted ? 'cancelled' : 'error', null);
     throw error;
   }
@@ -78,7 +89,8 @@ async function firstOutput(
     if (next.done) return undefined;
     const part = next.value;
     if (!OUTPUT_PARTS.has(part.type)) continue;
-    if (part.type === 'error') {
+    // A guardrail's block is an answer (content_filter), not an HTTP error.
+    if (part.type === 'error' && !guardrailIntervention(part.error)) {
       await meter.settle(signal.aborted ? 'cancelled' : 'error', null);
       throw part.error;
     }
@@ -103,6 +115,7 @@ export async function streamPassthrough(
   let pending = await firstOutput(parts, meter, call.abort.signal);
   const writer = new ChunkWriter(call.identity, call.request.stream_options?.include_usage === true);
   let answeredBy = modelName;
+  let said = '';
   // After cancel() the controller refuses data; the drain in cancel() owns the rest of the call.
   let cancelled = false;
   const send = (controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array) => {
@@ -121,6 +134,7 @@ export async function streamPassthrough(
     switch (part.type) {
       case 'text-delta':
         if (!part.text) return 'skipped';
+        said += part.text;
         send(controller, writer.text(part.text));
         return 'sent';
       case 'tool-call':
@@ -134,7 +148,15 @@ export async function streamPassthrough(
         for (const chunk of writer.finish(toFinishReason(part.finishReason), toOpenAIUsage(part.totalUsage)))
           send(controller, chunk);
         return 'ended';
-      case 'error':
+      case 'error': {
+        const blocked = guardrailIntervention(part.error);
+        if (blocked) {
+          await meter.settle('ok', null);
+          const tail = contentFilterText(said, blocked.intervention.replacement, blocked.message);
+          if (tail) send(controller, writer.text(tail));
+          for (const chunk of writer.finish('content_filter', toOpenAIUsage(null))) send(controller, chunk);
+          return 'ended';
+        }
         if (call.abort.signal.aborted) {
           await meter.settle('cancelled', null);
           return 'ended';
@@ -143,6 +165,7 @@ export async function streamPassthrough(
         call.onStreamError(part.error);
         send(controller, writer.error(openAIErrorReply(part.error, undefined).body));
         return 'ended';
+      }
       case 'abort':
         await meter.settle('cancelled', null);
         return 'ended';

@@ -17,6 +17,10 @@ export const KnowledgeBaseSchema = z
     }),
     readOnly: z.boolean().openapi({ description: 'Uploads and deletions are refused (409).' }),
     externalId: z.string().optional().openapi({ description: 'The Bedrock Knowledge Base id.' }),
+    answerMode: z.enum(['retrieve', 'retrieveAndGenerate']).optional().openapi({
+      description:
+        'A Bedrock Knowledge Base only. `retrieve`: grounded chat is answered by the chat model from retrieved passages; `retrieveAndGenerate`: by Bedrock (RetrieveAndGenerate), its citations as sources.',
+    }),
   })
   .openapi('KnowledgeBase');
 

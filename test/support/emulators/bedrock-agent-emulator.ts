@@ -1,7 +1,8 @@
 /**
  * A loopback emulator of Bedrock's managed services, in their wire formats: the Agent Runtime's
  * `InvokeAgent` (an AWS event stream of `chunk`, `trace` and `returnControl` events, or exception events)
- * and `Retrieve` (knowledge base search with metadata filters), and the Runtime's `ApplyGuardrail`.
+ * `Retrieve` (knowledge base search with metadata filters) and `RetrieveAndGenerateStream` (an answer with
+ * citations, in a session), and the Runtime's `ApplyGuardrail`.
  * Requests must carry SigV4 for service `bedrock`, as the official clients send it.
  *
  * Tests declare agents, knowledge bases and guardrails, script each InvokeAgent call's events, and read
@@ -53,7 +54,7 @@ export interface GuardrailDefinition {
 }
 
 export interface AgentRuntimeRequest {
-  operation: 'InvokeAgent' | 'Retrieve' | 'ApplyGuardrail';
+  operation: 'InvokeAgent' | 'Retrieve' | 'RetrieveAndGenerateStream' | 'ApplyGuardrail';
   path: string;
   /** InvokeAgent: the session id in the path. */
   sessionId?: string;
@@ -68,6 +69,10 @@ export interface AgentRuntimeEmulator {
   denyAccessKey(accessKeyId: string): void;
   /** Queues the events of the next InvokeAgent calls, in order (a call with nothing queued answers "OK."). */
   scriptAgent(...turns: AgentTurnScript[]): void;
+  /** Ends a RetrieveAndGenerate session, as Bedrock does after its timeout: continuing it is refused. */
+  endKnowledgeBaseSession(sessionId: string): void;
+  /** Ends an agent session, as Bedrock does after its idle timeout: calls it handed back are no longer awaited. */
+  endSession(sessionId: string): void;
   knowledgeBase(knowledgeBaseId: string, documents: KnowledgeBaseDocument[]): void;
   guardrail(identifier: string, version: string, definition: GuardrailDefinition): void;
   readonly requests: AgentRuntimeRequest[];
@@ -241,7 +246,9 @@ export async function startAgentRuntimeEmulator(): Promise<AgentRuntimeEmulator>
   const knowledgeBases = new Map<string, KnowledgeBaseDocument[]>();
   const guardrails = new Map<string, GuardrailDefinition>();
   const requests: AgentRuntimeRequest[] = [];
-  const state = { agents, deniedKeys, turns, knowledgeBases, guardrails, requests };
+  const awaiting = new Map<string, { invocationId: string; calls: number }>();
+  const sessions = new Map<string, string[]>();
+  const state = { agents, deniedKeys, turns, knowledgeBases, guardrails, requests, awaiting, sessions };
   const server = createServer((request, response) => {
     handle(state, request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
@@ -255,6 +262,8 @@ export async function startAgentRuntimeEmulator(): Promise<AgentRuntimeEmulator>
     agent: (agentId, aliasIds) => agents.set(agentId, new Set(aliasIds)),
     denyAccessKey: (accessKeyId) => deniedKeys.add(accessKeyId),
     scriptAgent: (...scripts) => turns.push(...scripts),
+    endSession: (sessionId) => awaiting.delete(sessionId),
+    endKnowledgeBaseSession: (sessionId) => sessions.delete(sessionId),
     knowledgeBase: (id, documents) => knowledgeBases.set(id, documents),
     guardrail: (identifier, version, definition) => guardrails.set(`${identifier}@${version}`, definition),
     requests,
@@ -276,6 +285,10 @@ type State = {
   knowledgeBases: Map<string, KnowledgeBaseDocument[]>;
   guardrails: Map<string, GuardrailDefinition>;
   requests: AgentRuntimeRequest[];
+  /** Per session, the handed-back invocation whose results the agent waits for. */
+  awaiting: Map<string, { invocationId: string; calls: number }>;
+  /** RetrieveAndGenerate sessions: the questions asked in each. */
+  sessions: Map<string, string[]>;
 };
 
 async function handle(state: State, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -293,7 +306,16 @@ async function handle(state: State, request: IncomingMessage, response: ServerRe
   const invoke = /^\/agents\/([^/]+)\/agentAliases\/([^/]+)\/sessions\/([^/]+)\/text$/.exec(url.pathname);
   const retrieve = /^\/knowledgebases\/([^/]+)\/retrieve$/.exec(url.pathname);
   const guard = /^\/guardrail\/([^/]+)\/version\/([^/]+)\/apply$/.exec(url.pathname);
-  const operation = invoke ? 'InvokeAgent' : retrieve ? 'Retrieve' : guard ? 'ApplyGuardrail' : undefined;
+  const generate = url.pathname === '/retrieveAndGenerateStream';
+  const operation = invoke
+    ? 'InvokeAgent'
+    : retrieve
+      ? 'Retrieve'
+      : guard
+        ? 'ApplyGuardrail'
+        : generate
+          ? 'RetrieveAndGenerateStream'
+          : undefined;
   if (request.method !== 'POST' || !operation) {
     return sendError(response, 404, 'UnknownOperationException', `No operation at ${url.pathname}.`);
   }
@@ -311,9 +333,16 @@ async function handle(state: State, request: IncomingMessage, response: ServerRe
       `User: arn:aws:iam::123456789012:user/${keyId} is not authorized to perform: bedrock:${operation}`,
     );
   }
-  if (invoke)
-    return invokeAgent(state, response, decodeURIComponent(invoke[1]!), decodeURIComponent(invoke[2]!));
+  if (invoke) {
+    return invokeAgent(state, response, {
+      agentId: decodeURIComponent(invoke[1]!),
+      aliasId: decodeURIComponent(invoke[2]!),
+      sessionId: decodeURIComponent(invoke[3]!),
+      body,
+    });
+  }
   if (retrieve) return retrieveFrom(state, response, decodeURIComponent(retrieve[1]!), body);
+  if (generate) return retrieveAndGenerate(state, response, body);
   return applyGuardrail(
     state,
     response,
@@ -323,7 +352,12 @@ async function handle(state: State, request: IncomingMessage, response: ServerRe
   );
 }
 
-async function invokeAgent(state: State, response: ServerResponse, agentId: string, aliasId: string) {
+async function invokeAgent(
+  state: State,
+  response: ServerResponse,
+  request: { agentId: string; aliasId: string; sessionId: string; body: Record<string, unknown> },
+) {
+  const { agentId, aliasId, sessionId } = request;
   const aliases = state.agents.get(agentId);
   if (!aliases) {
     return sendError(
@@ -341,7 +375,17 @@ async function invokeAgent(state: State, response: ServerResponse, agentId: stri
       `Failed to retrieve resource because it doesn't exist. Please check the alias ${aliasId} of agent ${agentId}.`,
     );
   }
+  const refused = checkResults(state, sessionId, request.body);
+  if (refused) return sendError(response, refused.status, refused.type, refused.message);
   const script = state.turns.shift() ?? { events: [agentEvents.chunk('OK.')] };
+  for (const event of script.events ?? []) {
+    if (!('returnControl' in event)) continue;
+    const handedBack = event.returnControl as { invocationId: string; invocationInputs: unknown[] };
+    state.awaiting.set(sessionId, {
+      invocationId: handedBack.invocationId,
+      calls: handedBack.invocationInputs.length,
+    });
+  }
   if (script.error) return sendError(response, script.error.status, script.error.type, script.error.message);
   response.writeHead(200, {
     'content-type': 'application/vnd.amazon.eventstream',
@@ -352,6 +396,49 @@ async function invokeAgent(state: State, response: ServerResponse, agentId: stri
     await new Promise<void>((resolve) => response.write(encodeEvent(event), () => resolve()));
   }
   response.end();
+}
+
+/**
+ * Results sent back must answer the invocation the session waits for, one result per handed-back call;
+ * a result with responseState FAILURE ends the invocation with a DependencyFailedException.
+ */
+function checkResults(
+  state: State,
+  sessionId: string,
+  body: Record<string, unknown>,
+): { status: number; type: string; message: string } | null {
+  const sessionState = (body.sessionState ?? {}) as {
+    invocationId?: string;
+    returnControlInvocationResults?: Array<Record<string, { responseState?: string }>>;
+  };
+  const results = sessionState.returnControlInvocationResults;
+  if (!results) return null;
+  const awaited = state.awaiting.get(sessionId);
+  if (!awaited || awaited.invocationId !== sessionState.invocationId) {
+    return {
+      status: 400,
+      type: 'ValidationException',
+      message: `The invocationId ${sessionState.invocationId} does not match any invocation awaiting results in session ${sessionId}.`,
+    };
+  }
+  if (results.length !== awaited.calls) {
+    return {
+      status: 400,
+      type: 'ValidationException',
+      message: `Expected ${awaited.calls} returnControlInvocationResults for invocation ${awaited.invocationId}; got ${results.length}.`,
+    };
+  }
+  state.awaiting.delete(sessionId);
+  const failed = results.some((result) =>
+    Object.values(result).some((member) => member?.responseState === 'FAILURE'),
+  );
+  return failed
+    ? {
+        status: 424,
+        type: 'DependencyFailedException',
+        message: 'The action group returned FAILURE for this invocation.',
+      }
+    : null;
 }
 
 function encodeEvent(event: AgentEvent): Uint8Array {
@@ -434,6 +521,101 @@ function retrieveFrom(
       metadata: { 'x-amz-bedrock-kb-source-uri': document.uri, ...document.metadata },
     })),
   });
+}
+
+/**
+ * RetrieveAndGenerateStream: the passages Retrieve would find, "generated" into an answer that repeats
+ * each passage's text as an `output` event followed by a `citation` event naming it, in a session that is
+ * created on the first call (its id in the `x-amzn-bedrock-knowledge-base-session-id` header).
+ */
+async function retrieveAndGenerate(state: State, response: ServerResponse, body: Record<string, unknown>) {
+  const configuration = body.retrieveAndGenerateConfiguration as
+    | {
+        type?: string;
+        knowledgeBaseConfiguration?: {
+          knowledgeBaseId?: string;
+          modelArn?: string;
+          retrievalConfiguration?: { vectorSearchConfiguration?: Record<string, unknown> };
+        };
+      }
+    | undefined;
+  const knowledgeBase = configuration?.knowledgeBaseConfiguration;
+  if (configuration?.type !== 'KNOWLEDGE_BASE' || !knowledgeBase?.knowledgeBaseId) {
+    return sendError(response, 400, 'ValidationException', 'knowledgeBaseConfiguration is required.');
+  }
+  if (!knowledgeBase.modelArn?.startsWith('arn:')) {
+    return sendError(response, 400, 'ValidationException', 'modelArn must be a model ARN.');
+  }
+  const documents = state.knowledgeBases.get(knowledgeBase.knowledgeBaseId);
+  if (!documents) {
+    return sendError(
+      response,
+      404,
+      'ResourceNotFoundException',
+      `Knowledge base with id ${knowledgeBase.knowledgeBaseId} does not exist.`,
+    );
+  }
+  const question = (body.input as { text?: unknown } | undefined)?.text;
+  if (typeof question !== 'string' || question.length === 0) {
+    return sendError(response, 400, 'ValidationException', 'input.text must not be empty.');
+  }
+  const given = typeof body.sessionId === 'string' ? body.sessionId : undefined;
+  if (given && !state.sessions.has(given)) {
+    return sendError(response, 400, 'ValidationException', `Session with Id ${given} is not valid.`);
+  }
+  const sessionId = given ?? crypto.randomUUID();
+  state.sessions.set(sessionId, [...(state.sessions.get(sessionId) ?? []), question]);
+  const vector = knowledgeBase.retrievalConfiguration?.vectorSearchConfiguration;
+  const filter = vector?.filter ? compileFilter(vector.filter as Record<string, unknown>) : () => true;
+  const terms = words(question);
+  const found = documents
+    .filter((document) => filter(document.metadata ?? {}))
+    .map((document) => ({
+      document,
+      score: terms.filter((term) => words(document.text).includes(term)).length,
+    }))
+    .filter((entry) => entry.score > 0)
+    .sort((left, right) => right.score - left.score)
+    .slice(0, Number(vector?.numberOfResults ?? 2));
+  response.writeHead(200, {
+    'content-type': 'application/vnd.amazon.eventstream',
+    'x-amzn-bedrock-knowledge-base-session-id': sessionId,
+    'x-amzn-requestid': crypto.randomUUID(),
+  });
+  const events: Array<[string, unknown]> =
+    found.length === 0
+      ? [['output', { text: 'Sorry, I am unable to assist you with this request.' }]]
+      : found.flatMap(({ document }, index) => {
+          const text = `${index === 0 ? '' : ' '}${document.text}`;
+          return [
+            ['output', { text }],
+            [
+              'citation',
+              {
+                generatedResponsePart: { textResponsePart: { text: document.text } },
+                retrievedReferences: [
+                  {
+                    content: { type: 'TEXT', text: document.text },
+                    location: { type: 'S3', s3Location: { uri: document.uri } },
+                    metadata: { 'x-amz-bedrock-kb-source-uri': document.uri, ...document.metadata },
+                  },
+                ],
+              },
+            ],
+          ] as Array<[string, unknown]>;
+        });
+  for (const [type, payload] of events) {
+    const frame = codec.encode({
+      headers: {
+        ':message-type': { type: 'string', value: 'event' },
+        ':event-type': { type: 'string', value: type },
+        ':content-type': { type: 'string', value: 'application/json' },
+      },
+      body: new TextEncoder().encode(JSON.stringify(payload)),
+    });
+    await new Promise<void>((resolve) => response.write(frame, () => resolve()));
+  }
+  response.end();
 }
 
 /** The RetrievalFilter union: equals, notEquals, in, greaterThan, lessThan, startsWith, andAll, orAll. */
