@@ -8,23 +8,19 @@
  *
  * Each level runs `rounds` waves of N simultaneous requests. Prints one JSON document on stdout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   describeMachine,
   describeSource,
-  findFreePort,
   percentile,
   printResult,
   progress,
   ratio,
   round,
-  spawnServer,
-  stopServer,
-  waitForOk,
+  type ServerProcess,
+  startGodwitServe,
 } from './support/index.ts';
 
 const REPOSITORY = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -62,7 +58,7 @@ async function chat(url: string, question: string): Promise<number> {
 }
 
 /** A new data dir loads the sample after the server is ready; the questions are about the whole handbook. */
-async function waitForSample(server: ReturnType<typeof spawnServer>): Promise<void> {
+async function waitForSample(server: ServerProcess): Promise<void> {
   const deadline = performance.now() + 300_000;
   while (!/Loaded the sample|could not load the sample/.test(server.output())) {
     if (performance.now() > deadline) throw new Error(`the sample did not load:\n${server.output()}`);
@@ -94,21 +90,9 @@ async function runLevel(url: string, concurrency: number) {
   };
 }
 
-const root = mkdtempSync(join(tmpdir(), 'godwit-bench-chats-'));
-const port = await findFreePort();
-const url = `http://127.0.0.1:${port}`;
-const server = spawnServer(process.execPath, [join(REPOSITORY, 'bin', 'godwit.js'), 'serve'], {
-  env: {
-    PATH: process.env.PATH ?? '',
-    HOME: root,
-    GODWIT_DATA_DIR: join(root, 'data'),
-    GODWIT_PORT: String(port),
-    GODWIT_LOG_LEVEL: 'warn',
-  },
-  cwd: REPOSITORY,
-});
+const godwit = await startGodwitServe({ checkout: REPOSITORY, name: 'chats', readyTimeoutMs: 300_000 });
+const { url, server } = godwit;
 try {
-  await waitForOk(server, `${url}/readyz`, { timeoutMs: 300_000 });
   await waitForSample(server);
   await chat(url, QUESTIONS[0]!);
   const results = [];
@@ -126,6 +110,5 @@ try {
     })),
   });
 } finally {
-  await stopServer(server);
-  rmSync(root, { recursive: true, force: true });
+  await godwit.stop();
 }

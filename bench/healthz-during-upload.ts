@@ -9,9 +9,7 @@
  * /healthz is polled one request at a time, 20 ms apart, from the moment the upload starts until its
  * response arrives. Prints one JSON document on stdout; progress goes to stderr.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -19,16 +17,12 @@ import {
   createZipfVocabulary,
   describeMachine,
   describeSource,
-  findFreePort,
-  percentile,
   printResult,
   progress,
   round,
-  spawnServer,
-  stopServer,
-  summarize,
+  startGodwitServe,
+  summarizeWithTail,
   syntheticProse,
-  waitForOk,
 } from './support/index.ts';
 
 const REPOSITORY = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -86,21 +80,14 @@ async function pollWhile(
 }
 
 async function measure(label: string, checkout: string, file: Uint8Array) {
-  const root = mkdtempSync(join(tmpdir(), 'godwit-bench-upload-'));
-  const port = await findFreePort();
-  const url = `http://127.0.0.1:${port}`;
-  const server = spawnServer(process.execPath, [join(checkout, 'bin', 'godwit.js'), 'serve', '--no-sample'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: root,
-      GODWIT_DATA_DIR: join(root, 'data'),
-      GODWIT_PORT: String(port),
-      GODWIT_LOG_LEVEL: 'warn',
-    },
-    cwd: checkout,
+  const godwit = await startGodwitServe({
+    checkout,
+    args: ['--no-sample'],
+    name: 'upload',
+    readyTimeoutMs: 180_000,
   });
+  const { url } = godwit;
   try {
-    await waitForOk(server, `${url}/readyz`, { timeoutMs: 180_000 });
     const created = await fetch(`${url}/api/knowledge-bases`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -142,16 +129,11 @@ async function measure(label: string, checkout: string, file: Uint8Array) {
     return {
       label,
       uploadMs: round(uploadMs, 0),
-      idle: { ...summarize(idle.samples), p99: round(percentile(idle.samples, 99)), failures: idle.failures },
-      duringUpload: {
-        ...summarize(busy.samples),
-        p99: round(percentile(busy.samples, 99)),
-        failures: busy.failures,
-      },
+      idle: { ...summarizeWithTail(idle.samples), failures: idle.failures },
+      duringUpload: { ...summarizeWithTail(busy.samples), failures: busy.failures },
     };
   } finally {
-    await stopServer(server);
-    rmSync(root, { recursive: true, force: true });
+    await godwit.stop();
   }
 }
 

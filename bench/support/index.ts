@@ -10,6 +10,7 @@ export {
 } from './child-server.ts';
 export { type CpuClock, startCpuClock } from './cpu-clock.ts';
 export { findFreePort } from './free-port.ts';
+export { type GodwitServe, type StartGodwitServeOptions, startGodwitServe } from './godwit-serve.ts';
 export { createRandom, type Random, randomInteger } from './random.ts';
 export {
   type BenchmarkFlags,
@@ -19,7 +20,15 @@ export {
   progress,
   readFlags,
 } from './report.ts';
-export { type LatencySummary, median, percentile, ratio, round, summarize } from './statistics.ts';
+export {
+  type LatencySummary,
+  median,
+  percentile,
+  ratio,
+  round,
+  summarize,
+  summarizeWithTail,
+} from './statistics.ts';
 export {
   createZipfVocabulary,
   syntheticProse,

@@ -36,6 +36,11 @@ export function summarize(values: readonly number[]): LatencySummary {
   };
 }
 
+/** `summarize` with the 99th percentile, for tail latency. */
+export function summarizeWithTail(values: readonly number[]): LatencySummary & { p99: number } {
+  return { ...summarize(values), p99: round(percentile(values, 99)) };
+}
+
 /** `numerator / denominator`, rounded for a report; null when the denominator is zero. */
 export function ratio(numerator: number, denominator: number, digits = 2): number | null {
   if (denominator === 0 || !Number.isFinite(numerator / denominator)) return null;

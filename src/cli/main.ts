@@ -7,7 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../config/version.ts';
 import { GodwitError } from '../core/errors.ts';
 import { registerAnswerEvaluation } from './commands/eval-program.ts';
-import { registerMigrationCommands } from './commands/migrate-program.ts';
+import type { TransferOptions } from './commands/export.ts';
+import type { MigrateCommandOptions } from './commands/migrate.ts';
 import { createOutput, type Output } from './output.ts';
 
 const USAGE_CODES = new Set(['validation_failed', 'config_invalid', 'bad_request']);
@@ -254,7 +255,73 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     );
   registerAnswerEvaluation(evaluate, output, run, globals);
 
-  registerMigrationCommands(program, output, run, globals);
+  // migrate, export and import: one engine, the same transfer options.
+  const env = process.env;
+  const transferOptions = (command: Command) =>
+    command
+      .option('--resume', 'continue from the last checkpoint of the same migration')
+      .option(
+        '--verify',
+        'compare the target with the source afterwards (ids, checksums, metadata, retrieval)',
+      )
+      .option('--dry-run', 'print the plan, the counts and the cost of re-embedding; write nothing')
+      .option('--reembed <model>', 'embed the texts again with provider:model-id')
+      .option('--batch-size <n>', 'records per batch (default 500)')
+      .option('--concurrency <n>', 'embedding calls in flight when re-embedding (default 4)')
+      .option('--report <prefix>', 'write the report to PREFIX.md and PREFIX.json')
+      .option('--json', 'print the report as one JSON document');
+  transferOptions(
+    program
+      .command('migrate <source> <target>')
+      .description('move knowledge or conversations between Chroma, PostgreSQL, dumps and Godwit')
+      .option('--map <file>', 'YAML column mapping for a PostgreSQL conversation source')
+      .option(
+        '--template <text>',
+        'document text for each row of a ?query= source, with {{column}} (or @file)',
+      )
+      .option('--id-column <name>', 'column naming each row of a ?query= source (default id)')
+      .option('--source-prefix <text>', 'prefix for the document source of each row')
+      .option('--embedding-model <model>', 'provider:model-id that made the source vectors (Chroma)')
+      .option('--golden <file>', 'JSONL {"query","relevant":[ids]} for recall after re-embedding')
+      .option('--tenant <id>', 'Godwit tenant to write into (default "default")'),
+  ).action(
+    run(async (source: string, target: string, options: MigrateCommandOptions) =>
+      (await import('./commands/migrate.ts')).migrateCommand(
+        source,
+        target,
+        { ...globals(), ...options, env },
+        output,
+      ),
+    ),
+  );
+  transferOptions(
+    program
+      .command('export <kb>')
+      .description('write a knowledge base to a dump folder (manifest.json + JSON Lines)')
+      .requiredOption('--out <dir>', 'dump folder (created; must be empty)'),
+  ).action(
+    run(async (knowledgeBase: string, options: TransferOptions & { out: string }) =>
+      (await import('./commands/export.ts')).exportCommand(
+        knowledgeBase,
+        { ...globals(), ...options, env },
+        output,
+      ),
+    ),
+  );
+  transferOptions(
+    program
+      .command('import <dir>')
+      .description('load a dump folder into a knowledge base (or conversations into the conversation store)')
+      .option('--kb <name>', 'target knowledge base (created when missing)'),
+  ).action(
+    run(async (directory: string, options: TransferOptions & { kb?: string }) =>
+      (await import('./commands/import.ts')).importCommand(
+        directory,
+        { ...globals(), ...options, env },
+        output,
+      ),
+    ),
+  );
 
   program
     .command('deploy [action]')

@@ -16,6 +16,7 @@ import {
   type ProviderFactory,
   parseModelName,
 } from '../providers/index.ts';
+import { PROVIDER_DESCRIPTORS } from '../providers/provider-descriptors.ts';
 import type { CircuitState } from '../providers/resilience/index.ts';
 import { loadProviderAdapters, providersToLoad } from './provider-adapters.ts';
 import type { GodwitConfig } from './schema.ts';
@@ -27,12 +28,9 @@ function pick(snapshot: { hits: number; misses: number }): { hits: number; misse
 }
 
 /** The model used when none is configured, for the first configured provider in this order. */
-export const PROVIDER_DEFAULT_MODELS: Array<{ provider: string; model: string }> = [
-  { provider: 'bedrock', model: 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0' },
-  { provider: 'openai', model: 'openai:gpt-4.1-mini' },
-  { provider: 'google', model: 'google:gemini-2.0-flash' },
-  { provider: 'ollama', model: 'ollama:llama3.1:8b' },
-];
+export const PROVIDER_DEFAULT_MODELS: Array<{ provider: string; model: string }> = PROVIDER_DESCRIPTORS.map(
+  (descriptor) => ({ provider: descriptor.name, model: descriptor.defaultModel }),
+);
 
 export interface ModelLayer {
   models: ModelResolver;
@@ -114,7 +112,7 @@ export async function createModels(
     endpoint: (name) => {
       if (responseCache || (routed && name === defaultModel)) return undefined;
       const { provider, modelId } = parseModelName(name);
-      return adapters[provider as keyof typeof adapters]?.chatCompletionsEndpoint?.(modelId);
+      return adapters[provider]?.chatCompletionsEndpoint?.(modelId);
     },
     breakers: resilience.breakers,
     limiter: (provider) => resilience.limiter(provider),
@@ -128,7 +126,7 @@ export async function createModels(
   if (embeddingModel && !embedders.has(embeddingModel)) {
     const separator = embeddingModel.indexOf(':');
     const providerName = embeddingModel.slice(0, separator);
-    const adapter = adapters[providerName as keyof typeof adapters];
+    const adapter = adapters[providerName];
     if (adapter) {
       const embedder = adapter.embedder(embeddingModel.slice(separator + 1), {
         middleware: resilience.embeddingMiddleware(providerName),

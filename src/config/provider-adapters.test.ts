@@ -138,8 +138,8 @@ describe('loadProviderAdapters', () => {
     const env = { HOME: home, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
     const adapters = await loadProviderAdapters(new Set(['openai']), env);
     expect(Object.keys(adapters)).toEqual(['bedrock', 'openai', 'google', 'ollama']);
-    expect(providerOf(adapters.openai.languageModel('gpt-4.1-mini'))).toBe('openai');
-    expect(() => adapters.google.languageModel('gemini-2.0-flash')).toThrowError(ConfigError);
+    expect(providerOf(adapters.openai!.languageModel('gpt-4.1-mini'))).toBe('openai');
+    expect(() => adapters.google!.languageModel('gemini-2.0-flash')).toThrowError(ConfigError);
   });
 });
 

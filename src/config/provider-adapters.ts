@@ -10,32 +10,17 @@
  */
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { ConfigError } from '../core/errors.ts';
-import {
-  BEDROCK_CREDENTIALS_HINT,
-  bedrockRegion,
-  detectBedrockCredentials,
-} from '../providers/bedrock/bedrock-credentials.ts';
 import type { ProviderDetection } from '../providers/detect-providers.ts';
-import { GOOGLE_API_KEY_VARIABLES } from '../providers/google/google-api-key.ts';
+import { ollamaDescriptor } from '../providers/ollama/ollama-descriptor.ts';
 import { ollamaHostURL } from '../providers/ollama/ollama-host.ts';
-import { type ModelProvider, readVariable, requireModelId } from '../providers/resilience/model-provider.ts';
+import { findProviderDescriptor, PROVIDER_DESCRIPTORS } from '../providers/provider-descriptors.ts';
+import { type ModelProvider, requireModelId } from '../providers/resilience/model-provider.ts';
 import type { GodwitConfig } from './schema.ts';
 
 type Environment = Record<string, string | undefined>;
 
 /** The cloud providers, in the order the registry lists them. */
-export const CLOUD_PROVIDERS = ['bedrock', 'openai', 'google', 'ollama'] as const;
-export type CloudProvider = (typeof CLOUD_PROVIDERS)[number];
-
-/** Providers a stand-in can replace: those that fail without credentials. */
-type CredentialedProvider = Exclude<CloudProvider, 'ollama'>;
-
-const LOADERS: Record<CloudProvider, (env: Environment) => Promise<ModelProvider>> = {
-  bedrock: async (env) => (await import('../providers/bedrock/index.ts')).createBedrockProvider({ env }),
-  openai: async (env) => (await import('../providers/openai/index.ts')).createOpenAIProvider({ env }),
-  google: async (env) => (await import('../providers/google/index.ts')).createGoogleProvider({ env }),
-  ollama: async (env) => (await import('../providers/ollama/index.ts')).createOllamaProvider({ env }),
-};
+export const CLOUD_PROVIDERS: readonly string[] = PROVIDER_DESCRIPTORS.map((descriptor) => descriptor.name);
 
 /**
  * The providers whose adapter module must load: those configured in the environment, those named by
@@ -44,7 +29,7 @@ const LOADERS: Record<CloudProvider, (env: Environment) => Promise<ModelProvider
  *
  * @example providersToLoad(config, detectProviders(env)) // → Set { 'openai' } with OPENAI_API_KEY set
  */
-export function providersToLoad(config: GodwitConfig, detections: ProviderDetection[]): Set<CloudProvider> {
+export function providersToLoad(config: GodwitConfig, detections: ProviderDetection[]): Set<string> {
   const named = [
     config.models.default,
     ...config.models.fallback,
@@ -64,40 +49,42 @@ export function providersToLoad(config: GodwitConfig, detections: ProviderDetect
  * @example const adapters = await loadProviderAdapters(new Set(['openai']), process.env);
  */
 export async function loadProviderAdapters(
-  load: ReadonlySet<CloudProvider>,
+  load: ReadonlySet<string>,
   env: Environment,
-): Promise<Record<CloudProvider, ModelProvider>> {
+): Promise<Record<string, ModelProvider>> {
   const entries = await Promise.all(
-    CLOUD_PROVIDERS.map(
-      async (provider) =>
+    PROVIDER_DESCRIPTORS.map(
+      async (descriptor) =>
         [
-          provider,
-          load.has(provider)
-            ? await LOADERS[provider](env)
-            : provider === 'ollama'
-              ? deferredOllama(env)
-              : unconfiguredProvider(provider, env),
+          descriptor.name,
+          load.has(descriptor.name)
+            ? await descriptor.load(env)
+            : descriptor.missingCredentials
+              ? unconfiguredProvider(descriptor.name, env)
+              : deferredOllama(env),
         ] as const,
     ),
   );
-  return Object.fromEntries(entries) as Record<CloudProvider, ModelProvider>;
+  return Object.fromEntries(entries);
 }
 
 /**
  * A stand-in for a provider without credentials: every call fails with the error its adapter throws
  * (an empty model id is a ValidationError; otherwise a ConfigError naming what to set).
  */
-export function unconfiguredProvider(provider: CredentialedProvider, env: Environment): ModelProvider {
+export function unconfiguredProvider(provider: string, env: Environment): ModelProvider {
+  const descriptor = findProviderDescriptor(provider);
   const fail = (modelId: string): never => {
     const id = requireModelId(provider, modelId);
-    throw missingCredentials(provider, `${provider}:${id}`, env);
+    const model = `${provider}:${id}`;
+    throw descriptor?.missingCredentials?.(model, env) ?? configuredAfterStart(provider, model);
   };
   return {
     name: provider,
     languageModel: fail,
     embedder: fail,
-    // Only the OpenAI adapter forwards Chat Completions; it checks the key before answering.
-    ...(provider === 'openai' ? { chatCompletionsEndpoint: fail } : {}),
+    // Only an adapter that forwards Chat Completions has the endpoint; it checks the key before answering.
+    ...(descriptor?.forwardsChatCompletions ? { chatCompletionsEndpoint: fail } : {}),
   };
 }
 
@@ -111,7 +98,7 @@ export function unconfiguredProvider(provider: CredentialedProvider, env: Enviro
 export function deferredOllama(env: Environment): ModelProvider {
   let adapter: Promise<ModelProvider> | undefined;
   const load = () => {
-    adapter ??= LOADERS.ollama(env);
+    adapter ??= ollamaDescriptor.load(env);
     return adapter;
   };
   return {
@@ -151,32 +138,8 @@ export function deferredOllama(env: Environment): ModelProvider {
   };
 }
 
-function missingCredentials(provider: CredentialedProvider, model: string, env: Environment): ConfigError {
-  switch (provider) {
-    case 'openai':
-      return readVariable(env, 'OPENAI_API_KEY')
-        ? configuredAfterStart(provider, model)
-        : new ConfigError(`${model} needs an OpenAI API key: set OPENAI_API_KEY.`);
-    case 'google':
-      return readVariable(env, ...GOOGLE_API_KEY_VARIABLES)
-        ? configuredAfterStart(provider, model)
-        : new ConfigError(`${model} needs a Gemini API key: set GOOGLE_GENERATIVE_AI_API_KEY.`);
-    case 'bedrock': {
-      if (!bedrockRegion(env)) {
-        return new ConfigError(`${model} needs an AWS region: set AWS_REGION (for example us-east-1).`);
-      }
-      const source = detectBedrockCredentials(env);
-      return source.kind === 'missing'
-        ? new ConfigError(
-            `${model} needs AWS credentials (${source.description}): ${BEDROCK_CREDENTIALS_HINT}.`,
-          )
-        : configuredAfterStart(provider, model);
-    }
-  }
-}
-
 /** Credentials that appeared after start (a shared AWS file written later, a mutated env). */
-function configuredAfterStart(provider: CredentialedProvider, model: string): ConfigError {
+function configuredAfterStart(provider: string, model: string): ConfigError {
   return new ConfigError(
     `${model}: the ${provider} provider was not configured when Godwit started; restart Godwit to use it.`,
   );

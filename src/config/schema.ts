@@ -1019,5 +1019,7 @@ export const configSchema = z
 
 export type GodwitConfig = z.infer<typeof configSchema>;
 export type AssistantConfig = z.infer<typeof assistantSchema>;
+/** The assistants by name. */
+export type AssistantsConfig = GodwitConfig['assistants'];
 export type ToolsConfig = z.infer<typeof toolsSchema>;
 export type ChannelsConfig = z.infer<typeof channelsSchema>;

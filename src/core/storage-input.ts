@@ -2,8 +2,10 @@
  * Checks every storage adapter applies to port input before writing, so a bad call fails the same way
  * (a ValidationError naming the field) on memory, PostgreSQL and every other backend.
  */
-import { ValidationError } from './errors.ts';
-import type { Chunk } from './types.ts';
+
+import { ConflictError, ValidationError } from './errors.ts';
+import type { CreateKnowledgeBaseInput } from './ports.ts';
+import type { Chunk, KnowledgeBase } from './types.ts';
 
 /** pgvector's limit for the `vector` type; other backends are lower or equal. */
 export const MAX_EMBEDDING_DIMENSION = 16_000;
@@ -85,4 +87,32 @@ export function checkChunksForDocument(
     }
     if (chunk.embedding !== null) checkEmbedding(chunk.embedding, dimension, `the embedding of ${label}`);
   }
+}
+
+/** A new knowledge base from checked input (see `requireText` and `checkEmbeddingDimension`). */
+export function newKnowledgeBase(
+  tenantId: string,
+  input: CreateKnowledgeBaseInput,
+  id: string,
+  now: Date,
+): KnowledgeBase {
+  return {
+    id,
+    tenantId,
+    name: input.name,
+    description: input.description ?? '',
+    embeddingModel: input.embeddingModel ?? null,
+    embeddingVersion: input.embeddingVersion ?? null,
+    embeddingDimension: input.embeddingDimension ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** The error every store gives when a tenant already has a knowledge base of that name. */
+export function knowledgeBaseNameTaken(name: string, cause?: unknown): ConflictError {
+  return new ConflictError(
+    `Knowledge base "${name}" already exists; choose another name.`,
+    cause === undefined ? undefined : { cause },
+  );
 }

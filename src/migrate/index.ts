@@ -5,7 +5,13 @@
 export { Checkpoint, type CheckpointState } from './checkpoint.ts';
 export { DUMP_FORMAT, DUMP_SCHEMA_VERSION, type DumpManifest, readManifest } from './dump/manifest.ts';
 export { type Location, parseLocation } from './locations.ts';
-export { type EndpointContext, type GodwitStorage, openSink, openSource } from './open-endpoints.ts';
+export {
+  type EndpointContext,
+  type GodwitStorage,
+  type OpenedConversationStore,
+  openSink,
+  openSource,
+} from './open-endpoints.ts';
 export type { MigrationSink, MigrationSource, SinkPlan, SourceDescription } from './ports.ts';
 export {
   type ConversationRecord,

@@ -1,5 +1,2 @@
-/** The config sections tool sources and assistants are built from (see src/config/schema.ts). */
-import type { GodwitConfig } from '../config/schema.ts';
-
-export type AssistantsConfig = GodwitConfig['assistants'];
-export type ToolSourcesConfig = GodwitConfig['tools'];
+/** The config sections tool sources and assistants are built from; the schema in src/config/schema.ts defines them. */
+export type { AssistantsConfig, ToolsConfig as ToolSourcesConfig } from '../config/schema.ts';

@@ -3,70 +3,38 @@
  * PING, a question answered in the background to the fake Discord API, a preflight, and a bad channel setting
  * that stops the start with exit code 2.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { readLockOwner } from '../../src/config/data-dir-lock.ts';
 import { askInteraction, discordRequest, generateDiscordKey } from '../channels/channel-harness.ts';
 import { captureOutput } from '../support/capture-output.ts';
 import { type ChannelApiFake, startChannelApiFake } from '../support/channel-api-fake.ts';
+import { type GodwitProcess, startGodwit } from '../support/godwit-process.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FRONT_END = 'https://app.example.com';
 const root = mkdtempSync(join(tmpdir(), 'godwit-serve-channels-'));
-const dataDir = join(root, 'data');
 const key = generateDiscordKey();
 let platform: ChannelApiFake;
-let server: ChildProcess;
-let output = '';
+let server: GodwitProcess;
 let url = '';
-
-function withoutGodwitVariables(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(OPENAI_|GOOGLE_|AWS_|OLLAMA_|GODWIT_)/.test(name)) env[name] = value;
-  }
-  return env;
-}
 
 beforeAll(async () => {
   platform = await startChannelApiFake();
-  server = spawn(process.execPath, ['bin/godwit.js', 'serve', '--port', '0', '--no-sample'], {
-    cwd: ROOT,
+  server = await startGodwit({
     env: {
-      ...withoutGodwitVariables(),
-      GODWIT_DATA_DIR: dataDir,
+      GODWIT_SAMPLE: 'false',
       GODWIT_CHANNELS__DISCORD__PUBLIC_KEY: key.publicHex,
       GODWIT_CHANNELS__DISCORD__API_BASE_URL: platform.url,
       GODWIT_SERVER__CORS__ALLOWED_ORIGINS: FRONT_END,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  server.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  server.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const deadline = Date.now() + 90_000;
-  while (!url) {
-    if (server.exitCode !== null) throw new Error(`godwit serve exited with ${server.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`godwit serve did not start within 90 s:\n${output}`);
-    if (/listening on/.test(output)) url = readLockOwner(dataDir)?.serverUrl ?? '';
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  url = server.url;
 }, 120_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await server?.stop();
   await platform?.close();
   rmSync(root, { recursive: true, force: true });
 });

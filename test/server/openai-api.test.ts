@@ -7,25 +7,22 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashEmbedding } from '../support/emulators/index.ts';
 import {
   CHAT_MODEL,
+  CHAT_PATHS,
   EMBEDDING_MODEL,
   type Gateway,
   KNOWLEDGE_BASE,
+  openAIClient,
   POLICY_SOURCE,
   startGateway,
 } from '../support/openai-gateway-harness.ts';
 
-// `openai:` chat is forwarded unchanged to the provider by default; every other provider goes through the
-// AI SDK. Both paths must behave the same to an OpenAI client.
-describe.each([
-  { path: 'forwarded unchanged', forwarding: true },
-  { path: 'through the AI SDK', forwarding: false },
-])('chat $path', ({ forwarding }) => {
+describe.each(CHAT_PATHS)('chat $path', ({ forwarding }) => {
   let gateway: Gateway;
   let client: OpenAI;
 
   beforeAll(async () => {
     gateway = await startGateway({ forwarding });
-    client = new OpenAI({ apiKey: 'sk-godwit-local', baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    client = openAIClient(gateway);
   });
 
   afterAll(async () => {

@@ -5,9 +5,11 @@
  * `openai:` models and embeddings served by the OpenAI wire-format emulator. Storage is in memory so that
  * the suite starts in well under a second; no model cache, so every call reaches the emulator.
  */
+
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
+import OpenAI from 'openai';
 import { createModels } from '../../src/config/create-models.ts';
 import { assembleServices } from '../../src/config/index.ts';
 import { configSchema } from '../../src/config/schema.ts';
@@ -21,6 +23,20 @@ import { createGodwitMetrics, type GodwitMetrics } from '../../src/server/metric
 import { createMemoryStorage } from '../../src/storage/memory/index.ts';
 import { type Emulator, startEmulator } from './emulators/index.ts';
 import { testParts } from './test-parts.ts';
+
+/**
+ * `openai:` chat is forwarded unchanged to the provider by default; every other provider goes through the
+ * AI SDK. Both paths must behave the same to an OpenAI client, so chat suites run once per path.
+ */
+export const CHAT_PATHS = [
+  { path: 'forwarded unchanged', forwarding: true },
+  { path: 'through the AI SDK', forwarding: false },
+] as const;
+
+/** The official OpenAI client on the gateway's /v1, with a local key and no retries. */
+export function openAIClient(gateway: Gateway): OpenAI {
+  return new OpenAI({ apiKey: 'sk-godwit-local', baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+}
 
 export const CHAT_MODEL = 'openai:gpt-4.1-mini';
 /** Priced differently from CHAT_MODEL, so a test can tell which model a usage row was priced as. */

@@ -5,31 +5,15 @@
  * model: summaries are extractive, reports are assembled from the findings the assistant passes, reviews are
  * rule checks.
  */
+// In a function of your own: import { … } from 'godwit/lambda/action-group';
+import { ActionError, createActionGroupHandler } from '../../../src/lambda/action-group.ts';
 
-export interface ActionGroupEvent {
-  messageVersion: string;
-  actionGroup: string;
-  apiPath: string;
-  httpMethod: string;
-  requestBody?: {
-    content: { 'application/json': { properties: Array<{ name: string; type?: string; value: string }> } };
-  };
-  sessionAttributes?: Record<string, string>;
-}
+export type { ActionGroupEvent } from '../../../src/lambda/action-group.ts';
 
 export interface ReviewFinding {
   line: number;
   rule: string;
   message: string;
-}
-
-class ActionError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const STOP_WORDS = new Set(
@@ -125,45 +109,17 @@ function readArray(value: string | undefined): string[] {
 }
 
 /** The function's entry point, as the Lambda Node.js runtime calls it. */
-export async function handler(event: ActionGroupEvent) {
-  const properties = Object.fromEntries(
-    (event.requestBody?.content['application/json'].properties ?? []).map((item) => [item.name, item.value]),
-  );
-  let status = 200;
-  let body: unknown;
-  try {
-    const route = `${event.httpMethod} ${event.apiPath}`;
-    if (route === 'POST /summarize') {
-      const max = properties.maxSentences === undefined ? 3 : Number(properties.maxSentences);
-      if (!Number.isInteger(max) || max < 1 || max > 10) {
-        throw new ActionError(
-          400,
-          `maxSentences "${properties.maxSentences}" is not a whole number from 1 to 10.`,
-        );
-      }
-      body = summarize(properties.text ?? '', max);
-    } else if (route === 'POST /reports') {
-      body = generateReport(properties.title ?? '', readArray(properties.findings));
-    } else if (route === 'POST /code-reviews') {
-      body = reviewCode(properties.code ?? '');
-    } else {
-      throw new ActionError(404, `No action for ${route}.`);
+export const handler = createActionGroupHandler({
+  'POST /summarize': ({ properties }) => {
+    const max = properties.maxSentences === undefined ? 3 : Number(properties.maxSentences);
+    if (!Number.isInteger(max) || max < 1 || max > 10) {
+      throw new ActionError(
+        400,
+        `maxSentences "${properties.maxSentences}" is not a whole number from 1 to 10.`,
+      );
     }
-  } catch (error) {
-    if (!(error instanceof ActionError)) throw error;
-    status = error.status;
-    body = { error: error.message };
-  }
-  return {
-    messageVersion: '1.0',
-    response: {
-      actionGroup: event.actionGroup,
-      apiPath: event.apiPath,
-      httpMethod: event.httpMethod,
-      httpStatusCode: status,
-      responseBody: { 'application/json': { body: JSON.stringify(body) } },
-    },
-    sessionAttributes: event.sessionAttributes ?? {},
-    promptSessionAttributes: {},
-  };
-}
+    return summarize(properties.text ?? '', max);
+  },
+  'POST /reports': ({ properties }) => generateReport(properties.title ?? '', readArray(properties.findings)),
+  'POST /code-reviews': ({ properties }) => reviewCode(properties.code ?? ''),
+});

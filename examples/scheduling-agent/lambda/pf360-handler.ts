@@ -4,17 +4,10 @@
  * invokes it unchanged (tools.lambda in godwit.yaml). The PF360 calls are replaced here by a small in-memory
  * schedule so the example runs without PF360; a real function would call the PF360 API at the same places.
  */
+// In a function of your own: import { … } from 'godwit/lambda/action-group';
+import { ActionError, createActionGroupHandler } from '../../../src/lambda/action-group.ts';
 
-export interface ActionGroupEvent {
-  messageVersion: string;
-  actionGroup: string;
-  apiPath: string;
-  httpMethod: string;
-  parameters?: Array<{ name: string; type: string; value: string }>;
-  requestBody?: { content: { 'application/json': { properties: Array<{ name: string; value: string }> } } };
-  sessionId?: string;
-  sessionAttributes?: Record<string, string>;
-}
+export type { ActionGroupEvent } from '../../../src/lambda/action-group.ts';
 
 export interface Appointment {
   appointmentId: string;
@@ -35,15 +28,6 @@ const PROVIDERS: Record<string, { name: string; weekdays: number[] }> = {
 };
 
 const DAY_SLOTS = ['09:00', '09:30', '10:00', '10:30', '11:00', '11:30'];
-
-class ActionError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * A handler over its own schedule (one per warm Lambda container).
@@ -112,45 +96,13 @@ export function createPf360Handler(appointments = new Map<string, Appointment>()
     return appointment;
   };
 
-  return async function handler(event: ActionGroupEvent) {
-    const parameter = (name: string) => event.parameters?.find((item) => item.name === name)?.value ?? '';
-    const properties = Object.fromEntries(
-      (event.requestBody?.content['application/json'].properties ?? []).map((item) => [
-        item.name,
-        item.value,
-      ]),
-    );
-    let status = 200;
-    let body: unknown;
-    try {
-      const route = `${event.httpMethod} ${event.apiPath}`;
-      if (route === 'GET /providers/{providerId}/availability') {
-        body = availability(parameter('providerId'), parameter('date'));
-      } else if (route === 'POST /appointments') {
-        body = book(properties, event.sessionAttributes?.userId ?? null);
-      } else if (route === 'DELETE /appointments/{appointmentId}') {
-        body = cancel(parameter('appointmentId'));
-      } else {
-        throw new ActionError(404, `No action for ${route}.`);
-      }
-    } catch (error) {
-      if (!(error instanceof ActionError)) throw error;
-      status = error.status;
-      body = { error: error.message };
-    }
-    return {
-      messageVersion: '1.0',
-      response: {
-        actionGroup: event.actionGroup,
-        apiPath: event.apiPath,
-        httpMethod: event.httpMethod,
-        httpStatusCode: status,
-        responseBody: { 'application/json': { body: JSON.stringify(body) } },
-      },
-      sessionAttributes: event.sessionAttributes ?? {},
-      promptSessionAttributes: {},
-    };
-  };
+  return createActionGroupHandler({
+    'GET /providers/{providerId}/availability': ({ parameter }) =>
+      availability(parameter('providerId'), parameter('date')),
+    'POST /appointments': ({ properties, event }) =>
+      book(properties, event.sessionAttributes?.userId ?? null),
+    'DELETE /appointments/{appointmentId}': ({ parameter }) => cancel(parameter('appointmentId')),
+  });
 }
 
 function parseDate(date: string): Date {

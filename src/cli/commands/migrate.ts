@@ -6,16 +6,18 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createModels } from '../../config/create-models.ts';
-import { acquireDataDirLock, type DataDirLock } from '../../config/data-dir-lock.ts';
-import { createGodwit, type GodwitConfig } from '../../config/index.ts';
-import { ConfigError, ConflictError, ValidationError } from '../../core/errors.ts';
-import type { Embedder } from '../../core/models.ts';
-import type { GodwitServices } from '../../core/services.ts';
+import type { GodwitConfig } from '../../config/index.ts';
+import {
+  chromaStorageOverrides,
+  MigrationResources,
+  openDynamoDbConversations,
+  openPostgresConversations,
+  openSearchStorageOverrides,
+} from '../../config/migration-endpoints.ts';
+import { ValidationError } from '../../core/errors.ts';
 import {
   buildReport,
   type EndpointContext,
-  type GodwitStorage,
   type Location,
   type MigrationProgress,
   type MigrationReport,
@@ -72,29 +74,18 @@ export async function migrateCommand(
   const concurrency = positiveInteger(options.concurrency, '--concurrency', 4);
   const map = options.map ? readConversationMap(options.map) : undefined;
   const config = readConfig(options);
-  const resources = new Resources(config, options.reembed, options.env ?? {});
+  const resources = new MigrationResources(config, options.reembed, options.env ?? {});
   try {
     const context: EndpointContext = {
       godwit: () => resources.godwit(),
-      postgresConversations: async (url) => {
-        const { openPostgresStorage, redactDatabaseUrl } = await import('../../storage/postgres/index.ts');
-        const schema = url.searchParams.get('schema') ?? undefined;
-        const connection = new URL(url.href);
-        connection.searchParams.delete('schema');
-        const storage = await openPostgresStorage({ url: connection.href, ...(schema ? { schema } : {}) });
-        return {
-          store: storage.conversations,
-          location: redactDatabaseUrl(connection.href),
-          close: () => storage.close(),
-        };
-      },
+      postgresConversations: (url) => openPostgresConversations(url),
       dynamoDbConversations: (table, url) => openDynamoDbConversations(table, url),
       openSearch: async (url) => ({
-        ...(await resources.godwit(openSearchOverrides(url))),
+        ...(await resources.godwit(openSearchStorageOverrides(url))),
         location: `OpenSearch ${url.host} (catalogue in PostgreSQL)`,
       }),
       chroma: async (location) => ({
-        ...(await resources.godwit(chromaOverrides(location))),
+        ...(await resources.godwit(chromaStorageOverrides(location))),
         location: `Chroma ${new URL(location.baseUrl).host} (catalogue in ${config.database.url ? 'PostgreSQL' : `godwit data dir ${config.dataDir}`})`,
       }),
       tenantId: map?.tenant ?? options.tenant,
@@ -161,170 +152,6 @@ export async function migrateCommand(
     return report.ok ? 0 : 1;
   } finally {
     await resources.close();
-  }
-}
-
-/**
- * `opensearch://HOST/KB?service=aoss|es&region=R&indexPrefix=P`: Godwit's own storage with its vector
- * store on that endpoint (HTTPS; `opensearch+http://` for plain HTTP). The catalogue stays in PostgreSQL,
- * as with `storage.vectors: opensearch`, so GODWIT_DATABASE_URL must be set.
- */
-function openSearchOverrides(url: URL): Partial<GodwitConfig['storage']> {
-  const service = url.searchParams.get('service') ?? 'aoss';
-  if (service !== 'aoss' && service !== 'es') {
-    throw new ValidationError(
-      `opensearch:// ?service= must be aoss (Serverless) or es (managed domain), not "${service}".`,
-    );
-  }
-  const indexPrefix = url.searchParams.get('indexPrefix');
-  return {
-    vectors: 'opensearch',
-    opensearch: {
-      endpoint: `${url.protocol === 'opensearch+http:' ? 'http' : 'https'}://${url.host}`,
-      region: url.searchParams.get('region'),
-      service,
-      indexPrefix: indexPrefix ?? 'godwit-chunks',
-    },
-  };
-}
-
-/**
- * `chroma://HOST:PORT/KB?tenant=T&database=D&collectionPrefix=P`: Godwit's own storage with its vector
- * store on that Chroma server (`chromas://` for HTTPS), as with `storage.vectors: chroma`. The catalogue
- * stays in the configured relational database (PGlite in the data dir, or PostgreSQL).
- */
-function chromaOverrides(location: Extract<Location, { type: 'chroma' }>): Partial<GodwitConfig['storage']> {
-  const collectionPrefix = location.collectionPrefix ?? 'godwit';
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/.test(collectionPrefix)) {
-    throw new ValidationError(
-      `chroma:// ?collectionPrefix= "${collectionPrefix}" is not usable in a collection name; use up to 63 letters, digits, "-" and "_".`,
-    );
-  }
-  return {
-    vectors: 'chroma',
-    chroma: {
-      url: location.baseUrl,
-      tenant: location.tenant ?? null,
-      database: location.database ?? null,
-      collectionPrefix,
-      token: null,
-      tokenHeader: 'Authorization',
-      headers: {},
-    },
-  };
-}
-
-/**
- * `dynamodb://PREFIXdata?region=R&endpoint=URL&create=true`: Godwit's DynamoDB conversation store on that
- * table (Godwit's table is named `<tablePrefix>data`; `create=true` creates it when missing).
- */
-async function openDynamoDbConversations(table: string, url: URL) {
-  if (!table.endsWith('data')) {
-    throw new ValidationError(
-      `dynamodb://${table}: Godwit's DynamoDB table is named <prefix>data (default godwit-data). Name that table, e.g. dynamodb://godwit-data.`,
-    );
-  }
-  const { openDynamoDbStorage } = await import('../../storage/dynamodb/index.ts');
-  const region = url.searchParams.get('region');
-  const endpoint = url.searchParams.get('endpoint');
-  const storage = await openDynamoDbStorage({
-    tablePrefix: table.slice(0, -'data'.length),
-    ...(region ? { region } : {}),
-    ...(endpoint ? { endpoint } : {}),
-    createTables: url.searchParams.get('create') === 'true',
-  });
-  return {
-    store: storage.conversations,
-    location: `dynamodb://${table}${endpoint ? ` at ${endpoint}` : ''}`,
-    close: () => storage.close(),
-  };
-}
-
-/** Opened lazily and closed in reverse order: Godwit storage (with its data-dir lock), sources, sinks. */
-class Resources {
-  private services: GodwitServices | undefined;
-  private lock: DataDirLock | null = null;
-  private closers: Array<() => Promise<void>> = [];
-
-  constructor(
-    private readonly config: GodwitConfig,
-    private readonly reembedModel: string | undefined,
-    private readonly env: Record<string, string | undefined>,
-  ) {}
-
-  private withEmbedding(): GodwitConfig {
-    return this.reembedModel
-      ? { ...this.config, models: { ...this.config.models, embedding: this.reembedModel } }
-      : this.config;
-  }
-
-  /** Godwit's storage as configured, or with `overrides` (an opensearch:// or chroma:// target's vector store). */
-  async godwit(overrides?: Partial<GodwitConfig['storage']>): Promise<GodwitStorage> {
-    if (this.services && overrides) {
-      throw new ValidationError(
-        `An ${overrides.vectors}:// target cannot be combined with a godwit:// source: migrate through a dump.`,
-      );
-    }
-    if (overrides?.vectors === 'opensearch' && !this.config.database.url) {
-      throw new ConfigError(
-        'An opensearch:// target keeps the knowledge catalogue in PostgreSQL, as storage.vectors: opensearch does: set GODWIT_DATABASE_URL (or database.url).',
-      );
-    }
-    if (!this.services) {
-      if (!this.config.database.url) {
-        try {
-          this.lock = acquireDataDirLock(this.config.dataDir, 'migrate');
-        } catch (error) {
-          if (error instanceof ConflictError) {
-            throw new ConflictError(
-              `${error.message} The embedded database serves one process at a time: stop \`godwit serve\` while migrating, or point GODWIT_DATABASE_URL at a PostgreSQL server both can share.`,
-            );
-          }
-          throw error;
-        }
-      }
-      const config = this.withEmbedding();
-      this.services = await createGodwit(
-        overrides ? { ...config, storage: { ...config.storage, ...overrides } } : config,
-        { env: this.env },
-      );
-    }
-    const where = this.config.database.url
-      ? 'PostgreSQL (GODWIT_DATABASE_URL)'
-      : `godwit data dir ${this.config.dataDir}`;
-    return {
-      knowledge: this.services.knowledgeStore,
-      index: this.services.index,
-      conversations: this.services.conversations,
-      location: where,
-    };
-  }
-
-  async embedder(model: string): Promise<Embedder> {
-    const embedders =
-      this.services?.embedders ?? (await createModels(this.withEmbedding(), this.env)).embedders;
-    const embedder = embedders.get(model);
-    if (!embedder) {
-      throw new ConfigError(
-        `Cannot re-embed with "${model}": no such embedding model is configured. Use provider:model-id (e.g. bedrock:amazon.titan-embed-text-v2:0, openai:text-embedding-3-small, local:lexical) with that provider's credentials set.`,
-      );
-    }
-    return embedder;
-  }
-
-  track<T extends { close(): Promise<void> }>(resource: T): T {
-    this.closers.push(() => resource.close());
-    return resource;
-  }
-
-  onClose(close: () => Promise<void>): void {
-    this.closers.push(close);
-  }
-
-  async close(): Promise<void> {
-    for (const close of this.closers.reverse()) await close().catch(() => {});
-    await this.services?.close();
-    this.lock?.release();
   }
 }
 

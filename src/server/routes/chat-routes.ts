@@ -97,15 +97,11 @@ export function registerChatRoutes(
   services: GodwitServices,
   options: Pick<ResolvedAppOptions, 'maxBodyBytes' | 'logger' | 'shutdownSignal'>,
 ): void {
-  app.openapi(chatRoute(options.maxBodyBytes), async (c) => {
-    const body = c.req.valid('json');
-    // Validation errors come before the turn starts and are answered as plain JSON.
-    const turn = await services.chat.start(turnRequest(c, body, options.shutdownSignal));
-    // The route's typed responses cannot express an event stream or a status taken from the turn's error
-    // code, so both answers are built as plain Responses and cast once here.
-    if (!wantsEventStream(c, body.stream)) return (await answerAsJson(c, turn)) as never;
+  /** The turn as one JSON answer, or as server-sent events when the client asks for a stream. */
+  const answer = async (c: Context<AppEnv>, turn: ChatTurn, stream?: boolean): Promise<Response> => {
+    if (!wantsEventStream(c, stream)) return answerAsJson(c, turn);
     const requestId = c.var.requestId;
-    const stream = turnStream(turn, new ServerSentEventEncoder(), {
+    const events = turnStream(turn, new ServerSentEventEncoder(), {
       onFailure: (error) =>
         options.logger({
           level: 'error',
@@ -114,7 +110,16 @@ export function registerChatRoutes(
           error: describeForLog(error),
         }),
     });
-    return c.body(stream, 200, SERVER_SENT_EVENT_HEADERS) as never;
+    return c.body(events, 200, SERVER_SENT_EVENT_HEADERS);
+  };
+
+  app.openapi(chatRoute(options.maxBodyBytes), async (c) => {
+    const body = c.req.valid('json');
+    // Validation errors come before the turn starts and are answered as plain JSON.
+    const turn = await services.chat.start(turnRequest(c, body, options.shutdownSignal));
+    // The route's typed responses cannot express an event stream or a status taken from the turn's error
+    // code, so both answers are built as plain Responses and cast once here.
+    return (await answer(c, turn, body.stream)) as never;
   });
 
   app.openapi(toolApprovalsRoute(options.maxBodyBytes), async (c) => {
@@ -128,17 +133,6 @@ export function registerChatRoutes(
         ...(decision.reason ? { reason: decision.reason } : {}),
       })),
     });
-    if (!wantsEventStream(c, body.stream)) return (await answerAsJson(c, turn)) as never;
-    const requestId = c.var.requestId;
-    const stream = turnStream(turn, new ServerSentEventEncoder(), {
-      onFailure: (error) =>
-        options.logger({
-          level: 'error',
-          message: 'chat stream failed',
-          requestId,
-          error: describeForLog(error),
-        }),
-    });
-    return c.body(stream, 200, SERVER_SENT_EVENT_HEADERS) as never;
+    return (await answer(c, turn, body.stream)) as never;
   });
 }

@@ -3,10 +3,9 @@
  * which bases and documents exist, and a way to mark a document ready once its chunks are written. The
  * catalogue stays the source of truth for documents, statuses and counts.
  */
-import { DependencyError, NotFoundError } from '../../core/errors.ts';
+import { NotFoundError } from '../../core/errors.ts';
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
-import { checkChunksForDocument } from '../../core/storage-input.ts';
-import type { Chunk, KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
+import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
 
 export interface CataloguedDocument {
   source: string;
@@ -47,31 +46,6 @@ export function documentNotFound(document: { id: string; knowledgeBaseId: string
   return new NotFoundError(
     `Document "${document.id}" does not exist in knowledge base "${document.knowledgeBaseId}".`,
   );
-}
-
-/**
- * For a vector-only index (S3 Vectors, Chroma): the catalogued document the chunks belong to, after the
- * chunks were checked, and the vector dimension they use. Chunks of a base without an embedding model are
- * refused with `vectorOnlyMessage`, since such a store cannot hold them.
- */
-export async function requireVectorDocument(
-  catalogue: DocumentCatalogue,
-  tenantId: string,
-  document: { id: string; knowledgeBaseId: string },
-  chunks: Chunk[],
-  vectorOnlyMessage: string,
-): Promise<{ owner: CataloguedDocument; dimension: number | null }> {
-  const owner = await catalogue.document(tenantId, document.id, document.knowledgeBaseId);
-  if (!owner) throw documentNotFound(document);
-  checkChunksForDocument(tenantId, document, chunks, owner.embeddingDimension);
-  const dimension = chunks.find((chunk) => chunk.embedding)?.embedding?.length ?? owner.embeddingDimension;
-  if (chunks.length > 0 && dimension === null) {
-    throw new DependencyError(
-      `${vectorOnlyMessage}. Knowledge base "${document.knowledgeBaseId}" has no embedding model, so its chunks cannot be stored here.`,
-      { isRetryable: false },
-    );
-  }
-  return { owner, dimension };
 }
 
 /**

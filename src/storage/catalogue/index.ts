@@ -3,6 +3,16 @@
  * DynamoDB, chunks live in the outside index), the knowledge store on top of it, and how indexes and
  * metadata terms are named.
  */
+
+export {
+  CatalogueVectorIndex,
+  type ChunkReplacement,
+  compareScanOrder,
+  type DocumentReference,
+  inRequestedOrder,
+  type StoredChunkOwner,
+  VectorOnlyIndex,
+} from './catalogue-vector-index.ts';
 export {
   type CataloguedDocument,
   CataloguedKnowledgeStore,
@@ -10,6 +20,5 @@ export {
   type DocumentCatalogue,
   documentNotFound,
   KeyedSerialiser,
-  requireVectorDocument,
 } from './document-catalogue.ts';
 export { canonicalJson, indexName, metadataTerm, metadataTerms } from './vector-store-names.ts';

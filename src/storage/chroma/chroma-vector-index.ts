@@ -18,16 +18,16 @@
  * write, look in every collection of this prefix (one request per collection and 1,000 ids).
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, DependencyError, NotFoundError, ValidationError } from '../../core/errors.ts';
-import type { HealthReport, KeywordSearchQuery, VectorIndex, VectorSearchQuery } from '../../core/ports.ts';
-import { checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import type { HealthReport, VectorSearchQuery } from '../../core/ports.ts';
 import type { Chunk, SearchHit } from '../../core/types.ts';
 import {
-  type ChunkRemover,
+  type ChunkReplacement,
+  compareScanOrder,
   type DocumentCatalogue,
   indexName,
-  KeyedSerialiser,
-  requireVectorDocument,
+  type StoredChunkOwner,
+  VectorOnlyIndex,
 } from '../catalogue/index.ts';
 import { type ChromaConnectionOptions, ChromaHttp } from './chroma-http.ts';
 import {
@@ -83,25 +83,29 @@ interface Stored {
   metadata: Record<string, unknown>;
 }
 
+type StoredRecord = Stored & StoredChunkOwner;
+
 const LOOKUP_BATCH = 1000;
 const COUNT_PAGE = 10_000;
 const LIST_PAGE = 100;
 const DEFAULT_SCAN_BATCH = 500;
 
-export class ChromaVectorIndex implements VectorIndex, ChunkRemover {
-  /** Tells the retriever to search by vector only. */
-  readonly keywordSearchSupported = false;
+/** Where the replacement wrote: the collection, and the generation its chunks carry (none when empty). */
+interface Written {
+  collectionId: string | undefined;
+  generation: string | undefined;
+}
+
+export class ChromaVectorIndex extends VectorOnlyIndex<StoredRecord, Written> {
+  protected readonly vectorOnlyMessage = CHROMA_VECTOR_ONLY_MESSAGE;
   private readonly http: ChromaHttp;
   private readonly prefix: string;
   private readonly batchSize: number;
-  private readonly serialiser = new KeyedSerialiser();
   private readonly collections = new Map<string, Known>();
   private maxBatch: number | undefined;
 
-  constructor(
-    private readonly catalogue: DocumentCatalogue,
-    options: ChromaVectorIndexOptions,
-  ) {
+  constructor(catalogue: DocumentCatalogue, options: ChromaVectorIndexOptions) {
+    super(catalogue);
     this.prefix = options.collectionPrefix ?? 'godwit';
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/.test(this.prefix)) {
       throw new ValidationError(
@@ -112,52 +116,30 @@ export class ChromaVectorIndex implements VectorIndex, ChunkRemover {
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
   }
 
-  replaceDocumentChunks(
-    tenantId: string,
-    document: { id: string; knowledgeBaseId: string; sha256: string },
-    chunks: Chunk[],
-  ): Promise<void> {
-    return this.serialiser.run(`${tenantId}\u0000${document.id}`, () =>
-      this.replace(tenantId, document, chunks),
+  protected async storedChunks(tenantId: string, chunkIds: string[]): Promise<Map<string, StoredRecord>> {
+    const found = await this.lookup(tenantId, chunkIds);
+    return new Map(
+      [...found.values()].map((stored) => {
+        const chunkId = String(stored.metadata.chunk_id);
+        return [chunkId, { ...stored, chunkId, documentId: String(stored.metadata.document_id) }];
+      }),
     );
   }
 
-  private async replace(
-    tenantId: string,
-    document: { id: string; knowledgeBaseId: string; sha256: string },
-    chunks: Chunk[],
-  ): Promise<void> {
-    const { owner, dimension } = await requireVectorDocument(
-      this.catalogue,
-      tenantId,
-      document,
-      chunks,
-      CHROMA_VECTOR_ONLY_MESSAGE,
-    );
-    const previous = await this.lookup(
-      tenantId,
-      chunks.map((chunk) => chunk.id),
-    );
-    const taken = [...previous.values()].find((stored) => stored.metadata.document_id !== document.id);
-    if (taken) {
-      throw new ConflictError(
-        `Chunk id "${String(taken.metadata.chunk_id)}" already belongs to another document.`,
-      );
-    }
+  /** Upserts the chunks tagged with a fresh generation, keeping no metadata key the new version drops. */
+  protected async writeChunks(replacement: ChunkReplacement<StoredRecord>): Promise<Written> {
+    const { document, owner, chunks, dimension, stored } = replacement;
     const name = this.collectionName(document.knowledgeBaseId);
     if (chunks.length === 0) {
-      const existing = await this.findCollection(name);
-      if (existing) await this.deleteWhere(existing.id, documentWhere(tenantId, document.id));
-      await this.catalogue.markReady(tenantId, document, 0);
-      return;
+      return { collectionId: (await this.findCollection(name))?.id, generation: undefined };
     }
     const collection = await this.ensureCollection(name, document.knowledgeBaseId, dimension!);
     const generation = randomUUID();
     const records = chunks.map((chunk) => {
       const record = toRecord(chunk, owner.source, generation, dimension!);
-      const stored = previous.get(record.id);
-      return stored
-        ? { ...record, metadata: { ...removedKeys(stored.metadata, record.metadata), ...record.metadata } }
+      const previous = stored.get(chunk.id);
+      return previous
+        ? { ...record, metadata: { ...removedKeys(previous.metadata, record.metadata), ...record.metadata } }
         : record;
     });
     const batch = await this.writeBatch();
@@ -171,21 +153,19 @@ export class ChromaVectorIndex implements VectorIndex, ChunkRemover {
       });
     }
     collection.dimension = dimension;
-    await this.deleteWhere(collection.id, documentWhere(tenantId, document.id, generation));
-    await this.catalogue.markReady(tenantId, document, chunks.length);
+    return { collectionId: collection.id, generation };
   }
 
-  async keywordSearch(_tenantId: string, query: KeywordSearchQuery): Promise<SearchHit[]> {
-    checkSearchSize(query.k);
-    throw new DependencyError(CHROMA_VECTOR_ONLY_MESSAGE, { isRetryable: false });
+  protected async deleteStale(replacement: ChunkReplacement<StoredRecord>, written: Written): Promise<void> {
+    if (written.collectionId === undefined) return;
+    await this.deleteWhere(
+      written.collectionId,
+      documentWhere(replacement.tenantId, replacement.document.id, written.generation),
+    );
   }
 
   /** Top k by cosine similarity among the tenant's chunks of the base that pass the filter. */
-  async vectorSearch(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]> {
-    checkSearchSize(query.k);
-    const base = await this.catalogue.knowledgeBase(tenantId, query.knowledgeBaseId);
-    if (!base || query.k === 0) return [];
-    checkEmbedding(query.embedding, base.embeddingDimension, 'the query embedding');
+  protected async searchVectors(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]> {
     const where = whereFilter(tenantId, query.knowledgeBaseId, query.filter, { withVector: true });
     if (!where) return [];
     const name = this.collectionName(query.knowledgeBaseId);
@@ -254,12 +234,7 @@ export class ChromaVectorIndex implements VectorIndex, ChunkRemover {
       });
       if (page.ids.length < LOOKUP_BATCH) break;
     }
-    order.sort(
-      (left, right) =>
-        compare(left.documentId, right.documentId) ||
-        left.position - right.position ||
-        compare(left.chunkId, right.chunkId),
-    );
+    order.sort(compareScanOrder);
     for (let start = 0; start < order.length; start += batchSize) {
       const ids = order.slice(start, start + batchSize).map((entry) => entry.id);
       const page = await this.get(collection.id, {
@@ -289,11 +264,13 @@ export class ChromaVectorIndex implements VectorIndex, ChunkRemover {
     }
   }
 
-  async deleteDocumentChunks(tenantId: string, knowledgeBaseId: string, documentId: string): Promise<void> {
-    await this.serialiser.run(`${tenantId}\u0000${documentId}`, async () => {
-      const collection = await this.findCollection(this.collectionName(knowledgeBaseId));
-      if (collection) await this.deleteWhere(collection.id, documentWhere(tenantId, documentId));
-    });
+  protected async deleteDocument(
+    tenantId: string,
+    knowledgeBaseId: string,
+    documentId: string,
+  ): Promise<void> {
+    const collection = await this.findCollection(this.collectionName(knowledgeBaseId));
+    if (collection) await this.deleteWhere(collection.id, documentWhere(tenantId, documentId));
   }
 
   /** Deletes the tenant's chunks of the base, then the collection once nothing is left in it. */
@@ -471,8 +448,4 @@ export class ChromaVectorIndex implements VectorIndex, ChunkRemover {
     }
     return Math.max(1, Math.min(this.batchSize, this.maxBatch));
   }
-}
-
-function compare(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0;
 }

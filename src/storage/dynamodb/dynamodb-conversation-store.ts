@@ -3,7 +3,12 @@
  * reads of a whole conversation); a pointer item per message id finds a message for updates; the list
  * index orders a tenant's conversations by last activity.
  */
-import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import {
+  conversationPageSize,
+  decodeConversationCursor,
+  encodeConversationCursor,
+} from '../../core/conversation-page.ts';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type {
   ConversationPage,
   ConversationStore,
@@ -26,8 +31,6 @@ import {
 } from './dynamodb-table.ts';
 import { LIST_INDEX } from './table-definitions.ts';
 
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 200;
 /** Items read per list query round while filters drop some. */
 const LIST_BATCH = 100;
 
@@ -81,8 +84,8 @@ export class DynamoDbConversationStore implements ConversationStore {
     tenantId: string,
     options: ListConversationsOptions = {},
   ): Promise<ConversationPage> {
-    const limit = pageSize(options.limit);
-    const cursor = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const limit = conversationPageSize(options.limit);
+    const cursor = options.cursor ? decodeConversationCursor(options.cursor) : undefined;
     const query = options.query?.toLowerCase();
     const filters: string[] = [];
     const values: Record<string, unknown> = { ':list': keys.conversationList(tenantId) };
@@ -113,7 +116,10 @@ export class DynamoDbConversationStore implements ConversationStore {
     }
     const conversations = found.slice(0, limit);
     const last = conversations[conversations.length - 1];
-    return { conversations, nextCursor: found.length > limit && last ? encodeCursor(last) : null };
+    return {
+      conversations,
+      nextCursor: found.length > limit && last ? encodeConversationCursor(last) : null,
+    };
   }
 
   async renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation> {
@@ -388,34 +394,4 @@ function conversationNotFound(conversationId: string, cause?: unknown): NotFound
 
 function messageNotFound(messageId: string, cause?: unknown): NotFoundError {
   return new NotFoundError(`Message "${messageId}" does not exist.`, { cause });
-}
-
-export function pageSize(limit: number | undefined, fallback = DEFAULT_PAGE, max = MAX_PAGE): number {
-  if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new ValidationError(`limit must be a positive integer; got ${limit}.`, {
-      details: { field: 'limit' },
-    });
-  }
-  return Math.min(limit, max);
-}
-
-/** Opaque cursor: base64url of `[updatedAt ISO, id]` of the last conversation on the page. */
-function encodeCursor(conversation: Conversation): string {
-  return Buffer.from(JSON.stringify([sortableTime(conversation.updatedAt), conversation.id])).toString(
-    'base64url',
-  );
-}
-
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  try {
-    const [updatedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(updatedAt));
-    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return { updatedAt: date, id };
-  } catch {
-    // fall through to the error below
-  }
-  throw new ValidationError('cursor is not valid; pass the nextCursor of a previous page unchanged.', {
-    details: { field: 'cursor' },
-  });
 }

@@ -6,7 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
-import { checkEmbeddingDimension, requireText } from '../../core/storage-input.ts';
+import {
+  checkEmbeddingDimension,
+  knowledgeBaseNameTaken,
+  newKnowledgeBase,
+  requireText,
+} from '../../core/storage-input.ts';
 import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
 import { keys, sortableTime } from './dynamodb-keys.ts';
 import {
@@ -46,22 +51,10 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
     requireText(input.name, 'knowledge base name');
     checkEmbeddingDimension(input.embeddingDimension);
     const now = this.now();
-    const knowledgeBase: KnowledgeBase = {
-      id: this.generateId(),
-      tenantId,
-      name: input.name,
-      description: input.description ?? '',
-      embeddingModel: input.embeddingModel ?? null,
-      embeddingVersion: input.embeddingVersion ?? null,
-      embeddingDimension: input.embeddingDimension ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const knowledgeBase = newKnowledgeBase(tenantId, input, this.generateId(), now);
     const nameKey = keys.knowledgeBase(tenantId, input.name);
-    await this.table.putNew(
-      { ...nameKey, ...toKnowledgeBaseItem(knowledgeBase) },
-      (cause) =>
-        new ConflictError(`Knowledge base "${input.name}" already exists; choose another name.`, { cause }),
+    await this.table.putNew({ ...nameKey, ...toKnowledgeBaseItem(knowledgeBase) }, (cause) =>
+      knowledgeBaseNameTaken(input.name, cause),
     );
     try {
       await this.table.put({

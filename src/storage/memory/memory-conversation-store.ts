@@ -1,5 +1,10 @@
 /** ConversationStore in memory, with the same ordering and cursor rules as the SQL adapter. */
-import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import {
+  conversationPageSize,
+  decodeConversationCursor,
+  encodeConversationCursor,
+} from '../../core/conversation-page.ts';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type {
   ConversationPage,
   ConversationStore,
@@ -10,9 +15,6 @@ import type {
 import { requireText } from '../../core/storage-input.ts';
 import type { Conversation, Message } from '../../core/types.ts';
 import { compareText, copy, tenantKey } from './memory-knowledge-state.ts';
-
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 200;
 
 interface StoredMessage {
   message: Message;
@@ -56,8 +58,8 @@ export class MemoryConversationStore implements ConversationStore {
     tenantId: string,
     options: ListConversationsOptions = {},
   ): Promise<ConversationPage> {
-    const limit = pageSize(options.limit);
-    const cursor = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const limit = conversationPageSize(options.limit);
+    const cursor = options.cursor ? decodeConversationCursor(options.cursor) : undefined;
     const query = options.query?.toLowerCase();
     const matching = [...this.conversations.values()]
       .filter(
@@ -70,7 +72,10 @@ export class MemoryConversationStore implements ConversationStore {
       .sort(compareRecency);
     const conversations = matching.slice(0, limit).map(copy);
     const last = conversations[conversations.length - 1];
-    return { conversations, nextCursor: matching.length > limit && last ? encodeCursor(last) : null };
+    return {
+      conversations,
+      nextCursor: matching.length > limit && last ? encodeConversationCursor(last) : null,
+    };
   }
 
   async renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation> {
@@ -166,33 +171,4 @@ function compareRecency(
   right: Pick<Conversation, 'updatedAt' | 'id'>,
 ) {
   return right.updatedAt.getTime() - left.updatedAt.getTime() || compareText(right.id, left.id);
-}
-
-function pageSize(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_PAGE;
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new ValidationError(`limit must be a positive integer; got ${limit}.`, {
-      details: { field: 'limit' },
-    });
-  }
-  return Math.min(limit, MAX_PAGE);
-}
-
-function encodeCursor(conversation: Conversation): string {
-  return Buffer.from(JSON.stringify([conversation.updatedAt.toISOString(), conversation.id])).toString(
-    'base64url',
-  );
-}
-
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  try {
-    const [updatedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(updatedAt));
-    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return { updatedAt: date, id };
-  } catch {
-    // fall through to the error below
-  }
-  throw new ValidationError('cursor is not valid; pass the nextCursor of a previous page unchanged.', {
-    details: { field: 'cursor' },
-  });
 }

@@ -1,8 +1,13 @@
 /** KnowledgeStore in memory: for tests, one-off scripts and the reference behaviour of the port. */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
-import { checkEmbeddingDimension, requireText } from '../../core/storage-input.ts';
+import {
+  checkEmbeddingDimension,
+  knowledgeBaseNameTaken,
+  newKnowledgeBase,
+  requireText,
+} from '../../core/storage-input.ts';
 import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
 import { compareText, copy, type MemoryKnowledgeState } from './memory-knowledge-state.ts';
 
@@ -28,20 +33,10 @@ export class MemoryKnowledgeStore implements KnowledgeStore {
     requireText(input.name, 'knowledge base name');
     checkEmbeddingDimension(input.embeddingDimension);
     if (this.findByName(tenantId, input.name)) {
-      throw new ConflictError(`Knowledge base "${input.name}" already exists; choose another name.`);
+      throw knowledgeBaseNameTaken(input.name);
     }
     const now = this.now();
-    const knowledgeBase: KnowledgeBase = {
-      id: this.generateId(),
-      tenantId,
-      name: input.name,
-      description: input.description ?? '',
-      embeddingModel: input.embeddingModel ?? null,
-      embeddingVersion: input.embeddingVersion ?? null,
-      embeddingDimension: input.embeddingDimension ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const knowledgeBase = newKnowledgeBase(tenantId, input, this.generateId(), now);
     this.state.knowledgeBases.set(knowledgeBase.id, knowledgeBase);
     return copy(knowledgeBase);
   }

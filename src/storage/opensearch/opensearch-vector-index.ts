@@ -10,17 +10,18 @@
  * overwritten in place. Replacements of one document are serialised within this process only.
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, DependencyError, ValidationError } from '../../core/errors.ts';
-import type { HealthReport, KeywordSearchQuery, VectorIndex, VectorSearchQuery } from '../../core/ports.ts';
-import { checkChunksForDocument, checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
+import { DependencyError, ValidationError } from '../../core/errors.ts';
+import type { HealthReport, KeywordSearchQuery, VectorSearchQuery } from '../../core/ports.ts';
+import { checkSearchSize } from '../../core/storage-input.ts';
 import type { Chunk, ChunkLocation, Metadata, SearchHit } from '../../core/types.ts';
 import {
-  type ChunkRemover,
+  CatalogueVectorIndex,
+  type ChunkReplacement,
   type DocumentCatalogue,
-  documentNotFound,
   indexName,
-  KeyedSerialiser,
+  inRequestedOrder,
   metadataTerms,
+  type StoredChunkOwner,
 } from '../catalogue/index.ts';
 import { type BulkOperation, sendBulk } from './opensearch-bulk.ts';
 import {
@@ -76,20 +77,17 @@ const DEFAULT_SCAN_BATCH = 500;
 /** Ids per lookup request: well under the default `index.max_result_window` and terms limits. */
 const LOOKUP_BATCH = 1000;
 
-export class OpenSearchVectorIndex implements VectorIndex, ChunkRemover {
+export class OpenSearchVectorIndex extends CatalogueVectorIndex<StoredChunkOwner, string | null> {
   private readonly http: OpenSearchHttp;
   private readonly prefix: string;
   private readonly refresh: boolean;
   private readonly bulkSize: number;
   private readonly service: OpenSearchService;
-  private readonly serialiser = new KeyedSerialiser();
   /** Indexes known to exist, with the vector dimension of their mapping. */
   private readonly indexes = new Map<string, number | null>();
 
-  constructor(
-    private readonly catalogue: DocumentCatalogue,
-    options: OpenSearchVectorIndexOptions,
-  ) {
+  constructor(catalogue: DocumentCatalogue, options: OpenSearchVectorIndexOptions) {
+    super(catalogue);
     this.http = new OpenSearchHttp(options);
     this.service = options.service;
     this.prefix = options.indexPrefix ?? 'godwit-chunks';
@@ -102,42 +100,45 @@ export class OpenSearchVectorIndex implements VectorIndex, ChunkRemover {
     this.bulkSize = Math.max(1, options.bulkSize ?? 500);
   }
 
-  replaceDocumentChunks(
-    tenantId: string,
-    document: { id: string; knowledgeBaseId: string; sha256: string },
-    chunks: Chunk[],
-  ): Promise<void> {
-    return this.serialiser.run(`${tenantId}\u0000${document.id}`, () =>
-      this.replace(tenantId, document, chunks),
-    );
-  }
-
-  private async replace(
-    tenantId: string,
-    document: { id: string; knowledgeBaseId: string; sha256: string },
-    chunks: Chunk[],
-  ): Promise<void> {
-    const owner = await this.catalogue.document(tenantId, document.id, document.knowledgeBaseId);
-    if (!owner) throw documentNotFound(document);
-    checkChunksForDocument(tenantId, document, chunks, owner.embeddingDimension);
-    await this.checkOwnership(tenantId, document.id, chunks);
-    const index = indexName(this.prefix, document.knowledgeBaseId);
-    const generation = randomUUID();
-    if (chunks.length > 0) {
-      const dimension =
-        chunks.find((chunk) => chunk.embedding)?.embedding?.length ?? owner.embeddingDimension;
-      await this.ensureIndex(index, dimension);
-      for (let start = 0; start < chunks.length; start += this.bulkSize) {
-        await this.bulkIndex(index, generation, owner.source, chunks.slice(start, start + this.bulkSize));
+  protected async storedChunks(tenantId: string, chunkIds: string[]): Promise<Map<string, StoredChunkOwner>> {
+    const stored = new Map<string, StoredChunkOwner>();
+    for (let start = 0; start < chunkIds.length; start += LOOKUP_BATCH) {
+      const ids = chunkIds.slice(start, start + LOOKUP_BATCH);
+      const hits = await this.search(indexPattern(this.prefix), chunksByIdBody(tenantId, ids));
+      for (const hit of hits) {
+        stored.set(hit._source.chunk_id, {
+          chunkId: hit._source.chunk_id,
+          documentId: hit._source.document_id,
+        });
       }
     }
+    return stored;
+  }
+
+  /** Writes the chunks tagged with a fresh generation; returns it (null when there is nothing to write). */
+  protected async writeChunks(replacement: ChunkReplacement<StoredChunkOwner>): Promise<string | null> {
+    const { document, owner, chunks, dimension } = replacement;
+    if (chunks.length === 0) return null;
+    const index = indexName(this.prefix, document.knowledgeBaseId);
+    const generation = randomUUID();
+    await this.ensureIndex(index, dimension);
+    for (let start = 0; start < chunks.length; start += this.bulkSize) {
+      await this.bulkIndex(index, generation, owner.source, chunks.slice(start, start + this.bulkSize));
+    }
+    return generation;
+  }
+
+  protected async deleteStale(
+    replacement: ChunkReplacement<StoredChunkOwner>,
+    generation: string | null,
+  ): Promise<void> {
+    const { tenantId, document } = replacement;
     await this.http.request(
       'POST',
-      `/${index}/_delete_by_query`,
-      staleChunksQuery(tenantId, document.id, chunks.length > 0 ? generation : null),
+      `/${indexName(this.prefix, document.knowledgeBaseId)}/_delete_by_query`,
+      staleChunksQuery(tenantId, document.id, generation),
       { query: this.refreshQuery({ conflicts: 'proceed' }), accept: [404] },
     );
-    await this.catalogue.markReady(tenantId, document, chunks.length);
   }
 
   async keywordSearch(tenantId: string, query: KeywordSearchQuery): Promise<SearchHit[]> {
@@ -149,11 +150,7 @@ export class OpenSearchVectorIndex implements VectorIndex, ChunkRemover {
     );
   }
 
-  async vectorSearch(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]> {
-    checkSearchSize(query.k);
-    const base = await this.catalogue.knowledgeBase(tenantId, query.knowledgeBaseId);
-    if (!base || query.k === 0) return [];
-    checkEmbedding(query.embedding, base.embeddingDimension, 'the query embedding');
+  protected async searchVectors(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]> {
     const index = indexName(this.prefix, query.knowledgeBaseId);
     const mapped = await this.mappedDimension(index);
     // No index yet, or no chunk with a vector: nothing to find.
@@ -175,10 +172,7 @@ export class OpenSearchVectorIndex implements VectorIndex, ChunkRemover {
       const hits = await this.search(indexPattern(this.prefix), chunksByIdBody(tenantId, ids));
       for (const hit of hits) byId.set(hit._source.chunk_id, toChunk(hit._source));
     }
-    return chunkIds.flatMap((id) => {
-      const chunk = byId.get(id);
-      return chunk ? [structuredClone(chunk)] : [];
-    });
+    return inRequestedOrder(chunkIds, byId);
   }
 
   /** Pages with `search_after` on (document, position, chunk id): stable, but not a snapshot. */
@@ -210,15 +204,17 @@ export class OpenSearchVectorIndex implements VectorIndex, ChunkRemover {
     return response.status === 404 ? 0 : (response.body.count ?? 0);
   }
 
-  async deleteDocumentChunks(tenantId: string, knowledgeBaseId: string, documentId: string): Promise<void> {
-    await this.serialiser.run(`${tenantId}\u0000${documentId}`, async () => {
-      await this.http.request(
-        'POST',
-        `/${indexName(this.prefix, knowledgeBaseId)}/_delete_by_query`,
-        staleChunksQuery(tenantId, documentId, null),
-        { query: this.refreshQuery({ conflicts: 'proceed' }), accept: [404] },
-      );
-    });
+  protected async deleteDocument(
+    tenantId: string,
+    knowledgeBaseId: string,
+    documentId: string,
+  ): Promise<void> {
+    await this.http.request(
+      'POST',
+      `/${indexName(this.prefix, knowledgeBaseId)}/_delete_by_query`,
+      staleChunksQuery(tenantId, documentId, null),
+      { query: this.refreshQuery({ conflicts: 'proceed' }), accept: [404] },
+    );
   }
 
   async deleteKnowledgeBaseChunks(tenantId: string, knowledgeBaseId: string): Promise<void> {
@@ -251,18 +247,6 @@ export class OpenSearchVectorIndex implements VectorIndex, ChunkRemover {
         ok: false,
         detail: error instanceof Error ? error.message : String(error),
       };
-    }
-  }
-
-  /** A chunk id may not move from one document to another (ids are unique per tenant). */
-  private async checkOwnership(tenantId: string, documentId: string, chunks: Chunk[]): Promise<void> {
-    for (let start = 0; start < chunks.length; start += LOOKUP_BATCH) {
-      const ids = chunks.slice(start, start + LOOKUP_BATCH).map((chunk) => chunk.id);
-      const hits = await this.search(indexPattern(this.prefix), chunksByIdBody(tenantId, ids));
-      const taken = hits.find((hit) => hit._source.document_id !== documentId);
-      if (taken) {
-        throw new ConflictError(`Chunk id "${taken._source.chunk_id}" already belongs to another document.`);
-      }
     }
   }
 

@@ -1,5 +1,10 @@
 /** ConversationStore on the shared Postgres schema. Every statement is scoped by tenant. */
-import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import {
+  conversationPageSize,
+  decodeConversationCursor,
+  encodeConversationCursor,
+} from '../../core/conversation-page.ts';
+import { NotFoundError } from '../../core/errors.ts';
 import type {
   ConversationPage,
   ConversationStore,
@@ -19,9 +24,6 @@ import {
   toMessage,
 } from './row-mappers.ts';
 import type { SqlClient } from './sql-client.ts';
-
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 200;
 
 export class PostgresConversationStore implements ConversationStore {
   constructor(
@@ -56,7 +58,7 @@ export class PostgresConversationStore implements ConversationStore {
     tenantId: string,
     options: ListConversationsOptions = {},
   ): Promise<ConversationPage> {
-    const limit = pageSize(options.limit);
+    const limit = conversationPageSize(options.limit);
     const params: unknown[] = [tenantId, limit + 1];
     const conditions = ['tenant_id = $1'];
     if (options.userId !== undefined) {
@@ -68,7 +70,7 @@ export class PostgresConversationStore implements ConversationStore {
       conditions.push(`strpos(lower(title), $${params.length}) > 0`);
     }
     if (options.cursor) {
-      const cursor = decodeCursor(options.cursor);
+      const cursor = decodeConversationCursor(options.cursor);
       params.push(cursor.updatedAt, cursor.id);
       conditions.push(`(updated_at, id) < ($${params.length - 1}, $${params.length})`);
     }
@@ -79,7 +81,7 @@ export class PostgresConversationStore implements ConversationStore {
     );
     const conversations = rows.slice(0, limit).map(toConversation);
     const last = conversations[conversations.length - 1];
-    return { conversations, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return { conversations, nextCursor: rows.length > limit && last ? encodeConversationCursor(last) : null };
   }
 
   async renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation> {
@@ -186,35 +188,4 @@ export class PostgresConversationStore implements ConversationStore {
 
 function conversationNotFound(conversationId: string): NotFoundError {
   return new NotFoundError(`Conversation "${conversationId}" does not exist.`);
-}
-
-/** A validated page size: `fallback` when absent, never above `max`. */
-export function pageSize(limit: number | undefined, fallback = DEFAULT_PAGE, max = MAX_PAGE): number {
-  if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new ValidationError(`limit must be a positive integer; got ${limit}.`, {
-      details: { field: 'limit' },
-    });
-  }
-  return Math.min(limit, max);
-}
-
-/** Cursor: base64url of `[updatedAt ISO, id]` of the last conversation on the page. */
-export function encodeCursor(conversation: Conversation): string {
-  return Buffer.from(JSON.stringify([conversation.updatedAt.toISOString(), conversation.id])).toString(
-    'base64url',
-  );
-}
-
-export function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  try {
-    const [updatedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(updatedAt));
-    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return { updatedAt: date, id };
-  } catch {
-    // fall through to the error below
-  }
-  throw new ValidationError('cursor is not valid; pass the nextCursor of a previous page unchanged.', {
-    details: { field: 'cursor' },
-  });
 }

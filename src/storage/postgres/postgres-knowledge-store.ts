@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
-import { checkEmbeddingDimension, requireText } from '../../core/storage-input.ts';
+import { checkEmbeddingDimension, knowledgeBaseNameTaken, requireText } from '../../core/storage-input.ts';
 import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
 import { PostingsMaintenance } from './postings-maintenance.ts';
 import {
@@ -61,9 +61,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
       return toKnowledgeBase(row!);
     } catch (error) {
       if (error instanceof ConflictError) {
-        throw new ConflictError(`Knowledge base "${input.name}" already exists; choose another name.`, {
-          cause: error,
-        });
+        throw knowledgeBaseNameTaken(input.name, error);
       }
       throw error;
     }

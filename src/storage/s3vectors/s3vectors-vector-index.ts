@@ -36,23 +36,18 @@ import {
   S3VectorsServiceException,
 } from '@aws-sdk/client-s3vectors';
 import { ConflictError, DependencyError, ValidationError } from '../../core/errors.ts';
-import type {
-  ChunkFilter,
-  HealthReport,
-  KeywordSearchQuery,
-  VectorIndex,
-  VectorSearchQuery,
-} from '../../core/ports.ts';
-import { checkEmbedding, checkSearchSize } from '../../core/storage-input.ts';
+import type { ChunkFilter, HealthReport, VectorSearchQuery } from '../../core/ports.ts';
 import type { Chunk, ChunkLocation, Metadata, SearchHit } from '../../core/types.ts';
 import {
-  type ChunkRemover,
+  type ChunkReplacement,
+  compareScanOrder,
   type DocumentCatalogue,
   indexName,
-  KeyedSerialiser,
+  inRequestedOrder,
   metadataTerm,
   metadataTerms,
-  requireVectorDocument,
+  type StoredChunkOwner,
+  VectorOnlyIndex,
 } from '../catalogue/index.ts';
 
 export interface S3VectorsIndexOptions {
@@ -104,26 +99,28 @@ interface ChunkDetails {
   tokenCount: number;
 }
 
+/** The keys of the document's vectors to delete once the new ones are written. */
+interface PendingDeletes {
+  index: string;
+  keys: string[];
+}
+
 interface StoredVector {
   key: string;
   data?: { float32?: number[] };
   metadata?: unknown;
 }
 
-export class S3VectorsVectorIndex implements VectorIndex, ChunkRemover {
-  /** Tells the retriever to search by vector only. */
-  readonly keywordSearchSupported = false;
+export class S3VectorsVectorIndex extends VectorOnlyIndex<StoredChunkOwner, PendingDeletes> {
+  protected readonly vectorOnlyMessage = VECTOR_ONLY_MESSAGE;
   private readonly client: S3VectorsClient;
   private readonly bucket: string;
   private readonly prefix: string;
-  private readonly serialiser = new KeyedSerialiser();
   /** Index names known to exist, with their dimension. */
   private readonly indexes = new Map<string, number>();
 
-  constructor(
-    private readonly catalogue: DocumentCatalogue,
-    options: S3VectorsIndexOptions,
-  ) {
+  constructor(catalogue: DocumentCatalogue, options: S3VectorsIndexOptions) {
+    super(catalogue);
     this.bucket = options.bucket;
     this.prefix = options.indexPrefix ?? 'godwit';
     if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(this.prefix)) {
@@ -139,42 +136,26 @@ export class S3VectorsVectorIndex implements VectorIndex, ChunkRemover {
       });
   }
 
-  replaceDocumentChunks(
-    tenantId: string,
-    document: { id: string; knowledgeBaseId: string; sha256: string },
-    chunks: Chunk[],
-  ): Promise<void> {
-    return this.serialiser.run(`${tenantId}\u0000${document.id}`, () =>
-      this.replace(tenantId, document, chunks),
-    );
-  }
-
-  private async replace(
-    tenantId: string,
-    document: { id: string; knowledgeBaseId: string; sha256: string },
-    chunks: Chunk[],
-  ): Promise<void> {
-    const { owner, dimension } = await requireVectorDocument(
-      this.catalogue,
-      tenantId,
-      document,
-      chunks,
-      VECTOR_ONLY_MESSAGE,
-    );
+  protected override checkChunks(replacement: Omit<ChunkReplacement<StoredChunkOwner>, 'stored'>): void {
+    super.checkChunks(replacement);
+    const { dimension, chunks, tenantId, owner } = replacement;
     if (dimension !== null && dimension > S3_VECTORS_LIMITS.maxDimension) {
       throw new ValidationError(
         `S3 Vectors stores up to ${S3_VECTORS_LIMITS.maxDimension} dimensions; these embeddings have ${dimension}.`,
       );
     }
-    const vectors = chunks.map((chunk) => toVector(tenantId, owner.source, chunk, dimension ?? 1));
-    const taken = (
-      await this.getChunks(
-        tenantId,
-        chunks.map((chunk) => chunk.id),
-      )
-    ).find((chunk) => chunk.documentId !== document.id);
-    if (taken) throw new ConflictError(`Chunk id "${taken.id}" already belongs to another document.`);
+    for (const chunk of chunks) storedMetadata(tenantId, owner.source, chunk);
+  }
 
+  protected async storedChunks(tenantId: string, chunkIds: string[]): Promise<Map<string, StoredChunkOwner>> {
+    const chunks = await this.getChunks(tenantId, chunkIds);
+    return new Map(chunks.map((chunk) => [chunk.id, { chunkId: chunk.id, documentId: chunk.documentId }]));
+  }
+
+  /** Lists the document's vectors before the put, so those the new version does not reuse can go after. */
+  protected async writeChunks(replacement: ChunkReplacement<StoredChunkOwner>): Promise<PendingDeletes> {
+    const { tenantId, document, owner, chunks, dimension } = replacement;
+    const vectors = chunks.map((chunk) => toVector(tenantId, owner.source, chunk, dimension ?? 1));
     const index = indexName(this.prefix, document.knowledgeBaseId);
     const exists = await this.indexDimension(index);
     const previous =
@@ -196,24 +177,18 @@ export class S3VectorsVectorIndex implements VectorIndex, ChunkRemover {
       }
     }
     const kept = new Set(vectors.map((vector) => vector.key));
-    await this.deleteKeys(
-      index,
-      previous.filter((key) => !kept.has(key)),
-    );
-    await this.catalogue.markReady(tenantId, document, chunks.length);
+    return { index, keys: previous.filter((key) => !kept.has(key)) };
   }
 
-  async keywordSearch(_tenantId: string, query: KeywordSearchQuery): Promise<SearchHit[]> {
-    checkSearchSize(query.k);
-    throw new DependencyError(VECTOR_ONLY_MESSAGE, { isRetryable: false });
+  protected async deleteStale(
+    _replacement: ChunkReplacement<StoredChunkOwner>,
+    stale: PendingDeletes,
+  ): Promise<void> {
+    await this.deleteKeys(stale.index, stale.keys);
   }
 
   /** Top k by cosine similarity; k above S3 Vectors' top-K limit (100) returns at most 100 hits. */
-  async vectorSearch(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]> {
-    checkSearchSize(query.k);
-    const base = await this.catalogue.knowledgeBase(tenantId, query.knowledgeBaseId);
-    if (!base || query.k === 0) return [];
-    checkEmbedding(query.embedding, base.embeddingDimension, 'the query embedding');
+  protected async searchVectors(tenantId: string, query: VectorSearchQuery): Promise<SearchHit[]> {
     const filter = queryFilter(tenantId, query.filter);
     if (!filter) return [];
     const index = indexName(this.prefix, query.knowledgeBaseId);
@@ -281,10 +256,7 @@ export class S3VectorsVectorIndex implements VectorIndex, ChunkRemover {
         }
       }
     }
-    return chunkIds.flatMap((id) => {
-      const chunk = found.get(id);
-      return chunk ? [structuredClone(chunk)] : [];
-    });
+    return inRequestedOrder(chunkIds, found);
   }
 
   /**
@@ -304,11 +276,8 @@ export class S3VectorsVectorIndex implements VectorIndex, ChunkRemover {
         if (chunk.tenantId === tenantId && chunk.knowledgeBaseId === knowledgeBaseId) chunks.push(chunk);
       }
     }
-    chunks.sort(
-      (left, right) =>
-        compare(left.documentId, right.documentId) ||
-        left.position - right.position ||
-        compare(left.id, right.id),
+    chunks.sort((left, right) =>
+      compareScanOrder({ ...left, chunkId: left.id }, { ...right, chunkId: right.id }),
     );
     for (let start = 0; start < chunks.length; start += batchSize)
       yield chunks.slice(start, start + batchSize);
@@ -324,12 +293,14 @@ export class S3VectorsVectorIndex implements VectorIndex, ChunkRemover {
     return count;
   }
 
-  async deleteDocumentChunks(tenantId: string, knowledgeBaseId: string, documentId: string): Promise<void> {
-    await this.serialiser.run(`${tenantId}\u0000${documentId}`, async () => {
-      const index = indexName(this.prefix, knowledgeBaseId);
-      if ((await this.indexDimension(index)) === undefined) return;
-      await this.deleteKeys(index, await this.documentKeys(index, tenantId, documentId));
-    });
+  protected async deleteDocument(
+    tenantId: string,
+    knowledgeBaseId: string,
+    documentId: string,
+  ): Promise<void> {
+    const index = indexName(this.prefix, knowledgeBaseId);
+    if ((await this.indexDimension(index)) === undefined) return;
+    await this.deleteKeys(index, await this.documentKeys(index, tenantId, documentId));
   }
 
   /** A base's index holds only that base (of one tenant), so deleting the base deletes its index. */
@@ -560,7 +531,8 @@ export function queryFilter(tenantId: string, filter?: ChunkFilter): Record<stri
   return { $and: clauses };
 }
 
-function toVector(tenantId: string, source: string, chunk: Chunk, dimension: number) {
+/** The vector's metadata; a ValidationError naming the chunk when it exceeds S3 Vectors' limits. */
+function storedMetadata(tenantId: string, source: string, chunk: Chunk): StoredMetadata {
   const details: ChunkDetails = {
     id: chunk.id,
     knowledgeBaseId: chunk.knowledgeBaseId,
@@ -590,11 +562,15 @@ function toVector(tenantId: string, source: string, chunk: Chunk, dimension: num
       `chunk "${chunk.id}" needs ${total} bytes of metadata (text included); S3 Vectors allows ${S3_VECTORS_LIMITS.totalMetadataBytes} per vector. Lower the chunk size.`,
     );
   }
+  return metadata;
+}
+
+function toVector(tenantId: string, source: string, chunk: Chunk, dimension: number) {
   const placeholder = Array.from({ length: dimension }, (_, position) => (position === 0 ? 1 : 0));
   return {
     key: vectorKey(tenantId, chunk.id),
     data: { float32: chunk.embedding ?? placeholder },
-    metadata,
+    metadata: storedMetadata(tenantId, source, chunk),
   };
 }
 
@@ -617,8 +593,4 @@ function toChunk(vector: StoredVector): Chunk {
 
 function byteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
-}
-
-function compare(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0;
 }
