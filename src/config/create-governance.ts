@@ -6,6 +6,7 @@ import { AuditTrail } from '../core/audit/audit-trail.ts';
 import { ConfigError, describeError } from '../core/errors.ts';
 import { Governance } from '../core/limits/index.ts';
 import type { AuditLog, CounterStore, UsageLedger } from '../core/ports.ts';
+import type { SharedRedisConnection } from '../storage/redis/shared-redis-connection.ts';
 import type { GodwitConfig } from './schema.ts';
 
 export type CounterStoreName = 'memory' | 'redis' | 'database' | 'dynamodb';
@@ -19,10 +20,15 @@ export function counterStoreName(config: GodwitConfig): CounterStoreName {
   return 'memory';
 }
 
-/** Opens the counter store; `records` is the store the records live in (the database, or DynamoDB). */
+/**
+ * Opens the counter store; `records` is the store the records live in (the database, or DynamoDB), `redis`
+ * the process's one Redis connection (set when redis.url is), which the counters lease rather than open
+ * a connection of their own.
+ */
 export async function openCounterStore(
   config: GodwitConfig,
   records: CounterStore,
+  redis?: SharedRedisConnection,
 ): Promise<{ store: CounterStore; name: CounterStoreName; close: () => Promise<void> }> {
   const name = counterStoreName(config);
   if (name === 'memory') {
@@ -30,14 +36,14 @@ export async function openCounterStore(
     return { store: new MemoryCounterStore(), name, close: async () => {} };
   }
   if (name === 'redis') {
-    if (!config.redis.url) {
+    if (!config.redis.url || !redis) {
       throw new ConfigError(
         'limits.store is "redis" but redis.url is not set: set GODWIT_REDIS_URL=redis://host:6379.',
       );
     }
-    const { RedisConnection, RedisCounterStore } = await import('../storage/redis/index.ts');
-    const connection = new RedisConnection({ url: config.redis.url });
-    return { store: new RedisCounterStore({ connection }), name, close: () => connection.close() };
+    const { RedisCounterStore } = await import('../storage/redis/index.ts');
+    const release = redis.lease();
+    return { store: new RedisCounterStore({ connection: redis.connection }), name, close: release };
   }
   const onDynamo = config.storage.conversations === 'dynamodb';
   if (name === 'dynamodb' && !onDynamo) {
@@ -72,6 +78,19 @@ export function createGovernance(config: GodwitConfig, parts: GovernanceParts): 
     storeName: parts.storeName,
     limits: config.limits,
     budgets: config.budgets,
+    onStoreDown: config.limits.onStoreDown,
+    onStoreFailure: (error, outcome) =>
+      process.stderr.write(
+        `${JSON.stringify({
+          level: outcome === 'refused' ? 'error' : 'warn',
+          message:
+            outcome === 'refused'
+              ? 'counter store unavailable; limited request refused'
+              : 'counter store unavailable; request served uncounted',
+          store: parts.storeName,
+          error: describeError(error),
+        })}\n`,
+      ),
     onAlert: (alert) => {
       process.stderr.write(
         `${JSON.stringify({

@@ -11,6 +11,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { Embedder, Pricing } from '../core/models.ts';
 import type { BlobStore, Cache, CounterStore, DocumentParser, HealthReport } from '../core/ports.ts';
 import { createPricing } from '../providers/pricing.ts';
+import type { SharedRedisConnection } from '../storage/redis/shared-redis-connection.ts';
 import { type CounterStoreName, openCounterStore } from './create-governance.ts';
 import { createModels, type ModelLayer } from './create-models.ts';
 import { type ComposedStorage, openComposedStorage } from './open-storage.ts';
@@ -98,12 +99,15 @@ export async function openAdapters(
   const env = options.env ?? process.env;
   const opened: Array<() => unknown> = [];
   try {
-    const cache = await openCache(config);
+    // One Redis connection per process, leased by the cache and the counters (each lets go on close).
+    const redis = await openSharedRedis(config);
+    if (redis) opened.push(() => redis.close());
+    const cache = await openCache(config, redis);
     opened.push(() => cache.close());
     const models = await createModels(config, env, options.embedders, cache.cache);
     const storage = await openComposedStorage(config, env);
     opened.push(() => storage.close());
-    const counters = await openCounterStore(config, storage.counters);
+    const counters = await openCounterStore(config, storage.counters, redis);
     opened.push(() => counters.close());
     const blobs = await openBlobStore(config);
     opened.push(() => blobs.close());
@@ -139,21 +143,32 @@ async function openParserPool(config: GodwitConfig): Promise<OpenedParser> {
   return { parser: pool, close: () => pool.close() };
 }
 
+/** The process's Redis connection when redis.url is set; it connects on first use. */
+async function openSharedRedis(config: GodwitConfig): Promise<SharedRedisConnection | undefined> {
+  if (!config.redis.url) return undefined;
+  const { SharedRedisConnection } = await import('../storage/redis/index.ts');
+  // The name tells this process's connection apart in Redis's CLIENT LIST.
+  return new SharedRedisConnection({ url: config.redis.url, clientName: `godwit-${process.pid}` });
+}
+
 /** The shared cache: Redis when configured (cache.backend, or redis.url), else in process memory. */
-async function openCache(config: GodwitConfig): Promise<OpenedCache> {
+async function openCache(
+  config: GodwitConfig,
+  redis: SharedRedisConnection | undefined,
+): Promise<OpenedCache> {
   const backend = config.cache.backend ?? (config.redis.url ? 'redis' : 'memory');
   if (backend === 'memory') {
     const { MemoryCache } = await import('../storage/memory/index.ts');
     return { cache: new MemoryCache(), close: async () => {} };
   }
-  if (!config.redis.url) {
+  if (!redis) {
     throw new ConfigError(
       'cache.backend is "redis" but redis.url is not set: set GODWIT_REDIS_URL=redis://host:6379.',
     );
   }
   const { RedisCache } = await import('../storage/redis/index.ts');
-  const redis = new RedisCache({ url: config.redis.url, keyPrefix: 'godwit:cache:' });
-  return { cache: redis, health: () => redis.health(), close: () => redis.close() };
+  const cache = new RedisCache({ connection: redis.connection, keyPrefix: 'godwit:cache:' });
+  return { cache, health: () => cache.health(), close: redis.lease() };
 }
 
 /** Original documents: files under dataDir (default) or an S3 bucket (storage.blobs = s3). */

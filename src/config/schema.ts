@@ -550,6 +550,7 @@ const LIMITS_DEFAULTS = {
   tenants: {},
   failedAuthPerMinute: 20,
   trustForwardedFor: false,
+  onStoreDown: 'closed' as const,
 };
 
 /** Requests and tokens per minute: see docs/CONFIGURATION.md, "Rate limits and budgets". */
@@ -576,6 +577,11 @@ const limitsSchema = z
     failedAuthPerMinute: z.number().int().positive().default(20),
     /** Take the client address from the last X-Forwarded-For entry (behind a load balancer you run). */
     trustForwardedFor: z.boolean().default(false),
+    /**
+     * While the counter store cannot be reached: `closed` answers limited requests 503
+     * dependency_unavailable with Retry-After; `open` serves them uncounted (a warning per request).
+     */
+    onStoreDown: z.enum(['closed', 'open']).default('closed'),
   })
   .strict();
 
@@ -755,6 +761,15 @@ export const configSchema = z
         shutdownGraceMs: z.number().int().min(0).max(600_000).default(25_000),
         /** How long `/readyz` waits for one dependency's check before counting it as down. */
         readinessTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
+        /** A client must send the request line and headers within this time (slowloris); 0 = no limit. */
+        headersTimeoutMs: z.number().int().min(0).max(3_600_000).default(60_000),
+        /** A client must send the whole request, body included, within this time; 0 = no limit. */
+        requestTimeoutMs: z.number().int().min(0).max(86_400_000).default(300_000),
+        /**
+         * A connection where nothing moved for this long while the client stalls (a body that stopped
+         * arriving, an answer it does not read) is closed; slow work of the server's own is not. 0 = no limit.
+         */
+        idleTimeoutMs: z.number().int().min(0).max(86_400_000).default(120_000),
         /** Cross-origin browser access (a front end hosted elsewhere): see docs/CONFIGURATION.md, "CORS". */
         cors: z
           .object({
@@ -776,6 +791,9 @@ export const configSchema = z
         allowedOrigins: [],
         shutdownGraceMs: 25_000,
         readinessTimeoutMs: 2_000,
+        headersTimeoutMs: 60_000,
+        requestTimeoutMs: 300_000,
+        idleTimeoutMs: 120_000,
         cors: { allowedOrigins: [], maxAgeSeconds: 600 },
       }),
     /** Fetches of user-supplied URLs (chat images, `godwit ingest https://…`) go through one guard. */

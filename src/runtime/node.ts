@@ -3,6 +3,7 @@
  * flight finish (each answered with `Connection: close`), and only what outlives the grace period is cut.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 
 export interface DrainOutcome {
@@ -25,10 +26,25 @@ export interface NodeServer {
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
 
+/** How long a client may take: a slow or stalled one is cut so it cannot hold a connection forever. */
+export interface ClientTimeouts {
+  /** Receiving the request line and headers (slowloris). 0 = no limit. Default 60 s (Node's). */
+  headersTimeoutMs?: number;
+  /** Receiving the whole request, body included (a trickled body). 0 = no limit. Default 300 s (Node's). */
+  requestTimeoutMs?: number;
+  /**
+   * A connection on which no byte moved for this long while the client is the one stalling (a body that
+   * stopped arriving, an answer it does not read) is closed; a request the server is still working on is
+   * not. 0 = no limit. Default 0 here; `godwit serve` passes server.idleTimeoutMs.
+   */
+  idleTimeoutMs?: number;
+}
+
 export function startNodeServer(options: {
   fetch: (request: Request) => Response | Promise<Response>;
   host: string;
   port: number;
+  timeouts?: ClientTimeouts;
 }): Promise<NodeServer> {
   return new Promise((resolvePromise, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -38,11 +54,25 @@ export function startNodeServer(options: {
           : error.message;
       reject(new Error(`Cannot listen on ${options.host}:${options.port}: ${reason}`));
     };
-    const server = serve({ fetch: options.fetch, hostname: options.host, port: options.port }, (info) => {
-      server.off('error', onError);
-      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      resolvePromise(drainableServer(server as Server, `http://${host}:${info.port}`));
-    }) as Server;
+    const timeouts = options.timeouts ?? {};
+    const headersTimeout = timeouts.headersTimeoutMs ?? 60_000;
+    const requestTimeout = timeouts.requestTimeoutMs ?? 300_000;
+    const serverOptions = {
+      // Node refuses a headers timeout longer than a (non-zero) request timeout.
+      headersTimeout: requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout,
+      requestTimeout,
+      // Node enforces both timeouts on this tick (default every 30 s): short timeouts need a finer one.
+      connectionsCheckingInterval: checkingInterval(headersTimeout, requestTimeout),
+    };
+    const server = serve(
+      { fetch: options.fetch, hostname: options.host, port: options.port, serverOptions },
+      (info) => {
+        server.off('error', onError);
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        resolvePromise(drainableServer(server as Server, `http://${host}:${info.port}`));
+      },
+    ) as Server;
+    closeIdleClients(server as Server, timeouts.idleTimeoutMs ?? 0);
     server.once('error', onError);
   });
 }
@@ -81,6 +111,36 @@ function drainableServer(server: Server, url: string): NodeServer {
       return { cut, inFlightAtStart };
     },
   };
+}
+
+/**
+ * Closes a connection on which nothing moved for `idleMs` when the client is the one stalling: its request
+ * is not all in (a body that stopped), or its answer is waiting for it to read (`writableNeedDrain`). A
+ * request the server is still working on (parsing an upload, a model thinking) is left alone.
+ */
+function closeIdleClients(server: Server, idleMs: number): void {
+  if (idleMs <= 0) return;
+  const exchanges = new WeakMap<Socket, { request: IncomingMessage; response: ServerResponse }>();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    exchanges.set(socket, { request, response });
+    response.once('close', () => {
+      if (exchanges.get(socket)?.response === response) exchanges.delete(socket);
+    });
+  });
+  server.setTimeout(idleMs, (socket: Socket) => {
+    const exchange = exchanges.get(socket);
+    // Bytes still queued for the socket mean the client is not reading what was already sent.
+    const clientReading = socket.writableLength === 0 && !exchange?.response.writableNeedDrain;
+    const serverBusy = exchange?.request.complete === true && clientReading;
+    if (serverBusy) socket.setTimeout(idleMs);
+    else socket.destroy();
+  });
+}
+
+function checkingInterval(headersTimeoutMs: number, requestTimeoutMs: number): number {
+  const shortest = Math.min(...[headersTimeoutMs, requestTimeoutMs].filter((value) => value > 0), 120_000);
+  return Math.min(30_000, Math.max(100, Math.floor(shortest / 4)));
 }
 
 /** True when the requests finished within `graceMs`, false when the time ran out first. */

@@ -4,7 +4,12 @@
  */
 import { AuditTrail } from '../../src/core/audit/index.ts';
 import { issueApiKey } from '../../src/core/auth/index.ts';
-import { type BudgetSettings, Governance, type LimitSettings } from '../../src/core/limits/index.ts';
+import {
+  type BudgetSettings,
+  Governance,
+  type LimitSettings,
+  type StoreDownPolicy,
+} from '../../src/core/limits/index.ts';
 import type { CounterStore } from '../../src/core/ports.ts';
 import type { AuthSettings } from '../../src/server/auth/auth-settings.ts';
 import { createApp, createGodwitMetrics } from '../../src/server/index.ts';
@@ -25,6 +30,7 @@ export interface GovernedSetup {
   now?: () => Date;
   auth?: 'required' | 'off';
   trustForwardedFor?: boolean;
+  onStoreDown?: StoreDownPolicy;
 }
 
 export async function createGovernedApp(setup: GovernedSetup = {}) {
@@ -33,9 +39,12 @@ export async function createGovernedApp(setup: GovernedSetup = {}) {
   const auditLog = new MemoryAuditLog();
   const audit = new AuditTrail({ log: auditLog, now });
   const alerts: Array<{ threshold: number; period: string; scope: string }> = [];
+  const storeFailures: Array<'refused' | 'uncounted'> = [];
   const governance = new Governance({
     store,
     storeName: 'test',
+    ...(setup.onStoreDown ? { onStoreDown: setup.onStoreDown } : {}),
+    onStoreFailure: (_error, outcome) => storeFailures.push(outcome),
     now,
     limits: {
       caller: NO_RATE,
@@ -96,7 +105,20 @@ export async function createGovernedApp(setup: GovernedSetup = {}) {
   const admin = await issueApiKey(apiKeys, { tenantId: TENANT, name: 'admin', role: 'admin' });
   const user = await issueApiKey(apiKeys, { tenantId: TENANT, name: 'app', role: 'user' });
   const other = await issueApiKey(apiKeys, { tenantId: TENANT, name: 'other', role: 'user' });
-  return { app, services, audit, auditLog, governance, metrics, alerts, logs, admin, user, other };
+  return {
+    app,
+    services,
+    audit,
+    auditLog,
+    governance,
+    metrics,
+    alerts,
+    storeFailures,
+    logs,
+    admin,
+    user,
+    other,
+  };
 }
 
 export function withKey(secret: string, headers: Record<string, string> = {}): Record<string, string> {

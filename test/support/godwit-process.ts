@@ -77,6 +77,8 @@ export async function runGodwit(args: string[], env: Record<string, string>): Pr
 export interface GodwitProcess {
   /** `http://127.0.0.1:PORT`, as the server announced it. */
   url: string;
+  /** The process id (for /proc/<pid>/status, or to tell its connections apart). */
+  pid: number;
   dataDir: string;
   /** Whether the process is still running. */
   readonly alive: boolean;
@@ -157,6 +159,7 @@ export async function startGodwit(options: StartGodwitOptions = {}): Promise<God
   }
   return {
     url,
+    pid: child.pid ?? 0,
     dataDir,
     get alive() {
       return alive();

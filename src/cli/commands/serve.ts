@@ -99,6 +99,11 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     fetch: app.fetch,
     host: config.server.host,
     port: config.server.port,
+    timeouts: {
+      headersTimeoutMs: config.server.headersTimeoutMs,
+      requestTimeoutMs: config.server.requestTimeoutMs,
+      idleTimeoutMs: config.server.idleTimeoutMs,
+    },
   }).catch(async (error) => {
     await services.close();
     lock?.release();

@@ -3,6 +3,7 @@
  * call's usage is charged to, and the one place usage rows turn into token counts and spending.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { DependencyError, GodwitError } from '../errors.ts';
 import type { CounterStore } from '../ports.ts';
 import type { Role, UsageEntry } from '../types.ts';
 import {
@@ -63,12 +64,21 @@ export interface GovernanceOptions {
   budgets: BudgetSettings;
   /** Where the counters live, for messages and docs (`memory`, `redis`, `database`, `dynamodb`). */
   storeName: string;
+  /**
+   * When the counter store cannot be reached: `closed` (default) refuses limited requests with a
+   * DependencyError (503), `open` lets them through uncounted and reports each such request.
+   */
+  onStoreDown?: StoreDownPolicy;
+  /** Told about each request the store's failure refused (`closed`) or let through uncounted (`open`). */
+  onStoreFailure?: (error: unknown, outcome: 'refused' | 'uncounted') => void;
   onAlert?: (alert: BudgetAlert) => void;
   /** Reported when a usage row could not be counted (the counter store failed). */
   reportError?: (error: unknown) => void;
   now?: () => Date;
   seed?: (scope: BudgetScope, from: Date, to: Date) => Promise<number>;
 }
+
+export type StoreDownPolicy = 'closed' | 'open';
 
 const NO_RATE: RateRule = { requestsPerMinute: null, tokensPerMinute: null };
 const NO_BUDGET: BudgetRule = { dailyUsd: null, monthlyUsd: null };
@@ -79,6 +89,8 @@ export class Governance {
   readonly storeName: string;
   readonly limits: LimitSettings;
   readonly budgets: BudgetSettings;
+  readonly onStoreDown: StoreDownPolicy;
+  private readonly onStoreFailure: (error: unknown, outcome: 'refused' | 'uncounted') => void;
   private readonly scope = new AsyncLocalStorage<RequestAllowance>();
   private readonly alertListeners = new Set<(alert: BudgetAlert) => void>();
   private readonly reportError: (error: unknown) => void;
@@ -100,6 +112,33 @@ export class Governance {
     this.limits = options.limits;
     this.budgets = options.budgets;
     this.reportError = options.reportError ?? (() => {});
+    this.onStoreDown = options.onStoreDown ?? 'closed';
+    this.onStoreFailure = options.onStoreFailure ?? (() => {});
+  }
+
+  /**
+   * Runs one check on the counter store. When the store is unreachable (a `dependency_unavailable`
+   * error), `onStoreDown: open` answers undefined (the request goes on uncounted) and `closed` throws a
+   * DependencyError naming the store; any other error is thrown as it is.
+   *
+   * @example const decision = await governance.counted(() => governance.rate.check(scopes));
+   */
+  async counted<T>(check: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await check();
+    } catch (error) {
+      if (!GodwitError.isInstance(error) || error.code !== 'dependency_unavailable') throw error;
+      if (this.onStoreDown === 'open') {
+        this.onStoreFailure(error, 'uncounted');
+        return undefined;
+      }
+      this.onStoreFailure(error, 'refused');
+      // The cause (which names the store's address) goes to the log, not to the caller.
+      throw new DependencyError(
+        `Rate limits and budgets cannot be checked right now: the ${this.storeName} counter store is unavailable. Retry later.`,
+        { cause: error, details: { dependency: 'limits' } },
+      );
+    }
   }
 
   /** The caller's own scope (its key, else its user) and its tenant's, with the rule of each. */

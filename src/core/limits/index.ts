@@ -18,6 +18,7 @@ export {
   type GovernedCaller,
   type LimitSettings,
   type RequestAllowance,
+  type StoreDownPolicy,
   UNLIMITED,
 } from './governance.ts';
 export {

@@ -61,7 +61,7 @@ export function authenticate(
   // With auth off every caller is the local admin already: there is nothing to guess.
   const failures =
     options.governance && settings.mode === 'required'
-      ? { rate: options.governance.rate, limit: options.governance.limits.failedAuthPerMinute }
+      ? { governance: options.governance, limit: options.governance.limits.failedAuthPerMinute }
       : undefined;
   return async (c, next) => {
     let caller: Caller;
@@ -70,7 +70,10 @@ export function authenticate(
     try {
       // An address past its failed sign-ins is refused before its credential is even checked, so
       // guessing keys gains nothing, right or wrong.
-      if (failures && credentialSent) await failures.rate.failedAuth(address, failures.limit, false);
+      if (failures && credentialSent) {
+        const { governance, limit } = failures;
+        await governance.counted(() => governance.rate.failedAuth(address, limit, false));
+      }
       caller = await resolveCaller(c, settings, apiKeys, verifyJwt, now());
     } catch (error) {
       if (!GodwitError.isInstance(error)) throw error;
@@ -79,7 +82,7 @@ export function authenticate(
         return errorReply(c, error);
       }
       if (error.code === 'unauthorized' && credentialSent) {
-        await failures?.rate.failedAuth(address, failures.limit, true).catch(() => {});
+        await failures?.governance.rate.failedAuth(address, failures.limit, true).catch(() => {});
         void options.audit?.record(failureEvent(c, 'auth.failure', address, error.message));
       }
       return authFailure(c, error);

@@ -42,7 +42,10 @@ export function governRequests(
   return async (c, next) => {
     const caller = callerOf(c);
     const rateScopes = governance.rateScopes(caller);
-    const headers = rateScopes.length > 0 ? rateHeaders(await governance.rate.check(rateScopes)) : undefined;
+    // A store that is down refuses with 503 (onStoreDown: closed) or lets the request go uncounted (open).
+    const decision =
+      rateScopes.length > 0 ? await governance.counted(() => governance.rate.check(rateScopes)) : undefined;
+    const headers = decision ? rateHeaders(decision) : undefined;
     if (headers?.refusal) {
       options.onRefused?.('rate_limited', headers.refusal.details?.scope as string);
       return errorReply(c, headers.refusal, headers.values);
@@ -55,9 +58,9 @@ export function governRequests(
     // The body is read (within its size limit) before the reservation, to price the model it names.
     return limitJsonBody(c, async () => {
       const estimate = await estimateCost(c, services, governance);
-      let reservation: Reservation;
+      let reservation: Reservation | undefined;
       try {
-        reservation = await governance.budget.reserve(budgetScopes, estimate);
+        reservation = await governance.counted(() => governance.budget.reserve(budgetScopes, estimate));
       } catch (error) {
         if (!GodwitError.isInstance(error) || error.details?.reason !== 'budget_exceeded') throw error;
         options.onRefused?.('budget_exceeded', String(error.details.scope));
@@ -72,6 +75,7 @@ export function governRequests(
         c.res = errorReply(c, error);
         return;
       }
+      if (!reservation) return governance.run({ rateScopes, budgetScopes }, () => next());
       try {
         await governance.run({ rateScopes, budgetScopes, reservation }, () => next());
       } catch (error) {

@@ -14,6 +14,8 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
   /** A command without an answer within this time fails. Default 1,000 ms. */
   commandTimeoutMs?: number;
+  /** Set with CLIENT SETNAME, so `CLIENT LIST` on the Redis side tells whose connection it is. */
+  clientName?: string;
 }
 
 /** The commands the adapters use; ioredis's client satisfies it. */
@@ -78,6 +80,7 @@ export class RedisConnection {
       maxRetriesPerRequest: 1,
       connectTimeout: this.options.connectTimeoutMs ?? 2000,
       commandTimeout: this.options.commandTimeoutMs ?? 1000,
+      ...(this.options.clientName ? { connectionName: this.options.clientName } : {}),
       // Once connected, reconnect in the background after a drop; commands fail fast meanwhile.
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     };
