@@ -47,7 +47,7 @@ export interface AssistantCatalogOptions {
   bedrockAgent?: BedrockAgentFactory;
   /** The connection URL SQL tool sources use when they name none (database.url). */
   databaseUrl?: string | null;
-  /** Checks MCP servers' URLs (the configured URL guard). */
+  /** Checks MCP servers' URLs and fetches OpenAPI documents given by URL (the configured URL guard). */
   urlGuard: UrlGuard;
   /** Told once per tool call when it ends (for an audit log). */
   onToolCall?: ToolCallListener;
@@ -61,7 +61,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
   const sourceTools = new Map<string, AgentTool[]>();
   for (const [source, settings] of Object.entries(sources.openapi)) {
     const key = `tools.openapi.${source}`;
-    const document = await loadOpenApiDocument(settings.document, `${key}.document`);
+    const document = await loadOpenApiDocument(settings.document, `${key}.document`, options.urlGuard);
     const auth = settings.auth
       ? {
           ...settings.auth,
@@ -89,7 +89,11 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     );
   }
   for (const [source, settings] of Object.entries(sources.lambda)) {
-    const document = await loadOpenApiDocument(settings.document, `tools.lambda.${source}.document`);
+    const document = await loadOpenApiDocument(
+      settings.document,
+      `tools.lambda.${source}.document`,
+      options.urlGuard,
+    );
     const connect = options.lambdaInvoke ?? defaultLambdaInvoke;
     const invoke = await connect({
       ...(settings.region ? { region: settings.region } : {}),
@@ -142,7 +146,12 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     await closeAll(connections);
     throw error;
   }
-  const managed = await managedAssistants(options.assistants, sources, options.bedrockAgent);
+  const managed = await managedAssistants(
+    options.assistants,
+    sources,
+    options.bedrockAgent,
+    options.urlGuard,
+  );
   const settings = {
     limits: { timeoutMs: sources.timeoutMs, maxOutputBytes: sources.maxOutputBytes, secrets },
     // Without a configured key, approvals are signed with a key that lives as long as the process.
