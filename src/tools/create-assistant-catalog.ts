@@ -11,6 +11,7 @@ import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
 import { ToolRateLimiter } from '../core/agent/tool-rate-limit.ts';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
+import type { CounterStore } from '../core/ports.ts';
 import type { Retriever } from '../core/retrieval/retriever.ts';
 import type { UrlGuard } from '../net/index.ts';
 import { calculatorTool, currentTimeTool } from './builtin/basic-tools.ts';
@@ -51,6 +52,8 @@ export interface AssistantCatalogOptions {
   urlGuard: UrlGuard;
   /** Told once per tool call when it ends (for an audit log). */
   onToolCall?: ToolCallListener;
+  /** The shared counters (limits.store) that per-tool rate limits count in, across instances. */
+  counters: CounterStore;
 }
 
 const BUILTIN_NAMES = ['search_knowledge_base', 'get_document', 'current_time', 'calculator'];
@@ -156,7 +159,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     limits: { timeoutMs: sources.timeoutMs, maxOutputBytes: sources.maxOutputBytes, secrets },
     // Without a configured key, approvals are signed with a key that lives as long as the process.
     approvalSecret: sources.approvalSecret ?? randomBytes(32).toString('base64url'),
-    rateLimiter: new ToolRateLimiter(sources.rateLimit),
+    rateLimiter: new ToolRateLimiter(sources.rateLimit, options.counters),
     ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
   };
   return {

@@ -221,7 +221,7 @@ export class AgentRun {
         execute: async (input: unknown, options) => {
           const startedAt = performance.now();
           try {
-            this.settings.rateLimiter?.take(context.tenantId, agentTool.name);
+            await this.settings.rateLimiter?.take(context.tenantId, agentTool.name);
             return await guardedExecute(
               agentTool,
               input,
