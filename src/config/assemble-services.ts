@@ -16,7 +16,7 @@ import {
 } from '../core/knowledge/external-knowledge-store.ts';
 import { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
 import type { ModelResolver, Pricing } from '../core/models.ts';
-import type { Cache, HealthReport, UsageLedger } from '../core/ports.ts';
+import type { Cache, CounterStore, HealthReport, UsageLedger } from '../core/ports.ts';
 import { fuseResults } from '../core/retrieval/fusion.ts';
 import { Retriever, type RetrieverOptions } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
@@ -118,6 +118,7 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
     retriever,
     env: parts.env,
     defaultModel: layer.provider.model,
+    counters: parts.counters.store,
     onToolCall,
   });
   const assistants = catalog ? guardrails.assistants(catalog) : null;
@@ -216,6 +217,7 @@ async function createAssistants(
     retriever: Retriever;
     env: Record<string, string | undefined>;
     defaultModel: string;
+    counters: CounterStore;
     onToolCall?: ToolCallListener;
   },
 ): Promise<AssistantCatalog | null> {
@@ -236,6 +238,7 @@ async function createAssistants(
     env: parts.env,
     urlGuard: createConfiguredUrlGuard(config),
     databaseUrl: config.database.url,
+    counters: parts.counters,
     ...(parts.onToolCall ? { onToolCall: parts.onToolCall } : {}),
     ...(Object.values(config.assistants).some((assistant) => assistant.bedrockAgent)
       ? { bedrockAgent: await bedrockAgentFactory(parts.env) }

@@ -377,11 +377,27 @@ const toolAuthSchema = z
     message: 'set exactly one of header or query (where the secret goes)',
   });
 
+/**
+ * Where an OpenAPI document is: a file path (relative to the working directory), or `{ url }` fetched once at
+ * startup through the URL guard (urlFetch.allowedHosts, urlFetch.timeoutMs).
+ */
+const openApiDocumentSchema = z.union([
+  z.string().min(1),
+  z
+    .object({
+      url: z
+        .string()
+        .url()
+        .regex(/^https?:\/\//i, 'expected an http(s) URL'),
+    })
+    .strict(),
+]);
+
 /** An OpenAPI 3.0/3.1 document (or a Bedrock Agents action-group schema): one tool per operation. */
 const openApiToolSourceSchema = z
   .object({
-    /** Path of the document (JSON or YAML), relative to the working directory. */
-    document: z.string().min(1),
+    /** The document (JSON or YAML): a file path, or `{ url: "https://…" }`. */
+    document: openApiDocumentSchema,
     /** null = the document's first `servers` URL. */
     baseUrl: z.string().url().nullable().default(null),
     auth: toolAuthSchema.nullable().default(null),
@@ -395,8 +411,8 @@ const lambdaToolSourceSchema = z
   .object({
     /** Function name or ARN. */
     functionName: z.string().min(1),
-    /** The action group's OpenAPI schema (JSON or YAML). */
-    document: z.string().min(1),
+    /** The action group's OpenAPI schema (JSON or YAML): a file path, or `{ url: "https://…" }`. */
+    document: openApiDocumentSchema,
     /** The `actionGroup` sent in each event; default: the source's name. */
     actionGroup: z.string().min(1).nullable().default(null),
     region: z.string().min(1).nullable().default(null),

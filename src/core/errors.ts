@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'server_stopping'
   /** A guardrail blocked the question or the answer; the stored message names the guardrail and policy. */
   | 'guardrail_intervened'
+  /** Another request decided this tool call first (a second click, a second instance): nothing ran twice. */
+  | 'approval_already_decided'
   | 'internal';
 
 export interface GodwitErrorOptions {
@@ -73,6 +75,13 @@ export class NotFoundError extends GodwitError {
 export class ConflictError extends GodwitError {
   constructor(message: string, options: GodwitErrorOptions = {}) {
     super('conflict', message, options);
+  }
+}
+
+/** A tool call's approval was decided by another request first; this decision changed nothing. */
+export class ApprovalAlreadyDecidedError extends GodwitError {
+  constructor(message: string, options: GodwitErrorOptions = {}) {
+    super('approval_already_decided', message, options);
   }
 }
 

@@ -11,6 +11,7 @@ import type {
   KnowledgeBaseStats,
   KnowledgeDocument,
   Message,
+  MessagePart,
   MessageStatus,
   Metadata,
   SearchHit,
@@ -153,6 +154,12 @@ export type MessagePatch = Partial<
   >
 > & { status?: MessageStatus };
 
+/** What a conditional message update expects to find stored. */
+export interface MessageExpectation {
+  status: MessageStatus;
+  parts: readonly MessagePart[];
+}
+
 export interface ConversationStore {
   createConversation(
     input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
@@ -164,6 +171,17 @@ export interface ConversationStore {
   deleteConversation(tenantId: string, conversationId: string): Promise<void>;
   appendMessage(message: NewMessage): Promise<Message>;
   updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message>;
+  /**
+   * Applies `patch` only if the stored message still has `expected.status` and exactly `expected.parts`, in
+   * one atomic step (a compare-and-set): of several writers that read the same message, one succeeds. Returns
+   * the updated message, or undefined when the stored one differs. Throws NotFoundError when absent.
+   */
+  updateMessageIf(
+    tenantId: string,
+    messageId: string,
+    expected: MessageExpectation,
+    patch: MessagePatch,
+  ): Promise<Message | undefined>;
   /** Messages in creation order. */
   listMessages(tenantId: string, conversationId: string): Promise<Message[]>;
   /**

@@ -26,6 +26,7 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   dependency_unavailable: 503,
   server_stopping: 503,
   guardrail_intervened: 422,
+  approval_already_decided: 409,
   internal: 500,
 };
 

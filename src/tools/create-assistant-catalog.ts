@@ -12,6 +12,7 @@ import type { ToolCallListener } from '../core/agent/tool-call-event.ts';
 import { ToolRateLimiter } from '../core/agent/tool-rate-limit.ts';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { KnowledgeService } from '../core/knowledge/knowledge-service.ts';
+import type { CounterStore } from '../core/ports.ts';
 import type { Retriever } from '../core/retrieval/retriever.ts';
 import type { UrlGuard } from '../net/index.ts';
 import { bedrockToolUseProblem } from '../providers/bedrock/converse-capabilities.ts';
@@ -49,10 +50,12 @@ export interface AssistantCatalogOptions {
   bedrockAgent?: BedrockAgentFactory;
   /** The connection URL SQL tool sources use when they name none (database.url). */
   databaseUrl?: string | null;
-  /** Checks MCP servers' URLs (the configured URL guard). */
+  /** Checks MCP servers' URLs and fetches OpenAPI documents given by URL (the configured URL guard). */
   urlGuard: UrlGuard;
   /** Told once per tool call when it ends (for an audit log). */
   onToolCall?: ToolCallListener;
+  /** The shared counters (limits.store) that per-tool rate limits count in, across instances. */
+  counters: CounterStore;
 }
 
 const BUILTIN_NAMES = ['search_knowledge_base', 'get_document', 'current_time', 'calculator'];
@@ -63,7 +66,7 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
   const sourceTools = new Map<string, AgentTool[]>();
   for (const [source, settings] of Object.entries(sources.openapi)) {
     const key = `tools.openapi.${source}`;
-    const document = await loadOpenApiDocument(settings.document, `${key}.document`);
+    const document = await loadOpenApiDocument(settings.document, `${key}.document`, options.urlGuard);
     const auth = settings.auth
       ? {
           ...settings.auth,
@@ -91,7 +94,11 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     );
   }
   for (const [source, settings] of Object.entries(sources.lambda)) {
-    const document = await loadOpenApiDocument(settings.document, `tools.lambda.${source}.document`);
+    const document = await loadOpenApiDocument(
+      settings.document,
+      `tools.lambda.${source}.document`,
+      options.urlGuard,
+    );
     const connect = options.lambdaInvoke ?? defaultLambdaInvoke;
     const invoke = await connect({
       ...(settings.region ? { region: settings.region } : {}),
@@ -144,12 +151,17 @@ export async function createAssistantCatalog(options: AssistantCatalogOptions): 
     await closeAll(connections);
     throw error;
   }
-  const managed = await managedAssistants(options.assistants, sources, options.bedrockAgent);
+  const managed = await managedAssistants(
+    options.assistants,
+    sources,
+    options.bedrockAgent,
+    options.urlGuard,
+  );
   const settings = {
     limits: { timeoutMs: sources.timeoutMs, maxOutputBytes: sources.maxOutputBytes, secrets },
     // Without a configured key, approvals are signed with a key that lives as long as the process.
     approvalSecret: sources.approvalSecret ?? randomBytes(32).toString('base64url'),
-    rateLimiter: new ToolRateLimiter(sources.rateLimit),
+    rateLimiter: new ToolRateLimiter(sources.rateLimit, options.counters),
     ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
   };
   return {

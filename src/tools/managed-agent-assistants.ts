@@ -10,6 +10,7 @@ import type { AssistantConfig, ToolsConfig } from '../config/schema.ts';
 import type { AgentTool } from '../core/agent/agent-tool.ts';
 import type { PreparedAssistant } from '../core/agent/assistant-catalog.ts';
 import type { ManagedAgent, ManagedAgentCall } from '../core/agent/managed-agent.ts';
+import type { UrlGuard } from '../net/index.ts';
 import { loadOpenApiDocument } from './openapi/load-openapi-document.ts';
 import { openApiOperations } from './openapi/openapi-operations.ts';
 
@@ -40,6 +41,7 @@ export async function managedAssistants(
   assistants: Record<string, AssistantConfig>,
   sources: ToolsConfig,
   factory: BedrockAgentFactory | undefined,
+  urlGuard?: UrlGuard,
 ): Promise<ManagedAssistants> {
   const agents = new Map<string, ManagedAgent>();
   const operations = new Map<string, OperationEntry[]>();
@@ -55,7 +57,7 @@ export async function managedAssistants(
     ];
     for (const [source, path, kind] of documents) {
       const key = `tools.${kind}.${source}`;
-      const document = await loadOpenApiDocument(path, `${key}.document`);
+      const document = await loadOpenApiDocument(path, `${key}.document`, urlGuard);
       operations.set(
         source,
         openApiOperations(document, key).map((operation) => ({

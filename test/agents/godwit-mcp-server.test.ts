@@ -131,6 +131,29 @@ describe('/mcp with the official MCP client', () => {
     ]);
   });
 
+  it("lists the caller's knowledge bases as resources and reads one, another tenant's not", async () => {
+    const client = await connect(acmeKey);
+    const { resources } = await client.listResources();
+    expect(resources).toEqual([
+      expect.objectContaining({
+        uri: 'godwit://knowledge-bases/handbook',
+        name: 'handbook',
+        mimeType: 'application/json',
+      }),
+    ]);
+    const read = await client.readResource({ uri: 'godwit://knowledge-bases/handbook' });
+    const content = read.contents[0];
+    expect(JSON.parse(content && 'text' in content ? content.text : '')).toMatchObject({
+      name: 'handbook',
+      documents: [{ source: 'leave-policy.md', status: 'ready', chunks: 1 }],
+    });
+    const other = await connect(otherKey);
+    expect((await other.listResources()).resources).toEqual([]);
+    await expect(other.readResource({ uri: 'godwit://knowledge-bases/handbook' })).rejects.toThrow(
+      /handbook/,
+    );
+  });
+
   it("keeps tenants apart: another tenant's key sees none of it", async () => {
     const client = await connect(otherKey);
     const listed = await client.callTool({ name: 'list_knowledge_bases', arguments: {} });

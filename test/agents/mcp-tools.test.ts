@@ -13,6 +13,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGodwit } from '../../src/config/create-godwit.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
+import type { AgentTool } from '../../src/core/agent/agent-tool.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import { createUrlGuard } from '../../src/net/index.ts';
 import { createApp } from '../../src/server/index.ts';
@@ -268,5 +269,76 @@ describe('MCP servers checked at startup', () => {
     ).rejects.toThrow(
       'tools.mcp.iam.tools names "delete_everything", which the MCP server "iam" does not list. It lists: lookup_user, grant_role, internal_reset.',
     );
+  });
+});
+
+describe('MCP resources and prompts as read-only tools', () => {
+  const guard = createUrlGuard({ allowedHosts: ['127.0.0.1'] });
+  const settings: McpSourceConfig = {
+    url: null,
+    transport: 'http',
+    auth: null,
+    command: null,
+    args: [],
+    env: {},
+    tools: null,
+  };
+  const context = {
+    tenantId: 't',
+    userId: 'u',
+    conversationId: 'c',
+    toolCallId: 'call_1',
+    abortSignal: new AbortController().signal,
+  } as Parameters<AgentTool['execute']>[1];
+
+  it('reads a listed resource and fills a prompt, over streamable HTTP', async () => {
+    const source = await connectMcpSource({
+      source: 'remote',
+      settings: { ...settings, url: httpUrl },
+      env: {},
+      urlGuard: guard,
+      secrets: [],
+    });
+    try {
+      const read = source.tools.find((tool) => tool.name === 'remote__read_resource')!;
+      const prompt = source.tools.find((tool) => tool.name === 'remote__get_prompt')!;
+      expect(read).toMatchObject({ readOnly: true, kind: 'mcp' });
+      expect(read.description).toContain('iam://policies/access: Access policy (Who may grant which role)');
+      expect(await read.execute({ uri: 'iam://policies/access' }, context)).toEqual([
+        {
+          uri: 'iam://policies/access',
+          mimeType: 'text/markdown',
+          text: '# Access policy\nOnly admins grant admin.',
+        },
+      ]);
+      expect(prompt.description).toContain('access_review(username): Review the access of one user');
+      expect(
+        await prompt.execute({ name: 'access_review', arguments: { username: 'bob' } }, context),
+      ).toEqual({
+        messages: [{ role: 'user', text: 'Review the roles of bob against the access policy.' }],
+      });
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('offers them over stdio only when the allow-list names them', async () => {
+    const source = await connectMcpSource({
+      source: 'iam',
+      settings: {
+        ...settings,
+        command: process.execPath,
+        args: [SERVER],
+        tools: ['lookup_user', 'read_resource'],
+      },
+      env: {},
+      urlGuard: guard,
+      secrets: [],
+    });
+    try {
+      expect(source.tools.map((tool) => tool.name)).toEqual(['iam__lookup_user', 'iam__read_resource']);
+    } finally {
+      await source.close();
+    }
   });
 });

@@ -181,23 +181,19 @@ describe('POST /api/conversations/:id/tool-approvals', () => {
     const before = booked.length;
     const replay = await decide(conversationId, decision);
     expect(replay.status).toBe(409);
-    expect(replay.body.error.message).toMatch(/No tool call in conversation ".*" waits for approval/);
+    expect(replay.body.error.code).toBe('approval_already_decided');
+    expect(replay.body.error.message).toMatch(/was already approved; this decision changed nothing/);
     expect(booked.length).toBe(before);
   });
 
-  it('refuses an unknown approval id, a missing decision and a duplicate with 400, changing nothing', async () => {
+  it('refuses an unknown approval id, a duplicate and no decision with 400, changing nothing', async () => {
     const second = { ...BOOK, input: { body: { providerId: 'dr-lee', start: '10:30' } } };
     const { conversationId, calls } = await waitingBooking([BOOK, second]);
-    const [first, other] = calls.map((call) => call.approval.id as string);
+    const [first] = calls.map((call) => call.approval.id as string);
     const unknown = await decide(conversationId, [{ approvalId: 'nope', approved: true }]);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(
       /approvals\[0\]\.approvalId "nope" is not a call waiting for approval\. Waiting: /,
-    );
-    const missing = await decide(conversationId, [{ approvalId: first, approved: true }]);
-    expect(missing.status).toBe(400);
-    expect(missing.body.error.message).toBe(
-      `Decide every waiting call: no decision for ${other} (${BOOK.name}).`,
     );
     const twice = await decide(conversationId, [
       { approvalId: first, approved: true },
@@ -210,6 +206,26 @@ describe('POST /api/conversations/:id/tool-approvals', () => {
     const stored = await services.conversations.listMessages('default', conversationId);
     expect(stored.at(-1)?.parts.filter((part) => part.type === 'tool-result')).toEqual([]);
     expect(stored.at(-1)?.status).toBe('complete');
+    expect(
+      stored.at(-1)?.parts.flatMap((part) => (part.type === 'tool-call' ? [part.approval?.state] : [])),
+    ).toEqual(['requested', 'requested']);
+  });
+
+  it('stores a decision on one of two waiting calls (202) and continues when the other is decided', async () => {
+    const second = { ...BOOK, input: { body: { providerId: 'dr-lee', start: '10:30' } } };
+    const { conversationId, calls } = await waitingBooking([BOOK, second]);
+    const [first, other] = calls.map((call) => call.approval.id as string);
+    const before = booked.length;
+    const partial = await decide(conversationId, [{ approvalId: first, approved: true }]);
+    expect(partial.status).toBe(202);
+    expect(partial.body.message.toolCalls[0].approval.state).toBe('approved');
+    expect(partial.body.message.toolCalls[1].state).toBe('awaiting-approval');
+    expect(booked.length).toBe(before);
+    emulator.script({ match: { dialect: 'openai' }, text: 'Booked 09:00, skipped 10:30.' });
+    const last = await decide(conversationId, [{ approvalId: other, approved: false }]);
+    expect(last.status).toBe(200);
+    expect(last.body.message.toolCalls.map((call: Body) => call.state)).toEqual(['complete', 'denied']);
+    expect(booked.length).toBe(before + 1);
   });
 
   it('answers 404 for a conversation that does not exist', async () => {
@@ -342,5 +358,111 @@ describe('approvals over /api/ui/chat (useChat)', () => {
     });
     expect(status).toBe(400);
     expect(body.error.message).toMatch(/^conversationId: approval responses continue a stored conversation/);
+  });
+});
+
+describe('the text of a continued answer', () => {
+  const AVAILABILITY = {
+    name: 'scheduling__getAvailability',
+    input: { providerId: 'dr-lee', date: '2026-12-08' },
+  };
+
+  function sseDeltas(text: string): string {
+    return text
+      .split('\n\n')
+      .filter((block) => block.startsWith('event: delta\n'))
+      .map((block) => (JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { text: string }).text)
+      .join('');
+  }
+
+  async function waitingWithText() {
+    emulator.script({ match: { dialect: 'openai' }, text: 'Booking it now.', toolCalls: [BOOK] });
+    const { body } = await post('/api/chat', { assistant: 'scheduler', message: 'Book me at 09:00.' });
+    expect(body.answer).toBe('Booking it now.');
+    return {
+      conversationId: body.conversationId as string,
+      approvalId: body.message.toolCalls[0].approval.id,
+    };
+  }
+
+  it('starts after a blank line in the JSON answer and the stored message', async () => {
+    const { conversationId, approvalId } = await waitingWithText();
+    emulator.script({ match: { dialect: 'openai' }, text: 'You are booked.' });
+    const { body } = await decide(conversationId, [{ approvalId, approved: true }]);
+    expect(body.answer).toBe('Booking it now.\n\nYou are booked.');
+    const stored = await services.conversations.listMessages('default', conversationId);
+    expect(stored.at(-1)?.content).toBe('Booking it now.\n\nYou are booked.');
+  });
+
+  it('starts after a blank line in server-sent events, sent once', async () => {
+    const { conversationId, approvalId } = await waitingWithText();
+    emulator.script({ match: { dialect: 'openai' }, chunks: ['You are ', 'booked.'] });
+    const { text } = await decide(conversationId, [{ approvalId, approved: true }], 'text/event-stream');
+    expect(sseDeltas(text)).toBe('\n\nYou are booked.');
+  });
+
+  it('starts after a blank line in the useChat stream', async () => {
+    const { conversationId, approvalId } = await waitingWithText();
+    const [answer] = (await services.conversations.listMessages('default', conversationId)).slice(-1);
+    const call = answer!.parts.find((part) => part.type === 'tool-call')!;
+    emulator.script({ match: { dialect: 'openai' }, text: 'You are booked.' });
+    const { text } = await post(
+      '/api/ui/chat',
+      {
+        conversationId,
+        assistant: 'scheduler',
+        messages: [
+          { id: 'u1', role: 'user', parts: [{ type: 'text', text: 'Book me at 09:00.' }] },
+          {
+            id: answer!.id,
+            role: 'assistant',
+            parts: [
+              { type: 'text', text: 'Booking it now.' },
+              {
+                type: 'dynamic-tool',
+                toolName: BOOK.name,
+                toolCallId: call.type === 'tool-call' ? call.toolCallId : '',
+                state: 'approval-responded',
+                input: BOOK.input,
+                approval: { id: approvalId, approved: true },
+              },
+            ],
+          },
+        ],
+      },
+      'text/event-stream',
+    );
+    const deltas = text
+      .split('\n\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice(6)) as Body)
+      .filter((chunk) => chunk.type === 'text-delta')
+      .map((chunk) => chunk.delta as string);
+    expect(deltas.join('')).toBe('\n\nYou are booked.');
+    const stored = await services.conversations.listMessages('default', conversationId);
+    expect(stored.at(-1)?.content).toBe('Booking it now.\n\nYou are booked.');
+  });
+
+  it('separates the text of two steps in OpenAI chunks on /v1', async () => {
+    emulator.script(
+      { match: { dialect: 'openai' }, text: 'Let me look.', toolCalls: [AVAILABILITY] },
+      { match: { dialect: 'openai' }, text: 'Dr Lee is free at 09:00.' },
+    );
+    const response = await fetch(`${baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'assistant:scheduler',
+        stream: true,
+        messages: [{ role: 'user', content: 'When is Dr Lee free?' }],
+      }),
+    });
+    const content = (await response.text())
+      .split('\n\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice(6)) as Body)
+      .map((chunk) => chunk.choices?.[0]?.delta?.content ?? '')
+      .join('');
+    expect(content).toBe('Let me look.\n\nDr Lee is free at 09:00.');
   });
 });

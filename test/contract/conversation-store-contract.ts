@@ -287,6 +287,63 @@ export function describeConversationStoreContract(
       ).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('applies a conditional update only while the message is as expected, to one of concurrent writers', async () => {
+      const tenant = newTenant();
+      const chat = await conversation(tenant);
+      const waitingParts = [
+        { type: 'text' as const, text: 'Booking it now.' },
+        {
+          type: 'tool-call' as const,
+          toolCallId: 'call_1',
+          toolName: 'book',
+          input: { at: '09:00' },
+          approval: { id: 'approval_1', state: 'requested' as const, assistant: 'scheduler' },
+        },
+      ];
+      const waiting = await stores().conversations.appendMessage(
+        message(chat, {
+          role: 'assistant',
+          content: 'Booking it now.',
+          parts: waitingParts,
+          createdAt: at(1),
+        }),
+      );
+      const decided = (state: 'approved' | 'denied') =>
+        waitingParts.map((part) =>
+          part.type === 'tool-call' ? { ...part, approval: { ...part.approval, state } } : part,
+        );
+      const expected = { status: 'complete' as const, parts: waiting.parts };
+      const attempts = await Promise.all(
+        (['approved', 'denied', 'approved', 'denied'] as const).map((state) =>
+          stores().conversations.updateMessageIf(tenant, waiting.id, expected, {
+            parts: decided(state),
+            status: 'pending',
+          }),
+        ),
+      );
+      const winners = attempts.filter((attempt) => attempt !== undefined);
+      expect(winners).toHaveLength(1);
+      const [stored] = await stores().conversations.listMessages(tenant, chat.id);
+      expect(stored).toEqual(winners[0]);
+      expect(stored?.status).toBe('pending');
+      expect(
+        await stores().conversations.updateMessageIf(tenant, waiting.id, expected, { status: 'complete' }),
+      ).toBeUndefined();
+      const again = await stores().conversations.updateMessageIf(
+        tenant,
+        waiting.id,
+        { status: 'pending', parts: stored!.parts },
+        { status: 'complete' },
+      );
+      expect(again?.status).toBe('complete');
+      await expect(
+        stores().conversations.updateMessageIf(tenant, 'unknown', expected, { status: 'complete' }),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      await expect(
+        stores().conversations.updateMessageIf(newTenant(), waiting.id, expected, { status: 'complete' }),
+      ).rejects.toBeInstanceOf(NotFoundError);
+    });
+
     it('marks turns left pending before a time as interrupted, keeping their text, in every tenant', async () => {
       const first = await conversation(newTenant());
       const second = await conversation(newTenant());

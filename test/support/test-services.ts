@@ -104,6 +104,8 @@ class ObservedConversationStore implements ConversationStore {
   listMessages: ConversationStore['listMessages'] = (tenantId, id) => this.inner.listMessages(tenantId, id);
   interruptPendingTurns: ConversationStore['interruptPendingTurns'] = (before, reason) =>
     this.inner.interruptPendingTurns(before, reason);
+  updateMessageIf: ConversationStore['updateMessageIf'] = (tenantId, id, expected, patch) =>
+    this.inner.updateMessageIf(tenantId, id, expected, patch);
 
   async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
     const message = await this.inner.updateMessage(tenantId, messageId, patch);

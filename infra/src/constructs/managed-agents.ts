@@ -216,7 +216,14 @@ export class ManagedAgents extends Construct {
     for (const source of sources) {
       const lambda = config.tools.lambda[source];
       const openapi = config.tools.openapi[source];
-      const document = readFileSync(resolve(configDir, (lambda ?? openapi)!.document), 'utf8');
+      const location = (lambda ?? openapi)!.document;
+      if (typeof location !== 'string') {
+        // CDK synthesis is synchronous and offline: the schema is embedded in the template from a file.
+        throw new Error(
+          `${key}: tools.${lambda ? 'lambda' : 'openapi'}.${source}.document is a URL (${location.url}); a Bedrock agent's action group embeds its schema, so point the document at a local file.`,
+        );
+      }
+      const document = readFileSync(resolve(configDir, location), 'utf8');
       if (lambda) {
         const functionArn = lambda.functionName.startsWith('arn:')
           ? lambda.functionName

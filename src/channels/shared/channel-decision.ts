@@ -7,7 +7,6 @@
 import { type ToolCallView, toolCallViews } from '../../core/agent/tool-call-view.ts';
 import { waitingCalls } from '../../core/chat/approval-decisions.ts';
 import { GodwitError, publicErrorMessage } from '../../core/errors.ts';
-import type { Message } from '../../core/types.ts';
 import { type ChannelAnswer, type ChannelTurnDeps, unmetered } from './channel-turn.ts';
 
 export interface ChannelDecision {
@@ -35,21 +34,30 @@ export async function decideInChannel(
   try {
     const refusal = await refusalOf(deps, decision);
     if (typeof refusal === 'string') return { kind: 'refused', message: refusal };
-    const { message, waiting } = refusal;
     const reason = decision.approved ? {} : { reason: 'The user denied this call from the channel.' };
-    if (waiting.length > 1) return await recordDecision(deps, decision, message);
+    // Stored with a conditional write: a click at the same time on another call of the answer is kept too,
+    // and the click that decides the last waiting call resumes the turn — within the clicker's budget.
     const meter = deps.meter ?? unmetered;
     const owner = { tenantId: decision.tenantId, userId: decision.userId };
-    const outcome = await meter(owner, '', async () => {
-      const turn = await deps.chat.resume({
+    const decided = await meter(owner, '', async () => {
+      const result = await deps.chat.decide({
         tenantId: decision.tenantId,
         userId: decision.userId,
         conversationId: decision.conversationId,
         decisions: [{ approvalId: decision.approvalId, approved: decision.approved, ...reason }],
         ...(deps.shutdownSignal ? { shutdownSignal: deps.shutdownSignal } : {}),
       });
-      return turn.outcome();
+      return result.type === 'recorded'
+        ? { type: 'recorded' as const, message: result.message }
+        : { type: 'resumed' as const, outcome: await result.turn.outcome() };
     });
+    if (decided.type === 'recorded') {
+      const waiting = toolCallViews(decided.message.parts).filter(
+        (call) => call.state === 'awaiting-approval',
+      );
+      return { kind: 'recorded', toolName: refusal.toolName, waiting };
+    }
+    const { outcome } = decided;
     const answered = outcome.type === 'finish' ? outcome.message : outcome.assistantMessage;
     return {
       kind: 'answered',
@@ -73,7 +81,7 @@ export async function decideInChannel(
 async function refusalOf(
   deps: ChannelTurnDeps,
   decision: ChannelDecision,
-): Promise<string | { message: Message; waiting: ReturnType<typeof waitingCalls> }> {
+): Promise<string | { toolName: string }> {
   const conversation = await deps.conversations.getConversation(decision.tenantId, decision.conversationId);
   if (!conversation) return 'This conversation no longer exists, so nothing waits for a decision.';
   if (conversation.userId !== decision.userId) {
@@ -98,29 +106,5 @@ async function refusalOf(
   if (holder !== messages.at(-1) || holder.status !== 'complete' || waiting.length === 0) {
     return `This call to \`${call.toolName}\` no longer waits: the conversation has moved on. Ask again.`;
   }
-  return { message: holder, waiting };
-}
-
-/** Stores one decision of several on the answer; the last click resumes with all of them. */
-async function recordDecision(
-  deps: ChannelTurnDeps,
-  decision: ChannelDecision,
-  message: Message,
-): Promise<ChannelDecisionResult> {
-  let toolName = '';
-  const parts = message.parts.map((part) => {
-    if (part.type !== 'tool-call' || part.approval?.id !== decision.approvalId) return part;
-    toolName = part.toolName;
-    return {
-      ...part,
-      approval: {
-        ...part.approval,
-        state: decision.approved ? ('approved' as const) : ('denied' as const),
-        ...(decision.approved ? {} : { reason: 'The user denied this call from the channel.' }),
-      },
-    };
-  });
-  const updated = await deps.conversations.updateMessage(decision.tenantId, message.id, { parts });
-  const waiting = toolCallViews(updated.parts).filter((call) => call.state === 'awaiting-approval');
-  return { kind: 'recorded', toolName, waiting };
+  return { toolName: call.toolName };
 }

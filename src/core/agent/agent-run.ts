@@ -117,17 +117,25 @@ export class AgentRun {
     });
     const result = await agent.stream({ messages, ...(abortSignal ? { abortSignal } : {}) });
     let stepText = '';
+    // A step that starts text after earlier text (a resumed turn, the answer after a tool call) starts it
+    // after a blank line, once: else "…booking it now.You are booked." reaches every stream and the store.
+    let separate = false;
     for await (const part of result.fullStream) {
       switch (part.type) {
         case 'start-step':
           this.step += 1;
           stepText = '';
+          separate = this.text.length > 0;
           break;
-        case 'text-delta':
-          this.text += part.text;
-          stepText += part.text;
-          yield { type: 'text', delta: part.text };
+        case 'text-delta': {
+          if (part.text.length === 0) break;
+          const delta = separate ? separatorAfter(this.text) + part.text : part.text;
+          separate = false;
+          this.text += delta;
+          stepText += delta;
+          yield { type: 'text', delta };
           break;
+        }
         case 'finish-step':
           if (stepText) this.parts.push({ type: 'text', text: stepText, step: this.step });
           stepText = '';
@@ -213,7 +221,7 @@ export class AgentRun {
         execute: async (input: unknown, options) => {
           const startedAt = performance.now();
           try {
-            this.settings.rateLimiter?.take(context.tenantId, agentTool.name);
+            await this.settings.rateLimiter?.take(context.tenantId, agentTool.name);
             return await guardedExecute(
               agentTool,
               input,
@@ -321,6 +329,12 @@ export class AgentRun {
     }
     return redactText(message, this.settings.limits.secrets);
   }
+}
+
+/** What puts a blank line between `text` and what follows it. */
+function separatorAfter(text: string): string {
+  if (text.endsWith('\n\n')) return '';
+  return text.endsWith('\n') ? '\n' : '\n\n';
 }
 
 /** Invalid tool calls (unknown tool, bad arguments) reach the stream as the SDK's message text. */

@@ -1,8 +1,10 @@
 /**
- * Calls per minute per tool and tenant, counted in this process over a fixed one-minute window. A call
- * over the limit fails (the model sees why and when to retry) and runs nothing. Several server instances
- * each count their own calls.
+ * Calls per minute per tool and tenant, counted in fixed one-minute windows of the shared CounterStore that
+ * governance limits use (Redis, DynamoDB, the database, or memory): every instance adds to the same count,
+ * so a limit holds across instances. A call over the limit fails (the model sees why and when to retry) and
+ * runs nothing.
  */
+import type { CounterStore } from '../ports.ts';
 import { ToolError } from './tool-error.ts';
 
 export interface ToolRateLimits {
@@ -15,30 +17,34 @@ export interface ToolRateLimits {
 const WINDOW_MS = 60_000;
 
 export class ToolRateLimiter {
-  private readonly windows = new Map<string, { startedAt: number; count: number }>();
-
   constructor(
     private readonly limits: ToolRateLimits,
+    private readonly counters: CounterStore,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts one call of `toolName` for `tenantId`. @throws ToolError when the limit is reached. */
-  take(tenantId: string, toolName: string): void {
+  /**
+   * Counts one call of `toolName` for `tenantId` (one round trip to the counter store; none without a limit).
+   * @throws ToolError when the limit is reached.
+   */
+  async take(tenantId: string, toolName: string): Promise<void> {
     const limit = this.limits.tools[toolName] ?? this.limits.perMinute;
     if (limit === null || limit === undefined) return;
-    const key = `${tenantId}\u0000${toolName}`;
     const now = this.now();
-    let window = this.windows.get(key);
-    if (!window || now - window.startedAt >= WINDOW_MS) {
-      window = { startedAt: now, count: 0 };
-      this.windows.set(key, window);
-    }
-    if (window.count >= limit) {
-      const seconds = Math.ceil((window.startedAt + WINDOW_MS - now) / 1000);
+    const index = Math.floor(now / WINDOW_MS);
+    const endMs = (index + 1) * WINDOW_MS;
+    const [used = 0] = await this.counters.increment([
+      {
+        key: `tool:${JSON.stringify([tenantId, toolName])}:${index}`,
+        by: 1,
+        expiresAt: new Date(endMs + 1000),
+      },
+    ]);
+    if (used > limit) {
+      const seconds = Math.ceil((endMs - now) / 1000);
       throw new ToolError(
         `Tool "${toolName}" reached its limit of ${limit} calls per minute; it did not run. Try again in ${seconds} s.`,
       );
     }
-    window.count += 1;
   }
 }

@@ -1,9 +1,14 @@
 /**
  * The user's decisions on tool calls that wait for approval: which calls of a stored answer wait, and the
- * answer's parts with the decisions applied, ready for the loop to resume. Every waiting call needs a
- * decision, so a resumed turn never leaves one behind; a decision for a call that does not wait is refused.
+ * answer's parts with the decisions applied, ready for the loop to resume. A turn resumes only once every
+ * waiting call is decided, so it never leaves one behind; a decision for a call that does not wait is refused.
+ *
+ * Decisions are written with a compare-and-set on the stored answer ({@link recordDecisions}), so concurrent
+ * requests (two instances, two clicks) never both resume the turn, and decisions on different calls of one
+ * answer merge instead of overwriting each other.
  */
-import { ConflictError, ValidationError } from '../errors.ts';
+import { ApprovalAlreadyDecidedError, ConflictError, ValidationError } from '../errors.ts';
+import type { ConversationStore } from '../ports.ts';
 import type { Message, MessagePart, ToolApproval } from '../types.ts';
 
 export interface ApprovalDecision {
@@ -41,11 +46,17 @@ export function messageAwaitingApproval(conversationId: string, messages: readon
   return last;
 }
 
-/** The message's parts with each decision applied, and the assistant whose loop resumes. */
+export type WaitingCall = ToolCallPart & { approval: ToolApproval };
+
+/**
+ * The message's parts with each decision applied, the assistant whose loop resumes, and the calls that still
+ * wait. With `requireAll` (the default), every waiting call needs a decision.
+ */
 export function applyDecisions(
   message: Message,
   decisions: readonly ApprovalDecision[],
-): { parts: MessagePart[]; assistant: string } {
+  requireAll = true,
+): { parts: MessagePart[]; assistant: string; waiting: WaitingCall[] } {
   const waiting = waitingCalls(message);
   const byId = new Map(waiting.map((call) => [call.approval.id, call]));
   const decided = new Map<string, ApprovalDecision>();
@@ -64,8 +75,9 @@ export function applyDecisions(
     }
     decided.set(decision.approvalId, decision);
   }
+  if (decisions.length === 0) throw invalid('approvals is empty: decide at least one waiting call.');
   const missing = waiting.filter((call) => !decided.has(call.approval.id));
-  if (missing.length > 0) {
+  if (requireAll && missing.length > 0) {
     throw invalid(
       `Decide every waiting call: no decision for ${missing.map((call) => `${call.approval.id} (${call.toolName})`).join(', ')}.`,
     );
@@ -87,5 +99,82 @@ export function applyDecisions(
       },
     };
   });
-  return { parts, assistant };
+  return { parts, assistant, waiting: missing };
+}
+
+/** Stored decisions that lose against another writer this many times in a row give up (retryable). */
+const MAX_ATTEMPTS = 8;
+
+export interface RecordedDecisions {
+  /** The answer as stored after this request's decisions. */
+  message: Message;
+  /** The conversation's messages before it. */
+  before: Message[];
+  /** The answer's parts with every stored decision applied. */
+  parts: MessagePart[];
+  assistant: string;
+  /** Calls that still wait. Empty: this request decided the last one and holds the turn (status `pending`). */
+  waiting: WaitingCall[];
+}
+
+export interface RecordDecisionsOptions {
+  /** Every call that waits needs a decision in this request (the HTTP API); else some may stay waiting. */
+  requireAll: boolean;
+  /** Checks made before the turn is claimed (the assistant still exists…); a throw changes nothing. */
+  beforeClaim?: (claim: { message: Message; before: Message[]; assistant: string }) => void;
+}
+
+/**
+ * Stores `decisions` on the answer that waits, merged with decisions stored by others since it was read, with
+ * a conditional write on the stored answer (its status and parts as read). When the last waiting call is
+ * decided, the same write sets the answer `pending`: the request that makes it holds the turn and resumes
+ * it; every other request sees its calls decided and gets {@link ApprovalAlreadyDecidedError}.
+ * @throws ApprovalAlreadyDecidedError (409) when a named call was decided already, by anyone.
+ * @throws ValidationError for an unknown approval id, a duplicate, or (with `requireAll`) a missing decision.
+ * @throws ConflictError when nothing waits (the conversation moved on).
+ */
+export async function recordDecisions(
+  store: ConversationStore,
+  target: { tenantId: string; conversationId: string },
+  decisions: readonly ApprovalDecision[],
+  options: RecordDecisionsOptions,
+): Promise<RecordedDecisions> {
+  const { tenantId, conversationId } = target;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const history = await store.listMessages(tenantId, conversationId);
+    refuseDecidedCalls(history, decisions);
+    const message = messageAwaitingApproval(conversationId, history);
+    const { parts, assistant, waiting } = applyDecisions(message, decisions, options.requireAll);
+    const before = history.slice(0, history.indexOf(message));
+    const claim = waiting.length === 0;
+    if (claim) options.beforeClaim?.({ message, before, assistant });
+    const updated = await store.updateMessageIf(
+      tenantId,
+      message.id,
+      { status: 'complete', parts: message.parts },
+      claim ? { parts, status: 'pending' } : { parts },
+    );
+    if (updated) return { message: updated, before, parts, assistant, waiting };
+    // Another request changed the answer between the read and the write: read it again and merge.
+  }
+  throw new ConflictError(
+    `The approvals of conversation "${conversationId}" kept changing while this decision was stored; send it again.`,
+    { isRetryable: true },
+  );
+}
+
+/** A decision for a call that was approved or denied already (by this or another request) is refused. */
+function refuseDecidedCalls(history: readonly Message[], decisions: readonly ApprovalDecision[]): void {
+  const ids = new Set(decisions.map((decision) => decision.approvalId));
+  for (const message of [...history].reverse()) {
+    if (message.role !== 'assistant') continue;
+    for (const part of message.parts) {
+      if (part.type !== 'tool-call' || !part.approval || !ids.has(part.approval.id)) continue;
+      if (part.approval.state === 'requested') continue;
+      throw new ApprovalAlreadyDecidedError(
+        `The call to "${part.toolName}" (approval ${part.approval.id}) was already ${part.approval.state}; this decision changed nothing.`,
+        { details: { approvalId: part.approval.id, state: part.approval.state } },
+      );
+    }
+  }
 }

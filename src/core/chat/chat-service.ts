@@ -35,7 +35,7 @@ import type {
   Usage,
 } from '../types.ts';
 import { answeringModel } from './answering-model.ts';
-import { type ApprovalDecision, applyDecisions, messageAwaitingApproval } from './approval-decisions.ts';
+import { type ApprovalDecision, recordDecisions, type WaitingCall } from './approval-decisions.ts';
 import type { ChatEvent } from './chat-event.ts';
 import { ChatTurn } from './chat-turn.ts';
 import { windowHistory } from './history.ts';
@@ -166,64 +166,84 @@ export class ChatService {
   /**
    * Continues an assistant turn that waits for approvals, once the user has decided every waiting call:
    * approved calls run, denied ones are reported to the model as denied, and the loop goes on in the same
-   * assistant message. Bad decisions throw (ValidationError, ConflictError) before anything changes.
+   * assistant message. Bad decisions throw (ValidationError, ConflictError) before anything changes; a call
+   * another request decided first throws ApprovalAlreadyDecidedError, so of concurrent decisions (other
+   * instances included) exactly one resumes the turn.
    * The turn is read as from {@link start}; its `start` event names the user message it answers.
    */
   async resume(request: ResumeRequest): Promise<ChatTurn> {
+    const decided = await this.decideCalls(request, true);
+    if (decided.type !== 'resumed') throw new GodwitError('internal', 'Decisions were left waiting.');
+    return decided.turn;
+  }
+
+  /**
+   * Stores decisions on some of the calls an answer waits for (a button per call in a channel), merged with
+   * decisions other requests store at the same time. The request that decides the last waiting call resumes
+   * the turn, as {@link resume} does; the others return the calls that still wait.
+   */
+  async decide(request: ResumeRequest): Promise<DecisionOutcome> {
+    return this.decideCalls(request, false);
+  }
+
+  private async decideCalls(request: ResumeRequest, requireAll: boolean): Promise<DecisionOutcome> {
+    const { tenantId, conversationId } = request;
+    const conversation = await this.requireConversation(tenantId, conversationId);
+    let assistant: PreparedAssistant | undefined;
+    let userMessage: Message | undefined;
+    const recorded = await recordDecisions(
+      this.options.conversations,
+      { tenantId, conversationId },
+      request.decisions,
+      {
+        requireAll,
+        beforeClaim: ({ message, before, assistant: name }) => {
+          assistant = this.prepareAssistant(name);
+          userMessage = before.findLast((candidate) => candidate.role === 'user');
+          if (!userMessage) {
+            throw new ConflictError(
+              `Message "${message.id}" answers no user message, so it cannot be resumed.`,
+            );
+          }
+        },
+      },
+    );
+    if (recorded.waiting.length > 0 || !assistant || !userMessage) {
+      return { type: 'recorded', message: recorded.message, waiting: recorded.waiting };
+    }
     const cancel = new AbortController();
     const abortSignal = request.abortSignal
       ? AbortSignal.any([request.abortSignal, cancel.signal])
       : cancel.signal;
-    const events = this.resumeTurn({ ...request, abortSignal });
+    const events = this.answer(
+      { ...request, abortSignal, message: userMessage.content, assistant: recorded.assistant },
+      {
+        conversation,
+        userMessage,
+        assistantMessageId: recorded.message.id,
+        knowledgeBase: null,
+        documentIds: null,
+        modelName: assistant.definition.model,
+        model: assistant.model,
+        assistant,
+        messages: [
+          ...windowHistory(recorded.before, this.options.historyTokens ?? 3000),
+          ...resumeMessages(recorded.parts),
+        ],
+        resumed: {
+          parts: recorded.parts,
+          citations: recorded.message.citations,
+          text: recorded.message.content,
+        },
+        history: recorded.before,
+      },
+    );
     const first = await events.next();
     if (first.done || first.value.type !== 'start') {
       await events.return(undefined);
       throw new GodwitError('internal', 'The resumed turn ended before it started.');
     }
-    return new ChatTurn(first.value, events, cancel);
-  }
-
-  private readonly resuming = new Set<string>();
-
-  private async *resumeTurn(request: ResumeRequest): AsyncGenerator<ChatEvent> {
-    const { tenantId, conversationId } = request;
-    const conversation = await this.requireConversation(tenantId, conversationId);
-    const history = await this.options.conversations.listMessages(tenantId, conversationId);
-    const waiting = messageAwaitingApproval(conversationId, history);
-    const { parts, assistant: assistantName } = applyDecisions(waiting, request.decisions);
-    if (this.resuming.has(waiting.id)) {
-      throw new ConflictError(
-        `The approvals of message "${waiting.id}" are being handled by another request.`,
-      );
-    }
-    const assistant = this.prepareAssistant(assistantName);
-    const before = history.slice(0, history.indexOf(waiting));
-    const userMessage = before.findLast((message) => message.role === 'user');
-    if (!userMessage) {
-      throw new ConflictError(`Message "${waiting.id}" answers no user message, so it cannot be resumed.`);
-    }
-    this.resuming.add(waiting.id);
-    try {
-      await this.options.conversations.updateMessage(tenantId, waiting.id, { parts, status: 'pending' });
-      yield* this.answer(
-        { ...request, message: userMessage.content, assistant: assistantName },
-        {
-          conversation,
-          userMessage,
-          assistantMessageId: waiting.id,
-          knowledgeBase: null,
-          documentIds: null,
-          modelName: assistant.definition.model,
-          model: assistant.model,
-          assistant,
-          messages: [...windowHistory(before, this.options.historyTokens ?? 3000), ...resumeMessages(parts)],
-          resumed: { parts, citations: waiting.citations, text: waiting.content },
-          history: before,
-        },
-      );
-    } finally {
-      this.resuming.delete(waiting.id);
-    }
+    return { type: 'resumed', turn: new ChatTurn(first.value, events, cancel) };
   }
 
   /** Answers a stored question (or resumes a stored answer) and records how the answer ended. */
@@ -718,7 +738,12 @@ export class ChatService {
   }
 }
 
-/** A decision on each tool call waiting in the conversation's newest answer. */
+/** What a decision did: resumed the turn (it decided the last waiting call), or stored while others wait. */
+export type DecisionOutcome =
+  | { type: 'resumed'; turn: ChatTurn }
+  | { type: 'recorded'; message: Message; waiting: WaitingCall[] };
+
+/** Decisions on tool calls waiting in the conversation's newest answer. */
 export interface ResumeRequest {
   tenantId: string;
   userId: string;

@@ -3,7 +3,7 @@
  * caller (tenant and user come from authentication, never from tool arguments). Stateless, so it runs
  * the same behind Lambda: every request gets its own server and transport.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -43,6 +43,7 @@ export async function handleMcpRequest(
 function godwitMcpServer(services: GodwitServices, caller: McpCaller): McpServer {
   const server = new McpServer({ name: 'godwit', version: services.version });
   const readOnly = { readOnlyHint: true, openWorldHint: false } as const;
+  registerKnowledgeBaseResources(server, services, caller);
   server.registerTool(
     'list_knowledge_bases',
     { description: 'The knowledge bases you can search, with their descriptions.', annotations: readOnly },
@@ -181,4 +182,53 @@ async function result(run: () => Promise<Record<string, unknown>>): Promise<Call
   } catch (error) {
     return { isError: true, content: [{ type: 'text', text: publicErrorMessage(error) }] };
   }
+}
+
+/**
+ * Each knowledge base of the caller's tenant as a resource, `godwit://knowledge-bases/<name>`: its description
+ * and its documents (source, type, status, chunks), as JSON. Listing and reading act for the caller.
+ */
+function registerKnowledgeBaseResources(
+  server: McpServer,
+  services: GodwitServices,
+  caller: McpCaller,
+): void {
+  const uriOf = (name: string) => `godwit://knowledge-bases/${encodeURIComponent(name)}`;
+  server.registerResource(
+    'knowledge-base',
+    new ResourceTemplate('godwit://knowledge-bases/{name}', {
+      list: async () => {
+        const bases = await services.knowledgeStore.listKnowledgeBases(caller.tenantId);
+        return {
+          resources: bases.map((base) => ({
+            uri: uriOf(base.name),
+            name: base.name,
+            ...(base.description ? { description: base.description } : {}),
+            mimeType: 'application/json',
+          })),
+        };
+      },
+    }),
+    {
+      title: 'Knowledge base',
+      description: 'A knowledge base and its documents',
+      mimeType: 'application/json',
+    },
+    async (uri, variables) => {
+      const name = decodeURIComponent(String(variables.name));
+      const base = await services.knowledge.requireKnowledgeBase(caller.tenantId, name);
+      const documents = await services.knowledgeStore.listDocuments(caller.tenantId, base.id);
+      const body = {
+        name: base.name,
+        description: base.description,
+        documents: documents.map((document) => ({
+          source: document.source,
+          mimeType: document.mimeType,
+          status: document.status,
+          chunks: document.chunkCount,
+        })),
+      };
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body) }] };
+    },
+  );
 }

@@ -67,9 +67,16 @@ function toolApprovalsRoute(maxBodyBytes: number) {
           'text/event-stream': { schema: { type: 'string' } },
         },
       },
-      400: errorResponse('A decision for a call that does not wait, or a waiting call without a decision'),
+      202: {
+        description:
+          'The decisions are stored; other calls of the answer still wait (`toolCalls` in state `awaiting-approval`). The answer continues when the last one is decided.',
+        content: { 'application/json': { schema: ChatResponseSchema } },
+      },
+      400: errorResponse('A decision for a call that does not wait, or the same call decided twice'),
       404: errorResponse('Unknown conversation'),
-      409: errorResponse('Nothing waits for approval in this conversation'),
+      409: errorResponse(
+        'A call was decided already, by this client or another (`approval_already_decided`), or nothing waits for approval in this conversation (`conflict`)',
+      ),
       502: {
         description: 'The model failed; the turn is stored as failed',
         content: { 'application/json': { schema: ErrorResponseSchema } },
@@ -124,15 +131,19 @@ export function registerChatRoutes(
 
   app.openapi(toolApprovalsRoute(options.maxBodyBytes), async (c) => {
     const body = c.req.valid('json');
-    const turn = await services.chat.resume({
+    const conversationId = c.req.valid('param').id;
+    const decided = await services.chat.decide({
       ...resumeRequest(c, options.shutdownSignal),
-      conversationId: c.req.valid('param').id,
+      conversationId,
       decisions: body.approvals.map((decision) => ({
         approvalId: decision.approvalId,
         approved: decision.approved,
         ...(decision.reason ? { reason: decision.reason } : {}),
       })),
     });
-    return (await answer(c, turn, body.stream)) as never;
+    // Other calls of the answer still wait: the decisions are stored, and the answer continues once the
+    // last one is decided (by this client or another).
+    if (decided.type === 'recorded') return c.json(chatResultView(conversationId, decided.message), 202);
+    return (await answer(c, decided.turn, body.stream)) as never;
   });
 }

@@ -13,6 +13,7 @@ import type {
   ConversationPage,
   ConversationStore,
   ListConversationsOptions,
+  MessageExpectation,
   MessagePatch,
   NewMessage,
 } from '../../core/ports.ts';
@@ -21,6 +22,7 @@ import type { Conversation, Message } from '../../core/types.ts';
 import { keys, sortableTime } from './dynamodb-keys.ts';
 import {
   type DynamoDbItem,
+  type DynamoDbItemKey,
   type DynamoDbTable,
   fromJson,
   itemKey,
@@ -207,49 +209,56 @@ export class DynamoDbConversationStore implements ConversationStore {
   }
 
   async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
-    const pointer = await this.table.get(keys.messagePointer(tenantId, messageId));
-    if (!pointer) throw messageNotFound(messageId);
-    const key = {
-      pk: keys.conversation(tenantId, String(pointer.conversationId)).pk,
-      sk: String(pointer.messageSk),
-    };
-    const assignments: string[] = [];
-    const values: Record<string, unknown> = {};
-    const set = (field: string, value: unknown) => {
-      assignments.push(`#${field} = :${field}`);
-      values[`:${field}`] = value;
-    };
-    if (patch.content !== undefined) set('content', patch.content);
-    if (patch.parts !== undefined) set('parts', toJson(patch.parts));
-    if (patch.citations !== undefined) set('citations', toJson(patch.citations));
-    if (patch.model !== undefined) set('model', patch.model);
-    if (patch.usage !== undefined) set('usage', patch.usage === null ? null : toJson(patch.usage));
-    if (patch.costUsd !== undefined) set('costUsd', patch.costUsd);
-    if (patch.latencyMs !== undefined) set('latencyMs', patch.latencyMs);
-    if (patch.status !== undefined) set('status', patch.status);
-    if (patch.error !== undefined) set('error', patch.error);
-    if (patch.degraded !== undefined)
-      set('degraded', patch.degraded === null ? null : toJson(patch.degraded));
-    // A turn that ended leaves the list of turns in flight.
-    const removals = patch.status !== undefined && patch.status !== 'pending' ? ' REMOVE gsi1pk, gsi1sk' : '';
-    if (assignments.length === 0) {
+    const key = await this.messageKey(tenantId, messageId);
+    const update = messageUpdate(patch);
+    if (!update) {
       const item = await this.table.get(key);
       if (!item) throw messageNotFound(messageId);
       return toMessage(item);
     }
+    const item = await this.table.updateExisting(key, update, (cause) => messageNotFound(messageId, cause));
+    return toMessage(item);
+  }
+
+  async updateMessageIf(
+    tenantId: string,
+    messageId: string,
+    expected: MessageExpectation,
+    patch: MessagePatch,
+  ): Promise<Message | undefined> {
+    const key = await this.messageKey(tenantId, messageId);
+    const update = messageUpdate(patch) ?? messageUpdate({ status: expected.status })!;
+    // Parts are stored as the JSON text they were written with, and read back unchanged: the text compares.
     const item = await this.table.updateExisting(
       key,
       {
-        UpdateExpression: `SET ${assignments.join(', ')}${removals}`,
-        ExpressionAttributeNames: Object.fromEntries(
-          Object.keys(values).map((name) => [`#${name.slice(1)}`, name.slice(1)]),
-        ),
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
+        ...update,
+        condition: '#expectedStatus = :expectedStatus AND #expectedParts = :expectedParts',
+        ExpressionAttributeNames: {
+          ...update.ExpressionAttributeNames,
+          '#expectedStatus': 'status',
+          '#expectedParts': 'parts',
+        },
+        ExpressionAttributeValues: {
+          ...update.ExpressionAttributeValues,
+          ':expectedStatus': expected.status,
+          ':expectedParts': toJson(expected.parts),
+        },
       },
-      (cause) => messageNotFound(messageId, cause),
+      'skip',
     );
-    return toMessage(item);
+    if (item) return toMessage(item);
+    if (!(await this.table.get(key))) throw messageNotFound(messageId);
+    return undefined;
+  }
+
+  private async messageKey(tenantId: string, messageId: string): Promise<DynamoDbItemKey> {
+    const pointer = await this.table.get(keys.messagePointer(tenantId, messageId));
+    if (!pointer) throw messageNotFound(messageId);
+    return {
+      pk: keys.conversation(tenantId, String(pointer.conversationId)).pk,
+      sk: String(pointer.messageSk),
+    };
   }
 
   async interruptPendingTurns(startedBefore: Date, reason: string): Promise<number> {
@@ -320,6 +329,44 @@ export class DynamoDbConversationStore implements ConversationStore {
       'skip',
     );
   }
+}
+
+interface MessageUpdate {
+  UpdateExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+  ReturnValues: 'ALL_NEW';
+}
+
+/** The update of a message's fields; undefined when the patch changes nothing. */
+function messageUpdate(patch: MessagePatch): MessageUpdate | undefined {
+  const assignments: string[] = [];
+  const values: Record<string, unknown> = {};
+  const set = (field: string, value: unknown) => {
+    assignments.push(`#${field} = :${field}`);
+    values[`:${field}`] = value;
+  };
+  if (patch.content !== undefined) set('content', patch.content);
+  if (patch.parts !== undefined) set('parts', toJson(patch.parts));
+  if (patch.citations !== undefined) set('citations', toJson(patch.citations));
+  if (patch.model !== undefined) set('model', patch.model);
+  if (patch.usage !== undefined) set('usage', patch.usage === null ? null : toJson(patch.usage));
+  if (patch.costUsd !== undefined) set('costUsd', patch.costUsd);
+  if (patch.latencyMs !== undefined) set('latencyMs', patch.latencyMs);
+  if (patch.status !== undefined) set('status', patch.status);
+  if (patch.error !== undefined) set('error', patch.error);
+  if (patch.degraded !== undefined) set('degraded', patch.degraded === null ? null : toJson(patch.degraded));
+  if (assignments.length === 0) return undefined;
+  // A turn that ended leaves the list of turns in flight.
+  const removals = patch.status !== undefined && patch.status !== 'pending' ? ' REMOVE gsi1pk, gsi1sk' : '';
+  return {
+    UpdateExpression: `SET ${assignments.join(', ')}${removals}`,
+    ExpressionAttributeNames: Object.fromEntries(
+      Object.keys(values).map((name) => [`#${name.slice(1)}`, name.slice(1)]),
+    ),
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+  };
 }
 
 function pendingListKeys(message: Message): DynamoDbItem {

@@ -1,4 +1,5 @@
 /** ConversationStore in memory, with the same ordering and cursor rules as the SQL adapter. */
+import { isDeepStrictEqual } from 'node:util';
 import {
   conversationPageSize,
   decodeConversationCursor,
@@ -9,6 +10,7 @@ import type {
   ConversationPage,
   ConversationStore,
   ListConversationsOptions,
+  MessageExpectation,
   MessagePatch,
   NewMessage,
 } from '../../core/ports.ts';
@@ -132,6 +134,21 @@ export class MemoryConversationStore implements ConversationStore {
     // Absent and null mean the same (not degraded); other stores return it absent.
     if (stored.message.degraded === null) delete stored.message.degraded;
     return copy(stored.message);
+  }
+
+  async updateMessageIf(
+    tenantId: string,
+    messageId: string,
+    expected: MessageExpectation,
+    patch: MessagePatch,
+  ): Promise<Message | undefined> {
+    const stored = this.messages.get(tenantKey(tenantId, messageId));
+    if (!stored) throw new NotFoundError(`Message "${messageId}" does not exist.`);
+    // Check and write with no await between them: one caller at a time gets through.
+    const { message } = stored;
+    if (message.status !== expected.status || !isDeepStrictEqual(message.parts, expected.parts))
+      return undefined;
+    return this.updateMessage(tenantId, messageId, patch);
   }
 
   async interruptPendingTurns(startedBefore: Date, reason: string): Promise<number> {

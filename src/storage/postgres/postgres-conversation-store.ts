@@ -9,6 +9,7 @@ import type {
   ConversationPage,
   ConversationStore,
   ListConversationsOptions,
+  MessageExpectation,
   MessagePatch,
   NewMessage,
 } from '../../core/ports.ts';
@@ -140,24 +141,7 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
-    const assignments: string[] = [];
-    const params: unknown[] = [tenantId, messageId];
-    const set = (column: string, value: unknown, cast = '') => {
-      params.push(value);
-      assignments.push(`${column} = $${params.length}${cast}`);
-    };
-    if (patch.content !== undefined) set('content', patch.content);
-    if (patch.parts !== undefined) set('parts', JSON.stringify(patch.parts), '::jsonb');
-    if (patch.citations !== undefined) set('citations', JSON.stringify(patch.citations), '::jsonb');
-    if (patch.model !== undefined) set('model', patch.model);
-    if (patch.usage !== undefined)
-      set('usage', patch.usage === null ? null : JSON.stringify(patch.usage), '::jsonb');
-    if (patch.costUsd !== undefined) set('cost_usd', patch.costUsd, '::float8');
-    if (patch.latencyMs !== undefined) set('latency_ms', patch.latencyMs, '::float8');
-    if (patch.status !== undefined) set('status', patch.status);
-    if (patch.error !== undefined) set('error', patch.error);
-    if (patch.degraded !== undefined)
-      set('degraded', patch.degraded === null ? null : JSON.stringify(patch.degraded), '::jsonb');
+    const { assignments, params } = messageAssignments(patch, [tenantId, messageId]);
     const sql =
       assignments.length === 0
         ? `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE tenant_id = $1 AND id = $2`
@@ -165,6 +149,35 @@ export class PostgresConversationStore implements ConversationStore {
     const [row] = await this.client.query<MessageRow>(sql, params);
     if (!row) throw new NotFoundError(`Message "${messageId}" does not exist.`);
     return toMessage(row);
+  }
+
+  async updateMessageIf(
+    tenantId: string,
+    messageId: string,
+    expected: MessageExpectation,
+    patch: MessagePatch,
+  ): Promise<Message | undefined> {
+    const { assignments, params } = messageAssignments(patch, [
+      tenantId,
+      messageId,
+      expected.status,
+      JSON.stringify(expected.parts),
+    ]);
+    if (assignments.length === 0) assignments.push('status = status');
+    // jsonb equality compares values, not text: key order and spacing do not matter.
+    const [row] = await this.client.query<MessageRow>(
+      `UPDATE messages SET ${assignments.join(', ')}
+        WHERE tenant_id = $1 AND id = $2 AND status = $3 AND parts = $4::jsonb
+        RETURNING ${MESSAGE_COLUMNS}`,
+      params,
+    );
+    if (row) return toMessage(row);
+    const [exists] = await this.client.query(
+      'SELECT 1 AS found FROM messages WHERE tenant_id = $1 AND id = $2',
+      [tenantId, messageId],
+    );
+    if (!exists) throw new NotFoundError(`Message "${messageId}" does not exist.`);
+    return undefined;
   }
 
   async interruptPendingTurns(startedBefore: Date, reason: string): Promise<number> {
@@ -184,6 +197,31 @@ export class PostgresConversationStore implements ConversationStore {
     );
     return rows.map(toMessage);
   }
+}
+
+/** `column = $n` for each field of the patch, numbered after `params` (which the caller's WHERE uses). */
+function messageAssignments(
+  patch: MessagePatch,
+  params: unknown[],
+): { assignments: string[]; params: unknown[] } {
+  const assignments: string[] = [];
+  const set = (column: string, value: unknown, cast = '') => {
+    params.push(value);
+    assignments.push(`${column} = $${params.length}${cast}`);
+  };
+  if (patch.content !== undefined) set('content', patch.content);
+  if (patch.parts !== undefined) set('parts', JSON.stringify(patch.parts), '::jsonb');
+  if (patch.citations !== undefined) set('citations', JSON.stringify(patch.citations), '::jsonb');
+  if (patch.model !== undefined) set('model', patch.model);
+  if (patch.usage !== undefined)
+    set('usage', patch.usage === null ? null : JSON.stringify(patch.usage), '::jsonb');
+  if (patch.costUsd !== undefined) set('cost_usd', patch.costUsd, '::float8');
+  if (patch.latencyMs !== undefined) set('latency_ms', patch.latencyMs, '::float8');
+  if (patch.status !== undefined) set('status', patch.status);
+  if (patch.error !== undefined) set('error', patch.error);
+  if (patch.degraded !== undefined)
+    set('degraded', patch.degraded === null ? null : JSON.stringify(patch.degraded), '::jsonb');
+  return { assignments, params };
 }
 
 function conversationNotFound(conversationId: string): NotFoundError {

@@ -50,6 +50,7 @@ export async function connectMcpSource(options: McpSourceOptions): Promise<McpSo
     const tools = selectTools(source, listed.tools, settings.tools, key).map((definition) =>
       mcpTool(source, definition, client!),
     );
+    tools.push(...(await contextTools(source, client, settings.tools, timeout)));
     const connected = client;
     return { tools, close: () => connected.close() };
   } catch (error) {
@@ -114,7 +115,7 @@ function selectTools(
 ): ListedTool[] {
   if (allowed === null) return listed;
   const names = listed.map((tool) => tool.name);
-  const missing = allowed.filter((name) => !names.includes(name));
+  const missing = allowed.filter((name) => !names.includes(name) && !CONTEXT_TOOLS.includes(name));
   if (missing.length > 0) {
     throw new ConfigError(
       `${key}.tools names ${missing.map((name) => `"${name}"`).join(', ')}, which the MCP server "${source}" does not list. It lists: ${names.join(', ') || 'no tools'}.`,
@@ -143,6 +144,115 @@ function mcpTool(source: string, definition: ListedTool, client: MCPClient): Age
       return outputOf(result);
     },
   };
+}
+
+/** Names in `tools.mcp.<server>.tools` that allow the server's resources and prompts (not tools it lists). */
+const CONTEXT_TOOLS = ['read_resource', 'get_prompt'];
+
+/**
+ * The server's resources and prompts as read-only tools: `<server>__read_resource` reads one of the resources
+ * it listed at startup, `<server>__get_prompt` fills one of its prompts and returns the messages. Each exists
+ * when the server lists any (and the allow-list, when set, names `read_resource` / `get_prompt`). A server
+ * without the capability answers the listing with an error: it then has neither.
+ */
+async function contextTools(
+  source: string,
+  client: MCPClient,
+  allowed: readonly string[] | null,
+  timeout: number,
+): Promise<AgentTool[]> {
+  const wanted = (name: string) => allowed === null || allowed.includes(name);
+  const tools: AgentTool[] = [];
+  const resources = wanted('read_resource')
+    ? await client
+        .listResources({ options: { timeout } })
+        .then((listed) => listed.resources)
+        .catch(() => [])
+    : [];
+  if (resources.length > 0) {
+    const uris = resources.map((resource) => resource.uri);
+    const listing = resources
+      .map(
+        (resource) =>
+          `${resource.uri}: ${resource.title ?? resource.name}${resource.description ? ` (${resource.description})` : ''}`,
+      )
+      .join('; ');
+    tools.push({
+      name: `${source}__read_resource`,
+      description: `Reads a resource of the MCP server ${source}. Resources: ${listing}`.slice(0, 1024),
+      inputSchema: jsonSchema({
+        type: 'object',
+        properties: { uri: { type: 'string', enum: uris, description: 'The resource to read' } },
+        required: ['uri'],
+        additionalProperties: false,
+      }),
+      readOnly: true,
+      kind: 'mcp',
+      async execute(input, context) {
+        const { uri } = input as { uri: string };
+        const result = await client.readResource({ uri, options: { signal: context.abortSignal } });
+        return result.contents.map(
+          (content): JsonValue => ({
+            uri: content.uri,
+            ...(content.mimeType ? { mimeType: content.mimeType } : {}),
+            // Binary contents arrive as base64: the model gets what they are, not their bytes.
+            ...('text' in content && typeof content.text === 'string'
+              ? { text: content.text }
+              : { binary: true }),
+          }),
+        );
+      },
+    });
+  }
+  const prompts = wanted('get_prompt')
+    ? await client
+        .listPrompts({ options: { timeout } })
+        .then((listed) => listed.prompts)
+        .catch(() => [])
+    : [];
+  if (prompts.length > 0) {
+    const listing = prompts
+      .map((prompt) => {
+        const parameters = (prompt.arguments ?? []).map((argument) => argument.name).join(', ');
+        return `${prompt.name}(${parameters})${prompt.description ? `: ${prompt.description}` : ''}`;
+      })
+      .join('; ');
+    tools.push({
+      name: `${source}__get_prompt`,
+      description:
+        `Gets a prompt of the MCP server ${source}, filled with its arguments, as instructions to follow. Prompts: ${listing}`.slice(
+          0,
+          1024,
+        ),
+      inputSchema: jsonSchema({
+        type: 'object',
+        properties: {
+          name: { type: 'string', enum: prompts.map((prompt) => prompt.name) },
+          arguments: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+        required: ['name'],
+        additionalProperties: false,
+      }),
+      readOnly: true,
+      kind: 'mcp',
+      async execute(input, context) {
+        const { name, arguments: values } = input as { name: string; arguments?: Record<string, string> };
+        const result = await client.getPrompt({
+          name,
+          ...(values ? { arguments: values } : {}),
+          options: { signal: context.abortSignal },
+        });
+        return {
+          ...(result.description ? { description: result.description } : {}),
+          messages: result.messages.map((message) => ({
+            role: message.role,
+            text: message.content.type === 'text' ? message.content.text : `[${message.content.type}]`,
+          })),
+        };
+      },
+    });
+  }
+  return tools;
 }
 
 function textOf(result: CallToolResult): string {
