@@ -8,7 +8,7 @@ import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { assembleServices, type LogLine } from '../../src/config/index.ts';
 import { ProviderError } from '../../src/core/errors.ts';
-import type { ConversationStore, MessagePatch, UsageLedger } from '../../src/core/ports.ts';
+import type { ConversationStore, MessagePatch, UsageLedger, VectorIndex } from '../../src/core/ports.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import type { Message } from '../../src/core/types.ts';
 import { createChatCompletionsForwarder } from '../../src/providers/forwarding/index.ts';
@@ -125,6 +125,8 @@ export async function createTestServices(
     storage?: 'memory' | 'pglite';
     /** Wraps the usage ledger the chat service writes to (to observe rows as they are written). */
     wrapUsage?: (ledger: UsageLedger) => UsageLedger;
+    /** Wraps the vector index the knowledge service writes to (to observe when a write starts and ends). */
+    wrapIndex?: (index: VectorIndex) => VectorIndex;
   } = {},
 ): Promise<TestServices> {
   const stores =
@@ -163,6 +165,7 @@ export async function createTestServices(
     },
   });
   if (options.wrapUsage) parts.storage = { ...parts.storage, usage: options.wrapUsage(parts.storage.usage) };
+  if (options.wrapIndex) parts.storage = { ...parts.storage, index: options.wrapIndex(parts.storage.index) };
   const services = await assembleServices(parts);
   return { ...services, conversations, logs: parts.logs, version: '0.0.0-test' };
 }

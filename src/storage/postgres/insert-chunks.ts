@@ -9,8 +9,13 @@ import type { Chunk } from '../../core/types.ts';
 import { chunkPostings } from './keyword-terms.ts';
 import type { SqlQueryable } from './sql-client.ts';
 
-const BATCH_ROWS = 1000;
-const BATCH_CHARACTERS = 4_000_000;
+// Small statements, with a turn of the event loop between them: on PGlite every statement runs on the main
+// thread, and one large statement would hold every other request (a /healthz, a chat) for its whole length.
+const BATCH_ROWS = 256;
+const BATCH_CHARACTERS = 1_000_000;
+
+/** Lets other requests run between two statements of a long write. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface ChunkRecord {
   id: string;
@@ -87,6 +92,7 @@ export async function insertChunks(
     for (const chunk of write.chunks) {
       if (batch.length >= BATCH_ROWS || batchCharacters >= BATCH_CHARACTERS) {
         await transaction.query(insertSql(vectorEnabled, false), batchParams(tenantId, batch, postings));
+        await yieldToEventLoop();
         batch = [];
         postings = emptyPostings();
         batchCharacters = 0;

@@ -125,7 +125,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
     );
     if (rows.length === 0) throw knowledgeBaseNotFound(name);
     // Its postings went with it (a trigger), leaving dead rows in proportion to the base's size.
-    await this.maintenance.vacuum();
+    this.maintenance.schedule();
   }
 
   async knowledgeBaseStats(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeBaseStats> {
@@ -281,7 +281,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
       );
       return removed;
     });
-    await this.maintenance.recordWrites(removed.postings);
+    this.maintenance.recordWrites(removed.postings);
   }
 }
 

@@ -100,7 +100,7 @@ export class PostgresVectorIndex implements VectorIndex {
       );
       return removed.postings + inserted;
     });
-    await this.maintenance.recordWrites(postingsWritten);
+    this.maintenance.recordWrites(postingsWritten);
   }
 
   async keywordSearch(tenantId: string, query: KeywordSearchQuery): Promise<SearchHit[]> {

@@ -52,6 +52,7 @@ describe('PostingsMaintenance on PGlite', () => {
     await index.replaceDocumentChunks('acme', { id: document.id, knowledgeBaseId: base.id, sha256: 'v1' }, [
       chunk,
     ]);
+    await maintenance.idle();
   }
 
   async function allVisiblePages(): Promise<number> {
@@ -84,7 +85,8 @@ describe('PostingsMaintenance on PGlite', () => {
   it('never fails the write that triggered it', async () => {
     const maintenance = new PostingsMaintenance(client, true);
     await client.close();
-    await expect(maintenance.recordWrites(10_000)).resolves.toBeUndefined();
+    maintenance.recordWrites(10_000);
+    await expect(maintenance.idle()).resolves.toBeUndefined();
     await expect(maintenance.flush()).resolves.toBeUndefined();
   });
 });

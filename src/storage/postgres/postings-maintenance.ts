@@ -6,7 +6,8 @@
  * same job, so there this runs only when autovacuum is turned off.
  *
  * Like autovacuum, it runs once the rows written since the last run pass a share of the table, so the
- * work stays proportional to what was written.
+ * work stays proportional to what was written. It runs after the write that crossed the threshold, on a
+ * later turn of the event loop: never inside a request, which answers as soon as its write commits.
  */
 import type { SqlClient } from './sql-client.ts';
 
@@ -26,6 +27,7 @@ export class PostingsMaintenance {
   private pendingRows = 0;
   private thresholdRows = MINIMUM_ROWS;
   private running: Promise<void> | undefined;
+  private scheduled: Promise<void> | undefined;
 
   /** `enabled` defaults to on for PGlite only; `openPostingsMaintenance` also asks a server. */
   constructor(
@@ -33,15 +35,33 @@ export class PostingsMaintenance {
     private readonly enabled = client.engine === 'pglite',
   ) {}
 
-  /** Counts rows written (inserted or deleted postings) and vacuums when they pass the threshold. */
-  async recordWrites(rows: number): Promise<void> {
+  /**
+   * Counts rows written (inserted or deleted posting rows) and, when they pass the threshold, schedules a
+   * vacuum for a later turn of the event loop. Returns at once; `idle()` waits for the scheduled run.
+   */
+  recordWrites(rows: number): void {
     if (!this.enabled || rows === 0) return;
     this.pendingRows += rows;
-    if (this.pendingRows >= this.thresholdRows) await this.vacuum();
+    if (this.pendingRows >= this.thresholdRows) this.schedule();
+  }
+
+  /** Schedules a vacuum for a later turn of the event loop (after a base's deletion, say). */
+  schedule(): void {
+    if (!this.enabled) return;
+    this.scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.scheduled = undefined;
+      return this.vacuum();
+    });
+  }
+
+  /** Resolves once no vacuum is scheduled or running. */
+  async idle(): Promise<void> {
+    while (this.scheduled || this.running) await (this.scheduled ?? this.running);
   }
 
   /** Vacuums if anything was written since the last run (at close, so the next process starts clean). */
   async flush(): Promise<void> {
+    await this.idle();
     if (this.enabled && this.pendingRows > 0) await this.vacuum();
   }
 
