@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployCommand } from '../../src/cli/commands/deploy.ts';
-import { captureOutput } from '../../test/support/capture-output.ts';
+import { deployCommand } from '../../../src/cli/commands/deploy.ts';
+import { captureOutput } from '../../../test/support/capture-output.ts';
 
-const EXAMPLE = import.meta.dirname;
-const REPOSITORY = join(EXAMPLE, '..', '..');
+// Beside the CDK app's other tests: it needs the CDK (`npm run setup:deploy`), which the default install leaves out.
+const REPOSITORY = join(import.meta.dirname, '..', '..', '..');
+const EXAMPLE = join(REPOSITORY, 'examples', 'scheduling-agent');
 const SETTINGS = join(EXAMPLE, 'godwit.deploy.yaml');
 const SONNET = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
 const TITAN = 'amazon.titan-embed-text-v2:0';
