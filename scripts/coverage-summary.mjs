@@ -12,13 +12,10 @@ import { parseArgs } from 'node:util';
  * a change that lowers coverage fails CI until it brings its tests.
  */
 export const GOAL = { overall: { lines: 80, branches: 80 }, folder: { lines: 70, branches: 70 } };
-export const OVERALL_FLOOR = { lines: 89, branches: 78 };
+export const OVERALL_FLOOR = { lines: 92, branches: 80 };
 export const FOLDER_FLOOR = { lines: 70, branches: 70 };
-/** Folders still below the goal, each held at its measured figure (rounded down) until its tests catch up. */
-export const FOLDER_FLOORS = {
-  'src/cli': { lines: 70, branches: 58 },
-  web: { lines: 56, branches: 50 },
-};
+/** Folders held at their own floor until their tests catch up with the goal; none today. */
+export const FOLDER_FLOORS = {};
 
 function floorOf(folder) {
   return FOLDER_FLOORS[folder] ?? FOLDER_FLOOR;
