@@ -180,7 +180,7 @@ describe('zip and XML bombs uploaded as Office files', () => {
           'word/document.xml',
           `<?xml version="1.0"?><w:document ${word}><w:body>${'<w:p>'.repeat(depth)}x${'</w:p>'.repeat(depth)}</w:body></w:document>`,
         ),
-      /could not be read as a Word document/,
+      /could not be read as a Word document \(its content is nested too deeply to read\)/,
     ],
     [
       `a .xlsx nested ${depth} rows deep`,

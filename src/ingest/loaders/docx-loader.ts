@@ -4,6 +4,7 @@
  */
 import { IngestError } from '../../core/errors.ts';
 import { chunkSections } from '../chunking/section-chunker.ts';
+import { describeParseFailure } from './describe-parse-failure.ts';
 import { htmlToSections } from './html-sections.ts';
 import type { LoadedDocument, LoaderContext } from './loader.ts';
 import { assertOpenableOfficeFile, readCoreTitle } from './office-container.ts';
@@ -37,7 +38,7 @@ export async function loadDocx(context: LoaderContext): Promise<LoadedDocument> 
     html = result.value;
   } catch (error) {
     throw new IngestError(
-      `${source} could not be read as a Word document (${describe(error)}). It may be corrupt or not a real ` +
+      `${source} could not be read as a Word document (${describeParseFailure(error)}). It may be corrupt or not a real ` +
         '.docx: open it in Word, save it again as .docx, and try again.',
       { cause: error, details: { source, reason: 'corrupt' } },
     );
@@ -48,9 +49,4 @@ export async function loadDocx(context: LoaderContext): Promise<LoadedDocument> 
     chunks: chunkSections(sections, settings),
     metadata: documentTitle ? { title: documentTitle } : {},
   };
-}
-
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.slice(0, 200);
 }

@@ -7,6 +7,7 @@ import { IngestError } from '../../core/errors.ts';
 import type { Metadata } from '../../core/types.ts';
 import type { TextBlock } from '../chunking/pack-blocks.ts';
 import { chunkSections } from '../chunking/section-chunker.ts';
+import { describeParseFailure } from './describe-parse-failure.ts';
 import type { LoadedDocument, LoaderContext } from './loader.ts';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -95,7 +96,7 @@ async function pageParagraphs(
     return paragraphsFromLines(linesOf(items));
   } catch (error) {
     throw new IngestError(
-      `${source} could not be read on page ${pageNumber} (${describe(error)}). The PDF may be damaged: ` +
+      `${source} could not be read on page ${pageNumber} (${describeParseFailure(error)}). The PDF may be damaged: ` +
         'open it in a PDF viewer, print or export it to a new PDF, and try again.',
       { cause: error, details: { source, reason: 'corrupt', page: pageNumber } },
     );
@@ -175,13 +176,8 @@ function openError(source: string, error: unknown): IngestError {
     );
   }
   return new IngestError(
-    `${source} is not a readable PDF (${describe(error)}). It may be corrupt or truncated: open it in a PDF ` +
+    `${source} is not a readable PDF (${describeParseFailure(error)}). It may be corrupt or truncated: open it in a PDF ` +
       'viewer, export or print it to a new PDF, and try again.',
     { cause: error, details: { source, reason: 'corrupt' } },
   );
-}
-
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.slice(0, 200);
 }

@@ -7,6 +7,7 @@ import { IngestError } from '../../core/errors.ts';
 import type { ChunkDraft } from '../../core/ports.ts';
 import type { Metadata } from '../../core/types.ts';
 import { chunkRecords, type RecordRow, type RecordTable } from '../chunking/record-chunker.ts';
+import { describeParseFailure } from './describe-parse-failure.ts';
 import type { LoadedDocument, LoaderContext } from './loader.ts';
 import { assertOpenableOfficeFile } from './office-container.ts';
 
@@ -34,7 +35,7 @@ async function openWorkbook(source: string, bytes: Uint8Array): Promise<Workbook
     // exceljs's typings predate Node's generic Buffer; the runtime accepts any Buffer.
     await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as never);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0]!.slice(0, 200) : String(error);
+    const reason = describeParseFailure(error);
     throw new IngestError(
       `${source} could not be read as an Excel workbook (${reason}). It may be corrupt or not a real .xlsx: ` +
         'open it in Excel, save it again as .xlsx, and try again.',
