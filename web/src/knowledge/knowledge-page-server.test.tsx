@@ -29,7 +29,8 @@ describe('KnowledgePage against the server', () => {
     const name = uniqueName('policies');
     await createBase(name);
     expect(screen.getByText(/Made by a click/)).toBeInTheDocument();
-    expect(screen.getByText('No documents yet.')).toBeInTheDocument();
+    // The new base's (empty) document list replaces the one shown before it was created.
+    expect(await screen.findByText('No documents yet.')).toBeInTheDocument();
 
     const good = new File(
       ['# Parking\n\nStaff park in the north lot. Visitors use the south lot.\n'],
