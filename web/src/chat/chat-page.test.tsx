@@ -62,7 +62,8 @@ describe('ChatPage against the server', () => {
     expect(screen.getByRole('article', { name: 'Your message' })).toHaveTextContent(
       'What is the password policy?',
     );
-    expect(screen.getByLabelText('Knowledge base')).toHaveValue('handbook');
+    // The picker shows the conversation's base once the list of bases (its options) has loaded.
+    await waitFor(() => expect(screen.getByLabelText('Knowledge base')).toHaveValue('handbook'));
   });
 
   it('says so when the address names a conversation that does not exist', async () => {
