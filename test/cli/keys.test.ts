@@ -283,12 +283,12 @@ function withoutGodwitVariables(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The server publishes its URL in the data dir's lock once it listens. */
+/** The server publishes its URL in the data dir's lock once it listens; the banner ends with the metrics line. */
 async function waitForServerUrl(dataDir: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`godwit serve exited with ${child.exitCode}:\n${output()}`);
-    if (readLockOwner(dataDir)?.serverUrl && /listening on/.test(output())) return;
+    if (readLockOwner(dataDir)?.serverUrl && / {2}metrics: /.test(output())) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`godwit serve did not start within 90 s:\n${output()}`);

@@ -187,7 +187,10 @@ async function waitForReady(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`godwit serve exited with ${child.exitCode}:\n${output()}`);
-    const announced = /listening on (http:\/\/\S+)/.exec(output())?.[1];
+    // The banner ends with the metrics line: until it is in, what it says about the sample may still be on its way.
+    const announced = / {2}metrics: /.test(output())
+      ? /listening on (http:\/\/\S+)/.exec(output())?.[1]
+      : undefined;
     // A new data dir loads the sample after the server is up; tests start from the loaded handbook.
     const sampleLoading =
       waitForSample &&

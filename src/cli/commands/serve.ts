@@ -129,23 +129,22 @@ export async function serveCommand(options: ServeOptions, output: Output): Promi
     config.sample &&
     !sampleOffered(config) &&
     knowledgeBases.every((base) => base.name === SAMPLE_KNOWLEDGE_BASE);
-  output.info(`Godwit ${services.version} listening on ${server.url}`);
-  output.info(`  model:     ${services.provider.model} (${services.provider.reason})`);
-  if (services.provider.fallbackModels.length > 0)
-    output.info(`  fallback:  ${services.provider.fallbackModels.join(' → ')}`);
-  output.info(`  storage:   ${describeStorage(config)}`);
-  output.info(
+  // One write: whoever reads the pipe sees the whole banner at once, never its first lines alone.
+  const banner = [
+    `Godwit ${services.version} listening on ${server.url}`,
+    `  model:     ${services.provider.model} (${services.provider.reason})`,
+    ...(services.provider.fallbackModels.length > 0
+      ? [`  fallback:  ${services.provider.fallbackModels.join(' → ')}`]
+      : []),
+    `  storage:   ${describeStorage(config)}`,
     loadSample
       ? `  knowledge: loading the sample "${SAMPLE_KNOWLEDGE_BASE}" in the background (skip it with --no-sample)`
       : `  knowledge: ${knowledgeBases.map((kb) => kb.name).join(', ') || '(none yet: godwit ingest ./docs --kb NAME)'}`,
-  );
-  output.info(
     `  auth:      ${auth.mode === 'required' ? `required (${describeAuthMethods(auth)})` : 'off (loopback only; every caller is the local admin)'}`,
-  );
-  output.info(`  API docs:  ${server.url}/docs`);
-  output.info(
+    `  API docs:  ${server.url}/docs`,
     `  metrics:   ${metricsServer ? `${metricsServer.url}/metrics (separate listener)` : `${server.url}/metrics${auth.mode === 'required' ? ' (admins only)' : ''}`}`,
-  );
+  ];
+  output.info(banner.join('\n'));
   // Outages are logged as they happen, not only when a load balancer happens to probe /readyz.
   const stopWatching = readiness.watch(READINESS_WATCH_INTERVAL_MS);
   // The sample loads after the server is up: readiness does not wait for its parsers (seconds for the first
