@@ -34,7 +34,7 @@ import { Observability } from './constructs/observability.ts';
 import { VectorStore } from './constructs/vector-store.ts';
 import { WebApp } from './constructs/web-app.ts';
 import { documentAccess } from './document-access.ts';
-import { lambdaToolStatements, readServerConfig } from './server-config.ts';
+import { checkFallbackModels, lambdaToolStatements, readServerConfig } from './server-config.ts';
 import { type ServerResources, serverEnvironment } from './server-environment.ts';
 import { type DeploySettings, hasChannels, secretVariables } from './settings.ts';
 
@@ -123,6 +123,8 @@ export class GodwitStack extends Stack {
       ...settings.models.fallback,
       settings.models.embedding,
     ].filter((name): name is string => name !== null);
+
+    if (serverConfig && settings.models.fallback.length === 0) checkFallbackModels(serverConfig, modelNames);
 
     if (settings.compute === 'fargate') {
       const containers = new ContainerService(this, 'Containers', {

@@ -107,6 +107,22 @@ export function readServerConfig(path: string, cwd = process.cwd()): ServerConfi
   return { path, config, files };
 }
 
+/**
+ * The carried config's `models.fallback` runs when the deploy settings list no fallback (the stack then leaves
+ * GODWIT_FALLBACK_MODELS unset). Its `bedrock:` entries must be models the task role may invoke; other
+ * providers (openai:…) need only their key, from `secrets`.
+ */
+export function checkFallbackModels(server: ServerConfig, grantedModels: readonly string[]): void {
+  const ungranted = server.config.models.fallback.filter(
+    (name) => name.startsWith('bedrock:') && !grantedModels.includes(name),
+  );
+  if (ungranted.length > 0) {
+    throw new Error(
+      `config: ${server.path} sets models.fallback to ${server.config.models.fallback.join(', ')}, and the task role may not invoke ${ungranted.join(', ')}: list the Bedrock fallback models under models.fallback in the deploy settings too (the stack grants exactly the models listed there).`,
+    );
+  }
+}
+
 /** `functionName` (a name, `name:qualifier`, a partial ARN `account:function:name` or an ARN) → its ARN. */
 export function lambdaFunctionArn(functionName: string, region: string | null): string {
   if (functionName.startsWith('arn:')) return functionName;

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
   CONFIG_FILE_NAME,
+  checkFallbackModels,
   lambdaFunctionArn,
   lambdaToolStatements,
   MAX_CONFIG_FILES_BYTES,
@@ -147,6 +148,29 @@ describe('readServerConfig', () => {
   });
 });
 
+describe('the config’s fallback models', () => {
+  const withFallback = (fallback: string) =>
+    readServerConfig('godwit.yaml', directoryWith({ 'godwit.yaml': `models:\n  fallback: [${fallback}]\n` }));
+
+  it('accepts other providers and the Bedrock models the task role may invoke', () => {
+    expect(() =>
+      checkFallbackModels(withFallback('openai:gpt-4.1, bedrock:amazon.nova-pro-v1:0'), [
+        'bedrock:amazon.nova-pro-v1:0',
+      ]),
+    ).not.toThrow();
+  });
+
+  it('refuses a Bedrock fallback the task role may not invoke, saying where to list it', () => {
+    expect(() =>
+      checkFallbackModels(withFallback('openai:gpt-4.1, bedrock:amazon.nova-pro-v1:0'), [
+        'bedrock:anthropic.claude-3-5-sonnet-20241022-v2:0',
+      ]),
+    ).toThrowError(
+      'config: godwit.yaml sets models.fallback to openai:gpt-4.1, bedrock:amazon.nova-pro-v1:0, and the task role may not invoke bedrock:amazon.nova-pro-v1:0: list the Bedrock fallback models under models.fallback in the deploy settings too (the stack grants exactly the models listed there).',
+    );
+  });
+});
+
 describe('lambda:InvokeFunction from tools.lambda', () => {
   it('turns each way of naming a function into its ARN, without wildcards', () => {
     expect(resolved(lambdaFunctionArn('pf360-scheduling', null))).toBe(
@@ -190,6 +214,13 @@ describe('the stack with a config', () => {
     expect(resources).toContain(':function:pf360-scheduling"');
     expect(resources).toContain('"arn:aws:lambda:eu-west-1:123456789012:function:billing:live"');
     expect(resources).not.toContain('*');
+  }, 180_000);
+
+  it('refuses a config whose Bedrock fallback the deploy settings do not grant', () => {
+    const cwd = directoryWith({ 'godwit.yaml': 'models:\n  fallback: [bedrock:amazon.nova-pro-v1:0]\n' });
+    expect(() => synthStack({ compute: 'fargate', config: join(cwd, 'godwit.yaml') })).toThrowError(
+      /the task role may not invoke bedrock:amazon\.nova-pro-v1:0: list the Bedrock fallback models under models\.fallback in the deploy settings too/,
+    );
   }, 180_000);
 
   it('refuses config on compute: lambda, saying what to do instead', () => {

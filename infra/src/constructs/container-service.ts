@@ -111,7 +111,11 @@ export class ContainerService extends Construct {
       GODWIT_HOST: '0.0.0.0',
       GODWIT_PORT: String(PORT),
       GODWIT_MODEL: settings.models.default,
-      GODWIT_FALLBACK_MODELS: settings.models.fallback.join(','),
+      // With a carried config and no fallback in the deploy settings, the config's own fallback stands
+      // (checked at synth: its Bedrock models are granted; server-config.ts).
+      ...(props.configFiles && settings.models.fallback.length === 0
+        ? {}
+        : { GODWIT_FALLBACK_MODELS: settings.models.fallback.join(',') }),
       GODWIT_EMBEDDING_MODEL: settings.models.embedding ?? '',
       GODWIT_REDIS_URL: `rediss://${redis.attrPrimaryEndPointAddress}:${redis.attrPrimaryEndPointPort}`,
       GODWIT_SAMPLE: 'false',

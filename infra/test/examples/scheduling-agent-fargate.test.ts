@@ -232,6 +232,8 @@ describe('examples/scheduling-agent on ECS Fargate: godwit deploy synth', () => 
       GODWIT_STORAGE__BLOBS: 's3',
     });
     expect(JSON.stringify(environment.GODWIT_REDIS_URL)).toContain('rediss://');
+    // The deploy settings list no fallback, so godwit.yaml's OpenAI fallback stands (no empty override).
+    expect(environment).not.toHaveProperty('GODWIT_FALLBACK_MODELS');
     expect((container.Secrets as Json[]).map((secret) => secret.Name).sort()).toEqual([
       'DATABASE_PASSWORD',
       'GODWIT_TOOLS__APPROVAL_SECRET',
@@ -316,6 +318,7 @@ describe('examples/scheduling-agent on ECS Fargate: godwit deploy synth', () => 
       expect(models.status, await models.clone().text()).toBe(200);
       const ids = ((await models.json()) as { data: Array<{ id: string }> }).data.map((model) => model.id);
       expect(ids).toContain('assistant:scheduler');
+      expect(server.output()).toMatch(/fallback:\s+openai:gpt-4\.1\n/);
 
       emulator.script({
         match: { dialect: 'bedrock', model: SONNET },
