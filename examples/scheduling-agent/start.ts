@@ -1,7 +1,7 @@
 /**
  * `npm run example:scheduling-agent`: serves the PF360 action-group Lambda locally on 127.0.0.1:3001 (the
- * endpoint godwit.yaml names), fills the knowledge base `faq`, then runs `godwit serve` with this example's
- * config. On AWS, deploy lambda/pf360-handler.ts as the function and drop the endpoint line.
+ * endpoint it gives the server through GODWIT_TOOLS__LAMBDA__PF360__ENDPOINT), fills the knowledge base `faq`, then runs `godwit serve` with this example's
+ * config. On AWS (godwit.deploy.yaml), deploy lambda/pf360-handler.ts as the function `pf360-scheduling`.
  *
  * The FAQ comes from faq/ (ingested), or with `-- --from-chroma http://HOST:PORT` from the Chroma collection
  * `faqs` the prototype keeps (see chroma/build-faq-collection.ts): migrated with `godwit migrate … --verify`,
@@ -38,6 +38,8 @@ function faqStep(): string[] {
 }
 
 const lambda = await startLocalInvokeApi({ 'pf360-scheduling': handler });
+// godwit.yaml names no endpoint (on AWS the server invokes the deployed function): point it at this one.
+process.env.GODWIT_TOOLS__LAMBDA__PF360__ENDPOINT = lambda.endpoint;
 process.stdout.write(`PF360 action-group Lambda on ${lambda.endpoint}\n`);
 const filled = await main(['--config', config, ...faqStep()]);
 if (filled !== 0) {

@@ -50,5 +50,6 @@ module "godwit" {
   channels       = var.channels
   managed_agents = var.managed_agents
   web_app        = var.web_app
+  config         = var.config
   retain_data    = var.retain_data
 }

@@ -112,6 +112,12 @@ variable "web_app" {
   default     = null
 }
 
+variable "config" {
+  description = "Godwit setting config: the Godwit config file the Fargate server runs with (assistants, tools), relative to where godwit deploy synth runs."
+  type        = string
+  default     = null
+}
+
 variable "retain_data" {
   description = "Godwit setting retain_data: keep data when the stack is deleted."
   type        = bool

@@ -2,8 +2,9 @@
  * Least-privilege access to Bedrock's managed services for the server's roles (the API and stream
  * functions, the Fargate task): InvokeAgent on the agent aliases it answers with (the stack's own managed
  * agents and the `bedrockAgent` assistants of godwit.config.yaml), Retrieve on its Bedrock Knowledge Bases
- * (and RetrieveAndGenerate with the answering model on those in `retrieveAndGenerate` mode), and
- * ApplyGuardrail on its guardrails. Nothing is granted for what the config does not name.
+ * (and, when one is in `retrieveAndGenerate` mode, RetrieveAndGenerate, which takes no resource, with
+ * InvokeModel on the answering model), and ApplyGuardrail on its guardrails. Nothing is granted for what
+ * the config does not name.
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -57,11 +58,14 @@ export function bedrockServiceStatements(
   }
   const generating = bases.filter((base) => base.mode === 'retrieveAndGenerate');
   if (generating.length > 0) {
+    // The Service Authorization Reference for Amazon Bedrock ("Actions, resources, and condition keys for
+    // Amazon Bedrock", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html)
+    // lists the resource type knowledge-base* for bedrock:Retrieve, and none for bedrock:RetrieveAndGenerate:
+    // a statement naming a knowledge base ARN never matches that action, so "*" is the only grant that works.
+    // The knowledge bases stay named by the Retrieve statement above, the model by InvokeModel below.
+    // docs/decisions/2026-12-07-server-config-in-the-task-definition.md
     statements.push(
-      statement(
-        ['bedrock:RetrieveAndGenerate'],
-        generating.map((base) => arn(base.region, `knowledge-base/${base.knowledgeBaseId}`)),
-      ),
+      statement(['bedrock:RetrieveAndGenerate'], ['*']),
       statement(
         ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
         generating.map((base) => base.modelArn!),

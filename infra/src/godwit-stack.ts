@@ -34,6 +34,7 @@ import { Observability } from './constructs/observability.ts';
 import { VectorStore } from './constructs/vector-store.ts';
 import { WebApp } from './constructs/web-app.ts';
 import { documentAccess } from './document-access.ts';
+import { checkFallbackModels, lambdaToolStatements, readServerConfig } from './server-config.ts';
 import { type ServerResources, serverEnvironment } from './server-environment.ts';
 import { type DeploySettings, hasChannels, secretVariables } from './settings.ts';
 
@@ -105,9 +106,16 @@ export class GodwitStack extends Stack {
             defaultModel: settings.models.default,
           })
         : undefined;
-    // The server may call exactly the agents, knowledge bases and guardrails its config names.
+    if (settings.config !== null && settings.compute !== 'fargate') {
+      throw new Error(
+        `config (${settings.config}) is carried into the server on compute: fargate only. On compute: lambda, configure the server through GODWIT_* variables (docs/CONFIGURATION.md), or set compute: fargate.`,
+      );
+    }
+    const serverConfig = settings.config === null ? null : readServerConfig(settings.config);
+    // The server may call exactly the agents, knowledge bases and guardrails its config names: the config it
+    // runs with when the stack carries one, else managedAgents.config.
     const services = bedrockServiceStatements(
-      readGodwitConfig(settings.managedAgents.config),
+      serverConfig?.config ?? readGodwitConfig(settings.managedAgents.config),
       managed?.aliasArns ?? [],
     );
     const modelNames = [
@@ -116,12 +124,17 @@ export class GodwitStack extends Stack {
       settings.models.embedding,
     ].filter((name): name is string => name !== null);
 
+    if (serverConfig && settings.models.fallback.length === 0) checkFallbackModels(serverConfig, modelNames);
+
     if (settings.compute === 'fargate') {
       const containers = new ContainerService(this, 'Containers', {
         settings,
         documents: this.data.documents,
         accessLogs: this.data.accessLogs,
         bedrock: [...bedrockStatements(modelNames), ...services],
+        // The tools.lambda functions of the carried config, each by its ARN.
+        tools: lambdaToolStatements(serverConfig?.config ?? null),
+        configFiles: serverConfig?.files ?? null,
         secrets,
         jwt,
       });

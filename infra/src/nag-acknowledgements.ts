@@ -29,7 +29,7 @@ export function acknowledgeFindings(stack: GodwitStack, settings: DeploySettings
   acknowledge(
     stack,
     'AwsSolutions-IAM5[Resource::*]',
-    'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions (AWS documents "*" as the only resource).',
+    'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords, and bedrock:RetrieveAndGenerate (granted only when a Bedrock knowledge base answers in retrieveAndGenerate mode), do not support resource-level permissions (the Service Authorization Reference lists no resource type for them, so "*" is the only resource); the knowledge bases themselves are named in the bedrock:Retrieve statement.',
   );
   acknowledge(
     stack,

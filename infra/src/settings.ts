@@ -140,6 +140,13 @@ export const deploySettingsSchema = z
           .strict(),
       )
       .default({ enabled: true, domain: null }),
+    /**
+     * The Godwit config file the server runs with (assistants, tools, approvals, knowledge bases), relative to
+     * the directory `godwit deploy` runs in. compute: fargate carries it, with the OpenAPI documents its tools
+     * name, into the container, and grants `lambda:InvokeFunction` on its `tools.lambda` functions. null: the
+     * server runs on the stack's GODWIT_* variables alone.
+     */
+    config: z.string().min(1).nullable().default(null),
     /** Keep data (tables, buckets, database) when the stack is deleted. */
     retainData: z.boolean().default(true),
   })

@@ -22,6 +22,7 @@ export const TERRAFORM_SETTING_VARIABLES = {
   channels: 'channels',
   managed_agents: 'managedAgents',
   web_app: 'webApp',
+  config: 'config',
   retain_data: 'retainData',
 } as const satisfies Record<string, keyof DeploySettings>;
 

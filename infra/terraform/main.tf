@@ -24,6 +24,7 @@ locals {
     channels       = var.channels
     managed_agents = var.managed_agents
     web_app        = var.web_app
+    config         = var.config
     retain_data    = var.retain_data
   }
   settings_drift = sort([

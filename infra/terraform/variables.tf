@@ -261,6 +261,12 @@ variable "web_app" {
   }
 }
 
+variable "config" {
+  description = "compute = fargate: the Godwit config file the server runs with (assistants, tools, approvals), relative to where godwit deploy synth runs; the template carries it and grants lambda:InvokeFunction on its tools.lambda functions. null: GODWIT_* variables only."
+  type        = string
+  default     = null
+}
+
 variable "retain_data" {
   description = "Keep the table, buckets and database (deletion protection on) when the stack is deleted. Set false only for throwaway environments."
   type        = bool

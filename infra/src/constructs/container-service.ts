@@ -31,6 +31,7 @@ import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { documentAccess } from '../document-access.ts';
 import { REPOSITORY_ROOT } from '../lambda-bundle.ts';
+import { CONFIG_FILE_NAME, CONFIG_FILES_VARIABLE } from '../server-config.ts';
 import type { DeploySettings } from '../settings.ts';
 
 export interface ContainerServiceProps {
@@ -39,11 +40,18 @@ export interface ContainerServiceProps {
   /** Receives the load balancer's access logs. */
   accessLogs: Bucket;
   bedrock: PolicyStatement[];
+  /** What the server's tools may call (lambda:InvokeFunction on the config's tools.lambda functions). */
+  tools: PolicyStatement[];
+  /** The server's config file and the documents it names (server-config.ts), or null for GODWIT_* only. */
+  configFiles: Record<string, string> | null;
   secrets: Record<string, ISecret>;
   jwt: { issuer: string; audience: string | null } | null;
 }
 
 const PORT = 8787;
+
+/** Writes each entry of CONFIG_FILES (path → content) under the current directory. */
+const WRITE_CONFIG_FILES = `node -e 'const fs = require("node:fs"), path = require("node:path"); for (const [file, text] of Object.entries(JSON.parse(process.env.${CONFIG_FILES_VARIABLE}))) { fs.mkdirSync(path.dirname(file), { recursive: true }); fs.writeFileSync(file, text); }'`;
 
 export class ContainerService extends Construct {
   readonly service: ApplicationLoadBalancedFargateService;
@@ -103,7 +111,11 @@ export class ContainerService extends Construct {
       GODWIT_HOST: '0.0.0.0',
       GODWIT_PORT: String(PORT),
       GODWIT_MODEL: settings.models.default,
-      GODWIT_FALLBACK_MODELS: settings.models.fallback.join(','),
+      // With a carried config and no fallback in the deploy settings, the config's own fallback stands
+      // (checked at synth: its Bedrock models are granted; server-config.ts).
+      ...(props.configFiles && settings.models.fallback.length === 0
+        ? {}
+        : { GODWIT_FALLBACK_MODELS: settings.models.fallback.join(',') }),
       GODWIT_EMBEDDING_MODEL: settings.models.embedding ?? '',
       GODWIT_REDIS_URL: `rediss://${redis.attrPrimaryEndPointAddress}:${redis.attrPrimaryEndPointPort}`,
       GODWIT_SAMPLE: 'false',
@@ -118,7 +130,22 @@ export class ContainerService extends Construct {
         : {}),
       DATABASE_HOST: database.clusterEndpoint.hostname,
       DATABASE_PORT: String(database.clusterEndpoint.port),
+      ...(props.configFiles
+        ? {
+            // Read relative to the directory the command writes CONFIG_FILES into and serves from.
+            GODWIT_CONFIG: CONFIG_FILE_NAME,
+            [CONFIG_FILES_VARIABLE]: JSON.stringify(props.configFiles),
+          }
+        : {}),
     };
+    // The database URL is built from the injected password so the password never sits in the task definition.
+    const databaseUrl =
+      'export GODWIT_DATABASE_URL="postgres://godwit:$(node -p "encodeURIComponent(process.env.DATABASE_PASSWORD)")@$DATABASE_HOST:$DATABASE_PORT/godwit?sslmode=require"';
+    // With a carried config: write its files into a fresh directory and serve from there, where GODWIT_CONFIG
+    // and the config's document paths are read (the image's /app is not writable by its user).
+    const command = props.configFiles
+      ? `${databaseUrl} && APP="$PWD" && cd "$(mktemp -d)" && ${WRITE_CONFIG_FILES} && exec node "$APP/bin/godwit.js" serve`
+      : `${databaseUrl} && exec node bin/godwit.js serve`;
     const secrets: Record<string, EcsSecret> = {
       DATABASE_PASSWORD: EcsSecret.fromSecretsManager(database.secret!, 'password'),
       ...Object.fromEntries(
@@ -145,11 +172,8 @@ export class ContainerService extends Construct {
         containerPort: PORT,
         environment,
         secrets,
-        // The database URL is built from the injected password so the password never sits in the task definition.
         entryPoint: ['sh', '-c'],
-        command: [
-          'export GODWIT_DATABASE_URL="postgres://godwit:$(node -p "encodeURIComponent(process.env.DATABASE_PASSWORD)")@$DATABASE_HOST:$DATABASE_PORT/godwit?sslmode=require" && exec node bin/godwit.js serve',
-        ],
+        command: [command],
         logDriver: LogDrivers.awsLogs({
           streamPrefix: 'godwit',
           logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
@@ -169,7 +193,7 @@ export class ContainerService extends Construct {
     if (!Token.isUnresolved(Stack.of(this).region)) {
       this.service.loadBalancer.logAccessLogs(props.accessLogs, 'load-balancer');
     }
-    for (const statement of props.bedrock) role.addToPrincipalPolicy(statement);
+    for (const statement of [...props.bedrock, ...props.tools]) role.addToPrincipalPolicy(statement);
 
     if (settings.waf) this.webAcl();
   }
