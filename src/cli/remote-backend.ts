@@ -6,6 +6,7 @@ import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { UsageReportRow } from '../core/usage/roll-up-usage.ts';
 import {
+  AskFailedError,
   type AskView,
   type AuditEventView,
   type AuditListQuery,
@@ -142,8 +143,9 @@ export class RemoteBackend implements CliBackend {
       if (!event || data === undefined) continue;
       if (event === 'done') return JSON.parse(data) as ChatResponseBody;
       if (event === 'error') {
-        const error = JSON.parse(data) as { code: ErrorCode; message: string };
-        throw new GodwitError(error.code ?? 'internal', error.message);
+        // The turn was stored as failed, with the question: as a local turn that failed.
+        const error = JSON.parse(data) as { code?: string; message?: string };
+        throw new AskFailedError(error.code ?? 'internal', error.message ?? 'The answer failed.');
       }
     }
     throw new GodwitError(

@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AskFailedError } from '../../src/cli/cli-backend.ts';
 import { main } from '../../src/cli/main.ts';
 import { RemoteBackend } from '../../src/cli/remote-backend.ts';
 import { ClientTimeoutError, clientTimeoutMs, timedFetch } from '../../src/cli/timed-fetch.ts';
@@ -145,15 +146,16 @@ describe('a streamed answer', () => {
     expect(answer.answer).toBe('All six parts.');
   });
 
-  it('reports an error event of the stream as the error it names', async () => {
+  it('reports an error event of the stream as a failed answer, with its message', async () => {
     const url = await httpServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.end(sse('error', { code: 'provider_unavailable', message: 'The model is down.' }));
     });
     const backend = new RemoteBackend(url, null, 10, TIMEOUT_MS);
-    await expect(backend.ask({ knowledgeBase: 'handbook', question: 'What?' })).rejects.toThrow(
-      'The model is down.',
-    );
+    const asked = backend.ask({ knowledgeBase: 'handbook', question: 'What?' });
+    // A turn that failed on the server is told as a local one is: the question was saved.
+    await expect(asked).rejects.toBeInstanceOf(AskFailedError);
+    await expect(asked).rejects.toThrow('The model is down.');
   });
 });
 
