@@ -17,6 +17,9 @@ import { ClientTimeoutError, clientTimeoutMs, timedFetch } from '../../src/cli/t
 import { captureOutput } from '../support/capture-output.ts';
 
 const TIMEOUT_MS = 300;
+/** For streams that must not be cut: gaps of a tenth of it leave room for a busy machine. */
+const PATIENT_MS = 1_000;
+const GAP_MS = PATIENT_MS / 10;
 const opened: Array<{ close: () => void }> = [];
 const sockets: Socket[] = [];
 
@@ -134,16 +137,27 @@ describe('a streamed answer', () => {
       for await (const _chunk of request);
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write(sse('start', { conversationId: 'c1', messageId: 'm1' }));
-      // Four times the timeout in all, never a third of it without a byte.
-      for (let index = 0; index < 12; index++) {
-        await sleep(TIMEOUT_MS / 3);
+      // Longer than the timeout in all, never a tenth of it without a byte.
+      for (let index = 0; index < 15; index++) {
+        await sleep(GAP_MS);
         response.write(sse('delta', { text: `part ${index} ` }));
       }
       response.end(sse('done', done));
     });
-    const backend = new RemoteBackend(url, null, 10, TIMEOUT_MS);
+    const backend = new RemoteBackend(url, null, 10, PATIENT_MS);
     const answer = await backend.ask({ knowledgeBase: 'handbook', question: 'What?' });
     expect(answer.answer).toBe('All six parts.');
+  });
+
+  it('fails, naming the server, when the stream ends without the answer', async () => {
+    const url = await httpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end(sse('delta', { text: 'The first words' }));
+    });
+    const backend = new RemoteBackend(url, null, 10, TIMEOUT_MS);
+    await expect(backend.ask({ knowledgeBase: 'handbook', question: 'What?' })).rejects.toThrow(
+      `The Godwit server at ${url} closed the answer to POST /api/chat before it was finished.`,
+    );
   });
 
   it('reports an error event of the stream as a failed answer, with its message', async () => {
@@ -189,12 +203,13 @@ describe('an upload', () => {
       for await (const chunk of request) received += (chunk as Buffer).byteLength;
       response.end(JSON.stringify({ received }));
     });
+    // Longer than the timeout in all, never a tenth of it without a slice.
     const response = await timedFetch(
       new URL('/upload', url),
-      { method: 'POST', body: { source: slowSource(12, TIMEOUT_MS / 3), length: 12 * 65_536 } },
-      options(url),
+      { method: 'POST', body: { source: slowSource(15, GAP_MS), length: 15 * 65_536 } },
+      { ...options(url), timeoutMs: PATIENT_MS },
     );
-    expect(await response.json()).toEqual({ received: 12 * 65_536 });
+    expect(await response.json()).toEqual({ received: 15 * 65_536 });
   });
 
   it('fails when the bytes stop moving, saying how much was sent', async () => {
