@@ -47,7 +47,12 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
       writeOut: (text) => process.stdout.write(text),
       writeErr: (text) => process.stderr.write(text),
     })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      '\nBeside a running `godwit serve` (or with --server), commands talk to that server: GODWIT_API_KEY is the key\n' +
+        'they send, GODWIT_CLIENT_TIMEOUT_MS (default 120000) the longest wait for it to answer or send more.',
+    );
   const run =
     <A extends unknown[]>(handler: (...args: A) => Promise<number>) =>
     async (...args: A) => {
@@ -74,7 +79,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     .option('--kb <name>', 'knowledge base (created when missing)', 'default')
     .option(
       '--server <url>',
-      'send the files to this Godwit server (e.g. the AWS stack ApiUrl; key in GODWIT_API_KEY)',
+      'send the files to this Godwit server (e.g. the AWS stack ApiUrl; key in GODWIT_API_KEY; wait GODWIT_CLIENT_TIMEOUT_MS)',
     )
     .option('--json', 'print the summary as JSON')
     .action(

@@ -6,6 +6,7 @@ import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { UsageReportRow } from '../core/usage/roll-up-usage.ts';
 import {
+  AskFailedError,
   type AskView,
   type AuditEventView,
   type AuditListQuery,
@@ -18,6 +19,7 @@ import {
   type UsageReport,
   type UsageReportQuery,
 } from './cli-backend.ts';
+import { ClientTimeoutError, clientTimeoutMs, timedFetch } from './timed-fetch.ts';
 
 /** An API key as the server lists it (dates as ISO strings). */
 export interface RemoteApiKey {
@@ -49,34 +51,107 @@ export class RemoteBackend implements CliBackend {
     private readonly apiKey: string | null = clientApiKey(),
     /** Wait between status checks of a direct upload. */
     private readonly pollIntervalMs = 1000,
+    /** Longest wait for the server to answer, or to send or take the next bytes (GODWIT_CLIENT_TIMEOUT_MS). */
+    private readonly timeoutMs = clientTimeoutMs(),
   ) {}
 
-  /** `fetch` with the API key, when there is one. */
-  private send(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.apiKey) headers.set('x-api-key', this.apiKey);
-    return fetch(new URL(path, this.baseUrl), { ...init, headers });
+  /** Who the CLI waits for, in errors. */
+  private get peer(): string {
+    return `the Godwit server at ${this.baseUrl}`;
   }
 
-  private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const response = await this.send(path, init).catch((error: Error) => {
-      throw new GodwitError(
-        'dependency_unavailable',
-        `Cannot reach the Godwit server at ${this.baseUrl}: ${error.message}`,
-      );
+  /**
+   * One request to the server with the API key, when there is one, and the waits bounded (timed-fetch.ts):
+   * a server that takes the connection and then says nothing fails within the timeout.
+   */
+  private async send(
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string | FormData } = {},
+  ): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.apiKey) headers.set('x-api-key', this.apiKey);
+    let body: Uint8Array | null = null;
+    if (typeof init.body === 'string') body = new TextEncoder().encode(init.body);
+    else if (init.body instanceof FormData) {
+      // Encoded here, so the upload has a length and its progress is seen slice by slice.
+      const encoded = new Response(init.body);
+      headers.set('content-type', encoded.headers.get('content-type') ?? 'multipart/form-data');
+      body = new Uint8Array(await encoded.arrayBuffer());
+    }
+    const url = new URL(path, this.baseUrl);
+    return timedFetch(
+      url,
+      { ...(init.method ? { method: init.method } : {}), headers, body },
+      {
+        timeoutMs: this.timeoutMs,
+        peer: this.peer,
+        advice: `Check that the server is running and answering (${new URL('/readyz', this.baseUrl)}).`,
+      },
+    ).catch((error: Error) => {
+      if (error instanceof ClientTimeoutError) throw error;
+      throw new GodwitError('dependency_unavailable', `Cannot reach ${this.peer}: ${error.message}`);
     });
-    const body = (await response.json().catch(() => ({}))) as {
+  }
+
+  private async call<T>(
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<T> {
+    const response = await this.send(path, init);
+    const body = (await response.json().catch(keepTimeouts({}))) as {
       error?: { code: ErrorCode; message: string };
     };
-    if (!response.ok) {
-      const message = body.error?.message ?? `HTTP ${response.status} from ${path}`;
-      const hint =
-        response.status === 401 && !this.apiKey
-          ? ` The server at ${this.baseUrl} requires authentication: set GODWIT_API_KEY to an API key.`
-          : '';
-      throw new GodwitError(body.error?.code ?? 'internal', `${message}${hint}`);
-    }
+    if (!response.ok) throw this.failure(response, body, path);
     return body as T;
+  }
+
+  private failure(
+    response: Response,
+    body: { error?: { code: ErrorCode; message: string } },
+    path: string,
+  ): GodwitError {
+    const message = body.error?.message ?? `HTTP ${response.status} from ${path}`;
+    const hint =
+      response.status === 401 && !this.apiKey
+        ? ` The server at ${this.baseUrl} requires authentication: set GODWIT_API_KEY to an API key.`
+        : '';
+    return new GodwitError(body.error?.code ?? 'internal', `${message}${hint}`);
+  }
+
+  /**
+   * A chat turn as server-sent events: the answer arrives as it is written, so a long answer that keeps
+   * coming is never cut, while a server that stops sending mid-answer fails within the timeout.
+   */
+  private async streamTurn(path: string, payload: Record<string, unknown>): Promise<ChatResponseBody> {
+    const response = await this.send(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ ...payload, stream: true }),
+    });
+    const type = response.headers.get('content-type') ?? '';
+    if (!response.ok || !type.includes('text/event-stream')) {
+      const body = (await response.json().catch(keepTimeouts({}))) as ChatResponseBody & {
+        error?: { code: ErrorCode; message: string };
+      };
+      if (!response.ok) throw this.failure(response, body, path);
+      return body;
+    }
+    const text = await response.text();
+    for (const block of text.split('\n\n')) {
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (!event || data === undefined) continue;
+      if (event === 'done') return JSON.parse(data) as ChatResponseBody;
+      if (event === 'error') {
+        // The turn was stored as failed, with the question: as a local turn that failed.
+        const error = JSON.parse(data) as { code?: string; message?: string };
+        throw new AskFailedError(error.code ?? 'internal', error.message ?? 'The answer failed.');
+      }
+    }
+    throw new GodwitError(
+      'dependency_unavailable',
+      `${capitalize(this.peer)} closed the answer to POST ${path} before it was finished. Check the server's log, then ask again.`,
+    );
   }
 
   /** The server's API keys endpoints (`godwit keys` through a running server). */
@@ -120,7 +195,7 @@ export class RemoteBackend implements CliBackend {
       method: 'DELETE',
     });
     if (response.status !== 204) {
-      const body = (await response.json().catch(() => ({}))) as {
+      const body = (await response.json().catch(keepTimeouts({}))) as {
         error?: { code: ErrorCode; message: string };
       };
       throw new GodwitError(body.error?.code ?? 'internal', body.error?.message ?? `HTTP ${response.status}`);
@@ -182,7 +257,7 @@ export class RemoteBackend implements CliBackend {
     conversationId?: string;
   }): Promise<AskView> {
     return answerView(
-      await this.post<ChatResponseBody>('/api/chat', {
+      await this.streamTurn('/api/chat', {
         message: input.question,
         ...(input.assistant ? {} : { knowledgeBase: input.knowledgeBase }),
         ...(input.model ? { model: input.model } : {}),
@@ -197,10 +272,9 @@ export class RemoteBackend implements CliBackend {
     decisions: Array<{ approvalId: string; approved: boolean; reason?: string }>,
   ): Promise<AskView> {
     return answerView(
-      await this.post<ChatResponseBody>(
-        `/api/conversations/${encodeURIComponent(conversationId)}/tool-approvals`,
-        { approvals: decisions },
-      ),
+      await this.streamTurn(`/api/conversations/${encodeURIComponent(conversationId)}/tool-approvals`, {
+        approvals: decisions,
+      }),
     );
   }
 
@@ -226,7 +300,7 @@ export class RemoteBackend implements CliBackend {
       method: 'POST',
       body: form,
     });
-    const body = (await response.json()) as {
+    const body = (await response.json().catch(keepTimeouts({}))) as {
       results?: IngestOutcome[];
       error?: { code: ErrorCode; message: string; details?: { results?: IngestOutcome[] } };
     };
@@ -276,16 +350,27 @@ export class RemoteBackend implements CliBackend {
       };
     }
     const signed = answer;
-    const put = await fetch(signed.url, {
-      method: signed.method,
-      headers: signed.headers,
-      body: file.bytes as Uint8Array<ArrayBuffer>,
-    }).catch((error: Error) => {
+    const storage = new URL(signed.url);
+    const put = await timedFetch(
+      storage,
+      {
+        method: signed.method,
+        headers: new Headers(signed.headers),
+        body: file.bytes,
+      },
+      {
+        timeoutMs: this.timeoutMs,
+        peer: `storage at ${storage.origin}`,
+        advice: `Check the network to ${storage.host}, then run the command again.`,
+      },
+    ).catch((error: Error) => {
+      if (error instanceof ClientTimeoutError) throw error;
       throw new GodwitError(
         'dependency_unavailable',
         `Cannot reach storage to upload ${file.source}: ${error.message}`,
       );
     });
+    await put.body?.cancel().catch(() => {});
     if (!put.ok) {
       throw new GodwitError(
         'dependency_unavailable',
@@ -324,6 +409,7 @@ export class RemoteBackend implements CliBackend {
 
   private async ensureKnowledgeBase(name: string): Promise<void> {
     const response = await this.send(`/api/knowledge-bases/${encodeURIComponent(name)}`);
+    await response.body?.cancel().catch(() => {});
     if (response.status === 404) await this.post('/api/knowledge-bases', { name });
   }
 
@@ -346,6 +432,18 @@ interface ChatResponseBody {
   };
   citations: Array<{ index: number; source: string; location: unknown; text: string }>;
   degraded?: { reason: string } | null;
+}
+
+/** For `.catch` of a body read: an unreadable body becomes `fallback`, but a stalled one stays an error. */
+function keepTimeouts<T>(fallback: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof ClientTimeoutError) throw error;
+    return fallback;
+  };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function answerView(body: ChatResponseBody): AskView {

@@ -112,9 +112,12 @@ export function createConfiguredChannels(
 const CHANNEL_CONTEXT_TOKENS = 4096;
 
 /**
- * Budgets for channel users (`budgets.user`, `budgets.users`, and the tenant's): each turn holds the
- * estimated cost of the question (about 3 bytes a token, plus passages, plus `budgets.estimateOutputTokens`
- * at the default model's price) and settles to what its model calls cost.
+ * Rate limits and budgets for channel users, as for a request to /api/chat: each turn counts against the
+ * per-minute limits of its user (`limits.caller`, `limits.roles.user`) and tenant, and its tokens against
+ * their token limits; it holds the estimated cost of the question (about 3 bytes a token, plus passages,
+ * plus `budgets.estimateOutputTokens` at the default model's price) against the user's and tenant's budgets
+ * (`budgets.user`, `budgets.users`, `budgets.tenant`) and settles to what its model calls cost. A refusal
+ * throws `rate_limited` before anything is stored, and counts in the refusal metric.
  *
  * @example createConfiguredChannels(config, { chat, conversations, meter: channelTurnMeter(services), reportError })
  */
@@ -122,12 +125,14 @@ export function channelTurnMeter(
   services: Pick<GodwitServices, 'governance' | 'pricing' | 'provider'>,
 ): ChannelTurnMeter {
   const { governance, pricing, provider } = services;
-  return (owner, message, work) => {
-    if (!governance.hasBudgets) return work();
+  return async (owner, message, work) => {
+    const rateScopes = await governance.admit({ ...owner, apiKeyId: null, role: 'user' });
+    if (!governance.hasBudgets)
+      return governance.runMetered({ ...owner, apiKeyId: null }, 0, work, rateScopes);
     const inputTokens = Math.ceil(Buffer.byteLength(message) / 3) + CHANNEL_CONTEXT_TOKENS;
     const outputTokens = governance.budgets.estimateOutputTokens;
     const estimate =
       pricing(provider.model, { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }) ?? 0;
-    return governance.runMetered({ ...owner, apiKeyId: null }, estimate, work);
+    return governance.runMetered({ ...owner, apiKeyId: null }, estimate, work, rateScopes);
   };
 }

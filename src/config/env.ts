@@ -31,6 +31,8 @@ const RESERVED = new Set([
   'GODWIT_REQUIRE_SERVICES',
   'GODWIT_LOG_LEVEL',
   'GODWIT_API_KEY',
+  // How long the CLI waits for a running server (src/cli/timed-fetch.ts).
+  'GODWIT_CLIENT_TIMEOUT_MS',
   // Secrets Manager ARNs that the Lambda entry points read into variables (src/runtime/lambda).
   'GODWIT_SECRET_ARNS',
 ]);

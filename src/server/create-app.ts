@@ -115,6 +115,8 @@ export function createApp(deps: CreateAppDeps): GodwitApp {
     services.governance.subscribeAlerts((alert) =>
       metrics.budgetAlert(alert.scope.kind, alert.period, alert.threshold),
     );
+    // Refusals of turns that do not come through HTTP (Discord, Slack) count in the same metric.
+    services.governance.subscribeRefusals((reason, scope) => metrics.limitRefused(reason, scope));
   }
   const serveMetrics = deps.options?.serveMetrics !== false;
   if (auth.mode === 'required' && serveMetrics) {

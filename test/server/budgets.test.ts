@@ -147,7 +147,7 @@ describe('budgets on in-process counters', () => {
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     const error = ((await refused.json()) as { error: { message: string; type: string } }).error;
     expect(error.type).toBe('rate_limit_error');
-    expect(error.message).toMatch(/Budget reached: this API key may spend \$0\.00 per UTC day/);
+    expect(error.message).toMatch(/Budget reached: this API key may spend \$0\.000001 per UTC day/);
     expect(await setup.services.usage.summarize(TENANT)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import type { HealthReport } from '../../core/ports.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GlobalOptions } from '../context.ts';
 import type { Output } from '../output.ts';
+import { clientTimeoutMs, timedFetch } from '../timed-fetch.ts';
 
 export interface DoctorOptions extends GlobalOptions {
   json?: boolean;
@@ -72,7 +73,15 @@ export async function doctorCommand(options: DoctorOptions, output: Output): Pro
 async function serverCheck(serverUrl: string | null, pid: number): Promise<HealthReport> {
   if (!serverUrl) return { name: 'data dir', ok: true, detail: `in use by Godwit process ${pid}` };
   try {
-    const response = await fetch(new URL('/readyz', serverUrl));
+    const response = await timedFetch(
+      new URL('/readyz', serverUrl),
+      {},
+      {
+        timeoutMs: clientTimeoutMs(),
+        peer: `the Godwit server at ${serverUrl}`,
+        advice: `Restart it (pid ${pid}) if it stays stuck.`,
+      },
+    );
     const body = (await response.json()) as { version?: string };
     return {
       name: 'server',

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../core/errors.ts';
+import { formatUsd } from '../../core/limits/budget-guard.ts';
 import { openBackend } from '../backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import type { Output } from '../output.ts';
@@ -38,7 +39,7 @@ export async function usageCommand(options: UsageCommandOptions, output: Output)
       const alert =
         budget.crossed.length > 0 ? `  (passed ${budget.crossed.map((t) => `${t * 100}%`).join(', ')})` : '';
       output.line(
-        `budget ${budget.scope} ${budget.id} per ${budget.period}: $${budget.usedUsd.toFixed(4)} of $${budget.limitUsd.toFixed(2)} (${share}%)${alert}`,
+        `budget ${budget.scope} ${budget.id} per ${budget.period}: $${formatUsd(budget.usedUsd)} of $${formatUsd(budget.limitUsd)} (${share}%)${alert}`,
       );
     }
     if (rows.length === 0) {

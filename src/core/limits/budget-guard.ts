@@ -263,6 +263,16 @@ export function windowBounds(period: BudgetPeriod, now: Date): { start: Date; en
   return { start, end: new Date(Date.UTC(year, month + 1, 1)), label: start.toISOString().slice(0, 7) };
 }
 
+/**
+ * A dollar amount with cents, and with as many more digits (to the micro-dollar the counters keep) as it
+ * takes not to round a small amount away: 5 → "5.00", 0.004 → "0.004", 0.0123 → "0.0123".
+ */
+export function formatUsd(usd: number): string {
+  const exact = usd.toFixed(6).replace(/0+$/, '');
+  const decimals = exact.length - exact.indexOf('.') - 1;
+  return decimals >= 2 ? exact : usd.toFixed(2);
+}
+
 function budgetError(window: Window, usedMicros: number, now: Date): GodwitError {
   const end = windowBounds(window.period, now).end;
   const who =
@@ -271,8 +281,8 @@ function budgetError(window: Window, usedMicros: number, now: Date): GodwitError
       : window.scope.kind === 'user'
         ? 'this user'
         : 'this API key';
-  const limit = (window.limitMicros / MICROS).toFixed(2);
-  const used = (Math.max(0, usedMicros) / MICROS).toFixed(4);
+  const limit = formatUsd(window.limitMicros / MICROS);
+  const used = formatUsd(Math.max(0, usedMicros) / MICROS);
   return new GodwitError(
     'rate_limited',
     `Budget reached: ${who} may spend $${limit} per ${window.period === 'day' ? 'UTC day' : 'UTC month'} and has used $${used}; it resets at ${end.toISOString()}. Ask an admin to raise budgets in the config.`,

@@ -13,7 +13,10 @@ import {
   type BudgetScope,
   type Reservation,
 } from './budget-guard.ts';
-import { RateLimiter, type RateRule, type RateScope } from './rate-limiter.ts';
+import { RateLimiter, type RateRule, type RateScope, rateLimitError } from './rate-limiter.ts';
+
+/** Told of a refusal: `rate_limited` or `budget_exceeded`, and the scope kind (key, user, tenant). */
+export type RefusalListener = (reason: 'rate_limited' | 'budget_exceeded', scope: string) => void;
 
 export interface LimitSettings {
   /** Every API key or user, unless a role or key rule says otherwise. */
@@ -93,6 +96,7 @@ export class Governance {
   private readonly onStoreFailure: (error: unknown, outcome: 'refused' | 'uncounted') => void;
   private readonly scope = new AsyncLocalStorage<RequestAllowance>();
   private readonly alertListeners = new Set<(alert: BudgetAlert) => void>();
+  private readonly refusalListeners = new Set<RefusalListener>();
   private readonly reportError: (error: unknown) => void;
 
   constructor(options: GovernanceOptions) {
@@ -246,27 +250,72 @@ export class Governance {
     return this.scope.run(allowance, work);
   }
 
+  /** Calls `listener` for every refusal made here (a channel turn's), for metrics; returns the unsubscribe. */
+  subscribeRefusals(listener: RefusalListener): () => void {
+    this.refusalListeners.add(listener);
+    return () => {
+      this.refusalListeners.delete(listener);
+    };
+  }
+
+  private refused(reason: 'rate_limited' | 'budget_exceeded', scope: string): void {
+    for (const listener of this.refusalListeners) listener(reason, scope);
+  }
+
+  /**
+   * Counts one request of `caller` against its and its tenant's per-minute limits, as every /api and /v1
+   * request is counted; throws `rate_limited` (with `retryAfterMs`) when a limit is reached. Answers the
+   * scopes that the request's tokens count against (empty when nothing limits the caller).
+   */
+  async admit(caller: GovernedCaller): Promise<RateScope[]> {
+    const rateScopes = this.rateScopes(caller);
+    if (rateScopes.length === 0) return rateScopes;
+    const decision = await this.counted(() => this.rate.check(rateScopes));
+    if (decision?.exceeded) {
+      this.refused('rate_limited', decision.exceeded.scope.kind);
+      throw rateLimitError(decision);
+    }
+    return rateScopes;
+  }
+
   /**
    * Runs one metered piece of work outside an HTTP request (a channel turn): reserves `estimateUsd`
    * against the owner's budgets (throws `rate_limited`, reason `budget_exceeded`, when one is spent),
-   * charges the usage rows written inside, and gives back what no row used once `work` settles.
+   * charges the usage rows written inside (their tokens also to `rateScopes`, from `admit`), and gives back
+   * what no row used once `work` settles.
    */
   async runMetered<T>(
     owner: { tenantId: string; apiKeyId: string | null; userId: string | null },
     estimateUsd: number,
     work: () => Promise<T>,
+    rateScopes: readonly RateScope[] = [],
   ): Promise<T> {
     const budgetScopes = this.budgetScopes(owner);
-    if (budgetScopes.length === 0) return work();
-    const reservation = await this.budget.reserve(budgetScopes, estimateUsd);
+    if (budgetScopes.length === 0 && rateScopes.length === 0) return work();
+    let reservation: Reservation | undefined;
+    if (budgetScopes.length > 0) {
+      try {
+        reservation = await this.counted(() => this.budget.reserve(budgetScopes, estimateUsd));
+      } catch (error) {
+        if (GodwitError.isInstance(error) && error.details?.reason === 'budget_exceeded') {
+          this.refused('budget_exceeded', String(error.details.scope));
+        }
+        throw error;
+      }
+    }
     const counting = new Set<Promise<void>>();
     try {
-      return await this.run({ rateScopes: [], budgetScopes, reservation, counting }, work);
+      return await this.run(
+        { rateScopes, budgetScopes, ...(reservation ? { reservation } : {}), counting },
+        work,
+      );
     } finally {
       // The work is over once its cost is counted: the next turn sees it, and a queue worker that
       // freezes after its job loses no count.
       await Promise.all(counting);
-      await this.budget.release(reservation).catch((error: unknown) => this.reportError(error));
+      if (reservation) {
+        await this.budget.release(reservation).catch((error: unknown) => this.reportError(error));
+      }
     }
   }
 

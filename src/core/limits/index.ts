@@ -7,6 +7,7 @@ export {
   type BudgetRule,
   type BudgetScope,
   type BudgetStatus,
+  formatUsd,
   type Reservation,
   windowBounds,
 } from './budget-guard.ts';
@@ -17,6 +18,7 @@ export {
   type GovernanceOptions,
   type GovernedCaller,
   type LimitSettings,
+  type RefusalListener,
   type RequestAllowance,
   type StoreDownPolicy,
   UNLIMITED,

@@ -1,7 +1,8 @@
 /**
  * `local:extractive` — the offline default model. It answers by quoting the sentences of the retrieved
  * sources that best match the question, cites each one, and says plainly that the answer is extractive.
- * With nothing relevant it says so instead of quoting noise. It reads its sources from the grounded
+ * With nothing relevant it says so instead of quoting noise; when only some of the question's words match, it
+ * quotes the best sentences for those and names the words it found nowhere. It reads its sources from the grounded
  * prompt exactly as a hosted model would, so the chat pipeline has no special case for it.
  */
 import type {
@@ -23,6 +24,14 @@ export const NOTHING_FOUND =
 /** What the model says when a search of `knowledgeBase` found nothing that answers the question. */
 export function nothingMatched(knowledgeBase: string): string {
   return `Nothing in the knowledge base "${knowledgeBase}" matched that. Try other words, or add documents that cover it.`;
+}
+/** Below this share of the question's weight covered, the answer names the words it did not find. */
+const PARTIAL_COVERAGE = 0.4;
+/** The note under a partial answer: the question's words that no source contains. */
+export function notInSources(words: readonly string[]): string {
+  const listed = words.slice(0, 5).map((word) => `"${word}"`);
+  if (words.length > 5) listed.push(`and ${words.length - 5} more`);
+  return `(Not found in these sources: ${listed.join(', ')}.)`;
 }
 export const NO_SOURCES =
   'The offline model (local:extractive) can only quote documents, and this conversation has no knowledge base. ' +
@@ -91,9 +100,12 @@ export class ExtractiveLanguageModel implements LanguageModelV4 {
     const sources = parseSources(system);
     const question = lastUserText(prompt);
     const picked = selectSentences(question, sources, { maxSentences: this.options.maxSentences ?? 3 });
-    if (picked.length === 0) return nothing;
-    const lines = picked.map((sentence) => `- "${sentence.text}" [${sentence.sourceIndex}]`);
-    return `${EXTRACTIVE_PREFACE}\n\n${lines.join('\n')}`;
+    if (picked.sentences.length === 0) return nothing;
+    const lines = picked.sentences.map((sentence) => `- "${sentence.text}" [${sentence.sourceIndex}]`);
+    // A weak match says which words it found nowhere, so a quote that answers only part is read as such.
+    const partial = picked.coverage < PARTIAL_COVERAGE && picked.unmatched.length > 0;
+    const missing = partial ? `\n\n${notInSources(picked.unmatched)}` : '';
+    return `${EXTRACTIVE_PREFACE}\n\n${lines.join('\n')}${missing}`;
   }
 }
 

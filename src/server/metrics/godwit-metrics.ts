@@ -85,7 +85,7 @@ export class GodwitMetrics {
     });
     this.limitRefusals = registry.counter({
       name: 'godwit_limit_refusals_total',
-      help: 'Requests refused with 429 by a rate limit or a budget, by reason and scope (key, user, tenant).',
+      help: 'Requests (429) and Discord or Slack questions refused by a rate limit or a budget, by reason and scope (key, user, tenant).',
       labelNames: ['reason', 'scope'],
     });
     this.budgetAlerts = registry.counter({
