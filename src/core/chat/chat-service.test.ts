@@ -7,7 +7,7 @@ import { createModelRegistry } from '../../providers/index.ts';
 import { createMemoryStorage } from '../../storage/memory/index.ts';
 import { DependencyError, ValidationError } from '../errors.ts';
 import { KnowledgeService } from '../knowledge/knowledge-service.ts';
-import type { ConversationStore, MessagePatch } from '../ports.ts';
+import type { ConversationStore, MessagePatch, NewConversation, NewMessage } from '../ports.ts';
 import { Retriever } from '../retrieval/retriever.ts';
 import { type ChatEvent, ChatService, type ChatServiceOptions } from './chat-service.ts';
 
@@ -43,6 +43,31 @@ function hangingModel(pieces: string[]) {
       }),
     }),
   });
+}
+
+/** A model whose text the test writes piece by piece, until the call is aborted. */
+function pushedModel() {
+  let stream: ReadableStreamDefaultController<LanguageModelV4StreamPart> | undefined;
+  const early: LanguageModelV4StreamPart[] = [];
+  const model = new MockLanguageModelV4({
+    doStream: async ({ abortSignal }) => ({
+      stream: new ReadableStream<LanguageModelV4StreamPart>({
+        start(controller) {
+          stream = controller;
+          for (const part of [...streamOf([], false), ...early]) controller.enqueue(part);
+          abortSignal?.addEventListener('abort', () => controller.error(abortSignal.reason), { once: true });
+        },
+      }),
+    }),
+  });
+  return {
+    model,
+    push: (delta: string) => {
+      const part: LanguageModelV4StreamPart = { type: 'text-delta', id: 'text', delta };
+      if (stream) stream.enqueue(part);
+      else early.push(part);
+    },
+  };
 }
 
 /** What an OpenAI-compatible proxy that averages or scales counts may report. */
@@ -95,6 +120,16 @@ function chatService(overrides: Partial<ChatServiceOptions> = {}) {
     ...overrides,
   });
   return { chat, conversations: overrides.conversations ?? storage.conversations, usage: storage.usage };
+}
+
+/** A store that writes a turn's opening in order (as DynamoDB does) and fails after creating the conversation. */
+function createdThenFailing(store: ConversationStore, fail: () => Promise<never>): ConversationStore {
+  return Object.assign(Object.create(store), {
+    appendMessages: async (_messages: NewMessage[], options: { create?: NewConversation }) => {
+      if (options.create) await store.createConversation(options.create);
+      return fail();
+    },
+  });
 }
 
 async function assistantOf(conversations: ConversationStore, conversationId: string) {
@@ -152,16 +187,63 @@ describe('ChatService', () => {
 
   it('removes the new conversation when its first message cannot be stored', async () => {
     const storage = createMemoryStorage();
-    const failing: ConversationStore = Object.assign(Object.create(storage.conversations), {
-      appendMessage: async () => {
-        throw new Error('disk full');
-      },
-    });
+    const failing = createdThenFailing(storage.conversations, () => Promise.reject(new Error('disk full')));
     const { chat } = chatService({ conversations: failing });
     await expect(chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' })).rejects.toThrow(
       'disk full',
     );
     expect((await storage.conversations.listConversations(TENANT)).conversations).toEqual([]);
+  });
+
+  it('stores a new conversation with its first messages in one write, and leaves nothing when it fails', async () => {
+    const storage = createMemoryStorage();
+    const calls: string[] = [];
+    const reported: unknown[] = [];
+    let fail = false;
+    const recording: ConversationStore = Object.assign(Object.create(storage.conversations), {
+      createConversation: () =>
+        Promise.reject(new Error('the turn creates its conversation with its messages')),
+      appendMessage: () => Promise.reject(new Error('the turn appends its messages together')),
+      appendMessages: (messages: NewMessage[], options: { create?: NewConversation }) => {
+        calls.push(
+          `appendMessages ${messages.map((message) => message.role).join(',')} ${options.create ? 'create' : ''}`,
+        );
+        return fail
+          ? Promise.reject(new Error('disk full'))
+          : storage.conversations.appendMessages(messages, options);
+      },
+      deleteConversation: (tenantId: string, conversationId: string) => {
+        calls.push('deleteConversation');
+        return storage.conversations.deleteConversation(tenantId, conversationId);
+      },
+    });
+    const { chat } = chatService({
+      conversations: recording,
+      endingRetryDelaysMs: [0],
+      reportError: (error) => reported.push(error),
+    });
+    const first = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' });
+    expect((await first.outcome()).type).toBe('finish');
+    const next = await chat.start({
+      tenantId: TENANT,
+      userId: 'u',
+      message: 'And?',
+      conversationId: first.conversationId,
+    });
+    expect((await next.outcome()).type).toBe('finish');
+    expect(calls).toEqual(['appendMessages user,assistant create', 'appendMessages user,assistant ']);
+    const [conversation] = (await storage.conversations.listConversations(TENANT)).conversations;
+    expect(conversation).toMatchObject({ id: first.conversationId, title: 'Hello?' });
+    calls.length = 0;
+    fail = true;
+    await expect(chat.start({ tenantId: TENANT, userId: 'u', message: 'Lost?' })).rejects.toThrow(
+      'disk full',
+    );
+    // The atomic write kept nothing, so the clean-up finds nothing to remove and is not retried.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toEqual(['appendMessages user,assistant create', 'deleteConversation']);
+    expect(reported).toEqual([]);
+    expect((await storage.conversations.listConversations(TENANT)).conversations).toHaveLength(1);
   });
 
   it('writes the ending once the store is back, so an outage as the turn ends leaves nothing pending', async () => {
@@ -211,8 +293,7 @@ describe('ChatService', () => {
     const storage = createMemoryStorage();
     let databaseDown = true;
     const down = () => Promise.reject(new DependencyError('PostgreSQL is unreachable.'));
-    const flaky: ConversationStore = Object.assign(Object.create(storage.conversations), {
-      appendMessage: down,
+    const flaky: ConversationStore = Object.assign(createdThenFailing(storage.conversations, down), {
       deleteConversation: (tenantId: string, conversationId: string) =>
         databaseDown ? down() : storage.conversations.deleteConversation(tenantId, conversationId),
     });
@@ -279,7 +360,7 @@ describe('ChatService', () => {
     await turn.cancel();
   });
 
-  it('saves at most once per interval while the answer streams', async () => {
+  it('saves at most once per interval while the answer streams, the first an interval after it starts', async () => {
     const updates: string[] = [];
     const storage = createMemoryStorage();
     const counting: ConversationStore = Object.assign(Object.create(storage.conversations), {
@@ -288,12 +369,31 @@ describe('ChatService', () => {
         return storage.conversations.updateMessage(tenantId, id, patch);
       },
     });
-    const frozenClock = new Date('2026-12-06T12:00:00Z');
-    const { chat } = chatService({ conversations: counting, now: () => frozenClock });
-    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?', model: 'mock:hang' });
+    let clock = Date.parse('2026-12-06T12:00:00Z');
+    const writer = pushedModel();
+    const { chat } = chatService({
+      conversations: counting,
+      now: () => new Date(clock),
+      partialSaveIntervalMs: 1000,
+      models: createModelRegistry({ providers: { mock: () => writer.model }, defaultModel: 'mock:push' }),
+    });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    writer.push('Employees ');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'Employees ');
+    // Less than an interval since the answer started: an answer that ends now is stored once, by its ending.
+    expect(updates).toEqual([]);
+    clock += 1000;
+    writer.push('get ');
     await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
-    // The clock did not move: only the first piece was saved.
-    expect(updates).toEqual(['Employees ']);
+    expect(updates).toEqual(['Employees get ']);
+    clock += 999;
+    writer.push('sixteen ');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'sixteen ');
+    expect(updates).toEqual(['Employees get ']);
+    clock += 1;
+    writer.push('weeks.');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'weeks.');
+    expect(updates).toEqual(['Employees get ', 'Employees get sixteen weeks.']);
     await turn.cancel();
   });
 });

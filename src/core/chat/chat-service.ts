@@ -87,7 +87,8 @@ export interface ChatServiceOptions {
   maxMessageChars?: number;
   /**
    * While an answer streams, its text so far is saved at most this often (and only when it grew), so a
-   * process that dies mid-answer leaves what was said. Default 1000 ms; 0 saves after every piece.
+   * process that dies mid-answer leaves what was said. The first save comes one interval after the answer
+   * starts, so an answer that ends sooner costs no extra write. Default 1000 ms; 0 saves after every piece.
    */
   partialSaveIntervalMs?: number;
   /**
@@ -484,43 +485,51 @@ export class ChatService {
   }
 
   /**
-   * Stores the user's message and the pending assistant row. If that fails in a conversation this turn
-   * created, the conversation is removed again: a failed request leaves no empty conversation behind.
+   * Stores the user's message and the pending assistant row, and creates the conversation when the turn
+   * starts one, in one write where the store allows (`appendMessages`). If that fails in a conversation this
+   * turn created, whatever the store kept of it is removed again: a failed request leaves no empty
+   * conversation behind.
    */
   private async storeQuestion(
     request: ChatRequest,
     prepared: PreparedTurn,
   ): Promise<{ userMessage: Message; assistantMessageId: string }> {
     const { conversations, generateId } = this.options;
-    const conversationId = prepared.conversation.id;
+    const { conversation } = prepared;
+    const assistantMessageId = generateId();
     try {
-      const userMessage = await conversations.appendMessage(
-        this.newMessage(request, conversationId, {
-          role: 'user',
-          content: request.message,
-          status: 'complete',
-        }),
+      const [userMessage] = await conversations.appendMessages(
+        [
+          this.newMessage(request, conversation.id, {
+            role: 'user',
+            content: request.message,
+            status: 'complete',
+          }),
+          this.newMessage(request, conversation.id, {
+            id: assistantMessageId,
+            role: 'assistant',
+            status: 'pending',
+            model: prepared.modelName,
+          }),
+        ],
+        prepared.created ? { create: conversation } : {},
       );
-      const assistantMessageId = generateId();
-      await conversations.appendMessage(
-        this.newMessage(request, conversationId, {
-          id: assistantMessageId,
-          role: 'assistant',
-          status: 'pending',
-          model: prepared.modelName,
-        }),
-      );
-      return { userMessage, assistantMessageId };
+      return { userMessage: userMessage!, assistantMessageId };
     } catch (error) {
       if (prepared.created) {
-        const remove = () => conversations.deleteConversation(request.tenantId, conversationId);
+        // A store that writes it all in one step kept nothing: then there is nothing to remove.
+        const remove = () =>
+          conversations.deleteConversation(request.tenantId, conversation.id).catch((cleanupError) => {
+            if (!GodwitError.isInstance(cleanupError) || cleanupError.code !== 'not_found')
+              throw cleanupError;
+          });
         // The store that refused the question may refuse this too (an outage): then it is retried until
         // the store is back, so no empty conversation stays behind.
         await remove().catch(() =>
           retryInBackground(remove, {
             delaysMs: this.options.endingRetryDelaysMs ?? DEFAULT_ENDING_RETRY_DELAYS_MS,
             onGiveUp: (cleanupError) =>
-              this.options.reportError?.(cleanupError, { conversationId, messageId: '' }),
+              this.options.reportError?.(cleanupError, { conversationId: conversation.id, messageId: '' }),
           }),
         );
       }
@@ -546,15 +555,17 @@ export class ChatService {
       ? await this.options.knowledge.requireKnowledgeBase(request.tenantId, knowledgeBaseName)
       : null;
     const documentIds = await this.prepareDocumentIds(request, knowledgeBase, assistant !== null);
-    const conversation =
-      existing ??
-      (await this.options.conversations.createConversation({
-        id: this.options.generateId(),
-        tenantId: request.tenantId,
-        userId: request.userId,
-        title: titleFrom(request.message),
-        knowledgeBase: knowledgeBase?.name ?? null,
-      }));
+    // A new conversation is stored with the turn's first messages (storeQuestion).
+    const createdAt = this.now();
+    const conversation: Conversation = existing ?? {
+      id: this.options.generateId(),
+      tenantId: request.tenantId,
+      userId: request.userId,
+      title: titleFrom(request.message),
+      knowledgeBase: knowledgeBase?.name ?? null,
+      createdAt,
+      updatedAt: createdAt,
+    };
     return {
       conversation,
       created: existing === undefined,
