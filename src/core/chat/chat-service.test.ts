@@ -323,6 +323,67 @@ describe('ChatService', () => {
     });
   });
 
+  it('stops reading a model that ignores the abort signal once the caller leaves, and releases its stream', async () => {
+    let released = false;
+    const deaf = new MockLanguageModelV4({
+      doStream: async () => ({
+        stream: new ReadableStream<LanguageModelV4StreamPart>({
+          start(controller) {
+            for (const part of streamOf(['Employees ', 'get '], false)) controller.enqueue(part);
+          },
+          cancel() {
+            released = true;
+          },
+        }),
+      }),
+    });
+    const { chat, conversations } = chatService({
+      models: createModelRegistry({ providers: { mock: () => deaf }, defaultModel: 'mock:deaf' }),
+    });
+    const caller = new AbortController();
+    const turn = await chat.start({
+      tenantId: TENANT,
+      userId: 'u',
+      message: 'Leave?',
+      abortSignal: caller.signal,
+    });
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
+    caller.abort();
+    expect(await turn.outcome()).toMatchObject({ type: 'error', code: 'cancelled' });
+    expect(released).toBe(true);
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'incomplete',
+      content: 'Employees get ',
+    });
+  });
+
+  it('stores a failure the model reports mid-answer, and releases its stream', async () => {
+    let released = false;
+    const failing = new MockLanguageModelV4({
+      doStream: async () => ({
+        stream: new ReadableStream<LanguageModelV4StreamPart>({
+          start(controller) {
+            for (const part of streamOf(['Employees '], false)) controller.enqueue(part);
+            controller.enqueue({ type: 'error', error: new Error('upstream reset the connection') });
+          },
+          cancel() {
+            released = true;
+          },
+        }),
+      }),
+    });
+    const { chat, conversations } = chatService({
+      models: createModelRegistry({ providers: { mock: () => failing }, defaultModel: 'mock:failing' }),
+    });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    expect(await turn.outcome()).toMatchObject({ type: 'error' });
+    expect(released).toBe(true);
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'incomplete',
+      content: 'Employees ',
+    });
+  });
+
   it('ends with server_stopping and stores the turn as interrupted when the server stops', async () => {
     const { chat, conversations } = chatService();
     const shutdown = new AbortController();

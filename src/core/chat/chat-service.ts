@@ -6,7 +6,11 @@
  * `interrupted` (the server stopped).
  */
 
-import { type LanguageModel, type ModelMessage, streamText } from 'ai';
+import {
+  type LanguageModel,
+  type ModelMessage,
+  experimental_streamLanguageModelCall as streamLanguageModelCall,
+} from 'ai';
 import { type AnswerProgress, answerWithAssistant } from '../agent/answer-with-assistant.ts';
 import { answerWithManagedAgent } from '../agent/answer-with-managed-agent.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../agent/assistant-catalog.ts';
@@ -459,28 +463,44 @@ export class ChatService {
       : [];
     if (progress.degraded) yield { type: 'degraded', reason: progress.degraded.reason };
     yield { type: 'citations', citations: progress.citations };
-    const result = streamText({
+    // One model call, read as it streams. streamText would run the same call under its multi-step
+    // machinery (tool loop, retries, a tee for each view of the stream): a chat turn here is one step
+    // without tools or retries, and that machinery cost more server CPU than the rest of the turn's
+    // JavaScript together (docs/BENCHMARKS.md, "Concurrent chats").
+    const call = await streamLanguageModelCall({
       model: input.model,
       system: buildSystemPrompt(knowledgeBase ? progress.citations : null, knowledgeBase?.name),
       messages: input.messages,
       abortSignal,
-      maxRetries: 0,
-      // Failures arrive as stream parts and are stored with the turn; the SDK need not print them too.
-      onError: () => {},
     });
-    for await (const part of result.fullStream) {
-      if (part.type === 'text-delta') {
-        progress.text += part.text;
-        yield { type: 'text', delta: part.text };
-      } else if (part.type === 'error') {
-        throw part.error;
-      } else if (part.type === 'abort') {
-        throw new ChatAbortedError();
-      } else if (part.type === 'finish-step') {
-        progress.answeredBy = answeringModel(progress.answeredBy, part.providerMetadata);
-      } else if (part.type === 'finish') {
-        progress.usage = toUsage(part.totalUsage);
+    const reader = call.stream.getReader();
+    // As streamText does: an abort stops reading even from a model that does not watch the signal.
+    const stopReading = () => {
+      reader.cancel(abortSignal.reason).catch(() => {});
+    };
+    abortSignal.addEventListener('abort', stopReading, { once: true });
+    let done = false;
+    try {
+      while (!done) {
+        const read = await reader.read();
+        if (abortSignal.aborted) throw new ChatAbortedError();
+        done = read.done;
+        const part = read.value;
+        if (part === undefined) continue;
+        if (part.type === 'text-delta') {
+          progress.text += part.text;
+          yield { type: 'text', delta: part.text };
+        } else if (part.type === 'error') {
+          throw part.error;
+        } else if (part.type === 'model-call-end') {
+          progress.answeredBy = answeringModel(progress.answeredBy, part.providerMetadata);
+          progress.usage = toUsage(part.usage);
+        }
       }
+    } finally {
+      abortSignal.removeEventListener('abort', stopReading);
+      // The reader left early (an error, or the turn was closed between events): release the model's stream.
+      if (!done) await reader.cancel().catch(() => {});
     }
   }
 
