@@ -21,13 +21,13 @@ const STOPWORDS = new Set(
 const TOKEN = /[\p{L}\p{N}]+/gu;
 
 // NFKC leaves ASCII as it is, and the only letters and digits in ASCII are a-z, A-Z and 0-9.
-const ALL_ASCII = /^[\x00-\x7f]*$/;
+const BEYOND_ASCII = /[\u0080-\uffff]/;
 
 /** Lower-cased, stop-word-free, unstemmed tokens of `text`, in order (repeats kept). */
 export function tokenize(text: string): string[] {
   // Most text is ASCII: then one pass over its character codes finds the same tokens as the Unicode
   // pattern, in about half the time (the pattern builds a match object per token).
-  if (ALL_ASCII.test(text)) return tokenizeAscii(text.toLowerCase());
+  if (!BEYOND_ASCII.test(text)) return tokenizeAscii(text.toLowerCase());
   const tokens: string[] = [];
   for (const match of text.normalize('NFKC').toLowerCase().matchAll(TOKEN)) {
     if (!STOPWORDS.has(match[0])) tokens.push(match[0]);
