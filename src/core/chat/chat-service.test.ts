@@ -62,10 +62,13 @@ function pushedModel() {
   });
   return {
     model,
-    push: (delta: string) => {
-      const part: LanguageModelV4StreamPart = { type: 'text-delta', id: 'text', delta };
-      if (stream) stream.enqueue(part);
-      else early.push(part);
+    /** Writes `deltas` together, as one burst. */
+    push: (...deltas: string[]) => {
+      for (const delta of deltas) {
+        const part: LanguageModelV4StreamPart = { type: 'text-delta', id: 'text', delta };
+        if (stream) stream.enqueue(part);
+        else early.push(part);
+      }
     },
   };
 }
@@ -120,6 +123,30 @@ function chatService(overrides: Partial<ChatServiceOptions> = {}) {
     ...overrides,
   });
   return { chat, conversations: overrides.conversations ?? storage.conversations, usage: storage.usage };
+}
+
+/** A chat service on a store that records its writes to the assistant row, with a clock the test moves. */
+function countingSaves(overrides: Partial<ChatServiceOptions> = {}) {
+  const updates: string[] = [];
+  const endings: string[] = [];
+  const storage = createMemoryStorage();
+  const counting: ConversationStore = Object.assign(Object.create(storage.conversations), {
+    updateMessage: (tenantId: string, id: string, patch: MessagePatch) => {
+      if (patch.status === undefined) updates.push(patch.content ?? '');
+      else endings.push(patch.status);
+      return storage.conversations.updateMessage(tenantId, id, patch);
+    },
+  });
+  const clock = { now: Date.parse('2026-12-06T12:00:00Z') };
+  const writer = pushedModel();
+  const { chat } = chatService({
+    conversations: counting,
+    now: () => new Date(clock.now),
+    partialSaveIntervalMs: 1000,
+    models: createModelRegistry({ providers: { mock: () => writer.model }, defaultModel: 'mock:push' }),
+    ...overrides,
+  });
+  return { chat, updates, endings, clock, writer };
 }
 
 /** A store that writes a turn's opening in order (as DynamoDB does) and fails after creating the conversation. */
@@ -421,40 +448,58 @@ describe('ChatService', () => {
     await turn.cancel();
   });
 
-  it('saves at most once per interval while the answer streams, the first an interval after it starts', async () => {
-    const updates: string[] = [];
-    const storage = createMemoryStorage();
-    const counting: ConversationStore = Object.assign(Object.create(storage.conversations), {
-      updateMessage: (tenantId: string, id: string, patch: MessagePatch) => {
-        if (patch.status === undefined) updates.push(patch.content ?? '');
-        return storage.conversations.updateMessage(tenantId, id, patch);
-      },
-    });
-    let clock = Date.parse('2026-12-06T12:00:00Z');
-    const writer = pushedModel();
-    const { chat } = chatService({
-      conversations: counting,
-      now: () => new Date(clock),
-      partialSaveIntervalMs: 1000,
-      models: createModelRegistry({ providers: { mock: () => writer.model }, defaultModel: 'mock:push' }),
-    });
+  it('saves at most once per interval while the answer streams, a piece before it is passed on', async () => {
+    const { chat, updates, clock, writer } = countingSaves();
     const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
     writer.push('Employees ');
     await turn.peekUntil((event) => event.type === 'text' && event.delta === 'Employees ');
-    // Less than an interval since the answer started: an answer that ends now is stored once, by its ending.
-    expect(updates).toEqual([]);
-    clock += 1000;
+    expect(updates).toEqual(['Employees ']);
+    clock.now += 999;
     writer.push('get ');
     await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
-    expect(updates).toEqual(['Employees get ']);
-    clock += 999;
-    writer.push('sixteen ');
-    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'sixteen ');
-    expect(updates).toEqual(['Employees get ']);
-    clock += 1;
-    writer.push('weeks.');
-    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'weeks.');
-    expect(updates).toEqual(['Employees get ', 'Employees get sixteen weeks.']);
+    expect(updates).toEqual(['Employees ']);
+    clock.now += 1;
+    writer.push('sixteen weeks.');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'sixteen weeks.');
+    expect(updates).toEqual(['Employees ', 'Employees get sixteen weeks.']);
     await turn.cancel();
+  });
+
+  it('saves pieces that arrive together with the last of them', async () => {
+    const { chat, updates, writer } = countingSaves();
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    writer.push('Employees ', 'get ', 'sixteen ');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'sixteen ');
+    expect(updates).toEqual(['Employees get sixteen ']);
+    await turn.cancel();
+  });
+
+  it('passes on no empty piece of text (some providers open their stream with one)', async () => {
+    const { chat } = chatService({
+      models: createModelRegistry({
+        providers: { mock: () => answeringModel(['', 'Yes.', '']) },
+        defaultModel: 'mock:answer',
+      }),
+    });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' });
+    const texts: string[] = [];
+    for await (const event of turn) if (event.type === 'text') texts.push(event.delta);
+    expect(texts).toEqual(['Yes.']);
+  });
+
+  it('writes an answer the model delivers at once only by its ending', async () => {
+    const { chat, updates, endings } = countingSaves({
+      models: createModelRegistry({
+        providers: { mock: () => answeringModel(['Employees ', 'get ', 'sixteen weeks.']) },
+        defaultModel: 'mock:answer',
+      }),
+    });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    expect(await turn.outcome()).toMatchObject({
+      type: 'finish',
+      message: { status: 'complete', content: 'Employees get sixteen weeks.' },
+    });
+    expect(updates).toEqual([]);
+    expect(endings).toEqual(['complete']);
   });
 });

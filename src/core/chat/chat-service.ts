@@ -91,8 +91,9 @@ export interface ChatServiceOptions {
   maxMessageChars?: number;
   /**
    * While an answer streams, its text so far is saved at most this often (and only when it grew), so a
-   * process that dies mid-answer leaves what was said. The first save comes one interval after the answer
-   * starts, so an answer that ends sooner costs no extra write. Default 1000 ms; 0 saves after every piece.
+   * process that dies mid-answer leaves what was said. Pieces the model delivers together are saved with
+   * the last of them, so an answer that arrives at once is written only by its ending. Default 1000 ms; 0
+   * saves after every piece (or burst of pieces).
    */
   partialSaveIntervalMs?: number;
   /**
@@ -265,7 +266,7 @@ export class ChatService {
     const signals = [request.abortSignal, request.shutdownSignal, stopModel.signal];
     const abortSignal = AbortSignal.any(signals.filter((signal) => signal !== undefined));
     const startedAt = Date.now();
-    const progress: AnswerProgress = {
+    const progress: TurnProgress = {
       text: setup.resumed?.text ?? '',
       citations: setup.resumed ? [...setup.resumed.citations] : [],
       parts: setup.resumed ? [...setup.resumed.parts] : null,
@@ -335,7 +336,9 @@ export class ChatService {
                 progress,
               );
       for await (const event of answer) {
-        if (event.type === 'text') await saver.offer(progress.text);
+        // Text that arrived together with more of the answer is saved with the last piece of the burst (or
+        // by the ending): an answer the model delivers at once costs no extra write.
+        if (event.type === 'text' && !progress.moreReady) await saver.offer(progress.text);
         yield event;
       }
       // Set before the write: if the store fails here, the answer's own ending is retried in the background
@@ -452,7 +455,7 @@ export class ChatService {
       messages: ModelMessage[];
       abortSignal: AbortSignal;
     },
-    progress: AnswerProgress,
+    progress: TurnProgress,
   ): AsyncGenerator<ChatEvent> {
     const { knowledgeBase, abortSignal } = input;
     const onDegraded = (reason: string) => {
@@ -480,22 +483,29 @@ export class ChatService {
     };
     abortSignal.addEventListener('abort', stopReading, { once: true });
     let done = false;
+    let next = reader.read();
     try {
       while (!done) {
-        const read = await reader.read();
+        const read = await next;
         if (abortSignal.aborted) throw new ChatAbortedError();
         done = read.done;
         const part = read.value;
         if (part === undefined) continue;
-        if (part.type === 'text-delta') {
+        // An empty piece (some providers open with one) says nothing; streamText did not pass it on either.
+        if (part.type === 'text-delta' && part.text !== '') {
           progress.text += part.text;
+          next = reader.read();
+          progress.moreReady = await settlesAtOnce(next);
           yield { type: 'text', delta: part.text };
-        } else if (part.type === 'error') {
-          throw part.error;
-        } else if (part.type === 'model-call-end') {
+          progress.moreReady = false;
+          continue;
+        }
+        if (part.type === 'error') throw part.error;
+        if (part.type === 'model-call-end') {
           progress.answeredBy = answeringModel(progress.answeredBy, part.providerMetadata);
           progress.usage = toUsage(part.usage);
         }
+        if (!done) next = reader.read();
       }
     } finally {
       abortSignal.removeEventListener('abort', stopReading);
@@ -832,6 +842,32 @@ function validateMessage(message: string, maxChars: number): void {
 }
 
 class ChatAbortedError extends Error {}
+
+/** What an answer source reports while it runs; `moreReady` is set while a text event is read. */
+interface TurnProgress extends AnswerProgress {
+  /** More of the answer had already arrived when this text event was passed on. */
+  moreReady?: boolean;
+}
+
+/**
+ * Whether `read` settles before the event loop turns (the model had more queued), without waiting for it
+ * otherwise. A model that answers at once (the offline model, a cached answer) settles every read so.
+ */
+async function settlesAtOnce(read: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Immediate | undefined;
+  const later = new Promise<false>((resolveLater) => {
+    timer = setImmediate(() => resolveLater(false));
+  });
+  const settled = await Promise.race([
+    read.then(
+      () => true as const,
+      () => true as const,
+    ),
+    later,
+  ]);
+  clearImmediate(timer);
+  return settled;
+}
 
 /** How a turn that did not finish is stored and reported: stopped by the server, by the caller, or failed. */
 function endingOf(

@@ -1,15 +1,13 @@
 /**
  * Saves an answer's text while it streams, at a bounded rate, so a process killed mid-answer leaves what
  * was said (the next start marks the turn `interrupted`). One write at a time, awaited by the turn: a save
- * never races the final update. The first save waits one interval from the start of the answer, as each
- * later one does from the last: an answer that ends sooner is stored once, by its ending, and a process
- * killed mid-answer loses at most one interval of text.
+ * never races the final update.
  */
 import type { ConversationStore } from '../ports.ts';
 
 export class PartialAnswerSaver {
   private savedLength = 0;
-  private lastSaveAt: number;
+  private lastSaveAt = Number.NEGATIVE_INFINITY;
   private failed = false;
 
   constructor(
@@ -18,9 +16,7 @@ export class PartialAnswerSaver {
     private readonly intervalMs: number,
     private readonly now: () => number,
     private readonly onFailure: (error: unknown) => void,
-  ) {
-    this.lastSaveAt = now();
-  }
+  ) {}
 
   /** Saves `text` when it grew and the interval since the last save has passed. Never throws. */
   async offer(text: string): Promise<void> {
