@@ -13,6 +13,7 @@
  * step so that both see the same machine load; the result has both and their CPU ratio. Prints one JSON
  * document on stdout.
  */
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -87,6 +88,18 @@ async function waitForSample(server: ServerProcess): Promise<void> {
   while (!/Loaded the sample|could not load the sample/.test(server.output())) {
     if (performance.now() > deadline) throw new Error(`the sample did not load:\n${server.output()}`);
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}
+
+/** The checkout's short commit, or 'unknown' outside git. */
+function commitOf(checkout: string): string {
+  try {
+    return execFileSync('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -185,6 +198,7 @@ try {
       return {
         name: subject.name,
         checkout: subject.checkout,
+        commit: commitOf(subject.checkout),
         serverCpuMsPerChat: round(subject.cpuMsPerChat ?? 0, 1),
         cpuVsBaseline:
           reference && subject !== reference
