@@ -137,11 +137,14 @@ function countingSaves(overrides: Partial<ChatServiceOptions> = {}) {
       return storage.conversations.updateMessage(tenantId, id, patch);
     },
   });
-  const clock = { now: Date.parse('2026-12-06T12:00:00Z') };
+  const clock = { now: Date.parse('2026-12-06T12:00:00Z'), step: 0 };
   const writer = pushedModel();
   const { chat } = chatService({
     conversations: counting,
-    now: () => new Date(clock.now),
+    now: () => {
+      clock.now += clock.step;
+      return new Date(clock.now);
+    },
     partialSaveIntervalMs: 1000,
     models: createModelRegistry({ providers: { mock: () => writer.model }, defaultModel: 'mock:push' }),
     ...overrides,
@@ -485,6 +488,17 @@ describe('ChatService', () => {
     const texts: string[] = [];
     for await (const event of turn) if (event.type === 'text') texts.push(event.delta);
     expect(texts).toEqual(['Yes.']);
+  });
+
+  it('saves a long burst once an interval into it, as any other text', async () => {
+    const { chat, updates, clock, writer } = countingSaves();
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    // From here each reading of the clock moves it 400 ms: the burst's pieces come 400 ms apart.
+    clock.step = 400;
+    writer.push('1', '2', '3', '4', '5', '6');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === '6');
+    expect(updates).toEqual(['123', '123456']);
+    await turn.cancel();
   });
 
   it('writes an answer the model delivers at once only by its ending', async () => {

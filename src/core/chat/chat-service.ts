@@ -336,9 +336,10 @@ export class ChatService {
                 progress,
               );
       for await (const event of answer) {
-        // Text that arrived together with more of the answer is saved with the last piece of the burst (or
-        // by the ending): an answer the model delivers at once costs no extra write.
-        if (event.type === 'text' && !progress.moreReady) await saver.offer(progress.text);
+        // Text that arrived together with more of the answer is a burst: saved with its last piece (or by
+        // the ending), or once an interval into it, so an answer the model delivers at once costs no extra
+        // write.
+        if (event.type === 'text') await saver.offer(progress.text, { burst: progress.moreReady === true });
         yield event;
       }
       // Set before the write: if the store fails here, the answer's own ending is retried in the background
