@@ -147,6 +147,8 @@ export interface ConversationPage {
 
 export type NewMessage = Omit<Message, 'createdAt'> & { createdAt?: Date };
 
+export type NewConversation = Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date };
+
 export type MessagePatch = Partial<
   Pick<
     Message,
@@ -161,15 +163,22 @@ export interface MessageExpectation {
 }
 
 export interface ConversationStore {
-  createConversation(
-    input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
-  ): Promise<Conversation>;
+  createConversation(input: NewConversation): Promise<Conversation>;
   getConversation(tenantId: string, conversationId: string): Promise<Conversation | undefined>;
   listConversations(tenantId: string, options?: ListConversationsOptions): Promise<ConversationPage>;
   renameConversation(tenantId: string, conversationId: string, title: string): Promise<Conversation>;
   /** Deletes the conversation and its messages. Throws NotFoundError when absent. */
   deleteConversation(tenantId: string, conversationId: string): Promise<void>;
   appendMessage(message: NewMessage): Promise<Message>;
+  /**
+   * Appends `messages` (one or more, all of one conversation) in order, as `appendMessage` does each: how a
+   * chat turn stores its question and its pending answer. With `create`, the conversation is created first
+   * (as `createConversation`). The SQL and memory stores write it all in one atomic step; DynamoDB writes
+   * in order, so a failure there can leave the first part stored (the caller removes a conversation it
+   * created). Throws NotFoundError when the conversation is absent and not created, ConflictError when a
+   * message id or the created conversation's id is taken.
+   */
+  appendMessages(messages: readonly NewMessage[], options?: { create?: NewConversation }): Promise<Message[]>;
   updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message>;
   /**
    * Applies `patch` only if the stored message still has `expected.status` and exactly `expected.parts`, in

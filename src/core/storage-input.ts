@@ -4,7 +4,7 @@
  */
 
 import { ConflictError, ValidationError } from './errors.ts';
-import type { CreateKnowledgeBaseInput } from './ports.ts';
+import type { CreateKnowledgeBaseInput, NewConversation, NewMessage } from './ports.ts';
 import type { Chunk, KnowledgeBase } from './types.ts';
 
 /** pgvector's limit for the `vector` type; other backends are lower or equal. */
@@ -15,6 +15,33 @@ export function requireText(value: unknown, field: string): string {
     throw new ValidationError(`${field} must be a non-empty string.`, { details: { field } });
   }
   return value;
+}
+
+/**
+ * The messages of one `appendMessages` call: at least one, all of one tenant's conversation (the one
+ * `create` makes, when given). Returns the first.
+ */
+export function requireOneConversation(
+  messages: readonly NewMessage[],
+  create: NewConversation | undefined,
+): NewMessage {
+  const first = messages[0];
+  if (!first) {
+    throw new ValidationError('messages is empty: append at least one message.', {
+      details: { field: 'messages' },
+    });
+  }
+  const tenantId = create?.tenantId ?? first.tenantId;
+  const conversationId = create?.id ?? first.conversationId;
+  for (const message of messages) {
+    if (message.tenantId !== tenantId || message.conversationId !== conversationId) {
+      throw new ValidationError(
+        `Message "${message.id}" belongs to conversation "${message.conversationId}" of tenant "${message.tenantId}", not to "${conversationId}" of "${tenantId}": append each conversation's messages in a call of their own.`,
+        { details: { field: 'messages' } },
+      );
+    }
+  }
+  return first;
 }
 
 export function checkEmbeddingDimension(

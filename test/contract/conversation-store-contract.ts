@@ -386,6 +386,91 @@ export function describeConversationStoreContract(
       expect(await stores().conversations.interruptPendingTurns(at(10), reason)).toBe(0);
     });
 
+    it('appends a turn in one call, in order, creating its conversation when asked', async () => {
+      const tenant = newTenant();
+      const store = stores().conversations;
+      const created = {
+        id: newId('conversation'),
+        tenantId: tenant,
+        userId: 'alice',
+        title: 'Leave',
+        knowledgeBase: 'handbook',
+        createdAt: at(3),
+      };
+      const shell = { ...created, updatedAt: at(3) };
+      const question = message(shell, { createdAt: at(4) });
+      const pending = message(shell, {
+        role: 'assistant',
+        content: '',
+        parts: [],
+        model: 'local:extractive',
+        status: 'pending',
+        createdAt: at(4),
+      });
+      const opened = await store.appendMessages([question, pending], { create: created });
+      expect(opened).toEqual(await store.listMessages(tenant, created.id));
+      expect(opened.map((item) => item.id)).toEqual([question.id, pending.id]);
+      expect(opened[1]).toMatchObject({ role: 'assistant', status: 'pending', model: 'local:extractive' });
+      expect(await store.getConversation(tenant, created.id)).toEqual({
+        ...created,
+        createdAt: at(3),
+        updatedAt: at(4),
+      });
+      const next = [
+        message(shell, { createdAt: at(7) }),
+        message(shell, { role: 'assistant', createdAt: at(6) }),
+      ];
+      const appended = await store.appendMessages(next);
+      expect(await store.listMessages(tenant, created.id)).toEqual([...opened, appended[1], appended[0]]);
+      expect((await store.getConversation(tenant, created.id))!.updatedAt).toEqual(at(7));
+    });
+
+    it('refuses a turn for an unknown or taken conversation, or with a taken message id, storing nothing', async () => {
+      const tenant = newTenant();
+      const store = stores().conversations;
+      const chat = await conversation(tenant);
+      const sent = await store.appendMessage(message(chat, { createdAt: at(1) }));
+      const unknown = { ...chat, id: 'no-such-conversation' };
+      await expect(store.appendMessages([message(unknown), message(unknown)])).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+      expect(await store.listMessages(tenant, unknown.id)).toEqual([]);
+      await expect(
+        store.appendMessages([message(chat), message(chat)], { create: { ...chat, title: 'again' } }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      await expect(
+        store.appendMessages([message(chat, { id: sent.id }), message(chat)]),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.listMessages(tenant, chat.id)).toEqual([sent]);
+      expect(await store.getConversation(tenant, chat.id)).toMatchObject({
+        title: 'Untitled',
+        updatedAt: at(1),
+      });
+    });
+
+    it('refuses an empty turn, or one whose messages belong to different conversations', async () => {
+      const tenant = newTenant();
+      const store = stores().conversations;
+      const first = await conversation(tenant);
+      const second = await conversation(tenant);
+      await expect(store.appendMessages([])).rejects.toThrow(/messages is empty/);
+      await expect(store.appendMessages([message(first), message(second)])).rejects.toThrow(
+        /append each conversation's messages in a call of their own/,
+      );
+      await expect(
+        store.appendMessages([message(first)], {
+          create: {
+            id: newId('conversation'),
+            tenantId: tenant,
+            userId: 'a',
+            title: 't',
+            knowledgeBase: null,
+          },
+        }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      expect(await store.listMessages(tenant, first.id)).toEqual([]);
+    });
+
     it("never lets tenant B read or change tenant A's conversations and messages", async () => {
       const tenantA = newTenant();
       const tenantB = newTenant();

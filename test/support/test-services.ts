@@ -101,6 +101,8 @@ class ObservedConversationStore implements ConversationStore {
   deleteConversation: ConversationStore['deleteConversation'] = (tenantId, id) =>
     this.inner.deleteConversation(tenantId, id);
   appendMessage: ConversationStore['appendMessage'] = (message) => this.inner.appendMessage(message);
+  appendMessages: ConversationStore['appendMessages'] = (messages, options) =>
+    this.inner.appendMessages(messages, options);
   listMessages: ConversationStore['listMessages'] = (tenantId, id) => this.inner.listMessages(tenantId, id);
   interruptPendingTurns: ConversationStore['interruptPendingTurns'] = (before, reason) =>
     this.inner.interruptPendingTurns(before, reason);

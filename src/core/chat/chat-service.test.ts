@@ -7,7 +7,7 @@ import { createModelRegistry } from '../../providers/index.ts';
 import { createMemoryStorage } from '../../storage/memory/index.ts';
 import { DependencyError, ValidationError } from '../errors.ts';
 import { KnowledgeService } from '../knowledge/knowledge-service.ts';
-import type { ConversationStore, MessagePatch } from '../ports.ts';
+import type { ConversationStore, MessagePatch, NewConversation, NewMessage } from '../ports.ts';
 import { Retriever } from '../retrieval/retriever.ts';
 import { type ChatEvent, ChatService, type ChatServiceOptions } from './chat-service.ts';
 
@@ -43,6 +43,34 @@ function hangingModel(pieces: string[]) {
       }),
     }),
   });
+}
+
+/** A model whose text the test writes piece by piece, until the call is aborted. */
+function pushedModel() {
+  let stream: ReadableStreamDefaultController<LanguageModelV4StreamPart> | undefined;
+  const early: LanguageModelV4StreamPart[] = [];
+  const model = new MockLanguageModelV4({
+    doStream: async ({ abortSignal }) => ({
+      stream: new ReadableStream<LanguageModelV4StreamPart>({
+        start(controller) {
+          stream = controller;
+          for (const part of [...streamOf([], false), ...early]) controller.enqueue(part);
+          abortSignal?.addEventListener('abort', () => controller.error(abortSignal.reason), { once: true });
+        },
+      }),
+    }),
+  });
+  return {
+    model,
+    /** Writes `deltas` together, as one burst. */
+    push: (...deltas: string[]) => {
+      for (const delta of deltas) {
+        const part: LanguageModelV4StreamPart = { type: 'text-delta', id: 'text', delta };
+        if (stream) stream.enqueue(part);
+        else early.push(part);
+      }
+    },
+  };
 }
 
 /** What an OpenAI-compatible proxy that averages or scales counts may report. */
@@ -95,6 +123,43 @@ function chatService(overrides: Partial<ChatServiceOptions> = {}) {
     ...overrides,
   });
   return { chat, conversations: overrides.conversations ?? storage.conversations, usage: storage.usage };
+}
+
+/** A chat service on a store that records its writes to the assistant row, with a clock the test moves. */
+function countingSaves(overrides: Partial<ChatServiceOptions> = {}) {
+  const updates: string[] = [];
+  const endings: string[] = [];
+  const storage = createMemoryStorage();
+  const counting: ConversationStore = Object.assign(Object.create(storage.conversations), {
+    updateMessage: (tenantId: string, id: string, patch: MessagePatch) => {
+      if (patch.status === undefined) updates.push(patch.content ?? '');
+      else endings.push(patch.status);
+      return storage.conversations.updateMessage(tenantId, id, patch);
+    },
+  });
+  const clock = { now: Date.parse('2026-12-06T12:00:00Z'), step: 0 };
+  const writer = pushedModel();
+  const { chat } = chatService({
+    conversations: counting,
+    now: () => {
+      clock.now += clock.step;
+      return new Date(clock.now);
+    },
+    partialSaveIntervalMs: 1000,
+    models: createModelRegistry({ providers: { mock: () => writer.model }, defaultModel: 'mock:push' }),
+    ...overrides,
+  });
+  return { chat, updates, endings, clock, writer };
+}
+
+/** A store that writes a turn's opening in order (as DynamoDB does) and fails after creating the conversation. */
+function createdThenFailing(store: ConversationStore, fail: () => Promise<never>): ConversationStore {
+  return Object.assign(Object.create(store), {
+    appendMessages: async (_messages: NewMessage[], options: { create?: NewConversation }) => {
+      if (options.create) await store.createConversation(options.create);
+      return fail();
+    },
+  });
 }
 
 async function assistantOf(conversations: ConversationStore, conversationId: string) {
@@ -152,16 +217,63 @@ describe('ChatService', () => {
 
   it('removes the new conversation when its first message cannot be stored', async () => {
     const storage = createMemoryStorage();
-    const failing: ConversationStore = Object.assign(Object.create(storage.conversations), {
-      appendMessage: async () => {
-        throw new Error('disk full');
-      },
-    });
+    const failing = createdThenFailing(storage.conversations, () => Promise.reject(new Error('disk full')));
     const { chat } = chatService({ conversations: failing });
     await expect(chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' })).rejects.toThrow(
       'disk full',
     );
     expect((await storage.conversations.listConversations(TENANT)).conversations).toEqual([]);
+  });
+
+  it('stores a new conversation with its first messages in one write, and leaves nothing when it fails', async () => {
+    const storage = createMemoryStorage();
+    const calls: string[] = [];
+    const reported: unknown[] = [];
+    let fail = false;
+    const recording: ConversationStore = Object.assign(Object.create(storage.conversations), {
+      createConversation: () =>
+        Promise.reject(new Error('the turn creates its conversation with its messages')),
+      appendMessage: () => Promise.reject(new Error('the turn appends its messages together')),
+      appendMessages: (messages: NewMessage[], options: { create?: NewConversation }) => {
+        calls.push(
+          `appendMessages ${messages.map((message) => message.role).join(',')} ${options.create ? 'create' : ''}`,
+        );
+        return fail
+          ? Promise.reject(new Error('disk full'))
+          : storage.conversations.appendMessages(messages, options);
+      },
+      deleteConversation: (tenantId: string, conversationId: string) => {
+        calls.push('deleteConversation');
+        return storage.conversations.deleteConversation(tenantId, conversationId);
+      },
+    });
+    const { chat } = chatService({
+      conversations: recording,
+      endingRetryDelaysMs: [0],
+      reportError: (error) => reported.push(error),
+    });
+    const first = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' });
+    expect((await first.outcome()).type).toBe('finish');
+    const next = await chat.start({
+      tenantId: TENANT,
+      userId: 'u',
+      message: 'And?',
+      conversationId: first.conversationId,
+    });
+    expect((await next.outcome()).type).toBe('finish');
+    expect(calls).toEqual(['appendMessages user,assistant create', 'appendMessages user,assistant ']);
+    const [conversation] = (await storage.conversations.listConversations(TENANT)).conversations;
+    expect(conversation).toMatchObject({ id: first.conversationId, title: 'Hello?' });
+    calls.length = 0;
+    fail = true;
+    await expect(chat.start({ tenantId: TENANT, userId: 'u', message: 'Lost?' })).rejects.toThrow(
+      'disk full',
+    );
+    // The atomic write kept nothing, so the clean-up finds nothing to remove and is not retried.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toEqual(['appendMessages user,assistant create', 'deleteConversation']);
+    expect(reported).toEqual([]);
+    expect((await storage.conversations.listConversations(TENANT)).conversations).toHaveLength(1);
   });
 
   it('writes the ending once the store is back, so an outage as the turn ends leaves nothing pending', async () => {
@@ -211,8 +323,7 @@ describe('ChatService', () => {
     const storage = createMemoryStorage();
     let databaseDown = true;
     const down = () => Promise.reject(new DependencyError('PostgreSQL is unreachable.'));
-    const flaky: ConversationStore = Object.assign(Object.create(storage.conversations), {
-      appendMessage: down,
+    const flaky: ConversationStore = Object.assign(createdThenFailing(storage.conversations, down), {
       deleteConversation: (tenantId: string, conversationId: string) =>
         databaseDown ? down() : storage.conversations.deleteConversation(tenantId, conversationId),
     });
@@ -239,6 +350,67 @@ describe('ChatService', () => {
       status: 'incomplete',
       content: 'Employees get ',
       error: 'The request was cancelled before the answer finished.',
+    });
+  });
+
+  it('stops reading a model that ignores the abort signal once the caller leaves, and releases its stream', async () => {
+    let released = false;
+    const deaf = new MockLanguageModelV4({
+      doStream: async () => ({
+        stream: new ReadableStream<LanguageModelV4StreamPart>({
+          start(controller) {
+            for (const part of streamOf(['Employees ', 'get '], false)) controller.enqueue(part);
+          },
+          cancel() {
+            released = true;
+          },
+        }),
+      }),
+    });
+    const { chat, conversations } = chatService({
+      models: createModelRegistry({ providers: { mock: () => deaf }, defaultModel: 'mock:deaf' }),
+    });
+    const caller = new AbortController();
+    const turn = await chat.start({
+      tenantId: TENANT,
+      userId: 'u',
+      message: 'Leave?',
+      abortSignal: caller.signal,
+    });
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
+    caller.abort();
+    expect(await turn.outcome()).toMatchObject({ type: 'error', code: 'cancelled' });
+    expect(released).toBe(true);
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'incomplete',
+      content: 'Employees get ',
+    });
+  });
+
+  it('stores a failure the model reports mid-answer, and releases its stream', async () => {
+    let released = false;
+    const failing = new MockLanguageModelV4({
+      doStream: async () => ({
+        stream: new ReadableStream<LanguageModelV4StreamPart>({
+          start(controller) {
+            for (const part of streamOf(['Employees '], false)) controller.enqueue(part);
+            controller.enqueue({ type: 'error', error: new Error('upstream reset the connection') });
+          },
+          cancel() {
+            released = true;
+          },
+        }),
+      }),
+    });
+    const { chat, conversations } = chatService({
+      models: createModelRegistry({ providers: { mock: () => failing }, defaultModel: 'mock:failing' }),
+    });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    expect(await turn.outcome()).toMatchObject({ type: 'error' });
+    expect(released).toBe(true);
+    expect(await assistantOf(conversations, turn.conversationId)).toMatchObject({
+      status: 'incomplete',
+      content: 'Employees ',
     });
   });
 
@@ -279,21 +451,69 @@ describe('ChatService', () => {
     await turn.cancel();
   });
 
-  it('saves at most once per interval while the answer streams', async () => {
-    const updates: string[] = [];
-    const storage = createMemoryStorage();
-    const counting: ConversationStore = Object.assign(Object.create(storage.conversations), {
-      updateMessage: (tenantId: string, id: string, patch: MessagePatch) => {
-        if (patch.status === undefined) updates.push(patch.content ?? '');
-        return storage.conversations.updateMessage(tenantId, id, patch);
-      },
-    });
-    const frozenClock = new Date('2026-12-06T12:00:00Z');
-    const { chat } = chatService({ conversations: counting, now: () => frozenClock });
-    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?', model: 'mock:hang' });
-    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
-    // The clock did not move: only the first piece was saved.
+  it('saves at most once per interval while the answer streams, a piece before it is passed on', async () => {
+    const { chat, updates, clock, writer } = countingSaves();
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    writer.push('Employees ');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'Employees ');
     expect(updates).toEqual(['Employees ']);
+    clock.now += 999;
+    writer.push('get ');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'get ');
+    expect(updates).toEqual(['Employees ']);
+    clock.now += 1;
+    writer.push('sixteen weeks.');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'sixteen weeks.');
+    expect(updates).toEqual(['Employees ', 'Employees get sixteen weeks.']);
     await turn.cancel();
+  });
+
+  it('saves pieces that arrive together with the last of them', async () => {
+    const { chat, updates, writer } = countingSaves();
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    writer.push('Employees ', 'get ', 'sixteen ');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === 'sixteen ');
+    expect(updates).toEqual(['Employees get sixteen ']);
+    await turn.cancel();
+  });
+
+  it('passes on no empty piece of text (some providers open their stream with one)', async () => {
+    const { chat } = chatService({
+      models: createModelRegistry({
+        providers: { mock: () => answeringModel(['', 'Yes.', '']) },
+        defaultModel: 'mock:answer',
+      }),
+    });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Hello?' });
+    const texts: string[] = [];
+    for await (const event of turn) if (event.type === 'text') texts.push(event.delta);
+    expect(texts).toEqual(['Yes.']);
+  });
+
+  it('saves a long burst once an interval into it, as any other text', async () => {
+    const { chat, updates, clock, writer } = countingSaves();
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    // From here each reading of the clock moves it 400 ms: the burst's pieces come 400 ms apart.
+    clock.step = 400;
+    writer.push('1', '2', '3', '4', '5', '6');
+    await turn.peekUntil((event) => event.type === 'text' && event.delta === '6');
+    expect(updates).toEqual(['123', '123456']);
+    await turn.cancel();
+  });
+
+  it('writes an answer the model delivers at once only by its ending', async () => {
+    const { chat, updates, endings } = countingSaves({
+      models: createModelRegistry({
+        providers: { mock: () => answeringModel(['Employees ', 'get ', 'sixteen weeks.']) },
+        defaultModel: 'mock:answer',
+      }),
+    });
+    const turn = await chat.start({ tenantId: TENANT, userId: 'u', message: 'Leave?' });
+    expect(await turn.outcome()).toMatchObject({
+      type: 'finish',
+      message: { status: 'complete', content: 'Employees get sixteen weeks.' },
+    });
+    expect(updates).toEqual([]);
+    expect(endings).toEqual(['complete']);
   });
 });

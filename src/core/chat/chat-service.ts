@@ -6,7 +6,11 @@
  * `interrupted` (the server stopped).
  */
 
-import { type LanguageModel, type ModelMessage, streamText } from 'ai';
+import {
+  type LanguageModel,
+  type ModelMessage,
+  experimental_streamLanguageModelCall as streamLanguageModelCall,
+} from 'ai';
 import { type AnswerProgress, answerWithAssistant } from '../agent/answer-with-assistant.ts';
 import { answerWithManagedAgent } from '../agent/answer-with-managed-agent.ts';
 import type { AssistantCatalog, PreparedAssistant } from '../agent/assistant-catalog.ts';
@@ -87,7 +91,9 @@ export interface ChatServiceOptions {
   maxMessageChars?: number;
   /**
    * While an answer streams, its text so far is saved at most this often (and only when it grew), so a
-   * process that dies mid-answer leaves what was said. Default 1000 ms; 0 saves after every piece.
+   * process that dies mid-answer leaves what was said. Pieces the model delivers together are saved with
+   * the last of them, so an answer that arrives at once is written only by its ending. Default 1000 ms; 0
+   * saves after every piece (or burst of pieces).
    */
   partialSaveIntervalMs?: number;
   /**
@@ -260,7 +266,7 @@ export class ChatService {
     const signals = [request.abortSignal, request.shutdownSignal, stopModel.signal];
     const abortSignal = AbortSignal.any(signals.filter((signal) => signal !== undefined));
     const startedAt = Date.now();
-    const progress: AnswerProgress = {
+    const progress: TurnProgress = {
       text: setup.resumed?.text ?? '',
       citations: setup.resumed ? [...setup.resumed.citations] : [],
       parts: setup.resumed ? [...setup.resumed.parts] : null,
@@ -330,7 +336,10 @@ export class ChatService {
                 progress,
               );
       for await (const event of answer) {
-        if (event.type === 'text') await saver.offer(progress.text);
+        // Text that arrived together with more of the answer is a burst: saved with its last piece (or by
+        // the ending), or once an interval into it, so an answer the model delivers at once costs no extra
+        // write.
+        if (event.type === 'text') await saver.offer(progress.text, { burst: progress.moreReady === true });
         yield event;
       }
       // Set before the write: if the store fails here, the answer's own ending is retried in the background
@@ -447,7 +456,7 @@ export class ChatService {
       messages: ModelMessage[];
       abortSignal: AbortSignal;
     },
-    progress: AnswerProgress,
+    progress: TurnProgress,
   ): AsyncGenerator<ChatEvent> {
     const { knowledgeBase, abortSignal } = input;
     const onDegraded = (reason: string) => {
@@ -458,69 +467,100 @@ export class ChatService {
       : [];
     if (progress.degraded) yield { type: 'degraded', reason: progress.degraded.reason };
     yield { type: 'citations', citations: progress.citations };
-    const result = streamText({
+    // One model call, read as it streams. streamText would run the same call under its multi-step
+    // machinery (tool loop, retries, a tee for each view of the stream): a chat turn here is one step
+    // without tools or retries, and that machinery cost more server CPU than the rest of the turn's
+    // JavaScript together (docs/BENCHMARKS.md, "Concurrent chats").
+    const call = await streamLanguageModelCall({
       model: input.model,
       system: buildSystemPrompt(knowledgeBase ? progress.citations : null, knowledgeBase?.name),
       messages: input.messages,
       abortSignal,
-      maxRetries: 0,
-      // Failures arrive as stream parts and are stored with the turn; the SDK need not print them too.
-      onError: () => {},
     });
-    for await (const part of result.fullStream) {
-      if (part.type === 'text-delta') {
-        progress.text += part.text;
-        yield { type: 'text', delta: part.text };
-      } else if (part.type === 'error') {
-        throw part.error;
-      } else if (part.type === 'abort') {
-        throw new ChatAbortedError();
-      } else if (part.type === 'finish-step') {
-        progress.answeredBy = answeringModel(progress.answeredBy, part.providerMetadata);
-      } else if (part.type === 'finish') {
-        progress.usage = toUsage(part.totalUsage);
+    const reader = call.stream.getReader();
+    // As streamText does: an abort stops reading even from a model that does not watch the signal.
+    const stopReading = () => {
+      reader.cancel(abortSignal.reason).catch(() => {});
+    };
+    abortSignal.addEventListener('abort', stopReading, { once: true });
+    let done = false;
+    let next = reader.read();
+    try {
+      while (!done) {
+        const read = await next;
+        if (abortSignal.aborted) throw new ChatAbortedError();
+        done = read.done;
+        const part = read.value;
+        if (part === undefined) continue;
+        // An empty piece (some providers open with one) says nothing; streamText did not pass it on either.
+        if (part.type === 'text-delta' && part.text !== '') {
+          progress.text += part.text;
+          next = reader.read();
+          progress.moreReady = await settlesAtOnce(next);
+          yield { type: 'text', delta: part.text };
+          progress.moreReady = false;
+          continue;
+        }
+        if (part.type === 'error') throw part.error;
+        if (part.type === 'model-call-end') {
+          progress.answeredBy = answeringModel(progress.answeredBy, part.providerMetadata);
+          progress.usage = toUsage(part.usage);
+        }
+        if (!done) next = reader.read();
       }
+    } finally {
+      abortSignal.removeEventListener('abort', stopReading);
+      // The reader left early (an error, or the turn was closed between events): release the model's stream.
+      if (!done) await reader.cancel().catch(() => {});
     }
   }
 
   /**
-   * Stores the user's message and the pending assistant row. If that fails in a conversation this turn
-   * created, the conversation is removed again: a failed request leaves no empty conversation behind.
+   * Stores the user's message and the pending assistant row, and creates the conversation when the turn
+   * starts one, in one write where the store allows (`appendMessages`). If that fails in a conversation this
+   * turn created, whatever the store kept of it is removed again: a failed request leaves no empty
+   * conversation behind.
    */
   private async storeQuestion(
     request: ChatRequest,
     prepared: PreparedTurn,
   ): Promise<{ userMessage: Message; assistantMessageId: string }> {
     const { conversations, generateId } = this.options;
-    const conversationId = prepared.conversation.id;
+    const { conversation } = prepared;
+    const assistantMessageId = generateId();
     try {
-      const userMessage = await conversations.appendMessage(
-        this.newMessage(request, conversationId, {
-          role: 'user',
-          content: request.message,
-          status: 'complete',
-        }),
+      const [userMessage] = await conversations.appendMessages(
+        [
+          this.newMessage(request, conversation.id, {
+            role: 'user',
+            content: request.message,
+            status: 'complete',
+          }),
+          this.newMessage(request, conversation.id, {
+            id: assistantMessageId,
+            role: 'assistant',
+            status: 'pending',
+            model: prepared.modelName,
+          }),
+        ],
+        prepared.created ? { create: conversation } : {},
       );
-      const assistantMessageId = generateId();
-      await conversations.appendMessage(
-        this.newMessage(request, conversationId, {
-          id: assistantMessageId,
-          role: 'assistant',
-          status: 'pending',
-          model: prepared.modelName,
-        }),
-      );
-      return { userMessage, assistantMessageId };
+      return { userMessage: userMessage!, assistantMessageId };
     } catch (error) {
       if (prepared.created) {
-        const remove = () => conversations.deleteConversation(request.tenantId, conversationId);
+        // A store that writes it all in one step kept nothing: then there is nothing to remove.
+        const remove = () =>
+          conversations.deleteConversation(request.tenantId, conversation.id).catch((cleanupError) => {
+            if (!GodwitError.isInstance(cleanupError) || cleanupError.code !== 'not_found')
+              throw cleanupError;
+          });
         // The store that refused the question may refuse this too (an outage): then it is retried until
         // the store is back, so no empty conversation stays behind.
         await remove().catch(() =>
           retryInBackground(remove, {
             delaysMs: this.options.endingRetryDelaysMs ?? DEFAULT_ENDING_RETRY_DELAYS_MS,
             onGiveUp: (cleanupError) =>
-              this.options.reportError?.(cleanupError, { conversationId, messageId: '' }),
+              this.options.reportError?.(cleanupError, { conversationId: conversation.id, messageId: '' }),
           }),
         );
       }
@@ -546,15 +586,17 @@ export class ChatService {
       ? await this.options.knowledge.requireKnowledgeBase(request.tenantId, knowledgeBaseName)
       : null;
     const documentIds = await this.prepareDocumentIds(request, knowledgeBase, assistant !== null);
-    const conversation =
-      existing ??
-      (await this.options.conversations.createConversation({
-        id: this.options.generateId(),
-        tenantId: request.tenantId,
-        userId: request.userId,
-        title: titleFrom(request.message),
-        knowledgeBase: knowledgeBase?.name ?? null,
-      }));
+    // A new conversation is stored with the turn's first messages (storeQuestion).
+    const createdAt = this.now();
+    const conversation: Conversation = existing ?? {
+      id: this.options.generateId(),
+      tenantId: request.tenantId,
+      userId: request.userId,
+      title: titleFrom(request.message),
+      knowledgeBase: knowledgeBase?.name ?? null,
+      createdAt,
+      updatedAt: createdAt,
+    };
     return {
       conversation,
       created: existing === undefined,
@@ -801,6 +843,32 @@ function validateMessage(message: string, maxChars: number): void {
 }
 
 class ChatAbortedError extends Error {}
+
+/** What an answer source reports while it runs; `moreReady` is set while a text event is read. */
+interface TurnProgress extends AnswerProgress {
+  /** More of the answer had already arrived when this text event was passed on. */
+  moreReady?: boolean;
+}
+
+/**
+ * Whether `read` settles before the event loop turns (the model had more queued), without waiting for it
+ * otherwise. A model that answers at once (the offline model, a cached answer) settles every read so.
+ */
+async function settlesAtOnce(read: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Immediate | undefined;
+  const later = new Promise<false>((resolveLater) => {
+    timer = setImmediate(() => resolveLater(false));
+  });
+  const settled = await Promise.race([
+    read.then(
+      () => true as const,
+      () => true as const,
+    ),
+    later,
+  ]);
+  clearImmediate(timer);
+  return settled;
+}
 
 /** How a turn that did not finish is stored and reported: stopped by the server, by the caller, or failed. */
 function endingOf(

@@ -20,11 +20,34 @@ const STOPWORDS = new Set(
 // Measured on SciFact train, joining hyphenated words or keeping decimals whole did not help.
 const TOKEN = /[\p{L}\p{N}]+/gu;
 
+// NFKC leaves ASCII as it is, and the only letters and digits in ASCII are a-z, A-Z and 0-9.
+const BEYOND_ASCII = /[\u0080-\uffff]/;
+
 /** Lower-cased, stop-word-free, unstemmed tokens of `text`, in order (repeats kept). */
 export function tokenize(text: string): string[] {
+  // Most text is ASCII: then one pass over its character codes finds the same tokens as the Unicode
+  // pattern, in about half the time (the pattern builds a match object per token).
+  if (!BEYOND_ASCII.test(text)) return tokenizeAscii(text.toLowerCase());
   const tokens: string[] = [];
   for (const match of text.normalize('NFKC').toLowerCase().matchAll(TOKEN)) {
     if (!STOPWORDS.has(match[0])) tokens.push(match[0]);
+  }
+  return tokens;
+}
+
+/** `tokenize` of lower-cased ASCII text: the runs of a-z and 0-9. */
+function tokenizeAscii(lower: string): string[] {
+  const tokens: string[] = [];
+  let start = -1;
+  for (let index = 0; index <= lower.length; index++) {
+    const code = index < lower.length ? lower.charCodeAt(index) : 0;
+    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
+      if (start < 0) start = index;
+    } else if (start >= 0) {
+      const token = lower.slice(start, index);
+      if (!STOPWORDS.has(token)) tokens.push(token);
+      start = -1;
+    }
   }
   return tokens;
 }

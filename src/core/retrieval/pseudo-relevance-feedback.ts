@@ -81,11 +81,30 @@ export function expansionText(query: string, feedback: readonly FeedbackHit[], c
       termWeights.set(term, (termWeights.get(term) ?? 0) + share);
     }
   });
-  return [...termWeights]
-    .sort(([leftTerm, left], [rightTerm, right]) => right - left || (leftTerm < rightTerm ? -1 : 1))
-    .slice(0, count)
-    .map(([term]) => surfaces.get(term)!)
+  return topTerms(termWeights, count)
+    .map((term) => surfaces.get(term)!)
     .join(' ');
+}
+
+/**
+ * The `count` terms of most weight, ties by term, best first: what sorting them all and keeping the first
+ * `count` gives (terms are unique, so the order is total), without sorting the hundreds of terms the
+ * feedback hits hold.
+ */
+function topTerms(weights: ReadonlyMap<string, number>, count: number): string[] {
+  const best: [string, number][] = [];
+  const before = (term: string, weight: number, other: [string, number]) =>
+    weight > other[1] || (weight === other[1] && term < other[0]);
+  for (const [term, weight] of weights) {
+    if (best.length === count && !before(term, weight, best[count - 1]!)) continue;
+    let position = best.length === count ? count - 1 : best.length;
+    while (position > 0 && before(term, weight, best[position - 1]!)) {
+      best[position] = best[position - 1]!;
+      position--;
+    }
+    best[position] = [term, weight];
+  }
+  return best.map(([term]) => term);
 }
 
 function combine<Hit extends FeedbackHit>(

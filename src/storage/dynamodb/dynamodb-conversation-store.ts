@@ -15,9 +15,10 @@ import type {
   ListConversationsOptions,
   MessageExpectation,
   MessagePatch,
+  NewConversation,
   NewMessage,
 } from '../../core/ports.ts';
-import { requireText } from '../../core/storage-input.ts';
+import { requireOneConversation, requireText } from '../../core/storage-input.ts';
 import type { Conversation, Message } from '../../core/types.ts';
 import { keys, sortableTime } from './dynamodb-keys.ts';
 import {
@@ -42,9 +43,7 @@ export class DynamoDbConversationStore implements ConversationStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async createConversation(
-    input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
-  ): Promise<Conversation> {
+  async createConversation(input: NewConversation): Promise<Conversation> {
     requireText(input.id, 'conversation id');
     const createdAt = input.createdAt ?? this.now();
     const conversation: Conversation = {
@@ -157,6 +156,18 @@ export class DynamoDbConversationStore implements ConversationStore {
         .filter((item) => item.kind === 'message')
         .map((item) => keys.messagePointer(tenantId, String(item.id))),
     ]);
+  }
+
+  /** In order, one write after another (no transactions: see appendMessage); a failure keeps what was written. */
+  async appendMessages(
+    messages: readonly NewMessage[],
+    options: { create?: NewConversation } = {},
+  ): Promise<Message[]> {
+    requireOneConversation(messages, options.create);
+    if (options.create) await this.createConversation(options.create);
+    const appended: Message[] = [];
+    for (const message of messages) appended.push(await this.appendMessage(message));
+    return appended;
   }
 
   /**

@@ -12,9 +12,10 @@ import type {
   ListConversationsOptions,
   MessageExpectation,
   MessagePatch,
+  NewConversation,
   NewMessage,
 } from '../../core/ports.ts';
-import { requireText } from '../../core/storage-input.ts';
+import { requireOneConversation, requireText } from '../../core/storage-input.ts';
 import type { Conversation, Message } from '../../core/types.ts';
 import { compareText, copy, tenantKey } from './memory-knowledge-state.ts';
 
@@ -30,9 +31,7 @@ export class MemoryConversationStore implements ConversationStore {
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  async createConversation(
-    input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
-  ): Promise<Conversation> {
+  async createConversation(input: NewConversation): Promise<Conversation> {
     requireText(input.tenantId, 'tenant id');
     requireText(input.id, 'conversation id');
     const key = tenantKey(input.tenantId, input.id);
@@ -98,31 +97,63 @@ export class MemoryConversationStore implements ConversationStore {
   }
 
   async appendMessage(input: NewMessage): Promise<Message> {
-    requireText(input.id, 'message id');
-    const conversation = this.require(input.tenantId, input.conversationId);
-    const key = tenantKey(input.tenantId, input.id);
-    if (this.messages.has(key)) throw new ConflictError(`Message "${input.id}" already exists.`);
-    const createdAt = input.createdAt ?? this.now();
-    const message: Message = {
-      id: input.id,
-      conversationId: input.conversationId,
-      tenantId: input.tenantId,
-      role: input.role,
-      content: input.content,
-      parts: copy(input.parts ?? []),
-      citations: copy(input.citations ?? []),
-      model: input.model ?? null,
-      usage: input.usage ? copy(input.usage) : null,
-      costUsd: input.costUsd ?? null,
-      latencyMs: input.latencyMs ?? null,
-      status: input.status,
-      error: input.error ?? null,
-      ...(input.degraded ? { degraded: copy(input.degraded) } : {}),
-      createdAt,
-    };
-    this.messages.set(key, { message, sequence: ++this.sequence });
-    if (createdAt > conversation.updatedAt) conversation.updatedAt = createdAt;
-    return copy(message);
+    const [message] = await this.appendMessages([input]);
+    return message!;
+  }
+
+  /** Checks everything first, then writes: all or nothing. */
+  async appendMessages(
+    inputs: readonly NewMessage[],
+    options: { create?: NewConversation } = {},
+  ): Promise<Message[]> {
+    const { create } = options;
+    const first = requireOneConversation(inputs, create);
+    let conversation: Conversation | undefined;
+    if (create) {
+      requireText(create.tenantId, 'tenant id');
+      requireText(create.id, 'conversation id');
+      if (this.conversations.has(tenantKey(create.tenantId, create.id))) {
+        throw new ConflictError(`Conversation "${create.id}" already exists.`);
+      }
+    } else {
+      conversation = this.require(first.tenantId, first.conversationId);
+    }
+    const ids = new Set<string>();
+    for (const input of inputs) {
+      requireText(input.id, 'message id');
+      const key = tenantKey(input.tenantId, input.id);
+      if (this.messages.has(key) || ids.has(key)) {
+        throw new ConflictError(`Message "${input.id}" already exists.`);
+      }
+      ids.add(key);
+    }
+    if (create) {
+      await this.createConversation(create);
+      conversation = this.require(create.tenantId, create.id);
+    }
+    return inputs.map((input) => {
+      const createdAt = input.createdAt ?? this.now();
+      const message: Message = {
+        id: input.id,
+        conversationId: input.conversationId,
+        tenantId: input.tenantId,
+        role: input.role,
+        content: input.content,
+        parts: copy(input.parts ?? []),
+        citations: copy(input.citations ?? []),
+        model: input.model ?? null,
+        usage: input.usage ? copy(input.usage) : null,
+        costUsd: input.costUsd ?? null,
+        latencyMs: input.latencyMs ?? null,
+        status: input.status,
+        error: input.error ?? null,
+        ...(input.degraded ? { degraded: copy(input.degraded) } : {}),
+        createdAt,
+      };
+      this.messages.set(tenantKey(input.tenantId, input.id), { message, sequence: ++this.sequence });
+      if (createdAt > conversation!.updatedAt) conversation!.updatedAt = createdAt;
+      return copy(message);
+    });
   }
 
   async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {

@@ -11,9 +11,10 @@ import type {
   ListConversationsOptions,
   MessageExpectation,
   MessagePatch,
+  NewConversation,
   NewMessage,
 } from '../../core/ports.ts';
-import { requireText } from '../../core/storage-input.ts';
+import { requireOneConversation, requireText } from '../../core/storage-input.ts';
 import type { Conversation, Message } from '../../core/types.ts';
 import { ensureTenant } from './postgres-knowledge-store.ts';
 import {
@@ -32,9 +33,7 @@ export class PostgresConversationStore implements ConversationStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async createConversation(
-    input: Omit<Conversation, 'createdAt' | 'updatedAt'> & { createdAt?: Date },
-  ): Promise<Conversation> {
+  async createConversation(input: NewConversation): Promise<Conversation> {
     requireText(input.id, 'conversation id');
     await ensureTenant(this.client, input.tenantId);
     const createdAt = input.createdAt ?? this.now();
@@ -104,40 +103,85 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   async appendMessage(message: NewMessage): Promise<Message> {
-    requireText(message.id, 'message id');
-    const createdAt = message.createdAt ?? this.now();
-    return this.client.transaction(async (transaction) => {
-      const touched = await transaction.query(
-        `UPDATE conversations SET updated_at = GREATEST(updated_at, $3) WHERE tenant_id = $1 AND id = $2
-         RETURNING id`,
-        [message.tenantId, message.conversationId, createdAt],
+    const [appended] = await this.appendMessages([message]);
+    return appended!;
+  }
+
+  /**
+   * One statement, so one round trip and one commit: the conversation is created (with its tenant) or its
+   * activity time moved forward, and the messages are inserted only for a conversation that exists.
+   */
+  async appendMessages(
+    messages: readonly NewMessage[],
+    options: { create?: NewConversation } = {},
+  ): Promise<Message[]> {
+    const { create } = options;
+    const first = requireOneConversation(messages, create);
+    for (const message of messages) requireText(message.id, 'message id');
+    const now = this.now();
+    const createdAts = messages.map((message) => message.createdAt ?? now);
+    const latest = new Date(Math.max(...createdAts.map((at) => at.getTime())));
+    const params: unknown[] = [first.tenantId, first.conversationId];
+    let conversation: string;
+    if (create) {
+      requireText(create.tenantId, 'tenant id');
+      requireText(create.id, 'conversation id');
+      const createdAt = create.createdAt ?? now;
+      params.push(
+        create.userId,
+        create.title,
+        create.knowledgeBase ?? null,
+        createdAt,
+        latest > createdAt ? latest : createdAt,
       );
-      if (touched.length === 0) throw conversationNotFound(message.conversationId);
-      const [row] = await transaction.query<MessageRow>(
-        `INSERT INTO messages (tenant_id, id, conversation_id, role, content, parts, citations, model, usage,
-                               cost_usd, latency_ms, status, error, degraded, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14::jsonb, $15)
-         RETURNING ${MESSAGE_COLUMNS}`,
-        [
-          message.tenantId,
-          message.id,
-          message.conversationId,
-          message.role,
-          message.content,
-          JSON.stringify(message.parts ?? []),
-          JSON.stringify(message.citations ?? []),
-          message.model ?? null,
-          message.usage ? JSON.stringify(message.usage) : null,
-          message.costUsd ?? null,
-          message.latencyMs ?? null,
-          message.status,
-          message.error ?? null,
-          message.degraded ? JSON.stringify(message.degraded) : null,
-          createdAt,
-        ],
+      conversation = `tenant AS (INSERT INTO tenants (id) VALUES ($1::text) ON CONFLICT (id) DO NOTHING),
+        conversation AS (
+          INSERT INTO conversations (tenant_id, id, user_id, title, knowledge_base, created_at, updated_at)
+          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)`;
+    } else {
+      params.push(latest);
+      conversation = `conversation AS (
+          UPDATE conversations SET updated_at = GREATEST(updated_at, $3::timestamptz)
+           WHERE tenant_id = $1::text AND id = $2::text RETURNING id)`;
+    }
+    const rows = messages.map((message, index) => {
+      const offset = params.length;
+      params.push(
+        message.id,
+        message.role,
+        message.content,
+        JSON.stringify(message.parts ?? []),
+        JSON.stringify(message.citations ?? []),
+        message.model ?? null,
+        message.usage ? JSON.stringify(message.usage) : null,
+        message.costUsd ?? null,
+        message.latencyMs ?? null,
+        message.status,
+        message.error ?? null,
+        message.degraded ? JSON.stringify(message.degraded) : null,
+        createdAts[index],
       );
-      return toMessage(row!);
+      const casts = MESSAGE_VALUE_CASTS.map((cast, column) => `$${offset + column + 1}::${cast}`);
+      return `(${index}, ${casts.join(', ')})`;
     });
+    // The ORDER BY numbers the rows (`sequence`) in the order given, which breaks ties of created_at.
+    const inserted = await this.client.query<MessageRow>(
+      `WITH ${conversation}
+       INSERT INTO messages (tenant_id, id, conversation_id, role, content, parts, citations, model, usage,
+                             cost_usd, latency_ms, status, error, degraded, created_at)
+       SELECT $1, m.id, conversation.id, m.role, m.content, m.parts, m.citations, m.model, m.usage,
+              m.cost_usd, m.latency_ms, m.status, m.error, m.degraded, m.created_at
+         FROM conversation
+        CROSS JOIN (VALUES ${rows.join(', ')})
+              AS m (ordinal, id, role, content, parts, citations, model, usage, cost_usd, latency_ms, status,
+                    error, degraded, created_at)
+        ORDER BY m.ordinal
+       RETURNING ${MESSAGE_COLUMNS}`,
+      params,
+    );
+    if (inserted.length === 0) throw conversationNotFound(first.conversationId);
+    const byId = new Map(inserted.map((row) => [row.id, toMessage(row)]));
+    return messages.map((message) => byId.get(message.id)!);
   }
 
   async updateMessage(tenantId: string, messageId: string, patch: MessagePatch): Promise<Message> {
@@ -223,6 +267,23 @@ function messageAssignments(
     set('degraded', patch.degraded === null ? null : JSON.stringify(patch.degraded), '::jsonb');
   return { assignments, params };
 }
+
+/** Types of the VALUES columns after `ordinal`, in the order `appendMessages` passes them. */
+const MESSAGE_VALUE_CASTS = [
+  'text',
+  'text',
+  'text',
+  'jsonb',
+  'jsonb',
+  'text',
+  'jsonb',
+  'float8',
+  'float8',
+  'text',
+  'text',
+  'jsonb',
+  'timestamptz',
+];
 
 function conversationNotFound(conversationId: string): NotFoundError {
   return new NotFoundError(`Conversation "${conversationId}" does not exist.`);
