@@ -4,6 +4,7 @@
  * request, as a Lambda cold start does (without the platform's own sandbox start-up).
  *
  *   npx tsx bench/lambda-cold-init.ts [--runs 7] [--quick] [--baseline /path/to/other/checkout]
+ *                                     [--only api,apiDataApi,apiServerless,ingest]
  *
  * The API's first request is GET /readyz, three times over: with PostgreSQL (GODWIT_TEST_POSTGRES_URL,
  * default the local test database; connecting and checking the schema), through the RDS Data API (its
@@ -38,6 +39,8 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const runsFlag = args.indexOf('--runs');
 const runs = runsFlag >= 0 ? Number(args[runsFlag + 1]) : quick ? 3 : 7;
+const onlyFlag = args.indexOf('--only');
+const only = onlyFlag >= 0 ? new Set((args[onlyFlag + 1] ?? '').split(',')) : undefined;
 const baselineFlag = args.indexOf('--baseline');
 const baselineRoot = baselineFlag >= 0 ? resolve(args[baselineFlag + 1] ?? '') : undefined;
 const DATA_API_TARGET = {
@@ -334,6 +337,7 @@ try {
     return built;
   };
   for (const { label, name, event, env, prepare, countDataApiCalls } of cases) {
+    if (only && !only.has(label)) continue;
     const samples = new Map<Build, ColdStart[]>(builds.map((build) => [build, []]));
     const calls = new Map<Build, Array<Record<string, number>>>(builds.map((build) => [build, []]));
     for (const build of builds) {
