@@ -76,7 +76,8 @@ describeWithPostgres('migrateSchema on PostgreSQL', () => {
     schemas.push(schema);
     return schema;
   };
-  const connect = (schema: string) => openNodePostgresClient({ url: postgresUrl(), schema });
+  // One connection each, so a failed probe and the locked path after it share the connection.
+  const connect = (schema: string) => openNodePostgresClient({ url: postgresUrl(), schema, poolSize: 1 });
   afterAll(async () => {
     for (const schema of schemas) await dropSchema(postgresUrl(), schema);
   });
