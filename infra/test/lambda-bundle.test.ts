@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
@@ -175,6 +175,19 @@ describe('Lambda bundles', () => {
     expect(String(answer.body)).toContain(
       'retrieval.k (from GODWIT_RETRIEVAL__K): Invalid input: expected number',
     );
+  });
+
+  it('read a YAML configuration file named by GODWIT_CONFIG (yaml is loaded only for it)', async () => {
+    // Not ./godwit.config.yaml: the other functions start in workDir and would read it too.
+    const configFile = join(workDir, 'named-config.yaml');
+    writeFileSync(configFile, 'retrieval:\n  k: many\n');
+    const answer = await invoke(api.entryFile, READYZ_EVENT, {
+      GODWIT_DATA_DIR: join(workDir, 'data'),
+      GODWIT_CONFIG: configFile,
+    });
+    expect(answer.statusCode).toBe(503);
+    expect(String(answer.body)).toContain(`file ${configFile}`);
+    expect(String(answer.body)).toContain('retrieval.k: Invalid input: expected number');
   });
 
   it('start the ingest function and acknowledge an S3 test event', async () => {

@@ -102,7 +102,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   let maintenance: PostingsMaintenance;
   try {
     outcome = await migrateSchema(client, schema);
-    maintenance = await openPostingsMaintenance(client);
+    maintenance = await openPostingsMaintenance(client, outcome.autovacuum);
     if (outcome.applied.length > 0) await maintenance.vacuum();
     if (client.engine === 'pglite') await failUnfinishedDocuments(client, options.now?.() ?? new Date());
   } catch (error) {

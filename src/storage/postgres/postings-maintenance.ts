@@ -16,9 +16,16 @@ const MINIMUM_ROWS = 2000;
 /** Share of the table written since the last vacuum that triggers the next one. */
 const SCALE = 0.05;
 
-/** Maintenance for `client`: on for PGlite, and on PostgreSQL only where autovacuum is off. */
-export async function openPostingsMaintenance(client: SqlClient): Promise<PostingsMaintenance> {
+/**
+ * Maintenance for `client`: on for PGlite, and on PostgreSQL only where autovacuum is off. `autovacuum` is
+ * the server's setting when the caller has already read it (the schema probe does); otherwise it is asked.
+ */
+export async function openPostingsMaintenance(
+  client: SqlClient,
+  autovacuum?: boolean,
+): Promise<PostingsMaintenance> {
   if (client.engine === 'pglite') return new PostingsMaintenance(client, true);
+  if (autovacuum !== undefined) return new PostingsMaintenance(client, !autovacuum);
   const [setting] = await client.query<{ on: boolean }>("SELECT current_setting('autovacuum') = 'on' AS on");
   return new PostingsMaintenance(client, setting?.on !== true);
 }
