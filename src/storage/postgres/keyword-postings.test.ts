@@ -8,12 +8,15 @@ import {
 import type { Chunk, KnowledgeBase } from '../../core/types.ts';
 import { migrateSchema } from './migrate-schema.ts';
 import { openNodePostgresClient } from './node-postgres-client.ts';
-import { openPgliteClient } from './pglite-client.ts';
+import { openPostgresStorage, type PostgresStorage } from './open-postgres-storage.ts';
 import { PostgresKnowledgeStore } from './postgres-knowledge-store.ts';
 import { PostgresVectorIndex } from './postgres-vector-index.ts';
 import type { SqlClient } from './sql-client.ts';
 
-/** Postings go wherever their chunks go: replaced, deleted with a document, a base or a tenant. */
+/**
+ * On PostgreSQL, postings go wherever their chunks go: replaced, deleted with a document, a base or a
+ * tenant. PGlite writes none: each chunk row carries its frequencies for the in-process index.
+ */
 function describePostingsLifecycle(
   engine: string,
   open: () => Promise<{ client: SqlClient; schema?: string }>,
@@ -118,7 +121,110 @@ function describePostingsLifecycle(
   });
 }
 
-describePostingsLifecycle('PGlite', async () => ({ client: await openPgliteClient() }));
+describe('keyword frequencies and the in-process index on PGlite', () => {
+  let storage: PostgresStorage;
+
+  beforeAll(async () => {
+    storage = await openPostgresStorage({ pglite: {} });
+  });
+  afterAll(async () => {
+    await storage.close();
+  });
+
+  async function addDocument(
+    tenant: string,
+    base: KnowledgeBase,
+    source: string,
+    texts: string[],
+    ids?: string[],
+  ) {
+    const document = await storage.knowledge.upsertDocument(tenant, {
+      knowledgeBaseId: base.id,
+      source,
+      mimeType: 'text/plain',
+      sha256: source,
+      bytes: 1,
+    });
+    const chunks: Chunk[] = texts.map((text, position) => ({
+      id: ids?.[position] ?? `${document.id}:${position}`,
+      tenantId: tenant,
+      knowledgeBaseId: base.id,
+      documentId: document.id,
+      position,
+      text,
+      location: {},
+      metadata: {},
+      tokenCount: 1,
+      embedding: null,
+    }));
+    await storage.index.replaceDocumentChunks(
+      tenant,
+      { id: document.id, knowledgeBaseId: base.id, sha256: 'v' },
+      chunks,
+    );
+    return document;
+  }
+
+  const search = async (tenant: string, base: KnowledgeBase, text: string) =>
+    (await storage.index.keywordSearch(tenant, { knowledgeBaseId: base.id, text, k: 10 })).map((hit) => [
+      hit.chunkId,
+      hit.text,
+    ]);
+
+  it('writes each chunk its encoded frequencies and no postings rows; searches follow replacements and deletions', async () => {
+    const base = await storage.knowledge.createKnowledgeBase('embedded-a', { name: 'kb' });
+    const document = await addDocument('embedded-a', base, 'a.md', [
+      'Leave, leave and vacation.',
+      'Vacation',
+    ]);
+    expect(await search('embedded-a', base, 'vacation')).toEqual([
+      [`${document.id}:1`, 'Vacation'],
+      [`${document.id}:0`, 'Leave, leave and vacation.'],
+    ]);
+    const rows = await storage.client.query(
+      'SELECT id, term_count, keyword_frequencies FROM chunks WHERE knowledge_base_id = $1 ORDER BY id',
+      [base.id],
+    );
+    expect(rows).toEqual([
+      { id: `${document.id}:0`, term_count: 3, keyword_frequencies: 'leav:2 vacat' },
+      { id: `${document.id}:1`, term_count: 1, keyword_frequencies: 'vacat' },
+    ]);
+    expect(await storage.client.query('SELECT * FROM chunk_terms')).toEqual([]);
+
+    await addDocument('embedded-a', base, 'a.md', ['Expenses']);
+    expect(await search('embedded-a', base, 'vacation')).toEqual([]);
+    expect(await search('embedded-a', base, 'expenses')).toEqual([[`${document.id}:0`, 'Expenses']]);
+
+    await storage.knowledge.deleteDocument('embedded-a', document.id);
+    expect(await search('embedded-a', base, 'expenses')).toEqual([]);
+  });
+
+  it('forgets a deleted knowledge base, keeping the others', async () => {
+    const kept = await storage.knowledge.createKnowledgeBase('embedded-b', { name: 'kept' });
+    const gone = await storage.knowledge.createKnowledgeBase('embedded-b', { name: 'gone' });
+    await addDocument('embedded-b', kept, 'k.md', ['kept words']);
+    await addDocument('embedded-b', gone, 'g.md', ['gone words']);
+    expect(await search('embedded-b', gone, 'words')).toHaveLength(1);
+    await storage.knowledge.deleteKnowledgeBase('embedded-b', 'gone');
+    expect(await search('embedded-b', gone, 'words')).toEqual([]);
+    expect(await search('embedded-b', kept, 'words')).toEqual([[expect.any(String), 'kept words']]);
+  });
+
+  it('keeps nothing of a write whose transaction failed', async () => {
+    const base = await storage.knowledge.createKnowledgeBase('embedded-c', { name: 'kb' });
+    const first = await addDocument('embedded-c', base, 'first.md', ['holiday calendar']);
+    const second = await addDocument('embedded-c', base, 'second.md', ['parking permits']);
+    expect(await search('embedded-c', base, 'parking')).toHaveLength(1);
+    // The second document's new chunk takes the first one's id: its old chunks are deleted, then the
+    // insert breaks the primary key and the transaction rolls back.
+    await expect(
+      addDocument('embedded-c', base, 'second.md', ['bicycle storage'], [`${first.id}:0`]),
+    ).rejects.toThrow();
+    expect(await search('embedded-c', base, 'bicycle')).toEqual([]);
+    expect(await search('embedded-c', base, 'parking')).toEqual([[`${second.id}:0`, 'parking permits']]);
+    expect(await search('embedded-c', base, 'holiday')).toEqual([[`${first.id}:0`, 'holiday calendar']]);
+  });
+});
 
 const describeWithPostgres = await describeWithService('postgres');
 const schema = uniqueSchemaName('postings_lifecycle');

@@ -104,7 +104,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     outcome = await migrateSchema(client, schema);
     maintenance = await openPostingsMaintenance(client);
     if (outcome.applied.length > 0) await maintenance.vacuum();
-    if (client.engine === 'pglite') await failUnfinishedDocuments(client, options.now?.() ?? new Date());
+    if (client.engine === 'pglite') {
+      await failUnfinishedDocuments(client, options.now?.() ?? new Date());
+      await dropEmbeddedPostings(client);
+    }
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
@@ -134,6 +137,15 @@ async function failUnfinishedDocuments(client: SqlClient, now: Date): Promise<vo
   );
 }
 
+/**
+ * PGlite no longer reads or writes `chunk_terms` (keyword search uses an in-process index built from the
+ * chunk rows); a data dir made before keeps postings rows that nothing would ever remove, so they go.
+ */
+async function dropEmbeddedPostings(client: SqlClient): Promise<void> {
+  const [row] = await client.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM chunk_terms) AS found');
+  if (row?.found) await client.execute('TRUNCATE chunk_terms');
+}
+
 function createStorage(
   client: SqlClient,
   outcome: MigrationOutcome,
@@ -142,13 +154,20 @@ function createStorage(
   options: { now?: () => Date; generateId?: () => string },
 ): PostgresStorage {
   const now = options.now ?? (() => new Date());
+  // PGlite: keyword search from an in-process index, which deletions through the knowledge store update too.
+  const index = new PostgresVectorIndex(client, outcome.vector, now, maintenance);
   return {
     engine: client.engine,
     client,
     vector: outcome.vector,
     appliedMigrations: outcome.applied,
-    knowledge: new PostgresKnowledgeStore(client, { now, generateId: options.generateId, maintenance }),
-    index: new PostgresVectorIndex(client, outcome.vector, now, maintenance),
+    knowledge: new PostgresKnowledgeStore(client, {
+      now,
+      generateId: options.generateId,
+      maintenance,
+      keyword: index.keyword,
+    }),
+    index,
     conversations: new PostgresConversationStore(client, now),
     usage: new PostgresUsageLedger(client),
     audit: new PostgresAuditLog(client),
