@@ -105,7 +105,10 @@ export class KeywordBaseIndex {
   private totalLength = 0;
   /** Scratch for one search (searches are synchronous): per-slot scores, zero between searches. */
   private scores = new Float64Array(INITIAL_SLOTS);
-  /** Increases with every change, so a reader can tell the index moved under it. */
+  /**
+   * Increases whenever a chunk is removed or replaced, so a reader holding ranked ids can tell whether a
+   * row it reads since may differ from the chunk it ranked (new chunks alone never change one).
+   */
   version = 0;
 
   get size(): number {
@@ -115,7 +118,6 @@ export class KeywordBaseIndex {
   apply(change: KeywordChange): void {
     for (const id of change.removed) this.remove(id);
     for (const chunk of change.added) this.add(chunk);
-    this.version++;
     if (this.deltaPostings > Math.max(MERGE_FLOOR, MERGE_SHARE * this.segmentSlots.length)) this.merge();
     else if (this.dead > Math.max(INITIAL_SLOTS, this.live)) this.merge();
   }
@@ -123,7 +125,6 @@ export class KeywordBaseIndex {
   /** Adds chunks in bulk (a build), merging once at the end. */
   addAll(chunks: readonly IndexedChunk[]): void {
     for (const chunk of chunks) this.add(chunk);
-    this.version++;
   }
 
   /** Folds the delta into a new segment and drops tombstones (slots are renumbered). */
@@ -318,6 +319,7 @@ export class KeywordBaseIndex {
   private remove(id: string): void {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return;
+    this.version++;
     this.slotOf.delete(id);
     this.alive[slot] = 0;
     this.live--;

@@ -5,12 +5,14 @@ import {
   postgresUrl,
   uniqueSchemaName,
 } from '../../../test/support/services.ts';
+import { analyze } from '../../core/retrieval/analyzer.ts';
+import { Bm25Index } from '../../core/retrieval/bm25.ts';
 import type { Chunk, KnowledgeBase } from '../../core/types.ts';
 import { migrateSchema } from './migrate-schema.ts';
 import { openNodePostgresClient } from './node-postgres-client.ts';
 import { openPostgresStorage, type PostgresStorage } from './open-postgres-storage.ts';
 import { PostgresKnowledgeStore } from './postgres-knowledge-store.ts';
-import { PostgresVectorIndex } from './postgres-vector-index.ts';
+import { openEmbeddedKeywordIndex, PostgresVectorIndex } from './postgres-vector-index.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /**
@@ -208,6 +210,74 @@ describe('keyword frequencies and the in-process index on PGlite', () => {
     await storage.knowledge.deleteKnowledgeBase('embedded-b', 'gone');
     expect(await search('embedded-b', gone, 'words')).toEqual([]);
     expect(await search('embedded-b', kept, 'words')).toEqual([[expect.any(String), 'kept words']]);
+  });
+
+  it('ranks again when a hit is replaced while its row is being read, so no score goes with other text', async () => {
+    const tenant = 'embedded-d';
+    const base = await storage.knowledge.createKnowledgeBase(tenant, { name: 'kb' });
+    let beforeRead: (() => Promise<void>) | undefined;
+    // Runs a write just before the first read of hit rows, as a request committing at that moment would.
+    const client: SqlClient = {
+      engine: 'pglite',
+      query: async (text, params) => {
+        const write = text.includes('c.id = ANY($2::text[])') ? beforeRead : undefined;
+        beforeRead = undefined;
+        await write?.();
+        return storage.client.query(text, params);
+      },
+      execute: (script) => storage.client.execute(script),
+      transaction: (work) => storage.client.transaction(work),
+      close: async () => {},
+    };
+    const index = new PostgresVectorIndex(
+      client,
+      storage.vector,
+      undefined,
+      undefined,
+      openEmbeddedKeywordIndex(client),
+    );
+    const document = await storage.knowledge.upsertDocument(tenant, {
+      knowledgeBaseId: base.id,
+      source: 'd.md',
+      mimeType: 'text/plain',
+      sha256: 'd',
+      bytes: 1,
+    });
+    const write = (texts: string[]) =>
+      index.replaceDocumentChunks(
+        tenant,
+        { id: document.id, knowledgeBaseId: base.id, sha256: 'd' },
+        texts.map((text, position) => ({
+          id: `${document.id}:${position}`,
+          tenantId: tenant,
+          knowledgeBaseId: base.id,
+          documentId: document.id,
+          position,
+          text,
+          location: {},
+          metadata: {},
+          tokenCount: 1,
+          embedding: null,
+        })),
+      );
+    await write(['parking permits for staff', 'parking', 'canteen menu']);
+    expect(
+      await index.keywordSearch(tenant, { knowledgeBaseId: base.id, text: 'parking', k: 10 }),
+    ).toHaveLength(2);
+
+    const replaced = ['bicycle parking, parking and more parking', 'parking', 'canteen menu'];
+    beforeRead = () => write(replaced);
+    const hits = await index.keywordSearch(tenant, { knowledgeBaseId: base.id, text: 'parking', k: 10 });
+    const reference = new Bm25Index();
+    for (const [position, text] of replaced.entries())
+      reference.add(`${document.id}:${position}`, analyze(text));
+    expect(beforeRead).toBeUndefined();
+    expect(hits.map((hit) => ({ id: hit.chunkId, score: hit.score }))).toEqual(
+      reference.search(analyze('parking'), 10),
+    );
+    expect(hits.map((hit) => hit.text)).toEqual(
+      reference.search(analyze('parking'), 10).map((hit) => replaced[Number(hit.id.split(':').pop())]),
+    );
   });
 
   it('keeps nothing of a write whose transaction failed', async () => {

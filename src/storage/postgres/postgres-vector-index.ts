@@ -157,8 +157,9 @@ export class PostgresVectorIndex implements VectorIndex {
 
   /**
    * Ranks from the in-process index, then reads the top hits' rows by id. A metadata filter is checked
-   * in SQL on candidates taken best first, in growing rounds, until k match or none are left. If the index
-   * changed while the rows were read (a write committed in between), it ranks again.
+   * in SQL on candidates taken best first, in growing rounds, until k match or none are left. If a chunk
+   * was removed or replaced while the rows were read (a write committed in between), it ranks again, so a
+   * hit never pairs one version's score with another's text.
    */
   private async embeddedKeywordSearch(
     keyword: EmbeddedKeywordIndex,
