@@ -91,6 +91,11 @@ export class KeywordBaseIndex {
   /** Per term: [slot, frequency, slot, frequency, …] written since the segment was built. */
   private delta: (number[] | undefined)[] = [];
   private deltaPostings = 0;
+  /** Postings added in bulk (a build) and not yet merged: parallel typed arrays, in arrival order. */
+  private stagedTerms = new Int32Array(0);
+  private stagedSlots = new Int32Array(0);
+  private stagedFrequencies = new Int32Array(0);
+  private staged = 0;
 
   private ids: string[] = [];
   private readonly slotOf = new Map<string, number>();
@@ -122,12 +127,36 @@ export class KeywordBaseIndex {
     else if (this.dead > Math.max(INITIAL_SLOTS, this.live)) this.merge();
   }
 
-  /** Adds chunks in bulk (a build), merging once at the end. */
+  /**
+   * Adds chunks in bulk (a build): their postings go to typed arrays and into the segment at the next
+   * merge (or search), without a growing array per term.
+   */
   addAll(chunks: readonly IndexedChunk[]): void {
-    for (const chunk of chunks) this.add(chunk);
+    for (const chunk of chunks) {
+      const slot = this.addRow(chunk);
+      const needed = this.staged + chunk.terms.length;
+      if (needed > this.stagedTerms.length) this.growStaged(needed);
+      for (let index = 0; index < chunk.terms.length; index++) {
+        this.stagedTerms[this.staged] = this.termId(chunk.terms[index]!);
+        this.stagedSlots[this.staged] = slot;
+        this.stagedFrequencies[this.staged++] = chunk.frequencies[index]!;
+      }
+    }
   }
 
-  /** Folds the delta into a new segment and drops tombstones (slots are renumbered). */
+  private growStaged(needed: number): void {
+    const capacity = Math.max(needed, this.stagedTerms.length * 2, 65_536);
+    const grow = (from: Int32Array) => {
+      const to = new Int32Array(capacity);
+      to.set(from.subarray(0, this.staged));
+      return to;
+    };
+    this.stagedTerms = grow(this.stagedTerms);
+    this.stagedSlots = grow(this.stagedSlots);
+    this.stagedFrequencies = grow(this.stagedFrequencies);
+  }
+
+  /** Folds the delta and staged postings into a new segment and drops tombstones (slots are renumbered). */
   merge(): void {
     const renumbered = new Int32Array(this.slots).fill(-1);
     let nextSlot = 0;
@@ -135,35 +164,45 @@ export class KeywordBaseIndex {
       if (this.alive[slot]) renumbered[slot] = nextSlot++;
     }
     const termCount = this.delta.length;
+    const counts = new Int32Array(termCount);
+    for (let term = 0; term < termCount; term++) counts[term] = this.countLive(term);
+    for (let entry = 0; entry < this.staged; entry++) {
+      if (this.alive[this.stagedSlots[entry]!]) counts[this.stagedTerms[entry]!]!++;
+    }
     const start = new Int32Array(termCount + 1);
     let total = 0;
     for (let term = 0; term < termCount; term++) {
       start[term] = total;
-      total += this.countLive(term);
+      total += counts[term]!;
     }
     start[termCount] = total;
     const slots = new Int32Array(total);
     const frequencies = new Int32Array(total);
-    let at = 0;
+    const cursor = start.slice(0, termCount);
+    const place = (term: number, oldSlot: number, frequency: number) => {
+      const slot = renumbered[oldSlot]!;
+      if (slot < 0) return;
+      const at = cursor[term]!++;
+      slots[at] = slot;
+      frequencies[at] = frequency;
+    };
     for (let term = 0; term < termCount; term++) {
       if (term < this.segmentTerms) {
         for (let entry = this.segmentStart[term]!; entry < this.segmentStart[term + 1]!; entry++) {
-          const slot = renumbered[this.segmentSlots[entry]!]!;
-          if (slot < 0) continue;
-          slots[at] = slot;
-          frequencies[at++] = this.segmentFrequencies[entry]!;
+          place(term, this.segmentSlots[entry]!, this.segmentFrequencies[entry]!);
         }
       }
       const list = this.delta[term];
-      if (list) {
-        for (let entry = 0; entry < list.length; entry += 2) {
-          const slot = renumbered[list[entry]!]!;
-          if (slot < 0) continue;
-          slots[at] = slot;
-          frequencies[at++] = list[entry + 1]!;
-        }
-      }
+      if (list)
+        for (let entry = 0; entry < list.length; entry += 2) place(term, list[entry]!, list[entry + 1]!);
     }
+    for (let entry = 0; entry < this.staged; entry++) {
+      place(this.stagedTerms[entry]!, this.stagedSlots[entry]!, this.stagedFrequencies[entry]!);
+    }
+    this.stagedTerms = new Int32Array(0);
+    this.stagedSlots = new Int32Array(0);
+    this.stagedFrequencies = new Int32Array(0);
+    this.staged = 0;
     this.segmentStart = start;
     this.segmentSlots = slots;
     this.segmentFrequencies = frequencies;
@@ -206,6 +245,7 @@ export class KeywordBaseIndex {
     acceptDocument?: (documentId: string) => boolean,
   ): RankedChunk[] {
     if (this.live === 0 || k <= 0) return [];
+    if (this.staged > 0) this.merge();
     const accepted = this.acceptedDocuments(acceptDocument);
     const touched: number[] = [];
     this.score(queryTerms, accepted, touched);
@@ -261,7 +301,7 @@ export class KeywordBaseIndex {
     }
   }
 
-  /** A term's document frequency among live chunks. */
+  /** A term's document frequency among live chunks of the segment and delta (staged postings are merged first). */
   private countLive(term: number): number {
     let count = 0;
     const counted = (slot: number) => {
@@ -282,6 +322,21 @@ export class KeywordBaseIndex {
   }
 
   private add(chunk: IndexedChunk): void {
+    const slot = this.addRow(chunk);
+    for (let index = 0; index < chunk.terms.length; index++) {
+      const term = this.termId(chunk.terms[index]!);
+      let list = this.delta[term];
+      if (!list) {
+        list = [];
+        this.delta[term] = list;
+      }
+      list.push(slot, chunk.frequencies[index]!);
+      this.deltaPostings++;
+    }
+  }
+
+  /** Gives the chunk a new slot (replacing any chunk of its id) and counts it in the statistics. */
+  private addRow(chunk: IndexedChunk): number {
     this.remove(chunk.id);
     const slot = this.slots++;
     if (slot >= this.alive.length) this.grow();
@@ -298,22 +353,17 @@ export class KeywordBaseIndex {
     this.alive[slot] = 1;
     this.live++;
     this.totalLength += chunk.length;
-    for (let index = 0; index < chunk.terms.length; index++) {
-      const text = chunk.terms[index]!;
-      let term = this.termIds.get(text);
-      if (term === undefined) {
-        term = this.delta.length;
-        this.termIds.set(text, term);
-        this.delta.push(undefined);
-      }
-      let list = this.delta[term];
-      if (!list) {
-        list = [];
-        this.delta[term] = list;
-      }
-      list.push(slot, chunk.frequencies[index]!);
-      this.deltaPostings++;
+    return slot;
+  }
+
+  private termId(text: string): number {
+    let term = this.termIds.get(text);
+    if (term === undefined) {
+      term = this.delta.length;
+      this.termIds.set(text, term);
+      this.delta.push(undefined);
     }
+    return term;
   }
 
   private remove(id: string): void {

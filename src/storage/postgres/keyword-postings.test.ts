@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeWithService,
@@ -293,6 +296,66 @@ describe('keyword frequencies and the in-process index on PGlite', () => {
     expect(await search('embedded-c', base, 'bicycle')).toEqual([]);
     expect(await search('embedded-c', base, 'parking')).toEqual([[`${second.id}:0`, 'parking permits']]);
     expect(await search('embedded-c', base, 'holiday')).toEqual([[`${first.id}:0`, 'holiday calendar']]);
+  });
+});
+
+describe('postings rows of an older embedded data dir', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'godwit-old-postings-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('are removed at open, and its chunks without frequencies are searched from their text', async () => {
+    const dataDir = join(root, 'db');
+    const first = await openPostgresStorage({ pglite: { dataDir } });
+    const base = await first.knowledge.createKnowledgeBase('acme', { name: 'kb' });
+    const document = await first.knowledge.upsertDocument('acme', {
+      knowledgeBaseId: base.id,
+      source: 'old.md',
+      mimeType: 'text/plain',
+      sha256: 'o',
+      bytes: 1,
+    });
+    // As a build before the embedded index wrote them: postings rows, and no frequencies in the chunk row.
+    await first.client.query(
+      `INSERT INTO chunks (tenant_id, id, knowledge_base_id, document_id, position, text, token_count, term_count,
+                           keyword_terms)
+       VALUES ('acme', 'old:0', $1, $2, 0, 'Parking permits, parking spaces', 4, 4, '{park,permit,space}')`,
+      [base.id, document.id],
+    );
+    await first.client.query(
+      `INSERT INTO chunk_terms (knowledge_base_id, term, chunk_id, frequency, chunk_length)
+       VALUES ($1, 'park', 'old:0', 2, 4), ($1, 'permit', 'old:0', 1, 4), ($1, 'space', 'old:0', 1, 4)`,
+      [base.id],
+    );
+    await first.client.query('UPDATE knowledge_bases SET chunk_count = 1, term_count = 4 WHERE id = $1', [
+      base.id,
+    ]);
+    await first.close();
+
+    const second = await openPostgresStorage({ pglite: { dataDir } });
+    try {
+      expect(await second.client.query('SELECT * FROM chunk_terms')).toEqual([]);
+      const hits = await second.index.keywordSearch('acme', {
+        knowledgeBaseId: base.id,
+        text: 'parking',
+        k: 5,
+      });
+      const reference = new Bm25Index();
+      reference.add('old:0', analyze('Parking permits, parking spaces'));
+      expect(hits.map((hit) => ({ id: hit.chunkId, score: hit.score }))).toEqual(
+        reference.search(analyze('parking'), 5),
+      );
+      await second.knowledge.deleteDocument('acme', document.id);
+      expect(
+        await second.index.keywordSearch('acme', { knowledgeBaseId: base.id, text: 'parking', k: 5 }),
+      ).toEqual([]);
+    } finally {
+      await second.close();
+    }
   });
 });
 
