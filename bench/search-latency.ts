@@ -20,6 +20,7 @@ import { estimateTokens } from '../src/core/text/tokens.ts';
 import type { Chunk } from '../src/core/types.ts';
 import { DEFAULT_TENANT } from '../src/core/types.ts';
 import { openPostgresStorage, type PostgresStorage } from '../src/storage/postgres/index.ts';
+import { PostgresVectorIndex } from '../src/storage/postgres/postgres-vector-index.ts';
 import type { SqlClient } from '../src/storage/postgres/sql-client.ts';
 import {
   createRandom,
@@ -177,7 +178,10 @@ async function loadPglite(storage: PostgresStorage, corpus: CorpusDocument[]) {
         await storage.index.keywordSearch(DEFAULT_TENANT, { knowledgeBaseId: knowledgeBase.id, text, k: K })
       ).map((hit) => hit.chunkId),
   };
-  const firstSearch = await measureFirstSearch(engine);
+  const firstSearch = {
+    ...(await measureFirstSearch(engine)),
+    index: await describeKeywordIndex(storage, knowledgeBase.id),
+  };
   return {
     chunks,
     engine,
@@ -187,6 +191,13 @@ async function loadPglite(storage: PostgresStorage, corpus: CorpusDocument[]) {
       withDocumentRows: buildStatistics(chunks.length, totalMs, totalCpuMs),
     },
   };
+}
+
+/** The embedded keyword index's size (null where keyword search runs in SQL). */
+async function describeKeywordIndex(storage: PostgresStorage, knowledgeBaseId: string) {
+  const index = storage.index;
+  if (!(index instanceof PostgresVectorIndex) || !index.keyword) return null;
+  return (await index.keyword.base(DEFAULT_TENANT, knowledgeBaseId)).describe();
 }
 
 /** The first search of a base builds its in-process index from the rows: its time and memory. */
@@ -342,7 +353,7 @@ function buildReport(input: {
   builds: Record<EngineName, BuildStatistics>;
   measured: MeasuredQueries;
   analyzed: { analyzeMs: number; measured: MeasuredQueries } | null;
-  firstSearch: Awaited<ReturnType<typeof measureFirstSearch>>;
+  firstSearch: Awaited<ReturnType<typeof loadPglite>>['firstSearch'];
 }) {
   const { measured, builds, analyzed } = input;
   const summaries = (latencies: Record<string, number[]>): Record<string, LatencySummary> =>

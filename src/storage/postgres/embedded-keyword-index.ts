@@ -120,6 +120,26 @@ export class KeywordBaseIndex {
     return this.live;
   }
 
+  /** What the index holds: live chunks, distinct terms, postings and the bytes of its typed arrays. */
+  describe(): { chunks: number; terms: number; postings: number; typedArrayBytes: number } {
+    if (this.staged > 0) this.merge();
+    const arrays = [
+      this.segmentStart,
+      this.segmentSlots,
+      this.segmentFrequencies,
+      this.documentOf,
+      this.lengths,
+      this.alive,
+      this.scores,
+    ];
+    return {
+      chunks: this.live,
+      terms: this.termIds.size,
+      postings: this.segmentSlots.length + this.deltaPostings,
+      typedArrayBytes: arrays.reduce((sum, array) => sum + array.byteLength, 0),
+    };
+  }
+
   apply(change: KeywordChange): void {
     for (const id of change.removed) this.remove(id);
     for (const chunk of change.added) this.add(chunk);
