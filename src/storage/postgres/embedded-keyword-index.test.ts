@@ -102,6 +102,7 @@ describe('KeywordBaseIndex', () => {
       indexed('d', 'd3', 'leave'),
     ];
     index.addAll(chunks);
+    expect(index.describe()).toMatchObject({ chunks: 4, terms: 3, postings: 6 });
     for (const chunk of chunks)
       reference.add(
         chunk.id,

@@ -520,11 +520,6 @@ export class EmbeddedKeywordIndex {
     this.bases.delete(baseKey(tenantId, knowledgeBaseId));
   }
 
-  /** Forgets every base (after writes made outside this process's stores). */
-  clear(): void {
-    this.bases.clear();
-  }
-
   /** Bases held in memory (built or building). */
   get baseCount(): number {
     return this.bases.size;
