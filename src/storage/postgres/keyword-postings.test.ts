@@ -283,6 +283,51 @@ describe('keyword frequencies and the in-process index on PGlite', () => {
     );
   });
 
+  it("applies one batch that replaces documents of two bases to both bases' built indexes", async () => {
+    const tenant = 'embedded-e';
+    const first = await storage.knowledge.createKnowledgeBase(tenant, { name: 'first' });
+    const second = await storage.knowledge.createKnowledgeBase(tenant, { name: 'second' });
+    const a = await addDocument(tenant, first, 'a.md', ['holiday rota', 'holiday pay']);
+    const b = await addDocument(tenant, second, 'b.md', ['holiday cover']);
+    expect(await search(tenant, first, 'holiday')).toHaveLength(2);
+    expect(await search(tenant, second, 'holiday')).toHaveLength(1);
+    const chunk = (base: KnowledgeBase, documentId: string, position: number, text: string): Chunk => ({
+      id: `${documentId}:${position}`,
+      tenantId: tenant,
+      knowledgeBaseId: base.id,
+      documentId,
+      position,
+      text,
+      location: {},
+      metadata: {},
+      tokenCount: 1,
+      embedding: null,
+    });
+    await storage.index.replaceManyDocumentChunks!(tenant, [
+      {
+        document: { id: a.id, knowledgeBaseId: first.id, sha256: 'a2' },
+        chunks: [chunk(first, a.id, 0, 'rota')],
+      },
+      {
+        document: { id: b.id, knowledgeBaseId: second.id, sha256: 'b2' },
+        chunks: [chunk(second, b.id, 0, 'holiday cover'), chunk(second, b.id, 1, 'holiday swaps')],
+      },
+    ]);
+    expect(await search(tenant, first, 'holiday')).toEqual([]);
+    expect(await search(tenant, first, 'rota')).toEqual([[`${a.id}:0`, 'rota']]);
+    const reference = new Bm25Index();
+    reference.add(`${b.id}:0`, analyze('holiday cover'));
+    reference.add(`${b.id}:1`, analyze('holiday swaps'));
+    const hits = await storage.index.keywordSearch(tenant, {
+      knowledgeBaseId: second.id,
+      text: 'holiday',
+      k: 10,
+    });
+    expect(hits.map((hit) => ({ id: hit.chunkId, score: hit.score }))).toEqual(
+      reference.search(analyze('holiday'), 10),
+    );
+  });
+
   it('keeps nothing of a write whose transaction failed', async () => {
     const base = await storage.knowledge.createKnowledgeBase('embedded-c', { name: 'kb' });
     const first = await addDocument('embedded-c', base, 'first.md', ['holiday calendar']);
