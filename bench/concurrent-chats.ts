@@ -4,17 +4,14 @@
  * different question. Reports latency p50/p99 and answers per second for each concurrency, against the
  * same server answering one chat at a time (the peer: concurrency 1).
  *
- *   npx tsx bench/concurrent-chats.ts [--quick] [--levels 1,10,100] [--rounds 3] [--checkout DIR]
+ *   npx tsx bench/concurrent-chats.ts [--quick] [--levels 1,10,100] [--rounds 3]
  *
- * Each level runs `rounds` waves of N simultaneous requests, and reports the server's CPU per chat (utime +
- * stime from /proc over the level). `--checkout DIR` measures another build (default: this checkout), so
- * two builds can be compared in one session. Prints one JSON document on stdout.
+ * Each level runs `rounds` waves of N simultaneous requests. Prints one JSON document on stdout.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  cpuMilliseconds,
   describeMachine,
   describeSource,
   percentile,
@@ -43,7 +40,6 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     levels: { type: 'string' },
     rounds: { type: 'string' },
-    checkout: { type: 'string' },
   },
 });
 const levels = (values.levels ?? (values.quick ? '1,10' : '1,10,100')).split(',').map(Number);
@@ -70,10 +66,9 @@ async function waitForSample(server: ServerProcess): Promise<void> {
   }
 }
 
-async function runLevel(url: string, pid: number, concurrency: number) {
+async function runLevel(url: string, concurrency: number) {
   const latencies: number[] = [];
   let busyMs = 0;
-  const cpuBefore = cpuMilliseconds(pid);
   for (let wave = 0; wave < rounds; wave++) {
     const startedAt = performance.now();
     const wave_ = await Promise.all(
@@ -84,7 +79,6 @@ async function runLevel(url: string, pid: number, concurrency: number) {
     busyMs += performance.now() - startedAt;
     latencies.push(...wave_);
   }
-  const serverCpuMsPerChat = (cpuMilliseconds(pid) - cpuBefore) / latencies.length;
   const answersPerSecond = latencies.length / (busyMs / 1000);
   progress(`concurrency ${concurrency}: p50 ${Math.round(percentile(latencies, 50))} ms`);
   return {
@@ -93,26 +87,21 @@ async function runLevel(url: string, pid: number, concurrency: number) {
     p50: round(percentile(latencies, 50), 0),
     p99: round(percentile(latencies, 99), 0),
     answersPerSecond: round(answersPerSecond, 2),
-    serverCpuMsPerChat: round(serverCpuMsPerChat, 1),
   };
 }
 
-const checkout = values.checkout ? resolve(values.checkout) : REPOSITORY;
-const godwit = await startGodwitServe({ checkout, name: 'chats', readyTimeoutMs: 300_000 });
+const godwit = await startGodwitServe({ checkout: REPOSITORY, name: 'chats', readyTimeoutMs: 300_000 });
 const { url, server } = godwit;
 try {
   await waitForSample(server);
   await chat(url, QUESTIONS[0]!);
   const results = [];
-  const pid = server.child.pid;
-  if (pid === undefined) throw new Error('the server process has no pid; it did not start');
-  for (const level of levels) results.push(await runLevel(url, pid, level));
+  for (const level of levels) results.push(await runLevel(url, level));
   const single = results.find((result) => result.concurrency === 1);
   printResult({
     benchmark: 'concurrent-chats',
     machine: describeMachine(),
     source: describeSource(),
-    checkout,
     rounds,
     results: results.map((result) => ({
       ...result,
