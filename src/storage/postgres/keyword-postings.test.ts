@@ -353,7 +353,7 @@ describe('postings rows of an older embedded data dir', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('are removed at open, and its chunks without frequencies are searched from their text', async () => {
+  it("are removed when the base's index is built, and its chunks without frequencies are searched from their text", async () => {
     const dataDir = join(root, 'db');
     const first = await openPostgresStorage({ pglite: { dataDir } });
     const base = await first.knowledge.createKnowledgeBase('acme', { name: 'kb' });
@@ -383,12 +383,19 @@ describe('postings rows of an older embedded data dir', () => {
 
     const second = await openPostgresStorage({ pglite: { dataDir } });
     try {
-      expect(await second.client.query('SELECT * FROM chunk_terms')).toEqual([]);
+      const postings = 'SELECT count(*)::integer AS rows FROM chunk_terms';
+      expect(await second.client.query(postings)).toEqual([{ rows: 3 }]);
+      // Another tenant naming the base builds nothing of it and removes nothing.
+      expect(
+        await second.index.keywordSearch('other', { knowledgeBaseId: base.id, text: 'parking', k: 5 }),
+      ).toEqual([]);
+      expect(await second.client.query(postings)).toEqual([{ rows: 3 }]);
       const hits = await second.index.keywordSearch('acme', {
         knowledgeBaseId: base.id,
         text: 'parking',
         k: 5,
       });
+      expect(await second.client.query(postings)).toEqual([{ rows: 0 }]);
       const reference = new Bm25Index();
       reference.add('old:0', analyze('Parking permits, parking spaces'));
       expect(hits.map((hit) => ({ id: hit.chunkId, score: hit.score }))).toEqual(

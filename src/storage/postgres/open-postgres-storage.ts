@@ -104,10 +104,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     outcome = await migrateSchema(client, schema);
     maintenance = await openPostingsMaintenance(client);
     if (outcome.applied.length > 0) await maintenance.vacuum();
-    if (client.engine === 'pglite') {
-      await failUnfinishedDocuments(client, options.now?.() ?? new Date());
-      await dropEmbeddedPostings(client);
-    }
+    if (client.engine === 'pglite') await failUnfinishedDocuments(client, options.now?.() ?? new Date());
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
@@ -135,15 +132,6 @@ async function failUnfinishedDocuments(client: SqlClient, now: Date): Promise<vo
       WHERE status IN ('processing', 'queued')`,
     [UNFINISHED_DOCUMENT_ERROR, now],
   );
-}
-
-/**
- * PGlite no longer reads or writes `chunk_terms` (keyword search uses an in-process index built from the
- * chunk rows); a data dir made before keeps postings rows that nothing would ever remove, so they go.
- */
-async function dropEmbeddedPostings(client: SqlClient): Promise<void> {
-  const [row] = await client.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM chunk_terms) AS found');
-  if (row?.found) await client.execute('TRUNCATE chunk_terms');
 }
 
 function createStorage(

@@ -440,6 +440,13 @@ async function deleteChunksOfDocuments(
  */
 export function openEmbeddedKeywordIndex(client: SqlClient): EmbeddedKeywordIndex {
   return new EmbeddedKeywordIndex(async (tenantId, knowledgeBaseId, consume) => {
+    // PGlite no longer reads or writes `chunk_terms`; a data dir made before keeps the base's postings
+    // rows, which nothing else would remove. (Done here rather than at open, which stays one statement.)
+    await client.query(
+      `DELETE FROM chunk_terms WHERE knowledge_base_id = $1
+          AND EXISTS (SELECT 1 FROM knowledge_bases WHERE tenant_id = $2 AND id = $1)`,
+      [knowledgeBaseId, tenantId],
+    );
     // The tenant is checked here: only its documents are listed, and a document id is unique across
     // tenants, so their chunks are its own. (A tenant condition on the chunks would add a bitmap of every
     // chunk of the tenant to each batch.)
