@@ -7,7 +7,9 @@
  *
  * 200 generated Markdown files of 2–5 sections (120–300 words each, one chunk per section) from a seeded
  * Zipf vocabulary; keyword-only knowledge base (no embedding model), default chunking. Parsing alone is
- * timed too, so the report can say where the pipeline's time goes. Repetitions alternate which side runs
+ * timed too, so the report can say where the pipeline's time goes. So is the same storage write in batches
+ * of BATCH_FILES files (`upsertDocuments` and `replaceManyDocumentChunks`, catalogue rows included): what
+ * the storage allows when files are not written one at a time. Repetitions alternate which side runs
  * first. Prints one JSON document on stdout; progress goes to stderr.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +40,8 @@ import {
 } from './support/index.ts';
 
 const FILE_COUNT = 200;
+/** Files per write in the batched measurement. */
+const BATCH_FILES = 50;
 
 interface GeneratedFile {
   source: string;
@@ -57,7 +61,13 @@ async function main(): Promise<void> {
   const repetitions = quick ? 1 : 3;
   const files = generateFiles(FILE_COUNT);
   const scratch = mkdtempSync(join(tmpdir(), 'godwit-bench-ingest-'));
-  const runs: { pipeline: Timing; raw: Timing; parse: Timing; embeddingModel: string | null }[] = [];
+  const runs: {
+    pipeline: Timing;
+    raw: Timing;
+    batched: Timing;
+    parse: Timing;
+    embeddingModel: string | null;
+  }[] = [];
   try {
     for (let repetition = 1; repetition <= repetitions; repetition++) {
       const config = loadConfig({
@@ -73,7 +83,7 @@ async function main(): Promise<void> {
           ? [await runPipeline(), await runRaw()]
           : await runRaw().then(async (raw) => [await runPipeline(), raw] as const);
       progress(
-        `[${repetition}/${repetitions}] chunks/s (per CPU s): pipeline ${rate(pipeline.timing)}, raw ${rate(rawResult.raw)}, parse ${rate(rawResult.parse)}`,
+        `[${repetition}/${repetitions}] chunks/s (per CPU s): pipeline ${rate(pipeline.timing)}, raw ${rate(rawResult.raw)}, batched ${rate(rawResult.batched)}, parse ${rate(rawResult.parse)}`,
       );
       if (pipeline.timing.chunks !== rawResult.raw.chunks) {
         throw new Error(
@@ -197,13 +207,62 @@ async function measureRaw(config: GodwitConfig, dataDir: string, files: readonly
       indexMs += performance.now() - started;
       indexCpuMs += cpu.elapsedMs();
     }
+    const batched = await measureBatched(storage, files, parsed);
     return {
+      batched: { ...batched, chunks: chunkTotal, files: files.length },
       raw: { milliseconds: indexMs, cpuMilliseconds: indexCpuMs, chunks: chunkTotal, files: files.length },
       parse: { milliseconds: parseMs, cpuMilliseconds: parseCpuMs, chunks: chunkTotal, files: files.length },
     };
   } finally {
     await storage.close();
   }
+}
+
+/** The same files into another base, BATCH_FILES at a time: catalogue rows and chunks, one write each. */
+async function measureBatched(
+  storage: Awaited<ReturnType<typeof openPostgresStorage>>,
+  files: readonly GeneratedFile[],
+  parsed: readonly ChunkDraft[][],
+): Promise<{ milliseconds: number; cpuMilliseconds: number }> {
+  const { knowledge, index } = storage;
+  if (!knowledge.upsertDocuments || !index.replaceManyDocumentChunks) {
+    throw new Error('the storage has no batch writes (upsertDocuments, replaceManyDocumentChunks)');
+  }
+  const knowledgeBase = await knowledge.createKnowledgeBase(DEFAULT_TENANT, { name: 'bench-batched' });
+  const cpu = startCpuClock();
+  const started = performance.now();
+  for (let start = 0; start < files.length; start += BATCH_FILES) {
+    const slice = files.slice(start, start + BATCH_FILES);
+    const documents = await knowledge.upsertDocuments(
+      DEFAULT_TENANT,
+      slice.map((file, offset) => ({
+        knowledgeBaseId: knowledgeBase.id,
+        source: file.source,
+        mimeType: 'text/markdown',
+        sha256: (start + offset).toString(16).padStart(64, '0'),
+        bytes: file.bytes.byteLength,
+      })),
+    );
+    await index.replaceManyDocumentChunks(
+      DEFAULT_TENANT,
+      documents.map((document, offset) => ({
+        document: { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256: document.sha256 },
+        chunks: (parsed[start + offset] ?? []).map((draft, position) => ({
+          id: `${document.id}:${position}`,
+          tenantId: DEFAULT_TENANT,
+          knowledgeBaseId: knowledgeBase.id,
+          documentId: document.id,
+          position,
+          text: draft.text,
+          location: draft.location,
+          metadata: draft.metadata,
+          tokenCount: draft.tokenCount,
+          embedding: null,
+        })),
+      })),
+    );
+  }
+  return { milliseconds: performance.now() - started, cpuMilliseconds: cpu.elapsedMs() };
 }
 
 function summarizeTimings(timings: readonly Timing[]) {
@@ -236,11 +295,12 @@ function shares(pipeline: number, parse: number, index: number) {
 }
 
 function buildReport(
-  runs: { pipeline: Timing; raw: Timing; parse: Timing; embeddingModel: string | null }[],
+  runs: { pipeline: Timing; raw: Timing; batched: Timing; parse: Timing; embeddingModel: string | null }[],
   run: { quick: boolean; repetitions: number },
 ) {
   const pipeline: TimingSummary = summarizeTimings(runs.map((entry) => entry.pipeline));
   const raw = summarizeTimings(runs.map((entry) => entry.raw));
+  const batched = summarizeTimings(runs.map((entry) => entry.batched));
   const parse = summarizeTimings(runs.map((entry) => entry.parse));
   const first = runs[0]!;
   return {
@@ -260,10 +320,12 @@ function buildReport(
     },
     pipeline,
     rawReplaceDocumentChunks: raw,
+    rawBatched: { filesPerWrite: BATCH_FILES, ...batched },
     parseOnly: parse,
     ratios: {
       'pipeline / raw (rate, wall)': ratio(pipeline.chunksPerSecond, raw.chunksPerSecond, 3),
       'pipeline / raw (rate, CPU)': ratio(pipeline.chunksPerCpuSecond, raw.chunksPerCpuSecond, 3),
+      'batched / raw (rate, CPU)': ratio(batched.chunksPerCpuSecond, raw.chunksPerCpuSecond, 3),
       'pipeline time shares (wall)': shares(pipeline.milliseconds, parse.milliseconds, raw.milliseconds),
       'pipeline time shares (CPU)': shares(
         pipeline.cpuMilliseconds,

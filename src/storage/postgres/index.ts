@@ -1,6 +1,7 @@
 /**
  * Relational storage on one schema for PGlite and PostgreSQL: knowledge bases, documents, chunks (BM25 in
- * SQL, pgvector where installed), conversations, usage and audit.
+ * SQL on PostgreSQL, from an in-process index on PGlite; pgvector where installed), conversations, usage
+ * and audit.
  */
 
 // The RDS Data API client is imported from './data-api-client.ts' where needed, so that opening PGlite or

@@ -71,6 +71,7 @@ async function expectBackfilledSearch(client: SqlClient, schema?: string): Promi
     'degraded answers',
     'append-only audit log and counters',
     'usage per user',
+    'keyword frequencies per chunk',
   ]);
 
   const index = new PostgresVectorIndex(client, outcome.vector);

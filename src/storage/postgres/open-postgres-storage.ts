@@ -142,13 +142,20 @@ function createStorage(
   options: { now?: () => Date; generateId?: () => string },
 ): PostgresStorage {
   const now = options.now ?? (() => new Date());
+  // PGlite: keyword search from an in-process index, which deletions through the knowledge store update too.
+  const index = new PostgresVectorIndex(client, outcome.vector, now, maintenance);
   return {
     engine: client.engine,
     client,
     vector: outcome.vector,
     appliedMigrations: outcome.applied,
-    knowledge: new PostgresKnowledgeStore(client, { now, generateId: options.generateId, maintenance }),
-    index: new PostgresVectorIndex(client, outcome.vector, now, maintenance),
+    knowledge: new PostgresKnowledgeStore(client, {
+      now,
+      generateId: options.generateId,
+      maintenance,
+      keyword: index.keyword,
+    }),
+    index,
     conversations: new PostgresConversationStore(client, now),
     usage: new PostgresUsageLedger(client),
     audit: new PostgresAuditLog(client),

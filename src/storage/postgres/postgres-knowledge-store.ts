@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../core/errors
 import type { CreateKnowledgeBaseInput, KnowledgeStore, UpsertDocumentInput } from '../../core/ports.ts';
 import { checkEmbeddingDimension, knowledgeBaseNameTaken, requireText } from '../../core/storage-input.ts';
 import type { KnowledgeBase, KnowledgeBaseStats, KnowledgeDocument } from '../../core/types.ts';
+import type { EmbeddedKeywordIndex } from './embedded-keyword-index.ts';
 import { PostingsMaintenance } from './postings-maintenance.ts';
 import {
   DOCUMENT_COLUMNS,
@@ -20,12 +21,15 @@ export interface PostgresStoreOptions {
   generateId?: () => string;
   /** Told what document and base deletions removed; shared with the VectorIndex. */
   maintenance?: PostingsMaintenance;
+  /** The VectorIndex's in-process keyword index (PGlite), told what deletions removed once they commit. */
+  keyword?: EmbeddedKeywordIndex | null;
 }
 
 export class PostgresKnowledgeStore implements KnowledgeStore {
   private readonly now: () => Date;
   private readonly generateId: () => string;
   private readonly maintenance: PostingsMaintenance;
+  private readonly keyword: EmbeddedKeywordIndex | null;
 
   constructor(
     private readonly client: SqlClient,
@@ -34,6 +38,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
     this.now = options.now ?? (() => new Date());
     this.generateId = options.generateId ?? randomUUID;
     this.maintenance = options.maintenance ?? new PostingsMaintenance(client);
+    this.keyword = options.keyword ?? null;
   }
 
   async createKnowledgeBase(tenantId: string, input: CreateKnowledgeBaseInput): Promise<KnowledgeBase> {
@@ -124,6 +129,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
       [tenantId, name],
     );
     if (rows.length === 0) throw knowledgeBaseNotFound(name);
+    for (const row of rows) this.keyword?.drop(tenantId, String(row.id));
     // Its postings went with it (a trigger), leaving dead rows in proportion to the base's size.
     this.maintenance.schedule();
   }
@@ -279,9 +285,16 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
         -removed.chunks,
         -removed.terms,
       );
-      return removed;
+      return { ...removed, knowledgeBaseId: document.knowledge_base_id };
     });
-    this.maintenance.recordWrites(removed.postings);
+    if (this.keyword) {
+      this.keyword.apply(tenantId, [
+        { knowledgeBaseId: removed.knowledgeBaseId, removed: removed.ids, added: [] },
+      ]);
+      this.maintenance.recordWrites(removed.chunks);
+    } else {
+      this.maintenance.recordWrites(removed.postings);
+    }
   }
 }
 
@@ -316,6 +329,8 @@ export interface RemovedChunks {
   /** Their total BM25 length. */
   terms: number;
   postings: number;
+  /** The removed chunks' ids. */
+  ids: string[];
 }
 
 /** Deletes a document's chunks and postings, reporting what they contributed to the BM25 statistics. */
@@ -336,11 +351,17 @@ export async function deleteDocumentChunks(
         WHERE p.knowledge_base_id = t.knowledge_base_id AND p.term = t.term AND p.chunk_id = t.id
      )
      SELECT count(*)::integer AS chunks, COALESCE(sum(term_count), 0)::float8 AS terms,
-            COALESCE(sum(cardinality(keyword_terms)), 0)::float8 AS postings
+            COALESCE(sum(cardinality(keyword_terms)), 0)::float8 AS postings,
+            COALESCE(array_agg(id), '{}') AS ids
        FROM removed`,
     [tenantId, documentId],
   );
-  return { chunks: row?.chunks ?? 0, terms: row?.terms ?? 0, postings: row?.postings ?? 0 };
+  return {
+    chunks: row?.chunks ?? 0,
+    terms: row?.terms ?? 0,
+    postings: row?.postings ?? 0,
+    ids: row?.ids ?? [],
+  };
 }
 
 async function adjustKeywordStatistics(

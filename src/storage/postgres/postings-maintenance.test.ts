@@ -37,7 +37,8 @@ describe('PostingsMaintenance on PGlite', () => {
   async function writeDocument(maintenance: PostingsMaintenance, source: string, postings: number) {
     const outcome = await migrateSchema(client, undefined);
     const knowledge = new PostgresKnowledgeStore(client, { maintenance });
-    const index = new PostgresVectorIndex(client, outcome.vector, () => new Date(), maintenance);
+    // Postings rows, as on PostgreSQL: the embedded default keeps its keyword index in process instead.
+    const index = new PostgresVectorIndex(client, outcome.vector, () => new Date(), maintenance, null);
     const base =
       (await knowledge.getKnowledgeBase('acme', 'kb')) ??
       (await knowledge.createKnowledgeBase('acme', { name: 'kb' }));

@@ -5,6 +5,10 @@
  * SciFact), and replaced chunks would leave dead rows forever. A PostgreSQL server's autovacuum does the
  * same job, so there this runs only when autovacuum is turned off.
  *
+ * On PGlite, keyword search now reads an in-process index and no postings rows are written there
+ * (embedded-keyword-index.ts): the writes counted are the chunk rows deleted, and the vacuum keeps replaced
+ * chunks from leaving dead rows forever.
+ *
  * Like autovacuum, it runs once the rows written since the last run pass a share of the table, so the
  * work stays proportional to what was written. It runs after the write that crossed the threshold, on a
  * later turn of the event loop: never inside a request, which answers as soon as its write commits.

@@ -257,6 +257,15 @@ ALTER TABLE usage_ledger ADD COLUMN user_id text COLLATE "C";
 CREATE INDEX usage_ledger_user_idx ON usage_ledger (tenant_id, user_id, created_at);
 `;
 
+// On the embedded database (PGlite) keyword search reads an index held in process instead of postings
+// rows, and each chunk row carries its analyzed terms for that index to be built from: its distinct
+// stored terms separated by spaces, each followed by `:n` when it occurs n > 1 times (see
+// embedded-keyword-index.ts). PostgreSQL keeps the postings table and leaves the column NULL, as it is
+// in rows written before; those are analyzed from their text when an index is built.
+const keywordFrequencies = `
+ALTER TABLE chunks ADD COLUMN keyword_frequencies text;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'relational schema', sql: relationalSchema },
   { id: 2, name: 'pgvector embeddings', requires: 'vector', sql: vectorColumn },
@@ -266,4 +275,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 6, name: 'degraded answers', sql: degradedAnswers },
   { id: 7, name: 'append-only audit log and counters', sql: governance },
   { id: 8, name: 'usage per user', sql: usagePerUser },
+  { id: 9, name: 'keyword frequencies per chunk', sql: keywordFrequencies },
 ];

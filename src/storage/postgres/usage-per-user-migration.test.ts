@@ -51,11 +51,11 @@ function newEntry(id: string, userId: string): UsageEntry {
   };
 }
 
-/** Opens the old database with today's Godwit: migration 8 runs, the old rows stay, without a user. */
+/** Opens the old database with today's Godwit: migrations 8 and 9 run, the old rows stay, without a user. */
 async function expectOldRowsKept(options: PostgresStorageOptions): Promise<void> {
   const storage = await openPostgresStorage(options);
   try {
-    expect(storage.appliedMigrations).toEqual(['usage per user']);
+    expect(storage.appliedMigrations).toEqual(['usage per user', 'keyword frequencies per chunk']);
     await storage.usage.record(newEntry('new-1', 'discord:111'));
     const rows = await storage.usage.summarize('acme');
     expect(rows.map((row) => [row.apiKeyId, row.userId, row.calls, row.inputTokens])).toEqual([
