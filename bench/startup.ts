@@ -2,7 +2,7 @@
  * Startup benchmark: milliseconds from spawning `godwit serve` to the first 200 from /readyz, and resident
  * memory 5 s after ready, against a minimal @hono/node-server hello-world started the same way.
  *
- *   npx tsx bench/startup.ts [--quick]
+ *   npx tsx bench/startup.ts [--quick] [--baseline /path/to/other/checkout]
  *
  * Scenarios, interleaved within each repetition so background load hits them alike:
  *   godwit-first      new data dir (creates the database, loads the sample handbook)
@@ -10,12 +10,15 @@
  *   godwit-no-sample  new data dir with --no-sample
  *   hello             the peer on plain node
  *   hello-tsx         the peer under the tsx loader that bin/godwit.js registers (the loader's share)
+ * With --baseline DIR, the three godwit scenarios also run from that checkout's bin/godwit.js (its own build,
+ * the same machine and moment), named baseline-godwit-first and so on, and the report adds after/baseline ratios.
  * Prints one JSON document on stdout (medians and every sample); progress goes to stderr.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
   cpuMilliseconds,
   describeMachine,
@@ -25,7 +28,6 @@ import {
   printResult,
   progress,
   ratio,
-  readFlags,
   residentKilobytes,
   round,
   spawnServer,
@@ -38,7 +40,8 @@ const GODWIT_BIN = join(REPOSITORY, 'bin', 'godwit.js');
 const HELLO_SERVER = join(REPOSITORY, 'bench', 'support', 'hello-server.js');
 const IDLE_MS = 5000;
 
-type ScenarioName = 'godwit-first' | 'godwit-restart' | 'godwit-no-sample' | 'hello' | 'hello-tsx';
+type GodwitScenario = 'godwit-first' | 'godwit-restart' | 'godwit-no-sample';
+type ScenarioName = GodwitScenario | `baseline-${GodwitScenario}` | 'hello' | 'hello-tsx';
 
 interface Sample {
   readyMs: number;
@@ -53,17 +56,38 @@ interface Launch {
 }
 
 async function main(): Promise<void> {
-  const { quick } = readFlags();
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, baseline: { type: 'string' } },
+  });
+  const quick = values.quick ?? false;
+  const baseline = values.baseline ? join(resolve(values.baseline), 'bin', 'godwit.js') : undefined;
   const repetitions = quick ? 1 : 3;
   const scratch = mkdtempSync(join(tmpdir(), 'godwit-bench-startup-'));
   const samples = new Map<ScenarioName, Sample[]>();
   try {
     for (let repetition = 1; repetition <= repetitions; repetition++) {
       const dataDir = join(scratch, `data-${repetition}`);
+      const baselineDir = join(scratch, `baseline-data-${repetition}`);
+      const godwitRuns = (
+        name: GodwitScenario,
+        forThis: string,
+        forBaseline: string,
+        extra: string[],
+      ): [ScenarioName, Launch][] => [
+        [name, godwit(GODWIT_BIN, scratch, forThis, extra)],
+        ...(baseline
+          ? [[`baseline-${name}`, godwit(baseline, scratch, forBaseline, extra)] as [ScenarioName, Launch]]
+          : []),
+      ];
       const launches: [ScenarioName, Launch][] = [
-        ['godwit-first', godwit(scratch, dataDir, [])],
-        ['godwit-restart', godwit(scratch, dataDir, [])],
-        ['godwit-no-sample', godwit(scratch, join(scratch, `bare-${repetition}`), ['--no-sample'])],
+        ...godwitRuns('godwit-first', dataDir, baselineDir, []),
+        ...godwitRuns('godwit-restart', dataDir, baselineDir, []),
+        ...godwitRuns(
+          'godwit-no-sample',
+          join(scratch, `bare-${repetition}`),
+          join(scratch, `baseline-bare-${repetition}`),
+          ['--no-sample'],
+        ),
         ['hello', { args: (port) => [HELLO_SERVER, String(port)], env: baseEnvironment(scratch) }],
         [
           'hello-tsx',
@@ -84,9 +108,9 @@ async function main(): Promise<void> {
   printResult(buildReport(samples, { quick, repetitions }));
 }
 
-function godwit(scratch: string, dataDir: string, extra: string[]): Launch {
+function godwit(bin: string, scratch: string, dataDir: string, extra: string[]): Launch {
   return {
-    args: (port) => [GODWIT_BIN, 'serve', '--port', String(port), ...extra],
+    args: (port) => [bin, 'serve', '--port', String(port), ...extra],
     env: { ...baseEnvironment(scratch), GODWIT_DATA_DIR: dataDir },
   };
 }
@@ -141,6 +165,23 @@ function buildReport(samples: Map<ScenarioName, Sample[]>, run: { quick: boolean
         },
       ]),
   );
+  const againstBaseline = Object.fromEntries(
+    (['godwit-first', 'godwit-restart', 'godwit-no-sample'] as const).flatMap((name) => {
+      const after = scenarios[name];
+      const before = scenarios[`baseline-${name}`];
+      if (!after || !before) return [];
+      return [
+        [
+          `${name} / baseline`,
+          {
+            readyMs: ratio(after.readyMs, before.readyMs, 2),
+            readyCpuMs: ratio(after.readyCpuMs, before.readyCpuMs, 2),
+            idleRss: ratio(after.idleRssMegabytes, before.idleRssMegabytes, 2),
+          },
+        ],
+      ];
+    }),
+  );
   return {
     benchmark: 'startup',
     date: new Date().toISOString(),
@@ -152,6 +193,7 @@ function buildReport(samples: Map<ScenarioName, Sample[]>, run: { quick: boolean
     statistic: 'median over repetitions',
     scenarios,
     ratios,
+    againstBaseline,
   };
 }
 

@@ -18,6 +18,17 @@ export interface PgliteOpenOptions {
 }
 
 /**
+ * PostgreSQL's default buffer pool is 128 MB, and PostgreSQL zero-fills it at start, so a PGlite process
+ * holds it in memory from the first second: about 120 MiB of an idle server's resident memory on a data dir
+ * of a few megabytes. 32 MB (4,096 pages) holds the working set of a typical local knowledge base; pages
+ * beyond it are read from the data dir's files, which the operating system caches
+ * (docs/decisions/2026-12-07-embedded-buffer-pool.md).
+ */
+export const PGLITE_SHARED_BUFFERS = '32MB';
+
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
+
+/**
  * Opens PGlite in memory (`dataDir` undefined) or on disk, creating the data dir's parent. A new data dir
  * starts from the prebuilt template when there is one.
  */
@@ -33,7 +44,7 @@ export async function openPgliteClient(
       const template = options.template ?? TEMPLATE_DIRECTORY;
       if (template !== false && isNewDataDir(dataDir)) copyTemplateInto(dataDir, template);
     }
-    database = await PGlite.create({ dataDir, extensions: { vector } });
+    database = await PGlite.create({ dataDir, extensions: { vector }, startParams: PGLITE_START_PARAMS });
   } catch (error) {
     throw new DependencyError(
       `could not open ${target}: ${error instanceof Error ? error.message : String(error)}; ` +
