@@ -3,8 +3,8 @@
  * config file over defaults. Environment wins over the file so a deployment can override a checked-in file.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { environmentOverrides, variableFor } from './env.ts';
@@ -47,30 +47,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   return { config, configPath: existsSync(configPath) ? configPath : null };
 }
 
-type ParseYaml = typeof import('yaml')['parse'];
-let parseYaml: ParseYaml | undefined;
-
-/**
- * `yaml` (112 KB, tens of milliseconds to import) is loaded when a file is first parsed: a process set up by
- * its environment alone, as a Lambda function is, never loads it. `loadConfig` is synchronous, so this is a
- * `require`: in a bundle (where the banner defines `require`) esbuild resolves the literal `require('yaml')`
- * to the bundled copy, evaluated only on this first call; under Node's ES modules, where `require` is not
- * defined, `createRequire` loads the package's CommonJS build.
- */
-function yamlParser(): ParseYaml {
-  if (!parseYaml) {
-    const yaml: typeof import('yaml') =
-      typeof require === 'function' ? require('yaml') : createRequire(import.meta.url)('yaml');
-    parseYaml = yaml.parse;
-  }
-  return parseYaml;
-}
-
 function readConfigFile(path: string): Record<string, unknown> {
-  const parse = yamlParser();
   let value: unknown;
   try {
-    value = parse(readFileSync(path, 'utf8'));
+    value = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ConfigError(`Config file ${path} is not valid YAML: ${(error as Error).message}`);
   }
