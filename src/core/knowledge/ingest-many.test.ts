@@ -147,6 +147,25 @@ describe('KnowledgeService.ingestMany', () => {
     );
   });
 
+  it('refuses a knowledge base kept in Bedrock, saying where it lives, and reads no file', async () => {
+    const { storage, service } = await embedded();
+    const base = await service.createKnowledgeBase(TENANT, { name: 'handbook', embeddingModel: null });
+    const external = {
+      ...base,
+      external: { provider: 'bedrock' as const, id: 'KB123', region: 'eu-west-1' },
+    };
+    let read = 0;
+    const files = (function* () {
+      read++;
+      yield page('vacation');
+    })();
+    await expect(service.ingestMany(TENANT, external, files)).rejects.toThrow(
+      /Bedrock Knowledge Base KB123 \(eu-west-1\) and is read-only/,
+    );
+    expect(read).toBe(0);
+    expect(await storage.knowledge.listDocuments(TENANT, base.id)).toEqual([]);
+  });
+
   it('writes one file at a time where the storage has no batch writes', async () => {
     const memory = createMemoryStorage();
     const knowledge: KnowledgeStore = Object.create(memory.knowledge);
