@@ -10,6 +10,7 @@ import { loadSampleKnowledgeBase, SAMPLE_KNOWLEDGE_BASE } from '../config/sample
 import { toolCallViews } from '../core/agent/tool-call-view.ts';
 import type { ChatTurn } from '../core/chat/chat-turn.ts';
 import { formatLocation } from '../core/chat/prompt.ts';
+import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { GodwitServices } from '../core/services.ts';
 import { DEFAULT_TENANT, DEFAULT_USER } from '../core/types.ts';
@@ -240,6 +241,15 @@ class LocalBackend implements CliBackend {
     return this.services.knowledge
       .ensureKnowledgeBase(DEFAULT_TENANT, knowledgeBase)
       .then((kb) => this.services.knowledge.ingest(DEFAULT_TENANT, kb, file));
+  }
+
+  async ingestMany(
+    knowledgeBase: string,
+    files: AsyncIterable<{ source: string; bytes: Uint8Array; mimeType?: string }>,
+    onOutcome: (outcome: IngestOutcome) => void,
+  ) {
+    const kb = await this.services.knowledge.ensureKnowledgeBase(DEFAULT_TENANT, knowledgeBase);
+    return this.services.knowledge.ingestMany(DEFAULT_TENANT, kb, files, { onOutcome });
   }
 
   async close() {

@@ -78,6 +78,15 @@ export interface CliBackend {
     knowledgeBase: string,
     file: { source: string; bytes: Uint8Array; mimeType?: string },
   ): Promise<IngestOutcome>;
+  /**
+   * Ingests many files, written to storage in batches; `onOutcome` hears each file's outcome in order.
+   * Optional: where a backend lacks it, files go through `ingest` one at a time.
+   */
+  ingestMany?(
+    knowledgeBase: string,
+    files: AsyncIterable<{ source: string; bytes: Uint8Array; mimeType?: string }>,
+    onOutcome: (outcome: IngestOutcome) => void,
+  ): Promise<IngestOutcome[]>;
   close(): Promise<void>;
 }
 

@@ -136,6 +136,11 @@ describe('godwit CLI', () => {
     ]);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ unchanged: 1, created: 0, chunks: 0 });
+
+    // The whole folder again: the good files are skipped as unchanged, the bad ones reported again.
+    const folderAgain = await run(['--data-dir', dataDir, 'ingest', folder, '--kb', 'mine', '--json']);
+    expect(folderAgain.code).toBe(1);
+    expect(JSON.parse(folderAgain.stdout)).toMatchObject({ unchanged: 2, created: 0, updated: 0 });
   });
 
   it('exits 2 with a clear message for bad usage and bad configuration', async () => {

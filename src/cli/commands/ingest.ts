@@ -4,6 +4,7 @@ import { ValidationError } from '../../core/errors.ts';
 import type { IngestOutcome } from '../../core/knowledge/knowledge-service.ts';
 import { SUPPORTED_EXTENSIONS } from '../../ingest/index.ts';
 import { openBackend } from '../backend.ts';
+import type { CliBackend } from '../cli-backend.ts';
 import { type GlobalOptions, readConfig } from '../context.ts';
 import { collectInput } from '../files.ts';
 import type { Output } from '../output.ts';
@@ -39,22 +40,25 @@ export async function ingestCommand(
   const config = readConfig(options);
   const urlGuard = createConfiguredUrlGuard(config, config.ingest.maxFileBytes);
   const input = await collectInput(target, SUPPORTED_EXTENSIONS, urlGuard);
-  const backend = server
+  const backend: CliBackend = server
     ? new RemoteBackend(server)
     : await openBackend({ config, command: 'ingest', output, sample: false });
   const outcomes: IngestOutcome[] = [];
   const progress = createProgress(output, input.files.length, options.json === true && !output.interactive);
   try {
-    for (const file of input.files) {
-      const { bytes, mimeType } = await file.read();
-      const outcome = await backend.ingest(options.kb, {
-        source: file.source,
-        bytes,
-        ...(mimeType ? { mimeType } : {}),
-      });
+    const read = async function* () {
+      for (const file of input.files) {
+        const { bytes, mimeType } = await file.read();
+        yield { source: file.source, bytes, ...(mimeType ? { mimeType } : {}) };
+      }
+    };
+    const heard = (outcome: IngestOutcome) => {
       outcomes.push(outcome);
-      progress.tick(`${basename(file.source)} ${outcome.status}`);
-    }
+      progress.tick(`${basename(outcome.source)} ${outcome.status}`);
+    };
+    // A local data dir takes the files in batches (one storage write per batch); a server, one by one.
+    if (backend.ingestMany) await backend.ingestMany(options.kb, read(), heard);
+    else for await (const file of read()) heard(await backend.ingest(options.kb, file));
   } finally {
     progress.stop();
     await backend.close();

@@ -13,7 +13,15 @@ import {
   ValidationError,
 } from '../errors.ts';
 import type { Embedder } from '../models.ts';
-import type { BlobStore, DocumentParser, KnowledgeStore, VectorIndex } from '../ports.ts';
+import type {
+  BlobStore,
+  DocumentChunks,
+  DocumentParser,
+  KnowledgeStore,
+  ParsedDocument,
+  UpsertDocumentInput,
+  VectorIndex,
+} from '../ports.ts';
 import type { Chunk, KnowledgeBase, KnowledgeDocument, Metadata } from '../types.ts';
 
 export interface IngestFile {
@@ -40,6 +48,28 @@ export interface IngestOutcome {
   error: string | null;
   errorCode: string | null;
 }
+
+export interface IngestManyOptions {
+  /** Files written to storage per batch. Default 50. */
+  batchFiles?: number;
+  /** A batch closes once its files hold this many bytes. Default 32 MiB. */
+  batchBytes?: number;
+  /** Hears each file's outcome, in input order, as its batch completes (a progress bar's tick). */
+  onOutcome?: (outcome: IngestOutcome) => void;
+}
+
+/** A file hashed and parsed, not yet written. */
+interface PreparedFile {
+  file: IngestFile;
+  sha256: string;
+  /** The document of the same source before this ingestion, if any. */
+  existing: KnowledgeDocument | undefined;
+  parsed: ParsedDocument;
+  blobKey: string | null;
+}
+
+const DEFAULT_BATCH_FILES = 50;
+const DEFAULT_BATCH_BYTES = 32 * 1024 * 1024;
 
 export interface KnowledgeServiceOptions {
   knowledge: KnowledgeStore;
@@ -225,6 +255,184 @@ export class KnowledgeService {
     }
   }
 
+  /**
+   * Ingests many files (a folder), writing them to storage in batches: per batch, one catalogue write
+   * (`upsertDocuments`) and one chunk write (`replaceManyDocumentChunks`), which also marks the documents
+   * ready, so a crash leaves no half-written document. Adapters without the batch methods get the
+   * one-file writes. Each file keeps the guarantees of `ingest`: a bad file fails alone with its own
+   * outcome, an unchanged file is skipped, a changed one replaces its chunks. Storage or provider faults
+   * stop the call, as they stop `ingest`. The base's documents are read once, at the start, for the
+   * unchanged check. `onOutcome` hears each file's outcome, in input order, as its batch completes.
+   * Returns every outcome, in input order.
+   *
+   * @example await knowledge.ingestMany(tenantId, base, files, { onOutcome: (o) => bar.tick(o.source) })
+   */
+  async ingestMany(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    files: Iterable<IngestFile> | AsyncIterable<IngestFile>,
+    options: IngestManyOptions = {},
+  ): Promise<IngestOutcome[]> {
+    refuseReadOnly(knowledgeBase, 'changed (add documents to its data source in Bedrock and sync it there)');
+    const batchFiles = options.batchFiles ?? DEFAULT_BATCH_FILES;
+    if (!Number.isInteger(batchFiles) || batchFiles < 1) {
+      throw new ValidationError(`batchFiles must be a whole number of at least 1; got ${batchFiles}.`, {
+        details: { field: 'batchFiles' },
+      });
+    }
+    const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    const outcomes: IngestOutcome[] = [];
+    let batch: IngestFile[] = [];
+    let bytes = 0;
+    let sources = new Set<string>();
+    // The base's documents, read in one statement rather than one lookup per file. A source this call has
+    // written since is looked up again, so a file given twice sees its first version.
+    const known = new Map(
+      (await this.options.knowledge.listDocuments(tenantId, knowledgeBase.id)).map((document) => [
+        document.source,
+        document,
+      ]),
+    );
+    const written = new Set<string>();
+    const existingOf = (source: string) =>
+      written.has(source)
+        ? this.options.knowledge.findDocumentBySource(tenantId, knowledgeBase.id, source)
+        : Promise.resolve(known.get(source));
+    const flush = async () => {
+      for (const outcome of await this.ingestBatch(tenantId, knowledgeBase, batch, existingOf)) {
+        written.add(outcome.source);
+        outcomes.push(outcome);
+        options.onOutcome?.(outcome);
+      }
+      batch = [];
+      bytes = 0;
+      sources = new Set();
+    };
+    for await (const file of files) {
+      // A source given twice goes in the next batch, so the later file replaces the earlier one as it
+      // would one file at a time.
+      if (batch.length >= batchFiles || bytes >= batchBytes || sources.has(file.source)) await flush();
+      batch.push(file);
+      bytes += file.bytes.byteLength;
+      sources.add(file.source);
+    }
+    if (batch.length > 0) await flush();
+    return outcomes;
+  }
+
+  /** The outcomes of one batch of files with distinct sources, in the order given. */
+  private async ingestBatch(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    files: readonly IngestFile[],
+    existingOf: (source: string) => Promise<KnowledgeDocument | undefined>,
+  ): Promise<IngestOutcome[]> {
+    const { knowledge, index } = this.options;
+    const outcomes: (IngestOutcome | undefined)[] = [];
+    const pending: { position: number; prepared: PreparedFile }[] = [];
+    // Parsing starts for every file at once, so a parser pool's worker threads share the batch.
+    const prepared = await Promise.all(
+      files.map((file) =>
+        this.prepare(tenantId, knowledgeBase, file, false, existingOf).catch((error: unknown) => {
+          if (GodwitError.isInstance(error) && FILE_FAULTS.has(error.code))
+            return failedOutcome(file.source, error);
+          throw error;
+        }),
+      ),
+    );
+    prepared.forEach((item, position) => {
+      if ('status' in item) outcomes[position] = item;
+      else pending.push({ position, prepared: item });
+    });
+    if (pending.length > 0) {
+      const written =
+        knowledge.upsertDocuments && index.replaceManyDocumentChunks && pending.length > 1
+          ? await this.writeBatch(
+              tenantId,
+              knowledgeBase,
+              pending.map((item) => item.prepared),
+            )
+          : undefined;
+      for (const [offset, { position, prepared: item }] of pending.entries()) {
+        outcomes[position] = written?.[offset] ?? (await this.writeOneOutcome(tenantId, knowledgeBase, item));
+      }
+    }
+    return outcomes as IngestOutcome[];
+  }
+
+  /**
+   * Writes prepared files in one catalogue write and one chunk write. Returns undefined when the batch
+   * could not be written as one (a document's write refused, say): its documents are then marked failed,
+   * and the caller writes the files one at a time, so only a bad file fails.
+   */
+  private async writeBatch(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    files: readonly PreparedFile[],
+  ): Promise<IngestOutcome[] | undefined> {
+    const { knowledge, index, blobs } = this.options;
+    const embedder = this.embedderOf(knowledgeBase);
+    for (const file of files) await this.keepOriginal(file);
+    let documents: KnowledgeDocument[];
+    try {
+      documents = await knowledge.upsertDocuments!(
+        tenantId,
+        files.map((file) => this.documentInput(knowledgeBase, file)),
+      );
+    } catch {
+      // Nothing was written (all or none); the one-file writes say which file, if any, is at fault.
+      return undefined;
+    }
+    const items: DocumentChunks[] = [];
+    try {
+      for (const [position, file] of files.entries()) {
+        const document = documents[position]!;
+        items.push({
+          document: { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256: file.sha256 },
+          chunks: await this.buildChunks(tenantId, document, file.parsed.chunks, embedder),
+        });
+      }
+      await index.replaceManyDocumentChunks!(tenantId, items);
+    } catch (error) {
+      // The documents are `processing` with their old chunks or none: mark them failed, as a one-file
+      // write does, before each is written again on its own.
+      for (const document of documents) {
+        await knowledge.markDocumentFailed(tenantId, document.id, publicErrorMessage(error)).catch(() => {});
+      }
+      return undefined;
+    }
+    const outcomes: IngestOutcome[] = [];
+    for (const [position, file] of files.entries()) {
+      if (blobs && file.existing?.blobKey && file.existing.blobKey !== file.blobKey) {
+        await deleteSupersededBlob(blobs, file.existing.blobKey);
+      }
+      outcomes.push({
+        source: file.file.source,
+        status: file.existing ? 'updated' : 'created',
+        documentId: documents[position]!.id,
+        chunks: items[position]!.chunks.length,
+        error: null,
+        errorCode: null,
+      });
+    }
+    return outcomes;
+  }
+
+  /** `writeOne`, with a fault of the file itself as its outcome. */
+  private async writeOneOutcome(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    file: PreparedFile,
+  ): Promise<IngestOutcome> {
+    try {
+      return await this.writeOne(tenantId, knowledgeBase, file);
+    } catch (error) {
+      if (GodwitError.isInstance(error) && FILE_FAULTS.has(error.code))
+        return failedOutcome(file.file.source, error);
+      throw error;
+    }
+  }
+
   private async ingestOrThrow(
     tenantId: string,
     knowledgeBase: KnowledgeBase,
@@ -232,9 +440,26 @@ export class KnowledgeService {
     force: boolean,
   ): Promise<IngestOutcome> {
     refuseReadOnly(knowledgeBase, 'changed (add documents to its data source in Bedrock and sync it there)');
-    const { knowledge, index, parser, blobs } = this.options;
+    const prepared = await this.prepare(tenantId, knowledgeBase, file, force);
+    if ('status' in prepared) return prepared;
+    return this.writeOne(tenantId, knowledgeBase, prepared);
+  }
+
+  /**
+   * Hashes and parses a file; storage is only read. Returns the `unchanged` outcome for a file whose
+   * bytes the knowledge base already holds, ready (unless `force`).
+   */
+  private async prepare(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    file: IngestFile,
+    force: boolean,
+    existingOf: (source: string) => Promise<KnowledgeDocument | undefined> = (source) =>
+      this.options.knowledge.findDocumentBySource(tenantId, knowledgeBase.id, source),
+  ): Promise<PreparedFile | IngestOutcome> {
+    const { parser, blobs } = this.options;
     const sha256 = createHash('sha256').update(file.bytes).digest('hex');
-    const existing = await knowledge.findDocumentBySource(tenantId, knowledgeBase.id, file.source);
+    const existing = await existingOf(file.source);
     if (!force && existing && existing.sha256 === sha256 && existing.status === 'ready') {
       return {
         source: file.source,
@@ -246,37 +471,61 @@ export class KnowledgeService {
       };
     }
     const parsed = await parser.parse({ source: file.source, bytes: file.bytes, mimeType: file.mimeType });
-    const embedder = knowledgeBase.embeddingModel
-      ? this.requireEmbedder(knowledgeBase.embeddingModel)
-      : undefined;
     // One blob per document version: two documents with the same bytes must not share (and delete) one file.
     const sourceKey = createHash('sha256').update(file.source).digest('hex').slice(0, 16);
     const blobKey = !blobs
       ? null
       : (file.storedBlobKey ?? `${tenantId}/${knowledgeBase.id}/${sourceKey}-${sha256}`);
-    if (blobs && blobKey && !file.storedBlobKey) await blobs.put(blobKey, file.bytes, parsed.mimeType);
-    const document = await knowledge.upsertDocument(tenantId, {
+    return { file, sha256, existing, parsed, blobKey };
+  }
+
+  /** Keeps the original bytes, unless they are in the blob store already. */
+  private async keepOriginal(file: PreparedFile): Promise<void> {
+    const { blobs } = this.options;
+    if (blobs && file.blobKey && !file.file.storedBlobKey) {
+      await blobs.put(file.blobKey, file.file.bytes, file.parsed.mimeType);
+    }
+  }
+
+  private documentInput(knowledgeBase: KnowledgeBase, file: PreparedFile): UpsertDocumentInput {
+    return {
       knowledgeBaseId: knowledgeBase.id,
-      source: file.source,
-      mimeType: parsed.mimeType,
-      sha256,
-      bytes: file.bytes.byteLength,
-      metadata: { ...parsed.metadata, ...file.metadata },
-      blobKey,
-    });
+      source: file.file.source,
+      mimeType: file.parsed.mimeType,
+      sha256: file.sha256,
+      bytes: file.file.bytes.byteLength,
+      metadata: { ...file.parsed.metadata, ...file.file.metadata },
+      blobKey: file.blobKey,
+    };
+  }
+
+  private embedderOf(knowledgeBase: KnowledgeBase): Embedder | undefined {
+    return knowledgeBase.embeddingModel ? this.requireEmbedder(knowledgeBase.embeddingModel) : undefined;
+  }
+
+  /** Writes one prepared file: original, catalogue row, then its chunks and the ready mark. */
+  private async writeOne(
+    tenantId: string,
+    knowledgeBase: KnowledgeBase,
+    file: PreparedFile,
+  ): Promise<IngestOutcome> {
+    const { knowledge, index, blobs } = this.options;
+    const embedder = this.embedderOf(knowledgeBase);
+    await this.keepOriginal(file);
+    const document = await knowledge.upsertDocument(tenantId, this.documentInput(knowledgeBase, file));
     try {
-      const chunks = await this.buildChunks(tenantId, document, parsed.chunks, embedder);
+      const chunks = await this.buildChunks(tenantId, document, file.parsed.chunks, embedder);
       await index.replaceDocumentChunks(
         tenantId,
-        { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256 },
+        { id: document.id, knowledgeBaseId: knowledgeBase.id, sha256: file.sha256 },
         chunks,
       );
-      if (blobs && existing?.blobKey && existing.blobKey !== blobKey) {
-        await deleteSupersededBlob(blobs, existing.blobKey);
+      if (blobs && file.existing?.blobKey && file.existing.blobKey !== file.blobKey) {
+        await deleteSupersededBlob(blobs, file.existing.blobKey);
       }
       return {
-        source: file.source,
-        status: existing ? 'updated' : 'created',
+        source: file.file.source,
+        status: file.existing ? 'updated' : 'created',
         documentId: document.id,
         chunks: chunks.length,
         error: null,
