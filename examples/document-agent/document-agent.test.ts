@@ -41,7 +41,7 @@ async function chat(body: Record<string, unknown>, headers: Record<string, strin
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ knowledgeBase: 'documents', ...body }),
   });
-  return { status: response.status, body: (await response.json()) as Json };
+  return { status: response.status, body: (await response.json()) as Json, headers: response.headers };
 }
 
 /** The prompt the model received in its last chat request, as text. */
@@ -82,6 +82,7 @@ beforeAll(async () => {
       logger: () => {},
       maxUploadBytes: config.server.maxUploadBytes,
       loopback: { bindHost: config.server.host, allowedOrigins: config.server.allowedOrigins },
+      cors: config.server.cors,
     },
   });
 });
@@ -197,10 +198,32 @@ describe('examples/document-agent (seed 004)', () => {
       { origin: 'http://localhost:3000' },
     );
     expect(allowed.status).toBe(200);
+    // The browser may read the answer: the CORS header names the front end's origin.
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
     const refused = await chat(
       { message: 'What is the box price?' },
       { origin: 'https://elsewhere.example' },
     );
     expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers the browser preflight of the front end, and only its origin', async () => {
+    const preflight = (origin: string) =>
+      app.request('/api/chat', {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+    const allowed = await preflight('http://localhost:3000');
+    expect(allowed.status).toBeLessThan(300);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+    const other = await preflight('https://elsewhere.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
