@@ -2,6 +2,7 @@
  * The DocumentParser: checks size and emptiness, decides the format, runs the format's loader (loaded on
  * first use, so a process that never sees a PDF never loads pdf.js), and refuses documents without text.
  */
+import { unshared } from '../core/bytes-in-pieces.ts';
 import { ConfigError, GodwitError, IngestError } from '../core/errors.ts';
 import type { DocumentParser, ParsedDocument } from '../core/ports.ts';
 import { formatBytes } from './format-bytes.ts';
@@ -46,8 +47,10 @@ export function createDocumentParser(options: DocumentParserOptions = {}): Docum
   const settings = resolveSettings(options);
   return {
     supportedExtensions: SUPPORTED_EXTENSIONS,
-    async parse({ source, bytes, mimeType }): Promise<ParsedDocument> {
-      assertSize(source, bytes, maxFileBytes);
+    async parse({ source, bytes: given, mimeType }): Promise<ParsedDocument> {
+      assertSize(source, given, maxFileBytes);
+      // An upload read into shared memory (for the parsing thread) is copied here, on that thread.
+      const bytes = unshared(given);
       const format = resolveFormat(source, bytes, mimeType);
       const loaded = await runLoader(format, { source, bytes, settings });
       if (loaded.chunks.length === 0) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IngestError, UnsupportedMediaError } from '../core/errors.ts';
 import { createDocumentParser } from './document-parser.ts';
 import { buildXlsx } from './fixtures/sample-files.ts';
+import { REPLY_CHUNKS } from './parse-messages.ts';
 import { createParserPool } from './parser-pool.ts';
 
 const encoder = new TextEncoder();
@@ -39,6 +40,42 @@ describe('createParserPool', () => {
       parsed.forEach((document, index) => {
         expect(document.chunks.map((chunk) => chunk.text).join(' ')).toContain(`word${index}`);
       });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends a document of thousands of chunks back in parts, every chunk in order, while other files wait', async () => {
+    const sections = Array.from(
+      { length: 2 * REPLY_CHUNKS + 300 },
+      (_, index) => `## Section ${index}\n\nThe code word of section ${index} is marker${index}.\n`,
+    );
+    const large = encoder.encode(`# Large\n\n${sections.join('\n')}`);
+    const pool = createParserPool({ workers: 1 });
+    try {
+      const input = { source: 'large.md', bytes: large };
+      // One thread: the small file queued behind the large one is answered after it, with its own chunks.
+      const [pooled, small, inProcess] = await Promise.all([
+        pool.parse(input),
+        pool.parse({ source: 'small.md', bytes: markdown }),
+        createDocumentParser().parse(input),
+      ]);
+      expect(pooled.chunks.length).toBeGreaterThan(2 * REPLY_CHUNKS);
+      expect(pooled).toEqual(inProcess);
+      expect(small.chunks.map((chunk) => chunk.text).join(' ')).toContain('20 days of paid vacation');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('reads a file held in shared memory, on a worker and in process alike', async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(markdown.byteLength));
+    shared.set(markdown);
+    const pool = createParserPool({ workers: 1 });
+    try {
+      const expected = await createDocumentParser().parse({ source: 'leave.md', bytes: markdown });
+      expect(await pool.parse({ source: 'leave.md', bytes: shared })).toEqual(expected);
+      expect(await createDocumentParser().parse({ source: 'leave.md', bytes: shared })).toEqual(expected);
     } finally {
       await pool.close();
     }

@@ -12,11 +12,11 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { IngestError } from '../core/errors.ts';
-import type { DocumentParser, ParsedDocument } from '../core/ports.ts';
+import type { ChunkDraft, DocumentParser, ParsedDocument } from '../core/ports.ts';
 import { createDocumentParser, type DocumentParserOptions } from './document-parser.ts';
 import { SUPPORTED_EXTENSIONS } from './media-types.ts';
 import { deserializeParseError } from './parse-errors.ts';
-import type { ParseReply, ParseRequest } from './parse-messages.ts';
+import type { NextPartRequest, ParseReply, ParseRequest } from './parse-messages.ts';
 
 export interface ParserPoolOptions extends DocumentParserOptions {
   /** Worker threads. Default: the cores less one for the event loop, from 1 to 4. 0 parses in-process. */
@@ -32,6 +32,8 @@ export interface ParserPool extends DocumentParser {
 
 interface Task {
   request: ParseRequest;
+  /** Chunks the worker has sent ahead of its final reply. */
+  received: ChunkDraft[][];
   resolve: (document: ParsedDocument) => void;
   reject: (error: Error) => void;
 }
@@ -97,7 +99,7 @@ class WorkerParserPool implements ParserPool {
   parse(input: ParseRequest['input']): Promise<ParsedDocument> {
     if (this.closed) return Promise.reject(new IngestError('The document parser has been closed.'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, input }, resolve, reject });
+      this.queue.push({ request: { id: this.nextId++, input }, received: [], resolve, reject });
       this.dispatch();
     });
   }
@@ -133,12 +135,23 @@ class WorkerParserPool implements ParserPool {
 
   private settle(worker: Worker, reply: ParseReply): void {
     const task = this.busy.get(worker);
+    if (reply.chunks) {
+      if (task && task.request.id === reply.id) {
+        task.received.push(reply.chunks);
+        // The next part once other requests have had their turn.
+        setImmediate(() => {
+          if (this.busy.get(worker) === task)
+            worker.postMessage({ id: reply.id, next: true } satisfies NextPartRequest);
+        });
+      }
+      return;
+    }
     this.busy.delete(worker);
     worker.unref();
     this.idle.push(worker);
     if (task && task.request.id === reply.id) {
       if (reply.error) task.reject(deserializeParseError(reply.error));
-      else task.resolve(reply.document);
+      else task.resolve({ ...reply.document, chunks: task.received.flat().concat(reply.document.chunks) });
     }
     this.dispatch();
   }

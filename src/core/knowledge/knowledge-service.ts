@@ -4,6 +4,7 @@
  * chunks atomically.
  */
 import { createHash } from 'node:crypto';
+import { sha256InPieces } from '../bytes-in-pieces.ts';
 import {
   ConfigError,
   ConflictError,
@@ -458,7 +459,7 @@ export class KnowledgeService {
       this.options.knowledge.findDocumentBySource(tenantId, knowledgeBase.id, source),
   ): Promise<PreparedFile | IngestOutcome> {
     const { parser, blobs } = this.options;
-    const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+    const sha256 = await sha256InPieces(file.bytes);
     const existing = await existingOf(file.source);
     if (!force && existing && existing.sha256 === sha256 && existing.status === 'ready') {
       return {

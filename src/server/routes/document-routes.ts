@@ -1,5 +1,6 @@
 /** Documents of a knowledge base: list, upload (multipart, field `file`, repeatable), delete. */
 import { createRoute } from '@hono/zod-openapi';
+import { readBlobInPieces } from '../../core/bytes-in-pieces.ts';
 import { IngestError, ValidationError } from '../../core/errors.ts';
 import type { IngestFile } from '../../core/knowledge/knowledge-service.ts';
 import type { GodwitServices } from '../../core/services.ts';
@@ -109,7 +110,7 @@ export async function uploadedFiles(form: FormData): Promise<IngestFile[]> {
       throw new ValidationError(`file[${position}]: "${entry.name}" is sent twice in this upload.`);
     seen.add(entry.name);
     const mimeType = entry.type && entry.type !== UNKNOWN_MEDIA_TYPE ? entry.type : undefined;
-    files.push({ source: entry.name, bytes: new Uint8Array(await entry.arrayBuffer()), mimeType });
+    files.push({ source: entry.name, bytes: await readBlobInPieces(entry), mimeType });
   }
   return files;
 }

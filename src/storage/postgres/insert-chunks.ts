@@ -9,6 +9,7 @@
  * no postings rows are written: each chunk row carries its term frequencies in `keyword_frequencies`,
  * and the analyzed chunks are returned for the index to take once the transaction commits.
  */
+import { yieldToEventLoop } from '../../core/bytes-in-pieces.ts';
 import type { Chunk } from '../../core/types.ts';
 import { encodeKeywordFrequencies, type IndexedChunk } from './embedded-keyword-index.ts';
 import { chunkPostings } from './keyword-terms.ts';
@@ -16,11 +17,8 @@ import type { SqlQueryable } from './sql-client.ts';
 
 // Small statements, with a turn of the event loop between them: on PGlite every statement runs on the main
 // thread, and one large statement would hold every other request (a /healthz, a chat) for its whole length.
-const BATCH_ROWS = 256;
-const BATCH_CHARACTERS = 1_000_000;
-
-/** Lets other requests run between two statements of a long write. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const BATCH_ROWS = 128;
+const BATCH_CHARACTERS = 500_000;
 
 interface ChunkRecord {
   id: string;
