@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readBlobInPieces, sha256InPieces, unshared } from './bytes-in-pieces.ts';
+import { joinInPieces, sha256InPieces, unshared } from './bytes-in-pieces.ts';
 
 function bytesOf(length: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(length);
@@ -29,34 +29,27 @@ describe('sha256InPieces', () => {
   });
 });
 
-describe('readBlobInPieces', () => {
-  it('reads a small file into an ordinary buffer', async () => {
+describe('joinInPieces', () => {
+  it('joins a small file into an ordinary buffer', async () => {
     const bytes = bytesOf(1000);
-    const read = await readBlobInPieces(new Blob([bytes]), { shareAbove: 4096 });
-    expect(read.buffer).toBeInstanceOf(ArrayBuffer);
-    expect(read).toEqual(bytes);
+    const joined = await joinInPieces([bytes.subarray(0, 10), bytes.subarray(10)], { shareAbove: 4096 });
+    expect(joined.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(joined).toEqual(bytes);
+    expect(await joinInPieces([])).toEqual(new Uint8Array(0));
   });
 
-  it('reads a large file into shared memory, byte for byte', async () => {
+  it('joins a large file into shared memory, byte for byte, letting other work run while it copies', async () => {
     const bytes = bytesOf(300_000);
-    const read = await readBlobInPieces(new Blob([bytes.subarray(0, 100_000), bytes.subarray(100_000)]), {
-      shareAbove: 4096,
-      pieceBytes: 8192,
-    });
-    expect(read.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(read.byteLength).toBe(bytes.byteLength);
-    expect(sha256(unshared(read))).toBe(sha256(bytes));
-  });
-
-  it('refuses a stream that holds more or fewer bytes than the file declares', async () => {
-    const lying = (size: number, content: Uint8Array<ArrayBuffer>) =>
-      ({ size, stream: () => new Blob([content]).stream() }) as unknown as Blob;
-    await expect(readBlobInPieces(lying(10, bytesOf(20)), { shareAbove: 1 })).rejects.toThrow(
-      'the file holds more bytes than its declared size (10)',
+    const pieces = Array.from({ length: 30 }, (_, index) =>
+      bytes.subarray(index * 10_000, (index + 1) * 10_000),
     );
-    await expect(readBlobInPieces(lying(30, bytesOf(20)), { shareAbove: 1 })).rejects.toThrow(
-      'the file ended after 20 of 30 bytes',
-    );
+    const events: string[] = [];
+    setImmediate(() => events.push('other work'));
+    const joined = await joinInPieces(pieces, { shareAbove: 4096, pieceBytes: 50_000 });
+    events.push('joined');
+    expect(events).toEqual(['other work', 'joined']);
+    expect(joined.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(sha256(unshared(joined))).toBe(sha256(bytes));
   });
 });
 

@@ -210,6 +210,29 @@ describe('documents', () => {
         400,
         'not valid multipart/form-data',
       ],
+      [
+        () =>
+          app.request('/api/knowledge-bases/docs/documents', {
+            method: 'POST',
+            headers: { 'content-type': 'multipart/form-data' },
+            body: 'no boundary was declared',
+          }),
+        400,
+        'not valid multipart/form-data',
+      ],
+      [
+        // A file whose body stops before the closing boundary (a client cut off mid-upload).
+        () =>
+          app.request('/api/knowledge-bases/docs/documents', {
+            method: 'POST',
+            headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+            body:
+              '--xyz\r\nContent-Disposition: form-data; name="file"; filename="cut.md"\r\n' +
+              'Content-Type: text/markdown\r\n\r\n# Cut\n\nHalf of a file',
+          }),
+        400,
+        'not valid multipart/form-data',
+      ],
     ];
     const before = await documentsOf('docs');
     for (const [send, status, fragment] of cases) {
@@ -219,6 +242,16 @@ describe('documents', () => {
       expect((await app.request('/api/knowledge-bases/docs/documents')).status).toBe(200);
     }
     expect(await documentsOf('docs')).toEqual(before);
+  });
+
+  it('keeps a file name as the browser sent it: quotes, non-ASCII letters and folders', async () => {
+    const names = ['Urlaub "Sommer" – Übersicht.md', 'policies/leave 2026.md'];
+    const response = await upload(app, 'docs', multipart(names.map((name) => ({ name, content: LEAVE }))));
+    expect(response.status).toBe(201);
+    const { results } = (await response.json()) as { results: Array<{ source: string }> };
+    expect(results.map((result) => result.source)).toEqual(names);
+    const sources = (await documentsOf('docs')).map((document) => document.source);
+    for (const name of names) expect(sources).toContain(name);
   });
 
   it('refuses an upload over the limit with 413, by Content-Length or by counting', async () => {

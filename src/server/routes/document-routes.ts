@@ -1,12 +1,11 @@
 /** Documents of a knowledge base: list, upload (multipart, field `file`, repeatable), delete. */
 import { createRoute } from '@hono/zod-openapi';
-import { readBlobInPieces } from '../../core/bytes-in-pieces.ts';
 import { IngestError, ValidationError } from '../../core/errors.ts';
 import type { IngestFile } from '../../core/knowledge/knowledge-service.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
 import { recordAudit } from '../audit.ts';
-import { multipartBody, readForm } from '../middleware/body-limits.ts';
+import { type FormPart, multipartBody, readForm } from '../middleware/body-limits.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import {
   DocumentListSchema,
@@ -73,16 +72,14 @@ const deleteRoute = createRoute({
 });
 
 /** The files of the form, checked before anything is ingested so a bad request changes nothing. */
-export async function uploadedFiles(form: FormData): Promise<IngestFile[]> {
+export function uploadedFiles(form: readonly FormPart[]): IngestFile[] {
   const unknown = new Set<string>();
-  form.forEach((_value, key) => {
-    if (key !== FILE_FIELD) unknown.add(key);
-  });
+  for (const part of form) if (part.field !== FILE_FIELD) unknown.add(part.field);
   if (unknown.size > 0) {
     const names = [...unknown].map((key) => `"${key}"`).join(', ');
     throw new ValidationError(`form: unknown field ${names}; send files in the field "file".`);
   }
-  const entries = form.getAll(FILE_FIELD);
+  const entries = form.filter((part) => part.field === FILE_FIELD);
   if (entries.length === 0) {
     throw new ValidationError('file: is required; send one or more files in the multipart field "file".', {
       details: { field: FILE_FIELD },
@@ -91,7 +88,7 @@ export async function uploadedFiles(form: FormData): Promise<IngestFile[]> {
   const seen = new Set<string>();
   const files: IngestFile[] = [];
   for (const [position, entry] of entries.entries()) {
-    if (typeof entry === 'string') {
+    if (entry.kind === 'text') {
       throw new ValidationError(`file[${position}]: expected a file, got a text value.`, {
         details: { field: FILE_FIELD },
       });
@@ -110,7 +107,7 @@ export async function uploadedFiles(form: FormData): Promise<IngestFile[]> {
       throw new ValidationError(`file[${position}]: "${entry.name}" is sent twice in this upload.`);
     seen.add(entry.name);
     const mimeType = entry.type && entry.type !== UNKNOWN_MEDIA_TYPE ? entry.type : undefined;
-    files.push({ source: entry.name, bytes: await readBlobInPieces(entry), mimeType });
+    files.push({ source: entry.name, bytes: entry.bytes, mimeType });
   }
   return files;
 }
@@ -130,7 +127,7 @@ export function registerDocumentRoutes(
   app.openapi(uploadRoute(options.maxUploadBytes), async (c) => {
     const { name } = c.req.valid('param');
     const knowledgeBase = await services.knowledge.requireKnowledgeBase(c.var.tenantId, name);
-    const files = await uploadedFiles(await readForm(c));
+    const files = uploadedFiles(await readForm(c));
     const results = [];
     for (const file of files) {
       results.push(ingestOutcomeView(await services.knowledge.ingest(c.var.tenantId, knowledgeBase, file)));
