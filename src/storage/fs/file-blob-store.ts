@@ -1,7 +1,9 @@
 /**
- * BlobStore on the local filesystem. Layout under the root: `objects/<key>` holds the bytes,
- * `types/<key>` the content type, `.partial/` the files being written. Writes are atomic: a reader sees
- * the old bytes or the new ones, never a partial file.
+ * BlobStore on the local filesystem. Layout under the root: `objects/<key>` holds the bytes, as a plain
+ * file; `types/<key>` the content type, written only when the key's extension does not give it (a key
+ * ending `.md` stored as `text/markdown` has no `types/` file); `.partial/` the files being written. Writes
+ * are atomic: a reader sees the old bytes or the new ones, never a partial file. A `types/` file, when
+ * there is one, is always read first, so data dirs written before the extension rule read as they did.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -18,12 +20,34 @@ export interface FileBlobStoreOptions {
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /**
+ * The content type a key's extension stands for, when a blob stored under it needs no `types/` file. Only
+ * these: the formats Godwit ingests.
+ */
+const CONTENT_TYPE_OF_EXTENSION: ReadonlyMap<string, string> = new Map([
+  ['.md', 'text/markdown'],
+  ['.markdown', 'text/markdown'],
+  ['.txt', 'text/plain'],
+  ['.html', 'text/html'],
+  ['.htm', 'text/html'],
+  ['.pdf', 'application/pdf'],
+  ['.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+  ['.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  ['.csv', 'text/csv'],
+  ['.tsv', 'text/tab-separated-values'],
+  ['.json', 'application/json'],
+  ['.jsonl', 'application/x-ndjson'],
+  ['.ndjson', 'application/x-ndjson'],
+]);
+
+/**
  * @example
  *   const blobs = new FileBlobStore({ root: './.godwit/blobs' });
  *   await blobs.put('default/handbook/leave.pdf', bytes, 'application/pdf');
  */
 export class FileBlobStore implements BlobStore {
   private readonly root: string;
+  /** Folders this store has made or found, so that a put does not ask the file system again. */
+  private readonly folders = new Set<string>();
 
   constructor(options: FileBlobStoreOptions) {
     this.root = resolve(options.root);
@@ -39,15 +63,20 @@ export class FileBlobStore implements BlobStore {
     const partial = join(this.root, '.partial');
     const dataTemporary = join(partial, `${randomUUID()}.data`);
     const typeTemporary = join(partial, `${randomUUID()}.type`);
+    const typed = contentTypeOfKey(segments) !== contentType;
     try {
-      await mkdir(partial, { recursive: true });
-      await writeFile(dataTemporary, bytes);
-      await writeFile(typeTemporary, contentType, 'utf8');
-      await this.moveInto(typeTemporary, this.typePath(segments));
+      await this.writeTemporary(dataTemporary, bytes);
+      if (typed) {
+        await this.writeTemporary(typeTemporary, contentType);
+        await this.moveInto(typeTemporary, this.typePath(segments));
+      }
       await this.moveInto(dataTemporary, this.dataPath(segments));
+      // The extension gives the type now: a `types/` file from an earlier put of this key would contradict it.
+      if (!typed) await rm(this.typePath(segments), { force: true });
     } catch (error) {
-      await rm(dataTemporary, { force: true });
-      await rm(typeTemporary, { force: true });
+      // Best effort: the write's own error is the one to report (a cleanup fails too if the root is a file).
+      await rm(dataTemporary, { force: true }).catch(() => {});
+      if (typed) await rm(typeTemporary, { force: true }).catch(() => {});
       throw this.translate(error, key);
     }
   }
@@ -61,7 +90,9 @@ export class FileBlobStore implements BlobStore {
       if (isMissing(error)) return undefined;
       throw this.translate(error, key);
     }
-    const contentType = await readFile(this.typePath(segments), 'utf8').catch(() => DEFAULT_CONTENT_TYPE);
+    const contentType = await readFile(this.typePath(segments), 'utf8').catch(
+      () => contentTypeOfKey(segments) ?? DEFAULT_CONTENT_TYPE,
+    );
     return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), contentType };
   }
 
@@ -76,9 +107,39 @@ export class FileBlobStore implements BlobStore {
     }
   }
 
+  /** Writes a file under `.partial/`, making that folder the first time (or again if it was removed). */
+  private async writeTemporary(path: string, content: Uint8Array | string): Promise<void> {
+    const folder = dirname(path);
+    if (!this.folders.has(folder)) await this.ensureFolder(folder);
+    try {
+      await writeFile(path, content);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      this.folders.delete(folder);
+      await this.ensureFolder(folder);
+      await writeFile(path, content);
+    }
+  }
+
+  /** Renames a finished temporary file into place, making its folder the first time (or again if removed). */
   private async moveInto(temporary: string, destination: string): Promise<void> {
-    await mkdir(dirname(destination), { recursive: true });
-    await rename(temporary, destination);
+    const folder = dirname(destination);
+    if (!this.folders.has(folder)) await this.ensureFolder(folder);
+    try {
+      await rename(temporary, destination);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      // The folder was removed since this store saw it (the temporary file is ours and still there).
+      this.folders.delete(folder);
+      await this.ensureFolder(folder);
+      await rename(temporary, destination);
+    }
+  }
+
+  private async ensureFolder(folder: string): Promise<void> {
+    if (this.folders.has(folder)) return;
+    await mkdir(folder, { recursive: true });
+    this.folders.add(folder);
   }
 
   private dataPath(segments: string[]): string {
@@ -111,6 +172,13 @@ export class FileBlobStore implements BlobStore {
       cause: error,
     });
   }
+}
+
+/** The content type the key's last segment's extension stands for (lower-cased), if it is one of ours. */
+function contentTypeOfKey(segments: readonly string[]): string | undefined {
+  const name = segments[segments.length - 1]!;
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? undefined : CONTENT_TYPE_OF_EXTENSION.get(name.slice(dot).toLowerCase());
 }
 
 function isMissing(error: unknown): boolean {
