@@ -76,9 +76,28 @@ describe('FileBlobStore', () => {
     expect((await blobs.get('default/kb-1/old.md'))?.contentType).toBe('text/markdown');
   });
 
+  it('writes small and large blobs alike, each replacing the other under one key', async () => {
+    const large = new Uint8Array(300 * 1024).map((_, index) => index % 251);
+    await blobs.put('kb/big.pdf', large, 'application/pdf');
+    await blobs.put('kb/big-typed', large, 'application/pdf');
+    expect(Array.from((await blobs.get('kb/big.pdf'))!.bytes)).toEqual(Array.from(large));
+    expect((await blobs.get('kb/big-typed'))?.contentType).toBe('application/pdf');
+    await blobs.put('kb/big.pdf', new Uint8Array([1, 2]), 'application/pdf');
+    expect(Array.from((await blobs.get('kb/big.pdf'))!.bytes)).toEqual([1, 2]);
+    await blobs.put('kb/big.pdf', large, 'text/plain');
+    expect((await blobs.get('kb/big.pdf'))?.contentType).toBe('text/plain');
+    expect((await blobs.get('kb/big.pdf'))!.bytes.byteLength).toBe(large.byteLength);
+    expect(await readdir(join(root, 'store', '.partial'))).toEqual([]);
+  });
+
   it('makes its folders again when they are removed between two writes', async () => {
     await blobs.put('kb/a.md', new TextEncoder().encode('a'), 'text/markdown');
     await rm(join(root, 'store'), { recursive: true });
+    await blobs.put('kb/b.md', new TextEncoder().encode('b'), 'text/markdown');
+    await blobs.put('kb/c', new TextEncoder().encode('c'), 'text/plain');
+    await rm(join(root, 'store'), { recursive: true });
+    await blobs.put('kb/large', new Uint8Array(100 * 1024), 'text/plain');
+    expect((await blobs.get('kb/large'))?.bytes.byteLength).toBe(100 * 1024);
     await blobs.put('kb/b.md', new TextEncoder().encode('b'), 'text/markdown');
     await blobs.put('kb/c', new TextEncoder().encode('c'), 'text/plain');
     expect(new TextDecoder().decode((await blobs.get('kb/b.md'))!.bytes)).toBe('b');

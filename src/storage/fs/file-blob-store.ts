@@ -6,7 +6,8 @@
  * there is one, is always read first, so data dirs written before the extension rule read as they did.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { blobKeySegments } from '../../core/blob-key.ts';
 import { ConflictError, DependencyError, GodwitError, ValidationError } from '../../core/errors.ts';
@@ -18,6 +19,36 @@ export interface FileBlobStoreOptions {
 }
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * Blobs up to this size are written with synchronous calls. A small file's four calls take tens of
+ * microseconds, several times less CPU than sending each to libuv's thread pool and back; the embedded
+ * database already reads and writes the same data dir synchronously. Larger blobs are written
+ * asynchronously, so a large upload does not hold the event loop.
+ */
+const SYNCHRONOUS_WRITE_BYTES = 64 * 1024;
+
+/** The file operations a put makes, run on libuv's thread pool or on the calling thread. */
+interface WriteCalls {
+  writeFile(path: string, content: Uint8Array | string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  mkdir(path: string): Promise<unknown>;
+  unlink(path: string): Promise<void>;
+}
+
+const ASYNCHRONOUS_CALLS: WriteCalls = {
+  writeFile: (path, content) => writeFile(path, content),
+  rename,
+  mkdir: (path) => mkdir(path, { recursive: true }),
+  unlink,
+};
+
+const SYNCHRONOUS_CALLS: WriteCalls = {
+  writeFile: async (path, content) => writeFileSync(path, content),
+  rename: async (from, to) => renameSync(from, to),
+  mkdir: async (path) => mkdirSync(path, { recursive: true }),
+  unlink: async (path) => unlinkSync(path),
+};
 
 /**
  * The content type a key's extension stands for, when a blob stored under it needs no `types/` file. Only
@@ -64,19 +95,24 @@ export class FileBlobStore implements BlobStore {
     const dataTemporary = join(partial, `${randomUUID()}.data`);
     const typeTemporary = join(partial, `${randomUUID()}.type`);
     const typed = contentTypeOfKey(segments) !== contentType;
+    const calls = bytes.byteLength <= SYNCHRONOUS_WRITE_BYTES ? SYNCHRONOUS_CALLS : ASYNCHRONOUS_CALLS;
     try {
-      await this.writeTemporary(dataTemporary, bytes);
+      await this.writeTemporary(calls, dataTemporary, bytes);
       if (typed) {
-        await this.writeTemporary(typeTemporary, contentType);
-        await this.moveInto(typeTemporary, this.typePath(segments));
+        await this.writeTemporary(calls, typeTemporary, contentType);
+        await this.moveInto(calls, typeTemporary, this.typePath(segments));
       }
-      await this.moveInto(dataTemporary, this.dataPath(segments));
+      await this.moveInto(calls, dataTemporary, this.dataPath(segments));
       // The extension gives the type now: a `types/` file from an earlier put of this key would contradict it.
-      if (!typed) await rm(this.typePath(segments), { force: true });
+      if (!typed) {
+        await calls.unlink(this.typePath(segments)).catch((error: unknown) => {
+          if (!isMissing(error)) throw error;
+        });
+      }
     } catch (error) {
       // Best effort: the write's own error is the one to report (a cleanup fails too if the root is a file).
-      await rm(dataTemporary, { force: true }).catch(() => {});
-      if (typed) await rm(typeTemporary, { force: true }).catch(() => {});
+      removeQuietly(dataTemporary);
+      if (typed) removeQuietly(typeTemporary);
       throw this.translate(error, key);
     }
   }
@@ -108,37 +144,37 @@ export class FileBlobStore implements BlobStore {
   }
 
   /** Writes a file under `.partial/`, making that folder the first time (or again if it was removed). */
-  private async writeTemporary(path: string, content: Uint8Array | string): Promise<void> {
+  private async writeTemporary(calls: WriteCalls, path: string, content: Uint8Array | string): Promise<void> {
     const folder = dirname(path);
-    if (!this.folders.has(folder)) await this.ensureFolder(folder);
+    if (!this.folders.has(folder)) await this.ensureFolder(calls, folder);
     try {
-      await writeFile(path, content);
+      await calls.writeFile(path, content);
     } catch (error) {
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
       this.folders.delete(folder);
-      await this.ensureFolder(folder);
-      await writeFile(path, content);
+      await this.ensureFolder(calls, folder);
+      await calls.writeFile(path, content);
     }
   }
 
   /** Renames a finished temporary file into place, making its folder the first time (or again if removed). */
-  private async moveInto(temporary: string, destination: string): Promise<void> {
+  private async moveInto(calls: WriteCalls, temporary: string, destination: string): Promise<void> {
     const folder = dirname(destination);
-    if (!this.folders.has(folder)) await this.ensureFolder(folder);
+    if (!this.folders.has(folder)) await this.ensureFolder(calls, folder);
     try {
-      await rename(temporary, destination);
+      await calls.rename(temporary, destination);
     } catch (error) {
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
       // The folder was removed since this store saw it (the temporary file is ours and still there).
       this.folders.delete(folder);
-      await this.ensureFolder(folder);
-      await rename(temporary, destination);
+      await this.ensureFolder(calls, folder);
+      await calls.rename(temporary, destination);
     }
   }
 
-  private async ensureFolder(folder: string): Promise<void> {
+  private async ensureFolder(calls: WriteCalls, folder: string): Promise<void> {
     if (this.folders.has(folder)) return;
-    await mkdir(folder, { recursive: true });
+    await calls.mkdir(folder);
     this.folders.add(folder);
   }
 
@@ -179,6 +215,15 @@ function contentTypeOfKey(segments: readonly string[]): string | undefined {
   const name = segments[segments.length - 1]!;
   const dot = name.lastIndexOf('.');
   return dot <= 0 ? undefined : CONTENT_TYPE_OF_EXTENSION.get(name.slice(dot).toLowerCase());
+}
+
+/** Removes a temporary file if it is there; a failure is ignored (the caller reports its own error). */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Left in .partial/, which holds nothing but unfinished writes.
+  }
 }
 
 function isMissing(error: unknown): boolean {
