@@ -310,4 +310,29 @@ describe('KnowledgeService.ingestMany', () => {
     );
     expect(await storage.knowledge.listDocuments(TENANT, base.id)).toEqual([]);
   });
+
+  it('writes 200 files a batch by default: each outcome is heard once its whole batch is stored', async () => {
+    const { storage, service } = await embedded();
+    const base = await service.createKnowledgeBase(TENANT, { name: 'notes', embeddingModel: null });
+    const files = Array.from({ length: 201 }, (_, index) => ({
+      source: `note-${index}.md`,
+      bytes: encode(`# Note ${index}\n\nThe code word is word${index}.\n`),
+    }));
+    const storedWhenHeard: number[] = [];
+    const listening: Promise<void>[] = [];
+    await service.ingestMany(TENANT, base, files, {
+      onOutcome: (outcome) => {
+        if (outcome.source !== 'note-0.md' && outcome.source !== 'note-200.md') return;
+        listening.push(
+          storage.knowledge.listDocuments(TENANT, base.id).then((documents) => {
+            storedWhenHeard.push(documents.filter((document) => document.status === 'ready').length);
+          }),
+        );
+      },
+    });
+    await Promise.all(listening);
+    // The first file is heard with the first 200 stored (and not the 201st); the last after its own batch.
+    expect(storedWhenHeard[0]).toBe(200);
+    expect(storedWhenHeard[1]).toBe(201);
+  });
 });

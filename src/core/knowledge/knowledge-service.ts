@@ -50,7 +50,7 @@ export interface IngestOutcome {
 }
 
 export interface IngestManyOptions {
-  /** Files written to storage per batch. Default 50. */
+  /** Files written to storage per batch. Default 200. */
   batchFiles?: number;
   /** A batch closes once its files hold this many bytes. Default 32 MiB. */
   batchBytes?: number;
@@ -70,7 +70,11 @@ interface PreparedFile {
   kept?: Promise<void>;
 }
 
-const DEFAULT_BATCH_FILES = 50;
+/**
+ * Each batch write has a fixed cost (its transaction, lock and statements) of a few milliseconds: with
+ * files of one chunk each (abstracts), 200 files a batch index about a fifth faster than 50.
+ */
+const DEFAULT_BATCH_FILES = 200;
 const DEFAULT_BATCH_BYTES = 32 * 1024 * 1024;
 
 export interface KnowledgeServiceOptions {
@@ -258,7 +262,8 @@ export class KnowledgeService {
   }
 
   /**
-   * Ingests many files (a folder), writing them to storage in batches: per batch, one catalogue write
+   * Ingests many files (a folder), writing them to storage in batches (200 files or 32 MiB, whichever
+   * comes first): per batch, one catalogue write
    * (`upsertDocuments`) and one chunk write (`replaceManyDocumentChunks`), which also marks the documents
    * ready, so a crash leaves no half-written document. Adapters without the batch methods get the
    * one-file writes. Each file keeps the guarantees of `ingest`: a bad file fails alone with its own
