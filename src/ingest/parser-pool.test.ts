@@ -112,6 +112,24 @@ describe('createParserPool', () => {
     }
   });
 
+  it('fails a small hostile file parsed in place (nesting that overflows the stack) alone', async () => {
+    const pool = createParserPool({ workers: 1 });
+    try {
+      const depth = 30_000;
+      const nested = encoder.encode('['.repeat(depth) + ']'.repeat(depth));
+      expect(nested.byteLength).toBeLessThanOrEqual(64 * 1024);
+      const refused = await pool
+        .parse({ source: 'nested.json', bytes: nested })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(IngestError);
+      expect((refused as IngestError).message).toMatch(/nested\.json could not be read as \.json/);
+      expect((await pool.parse({ source: 'leave.md', bytes: markdown })).chunks.length).toBeGreaterThan(0);
+      expect(pool.startedThreads).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('sends a text file over inProcessBytes, and any XLSX however small, to a worker', async () => {
     const pool = createParserPool({ workers: 1, inProcessBytes: 64 });
     try {
