@@ -1,6 +1,7 @@
 /**
  * Ingestion rate: files through `createGodwit(...).knowledge.ingestMany` (hash, parse, keep the original,
- * catalogue, index; written BATCH_FILES files at a time, as `godwit ingest` of a folder does) on a fresh
+ * catalogue, index; written BATCH_FILES files at a time, as `godwit ingest` of a folder does with batches of
+ * 200 files; 50 here keeps the figures comparable with earlier runs and makes four batches) on a fresh
  * on-disk data dir, against `VectorIndex.replaceDocumentChunks` alone for
  * the same chunks on another fresh on-disk PGlite. The ratio is the pipeline's overhead over raw indexing.
  *

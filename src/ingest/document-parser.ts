@@ -23,17 +23,33 @@ export interface DocumentParserOptions {
 const MiB = 1024 * 1024;
 
 const LOADERS: Record<FormatId, Loader> = {
-  markdown: async (context) => (await import('./loaders/markdown-loader.ts')).loadMarkdown(context),
-  text: async (context) => (await import('./loaders/text-loader.ts')).loadText(context),
-  html: async (context) => (await import('./loaders/html-loader.ts')).loadHtml(context),
-  pdf: async (context) => (await import('./loaders/pdf-loader.ts')).loadPdf(context),
-  docx: async (context) => (await import('./loaders/docx-loader.ts')).loadDocx(context),
-  xlsx: async (context) => (await import('./loaders/xlsx-loader.ts')).loadXlsx(context),
-  csv: async (context) => (await import('./loaders/csv-loader.ts')).createDelimitedLoader('csv')(context),
-  tsv: async (context) => (await import('./loaders/csv-loader.ts')).createDelimitedLoader('tsv')(context),
-  json: async (context) => (await import('./loaders/json-loader.ts')).loadJson(context),
-  jsonl: async (context) => (await import('./loaders/json-loader.ts')).loadJsonLines(context),
+  markdown: lazyLoader(async () => (await import('./loaders/markdown-loader.ts')).loadMarkdown),
+  text: lazyLoader(async () => (await import('./loaders/text-loader.ts')).loadText),
+  html: lazyLoader(async () => (await import('./loaders/html-loader.ts')).loadHtml),
+  pdf: lazyLoader(async () => (await import('./loaders/pdf-loader.ts')).loadPdf),
+  docx: lazyLoader(async () => (await import('./loaders/docx-loader.ts')).loadDocx),
+  xlsx: lazyLoader(async () => (await import('./loaders/xlsx-loader.ts')).loadXlsx),
+  csv: lazyLoader(async () => (await import('./loaders/csv-loader.ts')).createDelimitedLoader('csv')),
+  tsv: lazyLoader(async () => (await import('./loaders/csv-loader.ts')).createDelimitedLoader('tsv')),
+  json: lazyLoader(async () => (await import('./loaders/json-loader.ts')).loadJson),
+  jsonl: lazyLoader(async () => (await import('./loaders/json-loader.ts')).loadJsonLines),
 };
+
+/**
+ * A loader whose module is imported on its first file and kept: a dynamic import of a module already
+ * loaded still costs a trip through the module loader (and its hooks, under tsx) for every file. An import
+ * that fails is tried again on the next file.
+ */
+function lazyLoader(load: () => Promise<Loader>): Loader {
+  let loading: Promise<Loader> | undefined;
+  return async (context) => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return (await loading)(context);
+  };
+}
 
 /**
  * Creates the parser for every supported format.

@@ -13,7 +13,7 @@ const markdown = encoder.encode(
 
 describe('createParserPool', () => {
   it('parses on worker threads from the TypeScript sources, with the same chunks as in-process', async () => {
-    const pool = createParserPool({ workers: 2 });
+    const pool = createParserPool({ workers: 2, inProcessBytes: 0 });
     try {
       expect(pool.threads).toBe(2);
       const input = { source: 'leave.md', bytes: markdown };
@@ -26,7 +26,7 @@ describe('createParserPool', () => {
   });
 
   it('runs more files than threads, each answered with its own document', async () => {
-    const pool = createParserPool({ workers: 2 });
+    const pool = createParserPool({ workers: 2, inProcessBytes: 0 });
     try {
       const sources = Array.from({ length: 7 }, (_, index) => `note-${index}.md`);
       const parsed = await Promise.all(
@@ -101,7 +101,7 @@ describe('createParserPool', () => {
   });
 
   it('rethrows a worker-side refusal as the same error class, code, message and details', async () => {
-    const pool = createParserPool({ workers: 1, maxFileBytes: 10 });
+    const pool = createParserPool({ workers: 1, maxFileBytes: 10, inProcessBytes: 0 });
     try {
       const input = { source: 'big.md', bytes: markdown };
       const inProcess = await createDocumentParser({ maxFileBytes: 10 })
@@ -124,6 +124,75 @@ describe('createParserPool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('parses small text files on the calling thread and starts no worker for them', async () => {
+    const pool = createParserPool({ workers: 1 });
+    try {
+      const csv = encoder.encode('city,desks\nLisbon,40\n');
+      const documents = await Promise.all([
+        pool.parse({ source: 'leave.md', bytes: markdown }),
+        pool.parse({ source: 'offices.csv', bytes: csv }),
+        pool.parse({ source: 'note', bytes: encoder.encode('Plain words.'), mimeType: 'text/plain' }),
+      ]);
+      expect(documents[0]).toEqual(
+        await createDocumentParser().parse({ source: 'leave.md', bytes: markdown }),
+      );
+      expect(documents[1]!.chunks.map((chunk) => chunk.text).join('\n')).toMatch(/Lisbon/);
+      expect(documents[2]!.mimeType).toBe('text/plain');
+      await expect(
+        pool.parse({ source: 'tool.exe', bytes: new Uint8Array([0x4d, 0x5a, 0, 1]) }),
+      ).rejects.toBeInstanceOf(UnsupportedMediaError);
+      expect(pool.startedThreads).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails a small hostile file parsed in place (nesting that overflows the stack) alone', async () => {
+    const pool = createParserPool({ workers: 1 });
+    try {
+      const depth = 30_000;
+      const nested = encoder.encode('['.repeat(depth) + ']'.repeat(depth));
+      expect(nested.byteLength).toBeLessThanOrEqual(64 * 1024);
+      const refused = await pool
+        .parse({ source: 'nested.json', bytes: nested })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(IngestError);
+      expect((refused as IngestError).message).toMatch(/nested\.json could not be read as \.json/);
+      expect((await pool.parse({ source: 'leave.md', bytes: markdown })).chunks.length).toBeGreaterThan(0);
+      expect(pool.startedThreads).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends a text file over inProcessBytes, and any XLSX however small, to a worker', async () => {
+    const pool = createParserPool({ workers: 1, inProcessBytes: 64 });
+    try {
+      await pool.parse({ source: 'short.md', bytes: encoder.encode('# Short\n\nUnder the limit.\n') });
+      expect(pool.startedThreads).toBe(0);
+      expect(markdown.byteLength).toBeGreaterThan(64);
+      const parsed = await pool.parse({ source: 'leave.md', bytes: markdown });
+      expect(parsed).toEqual(await createDocumentParser().parse({ source: 'leave.md', bytes: markdown }));
+      expect(pool.startedThreads).toBe(1);
+    } finally {
+      await pool.close();
+    }
+    const xlsxPool = createParserPool({ workers: 1 });
+    try {
+      const bytes = await buildXlsx([{ name: 'Offices', rows: [['City'], ['Lisbon']] }]);
+      expect(bytes.byteLength).toBeLessThan(64 * 1024);
+      await xlsxPool.parse({ source: 'offices.xlsx', bytes });
+      expect(xlsxPool.startedThreads).toBe(1);
+    } finally {
+      await xlsxPool.close();
+    }
+  });
+
+  it('refuses an inProcessBytes that is not a whole number of bytes', () => {
+    expect(() => createParserPool({ inProcessBytes: -1 })).toThrow(/inProcessBytes/);
+    expect(() => createParserPool({ inProcessBytes: 1.5 })).toThrow(/inProcessBytes/);
   });
 
   it('parses in-process when asked for no workers', async () => {

@@ -15,6 +15,8 @@ function dataset(): string {
     { _id: 'd1', title: 'Statins and cholesterol', text: 'Statins lower LDL cholesterol in adults.' },
     { _id: 'd2', title: 'Sleep', text: 'Shift work disrupts circadian rhythm.' },
     { _id: 'd3', title: 'Exercise', text: 'Aerobic exercise improves insulin sensitivity.' },
+    // No text to index: skipped, and the evaluation goes on.
+    { _id: 'd4', title: '', text: '   ' },
   ];
   const queries = [
     { _id: 'q1', text: 'do statins reduce LDL cholesterol' },

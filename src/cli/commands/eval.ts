@@ -42,15 +42,21 @@ export async function evalRetrievalCommand(options: EvalRetrievalOptions, output
     const quiet = options.json === true && !output.interactive;
     output.info(`Indexing ${dataset.corpus.length} documents…`);
     const indexing = createProgress(output, dataset.corpus.length, quiet || !output.interactive);
-    for (const document of dataset.corpus) {
-      const text = document.title ? `${document.title}\n\n${document.text}` : document.text;
-      await services.knowledge.ingest(DEFAULT_TENANT, knowledgeBase, {
-        source: `${document.id}${SUFFIX}`,
-        bytes: new TextEncoder().encode(text),
-        mimeType: 'text/plain',
-      });
-      indexing.tick(document.id);
-    }
+    // Written in batches, as `godwit ingest` writes a folder; a document that fails (no text) is skipped.
+    // Each is encoded as its batch is read, so only one batch's bytes are held at a time.
+    const files = function* () {
+      for (const document of dataset.corpus) {
+        const text = document.title ? `${document.title}\n\n${document.text}` : document.text;
+        yield {
+          source: `${document.id}${SUFFIX}`,
+          bytes: new TextEncoder().encode(text),
+          mimeType: 'text/plain',
+        };
+      }
+    };
+    await services.knowledge.ingestMany(DEFAULT_TENANT, knowledgeBase, files(), {
+      onOutcome: (outcome) => indexing.tick(outcome.source.slice(0, -SUFFIX.length)),
+    });
     indexing.stop();
     output.info(`Running ${dataset.queries.length} queries…`);
     const report = await evaluateRetrieval({

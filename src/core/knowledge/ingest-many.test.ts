@@ -2,9 +2,9 @@
  * `KnowledgeService.ingestMany` on the embedded storage (PGlite) with the real parser and a file blob
  * store: folders written in batches keep every guarantee of one-file ingestion.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDocumentParser } from '../../ingest/index.ts';
 import { FileBlobStore } from '../../storage/fs/index.ts';
@@ -27,7 +27,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function embedded(): Promise<{ storage: PostgresStorage; service: KnowledgeService }> {
+async function embedded(): Promise<{ storage: PostgresStorage; service: KnowledgeService; root: string }> {
   const root = mkdtempSync(join(tmpdir(), 'godwit-ingest-many-'));
   const storage = await openPostgresStorage({ pglite: { dataDir: join(root, 'db') } });
   cleanups.push(async () => {
@@ -42,7 +42,15 @@ async function embedded(): Promise<{ storage: PostgresStorage; service: Knowledg
     blobs: new FileBlobStore({ root: join(root, 'blobs') }),
     generateId: () => `id-${++ids}`,
   });
-  return { storage, service };
+  return { storage, service, root };
+}
+
+/** Every file under a folder, as paths relative to it ([] when the folder does not exist). */
+function filesUnder(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)));
 }
 
 describe('KnowledgeService.ingestMany', () => {
@@ -236,5 +244,95 @@ describe('KnowledgeService.ingestMany', () => {
       ['sick.md', 'ready', null],
       ['vacation.md', 'ready', null],
     ]);
+  });
+
+  it('keeps each original as one file named with its extension, downloadable with its media type', async () => {
+    const { service, root } = await embedded();
+    const base = await service.createKnowledgeBase(TENANT, { name: 'handbook', embeddingModel: null });
+    const files = [
+      page('vacation'),
+      page('sick'),
+      {
+        source: 'https://intranet.example/travel',
+        bytes: encode('Travel is booked through the portal.'),
+        mimeType: 'text/plain',
+      },
+      {
+        source: 'Notes.TXT',
+        bytes: encode('# Notes\n\nA Markdown file named .TXT.'),
+        mimeType: 'text/markdown',
+      },
+    ];
+    const outcomes = await service.ingestMany(TENANT, base, files, { batchFiles: 2 });
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['created', 'created', 'created', 'created']);
+    const objects = filesUnder(join(root, 'blobs', 'objects'));
+    expect(objects).toHaveLength(4);
+    expect(objects.filter((path) => path.endsWith('.md'))).toHaveLength(2);
+    expect(objects.filter((path) => path.endsWith('.txt'))).toHaveLength(1);
+    // Only the original whose media type its key's extension does not give has a types/ file: the one
+    // with no extension (a .TXT file is parsed as plain text, which `.txt` gives).
+    expect(filesUnder(join(root, 'blobs', 'types'))).toHaveLength(1);
+    expect(filesUnder(join(root, 'blobs', '.partial'))).toEqual([]);
+    const originals = await Promise.all(
+      outcomes.map((outcome) => service.originalFile(TENANT, 'handbook', outcome.documentId!)),
+    );
+    expect(originals.map((original) => original.contentType)).toEqual([
+      'text/markdown',
+      'text/markdown',
+      'text/plain',
+      'text/plain',
+    ]);
+    originals.forEach((original, position) => {
+      expect(new TextDecoder().decode(original.bytes)).toBe(new TextDecoder().decode(files[position]!.bytes));
+    });
+  });
+
+  it('stops before writing any document when an original cannot be kept', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'godwit-ingest-many-'));
+    const storage = await openPostgresStorage({ pglite: { dataDir: join(root, 'db') } });
+    cleanups.push(async () => {
+      await storage.close();
+      rmSync(root, { recursive: true, force: true });
+    });
+    // The blob store's root is a file, so no original can be written under it.
+    writeFileSync(join(root, 'blobs'), 'not a folder');
+    let ids = 0;
+    const service = new KnowledgeService({
+      knowledge: storage.knowledge,
+      index: storage.index,
+      parser: createDocumentParser(),
+      blobs: new FileBlobStore({ root: join(root, 'blobs') }),
+      generateId: () => `id-${++ids}`,
+    });
+    const base = await service.createKnowledgeBase(TENANT, { name: 'handbook', embeddingModel: null });
+    await expect(service.ingestMany(TENANT, base, TOPICS.map(page), { batchFiles: 4 })).rejects.toThrow(
+      /Blob key/,
+    );
+    expect(await storage.knowledge.listDocuments(TENANT, base.id)).toEqual([]);
+  });
+
+  it('writes 200 files a batch by default: each outcome is heard once its whole batch is stored', async () => {
+    const { storage, service } = await embedded();
+    const base = await service.createKnowledgeBase(TENANT, { name: 'notes', embeddingModel: null });
+    const files = Array.from({ length: 201 }, (_, index) => ({
+      source: `note-${index}.md`,
+      bytes: encode(`# Note ${index}\n\nThe code word is word${index}.\n`),
+    }));
+    const storedWhenHeard: number[] = [];
+    const listening: Promise<void>[] = [];
+    await service.ingestMany(TENANT, base, files, {
+      onOutcome: (outcome) => {
+        if (outcome.source !== 'note-0.md' && outcome.source !== 'note-200.md') return;
+        listening.push(
+          storage.knowledge.listDocuments(TENANT, base.id).then((documents) => {
+            storedWhenHeard.push(documents.filter((document) => document.status === 'ready').length);
+          }),
+        );
+      },
+    });
+    await Promise.all(listening);
+    // The first file is heard with the first 200 stored (and not the 201st); the last after its own batch.
+    expect(storedWhenHeard[0]).toBe(200);
+    expect(storedWhenHeard[1]).toBe(201);
   });
 });

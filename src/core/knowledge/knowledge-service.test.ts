@@ -36,7 +36,8 @@ function knowledgeService(options: Partial<KnowledgeServiceOptions> = {}) {
     generateId: () => `id-${++ids}`,
     ...options,
   });
-  // Original files: FileBlobStore keeps each one's bytes under objects/ (its media type beside it).
+  // Original files: FileBlobStore keeps each one's bytes under objects/ (its media type in types/ when
+  // the key's extension does not give it).
   const blobFiles = () => {
     const objects = join(blobRoot, 'objects');
     if (!existsSync(objects)) return [];

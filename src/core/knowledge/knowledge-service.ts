@@ -51,7 +51,7 @@ export interface IngestOutcome {
 }
 
 export interface IngestManyOptions {
-  /** Files written to storage per batch. Default 50. */
+  /** Files written to storage per batch. Default 200. */
   batchFiles?: number;
   /** A batch closes once its files hold this many bytes. Default 32 MiB. */
   batchBytes?: number;
@@ -67,9 +67,15 @@ interface PreparedFile {
   existing: KnowledgeDocument | undefined;
   parsed: ParsedDocument;
   blobKey: string | null;
+  /** The original being kept, when that started as soon as the file was parsed (a batch's files). */
+  kept?: Promise<void>;
 }
 
-const DEFAULT_BATCH_FILES = 50;
+/**
+ * Each batch write has a fixed cost (its transaction, lock and statements) of a few milliseconds: with
+ * files of one chunk each (abstracts), 200 files a batch index about a fifth faster than 50.
+ */
+const DEFAULT_BATCH_FILES = 200;
 const DEFAULT_BATCH_BYTES = 32 * 1024 * 1024;
 
 export interface KnowledgeServiceOptions {
@@ -257,7 +263,8 @@ export class KnowledgeService {
   }
 
   /**
-   * Ingests many files (a folder), writing them to storage in batches: per batch, one catalogue write
+   * Ingests many files (a folder), writing them to storage in batches (200 files or 32 MiB, whichever
+   * comes first): per batch, one catalogue write
    * (`upsertDocuments`) and one chunk write (`replaceManyDocumentChunks`), which also marks the documents
    * ready, so a crash leaves no half-written document. Adapters without the batch methods get the
    * one-file writes. Each file keeps the guarantees of `ingest`: a bad file fails alone with its own
@@ -331,14 +338,26 @@ export class KnowledgeService {
     const { knowledge, index } = this.options;
     const outcomes: (IngestOutcome | undefined)[] = [];
     const pending: { position: number; prepared: PreparedFile }[] = [];
-    // Parsing starts for every file at once, so a parser pool's worker threads share the batch.
+    // Parsing starts for every file at once, so a parser pool's worker threads share the batch. Each
+    // file's original is written as soon as it is parsed, while the others are still being parsed; the
+    // catalogue rows are written only once every original of the batch is in place.
     const prepared = await Promise.all(
       files.map((file) =>
-        this.prepare(tenantId, knowledgeBase, file, false, existingOf).catch((error: unknown) => {
-          if (GodwitError.isInstance(error) && FILE_FAULTS.has(error.code))
-            return failedOutcome(file.source, error);
-          throw error;
-        }),
+        this.prepare(tenantId, knowledgeBase, file, false, existingOf).then(
+          (item) => {
+            if (!('status' in item)) {
+              item.kept = this.keepOriginal(item);
+              // Awaited before the batch is written; this only stops an early failure being reported unhandled.
+              item.kept.catch(() => {});
+            }
+            return item;
+          },
+          (error: unknown) => {
+            if (GodwitError.isInstance(error) && FILE_FAULTS.has(error.code))
+              return failedOutcome(file.source, error);
+            throw error;
+          },
+        ),
       ),
     );
     prepared.forEach((item, position) => {
@@ -373,7 +392,7 @@ export class KnowledgeService {
   ): Promise<IngestOutcome[] | undefined> {
     const { knowledge, index, blobs } = this.options;
     const embedder = this.embedderOf(knowledgeBase);
-    for (const file of files) await this.keepOriginal(file);
+    await settleAll(files.map((file) => file.kept ?? this.keepOriginal(file)));
     let documents: KnowledgeDocument[];
     try {
       documents = await knowledge.upsertDocuments!(
@@ -473,10 +492,12 @@ export class KnowledgeService {
     }
     const parsed = await parser.parse({ source: file.source, bytes: file.bytes, mimeType: file.mimeType });
     // One blob per document version: two documents with the same bytes must not share (and delete) one file.
+    // The source's extension ends the key, so a blob store can tell the media type from it.
     const sourceKey = createHash('sha256').update(file.source).digest('hex').slice(0, 16);
     const blobKey = !blobs
       ? null
-      : (file.storedBlobKey ?? `${tenantId}/${knowledgeBase.id}/${sourceKey}-${sha256}`);
+      : (file.storedBlobKey ??
+        `${tenantId}/${knowledgeBase.id}/${sourceKey}-${sha256}${keyExtension(file.source)}`);
     return { file, sha256, existing, parsed, blobKey };
   }
 
@@ -512,7 +533,7 @@ export class KnowledgeService {
   ): Promise<IngestOutcome> {
     const { knowledge, index, blobs } = this.options;
     const embedder = this.embedderOf(knowledgeBase);
-    await this.keepOriginal(file);
+    await (file.kept ?? this.keepOriginal(file));
     const document = await knowledge.upsertDocument(tenantId, this.documentInput(knowledgeBase, file));
     try {
       const chunks = await this.buildChunks(tenantId, document, file.parsed.chunks, embedder);
@@ -600,6 +621,19 @@ function refuseReadOnly(knowledgeBase: KnowledgeBase, action: string): void {
 /** An all-zero vector (text with no indexable words) has no direction: store none rather than NaN distances. */
 function directional(vector: number[] | undefined): number[] | null {
   return vector?.some((value) => value !== 0) ? vector : null;
+}
+
+/** The lower-cased extension of a source's last path segment (`.md`), or '' when it has none usable in a key. */
+function keyExtension(source: string): string {
+  const extension = /\.[A-Za-z0-9]{1,16}$/.exec(source.slice(source.lastIndexOf('/') + 1))?.[0];
+  return extension ? extension.toLowerCase() : '';
+}
+
+/** Waits for every promise, then throws the first rejection (so none is left running unobserved). */
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const rejected = results.find((result) => result.status === 'rejected');
+  if (rejected) throw (rejected as PromiseRejectedResult).reason;
 }
 
 function failedOutcome(source: string, error: GodwitError): IngestOutcome {

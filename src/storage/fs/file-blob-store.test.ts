@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, ValidationError } from '../../core/errors.ts';
+import { ConflictError, GodwitError, ValidationError } from '../../core/errors.ts';
 import { FileBlobStore } from './file-blob-store.ts';
 
 describe('FileBlobStore', () => {
@@ -22,10 +22,87 @@ describe('FileBlobStore', () => {
     expect(await readFile(join(root, 'store', 'objects', 'acme', 'kb', 'handbook.md'), 'utf8')).toBe(
       '# Handbook',
     );
-    expect(await readFile(join(root, 'store', 'types', 'acme', 'kb', 'handbook.md'), 'utf8')).toBe(
+    expect(await readdir(join(root, 'store', '.partial'))).toEqual([]);
+  });
+
+  it('writes one file when the extension gives the content type, a types/ file beside it otherwise', async () => {
+    await blobs.put('acme/kb/handbook.md', new TextEncoder().encode('# Handbook'), 'text/markdown');
+    await blobs.put('acme/kb/REPORT.PDF', new Uint8Array([37, 80, 68, 70]), 'application/pdf');
+    await blobs.put('acme/kb/notes.txt', new TextEncoder().encode('# Notes'), 'text/markdown');
+    await blobs.put('acme/kb/no-extension', new TextEncoder().encode('a,b'), 'text/csv');
+    expect((await readdir(join(root, 'store', 'types', 'acme', 'kb'))).sort()).toEqual([
+      'no-extension',
+      'notes.txt',
+    ]);
+    expect(await readFile(join(root, 'store', 'types', 'acme', 'kb', 'notes.txt'), 'utf8')).toBe(
       'text/markdown',
     );
+    expect((await blobs.get('acme/kb/handbook.md'))?.contentType).toBe('text/markdown');
+    expect((await blobs.get('acme/kb/REPORT.PDF'))?.contentType).toBe('application/pdf');
+    expect((await blobs.get('acme/kb/notes.txt'))?.contentType).toBe('text/markdown');
+    expect((await blobs.get('acme/kb/no-extension'))?.contentType).toBe('text/csv');
+  });
+
+  it('drops the types/ file when a key is written again with the type its extension gives', async () => {
+    await blobs.put('kb/notes.txt', new TextEncoder().encode('# Notes'), 'text/markdown');
+    await blobs.put('kb/notes.txt', new TextEncoder().encode('plain now'), 'text/plain');
+    expect(await readdir(join(root, 'store', 'types', 'kb'))).toEqual([]);
+    const stored = await blobs.get('kb/notes.txt');
+    expect(stored?.contentType).toBe('text/plain');
+    expect(new TextDecoder().decode(stored!.bytes)).toBe('plain now');
+  });
+
+  it('reads, overwrites and deletes blobs of a data dir written with a types/ file for every blob', async () => {
+    // The layout before the extension rule: the bytes under objects/, the type under types/, whatever
+    // the key (Godwit's keys then ended in a hash, with no extension).
+    const store = join(root, 'store');
+    const key = 'default/kb-1/0123456789abcdef-'.concat('a'.repeat(64));
+    await mkdir(join(store, 'objects', 'default', 'kb-1'), { recursive: true });
+    await mkdir(join(store, 'types', 'default', 'kb-1'), { recursive: true });
+    await writeFile(join(store, 'objects', key), '# Leave');
+    await writeFile(join(store, 'types', key), 'text/markdown');
+    await writeFile(join(store, 'objects', 'default', 'kb-1', 'old.md'), 'plain text, named .md');
+    await writeFile(join(store, 'types', 'default', 'kb-1', 'old.md'), 'text/plain');
+
+    expect((await blobs.get(key))?.contentType).toBe('text/markdown');
+    expect(new TextDecoder().decode((await blobs.get(key))!.bytes)).toBe('# Leave');
+    // Its types/ file wins over the extension.
+    expect((await blobs.get('default/kb-1/old.md'))?.contentType).toBe('text/plain');
+
+    await blobs.delete(key);
+    expect(await blobs.get(key)).toBeUndefined();
+    await expect(readFile(join(store, 'types', key))).rejects.toMatchObject({ code: 'ENOENT' });
+    await blobs.put('default/kb-1/old.md', new TextEncoder().encode('# Now Markdown'), 'text/markdown');
+    expect((await blobs.get('default/kb-1/old.md'))?.contentType).toBe('text/markdown');
+  });
+
+  it('writes small and large blobs alike, each replacing the other under one key', async () => {
+    const large = new Uint8Array(300 * 1024).map((_, index) => index % 251);
+    await blobs.put('kb/big.pdf', large, 'application/pdf');
+    await blobs.put('kb/big-typed', large, 'application/pdf');
+    expect(Array.from((await blobs.get('kb/big.pdf'))!.bytes)).toEqual(Array.from(large));
+    expect((await blobs.get('kb/big-typed'))?.contentType).toBe('application/pdf');
+    await blobs.put('kb/big.pdf', new Uint8Array([1, 2]), 'application/pdf');
+    expect(Array.from((await blobs.get('kb/big.pdf'))!.bytes)).toEqual([1, 2]);
+    await blobs.put('kb/big.pdf', large, 'text/plain');
+    expect((await blobs.get('kb/big.pdf'))?.contentType).toBe('text/plain');
+    expect((await blobs.get('kb/big.pdf'))!.bytes.byteLength).toBe(large.byteLength);
     expect(await readdir(join(root, 'store', '.partial'))).toEqual([]);
+  });
+
+  it('makes its folders again when they are removed between two writes', async () => {
+    await blobs.put('kb/a.md', new TextEncoder().encode('a'), 'text/markdown');
+    await rm(join(root, 'store'), { recursive: true });
+    await blobs.put('kb/b.md', new TextEncoder().encode('b'), 'text/markdown');
+    await blobs.put('kb/c', new TextEncoder().encode('c'), 'text/plain');
+    await rm(join(root, 'store'), { recursive: true });
+    await blobs.put('kb/large', new Uint8Array(100 * 1024), 'text/plain');
+    expect((await blobs.get('kb/large'))?.bytes.byteLength).toBe(100 * 1024);
+    await blobs.put('kb/b.md', new TextEncoder().encode('b'), 'text/markdown');
+    await blobs.put('kb/c', new TextEncoder().encode('c'), 'text/plain');
+    expect(new TextDecoder().decode((await blobs.get('kb/b.md'))!.bytes)).toBe('b');
+    expect((await blobs.get('kb/c'))?.contentType).toBe('text/plain');
+    expect(await blobs.get('kb/a.md')).toBeUndefined();
   });
 
   it('never writes outside its root, whatever the key', async () => {
@@ -53,6 +130,14 @@ describe('FileBlobStore', () => {
     expect(await blobs.get('folder')).toBeUndefined();
     expect(Array.from((await blobs.get('reports/2026'))!.bytes)).toEqual([1]);
     expect(await readdir(join(root, 'store', '.partial'))).toEqual([]);
+  });
+
+  it('reports a root that is not a folder as its own error, not a cleanup failure', async () => {
+    await writeFile(join(root, 'store'), 'a file where the folder should be');
+    await expect(blobs.put('kb/a.md', new Uint8Array([1]), 'text/markdown')).rejects.toBeInstanceOf(
+      GodwitError,
+    );
+    await expect(blobs.put('kb/a', new Uint8Array([1]), 'text/plain')).rejects.toBeInstanceOf(GodwitError);
   });
 
   it('requires a content type', async () => {

@@ -1,0 +1,204 @@
+/**
+ * Ingestion of a BEIR corpus end to end: every record through `createGodwit(...).knowledge.ingestMany` with
+ * its default batches, on a fresh on-disk data dir, as `godwit eval retrieval` indexes it (one document per
+ * record, the title and the text, `text/plain`). Parsing alone is timed on the same documents, and the
+ * process's memory is sampled every 1,000 documents, to show whether it grows with the corpus.
+ *
+ *   NODE_OPTIONS=--expose-gc npx tsx bench/ingest-corpus.ts --corpus ../shared/datasets/scifact [--quick]
+ *
+ * With --expose-gc, each sample is taken after a full collection, so heap figures are what is still held.
+ * Repetitions (3, or 1 with --quick) alternate whether parsing or the pipeline runs first. Prints one JSON
+ * document on stdout; progress goes to stderr.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createGodwit, loadConfig } from '../src/config/index.ts';
+import { DEFAULT_TENANT } from '../src/core/types.ts';
+import { loadBeirDataset } from '../src/eval/index.ts';
+import { createDocumentParser } from '../src/ingest/index.ts';
+import {
+  describeMachine,
+  describeSource,
+  median,
+  printResult,
+  progress,
+  ratio,
+  round,
+  startCpuClock,
+} from './support/index.ts';
+
+interface CorpusFile {
+  source: string;
+  bytes: Uint8Array;
+  mimeType: string;
+}
+
+interface Timing {
+  milliseconds: number;
+  cpuMilliseconds: number;
+  chunks: number;
+}
+
+interface MemorySample {
+  documents: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+}
+
+const SAMPLE_EVERY = 1000;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { corpus: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  });
+  if (!values.corpus)
+    throw new Error('pass --corpus DIR, a BEIR dataset folder (corpus.jsonl, qrels/test.tsv)');
+  const quick = values.quick ?? false;
+  const repetitions = quick ? 1 : 3;
+  const dataset = await loadBeirDataset(values.corpus, 'test');
+  const files: CorpusFile[] = dataset.corpus.map((document) => ({
+    source: `${document.id}.txt`,
+    bytes: new TextEncoder().encode(document.title ? `${document.title}\n\n${document.text}` : document.text),
+    mimeType: 'text/plain',
+  }));
+  const scratch = mkdtempSync(join(tmpdir(), 'godwit-bench-corpus-'));
+  const runs: { pipeline: Timing; parse: Timing; memory: MemorySample[] }[] = [];
+  try {
+    for (let repetition = 1; repetition <= repetitions; repetition++) {
+      const dataDir = join(scratch, `pipeline-${repetition}`);
+      const runPipeline = () => measurePipeline(dataDir, files);
+      const [pipeline, parse] =
+        repetition % 2 === 1
+          ? [await runPipeline(), await measureParse(files)]
+          : await measureParse(files).then(async (parse) => [await runPipeline(), parse] as const);
+      progress(
+        `[${repetition}/${repetitions}] chunks/s (per CPU s): pipeline ${rate(pipeline.timing)}, parse ${rate(parse)}`,
+      );
+      if (pipeline.timing.chunks !== parse.chunks) {
+        throw new Error(
+          `the pipeline indexed ${pipeline.timing.chunks} chunks, the parser made ${parse.chunks}`,
+        );
+      }
+      runs.push({ pipeline: pipeline.timing, parse, memory: pipeline.memory });
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const pipeline = summarize(runs.map((run) => run.pipeline));
+  const parse = summarize(runs.map((run) => run.parse));
+  printResult({
+    benchmark: 'ingest-corpus',
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    repetitions,
+    machine: describeMachine(),
+    source: describeSource(),
+    statistic: 'median over repetitions',
+    workload: {
+      corpus: values.corpus,
+      documents: files.length,
+      bytes: files.reduce((total, file) => total + file.bytes.byteLength, 0),
+      chunks: runs[0]!.pipeline.chunks,
+      storage: 'PGlite on disk (fresh data dir per repetition), keyword-only knowledge base',
+      garbageCollectedSamples: typeof globalThis.gc === 'function',
+    },
+    pipeline,
+    parseOnly: parse,
+    ratios: {
+      'pipeline / parse (rate, wall)': ratio(pipeline.chunksPerSecond, parse.chunksPerSecond, 3),
+      'pipeline / parse (rate, CPU)': ratio(pipeline.chunksPerCpuSecond, parse.chunksPerCpuSecond, 3),
+    },
+    memory: runs[runs.length - 1]!.memory,
+  });
+}
+
+function rate(timing: Timing): string {
+  const perSecond = (milliseconds: number) => round((timing.chunks / milliseconds) * 1000, 0);
+  return `${perSecond(timing.milliseconds)} (${perSecond(timing.cpuMilliseconds)})`;
+}
+
+async function measurePipeline(dataDir: string, files: readonly CorpusFile[]) {
+  const config = loadConfig({ env: { GODWIT_DATA_DIR: dataDir }, cwd: dataDir }).config;
+  const services = await createGodwit({ ...config, sample: false }, { env: {} });
+  try {
+    const knowledgeBase = await services.knowledge.createKnowledgeBase(DEFAULT_TENANT, {
+      name: 'corpus',
+      embeddingModel: null,
+    });
+    const memory: MemorySample[] = [sampleMemory(0)];
+    let documents = 0;
+    let chunks = 0;
+    let failed = 0;
+    const cpu = startCpuClock();
+    const started = performance.now();
+    let sampling = 0;
+    await services.knowledge.ingestMany(DEFAULT_TENANT, knowledgeBase, files, {
+      onOutcome: (outcome) => {
+        documents++;
+        chunks += outcome.chunks;
+        if (outcome.status === 'failed') failed++;
+        if (documents % SAMPLE_EVERY === 0) {
+          // The sample (and its collection) is left out of the timing.
+          const before = performance.now();
+          memory.push(sampleMemory(documents));
+          sampling += performance.now() - before;
+        }
+      },
+    });
+    const milliseconds = performance.now() - started - sampling;
+    const cpuMilliseconds = cpu.elapsedMs() - sampling;
+    memory.push(sampleMemory(documents));
+    if (failed > 0) progress(`${failed} documents failed (no text): they count no chunks`);
+    return { timing: { milliseconds, cpuMilliseconds, chunks }, memory };
+  } finally {
+    await services.close();
+  }
+}
+
+async function measureParse(files: readonly CorpusFile[]): Promise<Timing> {
+  const parser = createDocumentParser();
+  let chunks = 0;
+  const cpu = startCpuClock();
+  const started = performance.now();
+  for (const file of files) {
+    try {
+      chunks += (await parser.parse(file)).chunks.length;
+    } catch {
+      // A record with no text: the pipeline skips it too.
+    }
+  }
+  return { milliseconds: performance.now() - started, cpuMilliseconds: cpu.elapsedMs(), chunks };
+}
+
+function sampleMemory(documents: number): MemorySample {
+  globalThis.gc?.();
+  const usage = process.memoryUsage();
+  return {
+    documents,
+    rssMiB: round(usage.rss / 1024 ** 2, 1),
+    heapUsedMiB: round(usage.heapUsed / 1024 ** 2, 1),
+  };
+}
+
+function summarize(timings: readonly Timing[]) {
+  const milliseconds = median(timings.map((timing) => timing.milliseconds));
+  const cpuMilliseconds = median(timings.map((timing) => timing.cpuMilliseconds));
+  const { chunks } = timings[0]!;
+  return {
+    milliseconds: round(milliseconds, 0),
+    chunksPerSecond: round((chunks / milliseconds) * 1000, 0),
+    cpuMilliseconds: round(cpuMilliseconds, 0),
+    chunksPerCpuSecond: round((chunks / cpuMilliseconds) * 1000, 0),
+    samples: timings.map((timing) => ({
+      milliseconds: round(timing.milliseconds, 0),
+      cpuMilliseconds: round(timing.cpuMilliseconds, 0),
+    })),
+  };
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
