@@ -3,12 +3,11 @@
  * blob store: the batches committed before are whole, with their originals; the batch being written has
  * no chunks and reads `failed`; and ingesting the folder again at the next start completes it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runUntilKilledAt } from '../../../test/support/kill-at-line.ts';
 import { createDocumentParser } from '../../ingest/index.ts';
 import { FileBlobStore } from '../../storage/fs/index.ts';
 import {
@@ -92,27 +91,7 @@ describe('a kill during a folder ingest on the embedded database', () => {
   });
 
   it('keeps the committed batches whole, fails the cut one, and a second ingest completes the folder', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', WRITER], {
-      env: { ...process.env, CRASH_DATA_DIR: root },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<string | null>((resolve) =>
-      child.once('exit', (_code, signal) => resolve(signal)),
-    );
-    const lines: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        lines.push(line);
-        if (line === 'mid-write') {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.once('exit', () =>
-        reject(new Error(`the writer exited before its write; it said: ${lines.join(' | ')}`)),
-      );
-    });
-    expect(await exited).toBe('SIGKILL');
+    const lines = await runUntilKilledAt(WRITER, { CRASH_DATA_DIR: root }, 'mid-write');
     const { base: baseId } = JSON.parse(lines[0]!) as { base: string };
 
     const storage = await openPostgresStorage({ pglite: { dataDir: join(root, 'db') } });

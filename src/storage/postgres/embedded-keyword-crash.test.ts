@@ -3,12 +3,11 @@
  * next open finds none of its chunks, marks it failed, and the keyword index it builds from the rows
  * ranks exactly as the reference over what was committed.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runUntilKilledAt } from '../../../test/support/kill-at-line.ts';
 import { analyze } from '../../core/retrieval/analyzer.ts';
 import { Bm25Index } from '../../core/retrieval/bm25.ts';
 import { openPostgresStorage, UNFINISHED_DOCUMENT_ERROR } from './open-postgres-storage.ts';
@@ -84,27 +83,7 @@ describe('a kill during a document write on the embedded database', () => {
 
   it('leaves none of the document, and the keyword index built at the next open matches the rows', async () => {
     const dataDir = join(root, 'db');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', WRITER], {
-      env: { ...process.env, CRASH_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<string | null>((resolve) =>
-      child.once('exit', (_code, signal) => resolve(signal)),
-    );
-    const lines: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        lines.push(line);
-        if (line === 'mid-write') {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.once('exit', () =>
-        reject(new Error(`the writer exited before its write; it said: ${lines.join(' | ')}`)),
-      );
-    });
-    expect(await exited).toBe('SIGKILL');
+    const lines = await runUntilKilledAt(WRITER, { CRASH_DATA_DIR: dataDir }, 'mid-write');
     const ids = JSON.parse(lines[0]!) as { base: string; kept: string; cut: string };
 
     const storage = await openPostgresStorage({ pglite: { dataDir } });
