@@ -73,8 +73,9 @@ function cut(call: ChatCall, cause: unknown): unknown {
 
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
+  // Node streams hand over Buffers already: they are kept as they are, not copied.
+  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
 
 /** The whole answer as one `chat.completion`, as the provider wrote it. */
