@@ -30,7 +30,7 @@ function flush(): void {
 /** Queues one log line (`time` added first); `info` goes to stdout, every other level to stderr. */
 export function writeLogLine(entry: object): void {
   // Scrubbed as a whole line: a secret quoted in any field (a message, an upstream error) is caught.
-  const line = `${redactLogSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }))}\n`;
+  const line = `${redactLogSecrets(serialize(entry))}\n`;
   const channel = (entry as { level?: string }).level === 'info' ? stdout : stderr;
   channel.lines.push(line);
   if (!flushOnExit) {
@@ -41,4 +41,21 @@ export function writeLogLine(entry: object): void {
     scheduled = true;
     setImmediate(flush);
   }
+}
+
+/**
+ * `JSON.stringify({ time, ...entry })`, without copying the entry: the time is written in front of the
+ * entry's own JSON. An entry with its own `time` or `toJSON`, or that is not a plain object, goes the long way.
+ */
+function serialize(entry: object): string {
+  const time = new Date().toISOString();
+  if (
+    Object.getPrototypeOf(entry) !== Object.prototype ||
+    Object.hasOwn(entry, 'time') ||
+    'toJSON' in entry
+  ) {
+    return JSON.stringify({ time, ...entry });
+  }
+  const json = JSON.stringify(entry);
+  return json === '{}' ? `{"time":"${time}"}` : `{"time":"${time}",${json.slice(1)}`;
 }

@@ -60,6 +60,16 @@ export function createChatCompletionsForwarder(
     if (!endpoints.has(name)) endpoints.set(name, options.endpoint(name));
     return endpoints.get(name);
   };
+  // One parsed URL per endpoint, reused by every call to it.
+  const urls = new WeakMap<ChatCompletionsEndpoint, URL>();
+  const urlOf = (endpoint: ChatCompletionsEndpoint) => {
+    let url = urls.get(endpoint);
+    if (!url) {
+      url = new URL(endpoint.url);
+      urls.set(endpoint, url);
+    }
+    return url;
+  };
 
   const attempt = async (
     endpoint: ChatCompletionsEndpoint,
@@ -78,7 +88,7 @@ export function createChatCompletionsForwarder(
     try {
       permit = options.breakers?.get(name).acquire();
       const response = await postUpstream({
-        url: new URL(endpoint.url),
+        url: urlOf(endpoint),
         headers: endpoint.headers,
         body: payload,
         timeoutMs: timeoutMs || 0,

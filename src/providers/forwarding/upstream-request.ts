@@ -5,12 +5,44 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 
 const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const };
 const httpAgent = new HttpAgent(agentOptions);
 const httpsAgent = new HttpsAgent(agentOptions);
 
+/**
+ * The request options of each upstream URL, worked out once: a caller that keeps its URL object (the
+ * forwarder keeps one per endpoint) does not pay for reading the URL apart again on every call.
+ */
+interface Target {
+  protocol: string;
+  hostname: string;
+  port: string | number | undefined;
+  path: string;
+  auth: string | undefined;
+}
+
+const targets = new WeakMap<URL, Target>();
+
+function targetOf(url: URL): Target {
+  const known = targets.get(url);
+  if (known) return known;
+  // What `http.request(url)` reads of a URL (brackets of an IPv6 host removed, credentials decoded).
+  const options = urlToHttpOptions(url);
+  const target: Target = {
+    protocol: url.protocol,
+    hostname: options.hostname ?? url.hostname,
+    port: options.port ?? undefined,
+    path: options.path ?? '/',
+    auth: options.auth ?? undefined,
+  };
+  targets.set(url, target);
+  return target;
+}
+
 export interface UpstreamRequest {
+  /** Read once per URL object (and not again if changed after): keep one per endpoint. */
   url: URL;
   headers: Record<string, string>;
   body: string;
@@ -32,7 +64,13 @@ export function postUpstream(options: UpstreamRequest): Promise<IncomingMessage>
   const send = secure ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const payload = Buffer.from(options.body);
-    const request = send(url, {
+    const target = targetOf(url);
+    const request = send({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
+      ...(target.auth === undefined ? {} : { auth: target.auth }),
       method: 'POST',
       agent: secure ? httpsAgent : httpAgent,
       headers: { ...options.headers, 'content-length': String(payload.byteLength) },

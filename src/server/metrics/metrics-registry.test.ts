@@ -42,6 +42,28 @@ describe('MetricsRegistry exposition', () => {
     );
   });
 
+  it('keeps one series per combination of label values, a missing label counting as an empty one', () => {
+    const registry = new MetricsRegistry();
+    const calls = registry.counter({
+      name: 'demo_calls_total',
+      help: 'Calls.',
+      labelNames: ['model', 'outcome'],
+    });
+    calls.inc({ model: 'a', outcome: 'ok' });
+    calls.inc({ model: 'a', outcome: 'ok' }, 2);
+    calls.inc({ model: 'a', outcome: 'error' });
+    calls.inc({ model: 'b', outcome: 'ok' });
+    calls.inc({ model: 'b' });
+    calls.inc({ model: 'b', outcome: '' });
+    calls.inc({ model: 'a', outcome: 'ok', extra: 'ignored' });
+    expect(calls.get({ model: 'a', outcome: 'ok' })).toBe(4);
+    expect(calls.get({ model: 'a', outcome: 'error' })).toBe(1);
+    expect(calls.get({ model: 'b', outcome: 'ok' })).toBe(1);
+    expect(calls.get({ model: 'b' })).toBe(2);
+    expect(calls.get({ model: 'a' })).toBe(0);
+    expect(registry.render()).toContain('demo_calls_total{model="b",outcome=""} 2');
+  });
+
   it('escapes label values and help text', () => {
     const registry = new MetricsRegistry();
     registry

@@ -48,7 +48,11 @@ export function limitBody(maxBytes: number, what: string): MiddlewareHandler<App
   };
 }
 
-/** Accepts only a JSON body of at most `maxBytes`, parsed once here (the validator reuses the parse). */
+/**
+ * Accepts only a JSON body of at most `maxBytes`, parsed once here: every later `c.req.json()` of the
+ * request (the validator's, the handler's) is given this same value instead of parsing the text again.
+ * None of them may change it.
+ */
 export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const limit = limitBody(maxBytes, 'The request body');
   return async (c, next) => {
@@ -60,7 +64,9 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     }
     return limit(c, async () => {
       try {
-        await c.req.json();
+        const parsed = c.req.json();
+        await parsed;
+        c.req.json = (() => parsed) as typeof c.req.json;
       } catch (error) {
         if (GodwitError.isInstance(error)) throw error;
         const reason = error instanceof Error ? error.message : String(error);

@@ -32,6 +32,21 @@ describe('the loopback guard', () => {
     },
   );
 
+  it('judges each request by its own Host, whatever the requests before it sent', async () => {
+    const request = guarded();
+    const hosts = [
+      'localhost:8787',
+      'evil.example:8787',
+      'evil.example:8787',
+      'localhost:8787',
+      '',
+      '[::1]:8787',
+    ];
+    const statuses: number[] = [];
+    for (const host of hosts) statuses.push((await request('/healthz', { headers: { host } })).status);
+    expect(statuses).toEqual([200, 421, 421, 200, 421, 200]);
+  });
+
   it('serves configured extra names, with or without a port', async () => {
     const request = guarded({ bindHost: '127.0.0.1', allowedHosts: ['godwit.test', 'proxy.test:443'] });
     expect((await request('/', { headers: { host: 'godwit.test:8787' } })).status).toBe(200);

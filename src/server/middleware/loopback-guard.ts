@@ -65,9 +65,20 @@ export function loopbackGuard(settings: LoopbackGuardSettings): MiddlewareHandle
       return port === undefined || port === requested;
     });
 
+  // Clients send the same Host on every request: the last one read is kept (parseHost has no side effects).
+  let lastHeader: string | undefined;
+  let lastHost: HostPort | undefined;
+  const hostOf = (header: string): HostPort | undefined => {
+    if (header !== lastHeader) {
+      lastHost = parseHost(header);
+      lastHeader = header;
+    }
+    return lastHost;
+  };
+
   return async (c, next) => {
     const hostHeader = c.req.header('host') ?? new URL(c.req.url).host;
-    const host = parseHost(hostHeader);
+    const host = hostOf(hostHeader);
     if (!host || !hostAllowed(host, localPort(c))) {
       return refuse(
         c,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../../test/support/emulators/index.ts';
+import type { GodwitError } from '../../core/errors.ts';
 import type { UsageEntry } from '../../core/types.ts';
 import { createChatCompletionsForwarder } from '../../providers/forwarding/index.ts';
 import { createOpenAIProvider } from '../../providers/openai/index.ts';
@@ -91,6 +92,97 @@ describe('completeForwarded and the usage row', () => {
     release();
     await pending;
     expect(recorded).toHaveLength(1);
+  });
+});
+
+/** A provider that answers every chat request with these pieces of a JSON body, then ends, cuts the connection or waits. */
+async function rawCompletionProvider(
+  pieces: Buffer[],
+  then: 'end' | 'cut' | 'wait',
+): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', async () => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      for (const piece of pieces)
+        await new Promise<void>((resolve) => response.write(piece, () => resolve()));
+      if (then === 'cut') response.socket?.destroy();
+      else if (then === 'end') response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server };
+}
+
+function forwarderTo(baseURL: string) {
+  const openai = createOpenAIProvider({ env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: baseURL } });
+  return createChatCompletionsForwarder({
+    endpoint: (name) => openai.chatCompletionsEndpoint?.(name.slice('openai:'.length)),
+    retry: false,
+  });
+}
+
+describe('completeForwarded reads the whole answer', () => {
+  const completion = JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    model: 'gpt-4.1-mini-2025-04-14',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Grüße, 你好 👋' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 4 },
+  });
+
+  it('joins an answer that arrives in several reads, a character split between two of them', async () => {
+    const bytes = Buffer.from(completion);
+    const split = bytes.indexOf(Buffer.from('你')) + 1;
+    const { url, server } = await rawCompletionProvider(
+      [bytes.subarray(0, split), bytes.subarray(split)],
+      'end',
+    );
+    try {
+      const { call, release, recorded, body } = gatedCall(false);
+      const answer = await completeForwarded(call, { forwarder: forwarderTo(url), body });
+      expect(answer).toEqual({ ...JSON.parse(completion), model: MODEL });
+      release();
+      await turns(3);
+      expect(recorded[0]).toMatchObject({ outcome: 'ok', inputTokens: 5, outputTokens: 4 });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fails as a retryable provider error, recorded as an error, when the provider closes the connection mid-answer', async () => {
+    const bytes = Buffer.from(completion);
+    const { url, server } = await rawCompletionProvider([bytes.subarray(0, 40)], 'cut');
+    try {
+      const { call, release, recorded, body } = gatedCall(false);
+      release();
+      const failure = await completeForwarded(call, { forwarder: forwarderTo(url), body }).then(
+        () => undefined,
+        (error: unknown) => error as GodwitError,
+      );
+      expect(failure?.details?.reason).toBe('malformed_response');
+      expect(failure?.isRetryable).toBe(true);
+      await turns(3);
+      expect(recorded[0]).toMatchObject({ outcome: 'error' });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('stops reading and records the call as cancelled when the client goes away mid-answer', async () => {
+    const bytes = Buffer.from(completion);
+    const { url, server } = await rawCompletionProvider([bytes.subarray(0, 40)], 'wait');
+    server.on('request', () => setTimeout(() => call.abort.abort(), 20));
+    const { call, release, recorded, body } = gatedCall(false);
+    release();
+    try {
+      await expect(completeForwarded(call, { forwarder: forwarderTo(url), body })).rejects.toBeDefined();
+      await turns(3);
+      expect(recorded[0]).toMatchObject({ outcome: 'cancelled' });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

@@ -6,6 +6,7 @@
  * not ask for one. A failure before the answer starts falls back like every other model call; a stream
  * cut after it started ends with an error event, never a silent restart.
  */
+import { Readable } from 'node:stream';
 import type { LanguageModel } from 'ai';
 import { GodwitError, ProviderError } from '../../core/errors.ts';
 import type { ChatCompletionsForwarder, ForwardedResponse } from '../../core/models.ts';
@@ -71,10 +72,53 @@ function cut(call: ChatCall, cause: unknown): unknown {
   );
 }
 
+/** Bytes as a Buffer, not copied when they are one already. */
+const asBuffer = (chunk: Uint8Array): Buffer => (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+
+const joined = (chunks: Buffer[]): string =>
+  chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+
+/**
+ * A Node stream is read through its events: the same bytes and the same failures as `for await`, without
+ * the cost of building an async iterator for every answer. A stream destroyed without an error before its
+ * end fails as `for await` does ("Premature close").
+ */
+function readStream(stream: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Uint8Array) => chunks.push(asBuffer(chunk));
+    const onEnd = () => {
+      cleanup();
+      resolve(joined(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    if (stream.errored) return reject(stream.errored);
+    if (stream.destroyed) return onClose();
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}
+
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
+  if (body instanceof Readable) return readStream(body);
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
+  for await (const chunk of body) chunks.push(asBuffer(chunk));
+  return joined(chunks);
 }
 
 /** The whole answer as one `chat.completion`, as the provider wrote it. */

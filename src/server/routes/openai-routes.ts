@@ -168,43 +168,62 @@ export function registerOpenAIRoutes(
   const recordUsage = createUsageRecorder(services);
   const generateId = options.generateId ?? (() => crypto.randomUUID());
 
-  const usageContext = (c: Context<AppEnv>): UsageContext => ({
-    tenantId: c.var.tenantId,
-    apiKeyId: callerOf(c).apiKeyId,
-    userId: callerOf(c).userId,
-    recordUsage,
-    pricing: services.pricing,
-    generateId,
-    awaitUsageWrites: options.awaitUsageWrites === true,
-    onLedgerFailure: (error) =>
+  const awaitUsageWrites = options.awaitUsageWrites === true;
+  const ledgerFailureLogger =
+    (c: Context<AppEnv>) =>
+    (error: unknown): void =>
       logger({
         level: 'error',
         message: 'usage ledger write failed',
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
         error: describeForLog(error),
-      }),
-  });
+      });
+  // `c.get` rather than `c.var` here and below: Hono builds a new object of every variable on each
+  // `c.var` read.
+  const usageContext = (c: Context<AppEnv>): UsageContext => {
+    const caller = callerOf(c);
+    return {
+      tenantId: c.get('tenantId'),
+      apiKeyId: caller.apiKeyId,
+      userId: caller.userId,
+      recordUsage,
+      pricing: services.pricing,
+      generateId,
+      awaitUsageWrites,
+      onLedgerFailure: ledgerFailureLogger(c),
+    };
+  };
 
   v1.openapi(modelsRoute, async (c) =>
-    c.json({ object: 'list' as const, data: await listModels(services, c.var.tenantId, startedAt) }, 200),
+    c.json({ object: 'list' as const, data: await listModels(services, c.get('tenantId'), startedAt) }, 200),
   );
 
   v1.openapi(modelRoute, async (c) => {
     const { model } = c.req.valid('param');
-    const found = (await listModels(services, c.var.tenantId, startedAt)).find((entry) => entry.id === model);
+    const found = (await listModels(services, c.get('tenantId'), startedAt)).find(
+      (entry) => entry.id === model,
+    );
     if (!found) throw modelNotFound(`The model "${model}" does not exist. GET /v1/models lists the models.`);
     return c.json(found, 200);
   });
 
   v1.openapi(chatRoute(options.maxBodyBytes), async (c) => {
     const request = c.req.valid('json');
-    const target = await resolveChatTarget(services, c.var.tenantId, request.model);
+    const target = await resolveChatTarget(services, c.get('tenantId'), request.model);
     const abort = abortWithRequest(c);
+    // usageContext(c)'s fields written out rather than spread from it (this runs on every call); the
+    // caller's user id is the request's `userId`.
     const call: ChatCall = {
-      ...usageContext(c),
+      tenantId: c.get('tenantId'),
+      apiKeyId: callerOf(c).apiKeyId,
+      recordUsage,
+      pricing: services.pricing,
+      generateId,
+      awaitUsageWrites,
+      onLedgerFailure: ledgerFailureLogger(c),
       identity: newCompletionIdentity(request.model),
       request,
-      userId: c.var.userId,
+      userId: c.get('userId'),
       abort,
       shutdownSignal: options.shutdownSignal,
       fetchImages: () =>
@@ -218,7 +237,7 @@ export function registerOpenAIRoutes(
         logger({
           level: 'warn',
           message: 'chat completion stream failed',
-          requestId: c.var.requestId,
+          requestId: c.get('requestId'),
           error: describeForLog(error),
         });
       },
