@@ -288,22 +288,9 @@ describe('KnowledgeService.ingestMany', () => {
   });
 
   it('stops before writing any document when an original cannot be kept', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'godwit-ingest-many-'));
-    const storage = await openPostgresStorage({ pglite: { dataDir: join(root, 'db') } });
-    cleanups.push(async () => {
-      await storage.close();
-      rmSync(root, { recursive: true, force: true });
-    });
+    const { storage, service, root } = await embedded();
     // The blob store's root is a file, so no original can be written under it.
     writeFileSync(join(root, 'blobs'), 'not a folder');
-    let ids = 0;
-    const service = new KnowledgeService({
-      knowledge: storage.knowledge,
-      index: storage.index,
-      parser: createDocumentParser(),
-      blobs: new FileBlobStore({ root: join(root, 'blobs') }),
-      generateId: () => `id-${++ids}`,
-    });
     const base = await service.createKnowledgeBase(TENANT, { name: 'handbook', embeddingModel: null });
     await expect(service.ingestMany(TENANT, base, TOPICS.map(page), { batchFiles: 4 })).rejects.toThrow(
       /Blob key/,

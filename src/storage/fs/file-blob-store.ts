@@ -144,31 +144,28 @@ export class FileBlobStore implements BlobStore {
   }
 
   /** Writes a file under `.partial/`, making that folder the first time (or again if it was removed). */
-  private async writeTemporary(calls: WriteCalls, path: string, content: Uint8Array | string): Promise<void> {
-    const folder = dirname(path);
-    if (!this.folders.has(folder)) await this.ensureFolder(calls, folder);
-    try {
-      await calls.writeFile(path, content);
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'ENOENT') throw error;
-      this.folders.delete(folder);
-      await this.ensureFolder(calls, folder);
-      await calls.writeFile(path, content);
-    }
+  private writeTemporary(calls: WriteCalls, path: string, content: Uint8Array | string): Promise<void> {
+    return this.inFolder(calls, dirname(path), () => calls.writeFile(path, content));
   }
 
   /** Renames a finished temporary file into place, making its folder the first time (or again if removed). */
-  private async moveInto(calls: WriteCalls, temporary: string, destination: string): Promise<void> {
-    const folder = dirname(destination);
+  private moveInto(calls: WriteCalls, temporary: string, destination: string): Promise<void> {
+    return this.inFolder(calls, dirname(destination), () => calls.rename(temporary, destination));
+  }
+
+  /**
+   * Runs a write into `folder`, making the folder first when this store has not seen it. When the folder
+   * was removed since (ENOENT), it is made again and the write retried once.
+   */
+  private async inFolder(calls: WriteCalls, folder: string, write: () => Promise<void>): Promise<void> {
     if (!this.folders.has(folder)) await this.ensureFolder(calls, folder);
     try {
-      await calls.rename(temporary, destination);
+      await write();
     } catch (error) {
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
-      // The folder was removed since this store saw it (the temporary file is ours and still there).
       this.folders.delete(folder);
       await this.ensureFolder(calls, folder);
-      await calls.rename(temporary, destination);
+      await write();
     }
   }
 
