@@ -128,6 +128,10 @@ async function startGodwit(
         OPENAI_API_KEY: 'bench',
         OPENAI_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`,
         GODWIT_MODEL: 'openai:gpt-4.1-mini',
+        // GODWIT_WASM_OPTIMIZE=1 in this script's environment compares the optimizing WebAssembly compiler.
+        ...(process.env.GODWIT_WASM_OPTIMIZE
+          ? { GODWIT_WASM_OPTIMIZE: process.env.GODWIT_WASM_OPTIMIZE }
+          : {}),
         ...(database ? { GODWIT_DATABASE_URL: database.url, GODWIT_DATABASE__SCHEMA: database.schema } : {}),
       },
       cwd: REPOSITORY,

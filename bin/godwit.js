@@ -3,6 +3,22 @@
 // `npm install` runs through `prepare`). A source checkout without dist/ falls back to compiling the
 // TypeScript sources at run time through tsx, which works but costs seconds on every start.
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+
+// The embedded database (PGlite) is WebAssembly. V8 compiles it with its baseline compiler, then recompiles
+// hot functions with its optimizing compiler on background threads. On a small machine that recompilation
+// competes with the start for the cores, costs more CPU than it saves over the first minutes of database work
+// and holds about 60 MiB. So the command runs baseline code only, unless GODWIT_WASM_OPTIMIZE=1
+// (docs/decisions/2026-12-07-embedded-baseline-compiler.md). Set before anything compiles WebAssembly:
+// NODE_OPTIONS cannot carry this V8 flag.
+const optimize = process.env.GODWIT_WASM_OPTIMIZE ?? '';
+if (optimize !== '' && optimize !== '0' && optimize !== '1') {
+  process.stderr.write(
+    `godwit: GODWIT_WASM_OPTIMIZE must be 1 (optimize the embedded database's hot code) or 0 (the default); got "${optimize}"\n`,
+  );
+  process.exit(2);
+}
+if (optimize !== '1') setFlagsFromString('--liftoff-only');
 
 const compiled = new URL('../dist/build.json', import.meta.url);
 let main;

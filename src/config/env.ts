@@ -33,6 +33,8 @@ const RESERVED = new Set([
   'GODWIT_API_KEY',
   // How long the CLI waits for a running server (src/cli/timed-fetch.ts).
   'GODWIT_CLIENT_TIMEOUT_MS',
+  // Whether the command optimizes the embedded database's hot WebAssembly (bin/godwit.js).
+  'GODWIT_WASM_OPTIMIZE',
   // Secrets Manager ARNs that the Lambda entry points read into variables (src/runtime/lambda).
   'GODWIT_SECRET_ARNS',
 ]);

@@ -3,7 +3,7 @@
  * test/support/compiled-build.ts), in a child process with its own data directory. Covers what only the real
  * process shows: the version flag, and `godwit chat` reading a conversation from stdin.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,32 @@ describe('the shipped godwit command', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).not.toMatch(/dist\/ is missing/);
     expect(result.stdout).toMatch(/-V, --version/);
+  });
+
+  it('refuses a GODWIT_WASM_OPTIMIZE other than 1 or 0 before it opens anything, naming the variable', async () => {
+    const dataDir = freshDataDir();
+    for (const value of ['yes', 'true', '2']) {
+      const result = await runCli(['--data-dir', dataDir, 'kb', 'list'], {
+        env: { GODWIT_WASM_OPTIMIZE: value },
+        cwd: mkdtempSync(join(tmpdir(), 'godwit-cwd-')),
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(new RegExp(`GODWIT_WASM_OPTIMIZE must be 1 .* or 0 .*; got "${value}"`));
+      expect(result.stdout).toBe('');
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('answers from the embedded database with the baseline WebAssembly compiler and with GODWIT_WASM_OPTIMIZE=1', async () => {
+    for (const value of ['0', '1']) {
+      const dataDir = freshDataDir();
+      const result = await runCli(['--data-dir', dataDir, 'search', 'vacation days', '--kb', 'handbook'], {
+        env: { GODWIT_WASM_OPTIMIZE: value },
+        cwd: mkdtempSync(join(tmpdir(), 'godwit-cwd-')),
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/vacation/i);
+    }
   });
 
   it('chat: /help lists the commands, /new starts a second conversation, every piped line is handled', async () => {
