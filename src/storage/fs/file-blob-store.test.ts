@@ -90,6 +90,82 @@ describe('FileBlobStore', () => {
     expect(await readdir(join(root, 'store', '.partial'))).toEqual([]);
   });
 
+  describe('the event loop during a batch of small blobs', () => {
+    const small = new TextEncoder().encode('# Note');
+
+    /**
+     * A store whose clock moves `stepMs` at each reading, and counts them: the budget reads it before and
+     * after each synchronous call, so every such call looks like `stepMs` of disk time.
+     */
+    function storeWithClock(folder: string, stepMs: number, synchronousBudgetMs?: number) {
+      const clock = { now: 0, readings: 0 };
+      const store = new FileBlobStore({
+        root: join(root, folder),
+        ...(synchronousBudgetMs === undefined ? {} : { synchronousBudgetMs }),
+        now: () => {
+          clock.readings++;
+          clock.now += stepMs;
+          return clock.now;
+        },
+      });
+      return { store, clock };
+    }
+
+    /** Puts `count` small blobs at once, as a batch does; what had happened when the next turn began. */
+    async function firstTurnOfBatch(
+      store: FileBlobStore,
+      clock: { readings: number },
+      count: number,
+    ): Promise<{ finished: number; synchronousCalls: number }> {
+      // The store's folders exist, and the turn the batch starts in has spent nothing yet.
+      await store.put('kb/warm-up.md', small, 'text/markdown');
+      await new Promise((resolve) => setImmediate(resolve));
+      const readingsBefore = clock.readings;
+      let finished = 0;
+      let firstTurn = { finished: -1, synchronousCalls: -1 };
+      setImmediate(() => {
+        firstTurn = { finished, synchronousCalls: (clock.readings - readingsBefore) / 2 };
+      });
+      await Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          store.put(`kb/note-${index}.md`, small, 'text/markdown').then(() => {
+            finished++;
+          }),
+        ),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let index = 0; index < count; index++) {
+        expect(new TextDecoder().decode((await store.get(`kb/note-${index}.md`))!.bytes)).toBe('# Note');
+      }
+      return firstTurn;
+    }
+
+    it('writes them synchronously while the turn has budget left', async () => {
+      const { store, clock } = storeWithClock('fast', 0);
+      // Three calls a put: write, rename, and the removal of a stale types/ file.
+      expect(await firstTurnOfBatch(store, clock, 20)).toEqual({ finished: 20, synchronousCalls: 60 });
+    });
+
+    it('makes the remaining calls asynchronously once the turn has spent its budget, so other work runs', async () => {
+      // Half a millisecond a call on a slow disk: a budget of 4 ms allows eight calls in a turn.
+      const { store, clock } = storeWithClock('slow', 0.5, 4);
+      const firstTurn = await firstTurnOfBatch(store, clock, 20);
+      expect(firstTurn.synchronousCalls).toBe(8);
+      expect(firstTurn.finished).toBeLessThan(20);
+    });
+
+    it('writes every blob asynchronously with a budget of 0', async () => {
+      const { store, clock } = storeWithClock('none', 0.5, 0);
+      expect(await firstTurnOfBatch(store, clock, 5)).toEqual({ finished: 0, synchronousCalls: 0 });
+    });
+
+    it('refuses a budget that is not a number of milliseconds, naming the option', () => {
+      expect(() => new FileBlobStore({ root, synchronousBudgetMs: -1 })).toThrow(
+        /FileBlobStore synchronousBudgetMs must be a number of milliseconds, 0 or more; got -1/,
+      );
+    });
+  });
+
   it('makes its folders again when they are removed between two writes', async () => {
     await blobs.put('kb/a.md', new TextEncoder().encode('a'), 'text/markdown');
     await rm(join(root, 'store'), { recursive: true });

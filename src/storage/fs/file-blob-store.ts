@@ -12,21 +12,32 @@ import { dirname, join, resolve } from 'node:path';
 import { blobKeySegments } from '../../core/blob-key.ts';
 import { ConflictError, DependencyError, GodwitError, ValidationError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/ports.ts';
+import { SynchronousBudget } from '../../core/synchronous-budget.ts';
 
 export interface FileBlobStoreOptions {
   /** Directory that holds the blobs; created on first write. */
   root: string;
+  /**
+   * Longest time the synchronous writes of small blobs may hold the event loop in one turn, in
+   * milliseconds. Default 4; 0 writes every blob with asynchronous calls.
+   */
+  synchronousBudgetMs?: number;
+  /** Clock for that budget, in milliseconds (tests pass their own). */
+  now?: () => number;
 }
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /**
- * Blobs up to this size are written with synchronous calls. A small file's four calls take tens of
- * microseconds, several times less CPU than sending each to libuv's thread pool and back; the embedded
- * database already reads and writes the same data dir synchronously. Larger blobs are written
- * asynchronously, so a large upload does not hold the event loop.
+ * Blobs up to this size are written with synchronous calls while the turn's budget lasts. A small file's
+ * four calls take tens of microseconds, several times less CPU than sending each to libuv's thread pool and
+ * back; the embedded database already reads and writes the same data dir synchronously. Larger blobs are
+ * written asynchronously, so a large upload does not hold the event loop. So are small ones once the writes
+ * of this turn have taken `synchronousBudgetMs`: on a disk where creating a file takes most of a
+ * millisecond, a batch of 200 small files would otherwise hold the event loop for hundreds of milliseconds.
  */
 const SYNCHRONOUS_WRITE_BYTES = 64 * 1024;
+const DEFAULT_SYNCHRONOUS_BUDGET_MS = 4;
 
 /** The file operations a put makes, run on libuv's thread pool or on the calling thread. */
 interface WriteCalls {
@@ -43,12 +54,33 @@ const ASYNCHRONOUS_CALLS: WriteCalls = {
   unlink,
 };
 
-const SYNCHRONOUS_CALLS: WriteCalls = {
-  writeFile: async (path, content) => writeFileSync(path, content),
-  rename: async (from, to) => renameSync(from, to),
-  mkdir: async (path) => mkdirSync(path, { recursive: true }),
-  unlink: async (path) => unlinkSync(path),
-};
+/**
+ * Each call synchronous while `budget` has time left in this turn of the event loop (and charged to it),
+ * asynchronous once it has none.
+ */
+function budgetedCalls(budget: SynchronousBudget): WriteCalls {
+  return {
+    writeFile: (path, content) =>
+      budget.available
+        ? settled(() => budget.run(() => writeFileSync(path, content)))
+        : ASYNCHRONOUS_CALLS.writeFile(path, content),
+    rename: (from, to) =>
+      budget.available
+        ? settled(() => budget.run(() => renameSync(from, to)))
+        : ASYNCHRONOUS_CALLS.rename(from, to),
+    mkdir: (path) =>
+      budget.available
+        ? settled(() => budget.run(() => mkdirSync(path, { recursive: true })))
+        : ASYNCHRONOUS_CALLS.mkdir(path),
+    unlink: (path) =>
+      budget.available ? settled(() => budget.run(() => unlinkSync(path))) : ASYNCHRONOUS_CALLS.unlink(path),
+  };
+}
+
+/** The outcome of a synchronous call as a promise, as the asynchronous calls report theirs. */
+async function settled<T>(call: () => T): Promise<T> {
+  return call();
+}
 
 /**
  * The content type a key's extension stands for, when a blob stored under it needs no `types/` file. Only
@@ -79,9 +111,16 @@ export class FileBlobStore implements BlobStore {
   private readonly root: string;
   /** Folders this store has made or found, so that a put does not ask the file system again. */
   private readonly folders = new Set<string>();
+  private readonly budget: SynchronousBudget;
+  private readonly budgetedCalls: WriteCalls;
 
   constructor(options: FileBlobStoreOptions) {
     this.root = resolve(options.root);
+    this.budget = new SynchronousBudget(options.synchronousBudgetMs ?? DEFAULT_SYNCHRONOUS_BUDGET_MS, {
+      ...(options.now ? { now: options.now } : {}),
+      name: 'FileBlobStore synchronousBudgetMs',
+    });
+    this.budgetedCalls = budgetedCalls(this.budget);
   }
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
@@ -95,7 +134,7 @@ export class FileBlobStore implements BlobStore {
     const dataTemporary = join(partial, `${randomUUID()}.data`);
     const typeTemporary = join(partial, `${randomUUID()}.type`);
     const typed = contentTypeOfKey(segments) !== contentType;
-    const calls = bytes.byteLength <= SYNCHRONOUS_WRITE_BYTES ? SYNCHRONOUS_CALLS : ASYNCHRONOUS_CALLS;
+    const calls = bytes.byteLength <= SYNCHRONOUS_WRITE_BYTES ? this.budgetedCalls : ASYNCHRONOUS_CALLS;
     try {
       await this.writeTemporary(calls, dataTemporary, bytes);
       if (typed) {
