@@ -190,6 +190,40 @@ describe('createParserPool', () => {
     }
   });
 
+  it('stops a worker that has waited workerIdleMs for a file, and starts another for the next one', async () => {
+    const pool = createParserPool({ workers: 1, inProcessBytes: 0, workerIdleMs: 20 });
+    try {
+      const expected = await createDocumentParser().parse({ source: 'leave.md', bytes: markdown });
+      expect(await pool.parse({ source: 'leave.md', bytes: markdown })).toEqual(expected);
+      expect(pool.startedThreads).toBe(1);
+      await until(() => pool.runningThreads === 0);
+      expect(await pool.parse({ source: 'leave.md', bytes: markdown })).toEqual(expected);
+      expect(pool.startedThreads).toBe(2);
+      expect(pool.runningThreads).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps a worker that gets its next file within workerIdleMs', async () => {
+    const pool = createParserPool({ workers: 1, inProcessBytes: 0 });
+    try {
+      for (let file = 0; file < 3; file++) await pool.parse({ source: 'leave.md', bytes: markdown });
+      expect(pool.startedThreads).toBe(1);
+      expect(pool.runningThreads).toBe(1);
+    } finally {
+      await pool.close();
+    }
+    await until(() => pool.runningThreads === 0);
+  });
+
+  it('refuses a workerIdleMs that is not a whole number of milliseconds', () => {
+    expect(() => createParserPool({ workerIdleMs: -1 })).toThrow(
+      /workerIdleMs must be a whole number of milliseconds, 0 or more; got -1/,
+    );
+    expect(() => createParserPool({ workerIdleMs: 0.5 })).toThrow(/workerIdleMs/);
+  });
+
   it('refuses an inProcessBytes that is not a whole number of bytes', () => {
     expect(() => createParserPool({ inProcessBytes: -1 })).toThrow(/inProcessBytes/);
     expect(() => createParserPool({ inProcessBytes: 1.5 })).toThrow(/inProcessBytes/);
@@ -208,3 +242,11 @@ describe('createParserPool', () => {
     await expect(pool.parse({ source: 'leave.md', bytes: markdown })).rejects.toThrow(/closed/);
   });
 });
+
+/** Resolves once `condition` holds, checking every few milliseconds (a worker stops asynchronously). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let check = 0; check < 2_000 && !condition(); check++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  expect(condition()).toBe(true);
+}
