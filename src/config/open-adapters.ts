@@ -109,7 +109,7 @@ export async function openAdapters(
     opened.push(() => storage.close());
     const counters = await openCounterStore(config, storage.counters, redis);
     opened.push(() => counters.close());
-    const blobs = await openBlobStore(config);
+    const blobs = await openBlobStore(config, storage.smallBlobs);
     opened.push(() => blobs.close());
     const parser = await openParserPool(config);
     return {
@@ -172,7 +172,7 @@ async function openCache(
 }
 
 /** Original documents: files under dataDir (default) or an S3 bucket (storage.blobs = s3). */
-async function openBlobStore(config: GodwitConfig): Promise<OpenedBlobStore> {
+async function openBlobStore(config: GodwitConfig, smallBlobs?: BlobStore): Promise<OpenedBlobStore> {
   if (config.storage.blobs === 's3') {
     const settings = config.storage.s3;
     const { S3BlobStore } = await import('../storage/s3/index.ts');
@@ -188,5 +188,9 @@ async function openBlobStore(config: GodwitConfig): Promise<OpenedBlobStore> {
     return { store, health: () => store.health(), close: () => store.close() };
   }
   const { FileBlobStore } = await import('../storage/fs/index.ts');
-  return { store: new FileBlobStore({ root: join(config.dataDir, 'blobs') }), close: () => {} };
+  const files = new FileBlobStore({ root: join(config.dataDir, 'blobs') });
+  if (!smallBlobs) return { store: files, close: () => {} };
+  // The embedded database: small originals as its rows, larger ones as files.
+  const { TieredBlobStore } = await import('../storage/tiered-blob-store.ts');
+  return { store: new TieredBlobStore({ small: smallBlobs, large: files }), close: () => {} };
 }

@@ -15,6 +15,7 @@ import { ConfigError } from '../core/errors.ts';
 import type {
   ApiKeyStore,
   AuditLog,
+  BlobStore,
   ConversationStore,
   CounterStore,
   HealthReport,
@@ -35,6 +36,11 @@ export interface ComposedStorage {
   apiKeys: ApiKeyStore;
   /** False when the index searches vectors only (S3 Vectors). */
   keywordSearch: boolean;
+  /**
+   * On the embedded database, a table for the originals of small documents (rows instead of one new file
+   * each); the blob store puts small blobs there. Absent on every other database.
+   */
+  smallBlobs?: BlobStore;
   /** One check per dependency, with the name `/readyz` reports it under when the check itself fails. */
   health: Array<{ name: string; check: () => Promise<HealthReport> }>;
   close(): Promise<void>;
@@ -109,7 +115,19 @@ async function openWithDatabase(config: GodwitConfig, env: Environment): Promise
       records = pickRecords(dynamo);
       health.push({ name: 'dynamodb', check: () => dynamo.health() });
     }
-    return { ...pickRecords(records), knowledge, index, keywordSearch, health, close };
+    const smallBlobs =
+      relational.engine === 'pglite'
+        ? new (await import('../storage/postgres/index.ts')).PostgresBlobTable(relational.client)
+        : undefined;
+    return {
+      ...pickRecords(records),
+      knowledge,
+      index,
+      keywordSearch,
+      ...(smallBlobs ? { smallBlobs } : {}),
+      health,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -14,6 +14,7 @@ export {
   type PostgresStorage,
   type PostgresStorageOptions,
 } from './open-postgres-storage.ts';
+export { PostgresBlobTable } from './postgres-blob-table.ts';
 export type { SqlClient } from './sql-client.ts';
 export { SqlDocumentCatalogue } from './sql-document-catalogue.ts';
 export { redactDatabaseUrl } from './translate-postgres-error.ts';

@@ -72,6 +72,7 @@ async function expectBackfilledSearch(client: SqlClient, schema?: string): Promi
     'append-only audit log and counters',
     'usage per user',
     'keyword frequencies per chunk',
+    'small blobs',
   ]);
 
   const index = new PostgresVectorIndex(client, outcome.vector);

@@ -38,7 +38,7 @@ describeWithPostgres('openPostgresStorage on PostgreSQL', () => {
       const rows = await client.query(`SELECT id FROM ${schema}.godwit_migrations ORDER BY id`);
       await client.end();
       expect(rows.rows.map((row) => row.id)).toEqual(
-        serverHasPgvector ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 3, 4, 5, 6, 7, 8, 9],
+        serverHasPgvector ? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] : [1, 3, 4, 5, 6, 7, 8, 9, 10],
       );
     } finally {
       await first.close();
@@ -115,6 +115,7 @@ describe('openPostgresStorage on PGlite', () => {
         'append-only audit log and counters',
         'usage per user',
         'keyword frequencies per chunk',
+        'small blobs',
       ]);
       await first.knowledge.createKnowledgeBase('acme', { name: 'kept' });
       expect(await first.health()).toMatchObject({

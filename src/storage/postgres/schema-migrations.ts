@@ -266,6 +266,16 @@ const keywordFrequencies = `
 ALTER TABLE chunks ADD COLUMN keyword_frequencies text;
 `;
 
+// The originals of small documents on the embedded database, as rows rather than one new file each (see
+// postgres-blob-table.ts). Keys are the blob store's own (tenant first); unused on PostgreSQL and Aurora.
+const smallBlobs = `
+CREATE TABLE small_blobs (
+  key text COLLATE "C" PRIMARY KEY,
+  content_type text NOT NULL,
+  bytes bytea NOT NULL
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'relational schema', sql: relationalSchema },
   { id: 2, name: 'pgvector embeddings', requires: 'vector', sql: vectorColumn },
@@ -276,4 +286,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 7, name: 'append-only audit log and counters', sql: governance },
   { id: 8, name: 'usage per user', sql: usagePerUser },
   { id: 9, name: 'keyword frequencies per chunk', sql: keywordFrequencies },
+  { id: 10, name: 'small blobs', sql: smallBlobs },
 ];

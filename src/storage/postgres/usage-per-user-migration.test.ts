@@ -55,7 +55,11 @@ function newEntry(id: string, userId: string): UsageEntry {
 async function expectOldRowsKept(options: PostgresStorageOptions): Promise<void> {
   const storage = await openPostgresStorage(options);
   try {
-    expect(storage.appliedMigrations).toEqual(['usage per user', 'keyword frequencies per chunk']);
+    expect(storage.appliedMigrations).toEqual([
+      'usage per user',
+      'keyword frequencies per chunk',
+      'small blobs',
+    ]);
     await storage.usage.record(newEntry('new-1', 'discord:111'));
     const rows = await storage.usage.summarize('acme');
     expect(rows.map((row) => [row.apiKeyId, row.userId, row.calls, row.inputTokens])).toEqual([
