@@ -41,3 +41,77 @@ describe('openPgliteClient', () => {
     },
   );
 });
+
+describe('parameters on the embedded database', () => {
+  // Multi-byte characters (2, 3 and 4 bytes in UTF-8) and quotes, well past the size at which values go as
+  // bytes in PostgreSQL's binary format.
+  const unit = 'Müller’s 東京 report 📄 "quoted" \\ back\n';
+  const large = unit.repeat(400);
+
+  it('reads back large and small text, json, jsonb and bytea values exactly, in a statement and a transaction', async () => {
+    const client = await openPgliteClient();
+    try {
+      await client.execute(
+        'CREATE TABLE t (name text, doc json, docb jsonb, raw bytea, label varchar(20000))',
+      );
+      const document = { title: large, count: 3, nested: [unit, { deep: large }] };
+      const raw = new Uint8Array(70_000).map((_, index) => (index * 7) % 256);
+      const insert = 'INSERT INTO t VALUES ($1, $2, $3, $4, $5)';
+      await client.query(insert, [large, JSON.stringify(document), document, raw, large.slice(0, 19_000)]);
+      await client.transaction((transaction) =>
+        transaction.query(insert, [
+          'small',
+          { a: 1 },
+          JSON.stringify({ b: unit }),
+          new Uint8Array([0, 255]),
+          'x',
+        ]),
+      );
+      const rows = await client.query<{
+        name: string;
+        doc: unknown;
+        docb: unknown;
+        raw: Uint8Array;
+        label: string;
+      }>('SELECT name, doc, docb, raw, label FROM t ORDER BY length(name) DESC');
+      expect(rows[0]).toEqual({
+        name: large,
+        doc: document,
+        docb: document,
+        raw,
+        label: large.slice(0, 19_000),
+      });
+      expect(rows[1]).toEqual({
+        name: 'small',
+        doc: { a: 1 },
+        docb: { b: unit },
+        raw: new Uint8Array([0, 255]),
+        label: 'x',
+      });
+      const [unpacked] = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM jsonb_to_recordset($1::jsonb) AS r(title text) WHERE r.title = $2',
+        [JSON.stringify([{ title: large }, { title: large }]), large],
+      );
+      expect(unpacked?.n).toBe(2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a large text value PostgreSQL cannot store (a NUL character), as it refuses a small one', async () => {
+    const client = await openPgliteClient();
+    try {
+      await client.execute('CREATE TABLE t (name text)');
+      for (const value of ['a\u0000b', `${large}\u0000`]) {
+        await expect(client.query('INSERT INTO t VALUES ($1)', [value])).rejects.toThrow();
+      }
+      await expect(
+        client.query('INSERT INTO t VALUES ($1::json)', [`{"a": "${'x'.repeat(5000)}"`]),
+      ).rejects.toThrow();
+      const [count] = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
+      expect(count?.n).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 /** SqlClient over PGlite: PostgreSQL compiled to WebAssembly, in this process, with pgvector loaded. */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite, type QueryOptions, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { DependencyError } from '../../core/errors.ts';
 import { copyTemplateInto, isNewDataDir, TEMPLATE_DIRECTORY } from './pglite-template.ts';
@@ -55,16 +55,65 @@ export async function openPgliteClient(
   return new PgliteClient(database, target);
 }
 
+/** Parameter values at least this long go to PGlite as bytes (see `parameterSerializers`). */
+const LARGE_PARAMETER_CHARACTERS = 4096;
+
+type Serializer = (value: unknown) => unknown;
+
+const TEXT = 25;
+const VARCHAR = 1043;
+const JSON_TYPE = 114;
+const JSONB = 3802;
+const BYTEA = 17;
+const JSONB_BINARY_VERSION = 1;
+
+/**
+ * PGlite sends a string parameter as text after two passes over it in JavaScript (one to measure its UTF-8
+ * length, one to copy it), and a bytea parameter as a hex string built one byte at a time. For the large
+ * parameters of batched writes (a batch's chunks as one JSON document, say) that is a visible share of the
+ * write. A value given as bytes goes in PostgreSQL's binary format instead, encoded by Node in one native
+ * pass. For text, varchar and json the binary format is the UTF-8 text itself, for jsonb a version byte then
+ * the text, and for bytea the bytes. Small values, and values of every other type, go as PGlite sends them.
+ */
+function parameterSerializers(defaults: Record<number, Serializer | undefined>): Record<number, Serializer> {
+  const asText = (type: number, prefix?: number): Serializer => {
+    const serialize = defaults[type];
+    return (value) => {
+      const text = serialize ? serialize(value) : String(value);
+      if (typeof text !== 'string' || text.length < LARGE_PARAMETER_CHARACTERS) return text;
+      if (prefix === undefined) return Buffer.from(text, 'utf8');
+      const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(text, 'utf8'));
+      bytes[0] = prefix;
+      bytes.write(text, 1, 'utf8');
+      return bytes;
+    };
+  };
+  const bytea = defaults[BYTEA];
+  return {
+    [TEXT]: asText(TEXT),
+    [VARCHAR]: asText(VARCHAR),
+    [JSON_TYPE]: asText(JSON_TYPE),
+    [JSONB]: asText(JSONB, JSONB_BINARY_VERSION),
+    [BYTEA]: (value) => (value instanceof Uint8Array || !bytea ? value : bytea(value)),
+  };
+}
+
 class PgliteClient implements SqlClient {
   readonly engine = 'pglite' as const;
+  private readonly options: QueryOptions;
 
   constructor(
     private readonly database: PGlite,
     private readonly target: string,
-  ) {}
+  ) {
+    // PGlite's types say a serializer returns a string; its wire writer takes bytes as well (binary format).
+    this.options = {
+      serializers: parameterSerializers(database.serializers as Record<number, Serializer | undefined>),
+    } as unknown as QueryOptions;
+  }
 
   query<Row = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return runQuery<Row>(this.database, text, params, this.target);
+    return runQuery<Row>(this.database, text, params, this.target, this.options);
   }
 
   execute(script: string): Promise<void> {
@@ -76,7 +125,7 @@ class PgliteClient implements SqlClient {
       return await this.database.transaction((transaction) =>
         work({
           query: <Row>(text: string, params: readonly unknown[] = []) =>
-            runQuery<Row>(transaction, text, params, this.target),
+            runQuery<Row>(transaction, text, params, this.target, this.options),
           execute: (script: string) => runScript(transaction, script, this.target),
         }),
       );
@@ -95,9 +144,10 @@ async function runQuery<Row>(
   text: string,
   params: readonly unknown[],
   target: string,
+  options: QueryOptions,
 ): Promise<Row[]> {
   try {
-    const result = await runner.query<Row>(text, params as unknown[]);
+    const result = await runner.query<Row>(text, params as unknown[], options);
     return result.rows;
   } catch (error) {
     throw translatePostgresError(error, target);
