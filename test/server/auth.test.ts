@@ -510,3 +510,12 @@ describe('configuration', () => {
     expect(forged.status).toBe(401);
   });
 });
+
+describe('JWT settings checked at start', () => {
+  it('refuses a JWKS address that is not a URL when the app is built, naming the key', () => {
+    expect(() => buildApp(settings({}, { jwksUrl: 'not a url' }))).toThrow(ConfigError);
+    expect(() => buildApp(settings({}, { jwksUrl: 'not a url' }))).toThrow(
+      /auth\.jwt\.jwksUrl is not a URL: "not a url"/,
+    );
+  });
+});

@@ -24,7 +24,11 @@ import { openAIErrorReply } from '../openai/openai-errors.ts';
  * loads it (about 40 ms of every start). A malformed key-set URL still stops the start.
  */
 function loadingJwtVerifier(jwt: JwtSettings): JwtVerifier {
-  if (!jwt.keySet) new URL(jwt.jwksUrl);
+  if (!jwt.keySet && !URL.canParse(jwt.jwksUrl)) {
+    throw new ConfigError(
+      `auth.jwt.jwksUrl is not a URL: "${jwt.jwksUrl}". Set it to the issuer's JWKS address, such as https://issuer.example/.well-known/jwks.json.`,
+    );
+  }
   let verifier: Promise<JwtVerifier> | undefined;
   return async (token, now) => {
     verifier ??= import('../auth/jwt-verifier.ts').then(({ createJwtVerifier }) => createJwtVerifier(jwt));
