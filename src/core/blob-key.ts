@@ -21,3 +21,12 @@ export function blobKeySegments(key: string): string[] {
   }
   return segments;
 }
+
+/** A ValidationError naming the blob when its content type is empty. */
+export function requireBlobContentType(key: string, contentType: string): void {
+  if (typeof contentType !== 'string' || contentType.trim() === '') {
+    throw new ValidationError(
+      `Content type for blob "${key}" is empty; pass a media type such as "application/pdf".`,
+    );
+  }
+}

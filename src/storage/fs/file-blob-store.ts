@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { blobKeySegments } from '../../core/blob-key.ts';
-import { ConflictError, DependencyError, GodwitError, ValidationError } from '../../core/errors.ts';
+import { blobKeySegments, requireBlobContentType } from '../../core/blob-key.ts';
+import { ConflictError, DependencyError, GodwitError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/ports.ts';
 import { SynchronousBudget } from '../../core/synchronous-budget.ts';
 
@@ -125,11 +125,7 @@ export class FileBlobStore implements BlobStore {
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     const segments = blobKeySegments(key);
-    if (typeof contentType !== 'string' || contentType.trim() === '') {
-      throw new ValidationError(
-        `Content type for blob "${key}" is empty; pass a media type such as "application/pdf".`,
-      );
-    }
+    requireBlobContentType(key, contentType);
     const partial = join(this.root, '.partial');
     const dataTemporary = join(partial, `${randomUUID()}.data`);
     const typeTemporary = join(partial, `${randomUUID()}.type`);

@@ -11,8 +11,8 @@ import {
   type S3ClientConfig,
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
-import { blobKeySegments } from '../../core/blob-key.ts';
-import { ConfigError, DependencyError, GodwitError, ValidationError } from '../../core/errors.ts';
+import { blobKeySegments, requireBlobContentType } from '../../core/blob-key.ts';
+import { ConfigError, DependencyError, GodwitError } from '../../core/errors.ts';
 import type { BlobStore, HealthReport } from '../../core/ports.ts';
 
 export interface S3BlobStoreOptions {
@@ -68,11 +68,7 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     const objectKey = this.objectKey(key);
-    if (typeof contentType !== 'string' || contentType.trim() === '') {
-      throw new ValidationError(
-        `Content type for blob "${key}" is empty; pass a media type such as "application/pdf".`,
-      );
-    }
+    requireBlobContentType(key, contentType);
     await this.run(key, () =>
       this.client.send(
         new PutObjectCommand({
