@@ -41,7 +41,8 @@ export interface ClientTimeouts {
 }
 
 export function startNodeServer(options: {
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** `app.fetch`: it is also handed `{ incoming, outgoing }`, Node's request and response. */
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   host: string;
   port: number;
   timeouts?: ClientTimeouts;

@@ -18,6 +18,7 @@ import type { AppEnv, Logger } from '../app-env.ts';
 import { errorReply } from '../error-reply.ts';
 import { callerOf } from './auth.ts';
 import { limitBody } from './body-limits.ts';
+import { setEarlyHeader } from './response-headers.ts';
 
 /** Routes that call a model, so they reserve against budgets: `POST` only. */
 const METERED = new Set(['/api/chat', '/api/ui/chat', '/v1/chat/completions', '/v1/embeddings']);
@@ -50,7 +51,7 @@ export function governRequests(
       options.onRefused?.('rate_limited', headers.refusal.details?.scope as string);
       return errorReply(c, headers.refusal, headers.values);
     }
-    for (const [name, value] of Object.entries(headers?.values ?? {})) c.header(name, value);
+    for (const [name, value] of Object.entries(headers?.values ?? {})) setEarlyHeader(c, name, value);
     const budgetScopes = governance.budgetScopes(caller);
     if (rateScopes.length === 0 && budgetScopes.length === 0) return next();
     const metered = budgetScopes.length > 0 && c.req.method === 'POST' && METERED.has(c.req.path);
