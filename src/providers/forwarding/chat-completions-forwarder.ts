@@ -6,7 +6,6 @@
  * little CPU and no latency of its own, and fields Godwit does not model (logprobs, seed, metadata…)
  * reach the provider unchanged.
  */
-import type { IncomingMessage } from 'node:http';
 import { APICallError } from '@ai-sdk/provider';
 import { ProviderError } from '../../core/errors.ts';
 import type { ChatCompletionsForwarder, ForwardedResponse } from '../../core/models.ts';
@@ -15,7 +14,7 @@ import { isCancellation, toProviderError } from '../resilience/classify-error.ts
 import type { RateLimiter } from '../resilience/rate-limiter.ts';
 import { type RetryOptions, runWithRetries } from '../resilience/retry-policy.ts';
 import { timeoutError } from '../resilience/timeout-middleware.ts';
-import { postUpstream, readBody } from './upstream-request.ts';
+import { postUpstream, readBody, type UpstreamResponse } from './upstream-request.ts';
 
 /** Where and how to send a Chat Completions request for one `provider:model-id`. */
 export interface ChatCompletionsEndpoint {
@@ -95,9 +94,9 @@ export function createChatCompletionsForwarder(
         onTimeout: () => timeoutError(name, timeoutMs || 0),
         signal,
       });
-      const status = response.statusCode ?? 0;
+      const status = response.statusCode;
       if (status >= 200 && status < 300) return settledOnce(response, release, permit);
-      const text = await readBody(response, ERROR_BODY_LIMIT).catch(() => '');
+      const text = await readBody(response.body, ERROR_BODY_LIMIT).catch(() => '');
       throw new APICallError({
         message: `HTTP ${status}`,
         url: endpoint.url,
@@ -129,14 +128,14 @@ export function createChatCompletionsForwarder(
 }
 
 function settledOnce(
-  response: IncomingMessage,
+  response: UpstreamResponse,
   release: () => void,
   permit: CircuitPermit | undefined,
 ): ForwardedResponse {
   let ended = false;
   return {
-    body: response,
-    close: () => response.destroy(),
+    body: response.body,
+    close: () => response.body.destroy(),
     end({ error, cancelled }) {
       if (ended) return;
       ended = true;
@@ -166,7 +165,7 @@ function mapFailure(
   return toProviderError(connection, context);
 }
 
-function flattenHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+function flattenHeaders(headers: UpstreamResponse['headers']): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) {
     if (value !== undefined) flat[key] = Array.isArray(value) ? value.join(', ') : value;

@@ -1,26 +1,44 @@
 /**
- * One HTTP request to an upstream model API over node:http(s) with pooled keep-alive connections. The
- * gateway's hot path uses this instead of fetch: it costs a fraction of the CPU per call and hands the
- * response body over as a Node stream, so nothing is buffered or re-framed on the way through.
+ * One HTTP request to an upstream model API through undici, with a pool of keep-alive connections per
+ * origin. The gateway's hot path uses this instead of fetch or node:http: undici's dispatcher costs about
+ * half the CPU per call of node:http's client, and the response body comes back as a Node stream, so
+ * nothing is buffered or re-framed on the way through. undici takes about 65 ms to load, so it is loaded
+ * with the first call, not when the server starts.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { urlToHttpOptions } from 'node:url';
+import { Readable } from 'node:stream';
+import type { Dispatcher, Pool } from 'undici';
 
-const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const };
-const httpAgent = new HttpAgent(agentOptions);
-const httpsAgent = new HttpsAgent(agentOptions);
+/** Connections per upstream origin: as many calls to one provider as this can be in flight at once. */
+const CONNECTIONS_PER_ORIGIN = 256;
+const pools = new Map<string, Pool>();
+let PoolClass: typeof Pool | undefined;
+let loading: Promise<void> | undefined;
+
+function loadUndici(): Promise<void> {
+  loading ??= import('undici').then((undici) => {
+    PoolClass = undici.Pool;
+  });
+  return loading;
+}
+
+function poolFor(origin: string, Loaded: typeof Pool): Pool {
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Loaded(origin, { connections: CONNECTIONS_PER_ORIGIN });
+    pools.set(origin, pool);
+  }
+  return pool;
+}
 
 /**
- * The request options of each upstream URL, worked out once: a caller that keeps its URL object (the
+ * What a request to one upstream URL needs, worked out once: a caller that keeps its URL object (the
  * forwarder keeps one per endpoint) does not pay for reading the URL apart again on every call.
  */
 interface Target {
-  protocol: string;
-  hostname: string;
-  port: string | number | undefined;
+  origin: string;
   path: string;
-  auth: string | undefined;
+  /** `Basic …` from the URL's user and password, as node:http sends them; null without credentials. */
+  basicAuth: string | null;
 }
 
 const targets = new WeakMap<URL, Target>();
@@ -28,14 +46,17 @@ const targets = new WeakMap<URL, Target>();
 function targetOf(url: URL): Target {
   const known = targets.get(url);
   if (known) return known;
-  // What `http.request(url)` reads of a URL (brackets of an IPv6 host removed, credentials decoded).
-  const options = urlToHttpOptions(url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`${url.protocol} is not an HTTP address; use http:// or https://`);
+  }
+  const user = decodeURIComponent(url.username);
   const target: Target = {
-    protocol: url.protocol,
-    hostname: options.hostname ?? url.hostname,
-    port: options.port ?? undefined,
-    path: options.path ?? '/',
-    auth: options.auth ?? undefined,
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    basicAuth:
+      url.username || url.password
+        ? `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString('base64')}`
+        : null,
   };
   targets.set(url, target);
   return target;
@@ -46,58 +67,126 @@ export interface UpstreamRequest {
   url: URL;
   headers: Record<string, string>;
   body: string;
-  /** Idle limit: no response headers, or no body bytes, for this long ends the call with `onTimeout()`. */
+  /**
+   * Idle limit: no response headers, or no body bytes, for this long ends the call with `onTimeout()`;
+   * 0 = none. Body gaps are checked on undici's coarse timer, to within about a second.
+   */
   timeoutMs: number;
   onTimeout: () => Error;
   signal: AbortSignal;
 }
 
+export interface UpstreamResponse {
+  statusCode: number;
+  /** Names in lower case; a repeated header is an array. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as it arrives. Destroying it closes the call's connection. */
+  body: Readable;
+}
+
+const isTimeout = (error: Error) => {
+  const code = (error as { code?: unknown }).code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+};
+
 /**
- * Sends `body` as a POST and resolves with the response once its headers arrive. Rejects on connection
- * failures, on timeout and when `signal` aborts (with the signal's reason). After it resolves, the same
- * timeout and abort keep applying to the body: the response stream is destroyed with that error.
+ * Sends `body` as a POST and resolves once the response headers arrive. Rejects on connection failures,
+ * on timeout (with `onTimeout()`) and when `signal` aborts (with the signal's reason). After it resolves,
+ * the same timeout and abort keep applying to the body: the body stream fails with that error.
  */
-export function postUpstream(options: UpstreamRequest): Promise<IncomingMessage> {
-  const { url, signal } = options;
+export function postUpstream(options: UpstreamRequest): Promise<UpstreamResponse> {
+  const { signal } = options;
   if (signal.aborted) return Promise.reject(signal.reason);
-  const secure = url.protocol === 'https:';
-  const send = secure ? httpsRequest : httpRequest;
+  const Loaded = PoolClass;
+  if (!Loaded) return loadUndici().then(() => postUpstream(options));
+  let target: Target;
+  try {
+    target = targetOf(options.url);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const headers =
+    target.basicAuth && !hasHeader(options.headers, 'authorization')
+      ? { ...options.headers, authorization: target.basicAuth }
+      : options.headers;
   return new Promise((resolve, reject) => {
-    const payload = Buffer.from(options.body);
-    const target = targetOf(url);
-    const request = send({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
-      path: target.path,
-      ...(target.auth === undefined ? {} : { auth: target.auth }),
-      method: 'POST',
-      agent: secure ? httpsAgent : httpAgent,
-      headers: { ...options.headers, 'content-length': String(payload.byteLength) },
-    });
-    const onAbort = () => request.destroy(signal.reason instanceof Error ? signal.reason : abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    request.setTimeout(options.timeoutMs, () => request.destroy(options.onTimeout()));
-    request.once('error', (error) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let body: Readable | undefined;
+    let finished = false;
+    const abortReason = () => (signal.reason instanceof Error ? signal.reason : abortError());
+    const onAbort = () => controller?.abort(abortReason());
+    const done = () => {
+      finished = true;
       signal.removeEventListener('abort', onAbort);
-      reject(signal.aborted ? signal.reason : error);
-    });
-    request.once('response', (response) => {
-      response.once('close', () => signal.removeEventListener('abort', onAbort));
-      resolve(response);
-    });
-    request.end(payload);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        if (signal.aborted) started.abort(abortReason());
+      },
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        if (statusCode < 200) return;
+        body = new Readable({
+          read: () => controller?.resume(),
+          destroy: (error, callback) => {
+            // The reader stopped early: close the connection rather than read the rest.
+            if (!finished) {
+              done();
+              controller?.abort(error ?? abortError());
+            }
+            callback(error);
+          },
+        });
+        resolve({ statusCode, headers: responseHeaders as UpstreamResponse['headers'], body });
+      },
+      onResponseData(current, chunk) {
+        if (body && !body.push(chunk)) current.pause();
+      },
+      onResponseEnd() {
+        done();
+        body?.push(null);
+      },
+      onResponseError(_controller, error) {
+        if (finished) return;
+        done();
+        const reported = signal.aborted ? abortReason() : isTimeout(error) ? options.onTimeout() : error;
+        if (body) body.destroy(reported);
+        else reject(reported);
+      },
+    };
+    try {
+      poolFor(target.origin, Loaded).dispatch(
+        {
+          path: target.path,
+          method: 'POST',
+          headers,
+          body: options.body,
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        },
+        handler,
+      );
+    } catch (error) {
+      done();
+      reject(error);
+    }
   });
 }
 
-/** Reads a whole (small) response body; bounded so a runaway upstream cannot fill memory. */
-export async function readBody(response: IncomingMessage, maxBytes = 16 * 1024 * 1024): Promise<string> {
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  for (const key in headers) if (key.toLowerCase() === name) return true;
+  return false;
+}
+
+/** Reads a whole (small) body; bounded so a runaway upstream cannot fill memory. */
+export async function readBody(body: Readable, maxBytes = 16 * 1024 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response) {
+  for await (const chunk of body) {
     size += (chunk as Buffer).byteLength;
     if (size > maxBytes) {
-      response.destroy();
+      body.destroy();
       throw new Error(`upstream response larger than ${maxBytes} bytes`);
     }
     chunks.push(chunk as Buffer);
