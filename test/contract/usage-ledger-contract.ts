@@ -89,6 +89,32 @@ export function describeUsageLedgerContract(
       },
     );
 
+    it.runIf(capabilities.recordMany)(
+      'records text exactly as given in one write, whatever characters it holds',
+      async () => {
+        const { usage } = stores();
+        const recordMany = declaredMethod(usage, 'recordMany');
+        const tenant = newTenant();
+        const odd = ['tab\there', 'line\nbreak\r\n', 'back\\slash', '\\N', '\\.', 'ünï 🐦', ''];
+        await recordMany(
+          odd.map((text, i) =>
+            entry(tenant, {
+              model: `m${i}:${text}`,
+              apiKeyId: text,
+              userId: text,
+              costUsd: i === 0 ? null : 1e-7 * i,
+              latencyMs: 0.125,
+            }),
+          ),
+        );
+        const rows = await usage.summarize(tenant);
+        const seen = rows.map((row) => [row.model, row.apiKeyId, row.userId, row.unpricedCalls]);
+        expect(seen).toEqual(odd.map((text, i) => [`m${i}:${text}`, text, text, i === 0 ? 1 : 0]));
+        expect(rows[0]!.costUsd).toBeNull();
+        expect(rows[3]!.costUsd).toBeCloseTo(3e-7, 15);
+      },
+    );
+
     it('keeps usage per user: rows by user, one user on request, older rows without a user', async () => {
       const { usage } = stores();
       const tenant = newTenant();

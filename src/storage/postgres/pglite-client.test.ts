@@ -115,3 +115,63 @@ describe('parameters on the embedded database', () => {
     }
   });
 });
+
+describe('copyRows on the embedded database', () => {
+  it('appends every row exactly, or none when one is refused, and the client keeps working', async () => {
+    const client = await openPgliteClient(undefined);
+    const copyRows = client.copyRows?.bind(client);
+    if (!copyRows) throw new Error('the embedded client has no copyRows');
+    try {
+      await client.execute(
+        'CREATE TABLE t (id int PRIMARY KEY, label text NOT NULL, score float8, ok boolean, at timestamptz)',
+      );
+      const at = new Date('2026-12-07T10:00:00.123Z');
+      await copyRows(
+        't',
+        ['id', 'label', 'score', 'ok', 'at'],
+        [
+          [1, 'a\tb\nc\\d\re', 0.5, true, at],
+          [2, '\\N', null, false, null],
+          [3, '', Number.NaN, null, at],
+        ],
+      );
+      await copyRows('t', ['id', 'label'], []);
+      const rows = await client.query<Record<string, unknown>>('SELECT * FROM t ORDER BY id');
+      expect(rows).toEqual([
+        { id: 1, label: 'a\tb\nc\\d\re', score: 0.5, ok: true, at },
+        { id: 2, label: '\\N', score: null, ok: false, at: null },
+        { id: 3, label: '', score: Number.NaN, ok: null, at },
+      ]);
+      // A repeated key refuses the whole group, as a conflict; a missing label, as bad input.
+      await expect(
+        copyRows(
+          't',
+          ['id', 'label'],
+          [
+            [4, 'new'],
+            [1, 'again'],
+          ],
+        ),
+      ).rejects.toMatchObject({
+        name: 'ConflictError',
+      });
+      await expect(
+        copyRows(
+          't',
+          ['id', 'label'],
+          [
+            [5, 'new'],
+            [6, null],
+          ],
+        ),
+      ).rejects.toThrow();
+      await expect(copyRows('t', ['id', 'label'], [[7, { not: 'copyable' }]])).rejects.toThrow(
+        /COPY takes strings, numbers, booleans, Dates and null; got object/,
+      );
+      const [count] = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
+      expect(count?.n).toBe(3);
+    } finally {
+      await client.close();
+    }
+  });
+});

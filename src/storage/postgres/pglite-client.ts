@@ -120,6 +120,22 @@ class PgliteClient implements SqlClient {
     return runScript(this.database, script, this.target);
   }
 
+  async copyRows(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly unknown[]>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const text = copyText(rows);
+    try {
+      await this.database.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], {
+        blob: new Blob([text]),
+      });
+    } catch (error) {
+      throw translatePostgresError(error, this.target);
+    }
+  }
+
   async transaction<T>(work: (transaction: SqlQueryable) => Promise<T>): Promise<T> {
     try {
       return await this.database.transaction((transaction) =>
@@ -137,6 +153,43 @@ class PgliteClient implements SqlClient {
   async close(): Promise<void> {
     if (!this.database.closed) await this.database.close();
   }
+}
+
+/**
+ * Rows in COPY's text format: tab between columns, newline after each row, `\N` for null, and backslash,
+ * tab, newline and carriage return escaped inside values.
+ */
+export function copyText(rows: ReadonlyArray<readonly unknown[]>): string {
+  let text = '';
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      if (i > 0) text += '\t';
+      text += copyValue(row[i]);
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+const HAS_COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIAL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function copyValue(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'string')
+    return HAS_COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]!) : value;
+  if (typeof value === 'number')
+    return Number.isNaN(value)
+      ? 'NaN'
+      : value === Infinity
+        ? 'Infinity'
+        : value === -Infinity
+          ? '-Infinity'
+          : String(value);
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (value instanceof Date) return value.toISOString();
+  throw new TypeError(`COPY takes strings, numbers, booleans, Dates and null; got ${typeof value}`);
 }
 
 async function runQuery<Row>(

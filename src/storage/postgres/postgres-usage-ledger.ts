@@ -1,4 +1,5 @@
 /** UsageLedger on the shared Postgres schema. A null cost means "no price known" and is never summed as 0. */
+import { ConflictError } from '../../core/errors.ts';
 import type { UsageLedger, UsageQuery } from '../../core/ports.ts';
 import { requireText } from '../../core/storage-input.ts';
 import type { UsageEntry, UsageSummaryRow } from '../../core/types.ts';
@@ -32,31 +33,41 @@ export class PostgresUsageLedger implements UsageLedger {
   }
 
   /**
-   * One INSERT for all rows, all or none (a statement is atomic). The rows travel as one JSON parameter:
-   * on the embedded database a statement's fixed cost dominates, and one parameter instead of twelve per
-   * row roughly halves the cost per row.
+   * All rows or none. Where the engine can append rows from memory (PGlite), one COPY: the ledger's rows
+   * are written in groups on the gateway's hot path, and COPY costs about a third less per row. A group
+   * that repeats a recorded id is refused by COPY as a whole and then written with the INSERT below,
+   * which keeps the first. Elsewhere one INSERT, its rows as one JSON parameter (one parameter instead of
+   * twelve per row roughly halves the cost per row).
    */
   async recordMany(entries: UsageEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const rows = entries.map((entry) => {
+    for (const entry of entries) {
       requireText(entry.tenantId, 'tenant id');
       requireText(entry.id, 'usage entry id');
-      return {
-        tenant_id: entry.tenantId,
-        id: entry.id,
-        api_key_id: entry.apiKeyId,
-        user_id: entry.userId ?? null,
-        model: entry.model,
-        operation: entry.operation,
-        input_tokens: entry.inputTokens,
-        output_tokens: entry.outputTokens,
-        cached_tokens: entry.cachedTokens,
-        cost_usd: entry.costUsd,
-        latency_ms: entry.latencyMs,
-        outcome: entry.outcome,
-        created_at: entry.createdAt.toISOString(),
-      };
-    });
+    }
+    if (this.client.copyRows) {
+      try {
+        await this.client.copyRows('usage_ledger', USAGE_COLUMNS, entries.map(usageValues));
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    const rows = entries.map((entry) => ({
+      tenant_id: entry.tenantId,
+      id: entry.id,
+      api_key_id: entry.apiKeyId,
+      user_id: entry.userId ?? null,
+      model: entry.model,
+      operation: entry.operation,
+      input_tokens: entry.inputTokens,
+      output_tokens: entry.outputTokens,
+      cached_tokens: entry.cachedTokens,
+      cost_usd: entry.costUsd,
+      latency_ms: entry.latencyMs,
+      outcome: entry.outcome,
+      created_at: entry.createdAt.toISOString(),
+    }));
     await this.client.query(
       `INSERT INTO usage_ledger (${USAGE_COLUMN_LIST})
        SELECT ${USAGE_COLUMN_LIST} FROM json_populate_recordset(NULL::usage_ledger, $1::json)
@@ -100,8 +111,23 @@ export class PostgresUsageLedger implements UsageLedger {
   }
 }
 
-const USAGE_COLUMN_LIST = `tenant_id, id, api_key_id, model, operation, input_tokens, output_tokens,
-  cached_tokens, cost_usd, latency_ms, outcome, created_at, user_id`;
+/** In the order of `usageValues`. */
+const USAGE_COLUMNS = [
+  'tenant_id',
+  'id',
+  'api_key_id',
+  'model',
+  'operation',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'cost_usd',
+  'latency_ms',
+  'outcome',
+  'created_at',
+  'user_id',
+] as const;
+const USAGE_COLUMN_LIST = USAGE_COLUMNS.join(', ');
 
 function usageValues(entry: UsageEntry): unknown[] {
   return [

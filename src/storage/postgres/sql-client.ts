@@ -14,6 +14,16 @@ export interface SqlQueryable {
 
 export interface SqlClient extends SqlQueryable {
   readonly engine: SqlEngine;
+  /**
+   * Appends rows with one `COPY … FROM` from memory, all or none, where the engine can (PGlite): no
+   * statement to parse per row, and about a third less work per row than an INSERT. Values are strings,
+   * finite or non-finite numbers, booleans, Dates or null. Absent on engines without it: use INSERT.
+   */
+  copyRows?(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly unknown[]>,
+  ): Promise<void>;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (transaction: SqlQueryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
