@@ -1,7 +1,8 @@
 /**
  * A process killed (SIGKILL) while it writes a document's chunks leaves nothing of that document: the
  * next open finds none of its chunks, marks it failed, and the keyword index it builds from the rows
- * ranks exactly as the reference over what was committed.
+ * ranks exactly as the reference over what was committed. An original kept for a file whose catalogue row
+ * was never committed is deleted at that open; the originals of the documents are kept.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ const CUT_TEXTS = Array.from(
 
 const OPEN_MODULE = new URL('./open-postgres-storage.ts', import.meta.url).href;
 const INDEX_MODULE = new URL('./postgres-vector-index.ts', import.meta.url).href;
+const BLOBS_MODULE = new URL('./postgres-blob-table.ts', import.meta.url).href;
 
 /**
  * Writes the kept document, then the cut one through a client whose transaction stops for good after
@@ -33,6 +35,7 @@ const INDEX_MODULE = new URL('./postgres-vector-index.ts', import.meta.url).href
 const WRITER = `
 const { openPostgresStorage } = await import(${JSON.stringify(OPEN_MODULE)});
 const { PostgresVectorIndex } = await import(${JSON.stringify(INDEX_MODULE)});
+const { PostgresBlobTable } = await import(${JSON.stringify(BLOBS_MODULE)});
 const storage = await openPostgresStorage({ pglite: { dataDir: process.env.CRASH_DATA_DIR } });
 const base = await storage.knowledge.createKnowledgeBase('acme', { name: 'kb' });
 const chunksOf = (document, texts) => texts.map((text, position) => ({
@@ -40,8 +43,12 @@ const chunksOf = (document, texts) => texts.map((text, position) => ({
   position, text, location: {}, metadata: {}, tokenCount: 1, embedding: null,
 }));
 const upsert = (source) => storage.knowledge.upsertDocument('acme', {
-  knowledgeBaseId: base.id, source, mimeType: 'text/plain', sha256: source, bytes: 1,
+  knowledgeBaseId: base.id, source, mimeType: 'text/plain', sha256: source, bytes: 1, blobKey: 'acme/kb/' + source,
 });
+// The originals of both documents, and one of a file whose catalogue row the kill will never let in.
+const blobs = new PostgresBlobTable(storage.client);
+for (const source of ['kept.md', 'cut.md', 'lost.md'])
+  await blobs.put('acme/kb/' + source, new TextEncoder().encode(source), 'text/markdown');
 const kept = await upsert('kept.md');
 await storage.index.replaceDocumentChunks('acme', { id: kept.id, knowledgeBaseId: base.id, sha256: 'k' },
   chunksOf(kept, ${JSON.stringify(KEPT_TEXTS)}));
@@ -96,6 +103,10 @@ describe('a kill during a document write on the embedded database', () => {
         ],
       );
       expect(await storage.index.countChunks('acme', ids.base)).toBe(KEPT_TEXTS.length);
+      const originals = await storage.client.query<{ key: string }>(
+        'SELECT key FROM small_blobs ORDER BY key',
+      );
+      expect(originals.map((row) => row.key)).toEqual(['acme/kb/cut.md', 'acme/kb/kept.md']);
       expect(await storage.knowledge.knowledgeBaseStats('acme', ids.base)).toMatchObject({
         chunks: KEPT_TEXTS.length,
       });
