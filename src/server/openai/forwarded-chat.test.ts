@@ -160,6 +160,27 @@ describe('completeForwarded reads the whole answer', () => {
         () => undefined,
         (error: unknown) => error as GodwitError,
       );
+      expect(failure?.details?.reason).toBe('stream_cut');
+      expect(failure?.message).toMatch(
+        /the connection to the provider failed before the answer was complete/,
+      );
+      expect(failure?.isRetryable).toBe(true);
+      await turns(3);
+      expect(recorded[0]).toMatchObject({ outcome: 'error' });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fails as a malformed answer, recorded as an error, when the whole answer is not JSON', async () => {
+    const { url, server } = await rawCompletionProvider([Buffer.from('<html>Bad gateway</html>')], 'end');
+    try {
+      const { call, release, recorded, body } = gatedCall(false);
+      release();
+      const failure = await completeForwarded(call, { forwarder: forwarderTo(url), body }).then(
+        () => undefined,
+        (error: unknown) => error as GodwitError,
+      );
       expect(failure?.details?.reason).toBe('malformed_response');
       expect(failure?.isRetryable).toBe(true);
       await turns(3);

@@ -130,15 +130,13 @@ export async function completeForwarded(
   const forwarded = await start(call, target, { ...target.body, stream: false }, meter);
   if (!forwarded) return completePassthrough(call, target.fallback!.model(), target.fallback!.name);
   try {
+    // A read that fails is a cut connection (handled below); a whole answer that is not JSON is malformed.
+    const text = await readAll(forwarded.body);
     let completion: Record<string, unknown>;
     try {
-      completion = JSON.parse(await readAll(forwarded.body));
+      completion = JSON.parse(text);
     } catch (error) {
-      throw call.abort.signal.aborted
-        ? error
-        : GodwitError.isInstance(error)
-          ? error
-          : malformed(call, error);
+      throw malformed(call, error);
     }
     if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
       throw malformed(call, new Error('the completion has no choices array'));
@@ -152,9 +150,10 @@ export async function completeForwarded(
     return completion;
   } catch (error) {
     const aborted = call.abort.signal.aborted;
-    forwarded.end(aborted ? { cancelled: true } : { error });
+    const failure = aborted ? error : cut(call, error);
+    forwarded.end(aborted ? { cancelled: true } : { error: failure });
     await meter.settle(aborted ? 'cancelled' : 'error', null);
-    throw aborted ? error : cut(call, error);
+    throw failure;
   }
 }
 
