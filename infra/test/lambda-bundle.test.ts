@@ -117,10 +117,12 @@ describe('Lambda bundles', () => {
   // Bedrock Agent Runtime and Runtime clients (Bedrock Agents, Knowledge Bases, Guardrails: about 0.1 MB,
   // chunks loaded only when one is configured; the test below checks nothing of them loads at init). 7 MB since
   // the functions also carry the MCP server and client (`/mcp`, MCP tools), presigned direct uploads, audit,
-  // limits and budgets (6.61 MB measured), again in chunks loaded on first use.
-  it('stay under 7 MB unpacked, with the pdf.js worker as a chunk of its own', () => {
+  // limits and budgets (6.61 MB measured), again in chunks loaded on first use. 7.5 MB since the gateway
+  // calls providers through undici's connection pool (about 0.28 MB, a chunk loaded with the first forwarded
+  // chat call; 6.98 MB measured).
+  it('stay under 7.5 MB unpacked, with the pdf.js worker as a chunk of its own', () => {
     for (const bundle of [api, ingest]) {
-      expect(bundle.totalBytes).toBeLessThan(7_000_000);
+      expect(bundle.totalBytes).toBeLessThan(7_500_000);
       expect(
         Object.values(bundle.metafile.outputs).some((output) =>
           Object.keys(output.inputs).some((input) =>
@@ -143,12 +145,12 @@ describe('Lambda bundles', () => {
     }
   });
 
-  it('load no provider SDK, file parser or AWS client at init', () => {
+  it('load no provider SDK, HTTP client pool, file parser or AWS client at init', () => {
     for (const bundle of [api, ingest]) {
       const atInit = inputsLoadedAtInit(bundle.metafile);
       expect(atInit.some((path) => path.includes('src/config/create-models.ts'))).toBe(true);
       const heavy = atInit.filter((path) =>
-        /node_modules\/(@ai-sdk\/(openai|google|amazon-bedrock|anthropic)|ollama-ai-provider-v2|@aws-sdk|exceljs|pdfjs-dist|mammoth|pg\/)/.test(
+        /node_modules\/(@ai-sdk\/(openai|google|amazon-bedrock|anthropic)|ollama-ai-provider-v2|@aws-sdk|exceljs|pdfjs-dist|mammoth|pg\/|undici\/)/.test(
           path,
         ),
       );
