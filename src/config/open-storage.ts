@@ -117,7 +117,10 @@ async function openWithDatabase(config: GodwitConfig, env: Environment): Promise
     }
     const smallBlobs =
       relational.engine === 'pglite'
-        ? new (await import('../storage/postgres/index.ts')).PostgresBlobTable(relational.client)
+        ? new (await import('../storage/postgres/index.ts')).PostgresBlobTable(relational.client, {
+            // Only this process opens an embedded data dir.
+            collectUnnamed: true,
+          })
         : undefined;
     return {
       ...pickRecords(records),

@@ -2,7 +2,7 @@
  * A process killed (SIGKILL) while it writes a document's chunks leaves nothing of that document: the
  * next open finds none of its chunks, marks it failed, and the keyword index it builds from the rows
  * ranks exactly as the reference over what was committed. An original kept for a file whose catalogue row
- * was never committed is deleted at that open; the originals of the documents are kept.
+ * was never committed is deleted before the next process keeps an original; the documents' are kept.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { runUntilKilledAt } from '../../../test/support/kill-at-line.ts';
 import { analyze } from '../../core/retrieval/analyzer.ts';
 import { Bm25Index } from '../../core/retrieval/bm25.ts';
 import { openPostgresStorage, UNFINISHED_DOCUMENT_ERROR } from './open-postgres-storage.ts';
+import { PostgresBlobTable } from './postgres-blob-table.ts';
 
 const KEPT_TEXTS = [
   'Annual leave is twenty five days, and unused leave carries over.',
@@ -103,10 +104,16 @@ describe('a kill during a document write on the embedded database', () => {
         ],
       );
       expect(await storage.index.countChunks('acme', ids.base)).toBe(KEPT_TEXTS.length);
-      const originals = await storage.client.query<{ key: string }>(
-        'SELECT key FROM small_blobs ORDER BY key',
-      );
-      expect(originals.map((row) => row.key)).toEqual(['acme/kb/cut.md', 'acme/kb/kept.md']);
+      const originals = async () =>
+        (await storage.client.query<{ key: string }>('SELECT key FROM small_blobs ORDER BY key')).map(
+          (row) => row.key,
+        );
+      // Reading leaves them; the first original the next process keeps collects the one no document names.
+      const blobs = new PostgresBlobTable(storage.client, { collectUnnamed: true });
+      expect(await blobs.get('acme/kb/lost.md')).toBeDefined();
+      expect(await originals()).toEqual(['acme/kb/cut.md', 'acme/kb/kept.md', 'acme/kb/lost.md']);
+      await blobs.put('acme/kb/next.md', new TextEncoder().encode('next'), 'text/markdown');
+      expect(await originals()).toEqual(['acme/kb/cut.md', 'acme/kb/kept.md', 'acme/kb/next.md']);
       expect(await storage.knowledge.knowledgeBaseStats('acme', ids.base)).toMatchObject({
         chunks: KEPT_TEXTS.length,
       });

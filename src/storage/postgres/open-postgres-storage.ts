@@ -104,10 +104,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     outcome = await migrateSchema(client, schema);
     maintenance = await openPostingsMaintenance(client, outcome.autovacuum);
     if (outcome.applied.length > 0) await maintenance.vacuum();
-    if (client.engine === 'pglite') {
-      await failUnfinishedDocuments(client, options.now?.() ?? new Date());
-      await deleteOrphanedSmallOriginals(client);
-    }
+    if (client.engine === 'pglite') await failUnfinishedDocuments(client, options.now?.() ?? new Date());
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
@@ -134,19 +131,6 @@ async function failUnfinishedDocuments(client: SqlClient, now: Date): Promise<vo
     `UPDATE documents SET status = 'failed', error = $1, updated_at = $2
       WHERE status IN ('processing', 'queued')`,
     [UNFINISHED_DOCUMENT_ERROR, now],
-  );
-}
-
-/**
- * Originals are kept before their documents' catalogue rows are committed, so a process that died in
- * between left originals that no document names. Only one process can open a PGlite data dir and nothing
- * is being indexed yet, so every row of `small_blobs` that no document names is such a leftover.
- * (Larger originals are files; leftover files are not collected.)
- */
-async function deleteOrphanedSmallOriginals(client: SqlClient): Promise<void> {
-  await client.query(
-    `DELETE FROM small_blobs AS blob
-      WHERE NOT EXISTS (SELECT 1 FROM documents WHERE documents.blob_key COLLATE "C" = blob.key)`,
   );
 }
 

@@ -9,6 +9,12 @@
  * are parsed) go in one statement, and each caller's promise settles when that statement has. A group the
  * database refuses is retried row by row, so one bad row fails alone. A read or a delete waits for the puts
  * before it.
+ *
+ * Originals are kept before their documents' catalogue rows are committed, so a process that died in
+ * between left rows that no document names. With `collectUnnamed` (the embedded database, which only one
+ * process opens), the first put of the process deletes them first: before it, nothing of this process is
+ * waiting for its catalogue row. It runs at the first put, not at open, so commands that only read never
+ * pay for it (about 5 ms at 5,000 documents, 100 ms at 50,000).
  */
 import { blobKeySegments, requireBlobContentType } from '../../core/blob-key.ts';
 import { GroupCommit } from '../../core/group-commit.ts';
@@ -25,10 +31,19 @@ interface BlobRow {
 const MAX_GROUP_ROWS = 500;
 const MAX_GROUP_BYTES = 8 * 1024 * 1024;
 
+export interface PostgresBlobTableOptions {
+  /** Delete the rows no document names before the first put. Only where no other process writes. */
+  collectUnnamed?: boolean;
+}
+
 export class PostgresBlobTable implements BlobStore {
   private readonly puts: GroupCommit<BlobRow>;
+  private collected: Promise<void> | undefined;
 
-  constructor(private readonly client: SqlClient) {
+  constructor(
+    private readonly client: SqlClient,
+    private readonly options: PostgresBlobTableOptions = {},
+  ) {
     this.puts = new GroupCommit<BlobRow>({
       writeOne: (row) => this.insert(row),
       writeMany: (rows) => this.insertMany(rows),
@@ -42,7 +57,18 @@ export class PostgresBlobTable implements BlobStore {
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     blobKeySegments(key);
     requireBlobContentType(key, contentType);
+    if (this.options.collectUnnamed) await (this.collected ??= this.deleteUnnamed());
     await this.puts.add({ key, contentType, bytes });
+  }
+
+  /** Best effort: rows it cannot delete now stay until a later process's first put. */
+  private async deleteUnnamed(): Promise<void> {
+    await this.client
+      .query(
+        `DELETE FROM small_blobs AS blob
+          WHERE NOT EXISTS (SELECT 1 FROM documents WHERE documents.blob_key COLLATE "C" = blob.key)`,
+      )
+      .catch(() => {});
   }
 
   async get(key: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined> {

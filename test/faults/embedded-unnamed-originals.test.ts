@@ -1,0 +1,92 @@
+/**
+ * The embedded default, as `createGodwit` composes it from a configuration: rows of `small_blobs` that no
+ * document names (left by a process killed between keeping a batch's originals and committing its
+ * documents) stay while a process only reads, and are gone once it keeps its first original. The
+ * documents' own originals stay.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGodwit, loadConfig } from '../../src/config/index.ts';
+import { DEFAULT_TENANT } from '../../src/core/types.ts';
+import { openPostgresStorage } from '../../src/storage/postgres/open-postgres-storage.ts';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'godwit-unnamed-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const open = () => {
+  const { config } = loadConfig({
+    cwd: root,
+    env: { GODWIT_DATA_DIR: join(root, 'data'), GODWIT_SAMPLE: 'false' },
+  });
+  return createGodwit(config, { env: {} });
+};
+const file = (source: string) => ({
+  source,
+  bytes: new TextEncoder().encode(`# ${source}\n\nLeave policy.\n`),
+});
+const smallOriginals = async () => {
+  const storage = await openPostgresStorage({ pglite: { dataDir: join(root, 'data', 'db') } });
+  try {
+    const rows = await storage.client.query<{ key: string }>('SELECT key FROM small_blobs ORDER BY key');
+    return rows.map((row) => row.key);
+  } finally {
+    await storage.client.close();
+  }
+};
+
+describe('small originals no document names, on the embedded default', () => {
+  it('are kept while a process only reads, and deleted before it keeps its first original', async () => {
+    const first = await open();
+    let keptId: string;
+    try {
+      const base = await first.knowledge.createKnowledgeBase(DEFAULT_TENANT, { name: 'handbook' });
+      await first.knowledge.ingest(DEFAULT_TENANT, base, file('kept.md'));
+      keptId = (await first.knowledgeStore.listDocuments(DEFAULT_TENANT, base.id))[0]!.id;
+    } finally {
+      await first.close();
+    }
+    const [keptKey] = await smallOriginals();
+    expect(keptKey).toBeDefined();
+    // What a kill between keeping an original and committing its document leaves behind.
+    const storage = await openPostgresStorage({ pglite: { dataDir: join(root, 'data', 'db') } });
+    try {
+      await storage.client.query(
+        "INSERT INTO small_blobs (key, content_type, bytes) VALUES ('default/handbook/lost.md', 'text/markdown', '\\x00')",
+      );
+    } finally {
+      await storage.client.close();
+    }
+
+    const second = await open();
+    try {
+      const original = await second.knowledge.originalFile(DEFAULT_TENANT, 'handbook', keptId);
+      expect(new TextDecoder().decode(original.bytes)).toContain('# kept.md');
+    } finally {
+      await second.close();
+    }
+    expect(await smallOriginals()).toEqual([keptKey, 'default/handbook/lost.md'].sort());
+
+    const third = await open();
+    try {
+      const base = await third.knowledge.requireKnowledgeBase(DEFAULT_TENANT, 'handbook');
+      await third.knowledge.ingest(DEFAULT_TENANT, base, file('next.md'));
+      const documents = await third.knowledgeStore.listDocuments(DEFAULT_TENANT, base.id);
+      expect(documents.map((document) => document.source).sort()).toEqual(['kept.md', 'next.md']);
+      const original = await third.knowledge.originalFile(DEFAULT_TENANT, 'handbook', keptId);
+      expect(new TextDecoder().decode(original.bytes)).toContain('# kept.md');
+    } finally {
+      await third.close();
+    }
+    const left = await smallOriginals();
+    expect(left).toHaveLength(2);
+    expect(left).toContain(keptKey);
+    expect(left).not.toContain('default/handbook/lost.md');
+  }, 60_000);
+});
