@@ -2,11 +2,13 @@
  * `managedAgents`: Godwit assistants synthesized as managed Bedrock Agents, checked with CDK Template
  * assertions and cdk-nag (synthStack fails on any unacknowledged finding).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { ManagedAgents } from '../src/constructs/managed-agents.ts';
 import { actionsOf, policyStatements, synthStack } from './synth-stack.ts';
 
 const SCHEDULING = join(
@@ -141,6 +143,45 @@ describe('Godwit assistants as managed Bedrock Agents', () => {
     );
     expect(() => synthStack({ managedAgents: { config: short, assistants: ['chat'] } })).toThrow(
       /instructions of at least 40 characters; assistants\.chat\.instructions has 9/,
+    );
+  });
+
+  it('reads a relative tool document from the directory deploy runs in, as godwit serve does', () => {
+    // The config file in conf/, its document in docs/, both named from the project directory.
+    const project = mkdtempSync(join(tmpdir(), 'godwit-managed-paths-'));
+    mkdirSync(join(project, 'conf'));
+    mkdirSync(join(project, 'docs'));
+    copyFileSync(SCHEDULING, join(project, 'docs', 'scheduling.yaml'));
+    writeFileSync(
+      join(project, 'conf', 'godwit.config.yaml'),
+      `tools:\n  lambda:\n    pf360: { functionName: pf360-scheduling, document: docs/scheduling.yaml }\nassistants:\n  scheduler:\n    instructions: ${INSTRUCTIONS}\n    model: bedrock:us.anthropic.claude-3-5-haiku-20241022-v1:0\n    tools: [pf360]\n`,
+    );
+    const props = {
+      stackName: 'Godwit',
+      configPath: 'conf/godwit.config.yaml',
+      assistants: ['scheduler'],
+      defaultModel: 'bedrock:us.anthropic.claude-3-5-haiku-20241022-v1:0',
+    };
+    const stack = new Stack(new App(), 'Paths');
+    new ManagedAgents(stack, 'ManagedAgents', { ...props, cwd: project });
+    Template.fromStack(stack).hasResourceProperties('AWS::Bedrock::Agent', {
+      ActionGroups: Match.arrayWith([
+        Match.objectLike({
+          ActionGroupName: 'pf360',
+          ApiSchema: { Payload: readFileSync(SCHEDULING, 'utf8') },
+        }),
+      ]),
+    });
+    // Relative to the config file's folder it would be conf/docs/scheduling.yaml: not what serve reads.
+    expect(
+      () =>
+        new ManagedAgents(new Stack(new App(), 'Elsewhere'), 'ManagedAgents', {
+          ...props,
+          configPath: 'godwit.config.yaml',
+          cwd: join(project, 'conf'),
+        }),
+    ).toThrow(
+      /tools\.lambda\.pf360\.document: cannot read .*conf\/docs\/scheduling\.yaml \(the file does not exist\)\. A relative path is read from the directory godwit deploy runs in/,
     );
   });
 });

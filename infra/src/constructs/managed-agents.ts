@@ -6,7 +6,7 @@
  * guardrail, a service role limited to exactly those, and a `live` alias.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Aws, CfnOutput, Validations } from 'aws-cdk-lib';
 import { CfnAgent, CfnAgentAlias } from 'aws-cdk-lib/aws-bedrock';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -55,11 +55,13 @@ export class ManagedAgents extends Construct {
     super(scope, id);
     const cwd = props.cwd ?? process.cwd();
     const configPath = resolve(cwd, props.configPath);
-    const { config } = loadConfig({ configPath, env: {}, cwd: dirname(configPath) });
-    for (const name of props.assistants) this.agent(name, config, props, dirname(configPath));
+    // Relative paths in the file (tool documents) are read from `cwd`, as `godwit serve` and the Fargate
+    // task's config (server-config.ts) read them: the directory the command runs in.
+    const { config } = loadConfig({ configPath, env: {}, cwd });
+    for (const name of props.assistants) this.agent(name, config, props, cwd);
   }
 
-  private agent(name: string, config: GodwitConfig, props: ManagedAgentsProps, configDir: string): void {
+  private agent(name: string, config: GodwitConfig, props: ManagedAgentsProps, cwd: string): void {
     const key = `managedAgents.assistants: "${name}"`;
     const assistant = Object.hasOwn(config.assistants, name) ? config.assistants[name] : undefined;
     if (!assistant) {
@@ -137,7 +139,7 @@ export class ManagedAgents extends Construct {
         }),
       );
     }
-    const { groups, lambdas } = this.actionGroups(name, assistant.tools, config, configDir, key);
+    const { groups, lambdas } = this.actionGroups(name, assistant.tools, config, cwd, key);
     const agent = new CfnAgent(this, pascal(name), {
       agentName: `${props.stackName}-${name}`,
       description: `Godwit assistant ${name}`,
@@ -193,7 +195,7 @@ export class ManagedAgents extends Construct {
     name: string,
     tools: readonly string[],
     config: GodwitConfig,
-    configDir: string,
+    cwd: string,
     key: string,
   ): { groups: CfnAgent.AgentActionGroupProperty[]; lambdas: string[] } {
     const groups: CfnAgent.AgentActionGroupProperty[] = [];
@@ -223,7 +225,17 @@ export class ManagedAgents extends Construct {
           `${key}: tools.${lambda ? 'lambda' : 'openapi'}.${source}.document is a URL (${location.url}); a Bedrock agent's action group embeds its schema, so point the document at a local file.`,
         );
       }
-      const document = readFileSync(resolve(configDir, location), 'utf8');
+      const documentPath = resolve(cwd, location);
+      let document: string;
+      try {
+        document = readFileSync(documentPath, 'utf8');
+      } catch (error) {
+        const reason =
+          (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : String(error);
+        throw new Error(
+          `${key}: tools.${lambda ? 'lambda' : 'openapi'}.${source}.document: cannot read ${documentPath} (${reason}). A relative path is read from the directory godwit deploy runs in (${cwd}), as godwit serve reads it.`,
+        );
+      }
       if (lambda) {
         const functionArn = lambda.functionName.startsWith('arn:')
           ? lambda.functionName
