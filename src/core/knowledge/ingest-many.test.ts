@@ -145,7 +145,7 @@ describe('KnowledgeService.ingestMany', () => {
     expect(await storage.knowledge.listDocuments(TENANT, base.id)).toHaveLength(1);
   });
 
-  it('refuses a batch size that is not a whole number of at least 1, naming it', async () => {
+  it('refuses a batch size that is not a whole number of at least 1, or a byte bound below 1, naming it', async () => {
     const { service } = await embedded();
     const base = await service.createKnowledgeBase(TENANT, { name: 'handbook', embeddingModel: null });
     const ingesting = service.ingestMany(TENANT, base, [page('vacation')], { batchFiles: 0 });
@@ -153,6 +153,14 @@ describe('KnowledgeService.ingestMany', () => {
     await expect(service.ingestMany(TENANT, base, [page('vacation')], { batchFiles: 0.5 })).rejects.toThrow(
       /batchFiles must be a whole number of at least 1; got 0\.5/,
     );
+    for (const batchBytes of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(service.ingestMany(TENANT, base, [page('vacation')], { batchBytes })).rejects.toThrow(
+        `batchBytes must be a number of bytes of at least 1; got ${batchBytes}.`,
+      );
+    }
+    expect(await service.ingestMany(TENANT, base, [page('vacation')], { batchBytes: 1 })).toMatchObject([
+      { status: 'created' },
+    ]);
   });
 
   it('refuses a knowledge base kept in Bedrock, saying where it lives, and reads no file', async () => {

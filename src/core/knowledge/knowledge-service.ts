@@ -289,6 +289,11 @@ export class KnowledgeService {
       });
     }
     const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    if (!Number.isFinite(batchBytes) || batchBytes < 1) {
+      throw new ValidationError(`batchBytes must be a number of bytes of at least 1; got ${batchBytes}.`, {
+        details: { field: 'batchBytes' },
+      });
+    }
     const outcomes: IngestOutcome[] = [];
     let batch: IngestFile[] = [];
     let bytes = 0;
