@@ -107,7 +107,7 @@ describe('postUpstream: timeouts, aborts and early stops', () => {
     received.push(request.url ?? '');
     request.resume();
     response.on('close', () => closed.push(request.url ?? ''));
-    if (request.url === '/stall-headers') return;
+    if (request.url?.startsWith('/stall-headers')) return;
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     response.write('data: first\n\n');
     if (request.url?.startsWith('/slow')) {
@@ -177,6 +177,27 @@ describe('postUpstream: timeouts, aborts and early stops', () => {
     await expect(call('/already-aborted', aborted.signal)).rejects.toThrow('already gone');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received).not.toContain('/already-aborted');
+  });
+
+  it('rejects at once when aborted while waiting for a free connection, and never sends it', async () => {
+    // Every connection of the pool held by a call that gets no answer; one more call waits for one.
+    const stalled = Array.from({ length: 256 }, () => {
+      const pending = call('/stall-headers?pool', new AbortController().signal, 0);
+      pending.catch(() => {});
+      return pending;
+    });
+    expect(await waitFor(() => received.filter((url) => url === '/stall-headers?pool').length === 256)).toBe(
+      true,
+    );
+    const waiting = new AbortController();
+    const queued = call('/queued', waiting.signal, 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    waiting.abort(new Error('client went away'));
+    await expect(queued).rejects.toThrow('client went away');
+    stalling.closeAllConnections();
+    await Promise.allSettled(stalled);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received).not.toContain('/queued');
   });
 
   it('closes the connection when the reader stops early', async () => {

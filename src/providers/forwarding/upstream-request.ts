@@ -115,16 +115,22 @@ export function postUpstream(options: UpstreamRequest): Promise<UpstreamResponse
     let body: Readable | undefined;
     let finished = false;
     const abortReason = () => (signal.reason instanceof Error ? signal.reason : abortError());
-    const onAbort = () => controller?.abort(abortReason());
     const done = () => {
       finished = true;
       signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      if (controller) return controller.abort(abortReason());
+      // Still waiting for a connection (all in use, or connecting): the caller hears now, and the request
+      // is stopped the moment it would start.
+      done();
+      reject(abortReason());
     };
     signal.addEventListener('abort', onAbort, { once: true });
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
-        if (signal.aborted) started.abort(abortReason());
+        if (finished || signal.aborted) started.abort(abortReason());
       },
       onResponseStart(_controller, statusCode, responseHeaders) {
         if (statusCode < 200) return;
