@@ -57,7 +57,10 @@ export class PostgresBlobTable implements BlobStore {
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     blobKeySegments(key);
     requireBlobContentType(key, contentType);
-    if (this.options.collectUnnamed) await (this.collected ??= this.deleteUnnamed());
+    if (this.options.collectUnnamed) {
+      this.collected ??= this.deleteUnnamed();
+      await this.collected;
+    }
     await this.puts.add({ key, contentType, bytes });
   }
 
