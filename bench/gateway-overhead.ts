@@ -8,7 +8,10 @@
  *   portkey   @portkey-ai/gateway, pinned in bench/peers/portkey (installed there on first run), bound
  *             to 127.0.0.1 by a preloaded --require file, pointed at the fake upstream by headers
  *
- *   npx tsx bench/gateway-overhead.ts [--quick] [--profile DIR] [--database-url postgres://…]
+ *   npx tsx bench/gateway-overhead.ts [--quick] [--profile DIR] [--database-url postgres://…] [--runs N]
+ *
+ * With --runs N, the whole benchmark runs N times, each in a fresh process with fresh servers and data dir,
+ * and the result lists each run's figures with the median throughput ratio (the goal is a median of runs).
  *
  * Under load: non-streaming POST /v1/chat/completions, 10 connections, a warm-up run, then a
  * fixed-duration measured run per target. Latency percentiles come from every response's own time
@@ -72,19 +75,88 @@ interface Settings {
   sequentialRequests: number;
 }
 
-function readOptions(): { quick: boolean; profileDir: string | null; databaseUrl: string | null } {
+function readOptions(): {
+  quick: boolean;
+  profileDir: string | null;
+  databaseUrl: string | null;
+  runs: number;
+} {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
       profile: { type: 'string' },
       'database-url': { type: 'string' },
+      runs: { type: 'string', default: '1' },
     },
   });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    process.stderr.write(`--runs takes a whole number of at least 1; got "${values.runs}".\n`);
+    process.exit(2);
+  }
+  if (runs > 1 && values.profile) {
+    process.stderr.write('--profile takes one run: leave out --runs, or --profile.\n');
+    process.exit(2);
+  }
   return {
     quick: values.quick ?? false,
     profileDir: values.profile ? resolve(values.profile) : null,
     databaseUrl: values['database-url'] ?? null,
+    runs,
   };
+}
+
+/** The benchmark N times, each in its own process, and the median of the runs' throughput ratios. */
+function runRepeatedly(runs: number, quick: boolean, databaseUrl: string | null): void {
+  const script = fileURLToPath(import.meta.url);
+  const args = [...(quick ? ['--quick'] : []), ...(databaseUrl ? ['--database-url', databaseUrl] : [])];
+  const results = [];
+  for (let run = 1; run <= runs; run++) {
+    progress(`run ${run} of ${runs}…`);
+    const output = execFileSync(process.execPath, [...process.execArgv, script, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const result = JSON.parse(output) as ReturnType<typeof compare> & {
+      date: string;
+      load: Record<TargetName, LoadRun>;
+    };
+    results.push({
+      date: result.date,
+      throughputRatio: result.throughputRatioGodwitToPortkey,
+      requestsPerSecond: {
+        godwit: result.load.godwit.requestsPerSecond,
+        portkey: result.load.portkey.requestsPerSecond,
+      },
+      cpuMicrosecondsPerRequest: {
+        godwit: result.load.godwit.cpuMicrosecondsPerRequest.target,
+        portkey: result.load.portkey.cpuMicrosecondsPerRequest.target,
+      },
+      addedP50UnderLoadMs: {
+        godwit: result.addedLatencyMs.underLoad.godwit.p50,
+        portkey: result.addedLatencyMs.underLoad.portkey.p50,
+      },
+    });
+  }
+  const ratios = results.flatMap((result) =>
+    result.throughputRatio === null ? [] : [result.throughputRatio],
+  );
+  const medianRatio = ratios.length > 0 ? round(median(ratios), 2) : null;
+  printResult({
+    benchmark: 'gateway-overhead',
+    command: `npx tsx bench/gateway-overhead.ts --runs ${runs}${quick ? ' --quick' : ''}${databaseUrl ? ` --database-url ${databaseUrl}` : ''}`,
+    machine: describeMachine(),
+    source: describeSource(),
+    runs: results,
+    medianThroughputRatio: medianRatio,
+    runsBelowGoal: ratios.filter((value) => value < GOALS.throughputRatioVsPortkey).length,
+    goal: {
+      goal: `Godwit throughput ≥ ${GOALS.throughputRatioVsPortkey}× Portkey's, as a median of runs`,
+      measured: medianRatio,
+      met: medianRatio !== null && medianRatio >= GOALS.throughputRatioVsPortkey,
+    },
+  });
 }
 
 function chatBody(model: string, stream: boolean): string {
@@ -766,7 +838,8 @@ async function measureLoad(targets: Target[], settings: Settings, context: Conte
 }
 
 async function main(): Promise<void> {
-  const { quick, profileDir, databaseUrl } = readOptions();
+  const { quick, profileDir, databaseUrl, runs } = readOptions();
+  if (runs > 1) return runRepeatedly(runs, quick, databaseUrl);
   const database = databaseUrl ? { url: databaseUrl, schema: `bench_gateway_${process.pid}` } : null;
   const settings: Settings = quick
     ? { warmupSeconds: 2, durationSeconds: 3, sequentialWarmup: 10, sequentialRequests: 50 }
