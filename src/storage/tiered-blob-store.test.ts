@@ -2,37 +2,28 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { smallBlobKeys, useEmbeddedStorage } from '../../test/support/small-blobs.ts';
 import { FileBlobStore } from './fs/index.ts';
-import { openPostgresStorage, PostgresBlobTable, type PostgresStorage } from './postgres/index.ts';
+import { PostgresBlobTable } from './postgres/index.ts';
 import { TieredBlobStore } from './tiered-blob-store.ts';
 
 describe('TieredBlobStore: small blobs as rows of the embedded database, larger ones as files', () => {
-  let storage: PostgresStorage;
+  const embedded = useEmbeddedStorage();
   let root: string;
   let files: FileBlobStore;
   let blobs: TieredBlobStore;
   const small = new TextEncoder().encode('# Leave policy');
   const large = new Uint8Array(100 * 1024).map((_, index) => index % 251);
 
-  beforeAll(async () => {
-    storage = await openPostgresStorage({ pglite: {} });
-  });
-  afterAll(async () => {
-    await storage.close();
-  });
   beforeEach(async () => {
-    await storage.client.query('DELETE FROM small_blobs');
     root = await mkdtemp(join(tmpdir(), 'godwit-tiers-'));
     files = new FileBlobStore({ root });
-    blobs = new TieredBlobStore({ small: new PostgresBlobTable(storage.client), large: files });
+    blobs = new TieredBlobStore({ small: new PostgresBlobTable(embedded().client), large: files });
     return () => rm(root, { recursive: true, force: true });
   });
 
-  const rows = async () =>
-    (await storage.client.query<{ key: string }>('SELECT key FROM small_blobs ORDER BY key')).map(
-      (row) => row.key,
-    );
+  const rows = () => smallBlobKeys(embedded().client);
   const fileOf = (key: string) => join(root, 'objects', ...key.split('/'));
 
   it('keeps a blob of up to 64 KiB as a row and creates no file for it', async () => {

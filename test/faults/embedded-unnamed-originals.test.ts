@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGodwit, loadConfig } from '../../src/config/index.ts';
 import { DEFAULT_TENANT } from '../../src/core/types.ts';
 import { openPostgresStorage } from '../../src/storage/postgres/open-postgres-storage.ts';
+import { smallBlobKeys } from '../support/small-blobs.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -34,8 +35,7 @@ const file = (source: string) => ({
 const smallOriginals = async () => {
   const storage = await openPostgresStorage({ pglite: { dataDir: join(root, 'data', 'db') } });
   try {
-    const rows = await storage.client.query<{ key: string }>('SELECT key FROM small_blobs ORDER BY key');
-    return rows.map((row) => row.key);
+    return await smallBlobKeys(storage.client);
   } finally {
     await storage.client.close();
   }

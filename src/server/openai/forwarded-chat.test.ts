@@ -122,6 +122,23 @@ function forwarderTo(baseURL: string) {
   });
 }
 
+/** What completeForwarded fails with against a provider that sends `pieces` then ends or cuts, and the ledger rows. */
+async function failedAnswer(pieces: Buffer[], then: 'end' | 'cut') {
+  const { url, server } = await rawCompletionProvider(pieces, then);
+  try {
+    const { call, release, recorded, body } = gatedCall(false);
+    release();
+    const failure = await completeForwarded(call, { forwarder: forwarderTo(url), body }).then(
+      () => undefined,
+      (error: unknown) => error as GodwitError,
+    );
+    await turns(3);
+    return { failure, recorded };
+  } finally {
+    server.close();
+  }
+}
+
 describe('completeForwarded reads the whole answer', () => {
   const completion = JSON.stringify({
     id: 'chatcmpl-1',
@@ -151,43 +168,18 @@ describe('completeForwarded reads the whole answer', () => {
   });
 
   it('fails as a retryable provider error, recorded as an error, when the provider closes the connection mid-answer', async () => {
-    const bytes = Buffer.from(completion);
-    const { url, server } = await rawCompletionProvider([bytes.subarray(0, 40)], 'cut');
-    try {
-      const { call, release, recorded, body } = gatedCall(false);
-      release();
-      const failure = await completeForwarded(call, { forwarder: forwarderTo(url), body }).then(
-        () => undefined,
-        (error: unknown) => error as GodwitError,
-      );
-      expect(failure?.details?.reason).toBe('stream_cut');
-      expect(failure?.message).toMatch(
-        /the connection to the provider failed before the answer was complete/,
-      );
-      expect(failure?.isRetryable).toBe(true);
-      await turns(3);
-      expect(recorded[0]).toMatchObject({ outcome: 'error' });
-    } finally {
-      server.close();
-    }
+    const { failure, recorded } = await failedAnswer([Buffer.from(completion).subarray(0, 40)], 'cut');
+    expect(failure?.details?.reason).toBe('stream_cut');
+    expect(failure?.message).toMatch(/the connection to the provider failed before the answer was complete/);
+    expect(failure?.isRetryable).toBe(true);
+    expect(recorded[0]).toMatchObject({ outcome: 'error' });
   });
 
   it('fails as a malformed answer, recorded as an error, when the whole answer is not JSON', async () => {
-    const { url, server } = await rawCompletionProvider([Buffer.from('<html>Bad gateway</html>')], 'end');
-    try {
-      const { call, release, recorded, body } = gatedCall(false);
-      release();
-      const failure = await completeForwarded(call, { forwarder: forwarderTo(url), body }).then(
-        () => undefined,
-        (error: unknown) => error as GodwitError,
-      );
-      expect(failure?.details?.reason).toBe('malformed_response');
-      expect(failure?.isRetryable).toBe(true);
-      await turns(3);
-      expect(recorded[0]).toMatchObject({ outcome: 'error' });
-    } finally {
-      server.close();
-    }
+    const { failure, recorded } = await failedAnswer([Buffer.from('<html>Bad gateway</html>')], 'end');
+    expect(failure?.details?.reason).toBe('malformed_response');
+    expect(failure?.isRetryable).toBe(true);
+    expect(recorded[0]).toMatchObject({ outcome: 'error' });
   });
 
   it('stops reading and records the call as cancelled when the client goes away mid-answer', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUntilKilledAt } from '../../../test/support/kill-at-line.ts';
+import { smallBlobKeys } from '../../../test/support/small-blobs.ts';
 import { analyze } from '../../core/retrieval/analyzer.ts';
 import { Bm25Index } from '../../core/retrieval/bm25.ts';
 import { openPostgresStorage, UNFINISHED_DOCUMENT_ERROR } from './open-postgres-storage.ts';
@@ -104,10 +105,7 @@ describe('a kill during a document write on the embedded database', () => {
         ],
       );
       expect(await storage.index.countChunks('acme', ids.base)).toBe(KEPT_TEXTS.length);
-      const originals = async () =>
-        (await storage.client.query<{ key: string }>('SELECT key FROM small_blobs ORDER BY key')).map(
-          (row) => row.key,
-        );
+      const originals = () => smallBlobKeys(storage.client);
       // Reading leaves them; the first original the next process keeps collects the one no document names.
       const blobs = new PostgresBlobTable(storage.client, { collectUnnamed: true });
       expect(await blobs.get('acme/kb/lost.md')).toBeDefined();

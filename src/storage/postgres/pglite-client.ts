@@ -179,14 +179,8 @@ function copyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
   if (typeof value === 'string')
     return HAS_COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]!) : value;
-  if (typeof value === 'number')
-    return Number.isNaN(value)
-      ? 'NaN'
-      : value === Infinity
-        ? 'Infinity'
-        : value === -Infinity
-          ? '-Infinity'
-          : String(value);
+  // NaN, Infinity and -Infinity print as PostgreSQL reads them.
+  if (typeof value === 'number') return String(value);
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (value instanceof Date) return value.toISOString();
   throw new TypeError(`COPY takes strings, numbers, booleans, Dates and null; got ${typeof value}`);

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmbeddedStorage } from '../../../test/support/small-blobs.ts';
 import type { SqlClient } from './index.ts';
-import { openPostgresStorage, PostgresBlobTable, type PostgresStorage } from './index.ts';
+import { PostgresBlobTable } from './index.ts';
 
 /** The client, counting the statements that write small_blobs. */
 function countingClient(client: SqlClient): { client: SqlClient; writes: () => number } {
@@ -14,21 +15,11 @@ function countingClient(client: SqlClient): { client: SqlClient; writes: () => n
 }
 
 describe('PostgresBlobTable (the embedded database)', () => {
-  let storage: PostgresStorage;
+  const embedded = useEmbeddedStorage();
   const encoder = new TextEncoder();
 
-  beforeAll(async () => {
-    storage = await openPostgresStorage({ pglite: {} });
-  });
-  afterAll(async () => {
-    await storage.close();
-  });
-  beforeEach(async () => {
-    await storage.client.query('DELETE FROM small_blobs');
-  });
-
   it('writes the puts of one turn of the event loop in one statement, each caller told when it is in', async () => {
-    const { client, writes } = countingClient(storage.client);
+    const { client, writes } = countingClient(embedded().client);
     const blobs = new PostgresBlobTable(client);
     const keys = Array.from({ length: 50 }, (_, index) => `acme/kb/note-${index}.md`);
     await Promise.all(keys.map((key) => blobs.put(key, encoder.encode(`# ${key}`), 'text/markdown')));
@@ -42,7 +33,7 @@ describe('PostgresBlobTable (the embedded database)', () => {
   });
 
   it('keeps the last bytes of a key put twice in one group, and bytes of every value', async () => {
-    const blobs = new PostgresBlobTable(storage.client);
+    const blobs = new PostgresBlobTable(embedded().client);
     const binary = new Uint8Array(256).map((_, index) => index);
     await Promise.all([
       blobs.put('acme/kb/a.bin', encoder.encode('first'), 'text/plain'),
@@ -60,7 +51,7 @@ describe('PostgresBlobTable (the embedded database)', () => {
   });
 
   it('fails a refused put alone: the rest of its group is written', async () => {
-    const blobs = new PostgresBlobTable(storage.client);
+    const blobs = new PostgresBlobTable(embedded().client);
     // A content type with a NUL byte is refused by PostgreSQL's text type.
     const outcomes = await Promise.allSettled([
       blobs.put('acme/kb/good-1.md', encoder.encode('one'), 'text/markdown'),
@@ -73,7 +64,7 @@ describe('PostgresBlobTable (the embedded database)', () => {
   });
 
   it('reads and deletes after the puts made before them', async () => {
-    const blobs = new PostgresBlobTable(storage.client);
+    const blobs = new PostgresBlobTable(embedded().client);
     const put = blobs.put('acme/kb/late.md', encoder.encode('late'), 'text/markdown');
     expect((await blobs.get('acme/kb/late.md'))?.bytes).toEqual(encoder.encode('late'));
     await put;
@@ -84,7 +75,7 @@ describe('PostgresBlobTable (the embedded database)', () => {
   });
 
   it('refuses an unsafe key or an empty content type before writing anything', async () => {
-    const { client, writes } = countingClient(storage.client);
+    const { client, writes } = countingClient(embedded().client);
     const blobs = new PostgresBlobTable(client);
     await expect(blobs.put('../outside', encoder.encode('x'), 'text/plain')).rejects.toThrow(/key/i);
     await expect(blobs.put('acme/kb/x.md', encoder.encode('x'), '')).rejects.toThrow(
