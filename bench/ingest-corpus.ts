@@ -4,16 +4,22 @@
  * record, the title and the text, `text/plain`). Parsing alone is timed on the same documents, and the
  * process's memory is sampled every 1,000 documents, to show whether it grows with the corpus.
  *
+ * The peer is MiniSearch, the in-process full-text library, as a user would set it up for a local knowledge
+ * base: the same parser makes the same chunks, MiniSearch indexes them with its defaults and keeps their text
+ * for citations, and the index is then saved to a file (`JSON.stringify`, as its documentation shows), since
+ * an index that is not kept is lost at the next start. Its rate is reported in memory and saved.
+ *
  *   NODE_OPTIONS=--expose-gc npx tsx bench/ingest-corpus.ts --corpus ../shared/datasets/scifact [--quick]
  *
  * With --expose-gc, each sample is taken after a full collection, so heap figures are what is still held.
- * Repetitions (3, or 1 with --quick) alternate whether parsing or the pipeline runs first. Prints one JSON
+ * Repetitions (3, or 1 with --quick) rotate the order of parsing, the pipeline and the peer. Prints one JSON
  * document on stdout; progress goes to stderr.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import MiniSearch from 'minisearch';
 import { createGodwit, loadConfig } from '../src/config/index.ts';
 import { DEFAULT_TENANT } from '../src/core/types.ts';
 import { loadBeirDataset } from '../src/eval/index.ts';
@@ -48,6 +54,9 @@ interface MemorySample {
 }
 
 const SAMPLE_EVERY = 1000;
+const MINISEARCH_VERSION: string = JSON.parse(
+  readFileSync(new URL('../node_modules/minisearch/package.json', import.meta.url), 'utf8'),
+).version;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -64,30 +73,58 @@ async function main(): Promise<void> {
     mimeType: 'text/plain',
   }));
   const scratch = mkdtempSync(join(tmpdir(), 'godwit-bench-corpus-'));
-  const runs: { pipeline: Timing; parse: Timing; memory: MemorySample[] }[] = [];
+  const runs: {
+    pipeline: Timing;
+    parse: Timing;
+    peerInMemory: Timing;
+    peerSaved: Timing;
+    memory: MemorySample[];
+  }[] = [];
   try {
     for (let repetition = 1; repetition <= repetitions; repetition++) {
       const dataDir = join(scratch, `pipeline-${repetition}`);
-      const runPipeline = () => measurePipeline(dataDir, files);
-      const [pipeline, parse] =
-        repetition % 2 === 1
-          ? [await runPipeline(), await measureParse(files)]
-          : await measureParse(files).then(async (parse) => [await runPipeline(), parse] as const);
+      let pipeline: Awaited<ReturnType<typeof measurePipeline>> | undefined;
+      let parse: Timing | undefined;
+      let peer: Awaited<ReturnType<typeof measurePeer>> | undefined;
+      const steps = [
+        async () => {
+          pipeline = await measurePipeline(dataDir, files);
+        },
+        async () => {
+          parse = await measureParse(files);
+        },
+        async () => {
+          peer = await measurePeer(files, join(scratch, `minisearch-${repetition}.json`));
+        },
+      ];
+      for (let step = 0; step < steps.length; step++) await steps[(step + repetition - 1) % steps.length]!();
+      if (!pipeline || !parse || !peer) throw new Error('a measurement did not run');
       progress(
-        `[${repetition}/${repetitions}] chunks/s (per CPU s): pipeline ${rate(pipeline.timing)}, parse ${rate(parse)}`,
+        `[${repetition}/${repetitions}] chunks/s (per CPU s): pipeline ${rate(pipeline.timing)}, parse ${rate(parse)}, ` +
+          `MiniSearch ${rate(peer.inMemory)} in memory, ${rate(peer.saved)} saved`,
       );
-      if (pipeline.timing.chunks !== parse.chunks) {
-        throw new Error(
-          `the pipeline indexed ${pipeline.timing.chunks} chunks, the parser made ${parse.chunks}`,
-        );
+      for (const [name, chunks] of [
+        ['the pipeline indexed', pipeline.timing.chunks],
+        ['MiniSearch indexed', peer.saved.chunks],
+      ] as const) {
+        if (chunks !== parse.chunks)
+          throw new Error(`${name} ${chunks} chunks, the parser made ${parse.chunks}`);
       }
-      runs.push({ pipeline: pipeline.timing, parse, memory: pipeline.memory });
+      runs.push({
+        pipeline: pipeline.timing,
+        parse,
+        peerInMemory: peer.inMemory,
+        peerSaved: peer.saved,
+        memory: pipeline.memory,
+      });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
   const pipeline = summarize(runs.map((run) => run.pipeline));
   const parse = summarize(runs.map((run) => run.parse));
+  const peerInMemory = summarize(runs.map((run) => run.peerInMemory));
+  const peerSaved = summarize(runs.map((run) => run.peerSaved));
   printResult({
     benchmark: 'ingest-corpus',
     date: new Date().toISOString(),
@@ -106,9 +143,30 @@ async function main(): Promise<void> {
     },
     pipeline,
     parseOnly: parse,
+    peer: {
+      name: `MiniSearch ${MINISEARCH_VERSION}, default options, chunk text stored, parsed by the same parser`,
+      inMemory: peerInMemory,
+      savedToFile: peerSaved,
+    },
     ratios: {
       'pipeline / parse (rate, wall)': ratio(pipeline.chunksPerSecond, parse.chunksPerSecond, 3),
       'pipeline / parse (rate, CPU)': ratio(pipeline.chunksPerCpuSecond, parse.chunksPerCpuSecond, 3),
+      'MiniSearch in memory / parse (rate, wall)': ratio(
+        peerInMemory.chunksPerSecond,
+        parse.chunksPerSecond,
+        3,
+      ),
+      'MiniSearch saved / parse (rate, wall)': ratio(peerSaved.chunksPerSecond, parse.chunksPerSecond, 3),
+      'pipeline / MiniSearch saved (rate, wall)': ratio(
+        pipeline.chunksPerSecond,
+        peerSaved.chunksPerSecond,
+        3,
+      ),
+      'pipeline / MiniSearch saved (rate, CPU)': ratio(
+        pipeline.chunksPerCpuSecond,
+        peerSaved.chunksPerCpuSecond,
+        3,
+      ),
     },
     memory: runs[runs.length - 1]!.memory,
   });
@@ -170,6 +228,37 @@ async function measureParse(files: readonly CorpusFile[]): Promise<Timing> {
     }
   }
   return { milliseconds: performance.now() - started, cpuMilliseconds: cpu.elapsedMs(), chunks };
+}
+
+/**
+ * The peer: the same parser, then MiniSearch over the chunks (text kept for citations). `inMemory` ends when
+ * the last chunk is indexed; `saved` when the serialized index is written to `indexFile`.
+ */
+async function measurePeer(files: readonly CorpusFile[], indexFile: string) {
+  const parser = createDocumentParser();
+  const miniSearch = new MiniSearch<{ id: string; text: string }>({
+    fields: ['text'],
+    storeFields: ['text'],
+  });
+  let chunks = 0;
+  const cpu = startCpuClock();
+  const started = performance.now();
+  for (const file of files) {
+    let parsed: Awaited<ReturnType<typeof parser.parse>>;
+    try {
+      parsed = await parser.parse(file);
+    } catch {
+      continue; // A record with no text, as above.
+    }
+    miniSearch.addAll(
+      parsed.chunks.map((chunk, position) => ({ id: `${file.source}#${position}`, text: chunk.text })),
+    );
+    chunks += parsed.chunks.length;
+  }
+  const inMemory = { milliseconds: performance.now() - started, cpuMilliseconds: cpu.elapsedMs(), chunks };
+  writeFileSync(indexFile, JSON.stringify(miniSearch));
+  const saved = { milliseconds: performance.now() - started, cpuMilliseconds: cpu.elapsedMs(), chunks };
+  return { inMemory, saved };
 }
 
 function sampleMemory(documents: number): MemorySample {
