@@ -109,7 +109,7 @@ export async function openAdapters(
     opened.push(() => storage.close());
     const counters = await openCounterStore(config, storage.counters, redis);
     opened.push(() => counters.close());
-    const blobs = await openBlobStore(config, storage.smallBlobs);
+    const blobs = await openBlobStore(config, storage);
     opened.push(() => blobs.close());
     const parser = await openParserPool(config);
     return {
@@ -172,7 +172,10 @@ async function openCache(
 }
 
 /** Original documents: files under dataDir (default) or an S3 bucket (storage.blobs = s3). */
-async function openBlobStore(config: GodwitConfig, smallBlobs?: BlobStore): Promise<OpenedBlobStore> {
+async function openBlobStore(
+  config: GodwitConfig,
+  { smallBlobs, unnamedBlobKeys }: Pick<ComposedStorage, 'smallBlobs' | 'unnamedBlobKeys'>,
+): Promise<OpenedBlobStore> {
   if (config.storage.blobs === 's3') {
     const settings = config.storage.s3;
     const { S3BlobStore } = await import('../storage/s3/index.ts');
@@ -188,7 +191,11 @@ async function openBlobStore(config: GodwitConfig, smallBlobs?: BlobStore): Prom
     return { store, health: () => store.health(), close: () => store.close() };
   }
   const { FileBlobStore } = await import('../storage/fs/index.ts');
-  const files = new FileBlobStore({ root: join(config.dataDir, 'blobs') });
+  const files = new FileBlobStore({
+    root: join(config.dataDir, 'blobs'),
+    // Only this process opens an embedded data dir: what a killed ingest left is collected.
+    ...(unnamedBlobKeys ? { unnamedKeys: unnamedBlobKeys } : {}),
+  });
   if (!smallBlobs) return { store: files, close: () => {} };
   // The embedded database: small originals as its rows, larger ones as files.
   const { TieredBlobStore } = await import('../storage/tiered-blob-store.ts');

@@ -41,6 +41,11 @@ export interface ComposedStorage {
    * each); the blob store puts small blobs there. Absent on every other database.
    */
   smallBlobs?: BlobStore;
+  /**
+   * On the embedded database, which of the given blob keys no document names: the file blob store collects
+   * the larger originals a killed ingest left with it (FileBlobStore's `unnamedKeys`).
+   */
+  unnamedBlobKeys?: (keys: readonly string[]) => Promise<readonly string[]>;
   /** One check per dependency, with the name `/readyz` reports it under when the check itself fails. */
   health: Array<{ name: string; check: () => Promise<HealthReport> }>;
   close(): Promise<void>;
@@ -127,7 +132,9 @@ async function openWithDatabase(config: GodwitConfig, env: Environment): Promise
       knowledge,
       index,
       keywordSearch,
-      ...(smallBlobs ? { smallBlobs } : {}),
+      ...(smallBlobs
+        ? { smallBlobs, unnamedBlobKeys: (keys: readonly string[]) => smallBlobs.unnamedKeys(keys) }
+        : {}),
       health,
       close,
     };

@@ -1,10 +1,11 @@
 /**
- * The embedded default, as `createGodwit` composes it from a configuration: rows of `small_blobs` that no
- * document names (left by a process killed between keeping a batch's originals and committing its
- * documents) stay while a process only reads, and are gone once it keeps its first original. The
- * documents' own originals stay.
+ * The embedded default, as `createGodwit` composes it from a configuration: originals that no document
+ * names (left by a process killed between keeping a batch's originals and committing its documents) stay
+ * while a process only reads, and are gone once it keeps its first original of their tier: rows of
+ * `small_blobs` for originals up to 64 KiB, files under `blobs/` for larger ones (with the partial writes
+ * of `blobs/.partial/`). The documents' own originals stay.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,5 +89,64 @@ describe('small originals no document names, on the embedded default', () => {
     expect(left).toHaveLength(2);
     expect(left).toContain(keptKey);
     expect(left).not.toContain('default/handbook/lost.md');
+  }, 60_000);
+
+  it('larger originals: files no document names, and partial writes, go before the first large original is kept', async () => {
+    const large = (source: string) => ({
+      source,
+      bytes: new TextEncoder().encode(
+        `# ${source}\n\n${'Leave policy applies to every employee. '.repeat(2_000)}\n`,
+      ),
+    });
+    let objects = '';
+    const partial = join(root, 'data', 'blobs', '.partial');
+    const first = await open();
+    let keptId: string;
+    try {
+      const base = await first.knowledge.createKnowledgeBase(DEFAULT_TENANT, { name: 'manuals' });
+      objects = join(root, 'data', 'blobs', 'objects', DEFAULT_TENANT, base.id);
+      await first.knowledge.ingest(DEFAULT_TENANT, base, large('kept.md'));
+      keptId = (await first.knowledgeStore.listDocuments(DEFAULT_TENANT, base.id))[0]!.id;
+    } finally {
+      await first.close();
+    }
+    const [keptFile] = await readdir(objects);
+    expect(keptFile).toMatch(/\.md$/);
+    // What a kill between keeping a large original and committing its document leaves behind.
+    await writeFile(join(objects, 'lost.md'), large('lost.md').bytes);
+    await mkdir(partial, { recursive: true });
+    await writeFile(join(partial, 'killed.data'), 'half a file');
+
+    const second = await open();
+    try {
+      const base = await second.knowledge.requireKnowledgeBase(DEFAULT_TENANT, 'manuals');
+      // A small original does not walk the large tier.
+      await second.knowledge.ingest(DEFAULT_TENANT, base, file('small.md'));
+      const original = await second.knowledge.originalFile(DEFAULT_TENANT, 'manuals', keptId);
+      expect(new TextDecoder().decode(original.bytes)).toContain('# kept.md');
+    } finally {
+      await second.close();
+    }
+    expect((await readdir(objects)).sort()).toEqual([keptFile, 'lost.md'].sort());
+    expect(await readdir(partial)).toEqual(['killed.data']);
+
+    const third = await open();
+    try {
+      const base = await third.knowledge.requireKnowledgeBase(DEFAULT_TENANT, 'manuals');
+      await third.knowledge.ingest(DEFAULT_TENANT, base, large('next.md'));
+      const documents = await third.knowledgeStore.listDocuments(DEFAULT_TENANT, base.id);
+      expect(documents.map((document) => document.source).sort()).toEqual(['kept.md', 'next.md', 'small.md']);
+      for (const document of documents) {
+        const original = await third.knowledge.originalFile(DEFAULT_TENANT, 'manuals', document.id);
+        expect(new TextDecoder().decode(original.bytes)).toContain(`# ${document.source}`);
+      }
+    } finally {
+      await third.close();
+    }
+    const left = await readdir(objects);
+    expect(left).toHaveLength(2);
+    expect(left).toContain(keptFile);
+    expect(left).not.toContain('lost.md');
+    expect(await readdir(partial)).toEqual([]);
   }, 60_000);
 });

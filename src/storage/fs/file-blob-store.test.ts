@@ -227,4 +227,101 @@ describe('FileBlobStore', () => {
     await writeFile(join(root, 'store', 'objects', 'shared', 'file.txt'), 'changed on disk');
     expect(new TextDecoder().decode((await other.get('shared/file.txt'))!.bytes)).toBe('changed on disk');
   });
+
+  describe('collecting what a killed process left (unnamedKeys)', () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    /** What a process killed mid-ingest leaves: two blobs, one with a types/ file, and a partial write. */
+    const leaveBehind = async () => {
+      await blobs.put('acme/kb/named.pdf', bytes('%PDF named'), 'application/pdf');
+      await blobs.put('acme/kb/lost.pdf', bytes('%PDF lost'), 'application/pdf');
+      await blobs.put('acme/kb/lost-typed', bytes('a,b'), 'text/csv');
+      await mkdir(join(root, 'store', '.partial'), { recursive: true });
+      await writeFile(join(root, 'store', '.partial', 'left.data'), 'half a file');
+    };
+    const text = async (store: FileBlobStore, key: string) => {
+      const blob = await store.get(key);
+      return blob && new TextDecoder().decode(blob.bytes);
+    };
+
+    it('deletes the blobs nothing names and the partial writes before its first put, once', async () => {
+      await leaveBehind();
+      const asked: string[][] = [];
+      const store = new FileBlobStore({
+        root: join(root, 'store'),
+        unnamedKeys: async (keys) => {
+          asked.push([...keys].sort());
+          return keys.filter((key) => key !== 'acme/kb/named.pdf');
+        },
+      });
+      // Reading collects nothing.
+      expect(await text(store, 'acme/kb/lost.pdf')).toBe('%PDF lost');
+      expect(asked).toEqual([]);
+
+      await store.put('acme/kb/next.md', bytes('# Next'), 'text/markdown');
+      await store.put('acme/kb/after.md', bytes('# After'), 'text/markdown');
+      expect(asked).toEqual([['acme/kb/lost-typed', 'acme/kb/lost.pdf', 'acme/kb/named.pdf']]);
+      expect(await text(store, 'acme/kb/named.pdf')).toBe('%PDF named');
+      expect(await text(store, 'acme/kb/next.md')).toBe('# Next');
+      expect(await text(store, 'acme/kb/after.md')).toBe('# After');
+      expect(await store.get('acme/kb/lost.pdf')).toBeUndefined();
+      expect(await store.get('acme/kb/lost-typed')).toBeUndefined();
+      expect(await readdir(join(root, 'store', 'types', 'acme', 'kb'))).toEqual([]);
+      expect(await readdir(join(root, 'store', '.partial'))).toEqual([]);
+    });
+
+    it('asks about a types/ file whose blob was never moved into place', async () => {
+      await mkdir(join(root, 'store', 'types', 'acme', 'kb'), { recursive: true });
+      await writeFile(join(root, 'store', 'types', 'acme', 'kb', 'orphan'), 'text/csv');
+      const store = new FileBlobStore({ root: join(root, 'store'), unnamedKeys: async (keys) => keys });
+      await store.put('acme/kb/next.md', bytes('# Next'), 'text/markdown');
+      expect(await readdir(join(root, 'store', 'types', 'acme', 'kb'))).toEqual([]);
+    });
+
+    it('keeps everything, and still writes, when the question fails', async () => {
+      await leaveBehind();
+      const store = new FileBlobStore({
+        root: join(root, 'store'),
+        unnamedKeys: async () => {
+          throw new Error('database closed');
+        },
+      });
+      await store.put('acme/kb/next.md', bytes('# Next'), 'text/markdown');
+      expect(await text(store, 'acme/kb/next.md')).toBe('# Next');
+      expect(await text(store, 'acme/kb/lost.pdf')).toBe('%PDF lost');
+      expect(await text(store, 'acme/kb/named.pdf')).toBe('%PDF named');
+    });
+
+    it('asks in groups on a large store, and on a new root asks nothing', async () => {
+      const many = Array.from(
+        { length: 5_003 },
+        (_, index) => `acme/kb/${String(index).padStart(5, '0')}.md`,
+      );
+      const objects = join(root, 'store', 'objects', 'acme', 'kb');
+      await mkdir(objects, { recursive: true });
+      for (const key of many) await writeFile(join(objects, key.split('/')[2]!), '#');
+      const groups: number[] = [];
+      const store = new FileBlobStore({
+        root: join(root, 'store'),
+        unnamedKeys: async (keys) => {
+          groups.push(keys.length);
+          return keys.filter((key) => key.endsWith('1.md'));
+        },
+      });
+      await store.put('acme/kb/next.md', bytes('# Next'), 'text/markdown');
+      expect(groups.sort((a, b) => a - b)).toEqual([3, 5_000]);
+      expect((await readdir(objects)).length).toBe(5_003 - 501 + 1);
+
+      let calls = 0;
+      const fresh = new FileBlobStore({
+        root: join(root, 'fresh'),
+        unnamedKeys: async (keys) => {
+          calls++;
+          return keys;
+        },
+      });
+      await fresh.put('acme/kb/first.md', bytes('# First'), 'text/markdown');
+      expect(calls).toBe(0);
+      expect(await text(fresh, 'acme/kb/first.md')).toBe('# First');
+    });
+  });
 });

@@ -4,11 +4,17 @@
  * ending `.md` stored as `text/markdown` has no `types/` file); `.partial/` the files being written. Writes
  * are atomic: a reader sees the old bytes or the new ones, never a partial file. A `types/` file, when
  * there is one, is always read first, so data dirs written before the extension rule read as they did.
+ *
+ * With `unnamedKeys` (the embedded data dir, which only one process writes), the first put of the store
+ * collects what a process killed while ingesting left behind: the files of `.partial/`, and the blobs
+ * nothing names (an original kept before its document was committed, or one a re-ingested document had
+ * just replaced). Before that put, nothing of this process is waiting to be named. Commands that only
+ * read never pay for the walk.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { type Dirent, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { blobKeySegments, requireBlobContentType } from '../../core/blob-key.ts';
 import { ConflictError, DependencyError, GodwitError } from '../../core/errors.ts';
 import type { BlobStore } from '../../core/ports.ts';
@@ -24,7 +30,15 @@ export interface FileBlobStoreOptions {
   synchronousBudgetMs?: number;
   /** Clock for that budget, in milliseconds (tests pass their own). */
   now?: () => number;
+  /**
+   * Only where no other process writes under `root`: given the keys of the stored blobs, the ones nothing
+   * names any more. They are deleted, with `.partial/`'s leftovers, before the store's first put.
+   */
+  unnamedKeys?: (keys: readonly string[]) => Promise<readonly string[]>;
 }
+
+/** Keys asked about in one call of `unnamedKeys`, at most. */
+const UNNAMED_KEYS_PER_CALL = 5_000;
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
@@ -113,9 +127,12 @@ export class FileBlobStore implements BlobStore {
   private readonly folders = new Set<string>();
   private readonly budget: SynchronousBudget;
   private readonly budgetedCalls: WriteCalls;
+  private readonly unnamedKeys: FileBlobStoreOptions['unnamedKeys'];
+  private collected: Promise<void> | undefined;
 
   constructor(options: FileBlobStoreOptions) {
     this.root = resolve(options.root);
+    this.unnamedKeys = options.unnamedKeys;
     this.budget = new SynchronousBudget(options.synchronousBudgetMs ?? DEFAULT_SYNCHRONOUS_BUDGET_MS, {
       ...(options.now ? { now: options.now } : {}),
       name: 'FileBlobStore synchronousBudgetMs',
@@ -126,6 +143,10 @@ export class FileBlobStore implements BlobStore {
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     const segments = blobKeySegments(key);
     requireBlobContentType(key, contentType);
+    if (this.unnamedKeys) {
+      this.collected ??= this.collectUnnamed(this.unnamedKeys);
+      await this.collected;
+    }
     const partial = join(this.root, '.partial');
     const dataTemporary = join(partial, `${randomUUID()}.data`);
     const typeTemporary = join(partial, `${randomUUID()}.type`);
@@ -176,6 +197,48 @@ export class FileBlobStore implements BlobStore {
     } catch (error) {
       if (!isMissing(error)) throw this.translate(error, key);
     }
+  }
+
+  /**
+   * Best effort, once per store: what cannot be read or deleted now stays for a later process's first put.
+   * Runs before this store has written anything, so `.partial/` holds only a dead process's writes.
+   */
+  private async collectUnnamed(unnamedKeys: NonNullable<FileBlobStoreOptions['unnamedKeys']>): Promise<void> {
+    await rm(join(this.root, '.partial'), { recursive: true, force: true }).catch(() => {});
+    try {
+      const keys = [...new Set([...(await this.storedKeys('objects')), ...(await this.storedKeys('types'))])];
+      for (let start = 0; start < keys.length; start += UNNAMED_KEYS_PER_CALL) {
+        for (const key of await unnamedKeys(keys.slice(start, start + UNNAMED_KEYS_PER_CALL))) {
+          await this.delete(key).catch(() => {});
+        }
+      }
+    } catch {
+      // Left for a later process.
+    }
+  }
+
+  /** The keys of the files under `folder` (`objects` or `types`); none when it does not exist. */
+  private async storedKeys(folder: 'objects' | 'types'): Promise<string[]> {
+    const base = join(this.root, folder);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(base, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const keys: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const key = relative(base, join(entry.parentPath, entry.name)).split(sep).join('/');
+      try {
+        blobKeySegments(key);
+        keys.push(key);
+      } catch {
+        // Not a key this store writes (a file put there by hand): not this store's to delete.
+      }
+    }
+    return keys;
   }
 
   /** Writes a file under `.partial/`, making that folder the first time (or again if it was removed). */

@@ -64,6 +64,21 @@ export class PostgresBlobTable implements BlobStore {
     await this.puts.add({ key, contentType, bytes });
   }
 
+  /**
+   * Of `keys`, those no document names (in the order given): on the embedded database, the larger originals
+   * kept as files are collected with this (FileBlobStore's `unnamedKeys`).
+   */
+  async unnamedKeys(keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.client.query<{ key: string }>(
+      `SELECT candidate.key FROM unnest($1::text[]) WITH ORDINALITY AS candidate(key, position)
+        WHERE NOT EXISTS (SELECT 1 FROM documents WHERE documents.blob_key COLLATE "C" = candidate.key)
+        ORDER BY candidate.position`,
+      [keys],
+    );
+    return rows.map((row) => row.key);
+  }
+
   /** Best effort: rows it cannot delete now stay until a later process's first put. */
   private async deleteUnnamed(): Promise<void> {
     await this.client
