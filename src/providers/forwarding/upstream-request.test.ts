@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postUpstream, readBody } from './upstream-request.ts';
+import { loadPoolClass, postUpstream, readBody } from './upstream-request.ts';
 
 interface Seen {
   url: string | undefined;
@@ -212,3 +212,24 @@ function connectionCount(): Promise<number> {
     server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
   );
 }
+
+describe('loadPoolClass', () => {
+  it("loads undici's Pool from its own module, the same class as the package's", async () => {
+    const { Pool } = await import('undici');
+    expect(await loadPoolClass()).toBe(Pool);
+  });
+
+  it('falls back to the package entry when the module has moved or exports something else', async () => {
+    const { Pool } = await import('undici');
+    const moved = () => Promise.reject(new Error("Cannot find module 'undici/lib/dispatcher/pool.js'"));
+    expect(await loadPoolClass(moved)).toBe(Pool);
+    expect(await loadPoolClass(async () => ({ default: undefined as never }))).toBe(Pool);
+  });
+
+  it('reports the entry’s own failure when neither loads', async () => {
+    const moved = () => Promise.reject(new Error('moved'));
+    await expect(
+      loadPoolClass(moved, () => Promise.reject(new Error('undici is not installed'))),
+    ).rejects.toThrow('undici is not installed');
+  });
+});

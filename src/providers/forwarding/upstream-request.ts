@@ -6,6 +6,7 @@
  * also loads fetch, WebSocket and caches: about 65 ms and twice the code, against about 22 ms), and only
  * with the first call, not when the server starts.
  */
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 
@@ -16,10 +17,30 @@ let PoolClass: typeof Pool | undefined;
 let loading: Promise<void> | undefined;
 
 function loadUndici(): Promise<void> {
-  loading ??= import('undici/lib/dispatcher/pool.js').then((loaded: { default: typeof Pool }) => {
-    PoolClass = loaded.default;
+  loading ??= loadPoolClass().then((loaded) => {
+    PoolClass = loaded;
   });
   return loading;
+}
+
+/**
+ * undici's `Pool` from its own module, or from the package entry when that module is not where the installed
+ * undici keeps it (the path is not part of undici's exports, and a release could move it): the calls then
+ * work as before, at the entry's load cost, once. The entry is required at run time, so a Lambda bundle,
+ * which resolved the module when it was built, does not carry the whole package for this case.
+ */
+export async function loadPoolClass(
+  importModule: () => Promise<{ default: typeof Pool }> = () => import('undici/lib/dispatcher/pool.js'),
+  importEntry: () => Promise<{ Pool: typeof Pool }> = async () =>
+    createRequire(import.meta.url)('undici') as typeof import('undici'),
+): Promise<typeof Pool> {
+  try {
+    const loaded = (await importModule()).default;
+    if (typeof loaded === 'function') return loaded;
+  } catch {
+    // Moved or renamed: the entry below has it.
+  }
+  return (await importEntry()).Pool;
 }
 
 function poolFor(origin: string, Loaded: typeof Pool): Pool {
