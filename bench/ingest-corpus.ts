@@ -4,6 +4,9 @@
  * record, the title and the text, `text/plain`). Parsing alone is timed on the same documents, and the
  * process's memory is sampled every 1,000 documents, to show whether it grows with the corpus.
  *
+ * Parsing is followed by the keyword analysis the embedded write does for each chunk, timed apart: parsing plus
+ * that analysis is the floor of any store that indexes the same terms.
+ *
  * The peer is MiniSearch, the in-process full-text library, as a user would set it up for a local knowledge
  * base: the same parser makes the same chunks, MiniSearch indexes them with its defaults and keeps their text
  * for citations, and the index is then saved to a file (`JSON.stringify`, as its documentation shows), since
@@ -24,6 +27,8 @@ import { createGodwit, loadConfig } from '../src/config/index.ts';
 import { DEFAULT_TENANT } from '../src/core/types.ts';
 import { loadBeirDataset } from '../src/eval/index.ts';
 import { createDocumentParser } from '../src/ingest/index.ts';
+import { encodeKeywordFrequencies } from '../src/storage/postgres/embedded-keyword-index.ts';
+import { chunkPostings } from '../src/storage/postgres/keyword-terms.ts';
 import {
   describeMachine,
   describeSource,
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
   const runs: {
     pipeline: Timing;
     parse: Timing;
+    analysis: Timing;
     peerInMemory: Timing;
     peerSaved: Timing;
     memory: MemorySample[];
@@ -85,22 +91,24 @@ async function main(): Promise<void> {
       const dataDir = join(scratch, `pipeline-${repetition}`);
       let pipeline: Awaited<ReturnType<typeof measurePipeline>> | undefined;
       let parse: Timing | undefined;
+      let analysis: Timing | undefined;
       let peer: Awaited<ReturnType<typeof measurePeer>> | undefined;
       const steps = [
         async () => {
           pipeline = await measurePipeline(dataDir, files);
         },
         async () => {
-          parse = await measureParse(files);
+          ({ parse, analysis } = await measureParse(files));
         },
         async () => {
           peer = await measurePeer(files, join(scratch, `minisearch-${repetition}.json`));
         },
       ];
       for (let step = 0; step < steps.length; step++) await steps[(step + repetition - 1) % steps.length]!();
-      if (!pipeline || !parse || !peer) throw new Error('a measurement did not run');
+      if (!pipeline || !parse || !analysis || !peer) throw new Error('a measurement did not run');
       progress(
         `[${repetition}/${repetitions}] chunks/s (per CPU s): pipeline ${rate(pipeline.timing)}, parse ${rate(parse)}, ` +
+          `keyword analysis ${rate(analysis)}, ` +
           `MiniSearch ${rate(peer.inMemory)} in memory, ${rate(peer.saved)} saved`,
       );
       for (const [name, chunks] of [
@@ -113,6 +121,7 @@ async function main(): Promise<void> {
       runs.push({
         pipeline: pipeline.timing,
         parse,
+        analysis,
         peerInMemory: peer.inMemory,
         peerSaved: peer.saved,
         memory: pipeline.memory,
@@ -123,6 +132,15 @@ async function main(): Promise<void> {
   }
   const pipeline = summarize(runs.map((run) => run.pipeline));
   const parse = summarize(runs.map((run) => run.parse));
+  const analysis = summarize(runs.map((run) => run.analysis));
+  // Parsing and then analyzing, each run's two times added: what no store can go below.
+  const parseAndAnalysis = summarize(
+    runs.map((run) => ({
+      milliseconds: run.parse.milliseconds + run.analysis.milliseconds,
+      cpuMilliseconds: run.parse.cpuMilliseconds + run.analysis.cpuMilliseconds,
+      chunks: run.parse.chunks,
+    })),
+  );
   const peerInMemory = summarize(runs.map((run) => run.peerInMemory));
   const peerSaved = summarize(runs.map((run) => run.peerSaved));
   printResult({
@@ -143,6 +161,8 @@ async function main(): Promise<void> {
     },
     pipeline,
     parseOnly: parse,
+    keywordAnalysisOnly: analysis,
+    parseThenKeywordAnalysis: parseAndAnalysis,
     peer: {
       name: `MiniSearch ${MINISEARCH_VERSION}, default options, chunk text stored, parsed by the same parser`,
       inMemory: peerInMemory,
@@ -151,6 +171,11 @@ async function main(): Promise<void> {
     ratios: {
       'pipeline / parse (rate, wall)': ratio(pipeline.chunksPerSecond, parse.chunksPerSecond, 3),
       'pipeline / parse (rate, CPU)': ratio(pipeline.chunksPerCpuSecond, parse.chunksPerCpuSecond, 3),
+      'parse then keyword analysis / parse (rate, wall)': ratio(
+        parseAndAnalysis.chunksPerSecond,
+        parse.chunksPerSecond,
+        3,
+      ),
       'MiniSearch in memory / parse (rate, wall)': ratio(
         peerInMemory.chunksPerSecond,
         parse.chunksPerSecond,
@@ -215,19 +240,41 @@ async function measurePipeline(dataDir: string, files: readonly CorpusFile[]) {
   }
 }
 
-async function measureParse(files: readonly CorpusFile[]): Promise<Timing> {
+/**
+ * Parsing alone, and then the keyword analysis the embedded database's write does for each chunk (terms and
+ * their frequencies, encoded): the work of any store that indexes these terms, without storing anything.
+ */
+async function measureParse(files: readonly CorpusFile[]): Promise<{ parse: Timing; analysis: Timing }> {
   const parser = createDocumentParser();
-  let chunks = 0;
+  const texts: string[] = [];
   const cpu = startCpuClock();
   const started = performance.now();
   for (const file of files) {
     try {
-      chunks += (await parser.parse(file)).chunks.length;
+      for (const chunk of (await parser.parse(file)).chunks) texts.push(chunk.text);
     } catch {
       // A record with no text: the pipeline skips it too.
     }
   }
-  return { milliseconds: performance.now() - started, cpuMilliseconds: cpu.elapsedMs(), chunks };
+  const parse = {
+    milliseconds: performance.now() - started,
+    cpuMilliseconds: cpu.elapsedMs(),
+    chunks: texts.length,
+  };
+  const analysisCpu = startCpuClock();
+  const analysisStarted = performance.now();
+  let encoded = 0;
+  for (const text of texts) {
+    const postings = chunkPostings(text);
+    encoded += encodeKeywordFrequencies(postings.terms, postings.frequencies).length;
+  }
+  if (encoded === 0) throw new Error('the keyword analysis found no terms');
+  const analysis = {
+    milliseconds: performance.now() - analysisStarted,
+    cpuMilliseconds: analysisCpu.elapsedMs(),
+    chunks: texts.length,
+  };
+  return { parse, analysis };
 }
 
 /**
