@@ -30,7 +30,7 @@ import type { GodwitParts, LogLine } from './open-adapters.ts';
 import type { GodwitConfig } from './schema.ts';
 import { VERSION } from './version.ts';
 
-/** Under load, the ledger rows of many model calls share one write. */
+/** Under load, the ledger rows of many model calls share one write (unless the parts say otherwise). */
 const LEDGER_WINDOW_MS = 20;
 
 /**
@@ -50,7 +50,9 @@ export async function assembleServices(parts: GodwitParts): Promise<GodwitServic
     ...parts.storage,
     knowledge: withExternalKnowledgeBases(parts.storage.knowledge, externals),
   };
-  const ledger = new GroupCommitUsageLedger(storage.usage, { windowMs: LEDGER_WINDOW_MS });
+  const ledger = new GroupCommitUsageLedger(storage.usage, {
+    windowMs: parts.ledgerWindowMs ?? LEDGER_WINDOW_MS,
+  });
   const usage = observableUsageLedger(ledger);
   const audit = createAuditTrail(storage.audit);
   const governance = createGovernance(config, {

@@ -69,6 +69,8 @@ export interface GodwitParts {
    * conversation, tool, input, outcome and approval: the hook an audit log or metrics use.
    */
   onToolCall?: ToolCallListener;
+  /** See `OpenAdaptersOptions.ledgerWindowMs`. */
+  ledgerWindowMs?: number;
 }
 
 export interface OpenAdaptersOptions {
@@ -79,6 +81,13 @@ export interface OpenAdaptersOptions {
   generateId?: () => string;
   /** See `GodwitParts.onToolCall`. */
   onToolCall?: ToolCallListener;
+  /**
+   * Under load, how long the usage ledger lets rows gather before a write, in milliseconds (default 20):
+   * many model calls then share one write. A process that serves one request at a time and waits for that
+   * request's row (a Lambda function) passes 0, since no row there can share a write and the window would
+   * only delay the answer.
+   */
+  ledgerWindowMs?: number;
 }
 
 /** Writes one JSON line on stderr: the production log of the composition root. */
@@ -125,6 +134,7 @@ export async function openAdapters(
       generateId: options.generateId ?? randomUUID,
       log: logToStderr,
       ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
+      ...(options.ledgerWindowMs === undefined ? {} : { ledgerWindowMs: options.ledgerWindowMs }),
     };
   } catch (error) {
     for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});

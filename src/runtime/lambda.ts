@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { createConfiguredUrlGuard } from '../config/configured-url-guard.ts';
 import {
+  type CreateGodwitOptions,
   channelSettings,
   channelTurnMeter,
   createConfiguredChannels,
@@ -50,6 +51,15 @@ const SERVICE = 'api';
  * const app = createLambdaApp({ env: process.env });
  * export const handler = handle(app);
  */
+/**
+ * How a function builds its services. An instance serves one request at a time, and each answer waits for
+ * its own usage row (`awaitUsageWrites` below), so the ledger writes each row at once: no other request's row
+ * could share the write, and the grouping window would only delay the answer.
+ */
+export function lambdaGodwitOptions(env: Record<string, string | undefined>): CreateGodwitOptions {
+  return { env, ledgerWindowMs: 0 };
+}
+
 export function createLambdaApp(options: LambdaAppOptions): Hono {
   const writeLog = options.writeLog ?? defaultWriteLog;
   let starting: Promise<{ fetch: (request: Request, env?: unknown) => Response | Promise<Response> }> | null =
@@ -58,7 +68,9 @@ export function createLambdaApp(options: LambdaAppOptions): Hono {
     const env = await resolveSecretEnvironment(options.env);
     const { config } = loadConfig({ env });
     checkChannelQueue(config);
-    const services = await (options.createServices ?? ((value) => createGodwit(value, { env })))(config);
+    const services = await (
+      options.createServices ?? ((value) => createGodwit(value, lambdaGodwitOptions(env)))
+    )(config);
     const channels = createConfiguredChannels(config, {
       chat: services.chat,
       conversations: services.conversations,
