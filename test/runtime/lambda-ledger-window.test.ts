@@ -9,7 +9,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { assembleServices, loadConfig, openAdapters } from '../../src/config/index.ts';
+import {
+  assembleServices,
+  type CreateGodwitOptions,
+  loadConfig,
+  openAdapters,
+} from '../../src/config/index.ts';
 import type { GodwitServices } from '../../src/core/services.ts';
 import type { UsageEntry } from '../../src/core/types.ts';
 import { lambdaGodwitOptions } from '../../src/runtime/lambda.ts';
@@ -44,9 +49,7 @@ const entry = (): UsageEntry => ({
 });
 
 /** Services on a new data dir, their ledger rows kept in memory, built with `options`. */
-async function servicesWith(
-  options: ReturnType<typeof lambdaGodwitOptions> | { env: Record<string, string> },
-) {
+async function servicesWith(options: CreateGodwitOptions) {
   const dataDir = join(directory, `data-${++sequence}`);
   const env = { GODWIT_DATA_DIR: dataDir, GODWIT_SAMPLE: 'false' };
   const { config } = loadConfig({ env, cwd: directory });
