@@ -209,5 +209,11 @@ async function openBlobStore(
   if (!smallBlobs) return { store: files, close: () => {} };
   // The embedded database: small originals as its rows, larger ones as files.
   const { TieredBlobStore } = await import('../storage/tiered-blob-store.ts');
-  return { store: new TieredBlobStore({ small: smallBlobs, large: files }), close: () => {} };
+  // A process that only keeps small originals collects the files a killed ingest left too.
+  const store = new TieredBlobStore({
+    small: smallBlobs,
+    large: files,
+    beforeFirstPut: () => files.collectUnnamed(),
+  });
+  return { store, close: () => {} };
 }

@@ -76,4 +76,56 @@ describe('TieredBlobStore: small blobs as rows of the embedded database, larger 
     );
     expect(await rows()).toEqual([]);
   });
+
+  describe('beforeFirstPut', () => {
+    it('runs once, before the first put of either tier, and every put waits for it', async () => {
+      const events: string[] = [];
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const prepared = new TieredBlobStore({
+        small: new PostgresBlobTable(embedded().client),
+        large: files,
+        beforeFirstPut: async () => {
+          events.push('prepare');
+          await gate;
+          events.push('prepared');
+        },
+      });
+      const puts = [
+        prepared.put('acme/kb/a.md', small, 'text/markdown').then(() => events.push('small')),
+        prepared.put('acme/kb/b.pdf', large, 'application/pdf').then(() => events.push('large')),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(events).toEqual(['prepare']);
+      expect(await rows()).toEqual([]);
+      expect(existsSync(fileOf('acme/kb/b.pdf'))).toBe(false);
+      release();
+      await Promise.all(puts);
+      expect(events.slice(0, 2)).toEqual(['prepare', 'prepared']);
+      await prepared.put('acme/kb/c.md', small, 'text/markdown');
+      expect(events.filter((event) => event === 'prepare')).toHaveLength(1);
+      expect(await rows()).toEqual(['acme/kb/a.md', 'acme/kb/c.md']);
+    });
+
+    it('a failure fails that put, which keeps nothing, and the next put runs it again', async () => {
+      let calls = 0;
+      const prepared = new TieredBlobStore({
+        small: new PostgresBlobTable(embedded().client),
+        large: files,
+        beforeFirstPut: async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('the data dir cannot be read');
+        },
+      });
+      await expect(prepared.put('acme/kb/a.md', small, 'text/markdown')).rejects.toThrow(
+        'the data dir cannot be read',
+      );
+      expect(await rows()).toEqual([]);
+      await prepared.put('acme/kb/a.md', small, 'text/markdown');
+      expect(calls).toBe(2);
+      expect(await blobs.get('acme/kb/a.md')).toEqual({ bytes: small, contentType: 'text/markdown' });
+    });
+  });
 });

@@ -16,6 +16,12 @@ export interface TieredBlobStoreOptions {
   large: BlobStore;
   /** Largest blob kept in the small tier, in bytes. Default 64 KiB. */
   smallBytes?: number;
+  /**
+   * Runs once, before the first put of either tier, and that put waits for it; a failure fails that put
+   * and the next put runs it again. The embedded default collects the large tier's leftovers here, so
+   * that a process that only ever keeps small originals collects them too.
+   */
+  beforeFirstPut?: () => Promise<void>;
 }
 
 export const DEFAULT_SMALL_BLOB_BYTES = 64 * 1024;
@@ -24,19 +30,34 @@ export class TieredBlobStore implements BlobStore {
   private readonly small: BlobStore;
   private readonly large: BlobStore;
   private readonly smallBytes: number;
+  private beforeFirstPut: (() => Promise<void>) | undefined;
+  private prepared: Promise<void> | undefined;
 
   constructor(options: TieredBlobStoreOptions) {
     this.small = options.small;
     this.large = options.large;
     this.smallBytes = options.smallBytes ?? DEFAULT_SMALL_BLOB_BYTES;
+    this.beforeFirstPut = options.beforeFirstPut;
   }
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    if (this.beforeFirstPut) await this.prepare(this.beforeFirstPut);
     if (bytes.byteLength <= this.smallBytes) {
       await this.small.put(key, bytes, contentType);
     } else {
       await this.large.put(key, bytes, contentType);
       await this.small.delete(key);
+    }
+  }
+
+  private async prepare(run: () => Promise<void>): Promise<void> {
+    this.prepared ??= run();
+    try {
+      await this.prepared;
+      this.beforeFirstPut = undefined;
+    } catch (error) {
+      this.prepared = undefined;
+      throw error;
     }
   }
 

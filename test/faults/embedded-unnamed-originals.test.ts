@@ -1,7 +1,7 @@
 /**
  * The embedded default, as `createGodwit` composes it from a configuration: originals that no document
  * names (left by a process killed between keeping a batch's originals and committing its documents) stay
- * while a process only reads, and are gone once it keeps its first original of their tier: rows of
+ * while a process only reads, and are gone once it keeps its first original, of either size: rows of
  * `small_blobs` for originals up to 64 KiB, files under `blobs/` for larger ones (with the partial writes
  * of `blobs/.partial/`). The documents' own originals stay.
  */
@@ -91,7 +91,7 @@ describe('small originals no document names, on the embedded default', () => {
     expect(left).not.toContain('default/handbook/lost.md');
   }, 60_000);
 
-  it('larger originals: files no document names, and partial writes, go before the first large original is kept', async () => {
+  it('larger originals: files no document names, and partial writes, go before the first original of any size is kept', async () => {
     const large = (source: string) => ({
       source,
       bytes: new TextEncoder().encode(
@@ -113,40 +113,53 @@ describe('small originals no document names, on the embedded default', () => {
     const [keptFile] = await readdir(objects);
     expect(keptFile).toMatch(/\.md$/);
     // What a kill between keeping a large original and committing its document leaves behind.
-    await writeFile(join(objects, 'lost.md'), large('lost.md').bytes);
-    await mkdir(partial, { recursive: true });
-    await writeFile(join(partial, 'killed.data'), 'half a file');
+    const leaveBehind = async (name: string) => {
+      await writeFile(join(objects, name), large(name).bytes);
+      await mkdir(partial, { recursive: true });
+      await writeFile(join(partial, `${name}.data`), 'half a file');
+    };
+    await leaveBehind('lost.md');
 
     const second = await open();
     try {
-      const base = await second.knowledge.requireKnowledgeBase(DEFAULT_TENANT, 'manuals');
-      // A small original does not walk the large tier.
-      await second.knowledge.ingest(DEFAULT_TENANT, base, file('small.md'));
+      // Reading does not walk the files.
       const original = await second.knowledge.originalFile(DEFAULT_TENANT, 'manuals', keptId);
       expect(new TextDecoder().decode(original.bytes)).toContain('# kept.md');
     } finally {
       await second.close();
     }
     expect((await readdir(objects)).sort()).toEqual([keptFile, 'lost.md'].sort());
-    expect(await readdir(partial)).toEqual(['killed.data']);
+    expect(await readdir(partial)).toEqual(['lost.md.data']);
 
+    // A process that keeps only small originals collects the large tier's leftovers too.
     const third = await open();
     try {
       const base = await third.knowledge.requireKnowledgeBase(DEFAULT_TENANT, 'manuals');
-      await third.knowledge.ingest(DEFAULT_TENANT, base, large('next.md'));
-      const documents = await third.knowledgeStore.listDocuments(DEFAULT_TENANT, base.id);
+      await third.knowledge.ingest(DEFAULT_TENANT, base, file('small.md'));
+    } finally {
+      await third.close();
+    }
+    expect(await readdir(objects)).toEqual([keptFile]);
+    expect(await readdir(partial).catch(() => [])).toEqual([]);
+
+    await leaveBehind('lost-again.md');
+    const fourth = await open();
+    try {
+      const base = await fourth.knowledge.requireKnowledgeBase(DEFAULT_TENANT, 'manuals');
+      await fourth.knowledge.ingest(DEFAULT_TENANT, base, large('next.md'));
+      const documents = await fourth.knowledgeStore.listDocuments(DEFAULT_TENANT, base.id);
       expect(documents.map((document) => document.source).sort()).toEqual(['kept.md', 'next.md', 'small.md']);
       for (const document of documents) {
-        const original = await third.knowledge.originalFile(DEFAULT_TENANT, 'manuals', document.id);
+        const original = await fourth.knowledge.originalFile(DEFAULT_TENANT, 'manuals', document.id);
         expect(new TextDecoder().decode(original.bytes)).toContain(`# ${document.source}`);
       }
     } finally {
-      await third.close();
+      await fourth.close();
     }
     const left = await readdir(objects);
     expect(left).toHaveLength(2);
     expect(left).toContain(keptFile);
-    expect(left).not.toContain('lost.md');
-    expect(await readdir(partial)).toEqual([]);
+    expect(left).not.toContain('lost-again.md');
+    expect(await readdir(partial).catch(() => [])).toEqual([]);
   }, 60_000);
 });

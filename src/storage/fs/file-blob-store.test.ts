@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -267,6 +268,33 @@ describe('FileBlobStore', () => {
       expect(await store.get('acme/kb/lost-typed')).toBeUndefined();
       expect(await readdir(join(root, 'store', 'types', 'acme', 'kb'))).toEqual([]);
       expect(await readdir(join(root, 'store', '.partial'))).toEqual([]);
+    });
+
+    it('collects when asked before any put, once, and then its own first put asks nothing', async () => {
+      await leaveBehind();
+      let calls = 0;
+      const store = new FileBlobStore({
+        root: join(root, 'store'),
+        unnamedKeys: async (keys) => {
+          calls++;
+          return keys.filter((key) => key !== 'acme/kb/named.pdf');
+        },
+      });
+      await Promise.all([store.collectUnnamed(), store.collectUnnamed()]);
+      expect(calls).toBe(1);
+      expect(await store.get('acme/kb/lost.pdf')).toBeUndefined();
+      expect(await text(store, 'acme/kb/named.pdf')).toBe('%PDF named');
+      expect(existsSync(join(root, 'store', '.partial'))).toBe(false);
+      await store.put('acme/kb/next.md', bytes('# Next'), 'text/markdown');
+      expect(calls).toBe(1);
+      expect(await text(store, 'acme/kb/next.md')).toBe('# Next');
+    });
+
+    it('without unnamedKeys, collecting does nothing', async () => {
+      await leaveBehind();
+      await blobs.collectUnnamed();
+      expect(await text(blobs, 'acme/kb/lost.pdf')).toBe('%PDF lost');
+      expect(await readdir(join(root, 'store', '.partial'))).toEqual(['left.data']);
     });
 
     it('asks about a types/ file whose blob was never moved into place', async () => {

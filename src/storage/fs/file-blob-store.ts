@@ -5,11 +5,12 @@
  * are atomic: a reader sees the old bytes or the new ones, never a partial file. A `types/` file, when
  * there is one, is always read first, so data dirs written before the extension rule read as they did.
  *
- * With `unnamedKeys` (the embedded data dir, which only one process writes), the first put of the store
- * collects what a process killed while ingesting left behind: the files of `.partial/`, and the blobs
- * nothing names (an original kept before its document was committed, or one a re-ingested document had
- * just replaced). Before that put, nothing of this process is waiting to be named. Commands that only
- * read never pay for the walk.
+ * With `unnamedKeys` (the embedded data dir, which only one process writes), the store collects what a
+ * process killed while ingesting left behind: the files of `.partial/`, and the blobs nothing names (an
+ * original kept before its document was committed, or one a re-ingested document had just replaced). It
+ * does so before its own first put, or earlier when `collectUnnamed` is called (the embedded default calls
+ * it before the first original of any size is kept). Before then, nothing of this process is waiting to be
+ * named. Commands that only read never pay for the walk.
  */
 import { randomUUID } from 'node:crypto';
 import { type Dirent, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,8 @@ export interface FileBlobStoreOptions {
   now?: () => number;
   /**
    * Only where no other process writes under `root`: given the keys of the stored blobs, the ones nothing
-   * names any more. They are deleted, with `.partial/`'s leftovers, before the store's first put.
+   * names any more. They are deleted, with `.partial/`'s leftovers, before the store's first put (or when
+   * `collectUnnamed` is called, if that is earlier).
    */
   unnamedKeys?: (keys: readonly string[]) => Promise<readonly string[]>;
 }
@@ -143,10 +145,7 @@ export class FileBlobStore implements BlobStore {
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     const segments = blobKeySegments(key);
     requireBlobContentType(key, contentType);
-    if (this.unnamedKeys) {
-      this.collected ??= this.collectUnnamed(this.unnamedKeys);
-      await this.collected;
-    }
+    await this.collectUnnamed();
     const partial = join(this.root, '.partial');
     const dataTemporary = join(partial, `${randomUUID()}.data`);
     const typeTemporary = join(partial, `${randomUUID()}.type`);
@@ -200,10 +199,18 @@ export class FileBlobStore implements BlobStore {
   }
 
   /**
-   * Best effort, once per store: what cannot be read or deleted now stays for a later process's first put.
-   * Runs before this store has written anything, so `.partial/` holds only a dead process's writes.
+   * Collects what a killed process left (see `unnamedKeys`), once per store; without `unnamedKeys`, does
+   * nothing. Call it only before anything of this process can be waiting to be named: the store's own
+   * first put does. Never fails: what cannot be read or deleted now stays for a later process.
    */
-  private async collectUnnamed(unnamedKeys: NonNullable<FileBlobStoreOptions['unnamedKeys']>): Promise<void> {
+  collectUnnamed(): Promise<void> {
+    if (!this.unnamedKeys) return Promise.resolve();
+    this.collected ??= this.deleteUnnamed(this.unnamedKeys);
+    return this.collected;
+  }
+
+  /** Runs before this store has written anything, so `.partial/` holds only a dead process's writes. */
+  private async deleteUnnamed(unnamedKeys: NonNullable<FileBlobStoreOptions['unnamedKeys']>): Promise<void> {
     await rm(join(this.root, '.partial'), { recursive: true, force: true }).catch(() => {});
     try {
       const keys = [...new Set([...(await this.storedKeys('objects')), ...(await this.storedKeys('types'))])];
