@@ -13,8 +13,10 @@
  * With --runs N, the whole benchmark runs N times, each in a fresh process with fresh servers and data dir,
  * and the result lists each run's figures with the median throughput ratio (the goal is a median of runs).
  *
- * Under load: non-streaming POST /v1/chat/completions, 10 connections, a warm-up run, then a
- * fixed-duration measured run per target. Latency percentiles come from every response's own time
+ * Under load: non-streaming POST /v1/chat/completions, 10 connections, a warm-up run per target, then
+ * the measured time of each target in slices taken in turn (direct, Godwit, Portkey, then again in a
+ * rotated order), so that a change in the shared machine's speed during the run hits every target alike;
+ * each target's figures add up its slices. Latency percentiles come from every response's own time
  * (autocannon's histogram keeps whole milliseconds only). Sequential: one request at a time, a plain one
  * then a `stream: true` one, targets interleaved request by request; streams are timed to the headers,
  * the first body byte and the first content token.
@@ -68,7 +70,9 @@ interface Target {
 
 interface Settings {
   warmupSeconds: number;
+  /** Measured seconds per target under load, in `slices` equal slices taken in turn with the other targets. */
   durationSeconds: number;
+  slices: number;
   /** Sequential rounds (one plain and one streaming request per target) run before measuring. */
   sequentialWarmup: number;
   /** Sequential rounds measured. */
@@ -365,9 +369,11 @@ interface LoadRun {
   seconds: number;
   completed: number;
   requestsPerSecond: number;
+  /** Requests per second in each measured slice, in the order taken. */
+  sliceRequestsPerSecond: number[];
   /** From every 2xx response's own time, to the microsecond. */
   latencyMs: { p50: number; p90: number; p99: number; mean: number; max: number };
-  /** autocannon's own histogram, whole milliseconds. */
+  /** autocannon's own histogram, whole milliseconds (the median of the slices' figures). */
   autocannonLatencyMs: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -428,7 +434,24 @@ function runAutocannon(target: Target, seconds: number, latencies: number[]): Pr
   });
 }
 
-async function loadRun(target: Target, seconds: number, context: Context): Promise<LoadRun> {
+/** What one autocannon run against a target measured, before the runs of a target are added up. */
+interface Slice {
+  seconds: number;
+  completed: number;
+  latencies: number[];
+  autocannonP50: number;
+  autocannonP99: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  forwarded: number;
+  connectionsOpened: number;
+  cpuMs: number;
+  mainThreadCpuMs: number;
+  upstreamCpuMs: number;
+}
+
+async function loadSlice(target: Target, seconds: number, context: Context): Promise<Slice> {
   const latencies: number[] = [];
   const upstreamBefore = await upstreamStats(context);
   const pid = target.server.child.pid!;
@@ -436,28 +459,53 @@ async function loadRun(target: Target, seconds: number, context: Context): Promi
   const mainThreadBefore = mainThreadCpuMilliseconds(pid);
   const upstreamCpuBefore = cpuMilliseconds(context.upstream.child.pid!);
   const result = await runAutocannon(target, seconds, latencies);
-  const cpuUsed = cpuMilliseconds(pid) - cpuBefore;
-  const mainThreadUsed = mainThreadCpuMilliseconds(pid) - mainThreadBefore;
-  const upstreamCpuUsed = cpuMilliseconds(context.upstream.child.pid!) - upstreamCpuBefore;
+  const cpuMs = cpuMilliseconds(pid) - cpuBefore;
+  const mainThreadCpuMs = mainThreadCpuMilliseconds(pid) - mainThreadBefore;
+  const upstreamCpuMs = cpuMilliseconds(context.upstream.child.pid!) - upstreamCpuBefore;
   const upstreamAfter = await upstreamStats(context);
-  const completed = result['2xx'];
-  const perRequest = (milliseconds: number) =>
-    completed > 0 ? round((milliseconds * 1000) / completed, 1) : null;
   return {
     seconds: result.duration,
-    completed,
-    requestsPerSecond: round(completed / result.duration, 1),
-    latencyMs: latencySummary(latencies),
-    autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+    completed: result['2xx'],
+    latencies,
+    autocannonP50: result.latency.p50,
+    autocannonP99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    forwardedToUpstream: upstreamAfter.chatRequests - upstreamBefore.chatRequests,
-    upstreamConnectionsOpened: upstreamAfter.connections - upstreamBefore.connections,
+    forwarded: upstreamAfter.chatRequests - upstreamBefore.chatRequests,
+    connectionsOpened: upstreamAfter.connections - upstreamBefore.connections,
+    cpuMs,
+    mainThreadCpuMs,
+    upstreamCpuMs,
+  };
+}
+
+/** A target's slices added up: counts and CPU summed, latency percentiles over every response. */
+function summarizeLoad(target: Target, slices: Slice[]): LoadRun {
+  const sum = (pick: (slice: Slice) => number) => slices.reduce((total, slice) => total + pick(slice), 0);
+  const seconds = sum((slice) => slice.seconds);
+  const completed = sum((slice) => slice.completed);
+  const perRequest = (milliseconds: number) =>
+    completed > 0 ? round((milliseconds * 1000) / completed, 1) : null;
+  return {
+    seconds: round(seconds, 2),
+    completed,
+    requestsPerSecond: round(completed / seconds, 1),
+    sliceRequestsPerSecond: slices.map((slice) => round(slice.completed / slice.seconds, 1)),
+    latencyMs: latencySummary(slices.flatMap((slice) => slice.latencies)),
+    autocannonLatencyMs: {
+      p50: median(slices.map((slice) => slice.autocannonP50)),
+      p99: median(slices.map((slice) => slice.autocannonP99)),
+    },
+    non2xx: sum((slice) => slice.non2xx),
+    errors: sum((slice) => slice.errors),
+    timeouts: sum((slice) => slice.timeouts),
+    forwardedToUpstream: sum((slice) => slice.forwarded),
+    upstreamConnectionsOpened: sum((slice) => slice.connectionsOpened),
     cpuMicrosecondsPerRequest: {
-      target: perRequest(cpuUsed),
-      targetMainThread: perRequest(mainThreadUsed),
-      upstream: target.name === 'direct' ? null : perRequest(upstreamCpuUsed),
+      target: perRequest(sum((slice) => slice.cpuMs)),
+      targetMainThread: perRequest(sum((slice) => slice.mainThreadCpuMs)),
+      upstream: target.name === 'direct' ? null : perRequest(sum((slice) => slice.upstreamCpuMs)),
     },
   };
 }
@@ -644,8 +692,8 @@ function ownerOf(stack: ProfileNode[]): string {
   return areaOf(leaf.url, leaf.functionName);
 }
 
-/** Each busy sample in `window`: its stack (leaf first) and the microseconds it stands for. */
-function busySamples(profile: CpuProfile, window: ClockWindow) {
+/** Each busy sample in `windows`: its stack (leaf first) and the microseconds it stands for. */
+function busySamples(profile: CpuProfile, windows: ClockWindow[]) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
@@ -653,7 +701,7 @@ function busySamples(profile: CpuProfile, window: ClockWindow) {
   let [sampled, idle, clock] = [0, 0, profile.startTime];
   profile.samples.forEach((id, index) => {
     clock += profile.timeDeltas[index] ?? 0;
-    if (clock < window.start || clock > window.end) return;
+    if (!windows.some((window) => clock >= window.start && clock <= window.end)) return;
     const microseconds = profile.timeDeltas[index + 1] ?? 0;
     sampled += microseconds;
     if (byId.get(id)!.callFrame.functionName === '(idle)') {
@@ -671,10 +719,10 @@ function busySamples(profile: CpuProfile, window: ClockWindow) {
 
 /**
  * Busy time by owner (see ownerOf), self time by function, and inclusive time by area and by function
- * of the repository's own code, in `window`.
+ * of the repository's own code, in `windows`.
  */
-function summarizeProfile(profile: CpuProfile, window: ClockWindow) {
-  const { samples, sampled, idle } = busySamples(profile, window);
+function summarizeProfile(profile: CpuProfile, windows: ClockWindow[]) {
+  const { samples, sampled, idle } = busySamples(profile, windows);
   const [byOwner, selfByFunction] = [new Map<string, number>(), new Map<string, number>()];
   const [inclusiveByArea, inclusiveOwnCode] = [new Map<string, number>(), new Map<string, number>()];
   for (const { stack, microseconds } of samples) {
@@ -691,11 +739,11 @@ function summarizeProfile(profile: CpuProfile, window: ClockWindow) {
   }
   const busy = Math.max(1, sampled - idle);
   return {
-    /** The window in seconds from the profile's start, for finding it again in a profile viewer. */
-    secondsIntoProfile: [
+    /** The windows in seconds from the profile's start, for finding them again in a profile viewer. */
+    secondsIntoProfile: windows.map((window) => [
       round((window.start - profile.startTime) / 1e6, 3),
       round((window.end - profile.startTime) / 1e6, 3),
-    ],
+    ]),
     sampledMs: round(sampled / 1000, 1),
     idleMs: round(idle / 1000, 1),
     busyTimeByOwner: topShares(byOwner, busy, 20),
@@ -707,7 +755,7 @@ function summarizeProfile(profile: CpuProfile, window: ClockWindow) {
 }
 
 /** Godwit's main-thread profile, summarized for each named window (start-up and warm-up left out). */
-function readGodwitProfile(profileDir: string, windows: Record<string, ClockWindow>) {
+function readGodwitProfile(profileDir: string, windows: Record<string, ClockWindow[]>) {
   // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile; thread 0 is the main thread (tsx's module
   // loader hooks run on a thread of their own and write a second, idle profile).
   const files = readdirSync(profileDir).filter((name) => /\.\d+\.0\.\d+\.cpuprofile$/.test(name));
@@ -716,7 +764,7 @@ function readGodwitProfile(profileDir: string, windows: Record<string, ClockWind
   const newest = files.sort().at(-1)!;
   const profile = JSON.parse(readFileSync(join(profileDir, newest), 'utf8')) as CpuProfile;
   const summaries: Record<string, ReturnType<typeof summarizeProfile>> = {};
-  for (const [name, window] of Object.entries(windows)) summaries[name] = summarizeProfile(profile, window);
+  for (const [name, taken] of Object.entries(windows)) summaries[name] = summarizeProfile(profile, taken);
   return { file: join(profileDir, newest), ...summaries };
 }
 
@@ -817,24 +865,34 @@ async function startAll(
   return { upstream, targets: [direct, godwit, portkey] };
 }
 
-/** Warm-up then measured run per target, in turn; Godwit's measured run is also the profile's window. */
+/**
+ * A warm-up run per target, then each target's measured time in slices taken in turn, the order rotated
+ * from one round to the next. Godwit's measured slices are also the profile's windows.
+ */
 async function measureLoad(targets: Target[], settings: Settings, context: Context) {
-  const load = {} as Record<TargetName, LoadRun>;
   let godwitWarmupResponses = 0;
-  let profileWindow: ClockWindow = { start: 0, end: 0 };
   for (const target of targets) {
-    progress(
-      `${target.name}: warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s measured…`,
-    );
-    const warmup = await loadRun(target, settings.warmupSeconds, context);
-    const start = monotonicMicroseconds();
-    load[target.name] = await loadRun(target, settings.durationSeconds, context);
-    if (target.name === 'godwit') {
-      profileWindow = { start, end: monotonicMicroseconds() };
-      godwitWarmupResponses = warmup.completed;
+    progress(`${target.name}: warm-up ${settings.warmupSeconds} s…`);
+    const warmup = await loadSlice(target, settings.warmupSeconds, context);
+    if (target.name === 'godwit') godwitWarmupResponses = warmup.completed;
+  }
+  const sliceSeconds = settings.durationSeconds / settings.slices;
+  progress(
+    `measured: ${settings.slices} rounds of ${sliceSeconds} s per target, ${settings.durationSeconds} s each in all…`,
+  );
+  const slices = new Map<TargetName, Slice[]>(targets.map((target) => [target.name, []]));
+  const profileWindows: ClockWindow[] = [];
+  for (let round = 0; round < settings.slices; round++) {
+    for (let turn = 0; turn < targets.length; turn++) {
+      const target = targets[(round + turn) % targets.length]!;
+      const start = monotonicMicroseconds();
+      slices.get(target.name)!.push(await loadSlice(target, sliceSeconds, context));
+      if (target.name === 'godwit') profileWindows.push({ start, end: monotonicMicroseconds() });
     }
   }
-  return { load, godwitWarmupResponses, profileWindow };
+  const load = {} as Record<TargetName, LoadRun>;
+  for (const target of targets) load[target.name] = summarizeLoad(target, slices.get(target.name)!);
+  return { load, godwitWarmupResponses, profileWindows };
 }
 
 async function main(): Promise<void> {
@@ -842,8 +900,8 @@ async function main(): Promise<void> {
   if (runs > 1) return runRepeatedly(runs, quick, databaseUrl);
   const database = databaseUrl ? { url: databaseUrl, schema: `bench_gateway_${process.pid}` } : null;
   const settings: Settings = quick
-    ? { warmupSeconds: 2, durationSeconds: 3, sequentialWarmup: 10, sequentialRequests: 50 }
-    : { warmupSeconds: 3, durationSeconds: 10, sequentialWarmup: 20, sequentialRequests: 200 };
+    ? { warmupSeconds: 2, durationSeconds: 3, slices: 3, sequentialWarmup: 10, sequentialRequests: 50 }
+    : { warmupSeconds: 3, durationSeconds: 10, slices: 5, sequentialWarmup: 20, sequentialRequests: 200 };
   const scratch = mkdtempSync(join(tmpdir(), 'godwit-bench-gateway-'));
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const servers: ServerProcess[] = [];
@@ -852,17 +910,17 @@ async function main(): Promise<void> {
     const { upstream, targets } = await startAll(scratch, profileDir, database, servers);
     for (const target of targets) await checkTarget(target, agent);
     const context: Context = { upstream: upstream.server, upstreamPort: upstream.port, agent };
-    const { load, godwitWarmupResponses, profileWindow } = await measureLoad(targets, settings, context);
+    const { load, godwitWarmupResponses, profileWindows } = await measureLoad(targets, settings, context);
     const rounds = settings.sequentialWarmup + settings.sequentialRequests;
     progress(`sequential: ${rounds} rounds of one plain and one streaming request per target…`);
     const sequentialStart = monotonicMicroseconds();
     const sequential = await measureSequential(targets, settings, agent);
     const sequentialWindow = { start: sequentialStart, end: monotonicMicroseconds() };
     const ledger = {
-      // Two checks, the two load runs, and two requests per sequential round.
+      // Two checks, the warm-up and the measured slices, and two requests per sequential round.
       godwitResponsesReceived: 2 + godwitWarmupResponses + load.godwit.completed + 2 * rounds,
       godwitLedgerCalls: await ledgerCalls(targets[1]!, agent),
-      note: 'The ledger may exceed the responses received by the requests still in flight when each autocannon run stopped (at most 10 per run).',
+      note: 'The ledger may exceed the responses received by the requests still in flight when each autocannon run stopped (at most 10 per run: the warm-up and each slice).',
     };
     agent.destroy();
     await Promise.all(servers.map((server) => stopServer(server)));
@@ -887,8 +945,8 @@ async function main(): Promise<void> {
       ledger,
       godwitProfile: profileDir
         ? readGodwitProfile(profileDir, {
-            measuredLoadRun: profileWindow,
-            sequentialRounds: sequentialWindow,
+            measuredLoadSlices: profileWindows,
+            sequentialRounds: [sequentialWindow],
           })
         : null,
     });
