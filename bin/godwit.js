@@ -28,7 +28,10 @@ if (optimize !== '1') {
 const compiled = new URL('../dist/build.json', import.meta.url);
 let main;
 if (existsSync(compiled)) {
-  ({ main } = await import('../dist/cli/main.js'));
+  // The bundle (scripts/bundle-command.mjs) reads a few files where dist/cli/ reads hundreds; a dist/ built
+  // before there was a bundle has dist/cli/ only.
+  const bundled = new URL('../dist/bundle/main.js', import.meta.url);
+  ({ main } = await import(existsSync(bundled) ? bundled.href : '../dist/cli/main.js'));
 } else {
   process.stderr.write(
     'godwit: dist/ is missing, so the TypeScript sources are compiled on every start (slow). Run `npm run build` once to fix this.\n',

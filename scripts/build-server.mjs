@@ -2,7 +2,8 @@
 /**
  * Compiles the server and CLI sources (src/**\/*.ts, tests left out) to JavaScript in dist/, one file per
  * source file at the same depth, so paths resolved from `import.meta.url` (package.json, examples/handbook,
- * web/dist, infra/) land where they do from src/. Packages stay imports of node_modules.
+ * web/dist, infra/) land where they do from src/. Packages stay imports of node_modules. Then the `godwit`
+ * command's bundle is built from those files into dist/bundle/ (scripts/bundle-command.mjs).
  *
  *   node scripts/build-server.mjs        (run by `npm run build` and at `prepare`)
  *
@@ -68,6 +69,9 @@ if (await buildPgliteTemplate()) {
     `Built the PGlite template for new data dirs in ${relative(ROOT, OUT)}/${TEMPLATE}/ in ${templateSeconds} s.`,
   );
 }
+// The godwit command's bundle (scripts/bundle-command.mjs), from the files just compiled.
+const { bundleCommand } = await import('./bundle-command.mjs');
+await bundleCommand();
 // Marks the build so bin/godwit.js can tell a compiled tree from a half-written one.
 writeFileSync(join(OUT, 'build.json'), `${JSON.stringify({ files: entryPoints.length }, null, 2)}\n`);
 const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);

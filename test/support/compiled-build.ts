@@ -1,7 +1,7 @@
 /**
- * Vitest global setup: tests that spawn `bin/godwit.js` run the compiled dist/ build, as users do. Rebuilds
- * dist/ (scripts/build-server.mjs, a few seconds) when it is missing or older than any source file, so
- * those tests never run stale JavaScript.
+ * Vitest global setup: tests that spawn `bin/godwit.js` run the compiled dist/ build and its bundle, as users
+ * do. Rebuilds dist/ (scripts/build-server.mjs, a few seconds) when it is missing or older than any source
+ * file or build script, so those tests never run stale JavaScript.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -29,7 +29,9 @@ function buildTime(): number {
 }
 
 export default function setup(): void {
-  if (buildTime() >= newestSourceTime(join(ROOT, 'src'))) return;
+  // The build scripts count as sources: a change to how the command is bundled rebuilds it too.
+  const newest = Math.max(newestSourceTime(join(ROOT, 'src')), newestSourceTime(join(ROOT, 'scripts')));
+  if (buildTime() >= newest) return;
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-server.mjs')], {
     cwd: ROOT,
     stdio: 'inherit',
