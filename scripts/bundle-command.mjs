@@ -71,13 +71,11 @@ const choosePackages = {
 const keepModuleAddresses = {
   name: 'godwit-module-addresses',
   setup(plugin) {
-    const compiled = new RegExp(
-      `^${DIST.replaceAll('\\', '\\\\').replaceAll(sep, '[\\\\/]')}[\\\\/].*\\.js$`,
-    );
-    plugin.onLoad({ filter: compiled }, (args) => {
+    // Matched by prefix, not by a pattern built from the path: an install path may hold `+` or `(`.
+    plugin.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(DIST + sep)) return undefined;
       const source = readFileSync(args.path, 'utf8');
-      if (!source.includes('import.meta.url'))
-        return { contents: source, loader: 'js', resolveDir: dirname(args.path) };
+      if (!source.includes('import.meta.url')) return undefined;
       const fromBundle = relative(BUNDLE_DIRECTORY, args.path).split(sep).join('/');
       const address = `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`;
       return {
