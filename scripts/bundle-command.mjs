@@ -98,6 +98,7 @@ export async function bundleCommand() {
     platform: 'node',
     target: 'node20.19',
     chunkNames: 'chunk-[hash]',
+    sourcemap: 'linked',
     // Bundled CommonJS packages (commander, busboy) call require() for Node's own modules.
     banner: {
       js: "import { createRequire as __godwitCreateRequire } from 'node:module'; const require = __godwitCreateRequire(import.meta.url);",
