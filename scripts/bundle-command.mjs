@@ -21,7 +21,7 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
-export const BUNDLE_DIRECTORY = join(DIST, 'bundle');
+const BUNDLE_DIRECTORY = join(DIST, 'bundle');
 
 /**
  * Packages bundled in: the ones every start of `godwit` loads, and those given objects of a bundled one,

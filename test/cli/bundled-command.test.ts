@@ -4,13 +4,12 @@
  * loaded a second time from node_modules. What the bundled code reads next to itself (the PGlite template,
  * the sample, the web app, the parsing thread) is exercised by every test that spawns bin/godwit.js.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnvironment, GODWIT_ROOT, startGodwit } from '../support/godwit-process.ts';
+import { GODWIT_ROOT, runCli, startGodwit } from '../support/godwit-process.ts';
 
 let scratch: string;
 let register: string;
@@ -31,34 +30,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function loadedBy(args: string[]): Promise<{ code: number | null; stdout: string; loaded: string[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', register, join(GODWIT_ROOT, 'bin/godwit.js'), ...args],
-      {
-        cwd: GODWIT_ROOT,
-        env: cleanEnvironment({ GODWIT_DATA_DIR: join(scratch, 'data') }),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code,
-        stdout,
-        loaded: [...stderr.matchAll(/^LOADED (\S+)$/gm)].map((match) => match[1]!),
-      }),
-    );
+/** Runs `godwit <args>` as users do, with the hook above preloaded, and lists the file modules it loaded. */
+async function loadedBy(args: string[]): Promise<{ code: number | null; stdout: string; loaded: string[] }> {
+  const result = await runCli(args, {
+    env: { GODWIT_DATA_DIR: join(scratch, 'data'), NODE_OPTIONS: `--import=${register}` },
   });
+  return {
+    code: result.code,
+    stdout: result.stdout,
+    loaded: [...result.stderr.matchAll(/^LOADED (\S+)$/gm)].map((match) => match[1]!),
+  };
 }
 
 describe('the shipped godwit command runs from its bundle', () => {
