@@ -2,7 +2,8 @@
  * What `godwit ingest` reads: a file, a folder (recursively; hidden entries and unsupported extensions are
  * listed as skipped), or an http(s) URL.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { type UrlGuard, UrlRefusedError } from '../net/index.ts';
@@ -49,15 +50,42 @@ async function walk(root: string, directory: string, extensions: readonly string
     if (entry.name.startsWith('.')) continue;
     const path = join(directory, entry.name);
     const source = relative(root, path).split('\\').join('/');
+    const supported = extensions.includes(extname(entry.name).toLowerCase());
     if (entry.isDirectory()) await walk(root, path, extensions, into);
+    // A link named like a supported file is read through; one that leads nowhere fails alone, when read.
+    // Links to folders are not followed, so a link back up the tree cannot loop.
+    else if (entry.isSymbolicLink() && supported) into.files.push(localFile(path, source));
+    else if (entry.isSymbolicLink())
+      into.skipped.push({
+        source,
+        reason: 'symbolic link not followed: only links to supported files are read',
+      });
     else if (!entry.isFile()) continue;
-    else if (extensions.includes(extname(entry.name).toLowerCase())) into.files.push(localFile(path, source));
+    else if (supported) into.files.push(localFile(path, source));
     else into.skipped.push({ source, reason: `unsupported file type; supported: ${extensions.join(' ')}` });
   }
 }
 
+/**
+ * Read synchronously: a folder's files are read one after another, and for small files one synchronous read
+ * is about a twentieth of the CPU of `fs.promises.readFile`, which goes through the thread pool four times
+ * (open, stat, read, close). A command has no other request to serve meanwhile.
+ */
 function localFile(path: string, source: string): InputFile {
-  return { source, read: async () => ({ bytes: new Uint8Array(await readFile(path)) }) };
+  return {
+    source,
+    read: async () => {
+      try {
+        return { bytes: new Uint8Array(readFileSync(path)) };
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new ValidationError(
+          `${source} could not be read (${reason}); check that it exists, is a file and is readable.`,
+          { cause: error, details: { field: 'file' } },
+        );
+      }
+    },
+  };
 }
 
 /** Failures of the network or the far side, not of the URL itself: exit 1, as any failed ingest. */

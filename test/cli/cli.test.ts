@@ -2,7 +2,7 @@
  * The `godwit` command, run in-process against a fresh data directory per test: the README's flow, the
  * JSON contracts, and bad input (exit codes, messages, nothing changed).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -141,6 +141,44 @@ describe('godwit CLI', () => {
     const folderAgain = await run(['--data-dir', dataDir, 'ingest', folder, '--kb', 'mine', '--json']);
     expect(folderAgain.code).toBe(1);
     expect(JSON.parse(folderAgain.stdout)).toMatchObject({ unchanged: 2, created: 0, updated: 0 });
+  });
+
+  it('reads links to files, fails a file that cannot be read alone, and does not follow links to folders', async () => {
+    const dataDir = freshDataDir();
+    const elsewhere = docsFolder({
+      'runbook.md': '# Runbook\n\nPage the on-call engineer when the queue backs up.\n',
+    });
+    const folder = docsFolder({ 'guide.md': '# Guide\n\nThe staging cluster restarts every Sunday.\n' });
+    symlinkSync(join(elsewhere, 'runbook.md'), join(folder, 'linked.md'));
+    symlinkSync(join(elsewhere, 'removed.md'), join(folder, 'dangling.txt'));
+    symlinkSync(elsewhere, join(folder, 'more-docs'));
+    symlinkSync(elsewhere, join(folder, 'looks-like-a-file.md'));
+
+    const ingest = await run(['--data-dir', dataDir, 'ingest', folder, '--kb', 'mine', '--json']);
+    expect(ingest.code).toBe(1);
+    const summary = JSON.parse(ingest.stdout) as {
+      files: number;
+      created: number;
+      skipped: Array<{ source: string; reason: string }>;
+    };
+    expect(summary.created).toBe(2);
+    const skipped = Object.fromEntries(summary.skipped.map((entry) => [entry.source, entry.reason]));
+    expect(Object.keys(skipped).sort()).toEqual(['dangling.txt', 'looks-like-a-file.md', 'more-docs']);
+    expect(skipped['dangling.txt']).toMatch(
+      /dangling\.txt could not be read \(ENOENT\); check that it exists/,
+    );
+    expect(skipped['looks-like-a-file.md']).toMatch(/could not be read \(EISDIR\)/);
+    expect(skipped['more-docs']).toMatch(/symbolic link not followed/);
+
+    // Nothing of the failed files was kept: the base holds the two files that were read.
+    const listed = await run(['--data-dir', dataDir, 'kb', 'list', '--json']);
+    expect(listed.code).toBe(0);
+    const { knowledgeBases } = JSON.parse(listed.stdout) as {
+      knowledgeBases: Array<{ name: string; documents: number; failed: number }>;
+    };
+    expect(knowledgeBases.find((base) => base.name === 'mine')).toMatchObject({ documents: 2, failed: 0 });
+    const search = await run(['--data-dir', dataDir, 'search', 'on-call queue', '--kb', 'mine', '--json']);
+    expect(JSON.parse(search.stdout).results[0]?.source).toBe('linked.md');
   });
 
   it('exits 2 with a clear message for bad usage and bad configuration', async () => {

@@ -46,15 +46,28 @@ export async function ingestCommand(
   const outcomes: IngestOutcome[] = [];
   const progress = createProgress(output, input.files.length, options.json === true && !output.interactive);
   try {
-    const read = async function* () {
-      for (const file of input.files) {
-        const { bytes, mimeType } = await file.read();
-        yield { source: file.source, bytes, ...(mimeType ? { mimeType } : {}) };
-      }
-    };
     const heard = (outcome: IngestOutcome) => {
       outcomes.push(outcome);
       progress.tick(`${basename(outcome.source)} ${outcome.status}`);
+    };
+    // A file that cannot be read (removed since the folder was listed, a link that leads nowhere) fails
+    // alone, with its reason; the others go on.
+    const read = async function* () {
+      for (const file of input.files) {
+        let content: Awaited<ReturnType<typeof file.read>>;
+        try {
+          content = await file.read();
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          heard(unreadableOutcome(file.source, error));
+          continue;
+        }
+        yield {
+          source: file.source,
+          bytes: content.bytes,
+          ...(content.mimeType ? { mimeType: content.mimeType } : {}),
+        };
+      }
     };
     // A local data dir takes the files in batches (one storage write per batch); a server, one by one.
     if (backend.ingestMany) await backend.ingestMany(options.kb, read(), heard);
@@ -68,6 +81,17 @@ export async function ingestCommand(
   else printSummary(summary, output);
   const bad = outcomes.some((outcome) => outcome.status === 'failed');
   return bad || input.files.length === 0 ? 1 : 0;
+}
+
+function unreadableOutcome(source: string, error: ValidationError): IngestOutcome {
+  return {
+    source,
+    status: 'failed',
+    documentId: null,
+    chunks: 0,
+    error: error.message,
+    errorCode: error.code,
+  };
 }
 
 function serverUrl(value: string): string {

@@ -1,10 +1,11 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPgliteTemplate } from './build-pglite-template.ts';
+import { buildPgliteTemplate, DROPPED_DATABASES } from './build-pglite-template.ts';
 import { openPostgresStorage, UNFINISHED_DOCUMENT_ERROR } from './open-postgres-storage.ts';
+import { openPgliteClient } from './pglite-client.ts';
 import { copyTemplateInto, isCurrentTemplate, isNewDataDir, isUsableTemplate } from './pglite-template.ts';
 
 describe('the PGlite template for new data dirs', () => {
@@ -49,6 +50,36 @@ describe('the PGlite template for new data dirs', () => {
     } finally {
       await third.close();
     }
+  });
+
+  it('keeps only the database Godwit uses, so a new data dir copies a third of the files', async () => {
+    const dataDir = join(root, 'databases');
+    const client = await openPgliteClient(dataDir, { template });
+    try {
+      const rows = await client.query<{ datname: string }>(
+        'SELECT datname FROM pg_database ORDER BY datname',
+      );
+      expect(rows.map((row) => row.datname)).toEqual(['postgres']);
+      expect(DROPPED_DATABASES.every((name) => !rows.some((row) => row.datname === name))).toBe(true);
+      // CREATE DATABASE, which Godwit never runs, has no template1 to copy.
+      await expect(client.query('CREATE DATABASE extra')).rejects.toThrow(/does not exist/);
+    } finally {
+      await client.close();
+    }
+    expect(readdirSync(join(template, 'base'))).toEqual(['5']);
+    expect(countFiles(template)).toBeLessThan(600);
+  });
+
+  it('is rebuilt when it was made with all three databases, and is used until then', async () => {
+    const older = join(root, 'older-layout');
+    cpSync(template, older, { recursive: true });
+    const descriptionFile = join(older, 'godwit-template.json');
+    const { layout: _layout, ...description } = JSON.parse(readFileSync(descriptionFile, 'utf8')) as {
+      layout: number;
+    };
+    writeFileSync(descriptionFile, JSON.stringify(description));
+    expect(isUsableTemplate(older)).toBe(true);
+    expect(isCurrentTemplate(older)).toBe(false);
   });
 
   it('marks a document left processing by a process that died as failed, at the next open', async () => {
@@ -114,3 +145,8 @@ describe('the PGlite template for new data dirs', () => {
     }
   }, 120_000);
 });
+
+function countFiles(directory: string): number {
+  return readdirSync(directory, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile())
+    .length;
+}

@@ -16,8 +16,16 @@ import { MIGRATIONS } from './schema-migrations.ts';
 export const TEMPLATE_DIRECTORY = fileURLToPath(new URL('../../../dist/pglite-template/', import.meta.url));
 const DESCRIPTION_FILE = 'godwit-template.json';
 
+/**
+ * What a template's layout is, beyond PGlite's version and the migrations: 2 since the template keeps the
+ * `postgres` database alone (build-pglite-template.ts). A template of another layout is rebuilt at the
+ * next build, and is still usable until then.
+ */
+const TEMPLATE_LAYOUT = 2;
+
 interface TemplateDescription {
   pgliteVersion: string;
+  layout: number;
   /** Migration ids the template holds; newer ones are applied at open as on any existing database. */
   migrations: number[];
 }
@@ -26,6 +34,7 @@ interface TemplateDescription {
 export function currentTemplateDescription(): TemplateDescription {
   return {
     pgliteVersion: installedPgliteVersion(),
+    layout: TEMPLATE_LAYOUT,
     migrations: MIGRATIONS.map((migration) => migration.id).sort((left, right) => left - right),
   };
 }
@@ -89,9 +98,10 @@ function readDescription(templateDirectory: string): TemplateDescription | null 
   try {
     const parsed = JSON.parse(readFileSync(join(templateDirectory, DESCRIPTION_FILE), 'utf8')) as unknown;
     if (typeof parsed !== 'object' || parsed === null) return null;
-    const { pgliteVersion, migrations } = parsed as Partial<TemplateDescription>;
+    const { pgliteVersion, layout, migrations } = parsed as Partial<TemplateDescription>;
     if (typeof pgliteVersion !== 'string' || !Array.isArray(migrations)) return null;
-    return { pgliteVersion, migrations };
+    // A template from before the layout was recorded has all three databases: layout 1.
+    return { pgliteVersion, layout: typeof layout === 'number' ? layout : 1, migrations };
   } catch {
     return null;
   }
