@@ -206,7 +206,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
            (id, tenant_id, knowledge_base_id, source, mime_type, sha256, bytes, status, metadata, blob_key, created_at, updated_at)
          SELECT r.id, kb.tenant_id, kb.id, r.source, r.mime_type, r.sha256, r.bytes, 'processing', r.metadata,
                 r.blob_key, $3::timestamptz, $3::timestamptz
-           FROM jsonb_to_recordset($2::jsonb) AS r(
+           FROM json_to_recordset($2::json) AS r(
              id text, knowledge_base_id text, source text, mime_type text, sha256 text, bytes bigint,
              metadata jsonb, blob_key text)
            JOIN knowledge_bases kb ON kb.tenant_id = $1 AND kb.id = r.knowledge_base_id
