@@ -22,7 +22,15 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadBeirDataset } from '../src/eval/index.ts';
-import { describeMachine, describeSource, median, printResult, progress, ratio, round } from './support/index.ts';
+import {
+  describeMachine,
+  describeSource,
+  median,
+  printResult,
+  progress,
+  ratio,
+  round,
+} from './support/index.ts';
 
 const REPOSITORY = resolve(import.meta.dirname, '..');
 const USAGE_HOOK = pathToFileURL(join(import.meta.dirname, 'support', 'usage-at-exit.mjs')).href;
@@ -47,7 +55,8 @@ async function main(): Promise<void> {
       baseline: { type: 'string' },
     },
   });
-  if (!values.corpus) throw new Error('pass --corpus DIR, a BEIR dataset folder (corpus.jsonl, qrels/test.tsv)');
+  if (!values.corpus)
+    throw new Error('pass --corpus DIR, a BEIR dataset folder (corpus.jsonl, qrels/test.tsv)');
   const repetitions = Number(values.repetitions);
   if (!Number.isInteger(repetitions) || repetitions < 1)
     throw new Error(`--repetitions must be a whole number of at least 1; got "${values.repetitions}"`);
@@ -73,7 +82,14 @@ async function main(): Promise<void> {
           target === 'peer'
             ? await runProcess([PEER, folder, join(work, 'index.json')], work)
             : await runProcess(
-                [target === 'godwit' ? join(REPOSITORY, 'bin', 'godwit.js') : baseline!, 'ingest', folder, '--kb', 'corpus', '--json'],
+                [
+                  target === 'godwit' ? join(REPOSITORY, 'bin', 'godwit.js') : baseline!,
+                  'ingest',
+                  folder,
+                  '--kb',
+                  'corpus',
+                  '--json',
+                ],
                 work,
                 { GODWIT_DATA_DIR: join(work, 'data') },
               );
@@ -107,7 +123,11 @@ async function main(): Promise<void> {
       })),
     };
   };
-  const pairwise = (numerator: Target, denominator: Target, field: 'wallMilliseconds' | 'cpuMilliseconds') => {
+  const pairwise = (
+    numerator: Target,
+    denominator: Target,
+    field: 'wallMilliseconds' | 'cpuMilliseconds',
+  ) => {
     const top = runs.get(numerator);
     const bottom = runs.get(denominator);
     if (!top || !bottom) return null;
@@ -128,7 +148,10 @@ async function main(): Promise<void> {
     },
     godwit: summary('godwit'),
     ...(baseline ? { baseline: { checkout: resolve(values.baseline!), ...summary('baseline') } } : {}),
-    peer: { name: 'MiniSearch, whole process: read the folder, index each file, save the index', ...summary('peer') },
+    peer: {
+      name: 'MiniSearch, whole process: read the folder, index each file, save the index',
+      ...summary('peer'),
+    },
     ratios: {
       'godwit / peer (wall)': pairwise('godwit', 'peer', 'wallMilliseconds'),
       'godwit / peer (CPU)': pairwise('godwit', 'peer', 'cpuMilliseconds'),
@@ -168,7 +191,10 @@ async function runProcess(args: string[], work: string, env: Record<string, stri
   const code = await new Promise<number | null>((done) => child.on('close', done));
   const wallMilliseconds = performance.now() - started;
   if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
-  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuMilliseconds: number; peakRssKiB: number };
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as {
+    cpuMilliseconds: number;
+    peakRssKiB: number;
+  };
   const summary = JSON.parse(stdout) as { files: number; chunks: number };
   return {
     wallMilliseconds,

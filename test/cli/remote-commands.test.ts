@@ -119,6 +119,41 @@ describe('CLI commands through a running server (auth off on loopback)', () => {
     expect((await fetch(`${server.url}/api/knowledge-bases/facilities`)).status).toBe(404);
   });
 
+  it('sends a folder several files a request, and a file the server refuses fails alone', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'godwit-remote-batch-'));
+    for (let index = 0; index < 150; index++) {
+      writeFileSync(
+        join(folder, `note-${String(index).padStart(3, '0')}.md`),
+        `# Note ${index}\n\nShelf ${index} holds binder ${index * 7}.\n`,
+      );
+    }
+    // A newline in a name is legal on Linux and refused by the server for the whole request it is in.
+    writeFileSync(
+      join(folder, 'note-050\nsecond line.md'),
+      '# Odd name\n\nA file with a newline in its name.\n',
+    );
+    const result = await run(server.dataDir, ['ingest', folder, '--kb', 'shelves', '--json']);
+    expect(result.code).toBe(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ knowledgeBase: 'shelves', files: 151, created: 150 });
+    expect(summary.skipped).toEqual([
+      { source: 'note-050\nsecond line.md', reason: expect.stringMatching(/control character/) },
+    ]);
+    // Every file but the refused one is there, and they came in a few requests, not one each.
+    const documents = await (await fetch(`${server.url}/api/knowledge-bases/shelves/documents`)).json();
+    expect(documents.documents).toHaveLength(150);
+    const { events } = await (await fetch(`${server.url}/api/audit?action=document.upload&limit=500`)).json();
+    const uploads = events.filter((event: { target: string }) => event.target.startsWith('shelves/'));
+    expect(uploads).toHaveLength(150);
+    const requests = new Set(
+      uploads.map((event: { details: { requestId: string } }) => event.details.requestId),
+    );
+    expect(requests.size).toBeGreaterThanOrEqual(3);
+    expect(requests.size).toBeLessThan(30);
+    const searched = await run(server.dataDir, ['search', 'binder 707', '--kb', 'shelves', '--json']);
+    expect(JSON.parse(searched.stdout).results[0].source).toBe('note-101.md');
+  });
+
   it('names the knowledge base the server does not have, and stores nothing', async () => {
     const before = await (await fetch(`${server.url}/api/conversations`)).json();
     const asked = await run(server.dataDir, ['ask', 'Anything?', '--kb', 'no-such-kb']);

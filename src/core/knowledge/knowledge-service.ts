@@ -57,6 +57,11 @@ export interface IngestManyOptions {
   batchBytes?: number;
   /** Hears each file's outcome, in input order, as its batch completes (a progress bar's tick). */
   onOutcome?: (outcome: IngestOutcome) => void;
+  /**
+   * Look up each file's earlier document by its source, instead of reading the base's documents once at
+   * the start: for a few files into a base that may hold many (one upload request).
+   */
+  lookupEach?: boolean;
 }
 
 /** A file hashed and parsed, not yet written. */
@@ -300,15 +305,17 @@ export class KnowledgeService {
     let sources = new Set<string>();
     // The base's documents, read in one statement rather than one lookup per file. A source this call has
     // written since is looked up again, so a file given twice sees its first version.
-    const known = new Map(
-      (await this.options.knowledge.listDocuments(tenantId, knowledgeBase.id)).map((document) => [
-        document.source,
-        document,
-      ]),
-    );
+    const known = options.lookupEach
+      ? undefined
+      : new Map(
+          (await this.options.knowledge.listDocuments(tenantId, knowledgeBase.id)).map((document) => [
+            document.source,
+            document,
+          ]),
+        );
     const written = new Set<string>();
     const existingOf = (source: string) =>
-      written.has(source)
+      !known || written.has(source)
         ? this.options.knowledge.findDocumentBySource(tenantId, knowledgeBase.id, source)
         : Promise.resolve(known.get(source));
     const flush = async () => {

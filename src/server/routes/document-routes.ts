@@ -128,10 +128,13 @@ export function registerDocumentRoutes(
     const { name } = c.req.valid('param');
     const knowledgeBase = await services.knowledge.requireKnowledgeBase(c.var.tenantId, name);
     const files = uploadedFiles(await readForm(c));
-    const results = [];
-    for (const file of files) {
-      results.push(ingestOutcomeView(await services.knowledge.ingest(c.var.tenantId, knowledgeBase, file)));
-    }
+    // Several files are written in batches (one transaction for the lot, not one per file); each still
+    // fails alone, with its own outcome.
+    const outcomes =
+      files.length === 1
+        ? [await services.knowledge.ingest(c.var.tenantId, knowledgeBase, files[0]!)]
+        : await services.knowledge.ingestMany(c.var.tenantId, knowledgeBase, files, { lookupEach: true });
+    const results = outcomes.map(ingestOutcomeView);
     for (const outcome of results) {
       await recordAudit(c, services, 'document.upload', `${name}/${outcome.source}`, {
         knowledgeBase: name,

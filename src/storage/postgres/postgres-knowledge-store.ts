@@ -177,6 +177,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
       ],
     );
     if (!row) throw new NotFoundError(`Knowledge base id "${input.knowledgeBaseId}" does not exist.`);
+    this.maintenance.recordDocumentWrites(1);
     return toDocument(row);
   }
 
@@ -197,7 +198,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
       metadata: input.metadata ?? {},
       blob_key: input.blobKey ?? null,
     }));
-    return this.client.transaction(async (transaction) => {
+    const documents = await this.client.transaction(async (transaction) => {
       // One statement; rows of an unknown base (or another tenant's) drop out of the join, which the row
       // count reveals, and throwing rolls the rest back. Rows go in (base, source) order, so two batches
       // that share sources take their row locks in the same order.
@@ -225,6 +226,8 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
         return toDocument(row);
       });
     });
+    this.maintenance.recordDocumentWrites(documents.length);
+    return documents;
   }
 
   async getDocument(tenantId: string, documentId: string): Promise<KnowledgeDocument | undefined> {

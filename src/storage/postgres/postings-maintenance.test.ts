@@ -83,10 +83,67 @@ describe('PostingsMaintenance on PGlite', () => {
     expect(await allVisiblePages()).toBeGreaterThan(0);
   });
 
+  /** How PostgreSQL plans a lookup of a document by its source, and whether the table was analyzed. */
+  async function sourceLookup(knowledgeBaseId: string) {
+    const plan = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN SELECT id FROM documents WHERE tenant_id = $1 AND knowledge_base_id = $2 AND source = $3`,
+      ['acme', knowledgeBaseId, 'file-0042.txt'],
+    );
+    const [table] = await client.query<{ rows: number }>(
+      "SELECT reltuples::float8 AS rows FROM pg_class WHERE oid = 'documents'::regclass",
+    );
+    return { plan: plan.map((row) => row['QUERY PLAN']).join('\n'), analyzedRows: table?.rows ?? -1 };
+  }
+
+  async function writeDocuments(maintenance: PostingsMaintenance, count: number, offset = 0) {
+    await migrateSchema(client, undefined);
+    const knowledge = new PostgresKnowledgeStore(client, { maintenance });
+    const base =
+      (await knowledge.getKnowledgeBase('acme', 'kb')) ??
+      (await knowledge.createKnowledgeBase('acme', { name: 'kb' }));
+    for (let start = offset; start < offset + count; start += 200) {
+      const inputs = [];
+      for (let index = start; index < Math.min(start + 200, offset + count); index++) {
+        const source = `file-${String(index).padStart(4, '0')}.txt`;
+        inputs.push({ knowledgeBaseId: base.id, source, mimeType: 'text/plain', sha256: source, bytes: 1 });
+      }
+      await knowledge.upsertDocuments('acme', inputs);
+    }
+    await maintenance.idle();
+    return base.id;
+  }
+
+  it('analyzes the documents once enough are written, so a lookup by source takes the unique index', async () => {
+    const maintenance = await openPostingsMaintenance(client);
+    const base = await writeDocuments(maintenance, 300);
+    // Under the threshold: never analyzed, and the planner cannot tell the two indexes apart.
+    expect((await sourceLookup(base)).analyzedRows).toBe(-1);
+    await writeDocuments(maintenance, 900, 300);
+    const after = await sourceLookup(base);
+    expect(after.analyzedRows).toBeGreaterThanOrEqual(500);
+    expect(after.plan).toMatch(/documents_source_unique/);
+  });
+
+  it('analyzes at open what an earlier process wrote without analyzing', async () => {
+    const base = await writeDocuments(new PostingsMaintenance(client, false), 1200);
+    expect((await sourceLookup(base)).analyzedRows).toBe(-1);
+    const reopened = await openPostingsMaintenance(client);
+    await reopened.idle();
+    const after = await sourceLookup(base);
+    expect(after.analyzedRows).toBe(1200);
+    expect(after.plan).toMatch(/documents_source_unique/);
+    // Analyzed and not grown since: the next open leaves it.
+    await client.execute("UPDATE pg_class SET reltuples = 1199 WHERE oid = 'documents'::regclass");
+    await (await openPostingsMaintenance(client)).idle();
+    expect((await sourceLookup(base)).analyzedRows).toBe(1199);
+  });
+
   it('never fails the write that triggered it', async () => {
     const maintenance = new PostingsMaintenance(client, true);
     await client.close();
     maintenance.recordWrites(10_000);
+    maintenance.recordDocumentWrites(10_000);
+    await expect(maintenance.analyzeIfGrown()).resolves.toBeUndefined();
     await expect(maintenance.idle()).resolves.toBeUndefined();
     await expect(maintenance.flush()).resolves.toBeUndefined();
   });
