@@ -9,6 +9,11 @@
  * which is what a user would write for a local knowledge base.
  *
  *   npx tsx bench/ingest-command.ts --corpus ../shared/datasets/scifact [--repetitions 5] [--baseline DIR]
+ *     [--through-server]
+ *
+ * With --through-server, each Godwit run starts `godwit serve --no-sample` on a new data dir, waits for
+ * /readyz, and times `godwit ingest FOLDER --server URL` (the files sent over HTTP, as to a deployed server);
+ * its CPU is the client's plus what the server used meanwhile (/proc, Linux only).
  *
  * With --baseline DIR (another checkout, built), its `bin/godwit.js` runs the same folder in the same
  * repetitions, and the report adds this/baseline ratios taken pair by pair. Each repetition rotates the order
@@ -23,13 +28,18 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadBeirDataset } from '../src/eval/index.ts';
 import {
+  cpuMilliseconds,
   describeMachine,
   describeSource,
+  findFreePort,
   median,
   printResult,
   progress,
   ratio,
   round,
+  spawnServer,
+  stopServer,
+  waitForOk,
 } from './support/index.ts';
 
 const REPOSITORY = resolve(import.meta.dirname, '..');
@@ -53,8 +63,10 @@ async function main(): Promise<void> {
       corpus: { type: 'string' },
       repetitions: { type: 'string', default: '5' },
       baseline: { type: 'string' },
+      'through-server': { type: 'boolean', default: false },
     },
   });
+  const throughServer = values['through-server'] ?? false;
   if (!values.corpus)
     throw new Error('pass --corpus DIR, a BEIR dataset folder (corpus.jsonl, qrels/test.tsv)');
   const repetitions = Number(values.repetitions);
@@ -78,21 +90,15 @@ async function main(): Promise<void> {
       for (let step = 0; step < targets.length; step++) {
         const target = targets[(step + repetition - 1) % targets.length]!;
         const work = join(scratch, `${target}-${repetition}`);
+        const bin = target === 'godwit' ? join(REPOSITORY, 'bin', 'godwit.js') : baseline!;
         const run =
           target === 'peer'
             ? await runProcess([PEER, folder, join(work, 'index.json')], work)
-            : await runProcess(
-                [
-                  target === 'godwit' ? join(REPOSITORY, 'bin', 'godwit.js') : baseline!,
-                  'ingest',
-                  folder,
-                  '--kb',
-                  'corpus',
-                  '--json',
-                ],
-                work,
-                { GODWIT_DATA_DIR: join(work, 'data') },
-              );
+            : throughServer
+              ? await runThroughServer(bin, folder, work)
+              : await runProcess([bin, 'ingest', folder, '--kb', 'corpus', '--json'], work, {
+                  GODWIT_DATA_DIR: join(work, 'data'),
+                });
         runs.get(target)!.push(run);
         rmSync(work, { recursive: true, force: true });
         progress(
@@ -144,7 +150,9 @@ async function main(): Promise<void> {
       corpus: values.corpus,
       files: dataset.corpus.length,
       bytes,
-      command: 'node bin/godwit.js ingest FOLDER --kb corpus --json, new data dir each run',
+      command: throughServer
+        ? 'node bin/godwit.js ingest FOLDER --kb corpus --server URL --json, to godwit serve --no-sample on a new data dir'
+        : 'node bin/godwit.js ingest FOLDER --kb corpus --json, new data dir each run',
     },
     godwit: summary('godwit'),
     ...(baseline ? { baseline: { checkout: resolve(values.baseline!), ...summary('baseline') } } : {}),
@@ -163,6 +171,32 @@ async function main(): Promise<void> {
         : {}),
     },
   });
+}
+
+/** `godwit serve` from `bin` on a new data dir, then the folder sent to it by the same checkout's client. */
+async function runThroughServer(bin: string, folder: string, work: string): Promise<Run> {
+  mkdirSync(work, { recursive: true });
+  const port = await findFreePort();
+  const server = spawnServer(process.execPath, [bin, 'serve', '--port', String(port), '--no-sample'], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: work,
+      LANG: 'C.UTF-8',
+      GODWIT_DATA_DIR: join(work, 'data'),
+    },
+    cwd: work,
+  });
+  try {
+    const pid = server.child.pid;
+    if (pid === undefined) throw new Error('the server process has no pid');
+    const url = `http://127.0.0.1:${port}`;
+    await waitForOk(server, `${url}/readyz`);
+    const before = cpuMilliseconds(pid);
+    const run = await runProcess([bin, 'ingest', folder, '--kb', 'corpus', '--server', url, '--json'], work);
+    return { ...run, cpuMilliseconds: run.cpuMilliseconds + cpuMilliseconds(pid) - before };
+  } finally {
+    await stopServer(server);
+  }
 }
 
 /** Runs `node ARGS` in `work` and reads its own CPU time and peak RSS, written by the preloaded hook. */
