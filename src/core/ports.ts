@@ -67,6 +67,15 @@ export interface KnowledgeStore {
     knowledgeBaseId: string,
     source: string,
   ): Promise<KnowledgeDocument | undefined>;
+  /**
+   * The documents of these sources in the base, in one read (any order; a source with no document is left
+   * out). Optional: callers fall back to `findDocumentBySource` where an adapter lacks it.
+   */
+  findDocumentsBySources?(
+    tenantId: string,
+    knowledgeBaseId: string,
+    sources: readonly string[],
+  ): Promise<KnowledgeDocument[]>;
   listDocuments(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeDocument[]>;
   markDocumentFailed(tenantId: string, documentId: string, error: string): Promise<void>;
   /** Deletes the document and its chunks. Throws NotFoundError when absent. */
@@ -236,6 +245,11 @@ export interface AuditQuery {
 export interface AuditLog {
   /** Recording the same event id twice keeps the first. */
   record(event: AuditEvent): Promise<void>;
+  /**
+   * Several events in one write (all or none), as `record` would keep them. Optional: where an adapter
+   * lacks it, the trail records them one by one.
+   */
+  recordMany?(events: readonly AuditEvent[]): Promise<void>;
   list(tenantId: string, query?: AuditQuery): Promise<AuditEvent[]>;
 }
 

@@ -24,3 +24,24 @@ export async function recordAudit(
     details: { ...details, role: caller.role, method: caller.method, requestId: c.get('requestId') ?? null },
   });
 }
+
+/** Several events of one request, as `recordAudit` would record each, in one write where the log can. */
+export async function recordAuditMany(
+  c: Context<AppEnv>,
+  services: GodwitServices,
+  action: AuditAction,
+  events: ReadonlyArray<{ target: string; details?: Metadata }>,
+): Promise<void> {
+  if (!services.audit || events.length === 0) return;
+  const caller = callerOf(c);
+  const common = { role: caller.role, method: caller.method, requestId: c.get('requestId') ?? null };
+  await services.audit.recordMany(
+    events.map((event) => ({
+      tenantId: caller.tenantId,
+      actor: caller.userId,
+      action,
+      target: event.target,
+      details: { ...event.details, ...common },
+    })),
+  );
+}

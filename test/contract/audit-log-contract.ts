@@ -43,6 +43,26 @@ export function describeAuditLogContract(name: string, factory: FixtureFactory<A
       expect(await audit.list(tenant)).toEqual([first]);
     });
 
+    it('records several events in one write as record would, the first of a repeated id kept', async () => {
+      const { audit } = stores();
+      // An adapter without recordMany gets the events one by one, as the trail then sends them.
+      const recordMany =
+        audit.recordMany?.bind(audit) ??
+        (async (list: readonly AuditEvent[]) => {
+          for (const item of list) await audit.record(item);
+        });
+      const tenant = newTenant();
+      const events = [event(tenant, 1), event(tenant, 2), event(tenant, 3)];
+      await recordMany(events);
+      expect(await audit.list(tenant)).toEqual([events[2], events[1], events[0]]);
+      // Ids already stored, and one repeated within the lot, keep their first event.
+      const fresh = event(tenant, 4);
+      await recordMany([{ ...events[0]!, action: 'rewritten' }, fresh, { ...fresh, target: 'later' }]);
+      expect(await audit.list(tenant)).toEqual([fresh, events[2], events[1], events[0]]);
+      await recordMany([]);
+      expect(await audit.list(tenant)).toHaveLength(4);
+    });
+
     it("keeps each tenant's events to itself", async () => {
       const { audit } = stores();
       const tenantA = newTenant();

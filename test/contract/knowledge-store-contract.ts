@@ -201,6 +201,21 @@ export function describeKnowledgeStoreContract(
           (await all.knowledge.listDocuments(tenant, one.id)).map((document) => document.source),
         ).toEqual(['a-first.txt', 'same.txt']);
         expect(await all.knowledge.listDocuments(tenant, two.id)).toHaveLength(1);
+
+        // Several sources in one read, where the adapter has it: only this base's, none for a missing one.
+        if (all.knowledge.findDocumentsBySources) {
+          const found = await all.knowledge.findDocumentsBySources(tenant, one.id, [
+            'same.txt',
+            'a-first.txt',
+            'missing.txt',
+          ]);
+          expect(found.map((document) => document.id).sort()).toEqual(
+            [inOne.id, (await all.knowledge.findDocumentBySource(tenant, one.id, 'a-first.txt'))!.id].sort(),
+          );
+          expect(await all.knowledge.findDocumentsBySources(tenant, two.id, ['same.txt'])).toEqual([inTwo]);
+          expect(await all.knowledge.findDocumentsBySources(newTenant(), one.id, ['same.txt'])).toEqual([]);
+          expect(await all.knowledge.findDocumentsBySources(tenant, one.id, [])).toEqual([]);
+        }
       });
 
       it('refuses a document for a base that does not exist', async () => {

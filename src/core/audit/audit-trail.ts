@@ -59,7 +59,33 @@ export class AuditTrail {
 
   /** Writes one event; resolves once it is stored (or its failure reported). Never throws. */
   async record(entry: AuditEntry): Promise<void> {
-    const event: AuditEvent = {
+    const event = this.eventOf(entry);
+    try {
+      await this.log.record(event);
+    } catch (error) {
+      this.reportError(error, entry);
+    }
+  }
+
+  /**
+   * Writes several events in one write where the log can (`recordMany`), else one by one; resolves once
+   * they are stored (or the failure reported, once per entry). Never throws.
+   */
+  async recordMany(entries: readonly AuditEntry[]): Promise<void> {
+    if (!this.log.recordMany) {
+      for (const entry of entries) await this.record(entry);
+      return;
+    }
+    const events = entries.map((entry) => this.eventOf(entry));
+    try {
+      await this.log.recordMany(events);
+    } catch (error) {
+      for (const entry of entries) this.reportError(error, entry);
+    }
+  }
+
+  private eventOf(entry: AuditEntry): AuditEvent {
+    return {
       id: this.generateId(),
       tenantId: entry.tenantId,
       actor: entry.actor,
@@ -68,11 +94,6 @@ export class AuditTrail {
       details: entry.details ?? {},
       createdAt: this.now(),
     };
-    try {
-      await this.log.record(event);
-    } catch (error) {
-      this.reportError(error, entry);
-    }
   }
 
   /** The tenant's events, newest first (see AuditQuery for filters and paging). */

@@ -110,6 +110,7 @@ function bind(store: KnowledgeStore): KnowledgeStore {
     'upsertDocuments',
     'getDocument',
     'findDocumentBySource',
+    'findDocumentsBySources',
     'listDocuments',
     'markDocumentFailed',
     'deleteDocument',

@@ -314,11 +314,29 @@ export class KnowledgeService {
           ]),
         );
     const written = new Set<string>();
+    // With lookupEach, a batch's documents are read in one statement where the store can, just before the
+    // batch: what earlier batches wrote is seen.
+    let inBatch: Map<string, KnowledgeDocument> | undefined;
     const existingOf = (source: string) =>
-      !known || written.has(source)
-        ? this.options.knowledge.findDocumentBySource(tenantId, knowledgeBase.id, source)
-        : Promise.resolve(known.get(source));
+      inBatch
+        ? Promise.resolve(inBatch.get(source))
+        : !known || written.has(source)
+          ? this.options.knowledge.findDocumentBySource(tenantId, knowledgeBase.id, source)
+          : Promise.resolve(known.get(source));
+    const findMany = this.options.knowledge.findDocumentsBySources?.bind(this.options.knowledge);
     const flush = async () => {
+      inBatch =
+        !known && findMany
+          ? new Map(
+              (
+                await findMany(
+                  tenantId,
+                  knowledgeBase.id,
+                  batch.map((file) => file.source),
+                )
+              ).map((document) => [document.source, document]),
+            )
+          : undefined;
       for (const outcome of await this.ingestBatch(tenantId, knowledgeBase, batch, existingOf)) {
         written.add(outcome.source);
         outcomes.push(outcome);

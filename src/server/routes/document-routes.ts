@@ -4,7 +4,7 @@ import { IngestError, ValidationError } from '../../core/errors.ts';
 import type { IngestFile } from '../../core/knowledge/knowledge-service.ts';
 import type { GodwitServices } from '../../core/services.ts';
 import type { GodwitApp } from '../app-env.ts';
-import { recordAudit } from '../audit.ts';
+import { recordAudit, recordAuditMany } from '../audit.ts';
 import { type FormPart, multipartBody, readForm } from '../middleware/body-limits.ts';
 import { errorResponse } from '../schemas/common-schemas.ts';
 import {
@@ -135,14 +135,20 @@ export function registerDocumentRoutes(
         ? [await services.knowledge.ingest(c.var.tenantId, knowledgeBase, files[0]!)]
         : await services.knowledge.ingestMany(c.var.tenantId, knowledgeBase, files, { lookupEach: true });
     const results = outcomes.map(ingestOutcomeView);
-    for (const outcome of results) {
-      await recordAudit(c, services, 'document.upload', `${name}/${outcome.source}`, {
-        knowledgeBase: name,
-        source: outcome.source,
-        status: outcome.status,
-        documentId: outcome.documentId ?? null,
-      });
-    }
+    await recordAuditMany(
+      c,
+      services,
+      'document.upload',
+      results.map((outcome) => ({
+        target: `${name}/${outcome.source}`,
+        details: {
+          knowledgeBase: name,
+          source: outcome.source,
+          status: outcome.status,
+          documentId: outcome.documentId ?? null,
+        },
+      })),
+    );
     if (results.every((outcome) => outcome.status === 'failed')) {
       const reasons = results.map((outcome) => `${outcome.source}: ${outcome.error}`).join('; ');
       throw new IngestError(`No file could be ingested. ${reasons}`, { details: { results } });

@@ -129,6 +129,18 @@ export class MemoryKnowledgeStore implements KnowledgeStore {
     return document && copy(document);
   }
 
+  async findDocumentsBySources(
+    tenantId: string,
+    knowledgeBaseId: string,
+    sources: readonly string[],
+  ): Promise<KnowledgeDocument[]> {
+    if (!this.state.knowledgeBase(tenantId, knowledgeBaseId)) return [];
+    return [...new Set(sources)].flatMap((source) => {
+      const document = this.findBySource(knowledgeBaseId, source);
+      return document ? [copy(document)] : [];
+    });
+  }
+
   async listDocuments(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeDocument[]> {
     if (!this.state.knowledgeBase(tenantId, knowledgeBaseId)) return [];
     return this.documentsOf(knowledgeBaseId)

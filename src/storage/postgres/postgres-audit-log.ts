@@ -38,6 +38,38 @@ export class PostgresAuditLog implements AuditLog {
     );
   }
 
+  /** One statement for the lot: a folder's uploads record one event per file. */
+  async recordMany(events: readonly AuditEvent[]): Promise<void> {
+    for (const event of events) {
+      requireText(event.tenantId, 'tenant id');
+      requireText(event.id, 'audit event id');
+    }
+    // A repeated id within the lot keeps its first event too.
+    const first = new Map<string, AuditEvent>();
+    for (const event of events) {
+      const key = `${event.tenantId}\u0000${event.id}`;
+      if (!first.has(key)) first.set(key, event);
+    }
+    if (first.size === 0) return;
+    const rows = [...first.values()].map((event) => ({
+      tenant_id: event.tenantId,
+      id: event.id,
+      actor: event.actor,
+      action: event.action,
+      target: event.target,
+      details: event.details ?? {},
+      created_at: event.createdAt.toISOString(),
+    }));
+    await this.client.query(
+      `INSERT INTO audit_log (tenant_id, id, actor, action, target, details, created_at)
+       SELECT r.tenant_id, r.id, r.actor, r.action, r.target, r.details, r.created_at
+         FROM json_to_recordset($1::json) AS r(
+           tenant_id text, id text, actor text, action text, target text, details jsonb, created_at timestamptz)
+       ON CONFLICT ON CONSTRAINT audit_log_pkey DO NOTHING`,
+      [JSON.stringify(rows)],
+    );
+  }
+
   /** Newest first; `limit` defaults to 100 and may be up to 1,000. */
   async list(tenantId: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
     const { limit, action } = readAuditQuery(query);

@@ -251,6 +251,20 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
     return row ? toDocument(row) : undefined;
   }
 
+  async findDocumentsBySources(
+    tenantId: string,
+    knowledgeBaseId: string,
+    sources: readonly string[],
+  ): Promise<KnowledgeDocument[]> {
+    if (sources.length === 0) return [];
+    const rows = await this.client.query<DocumentRow>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents
+        WHERE tenant_id = $1 AND knowledge_base_id = $2 AND source = ANY($3::text[])`,
+      [tenantId, knowledgeBaseId, sources],
+    );
+    return rows.map(toDocument);
+  }
+
   async listDocuments(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeDocument[]> {
     const rows = await this.client.query<DocumentRow>(
       `SELECT ${DOCUMENT_COLUMNS} FROM documents
