@@ -30,6 +30,11 @@ const SCALE = 0.05;
  */
 const ANALYZE_MINIMUM_ROWS = 500;
 const ANALYZE_GROWTH = 1;
+/**
+ * The ANALYZE an open finds due waits this long, so it never competes with a start; a process that closes
+ * sooner (a CLI command) leaves it to the next open.
+ */
+const ANALYZE_AT_OPEN_DELAY_MS = 3000;
 
 /**
  * Maintenance for `client`: on for PGlite, and on PostgreSQL only where autovacuum is off. `autovacuum` is
@@ -41,7 +46,7 @@ export async function openPostingsMaintenance(
 ): Promise<PostingsMaintenance> {
   if (client.engine === 'pglite') {
     const maintenance = new PostingsMaintenance(client, true);
-    await maintenance.analyzeIfGrown();
+    await maintenance.analyzeIfGrown(ANALYZE_AT_OPEN_DELAY_MS);
     return maintenance;
   }
   if (autovacuum !== undefined) return new PostingsMaintenance(client, !autovacuum);
@@ -57,6 +62,7 @@ export class PostingsMaintenance {
   private pendingDocuments = 0;
   private analyzeThreshold = ANALYZE_MINIMUM_ROWS;
   private analyzing: Promise<void> | undefined;
+  private deferred: NodeJS.Timeout | undefined;
 
   /** `enabled` defaults to on for PGlite only; `openPostingsMaintenance` also asks a server. */
   constructor(
@@ -94,10 +100,11 @@ export class PostingsMaintenance {
   }
 
   /**
-   * At open: schedules an ANALYZE when the documents table holds rows it never analyzed, or has doubled its
-   * pages since the last one. Never throws.
+   * At open: schedules an ANALYZE, `delayMs` later, when the documents table holds rows it never analyzed,
+   * or has doubled its pages since the last one. A delayed run not yet started when the maintenance is
+   * flushed (at close) is dropped. Never throws.
    */
-  async analyzeIfGrown(): Promise<void> {
+  async analyzeIfGrown(delayMs = 0): Promise<void> {
     if (!this.enabled) return;
     try {
       const [table] = await this.client.query<{ analyzed: number; pages: number; rows: number }>(
@@ -110,7 +117,8 @@ export class PostingsMaintenance {
         this.analyzeThreshold = Math.max(ANALYZE_MINIMUM_ROWS, ANALYZE_GROWTH * table.rows);
       const grown =
         table.rows < 0 ? table.pages > 0 : table.pages > table.analyzed * (1 + ANALYZE_GROWTH) + 1;
-      if (grown) this.scheduleAnalyze();
+      if (grown && delayMs > 0) this.deferAnalyze(delayMs);
+      else if (grown) this.scheduleAnalyze();
     } catch {
       // Statistics only steer plans; a database that cannot answer here fails its next real query instead.
     }
@@ -122,8 +130,13 @@ export class PostingsMaintenance {
       await (this.scheduled ?? this.running ?? this.analyzing);
   }
 
-  /** Vacuums if anything was written since the last run (at close, so the next process starts clean). */
+  /**
+   * Vacuums if anything was written since the last run (at close, so the next process starts clean); drops
+   * a deferred ANALYZE that has not started.
+   */
   async flush(): Promise<void> {
+    if (this.deferred) clearTimeout(this.deferred);
+    this.deferred = undefined;
     await this.idle();
     if (this.enabled && this.pendingRows > 0) await this.vacuum();
   }
@@ -136,6 +149,16 @@ export class PostingsMaintenance {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  private deferAnalyze(delayMs: number): void {
+    if (this.deferred) return;
+    this.deferred = setTimeout(() => {
+      this.deferred = undefined;
+      this.scheduleAnalyze();
+    }, delayMs);
+    // A process with nothing else to do exits without waiting for it.
+    this.deferred.unref();
   }
 
   private scheduleAnalyze(): void {
