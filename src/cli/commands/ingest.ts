@@ -69,7 +69,8 @@ export async function ingestCommand(
         };
       }
     };
-    // A local data dir takes the files in batches (one storage write per batch); a server, one by one.
+    // Both a local data dir and a server take the files in batches (one storage write, or one request, for
+    // many files); a backend without batches takes them one by one.
     if (backend.ingestMany) await backend.ingestMany(options.kb, read(), heard);
     else for await (const file of read()) heard(await backend.ingest(options.kb, file));
   } finally {
