@@ -54,11 +54,17 @@ export function documentNotFound(document: { id: string; knowledgeBaseId: string
  * (and can be deleted again) rather than leaving chunks nobody can reach.
  */
 export class CataloguedKnowledgeStore implements KnowledgeStore {
+  /** The inner store's one-read lookup, where it has one: a read, so the catalogue has nothing to add. */
+  readonly findDocumentsBySources?: KnowledgeStore['findDocumentsBySources'];
+
   constructor(
     private readonly knowledge: KnowledgeStore,
     private readonly catalogue: DocumentCatalogue,
     private readonly chunks: ChunkRemover,
-  ) {}
+  ) {
+    const findMany = knowledge.findDocumentsBySources;
+    if (findMany) this.findDocumentsBySources = findMany.bind(knowledge);
+  }
 
   createKnowledgeBase(tenantId: string, input: CreateKnowledgeBaseInput): Promise<KnowledgeBase> {
     return this.knowledge.createKnowledgeBase(tenantId, input);
