@@ -382,7 +382,12 @@ export class RemoteBackend implements CliBackend {
         ...(await this.upload(knowledgeBase, files.slice(half))),
       ];
     }
-    const message = body.error?.message ?? `HTTP ${response.status} while uploading ${files[0]?.source}`;
+    let message = body.error?.message ?? `HTTP ${response.status} while uploading ${files[0]?.source}`;
+    if (files.length === 1 && response.status === 413) {
+      // The server's own words speak of requests; alone in its request, the file itself is too large.
+      const limit = (await this.settings()).maxUploadBytes;
+      message = `${files[0]!.source} (${files[0]!.bytes.byteLength} bytes) is larger than the server takes in one upload (server.maxUploadBytes, ${limit} bytes); raise that setting on the server, or split the file.`;
+    }
     if (files.length === 1 && FILE_REFUSALS.has(response.status)) {
       return [
         {

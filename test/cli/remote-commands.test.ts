@@ -187,6 +187,51 @@ describe('CLI commands through a running server (auth off on loopback)', () => {
   });
 });
 
+describe('godwit ingest --server with a small upload limit', () => {
+  let server: GodwitProcess;
+
+  beforeAll(async () => {
+    server = await startGodwit({
+      env: { GODWIT_SAMPLE: 'false', GODWIT_SERVER__MAX_UPLOAD_BYTES: '4096' },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('keeps requests under the limit the server states, and a file over it fails alone', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'godwit-remote-limit-'));
+    for (let index = 0; index < 12; index++) {
+      writeFileSync(
+        join(folder, `part-${index}.md`),
+        `# Part ${index}\n\n${'Bolts and washers. '.repeat(40)}\n`,
+      );
+    }
+    writeFileSync(join(folder, 'manual.md'), `# Manual\n\n${'Torque to spec. '.repeat(600)}\n`);
+    const result = await run(server.dataDir, ['ingest', folder, '--kb', 'parts', '--json']);
+    expect(result.code).toBe(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ files: 13, created: 12 });
+    expect(summary.skipped).toEqual([
+      {
+        source: 'manual.md',
+        reason: expect.stringMatching(
+          /^manual\.md \(\d+ bytes\) is larger than .*server\.maxUploadBytes, 4096 bytes/,
+        ),
+      },
+    ]);
+    // Several files fit a request under 4 KiB; none was refused for the size of its request.
+    const { events } = await (await fetch(`${server.url}/api/audit?action=document.upload&limit=100`)).json();
+    const requests = new Set(
+      events.map((event: { details: { requestId: string } }) => event.details.requestId),
+    );
+    expect(events).toHaveLength(12);
+    expect(requests.size).toBeGreaterThan(1);
+    expect(requests.size).toBeLessThan(12);
+  });
+});
+
 describe('CLI commands through a server that requires a key', () => {
   let server: GodwitProcess;
   let adminKey: string;
