@@ -215,6 +215,11 @@ export function describeKnowledgeStoreContract(
           expect(await all.knowledge.findDocumentsBySources(tenant, two.id, ['same.txt'])).toEqual([inTwo]);
           expect(await all.knowledge.findDocumentsBySources(newTenant(), one.id, ['same.txt'])).toEqual([]);
           expect(await all.knowledge.findDocumentsBySources(tenant, one.id, [])).toEqual([]);
+          // More sources than one batch read takes (100 keys on DynamoDB), repeats included.
+          const many = Array.from({ length: 150 }, (_, index) => `absent-${index}.txt`);
+          expect(
+            await all.knowledge.findDocumentsBySources(tenant, one.id, [...many, 'same.txt', 'same.txt']),
+          ).toEqual([inOne]);
         }
       });
 

@@ -220,6 +220,19 @@ export class DynamoDbKnowledgeStore implements KnowledgeStore {
     return item ? toDocument(item) : undefined;
   }
 
+  /** One BatchGetItem per 100 sources: the keys are known, so no query is needed. */
+  async findDocumentsBySources(
+    tenantId: string,
+    knowledgeBaseId: string,
+    sources: readonly string[],
+  ): Promise<KnowledgeDocument[]> {
+    const unique = [...new Set(sources)];
+    const items = await this.table.getMany(
+      unique.map((source) => keys.document(tenantId, knowledgeBaseId, source)),
+    );
+    return items.map(toDocument);
+  }
+
   async listDocuments(tenantId: string, knowledgeBaseId: string): Promise<KnowledgeDocument[]> {
     return (await this.documentItems(tenantId, knowledgeBaseId))
       .map(toDocument)

@@ -4,6 +4,7 @@
  * caller's Godwit error in one place.
  */
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -43,6 +44,7 @@ export type ExistingItemUpdate = Omit<UpdateCommandInput, 'TableName' | 'Key' | 
 };
 
 const BATCH_WRITE_LIMIT = 25;
+const BATCH_GET_LIMIT = 100;
 const MAX_BATCH_ATTEMPTS = 8;
 
 export class DynamoDbTable implements DynamoDbTarget {
@@ -67,6 +69,36 @@ export class DynamoDbTable implements DynamoDbTarget {
       client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true })),
     );
     return result.Item as DynamoDbItem | undefined;
+  }
+
+  /**
+   * Strongly consistent reads of many items, 100 keys a call, unprocessed keys retried with a short backoff.
+   * Items come back in no particular order; a key with no item is left out.
+   */
+  async getMany(itemKeys: readonly DynamoDbItemKey[]): Promise<DynamoDbItem[]> {
+    const items: DynamoDbItem[] = [];
+    for (let start = 0; start < itemKeys.length; start += BATCH_GET_LIMIT) {
+      let keys = itemKeys.slice(start, start + BATCH_GET_LIMIT).map((key) => ({ pk: key.pk, sk: key.sk }));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        const result = await this.run((client, TableName) =>
+          client.send(
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }),
+          ),
+        );
+        items.push(...((result.Responses?.[this.tableName] ?? []) as DynamoDbItem[]));
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+        if (keys.length > 0 && attempt >= MAX_BATCH_ATTEMPTS) {
+          throw translateDynamoDbError(
+            Object.assign(new Error('unprocessed reads after retries'), {
+              name: 'ProvisionedThroughputExceededException',
+            }),
+            this,
+          );
+        }
+        if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+    return items;
   }
 
   /** An unconditional put (the item replaces any item with its key). */
