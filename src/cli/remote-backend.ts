@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { clientApiKey } from '../config/env.ts';
 import { type ErrorCode, GodwitError } from '../core/errors.ts';
-import type { IngestOutcome } from '../core/knowledge/knowledge-service.ts';
+import { failedOutcome, type IngestOutcome } from '../core/knowledge/knowledge-service.ts';
 import type { SearchMode } from '../core/retrieval/retriever.ts';
 import type { UsageReportRow } from '../core/usage/roll-up-usage.ts';
 import {
@@ -390,14 +390,7 @@ export class RemoteBackend implements CliBackend {
     }
     if (files.length === 1 && FILE_REFUSALS.has(response.status)) {
       return [
-        {
-          source: files[0]!.source,
-          status: 'failed',
-          documentId: null,
-          chunks: 0,
-          error: message,
-          errorCode: body.error?.code ?? 'validation_failed',
-        },
+        failedOutcome(files[0]!.source, new GodwitError(body.error?.code ?? 'validation_failed', message)),
       ];
     }
     throw new GodwitError(body.error?.code ?? 'internal', message);

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { createConfiguredUrlGuard } from '../../config/configured-url-guard.ts';
 import { ValidationError } from '../../core/errors.ts';
-import type { IngestOutcome } from '../../core/knowledge/knowledge-service.ts';
+import { failedOutcome, type IngestOutcome } from '../../core/knowledge/knowledge-service.ts';
 import { SUPPORTED_EXTENSIONS } from '../../ingest/index.ts';
 import { openBackend } from '../backend.ts';
 import type { CliBackend } from '../cli-backend.ts';
@@ -59,7 +59,7 @@ export async function ingestCommand(
           content = await file.read();
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
-          heard(unreadableOutcome(file.source, error));
+          heard(failedOutcome(file.source, error));
           continue;
         }
         yield {
@@ -82,17 +82,6 @@ export async function ingestCommand(
   else printSummary(summary, output);
   const bad = outcomes.some((outcome) => outcome.status === 'failed');
   return bad || input.files.length === 0 ? 1 : 0;
-}
-
-function unreadableOutcome(source: string, error: ValidationError): IngestOutcome {
-  return {
-    source,
-    status: 'failed',
-    documentId: null,
-    chunks: 0,
-    error: error.message,
-    errorCode: error.code,
-  };
 }
 
 function serverUrl(value: string): string {

@@ -666,7 +666,8 @@ async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
   if (rejected) throw (rejected as PromiseRejectedResult).reason;
 }
 
-function failedOutcome(source: string, error: GodwitError): IngestOutcome {
+/** The outcome of a file skipped for `error`, a fault of the file itself. */
+export function failedOutcome(source: string, error: GodwitError): IngestOutcome {
   return {
     source,
     status: 'failed',

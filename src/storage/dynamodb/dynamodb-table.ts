@@ -78,25 +78,16 @@ export class DynamoDbTable implements DynamoDbTarget {
   async getMany(itemKeys: readonly DynamoDbItemKey[]): Promise<DynamoDbItem[]> {
     const items: DynamoDbItem[] = [];
     for (let start = 0; start < itemKeys.length; start += BATCH_GET_LIMIT) {
-      let keys = itemKeys.slice(start, start + BATCH_GET_LIMIT).map((key) => ({ pk: key.pk, sk: key.sk }));
-      for (let attempt = 1; keys.length > 0; attempt++) {
+      const keys = itemKeys.slice(start, start + BATCH_GET_LIMIT).map((key) => ({ pk: key.pk, sk: key.sk }));
+      await this.untilProcessed(keys, 'reads', async (pending) => {
         const result = await this.run((client, TableName) =>
           client.send(
-            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }),
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
           ),
         );
         items.push(...((result.Responses?.[this.tableName] ?? []) as DynamoDbItem[]));
-        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
-        if (keys.length > 0 && attempt >= MAX_BATCH_ATTEMPTS) {
-          throw translateDynamoDbError(
-            Object.assign(new Error('unprocessed reads after retries'), {
-              name: 'ProvisionedThroughputExceededException',
-            }),
-            this,
-          );
-        }
-        if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
+        return (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      });
     }
     return items;
   }
@@ -202,24 +193,39 @@ export class DynamoDbTable implements DynamoDbTarget {
   /** Deletes by key in batches of 25, retrying unprocessed keys with a short backoff. Idempotent. */
   async deleteMany(itemKeys: readonly DynamoDbItemKey[]): Promise<void> {
     for (let start = 0; start < itemKeys.length; start += BATCH_WRITE_LIMIT) {
-      let requests = itemKeys
+      const requests = itemKeys
         .slice(start, start + BATCH_WRITE_LIMIT)
         .map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
+      await this.untilProcessed(requests, 'deletes', async (pending) => {
         const result = await this.run((client, TableName) =>
-          client.send(new BatchWriteCommand({ RequestItems: { [TableName]: requests } })),
+          client.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } })),
         );
-        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-        if (requests.length > 0 && attempt >= MAX_BATCH_ATTEMPTS) {
-          throw translateDynamoDbError(
-            Object.assign(new Error('unprocessed deletes after retries'), {
-              name: 'ProvisionedThroughputExceededException',
-            }),
-            this,
-          );
-        }
-        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        return (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      });
+    }
+  }
+
+  /**
+   * Sends `requests` through `send`, which returns what DynamoDB left unprocessed, again with a short
+   * backoff until none is left; past MAX_BATCH_ATTEMPTS, throws as a throttled call would.
+   */
+  private async untilProcessed<T>(
+    requests: T[],
+    what: string,
+    send: (pending: T[]) => Promise<T[]>,
+  ): Promise<void> {
+    let pending = requests;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      pending = await send(pending);
+      if (pending.length > 0 && attempt >= MAX_BATCH_ATTEMPTS) {
+        throw translateDynamoDbError(
+          Object.assign(new Error(`unprocessed ${what} after retries`), {
+            name: 'ProvisionedThroughputExceededException',
+          }),
+          this,
+        );
       }
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
   }
 }
